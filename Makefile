@@ -1,0 +1,71 @@
+# Praktijk: `make run` starts everything, `make test` runs every test. See README.md.
+SHELL := /bin/sh
+VENV ?= .venv
+PY := $(VENV)/bin/python
+MANAGE := $(PY) manage.py
+PORT ?= 8000
+
+.PHONY: run test venv messages makemessages lint format check-deploy ci vendor clean
+
+# A fresh machine needs nothing but Python >= 3.12: no PostgreSQL, no Redis. Ctrl-C stops all.
+run: venv messages
+	$(MANAGE) migrate --noinput
+	$(MANAGE) seed_demo
+	@echo
+	@echo "Praktijk: http://127.0.0.1:$(PORT)/  (web, Celery worker and beat; Ctrl-C stops all)"
+	@echo "E-mail is written to var/mail/. Second factor is not enforced in this demo."
+	@echo
+	PRAKTIJK_REQUIRE_MFA=$${PRAKTIJK_REQUIRE_MFA:-false} $(VENV)/bin/honcho -f Procfile.dev start -p $(PORT)
+
+# The whole suite. Uses DATABASE_URL / CELERY_BROKER_URL when set (else SQLite and the filesystem
+# broker); browser tests skip with a notice without Chromium, unless E2E=required.
+test: venv messages
+	$(VENV)/bin/pytest $(PYTEST_ARGS)
+
+venv: $(VENV)/.installed
+
+$(VENV)/.installed: requirements.txt requirements-dev.txt
+	@if [ ! -x $(PY) ]; then \
+		python=$$(PYTHON="$(PYTHON)" scripts/find-python) || exit 1; \
+		echo "Creating $(VENV) with $$python"; \
+		"$$python" -m venv $(VENV) || exit 1; \
+	fi
+	$(PY) -m pip install --quiet --disable-pip-version-check --upgrade pip
+	$(PY) -m pip install --quiet --disable-pip-version-check -r requirements-dev.txt
+	@touch $@
+
+# Compiles locale/*.po with msgfmt (gettext) when it is installed, else with polib (pure Python).
+messages: venv
+	@if command -v msgfmt >/dev/null 2>&1; then \
+		$(MANAGE) compilemessages --ignore=.venv --ignore=var -v0; \
+	else \
+		$(PY) scripts/compile_messages.py; \
+	fi
+
+makemessages: venv
+	$(MANAGE) makemessages -l nl -l en --ignore=.venv --ignore=var --no-obsolete
+
+lint: venv
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
+
+format: venv
+	$(VENV)/bin/ruff format .
+	$(VENV)/bin/ruff check --fix .
+
+check-deploy: venv
+	PRAKTIJK_ENV=production SECRET_KEY=$$($(PY) -c 'import secrets; print(secrets.token_urlsafe(64))') \
+	ALLOWED_HOSTS=praktijk.example $(MANAGE) check --deploy --fail-level WARNING
+
+ci:
+	bash .ci/run
+
+# Refreshes static/vendor/ from the npm packages named in package.json.
+vendor:
+	npm install --no-save --no-audit --no-fund
+	cp node_modules/bootstrap/dist/css/bootstrap.min.css* node_modules/bootstrap/dist/js/bootstrap.bundle.min.js* static/vendor/bootstrap/
+	cp node_modules/htmx.org/dist/htmx.min.js static/vendor/htmx/
+	rm -rf node_modules package-lock.json
+
+clean:
+	rm -rf $(VENV) var

@@ -1,0 +1,16 @@
+"""django-allauth customisation (through its adapter, not by copying its views)."""
+
+from allauth.account.adapter import DefaultAccountAdapter
+from django.http import HttpRequest
+
+from coaching.roles import home_url_for
+
+
+class AccountAdapter(DefaultAccountAdapter):
+    def is_open_for_signup(self, request: HttpRequest) -> bool:
+        # Accounts are created by invitation from a coach or the admin; prospects ask for a
+        # kennismaking on the public site instead of signing up.
+        return False
+
+    def get_login_redirect_url(self, request: HttpRequest) -> str:
+        return home_url_for(request.user)

@@ -1,0 +1,11 @@
+"""The Celery app, configured from Django's settings (the CELERY_* names in coaching/settings.py)."""
+
+import os
+
+from celery import Celery
+
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "coaching.settings")
+
+app = Celery("coaching")
+app.config_from_object("django.conf:settings", namespace="CELERY")
+app.autodiscover_tasks()

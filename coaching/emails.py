@@ -1,0 +1,25 @@
+"""Sending e-mail from templates: templates/emails/<name>_subject.txt, _body.txt and _body.html.
+
+Notification e-mails never carry dossier or message content (DESIGN.md §7): they say that
+something is waiting and link to the site.
+"""
+
+from django.conf import settings
+from django.core.mail import EmailMultiAlternatives
+from django.template.loader import render_to_string
+from django.utils import translation
+
+
+def send_templated(name: str, *, to: str, context: dict, language: str | None = None) -> None:
+    context = {"site_url": settings.SITE_URL, "practice_name": settings.PRAKTIJK_NAME, **context}
+    with translation.override(language or settings.LANGUAGE_CODE):
+        subject = render_to_string(f"emails/{name}_subject.txt", context)
+        text = render_to_string(f"emails/{name}_body.txt", context)
+        html = render_to_string(f"emails/{name}_body.html", context)
+    message = EmailMultiAlternatives(
+        subject=settings.ACCOUNT_EMAIL_SUBJECT_PREFIX + " ".join(subject.split()),
+        body=text,
+        to=[to],
+    )
+    message.attach_alternative(html, "text/html")
+    message.send()

@@ -1,0 +1,79 @@
+"""Shared personas and test settings (healthchecks' hc/test.py style: owner, member, outsider)."""
+
+from datetime import date
+
+import pytest
+
+from coaching import celery_app
+from coaching.tests.factories import (
+    AdminFactory,
+    ClientFactory,
+    CoachFactory,
+    GuardianFactory,
+    UserFactory,
+    give_totp,
+)
+
+
+@pytest.fixture(autouse=True)
+def _test_settings(settings):
+    # Rate limits and caches per test, not shared between tests.
+    settings.CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+    settings.SITE_URL = "http://testserver"
+    from django.core.cache import cache
+
+    cache.clear()
+
+
+@pytest.fixture(autouse=True, scope="session")
+def _eager_celery():
+    """Ordinary tests run tasks in-process; tests marked celery_worker use a real worker."""
+    celery_app.conf.task_always_eager = True
+    yield
+
+
+@pytest.fixture
+def coach_a(db):
+    coach = CoachFactory(first_name="Anna", last_name="Coach", email="coach-a@praktijk.test")
+    give_totp(coach)
+    return coach
+
+
+@pytest.fixture
+def coach_b(db):
+    coach = CoachFactory(first_name="Bram", last_name="Coach", email="coach-b@praktijk.test")
+    give_totp(coach)
+    return coach
+
+
+@pytest.fixture
+def admin_user(db):
+    admin = AdminFactory(first_name="Sanne", last_name="Beheer", email="admin@praktijk.test")
+    give_totp(admin)
+    return admin
+
+
+@pytest.fixture
+def coachee(coach_a):
+    """An adult client of coach A who uses the portal herself."""
+    account = UserFactory(first_name="Eva", last_name="Coachee", email="coachee@praktijk.test")
+    ClientFactory(coach=coach_a, account=account, first_name="Eva", last_name="Coachee")
+    return account
+
+
+@pytest.fixture
+def guardian(coach_a):
+    """A father acting in the portal for his 10-year-old daughter, a client of coach A."""
+    account = UserFactory(first_name="Marco", last_name="Ouder", email="ouder@praktijk.test")
+    child = ClientFactory(
+        coach=coach_a, first_name="Lotte", last_name="Ouder", date_of_birth=date(2016, 9, 3)
+    )
+    GuardianFactory(client=child, account=account, first_name="Marco", last_name="Ouder")
+    return account
+
+
+@pytest.fixture
+def client_b(coach_b):
+    """A client of coach B (coach A must never see her)."""
+    return ClientFactory(coach=coach_b, first_name="Bea", last_name="Anders")

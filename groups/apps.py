@@ -1,0 +1,9 @@
+from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
+
+
+class GroupsConfig(AppConfig):
+    """Backstage groups, their 8 meetings and contributions (later issues)."""
+
+    name = "groups"
+    verbose_name = _("Backstagegroepen")

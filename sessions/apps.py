@@ -1,0 +1,14 @@
+from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
+
+
+class AgendaConfig(AppConfig):
+    """Everything on the calendar (later issues).
+
+    The package is `sessions`, but the app label is `agenda`: the label `sessions` belongs to
+    django.contrib.sessions, and two apps cannot share a label.
+    """
+
+    name = "sessions"
+    label = "agenda"
+    verbose_name = _("Agenda")
