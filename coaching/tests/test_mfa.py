@@ -1,0 +1,118 @@
+import pytest
+from allauth.mfa.models import Authenticator
+from allauth.mfa.totp.internal.auth import hotp_value, yield_hotp_counters_from_time
+
+from coaching.tests.factories import TEST_PASSWORD, AdminFactory, CoachFactory
+
+ACTIVATE_URL = "/account/2fa/totp/activate/"
+
+
+def password_login(client, user) -> None:
+    """Log in through allauth's form (force_login would skip what allauth records at login)."""
+    response = client.post("/account/login/", {"login": user.email, "password": TEST_PASSWORD})
+    assert response.status_code == 302, response.content
+
+
+def reauthenticate(client) -> None:
+    """allauth asks for the password once more before an authenticator is added (on purpose: a
+    borrowed session cannot attach someone else's authenticator app)."""
+    response = client.post("/account/reauthenticate/", {"password": TEST_PASSWORD})
+    assert response.status_code == 302, response.content
+
+
+def current_code(secret: str) -> str:
+    counter = next(yield_hotp_counters_from_time())
+    return f"{hotp_value(secret, counter):06d}"
+
+
+@pytest.mark.django_db
+class TestEnforcement:
+    @pytest.mark.parametrize("factory", [CoachFactory, AdminFactory])
+    @pytest.mark.parametrize("path", ["/coach/", "/portaal/", "/uitnodigingen/", "/beheer/", "/"])
+    def test_coach_or_admin_without_second_factor_is_sent_to_setup(self, client, factory, path):
+        client.force_login(factory())
+        response = client.get(path)
+        assert response.status_code == 302
+        assert response["Location"] == f"{ACTIVATE_URL}?next={path.replace('/', '%2F')}"
+
+    def test_setup_page_itself_and_logout_stay_reachable(self, client):
+        password_login(client, CoachFactory())
+        reauthenticate(client)
+        assert client.get(ACTIVATE_URL).status_code == 200
+        assert client.post("/account/logout/").status_code == 302
+        assert "_auth_user_id" not in client.session
+
+    def test_post_without_second_factor_changes_nothing(self, client, mailoutbox):
+        client.force_login(CoachFactory())
+        response = client.post(
+            "/uitnodigingen/",
+            {"first_name": "X", "last_name": "Y", "email": "x@praktijk.test", "language": "nl"},
+        )
+        assert response["Location"] == ACTIVATE_URL
+        assert mailoutbox == []
+
+    def test_htmx_request_is_redirected_by_header(self, client):
+        client.force_login(CoachFactory())
+        response = client.get("/coach/", headers={"HX-Request": "true"})
+        assert response.status_code == 204
+        assert response["HX-Redirect"].startswith(ACTIVATE_URL)
+
+    def test_coach_with_authenticator_passes(self, client, coach_a):
+        client.force_login(coach_a)
+        assert client.get("/coach/").status_code == 200
+
+    def test_client_account_is_not_forced(self, client, coachee):
+        client.force_login(coachee)
+        assert client.get("/portaal/").status_code == 200
+
+    def test_setting_turns_enforcement_off(self, client, settings):
+        settings.PRAKTIJK_REQUIRE_MFA = False
+        client.force_login(CoachFactory())
+        assert client.get("/coach/").status_code == 200
+
+    def test_activating_totp_with_a_computed_code_opens_the_dashboard(self, client):
+        coach = CoachFactory()
+        password_login(client, coach)
+        assert client.get(ACTIVATE_URL)["Location"].startswith("/account/reauthenticate/")
+        reauthenticate(client)
+        page = client.get(ACTIVATE_URL)
+        secret = page.context["form"].secret
+        response = client.post(ACTIVATE_URL, {"code": current_code(secret)})
+        assert response.status_code == 302
+        assert Authenticator.objects.filter(user=coach, type=Authenticator.Type.TOTP).exists()
+        assert client.get("/coach/").status_code == 200
+
+    def test_wrong_code_is_refused_with_a_message(self, client):
+        coach = CoachFactory()
+        password_login(client, coach)
+        reauthenticate(client)
+        response = client.post(ACTIVATE_URL, {"code": "000000"})
+        assert response.status_code == 200
+        assert response.context["form"].errors
+        assert not Authenticator.objects.filter(user=coach).exists()
+
+
+@pytest.mark.django_db
+class TestLoginWithSecondFactor:
+    def test_password_then_code(self, client, coach_a):
+        from coaching.tests.factories import give_totp
+
+        Authenticator.objects.filter(user=coach_a).delete()
+        secret = give_totp(coach_a)
+        response = client.post(
+            "/account/login/", {"login": coach_a.email, "password": TEST_PASSWORD}
+        )
+        assert response.status_code == 302
+        assert response["Location"] == "/account/2fa/authenticate/"
+        assert "_auth_user_id" not in client.session  # not logged in before the code
+        response = client.post("/account/2fa/authenticate/", {"code": current_code(secret)})
+        assert response["Location"] == "/coach/"
+        assert client.get("/coach/").status_code == 200
+
+    def test_admin_login_goes_through_allauth(self, client):
+        response = client.get("/beheer/")
+        assert response.status_code == 302
+        assert response["Location"].startswith("/beheer/login/")
+        response = client.get(response["Location"])
+        assert response.status_code == 302
+        assert response["Location"].startswith("/account/login/?next=")
