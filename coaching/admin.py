@@ -21,7 +21,10 @@ class UserAdmin(DjangoUserAdmin):
     fieldsets = [
         (None, {"fields": ["email", "password"]}),
         (_("Persoon"), {"fields": ["first_name", "last_name", "language"]}),
-        (_("Rol en rechten"), {"fields": ["role", "is_active", "is_staff", "is_superuser", "groups"]}),
+        (
+            _("Rol en rechten"),
+            {"fields": ["role", "is_active", "is_staff", "is_superuser", "groups"]},
+        ),
         (_("Data"), {"fields": ["last_login", "date_joined"]}),
     ]
     add_fieldsets = [

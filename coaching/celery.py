@@ -1,4 +1,4 @@
-"""The Celery app, configured from Django's settings (the CELERY_* names in coaching/settings.py)."""
+"""The Celery app, configured from Django's settings (CELERY_* in coaching/settings.py)."""
 
 import os
 

@@ -61,7 +61,8 @@ class EnforceMFAMiddleware:
                 request,
                 _(
                     "Stel eerst tweestapsverificatie in. Coaches en beheerders werken met "
-                    "gevoelige gegevens en hebben daarom naast hun wachtwoord een tweede stap nodig."
+                    "gevoelige gegevens en hebben daarom naast hun wachtwoord een tweede "
+                    "stap nodig."
                 ),
                 fail_silently=True,
             )

@@ -98,7 +98,8 @@ def invitation_resend(request: HttpRequest, invitation: str) -> HttpResponse:
     if invitation.accepted_at is None:
         send_invitation(invitation=invitation)
         messages.success(
-            request, _("Uitnodiging opnieuw verstuurd naar %(email)s.") % {"email": invitation.user.email}
+            request,
+            _("Uitnodiging opnieuw verstuurd naar %(email)s.") % {"email": invitation.user.email},
         )
     else:
         messages.info(request, _("Deze uitnodiging is al geaccepteerd."))
@@ -109,7 +110,9 @@ def invitation_resend(request: HttpRequest, invitation: str) -> HttpResponse:
 def invitation_accept_view(request: HttpRequest, invitation: str, token: str) -> HttpResponse:
     invitation = get_object_or_404(Invitation.objects.select_related("user"), uuid=invitation)
     if request.user.is_authenticated:
-        messages.info(request, _("Je bent al ingelogd. Log eerst uit om een uitnodiging te gebruiken."))
+        messages.info(
+            request, _("Je bent al ingelogd. Log eerst uit om een uitnodiging te gebruiken.")
+        )
         return redirect("after_login")
     if not invitation_is_valid(invitation, token):
         return render(request, "coaching/invitation_invalid.html", status=410)
@@ -146,7 +149,9 @@ def admin_status_ping(request: HttpRequest) -> HttpResponse:
     tasks.heartbeat.delay_on_commit(source=Heartbeat.Source.PING)
     messages.info(
         request,
-        _("Testtaak verstuurd. Ververs de pagina over een paar seconden om te zien of de worker hem uitvoerde."),
+        _(
+            "Testtaak verstuurd. Ververs de pagina over een paar seconden om te zien of "
+            "de worker hem heeft uitgevoerd."
+        ),
     )
     return redirect("admin_status")
-

@@ -184,14 +184,14 @@ class TestAccept:
         assert user.check_password(NEW_PASSWORD)
         assert EmailAddress.objects.get(user=user).verified
         assert Invitation.objects.get(user=user).accepted_at is not None
-        response = client.post(
-            "/account/login/", {"login": user.email, "password": NEW_PASSWORD}
-        )
+        response = client.post("/account/login/", {"login": user.email, "password": NEW_PASSWORD})
         assert response["Location"] == "/portaal/"
 
     def test_link_works_once(self, client, link):
         client.post(link, {"new_password1": NEW_PASSWORD, "new_password2": NEW_PASSWORD})
-        response = client.post(link, {"new_password1": "iets-anders-12345", "new_password2": "iets-anders-12345"})
+        response = client.post(
+            link, {"new_password1": "iets-anders-12345", "new_password2": "iets-anders-12345"}
+        )
         assert response.status_code == 410
         assert User.objects.get(email="eva.nieuw@praktijk.test").check_password(NEW_PASSWORD)
 
@@ -210,7 +210,9 @@ class TestAccept:
         response = client.post(link, {"new_password1": "kort", "new_password2": "kort"})
         assert response.status_code == 200
         assert response.context["form"].errors["new_password2"]
-        response = client.post(link, {"new_password1": NEW_PASSWORD, "new_password2": "anders-dan-dat"})
+        response = client.post(
+            link, {"new_password1": NEW_PASSWORD, "new_password2": "anders-dan-dat"}
+        )
         assert response.context["form"].errors["new_password2"]
         assert not User.objects.get(email="eva.nieuw@praktijk.test").has_usable_password()
 
@@ -229,6 +231,8 @@ class TestAccept:
         client.logout()
         link = link_from(mailoutbox[0])
         client.post(link, {"new_password1": NEW_PASSWORD, "new_password2": NEW_PASSWORD})
-        client.post("/account/login/", {"login": "nieuwe.coach@praktijk.test", "password": NEW_PASSWORD})
+        client.post(
+            "/account/login/", {"login": "nieuwe.coach@praktijk.test", "password": NEW_PASSWORD}
+        )
         response = client.get("/coach/")
         assert response["Location"].startswith("/account/2fa/totp/activate/")

@@ -63,9 +63,7 @@ class TestSecurityHeaders:
 
         from coaching.middleware import EnforceMFAMiddleware  # noqa: F401 (settings loaded)
 
-        template = engines["django"].from_string(
-            "<script nonce='{{ csp_nonce }}'></script>"
-        )
+        template = engines["django"].from_string("<script nonce='{{ csp_nonce }}'></script>")
         # A page that uses the nonce gets it in its CSP header: render through the middleware.
         from django.http import HttpResponse
         from django.middleware.csp import ContentSecurityPolicyMiddleware

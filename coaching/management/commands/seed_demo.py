@@ -36,8 +36,10 @@ class Command(BaseCommand):
                 self.stdout.write(f"would ensure {role.label}: {first} {last} <{email}>")
             return
         with transaction.atomic():
-            users = {email: self._account(email, first, last, role, staff)
-                     for email, first, last, role, staff in DEMO_ACCOUNTS}
+            users = {
+                email: self._account(email, first, last, role, staff)
+                for email, first, last, role, staff in DEMO_ACCOUNTS
+            }
             anna = users["coach@praktijk.example"]
             eva = users["coachee@praktijk.example"]
             marco = users["ouder@praktijk.example"]
@@ -68,15 +70,20 @@ class Command(BaseCommand):
                     "may_act_in_portal": True,
                 },
             )
-        self.stdout.write(self.style.SUCCESS("Demo accounts (password for all: %s):" % DEMO_PASSWORD))
+        self.stdout.write(self.style.SUCCESS(f"Demo accounts (password for all: {DEMO_PASSWORD}):"))
         for email, first, last, role, _staff in DEMO_ACCOUNTS:
             self.stdout.write(f"  {role.label:<18} {email:<28} {first} {last}")
 
     def _account(self, email: str, first: str, last: str, role: Role, staff: bool) -> User:
         user, created = User.objects.get_or_create(
             email=email,
-            defaults={"first_name": first, "last_name": last, "role": role, "is_staff": staff,
-                      "is_superuser": staff},
+            defaults={
+                "first_name": first,
+                "last_name": last,
+                "role": role,
+                "is_staff": staff,
+                "is_superuser": staff,
+            },
         )
         if created or not user.check_password(DEMO_PASSWORD):
             user.set_password(DEMO_PASSWORD)

@@ -1,0 +1,231 @@
+"""Every URL × every role: who may open what (pretix's test_permissions style).
+
+A new URL without an expectation here fails `test_every_url_has_an_expectation`.
+"""
+
+import pytest
+from django.urls import get_resolver, reverse
+from django.urls.resolvers import URLPattern, URLResolver
+
+from coaching.accounts import invitation_tokens
+from coaching.models import Invitation
+from coaching.tests.factories import UserFactory
+
+ROLES = ["anonymous", "coachee", "guardian", "coach_a", "coach_b", "admin"]
+
+OK, LOGIN, DENIED, NOT_FOUND, METHOD, REDIRECT, GONE = (
+    "ok",
+    "login",
+    "denied",
+    "not found",
+    "method not allowed",
+    "redirect",
+    "gone",
+)
+
+
+def row(anonymous, coachee, guardian, coach_a, coach_b, admin):
+    return dict(zip(ROLES, [anonymous, coachee, guardian, coach_a, coach_b, admin], strict=True))
+
+
+def everyone(outcome):
+    return row(*[outcome] * len(ROLES))
+
+
+# Our own pages. The invitation in the arguments was sent by coach A.
+GET = {
+    "home": everyone(OK),
+    "healthz": everyone(OK),
+    "after_login": row(LOGIN, REDIRECT, REDIRECT, REDIRECT, REDIRECT, REDIRECT),
+    "set_language": everyone(METHOD),
+    "coach_dashboard": row(LOGIN, DENIED, DENIED, OK, OK, DENIED),
+    "portal_home": row(LOGIN, OK, OK, DENIED, DENIED, DENIED),
+    "invitations": row(LOGIN, DENIED, DENIED, OK, OK, OK),
+    "invitation_resend": everyone(METHOD),
+    "invitation_accept": row(OK, REDIRECT, REDIRECT, REDIRECT, REDIRECT, REDIRECT),
+    "admin_status": row(LOGIN, DENIED, DENIED, DENIED, DENIED, OK),
+    "admin_status_ping": everyone(METHOD),
+}
+POST = {
+    "set_language": everyone(REDIRECT),
+    "invitations": row(LOGIN, DENIED, DENIED, OK, OK, OK),  # empty form: shown again
+    "invitation_resend": row(LOGIN, DENIED, DENIED, REDIRECT, NOT_FOUND, REDIRECT),
+    "admin_status_ping": row(LOGIN, DENIED, DENIED, DENIED, DENIED, REDIRECT),
+}
+
+# django-allauth's pages: those for signing in are open (and must never fail); the account
+# settings need a login.
+ALLAUTH_OPEN = {
+    "account_login",
+    "account_logout",
+    "account_signup",
+    "account_inactive",
+    "account_reset_password",
+    "account_reset_password_done",
+    "account_reset_password_from_key",
+    "account_reset_password_from_key_done",
+    "account_email_verification_sent",
+    "account_confirm_email",
+    "account_confirm_login_code",
+    "mfa_authenticate",
+    "mfa_login_webauthn",
+}
+ALLAUTH_LOGIN_REQUIRED = {
+    "account_reauthenticate",
+    "account_email",
+    "account_change_password",
+    "account_set_password",
+    "mfa_index",
+    "mfa_reauthenticate",
+    "mfa_activate_totp",
+    "mfa_deactivate_totp",
+    "mfa_view_recovery_codes",
+    "mfa_generate_recovery_codes",
+    "mfa_download_recovery_codes",
+    "mfa_list_webauthn",
+    "mfa_add_webauthn",
+    "mfa_reauthenticate_webauthn",
+    "mfa_remove_webauthn",
+    "mfa_edit_webauthn",
+    "mfa_login_webauthn",
+}
+ALLAUTH_LOGIN_REQUIRED -= {"mfa_login_webauthn"}
+
+
+def all_url_patterns(patterns=None, namespace=None, params=()):
+    """Yield (name, names of the URL's parameters) for every pattern, included ones too."""
+    for pattern in get_resolver().url_patterns if patterns is None else patterns:
+        here = (*params, *pattern.pattern.regex.groupindex)
+        if isinstance(pattern, URLResolver):
+            yield from all_url_patterns(pattern.url_patterns, pattern.namespace or namespace, here)
+        elif isinstance(pattern, URLPattern):
+            yield (f"{namespace}:" if namespace else "") + str(pattern.name), here
+
+
+def test_every_url_has_an_expectation():
+    missing = [
+        name
+        for name, _pattern in all_url_patterns()
+        if name not in GET
+        and name not in ALLAUTH_OPEN
+        and name not in ALLAUTH_LOGIN_REQUIRED
+        and not name.startswith("admin:")
+    ]
+    assert missing == [], f"URLs without a permission expectation: {missing}"
+
+
+@pytest.fixture
+def world(coach_a, coach_b, coachee, guardian, admin_user):
+    invited = UserFactory(email="uitgenodigd@praktijk.test", password="!")
+    invited.set_unusable_password()
+    invited.save()
+    invitation = Invitation.objects.create(user=invited, invited_by=coach_a)
+    return {
+        "users": {
+            "anonymous": None,
+            "coachee": coachee,
+            "guardian": guardian,
+            "coach_a": coach_a,
+            "coach_b": coach_b,
+            "admin": admin_user,
+        },
+        "kwargs": {
+            "invitation": invitation.uuid,
+            "token": invitation_tokens.make_token(invited),
+        },
+    }
+
+
+def outcome(response) -> str:
+    code = response.status_code
+    if code == 302:
+        return LOGIN if response["Location"].startswith("/account/login/") else REDIRECT
+    return {200: OK, 403: DENIED, 404: NOT_FOUND, 405: METHOD, 410: GONE}.get(code, str(code))
+
+
+def url_for(name, world):
+    params = dict(all_url_patterns())[name]
+    return reverse(name, kwargs={key: world["kwargs"][key] for key in params})
+
+
+CASES = [(name, role) for name in GET for role in ROLES]
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(("name", "role"), CASES)
+def test_get(client, world, name, role):
+    if world["users"][role]:
+        client.force_login(world["users"][role])
+    response = client.get(url_for(name, world))
+    assert outcome(response) == GET[name][role]
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(("name", "role"), [(n, r) for n in POST for r in ROLES])
+def test_post(client, world, name, role, mailoutbox):
+    if world["users"][role]:
+        client.force_login(world["users"][role])
+    response = client.post(url_for(name, world), {"language": "en", "next": "/"})
+    assert outcome(response) == POST[name][role]
+    if POST[name][role] not in (OK, REDIRECT) or name != "invitation_resend":
+        assert mailoutbox == []
+
+
+ALLAUTH_KWARGS = {"key": "not-a-real-key", "uidb36": "1", "pk": 1}
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("name", sorted(ALLAUTH_LOGIN_REQUIRED))
+def test_account_settings_need_a_login(client, name):
+    kwargs = {key: ALLAUTH_KWARGS[key] for key in dict(all_url_patterns())[name]}
+    response = client.get(reverse(name, kwargs=kwargs))
+    assert outcome(response) == LOGIN
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("role", ROLES)
+@pytest.mark.parametrize("name", sorted(ALLAUTH_OPEN | ALLAUTH_LOGIN_REQUIRED))
+def test_allauth_pages_never_fail(client, world, name, role):
+    if world["users"][role]:
+        client.force_login(world["users"][role])
+    kwargs = {key: ALLAUTH_KWARGS[key] for key in dict(all_url_patterns())[name]}
+    response = client.get(reverse(name, kwargs=kwargs))
+    assert response.status_code in {200, 302, 404, 405, 410}
+
+
+ADMIN_KWARGS = {
+    "app_label": "coaching",
+    "object_id": "1",
+    "id": "1",
+    "content_type_id": "1",
+    "url": "x",
+}
+
+
+def admin_urls():
+    for name, params in all_url_patterns():
+        # The admin's unnamed catch-all pattern only redirects or 404s.
+        if name.startswith("admin:") and name != "admin:None":
+            yield name, reverse(name, kwargs={key: ADMIN_KWARGS[key] for key in params})
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("role", ROLES)
+def test_only_staff_gets_into_the_django_admin(client, world, role):
+    user = world["users"][role]
+    if user:
+        client.force_login(user)
+    for name, url in admin_urls():
+        response = client.get(url, follow=True)
+        final = response.redirect_chain[-1][0] if response.redirect_chain else url
+        if response.status_code == 405:  # GET on a POST-only page (logout): shows nothing
+            continue
+        if role == "admin":
+            # The autocomplete endpoint answers 403 to a request without its parameters.
+            allowed = {200, 404, 403} if name == "admin:autocomplete" else {200, 404}
+            assert response.status_code in allowed, (name, url, response.status_code)
+            assert not final.startswith("/account/login/"), (name, url)
+        elif user is None:
+            assert final.startswith("/account/login/"), (name, url, final)
+        else:
+            assert response.status_code == 403, (name, url, response.status_code)
