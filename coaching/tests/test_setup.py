@@ -1,0 +1,166 @@
+"""The project's setup: settings modes, the deploy check, the interpreter finder, demo data."""
+
+import io
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from django.conf import settings
+from django.core.management import call_command
+
+from coaching.models import Client, Guardian, Role, User
+
+ROOT = Path(settings.BASE_DIR)
+STRONG_KEY = "k" * 20 + "-production-secret-key-that-is-long-enough-1234567890"
+
+
+def run_python(code: str, **env) -> subprocess.CompletedProcess:
+    clean = {k: v for k, v in os.environ.items() if k not in {"DEBUG", "SECRET_KEY"}}
+    return subprocess.run(
+        [sys.executable, "-c", code],
+        cwd=ROOT,
+        env={**clean, "DJANGO_SETTINGS_MODULE": "coaching.settings", **env},
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+
+
+LOAD = "import django; django.setup(); from django.conf import settings; print(settings.DEBUG)"
+
+
+class TestProductionMode:
+    def test_refuses_the_default_secret_key(self):
+        result = run_python(LOAD, PRAKTIJK_ENV="production", ALLOWED_HOSTS="praktijk.example")
+        assert result.returncode != 0
+        assert "Production mode needs its own SECRET_KEY" in result.stderr
+
+    def test_refuses_debug(self):
+        result = run_python(
+            LOAD,
+            PRAKTIJK_ENV="production",
+            SECRET_KEY=STRONG_KEY,
+            DEBUG="true",
+            ALLOWED_HOSTS="praktijk.example",
+        )
+        assert result.returncode != 0
+        assert "refuses to start with DEBUG on" in result.stderr
+
+    def test_refuses_to_turn_off_mfa(self):
+        result = run_python(
+            LOAD,
+            PRAKTIJK_ENV="production",
+            SECRET_KEY=STRONG_KEY,
+            ALLOWED_HOSTS="praktijk.example",
+            PRAKTIJK_REQUIRE_MFA="false",
+        )
+        assert result.returncode != 0
+        assert "PRAKTIJK_REQUIRE_MFA cannot be turned off" in result.stderr
+
+    def test_starts_with_a_real_key_and_debug_off(self):
+        result = run_python(
+            LOAD, PRAKTIJK_ENV="production", SECRET_KEY=STRONG_KEY, ALLOWED_HOSTS="p.example"
+        )
+        assert result.returncode == 0, result.stderr
+        assert result.stdout.strip() == "False"
+
+    def test_check_deploy_passes_at_warning_level(self):
+        result = subprocess.run(
+            [sys.executable, "manage.py", "check", "--deploy", "--fail-level", "WARNING"],
+            cwd=ROOT,
+            env={
+                **os.environ,
+                "PRAKTIJK_ENV": "production",
+                "SECRET_KEY": STRONG_KEY,
+                "ALLOWED_HOSTS": "praktijk.example",
+            },
+            capture_output=True,
+            text=True,
+            timeout=120,
+        )
+        assert result.returncode == 0, result.stdout + result.stderr
+        assert "no issues" in result.stdout
+
+    def test_development_defaults(self):
+        assert settings.TIME_ZONE == "Europe/Amsterdam"
+        assert settings.USE_TZ
+        assert settings.LANGUAGE_CODE == "nl"
+        assert settings.AUTH_USER_MODEL == "coaching.User"
+
+
+class TestFindPython:
+    """scripts/find-python, which `make` uses to create the venv."""
+
+    def fake_python(self, path: Path, version: tuple[int, int]) -> None:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        too_old = int(version < (3, 12))
+        path.write_text(f"#!/bin/sh\nexit {too_old}\n")
+        path.chmod(0o755)
+
+    def run(self, tmp_path: Path) -> subprocess.CompletedProcess:
+        bin_dir = tmp_path / "bin"
+        for tool in ("ls", "sort", "cat"):
+            if not (bin_dir / tool).exists():
+                (bin_dir / tool).symlink_to(
+                    subprocess.check_output(["which", tool], text=True).strip()
+                )
+        return subprocess.run(
+            ["/bin/sh", str(ROOT / "scripts" / "find-python")],
+            env={
+                "HOME": str(tmp_path / "home"),
+                "PATH": str(bin_dir),
+                "FIND_PYTHON_ROOTS": str(tmp_path / "home" / ".pyenv"),
+                "FIND_PYTHON_PATHS": str(tmp_path / "nowhere"),
+            },
+            capture_output=True,
+            text=True,
+            timeout=60,
+        )
+
+    def test_takes_a_new_enough_python_on_path(self, tmp_path):
+        self.fake_python(tmp_path / "bin" / "python3.13", (3, 13))
+        result = self.run(tmp_path)
+        assert result.stdout.strip() == str(tmp_path / "bin" / "python3.13")
+
+    def test_finds_a_pyenv_version_that_is_not_on_path(self, tmp_path):
+        self.fake_python(tmp_path / "bin" / "python3", (3, 11))
+        versions = tmp_path / "home" / ".pyenv" / "versions"
+        self.fake_python(versions / "3.11.7" / "bin" / "python", (3, 11))
+        self.fake_python(versions / "3.12.9" / "bin" / "python", (3, 12))
+        result = self.run(tmp_path)
+        assert result.returncode == 0, result.stderr
+        assert result.stdout.strip() == str(versions / "3.12.9" / "bin" / "python")
+
+    def test_explains_what_to_install_when_there_is_none(self, tmp_path):
+        self.fake_python(tmp_path / "bin" / "python3", (3, 11))
+        result = self.run(tmp_path)
+        assert result.returncode == 1
+        assert result.stdout == ""
+        assert "needs Python 3.12 or newer" in result.stderr
+        assert "pyenv install 3.13" in result.stderr
+
+
+@pytest.mark.django_db
+class TestSeedDemo:
+    def test_creates_the_demo_people_once(self):
+        call_command("seed_demo", stdout=io.StringIO())
+        call_command("seed_demo", stdout=io.StringIO())
+        assert User.objects.filter(role=Role.COACH).count() == 2
+        assert User.objects.filter(role=Role.ADMIN, is_staff=True).count() == 1
+        assert Client.objects.count() == 2
+        lotte = Client.objects.get(first_name="Lotte")
+        assert lotte.is_child
+        assert Guardian.objects.get(client=lotte).account.email == "ouder@praktijk.example"
+        eva = User.objects.get(email="coachee@praktijk.example")
+        assert eva.check_password("praktijk-demo")
+        assert Client.objects.for_account(eva).get().coach.email == "coach@praktijk.example"
+
+    def test_refuses_production(self, settings):
+        from django.core.management.base import CommandError
+
+        settings.PRODUCTION = True
+        with pytest.raises(CommandError):
+            call_command("seed_demo")
+        assert not User.objects.exists()
