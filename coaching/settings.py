@@ -298,6 +298,7 @@ if CELERY_BROKER_URL.startswith("filesystem://"):
         "data_folder_in": str(broker_dir),
         "data_folder_out": str(broker_dir),
         "processed_folder": str(broker_dir / "processed"),
+        "control_folder": str(broker_dir / "control"),
         "store_processed": False,
     }
 elif CELERY_BROKER_URL.startswith(("redis://", "rediss://")):
