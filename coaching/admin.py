@@ -25,7 +25,7 @@ class UserAdmin(DjangoUserAdmin):
             _("Rol en rechten"),
             {"fields": ["role", "is_active", "is_staff", "is_superuser", "groups"]},
         ),
-        (_("Data"), {"fields": ["last_login", "date_joined"]}),
+        (_("Datums"), {"fields": ["last_login", "date_joined"]}),
     ]
     add_fieldsets = [
         (

@@ -186,9 +186,12 @@ class Client(models.Model):
         return day.year - born.year - ((day.month, day.day) < (born.month, born.day))
 
     @property
+    def age(self) -> int | None:
+        return self.age_on(timezone.localdate())
+
+    @property
     def is_child(self) -> bool:
-        age = self.age_on(timezone.localdate())
-        return age is not None and age < 18
+        return self.age is not None and self.age < 18
 
 
 class Guardian(models.Model):
@@ -283,10 +286,10 @@ class Heartbeat(models.Model):
         BEAT = "beat", _("Beat (elke minuut)")
         PING = "ping", _("Testtaak vanaf de statuspagina")
 
-    source = models.CharField(max_length=10, choices=Source, unique=True)
-    last_seen_at = models.DateTimeField()
-    hostname = models.CharField(max_length=255, blank=True)
-    count = models.PositiveBigIntegerField(default=0)
+    source = models.CharField(_("bron"), max_length=10, choices=Source, unique=True)
+    last_seen_at = models.DateTimeField(_("laatst gezien"))
+    hostname = models.CharField(_("worker"), max_length=255, blank=True)
+    count = models.PositiveBigIntegerField(_("aantal keer"), default=0)
 
     class Meta:
         verbose_name = _("hartslag")

@@ -198,7 +198,6 @@ ACCOUNT_LOGOUT_ON_PASSWORD_CHANGE = False
 ACCOUNT_LOGIN_ON_PASSWORD_RESET = False
 ACCOUNT_PRESERVE_USERNAME_CASING = False
 ACCOUNT_SESSION_REMEMBER = None
-ACCOUNT_EMAIL_SUBJECT_PREFIX = "[Praktijk] "
 ACCOUNT_DEFAULT_HTTP_PROTOCOL = "https" if PRODUCTION else "http"
 # allauth's defaults (login 30/m per IP, failed logins 10/m per IP and 5 per 5 min per account,
 # password reset 20/m per IP and 5/m per address) kept, stored in CACHES["default"].
@@ -381,5 +380,6 @@ LOGGING = {
 # --- Practice -------------------------------------------------------------------------------------
 
 PRAKTIJK_NAME = env("PRAKTIJK_NAME", "Praktijk")
+ACCOUNT_EMAIL_SUBJECT_PREFIX = f"[{PRAKTIJK_NAME}] "
 # How stale the heartbeat may be before the status page says the worker or beat is down.
 PRAKTIJK_HEARTBEAT_MAX_AGE_SECONDS = 180

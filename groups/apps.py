@@ -6,4 +6,4 @@ class GroupsConfig(AppConfig):
     """Backstage groups, their 8 meetings and contributions (later issues)."""
 
     name = "groups"
-    verbose_name = _("Backstagegroepen")
+    verbose_name = _("Backstage-groepen")
