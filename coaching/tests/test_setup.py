@@ -164,3 +164,40 @@ class TestSeedDemo:
         with pytest.raises(CommandError):
             call_command("seed_demo")
         assert not User.objects.exists()
+
+
+class TestCacheUrl:
+    @pytest.mark.parametrize(
+        ("url", "backend"),
+        [
+            ("redis://127.0.0.1:6379/1", "django.core.cache.backends.redis.RedisCache"),
+            ("file:///tmp/praktijk-cache", "django.core.cache.backends.filebased.FileBasedCache"),
+            ("locmem://", "django.core.cache.backends.locmem.LocMemCache"),
+        ],
+    )
+    def test_known_schemes(self, url, backend):
+        from coaching.settings import cache_from_url
+
+        assert cache_from_url(url)["BACKEND"] == backend
+
+    def test_unknown_scheme_is_refused(self):
+        from django.core.exceptions import ImproperlyConfigured
+
+        from coaching.settings import cache_from_url
+
+        with pytest.raises(ImproperlyConfigured):
+            cache_from_url("memcached://localhost")
+
+
+@pytest.mark.django_db
+def test_failed_logins_are_rate_limited_per_account(client, coachee):
+    for _ in range(5):
+        response = client.post("/account/login/", {"login": coachee.email, "password": "fout"})
+        assert response.status_code == 200
+    # The sixth try is refused before the password is even checked, the right one too.
+    from coaching.tests.factories import TEST_PASSWORD
+
+    response = client.post("/account/login/", {"login": coachee.email, "password": TEST_PASSWORD})
+    assert response.status_code == 200
+    assert "_auth_user_id" not in client.session
+    assert "Te veel inlogpogingen" in response.content.decode()
