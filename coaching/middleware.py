@@ -31,6 +31,7 @@ MFA_SETUP_URL_NAMES = frozenset(
         "account_confirm_email",
         "set_language",
         "healthz",
+        "favicon",
     }
 )
 

@@ -2,6 +2,7 @@ from allauth.account.decorators import secure_admin_login
 from django.conf import settings
 from django.contrib import admin
 from django.urls import include, path
+from django.views.generic import RedirectView
 
 from coaching import views
 
@@ -14,6 +15,9 @@ urlpatterns = [
     path("", views.home, name="home"),
     path("start/", views.after_login, name="after_login"),
     path("healthz", views.healthz, name="healthz"),
+    path(
+        "favicon.ico", RedirectView.as_view(url=settings.STATIC_URL + "favicon.svg"), name="favicon"
+    ),
     path("taal/", views.set_language, name="set_language"),
     path("coach/", views.coach_dashboard, name="coach_dashboard"),
     path("portaal/", views.portal_home, name="portal_home"),

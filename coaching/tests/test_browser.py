@@ -114,14 +114,16 @@ class PageLog:
 
     origin: str
     requests: list[str] = field(default_factory=list)
-    csp_errors: list[str] = field(default_factory=list)
+    console_errors: list[str] = field(default_factory=list)
 
     def on_request(self, request: Request) -> None:
         self.requests.append(request.url)
 
     def on_console(self, message: ConsoleMessage) -> None:
-        if message.type == "error" and "Content Security Policy" in message.text:
-            self.csp_errors.append(f"{message.text} ({message.location.get('url')})")
+        # Every console error counts (a CSP violation, a missing file), except the 403 of a page
+        # that a test opens on purpose to see it refused.
+        if message.type == "error" and "status of 403" not in message.text:
+            self.console_errors.append(f"{message.text} ({message.location.get('url')})")
 
     def assert_stayed_local(self) -> None:
         own = urlsplit(self.origin)
@@ -133,7 +135,7 @@ class PageLog:
         ]
         assert self.requests, "no requests were recorded"
         assert elsewhere == [], f"requests to another host than {self.origin}"
-        assert self.csp_errors == [], "Content-Security-Policy errors in the console"
+        assert self.console_errors == [], "errors in the browser console"
 
 
 @pytest.fixture
@@ -216,11 +218,13 @@ def test_coach_without_authenticator_must_activate_one_first(page: Page, page_lo
     CoachFactory(email="nieuwe-coach@praktijk.test", first_name="Anna")
 
     log_in_with_password(page, "nieuwe-coach@praktijk.test")
-    page.wait_for_url(lambda url: not path_is("/account/login/")(url))
-    assert path_is("/account/2fa/totp/activate/", next="/coach/")(page.url), (
-        "right after logging in, a coach without an authenticator should be on the "
-        f"authenticator activation page, not on {page.url}"
-    )
+    # On the way to the setup, allauth asks for the password once more (on purpose: a borrowed
+    # session cannot attach someone else's authenticator app); the page says why.
+    page.wait_for_url(lambda url: urlsplit(url).path == "/account/reauthenticate/")
+    expect(page.get_by_text("Stel eerst tweestapsverificatie in.")).to_be_visible()
+    page.get_by_label("Wachtwoord").fill(TEST_PASSWORD)
+    page.get_by_label("Wachtwoord").press("Enter")
+    page.wait_for_url(path_is("/account/2fa/totp/activate/", next="/coach/"))
 
     # Not even the dashboard before the second factor is set up.
     page.goto("/coach/")

@@ -36,6 +36,7 @@ def everyone(outcome):
 GET = {
     "home": everyone(OK),
     "healthz": everyone(OK),
+    "favicon": everyone(REDIRECT),
     "after_login": row(LOGIN, REDIRECT, REDIRECT, REDIRECT, REDIRECT, REDIRECT),
     "set_language": everyone(METHOD),
     "coach_dashboard": row(LOGIN, DENIED, DENIED, OK, OK, DENIED),
