@@ -201,3 +201,14 @@ def test_failed_logins_are_rate_limited_per_account(client, coachee):
     assert response.status_code == 200
     assert "_auth_user_id" not in client.session
     assert "Te veel inlogpogingen" in response.content.decode()
+
+
+def test_english_catalogue_is_complete():
+    """Every UI string has an English translation, and none is left fuzzy (fuzzy entries are
+    not compiled, so the English site would silently show Dutch)."""
+    import polib
+
+    po = polib.pofile(str(ROOT / "locale" / "en" / "LC_MESSAGES" / "django.po"))
+    assert [e.msgid for e in po.untranslated_entries()] == []
+    assert [e.msgid for e in po.fuzzy_entries()] == []
+    assert len(po.translated_entries()) > 100
