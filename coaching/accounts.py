@@ -1,4 +1,7 @@
-"""Creating accounts by invitation: a coach or admin invites, the owner sets a password."""
+"""Creating accounts by invitation: a coach invites clients, the admin invites coaches and admins;
+the invited person sets a password through an e-mailed link."""
+
+from datetime import date
 
 from allauth.account.models import EmailAddress
 from django.conf import settings
@@ -7,8 +10,9 @@ from django.db import transaction
 from django.urls import reverse
 from django.utils import timezone
 
+from coaching import tasks
 from coaching.emails import send_templated
-from coaching.models import CoachProfile, Invitation, Role, User
+from coaching.models import Client, CoachProfile, Guardian, Invitation, Role, User
 
 
 class InvitationTokenGenerator(PasswordResetTokenGenerator):
@@ -21,17 +25,13 @@ class InvitationTokenGenerator(PasswordResetTokenGenerator):
         super().__init__()
         self.timeout = settings.PRAKTIJK_INVITATION_DAYS * 24 * 3600
 
-    def _make_hash_value(self, user, timestamp):
-        return super()._make_hash_value(user, timestamp) + str(user.pk)
-
 
 invitation_tokens = InvitationTokenGenerator()
 
 
 def invitation_url(invitation: Invitation) -> str:
     token = invitation_tokens.make_token(invitation.user)
-    path = reverse("invitation_accept", args=[invitation.uuid, token])
-    return settings.SITE_URL + path
+    return settings.SITE_URL + reverse("invitation_accept", args=[invitation.uuid, token])
 
 
 @transaction.atomic
@@ -44,7 +44,11 @@ def account_invite(
     invited_by: User,
     language: str = settings.LANGUAGE_CODE,
 ) -> Invitation:
-    """Create an account without a usable password and e-mail its owner a link to set one."""
+    """Create an account without a usable password; its owner gets a link to choose one.
+
+    The e-mail goes out from a Celery task after the transaction commits: a slow or failing mail
+    server neither delays nor breaks the request, and a rolled-back invitation sends nothing.
+    """
     user = User.objects.create_user(
         email=email,
         first_name=first_name,
@@ -57,25 +61,93 @@ def account_invite(
         CoachProfile.objects.create(user=user)
     EmailAddress.objects.create(user=user, email=user.email, primary=True, verified=False)
     invitation = Invitation.objects.create(user=user, invited_by=invited_by)
-    transaction.on_commit(lambda: invitation_send(invitation=invitation))
+    tasks.send_invitation.delay_on_commit(invitation.pk)
+    return invitation
+
+
+@transaction.atomic
+def client_invite(
+    *,
+    coach: User,
+    email: str,
+    first_name: str,
+    last_name: str,
+    language: str,
+    date_of_birth: date | None = None,
+) -> Invitation:
+    """An adult client of this coach, who uses the portal with their own account."""
+    invitation = account_invite(
+        email=email,
+        first_name=first_name,
+        last_name=last_name,
+        role=Role.CLIENT,
+        invited_by=coach,
+        language=language,
+    )
+    Client.objects.create(
+        coach=coach,
+        first_name=first_name,
+        last_name=last_name,
+        email=invitation.user.email,
+        date_of_birth=date_of_birth,
+        account=invitation.user,
+    )
+    return invitation
+
+
+@transaction.atomic
+def guardian_invite(
+    *,
+    coach: User,
+    email: str,
+    first_name: str,
+    last_name: str,
+    language: str,
+    relation: Guardian.Relation,
+    child_first_name: str,
+    child_last_name: str,
+    child_date_of_birth: date,
+) -> Invitation:
+    """A child client of this coach, and the parent or guardian who acts for them in the portal."""
+    invitation = account_invite(
+        email=email,
+        first_name=first_name,
+        last_name=last_name,
+        role=Role.CLIENT,
+        invited_by=coach,
+        language=language,
+    )
+    child = Client.objects.create(
+        coach=coach,
+        first_name=child_first_name,
+        last_name=child_last_name,
+        date_of_birth=child_date_of_birth,
+    )
+    Guardian.objects.create(
+        client=child,
+        account=invitation.user,
+        first_name=first_name,
+        last_name=last_name,
+        relation=relation,
+        email=invitation.user.email,
+    )
     return invitation
 
 
 def invitation_send(*, invitation: Invitation) -> None:
-    invitation.sent_at = timezone.now()
-    invitation.save(update_fields=["sent_at"])
     send_templated(
         "invitation",
         to=invitation.user.email,
         language=invitation.user.language,
         context={
-            "invitation": invitation,
             "user": invitation.user,
             "invited_by": invitation.invited_by,
             "url": invitation_url(invitation),
             "days": settings.PRAKTIJK_INVITATION_DAYS,
         },
     )
+    invitation.sent_at = timezone.now()
+    invitation.save(update_fields=["sent_at"])
 
 
 def invitation_is_valid(invitation: Invitation, token: str) -> bool:

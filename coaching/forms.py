@@ -1,28 +1,24 @@
+from crispy_forms.helper import FormHelper
+from crispy_forms.layout import Div, Field, Fieldset, Layout
 from django import forms
 from django.conf import settings
 from django.contrib.auth.forms import SetPasswordForm
+from django.db import models
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from coaching.models import Role, User
+from coaching.models import Client, Guardian, Role, User
 
 
-class InvitationForm(forms.Form):
+class AccountFields(forms.Form):
+    """Name, address and language of the person who gets the invitation."""
+
     first_name = forms.CharField(label=_("Voornaam"), max_length=150)
     last_name = forms.CharField(label=_("Achternaam"), max_length=150)
     email = forms.EmailField(label=_("E-mailadres"))
-    role = forms.ChoiceField(label=_("Rol"), choices=Role.choices)
     language = forms.ChoiceField(
-        label=_("Taal van de uitnodiging"), choices=settings.LANGUAGES, initial="nl"
+        label=_("Taal van de uitnodiging en de site"), choices=settings.LANGUAGES, initial="nl"
     )
-
-    def __init__(self, *args, inviter: User, **kwargs):
-        super().__init__(*args, **kwargs)
-        # A coach invites client accounts only; the practice admin may invite every role.
-        if not inviter.is_staff:
-            self.fields["role"].choices = [(Role.CLIENT, Role.CLIENT.label)]
-            self.fields["role"].initial = Role.CLIENT
-            self.fields["role"].widget = forms.HiddenInput()
-        self.fields["email"].widget.attrs["autocomplete"] = "off"
 
     def clean_email(self) -> str:
         email = User.objects.normalize_email(self.cleaned_data["email"])
@@ -31,6 +27,119 @@ class InvitationForm(forms.Form):
                 _("Er bestaat al een account met dit e-mailadres."), code="exists"
             )
         return email
+
+
+class InviteFor(models.TextChoices):
+    ADULT = "adult", _("Een volwassen cliënt, die zelf het portaal gebruikt")
+    GUARDIAN = "guardian", _("Een ouder of verzorger, die namens een kind het portaal gebruikt")
+
+
+class ClientInvitationForm(AccountFields):
+    """A coach invites a client of their own: an adult, or a child's parent or guardian."""
+
+    invite_for = forms.ChoiceField(
+        label=_("Wie nodig je uit?"),
+        choices=InviteFor.choices,
+        initial=InviteFor.ADULT,
+        widget=forms.RadioSelect,
+    )
+    date_of_birth = forms.DateField(
+        label=_("Geboortedatum"),
+        required=False,
+        widget=forms.DateInput(attrs={"type": "date"}),
+        help_text=_("Niet verplicht."),
+    )
+    relation = forms.ChoiceField(
+        label=_("Relatie tot het kind"),
+        choices=[("", "—"), *Guardian.Relation.choices],
+        required=False,
+    )
+    child_first_name = forms.CharField(
+        label=_("Voornaam van het kind"), max_length=150, required=False
+    )
+    child_last_name = forms.CharField(
+        label=_("Achternaam van het kind"), max_length=150, required=False
+    )
+    child_date_of_birth = forms.DateField(
+        label=_("Geboortedatum van het kind"),
+        required=False,
+        widget=forms.DateInput(attrs={"type": "date"}),
+    )
+
+    CHILD_FIELDS = ("relation", "child_first_name", "child_last_name", "child_date_of_birth")
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.helper = FormHelper()
+        self.helper.form_tag = False
+        self.helper.layout = Layout(
+            Field("invite_for"),
+            "first_name",
+            "last_name",
+            "email",
+            "language",
+            Div("date_of_birth", css_id="adult-fields", data_invite_for="adult"),
+            Fieldset(
+                _("Het kind"),
+                *self.CHILD_FIELDS,
+                css_id="child-fields",
+                data_invite_for="guardian",
+            ),
+        )
+
+    def clean_date_of_birth(self):
+        return self._not_in_the_future("date_of_birth")
+
+    def clean_child_date_of_birth(self):
+        return self._not_in_the_future("child_date_of_birth")
+
+    def _not_in_the_future(self, name: str):
+        day = self.cleaned_data.get(name)
+        if day and day > timezone.localdate():
+            raise forms.ValidationError(_("Deze datum ligt in de toekomst."), code="future")
+        return day
+
+    def clean(self):
+        data = super().clean()
+        if data.get("invite_for") == InviteFor.GUARDIAN:
+            for name in self.CHILD_FIELDS:
+                if not data.get(name) and name not in self.errors:
+                    self.add_error(
+                        name, forms.ValidationError(_("Vul dit in voor een kind."), code="required")
+                    )
+            child = Client(date_of_birth=data.get("child_date_of_birth"))
+            if data.get("child_date_of_birth") and not child.is_child:
+                self.add_error(
+                    "child_date_of_birth",
+                    _("Dit kind is 18 of ouder: nodig de cliënt dan zelf uit als volwassene."),
+                )
+        else:
+            adult = Client(date_of_birth=data.get("date_of_birth"))
+            if data.get("date_of_birth") and adult.is_child:
+                self.add_error(
+                    "date_of_birth",
+                    _(
+                        "Deze cliënt is jonger dan 18: nodig dan een ouder of verzorger uit, "
+                        "die namens het kind het portaal gebruikt."
+                    ),
+                )
+        return data
+
+
+class StaffInvitationForm(AccountFields):
+    """The practice admin invites a coach or another admin."""
+
+    role = forms.ChoiceField(
+        label=_("Rol"),
+        choices=[(Role.COACH, Role.COACH.label), (Role.ADMIN, Role.ADMIN.label)],
+        initial=Role.COACH,
+    )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.helper = FormHelper()
+        self.helper.form_tag = False
+        self.order_fields(["role", "first_name", "last_name", "email", "language"])
 
 
 class AcceptInvitationForm(SetPasswordForm):

@@ -1,10 +1,11 @@
 import socket
+from smtplib import SMTPException
 
 from celery import shared_task
 from django.db.models import F
 from django.utils import timezone
 
-from coaching.models import Heartbeat
+from coaching.models import Heartbeat, Invitation
 
 
 @shared_task
@@ -22,3 +23,22 @@ def heartbeat(source: str = Heartbeat.Source.BEAT) -> None:
             source=source,
             defaults={"last_seen_at": now, "hostname": socket.gethostname(), "count": 1},
         )
+
+
+@shared_task(
+    autoretry_for=(SMTPException, ConnectionError, TimeoutError),
+    retry_backoff=30,
+    max_retries=5,
+)
+def send_invitation(invitation_pk: int) -> None:
+    """E-mail the link to set a password. An invitation accepted (or deleted) in the meantime
+    is not sent."""
+    from coaching.accounts import invitation_send
+
+    invitation = (
+        Invitation.objects.select_related("user", "invited_by")
+        .filter(pk=invitation_pk, accepted_at__isnull=True)
+        .first()
+    )
+    if invitation is not None:
+        invitation_send(invitation=invitation)

@@ -22,6 +22,8 @@ urlpatterns = [
     path("coach/", views.coach_dashboard, name="coach_dashboard"),
     path("portaal/", views.portal_home, name="portal_home"),
     path("uitnodigingen/", views.invitations, name="invitations"),
+    path("uitnodigingen/client/", views.invitation_create_client, name="invitation_create_client"),
+    path("uitnodigingen/team/", views.invitation_create_staff, name="invitation_create_staff"),
     path(
         "uitnodigingen/<uuid:invitation>/opnieuw/",
         views.invitation_resend,

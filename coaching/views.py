@@ -2,6 +2,7 @@ from django.conf import settings
 from django.contrib import messages
 from django.core.paginator import Paginator
 from django.db import IntegrityError, connection
+from django.db.models import Prefetch
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
@@ -9,11 +10,21 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from django.views.i18n import set_language as django_set_language
 
 from coaching import tasks
-from coaching.accounts import account_invite, invitation_accept, invitation_is_valid
-from coaching.accounts import invitation_send as send_invitation
-from coaching.forms import AcceptInvitationForm, InvitationForm
-from coaching.models import Client, Heartbeat, Invitation, Role
-from coaching.roles import home_url_for, role_required
+from coaching.accounts import (
+    account_invite,
+    client_invite,
+    guardian_invite,
+    invitation_accept,
+    invitation_is_valid,
+)
+from coaching.forms import (
+    AcceptInvitationForm,
+    ClientInvitationForm,
+    InviteFor,
+    StaffInvitationForm,
+)
+from coaching.models import Client, Guardian, Heartbeat, Invitation, Role
+from coaching.roles import has_role, home_url_for, role_required
 
 
 @require_GET
@@ -64,29 +75,94 @@ def portal_home(request: HttpRequest) -> HttpResponse:
     return render(request, "portal/home.html", {"clients": clients})
 
 
-@require_http_methods(["GET", "POST"])
-@role_required(Role.COACH, Role.ADMIN)
-def invitations(request: HttpRequest) -> HttpResponse:
-    form = InvitationForm(request.POST or None, inviter=request.user)
-    if request.method == "POST" and form.is_valid():
-        try:
-            invitation = account_invite(invited_by=request.user, **form.cleaned_data)
-        except IntegrityError:
-            # Two invitations for one address at the same moment: the other one won.
-            form.add_error("email", _("Er bestaat al een account met dit e-mailadres."))
-        else:
-            messages.success(
-                request,
-                _("Uitnodiging verstuurd naar %(email)s.") % {"email": invitation.user.email},
-            )
-            return redirect("invitations")
-    sent = Invitation.objects.visible_to(request.user).select_related("user", "invited_by")
+def _invitations_page(
+    request: HttpRequest,
+    client_form: ClientInvitationForm | None = None,
+    staff_form: StaffInvitationForm | None = None,
+) -> HttpResponse:
+    """The invitations page: a coach invites clients, the admin coaches and admins (a practice
+    owner who is both sees both forms), with the invitations sent so far."""
+    if client_form is None and has_role(request.user, Role.COACH):
+        client_form = ClientInvitationForm()
+    if staff_form is None and has_role(request.user, Role.ADMIN):
+        staff_form = StaffInvitationForm()
+    sent = Invitation.objects.visible_to(request.user).select_related(
+        "user", "invited_by", "user__client_record"
+    )
+    sent = sent.prefetch_related(
+        Prefetch("user__guardianships", queryset=Guardian.objects.select_related("client"))
+    )
     page = Paginator(sent, 25).get_page(request.GET.get("page"))
     return render(
         request,
         "coaching/invitations.html",
-        {"form": form, "page": page, "days": settings.PRAKTIJK_INVITATION_DAYS},
+        {
+            "client_form": client_form,
+            "staff_form": staff_form,
+            "page": page,
+            "days": settings.PRAKTIJK_INVITATION_DAYS,
+        },
     )
+
+
+def _invitation_sent(request: HttpRequest, invitation: Invitation) -> HttpResponse:
+    messages.success(
+        request,
+        _("Uitnodiging verstuurd naar %(email)s.") % {"email": invitation.user.email},
+    )
+    return redirect("invitations")
+
+
+@require_GET
+@role_required(Role.COACH, Role.ADMIN)
+def invitations(request: HttpRequest) -> HttpResponse:
+    return _invitations_page(request)
+
+
+@require_POST
+@role_required(Role.COACH)
+def invitation_create_client(request: HttpRequest) -> HttpResponse:
+    form = ClientInvitationForm(request.POST)
+    if form.is_valid():
+        data = form.cleaned_data
+        person = {
+            "coach": request.user,
+            "email": data["email"],
+            "first_name": data["first_name"],
+            "last_name": data["last_name"],
+            "language": data["language"],
+        }
+        try:
+            if data["invite_for"] == InviteFor.GUARDIAN:
+                invitation = guardian_invite(
+                    **person,
+                    relation=data["relation"],
+                    child_first_name=data["child_first_name"],
+                    child_last_name=data["child_last_name"],
+                    child_date_of_birth=data["child_date_of_birth"],
+                )
+            else:
+                invitation = client_invite(**person, date_of_birth=data["date_of_birth"])
+        except IntegrityError:
+            # Two invitations for one address at the same moment: the other one won.
+            form.add_error("email", _("Er bestaat al een account met dit e-mailadres."))
+        else:
+            return _invitation_sent(request, invitation)
+    return _invitations_page(request, client_form=form)
+
+
+@require_POST
+@role_required(Role.ADMIN)
+def invitation_create_staff(request: HttpRequest) -> HttpResponse:
+    form = StaffInvitationForm(request.POST)
+    if form.is_valid():
+        try:
+            invitation = account_invite(invited_by=request.user, **form.cleaned_data)
+        except IntegrityError:
+            form.add_error("email", _("Er bestaat al een account met dit e-mailadres."))
+        else:
+            return _invitation_sent(request, invitation)
+    return _invitations_page(request, staff_form=form)
 
 
 @require_POST
@@ -96,7 +172,7 @@ def invitation_resend(request: HttpRequest, invitation: str) -> HttpResponse:
         Invitation.objects.visible_to(request.user).select_related("user"), uuid=invitation
     )
     if invitation.accepted_at is None:
-        send_invitation(invitation=invitation)
+        tasks.send_invitation.delay_on_commit(invitation.pk)
         messages.success(
             request,
             _("Uitnodiging opnieuw verstuurd naar %(email)s.") % {"email": invitation.user.email},

@@ -1,44 +1,80 @@
 import re
-from datetime import timedelta
+from datetime import date, timedelta
 
 import pytest
 from allauth.account.models import EmailAddress
 from django.utils import timezone
 
-from coaching.models import CoachProfile, Invitation, Role, User
+from coaching.models import Client, CoachProfile, Guardian, Invitation, Role, User
 
 NEW_PASSWORD = "een-lang-nieuw-wachtwoord"
 
 
-def invite(client, **data):
+def invite_client(client, **data):
     payload = {
+        "invite_for": "adult",
         "first_name": "Eva",
         "last_name": "Nieuw",
         "email": "eva.nieuw@praktijk.test",
-        "role": Role.CLIENT,
         "language": "nl",
     }
     payload.update(data)
-    return client.post("/uitnodigingen/", payload)
+    return client.post("/uitnodigingen/client/", payload)
+
+
+def invite_guardian(client, **data):
+    payload = {
+        "invite_for": "guardian",
+        "first_name": "Marco",
+        "last_name": "Visser",
+        "email": "marco@praktijk.test",
+        "language": "nl",
+        "relation": "father",
+        "child_first_name": "Lotte",
+        "child_last_name": "Visser",
+        "child_date_of_birth": "2016-09-03",
+    }
+    payload.update(data)
+    return client.post("/uitnodigingen/client/", payload)
+
+
+def invite_staff(client, **data):
+    payload = {
+        "role": Role.COACH,
+        "first_name": "Nina",
+        "last_name": "Coach",
+        "email": "nina@praktijk.test",
+        "language": "nl",
+    }
+    payload.update(data)
+    return client.post("/uitnodigingen/team/", payload)
 
 
 def link_from(mail) -> str:
     return re.search(r"http://testserver(/uitnodiging/\S+/)", mail.body).group(1)
 
 
+@pytest.fixture
+def send_now(django_capture_on_commit_callbacks):
+    """Run what is sent after commit (the e-mail task, eager in tests) inside the block."""
+    return lambda: django_capture_on_commit_callbacks(execute=True)
+
+
 @pytest.mark.django_db
-class TestInvite:
-    def test_coach_invites_a_client_who_gets_a_link_and_no_password(
-        self, client, coach_a, mailoutbox, django_capture_on_commit_callbacks
+class TestInviteClient:
+    def test_adult_client_gets_a_link_and_becomes_the_coachs_client(
+        self, client, coach_a, mailoutbox, send_now
     ):
         client.force_login(coach_a)
-        with django_capture_on_commit_callbacks(execute=True):
-            response = invite(client)
+        with send_now():
+            response = invite_client(client, date_of_birth="1990-01-31")
         assert response.status_code == 302
         user = User.objects.get(email="eva.nieuw@praktijk.test")
         assert user.role == Role.CLIENT
         assert not user.has_usable_password()
         assert not EmailAddress.objects.get(user=user).verified
+        record = Client.objects.get(account=user)
+        assert (record.coach, record.date_of_birth) == (coach_a, date(1990, 1, 31))
         invitation = Invitation.objects.get(user=user)
         assert invitation.invited_by == coach_a and invitation.sent_at is not None
         assert len(mailoutbox) == 1
@@ -46,41 +82,76 @@ class TestInvite:
         assert mail.to == ["eva.nieuw@praktijk.test"]
         assert "Beste Eva" in mail.body
         assert link_from(mail).startswith(f"/uitnodiging/{invitation.uuid}/")
+        assert "Anna Coach" in mail.body
 
-    def test_invitation_mail_is_in_the_chosen_language(
-        self, client, coach_a, mailoutbox, django_capture_on_commit_callbacks
-    ):
+    def test_guardian_acts_for_a_new_child_client(self, client, coach_a, send_now, mailoutbox):
         client.force_login(coach_a)
-        with django_capture_on_commit_callbacks(execute=True):
-            invite(client, language="en")
+        with send_now():
+            response = invite_guardian(client)
+        assert response.status_code == 302
+        account = User.objects.get(email="marco@praktijk.test")
+        child = Client.objects.get(first_name="Lotte")
+        assert child.coach == coach_a and child.account is None and child.is_child
+        guardian = Guardian.objects.get(client=child)
+        assert (guardian.account, guardian.relation) == (account, Guardian.Relation.FATHER)
+        assert list(Client.objects.for_account(account)) == [child]
+        assert mailoutbox[0].to == ["marco@praktijk.test"]
+
+    def test_invitation_mail_is_in_the_chosen_language(self, client, coach_a, mailoutbox, send_now):
+        client.force_login(coach_a)
+        with send_now():
+            invite_client(client, language="en")
         assert "Dear Eva" in mailoutbox[0].body
         assert User.objects.get(email="eva.nieuw@praktijk.test").language == "en"
 
-    def test_a_coach_cannot_invite_a_coach_or_admin(self, client, coach_a):
+    def test_nothing_is_sent_before_the_commit(self, client, coach_a, mailoutbox):
         client.force_login(coach_a)
-        for role in (Role.COACH, Role.ADMIN):
-            response = invite(client, role=role, email=f"{role}@praktijk.test")
-            assert response.status_code == 200
-            assert "role" in response.context["form"].errors
-        assert not User.objects.filter(email__in=["coach@praktijk.test", "admin@praktijk.test"])
+        invite_client(client)  # the test's transaction never commits
+        assert mailoutbox == []
+        assert Invitation.objects.get().sent_at is None
 
-    def test_admin_invites_a_coach_who_gets_a_profile(
-        self, client, admin_user, django_capture_on_commit_callbacks
-    ):
-        client.force_login(admin_user)
-        with django_capture_on_commit_callbacks(execute=True):
-            invite(client, role=Role.COACH, email="nieuwe.coach@praktijk.test")
-        coach = User.objects.get(email="nieuwe.coach@praktijk.test")
-        assert coach.role == Role.COACH
-        assert CoachProfile.objects.filter(user=coach).exists()
+    @pytest.mark.parametrize(
+        ("data", "field", "message"),
+        [
+            ({"child_first_name": ""}, "child_first_name", "Vul dit in voor een kind."),
+            ({"relation": ""}, "relation", "Vul dit in voor een kind."),
+            ({"child_date_of_birth": ""}, "child_date_of_birth", "Vul dit in voor een kind."),
+            (
+                {"child_date_of_birth": "2000-01-01"},
+                "child_date_of_birth",
+                "Dit kind is 18 of ouder: nodig de cliënt dan zelf uit als volwassene.",
+            ),
+            (
+                {"child_date_of_birth": "2999-01-01"},
+                "child_date_of_birth",
+                "Deze datum ligt in de toekomst.",
+            ),
+        ],
+    )
+    def test_child_details_are_checked(self, client, coach_a, mailoutbox, data, field, message):
+        client.force_login(coach_a)
+        response = invite_guardian(client, **data)
+        assert response.status_code == 200
+        assert response.context["client_form"].errors[field] == [message]
+        assert not User.objects.filter(email="marco@praktijk.test").exists()
+        assert not Client.objects.exists()
+        assert 'value="Marco"' in response.content.decode()  # nothing typed is lost
+
+    def test_a_minor_is_not_invited_as_an_adult(self, client, coach_a):
+        client.force_login(coach_a)
+        response = invite_client(
+            client, date_of_birth=str(timezone.localdate().year - 12) + "-01-01"
+        )
+        assert "jonger dan 18" in response.context["client_form"].errors["date_of_birth"][0]
+        assert not Client.objects.exists()
 
     def test_existing_address_is_refused_with_a_message_and_keeps_the_input(
         self, client, coach_a, coachee, mailoutbox
     ):
         client.force_login(coach_a)
-        response = invite(client, email=coachee.email.upper(), first_name="Iemand")
+        response = invite_client(client, email=coachee.email.upper(), first_name="Iemand")
         assert response.status_code == 200
-        assert response.context["form"].errors["email"] == [
+        assert response.context["client_form"].errors["email"] == [
             "Er bestaat al een account met dit e-mailadres."
         ]
         assert 'value="Iemand"' in response.content.decode()
@@ -88,29 +159,91 @@ class TestInvite:
 
     def test_invalid_address_is_refused(self, client, coach_a):
         client.force_login(coach_a)
-        response = invite(client, email="geen-adres")
-        assert response.status_code == 200
-        assert "email" in response.context["form"].errors
+        response = invite_client(client, email="geen-adres")
+        assert "email" in response.context["client_form"].errors
 
     def test_wrong_method(self, client, coach_a):
         client.force_login(coach_a)
-        assert client.put("/uitnodigingen/").status_code == 405
+        assert client.get("/uitnodigingen/client/").status_code == 405
+        assert client.post("/uitnodigingen/").status_code == 405
 
     def test_client_account_cannot_invite(self, client, coachee):
         client.force_login(coachee)
-        assert invite(client).status_code == 403
+        assert invite_client(client).status_code == 403
         assert not User.objects.filter(email="eva.nieuw@praktijk.test").exists()
 
+    def test_admin_who_is_not_a_coach_cannot_invite_clients(self, client, admin_user):
+        client.force_login(admin_user)
+        assert invite_client(client).status_code == 403
+        assert not Client.objects.exists()
+
+    def test_double_submit_creates_one_account(self, client, coach_a, mailoutbox, send_now):
+        client.force_login(coach_a)
+        with send_now():
+            invite_client(client)
+            second = invite_client(client)
+        assert second.status_code == 200  # the form says the address already has an account
+        assert User.objects.filter(email="eva.nieuw@praktijk.test").count() == 1
+        assert Client.objects.count() == 1
+        assert len(mailoutbox) == 1
+
+
+@pytest.mark.django_db
+class TestInviteStaff:
+    def test_admin_invites_a_coach_who_gets_a_profile(self, client, admin_user, send_now):
+        client.force_login(admin_user)
+        with send_now():
+            assert invite_staff(client).status_code == 302
+        coach = User.objects.get(email="nina@praktijk.test")
+        assert coach.role == Role.COACH and not coach.is_staff
+        assert CoachProfile.objects.filter(user=coach).exists()
+
+    def test_admin_invites_an_admin(self, client, admin_user):
+        client.force_login(admin_user)
+        invite_staff(client, role=Role.ADMIN, email="beheer2@praktijk.test")
+        new_admin = User.objects.get(email="beheer2@praktijk.test")
+        assert new_admin.role == Role.ADMIN and new_admin.is_staff
+
+    def test_client_role_cannot_be_chosen_here(self, client, admin_user):
+        client.force_login(admin_user)
+        response = invite_staff(client, role=Role.CLIENT)
+        assert "role" in response.context["staff_form"].errors
+        assert not User.objects.filter(email="nina@praktijk.test").exists()
+
+    def test_a_coach_cannot_invite_coaches_or_admins(self, client, coach_a):
+        client.force_login(coach_a)
+        for role in (Role.COACH, Role.ADMIN):
+            assert invite_staff(client, role=role).status_code == 403
+        assert not User.objects.filter(email="nina@praktijk.test").exists()
+
+    def test_practice_owner_who_is_coach_and_admin_sees_both_forms(self, client, coach_a):
+        coach_a.is_staff = True
+        coach_a.save()
+        client.force_login(coach_a)
+        response = client.get("/uitnodigingen/")
+        assert response.context["client_form"] is not None
+        assert response.context["staff_form"] is not None
+
+    def test_coach_sees_only_the_client_form(self, client, coach_a):
+        client.force_login(coach_a)
+        response = client.get("/uitnodigingen/")
+        assert response.context["client_form"] is not None
+        assert response.context["staff_form"] is None
+
+
+@pytest.mark.django_db
+class TestInvitationList:
     def test_coach_sees_only_own_invitations_admin_sees_all(
         self, client, coach_a, coach_b, admin_user
     ):
         client.force_login(coach_a)
-        invite(client, email="van-a@praktijk.test")
+        invite_client(client, email="van-a@praktijk.test")
+        client.get("/uitnodigingen/")  # shows (and so clears) the flash message naming van-a
         client.force_login(coach_b)
-        invite(client, email="van-b@praktijk.test")
+        invite_client(client, email="van-b@praktijk.test")
         page = client.get("/uitnodigingen/")
-        emails = [i.user.email for i in page.context["page"].object_list]
-        assert emails == ["van-b@praktijk.test"]
+        assert [i.user.email for i in page.context["page"].object_list] == ["van-b@praktijk.test"]
+        assert "van-a@praktijk.test" not in page.content.decode()
         client.force_login(admin_user)
         page = client.get("/uitnodigingen/")
         assert {i.user.email for i in page.context["page"].object_list} == {
@@ -118,42 +251,57 @@ class TestInvite:
             "van-b@praktijk.test",
         }
 
-    def test_invitations_page_runs_a_fixed_number_of_queries(
-        self, client, coach_a, django_assert_num_queries
-    ):
+    def test_shows_for_whom(self, client, coach_a):
         client.force_login(coach_a)
-        invite(client, email="een@praktijk.test")
+        invite_guardian(client)
+        assert "vader van Lotte" in client.get("/uitnodigingen/").content.decode()
+
+    def test_page_runs_a_fixed_number_of_queries(self, client, coach_a):
+        from django.db import connection
+        from django.test.utils import CaptureQueriesContext
+
+        client.force_login(coach_a)
+        invite_client(client, email="een@praktijk.test")
+        invite_guardian(client, email="ouder0@praktijk.test")
 
         def measure() -> int:
-            from django.db import connection
-            from django.test.utils import CaptureQueriesContext
-
             with CaptureQueriesContext(connection) as queries:
                 assert client.get("/uitnodigingen/").status_code == 200
             return len(queries)
 
         few = measure()
-        for n in range(12):
-            invite(client, email=f"meer{n}@praktijk.test")
-        assert measure() == few
+        for n in range(6):
+            invite_client(client, email=f"meer{n}@praktijk.test")
+            invite_guardian(client, email=f"ouder{n + 1}@praktijk.test")
+        # session, user, MFA check, count, page (with account, inviter, client record),
+        # guardianships with their child
+        assert measure() == few <= 7
 
 
 @pytest.mark.django_db
 class TestResend:
-    def test_resend_sends_again(
-        self, client, coach_a, mailoutbox, django_capture_on_commit_callbacks
-    ):
+    def test_resend_sends_again(self, client, coach_a, mailoutbox, send_now):
         client.force_login(coach_a)
-        with django_capture_on_commit_callbacks(execute=True):
-            invite(client)
+        with send_now():
+            invite_client(client)
         invitation = Invitation.objects.get()
-        response = client.post(f"/uitnodigingen/{invitation.uuid}/opnieuw/")
+        with send_now():
+            response = client.post(f"/uitnodigingen/{invitation.uuid}/opnieuw/")
         assert response.status_code == 302
         assert len(mailoutbox) == 2
 
+    def test_accepted_invitation_is_not_sent_again(self, client, coach_a, mailoutbox, send_now):
+        client.force_login(coach_a)
+        with send_now():
+            invite_client(client)
+        Invitation.objects.update(accepted_at=timezone.now())
+        with send_now():
+            client.post(f"/uitnodigingen/{Invitation.objects.get().uuid}/opnieuw/")
+        assert len(mailoutbox) == 1
+
     def test_another_coach_gets_404(self, client, coach_a, coach_b, mailoutbox):
         client.force_login(coach_a)
-        invite(client)
+        invite_client(client)
         invitation = Invitation.objects.get()
         client.force_login(coach_b)
         assert client.post(f"/uitnodigingen/{invitation.uuid}/opnieuw/").status_code == 404
@@ -161,7 +309,7 @@ class TestResend:
 
     def test_get_is_not_allowed(self, client, coach_a):
         client.force_login(coach_a)
-        invite(client)
+        invite_client(client)
         invitation = Invitation.objects.get()
         assert client.get(f"/uitnodigingen/{invitation.uuid}/opnieuw/").status_code == 405
 
@@ -169,10 +317,10 @@ class TestResend:
 @pytest.mark.django_db
 class TestAccept:
     @pytest.fixture
-    def link(self, client, coach_a, mailoutbox, django_capture_on_commit_callbacks):
+    def link(self, client, coach_a, mailoutbox, send_now):
         client.force_login(coach_a)
-        with django_capture_on_commit_callbacks(execute=True):
-            invite(client)
+        with send_now():
+            invite_client(client)
         client.logout()
         return link_from(mailoutbox[0])
 
@@ -186,23 +334,23 @@ class TestAccept:
         assert Invitation.objects.get(user=user).accepted_at is not None
         response = client.post("/account/login/", {"login": user.email, "password": NEW_PASSWORD})
         assert response["Location"] == "/portaal/"
+        assert "Je coach is Anna Coach" in client.get("/portaal/").content.decode()
 
     def test_link_works_once(self, client, link):
         client.post(link, {"new_password1": NEW_PASSWORD, "new_password2": NEW_PASSWORD})
-        response = client.post(
-            link, {"new_password1": "iets-anders-12345", "new_password2": "iets-anders-12345"}
-        )
+        other = "iets-anders-12345"
+        response = client.post(link, {"new_password1": other, "new_password2": other})
         assert response.status_code == 410
         assert User.objects.get(email="eva.nieuw@praktijk.test").check_password(NEW_PASSWORD)
 
-    def test_expired_link_is_refused(self, client, link, settings):
+    def test_expired_link_is_refused(self, client, link):
         Invitation.objects.update(sent_at=timezone.now() - timedelta(days=8))
         assert client.get(link).status_code == 410
 
     def test_tampered_token_is_refused(self, client, link):
         assert client.get(link[:-3] + "xx/").status_code == 410
 
-    def test_unknown_invitation_is_404(self, client):
+    def test_unknown_invitation_is_404(self, client, db):
         url = "/uitnodiging/00000000-0000-0000-0000-000000000000/abc-def/"
         assert client.get(url).status_code == 404
 
@@ -223,16 +371,14 @@ class TestAccept:
         assert client.session["_auth_user_id"] == str(coachee.pk)
 
     def test_coach_must_still_set_up_mfa_after_accepting(
-        self, client, admin_user, mailoutbox, django_capture_on_commit_callbacks
+        self, client, admin_user, mailoutbox, send_now
     ):
         client.force_login(admin_user)
-        with django_capture_on_commit_callbacks(execute=True):
-            invite(client, role=Role.COACH, email="nieuwe.coach@praktijk.test")
+        with send_now():
+            invite_staff(client)
         client.logout()
         link = link_from(mailoutbox[0])
         client.post(link, {"new_password1": NEW_PASSWORD, "new_password2": NEW_PASSWORD})
-        client.post(
-            "/account/login/", {"login": "nieuwe.coach@praktijk.test", "password": NEW_PASSWORD}
-        )
+        client.post("/account/login/", {"login": "nina@praktijk.test", "password": NEW_PASSWORD})
         response = client.get("/coach/")
         assert response["Location"].startswith("/account/2fa/totp/activate/")

@@ -42,6 +42,8 @@ GET = {
     "coach_dashboard": row(LOGIN, DENIED, DENIED, OK, OK, DENIED),
     "portal_home": row(LOGIN, OK, OK, DENIED, DENIED, DENIED),
     "invitations": row(LOGIN, DENIED, DENIED, OK, OK, OK),
+    "invitation_create_client": everyone(METHOD),
+    "invitation_create_staff": everyone(METHOD),
     "invitation_resend": everyone(METHOD),
     "invitation_accept": row(OK, REDIRECT, REDIRECT, REDIRECT, REDIRECT, REDIRECT),
     "admin_status": row(LOGIN, DENIED, DENIED, DENIED, DENIED, OK),
@@ -49,7 +51,10 @@ GET = {
 }
 POST = {
     "set_language": everyone(REDIRECT),
-    "invitations": row(LOGIN, DENIED, DENIED, OK, OK, OK),  # empty form: shown again
+    "invitations": everyone(METHOD),
+    # An empty form is shown again with its errors (200); nothing is created.
+    "invitation_create_client": row(LOGIN, DENIED, DENIED, OK, OK, DENIED),
+    "invitation_create_staff": row(LOGIN, DENIED, DENIED, DENIED, DENIED, OK),
     "invitation_resend": row(LOGIN, DENIED, DENIED, REDIRECT, NOT_FOUND, REDIRECT),
     "admin_status_ping": row(LOGIN, DENIED, DENIED, DENIED, DENIED, REDIRECT),
 }
