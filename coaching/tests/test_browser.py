@@ -12,9 +12,11 @@ import os
 import re
 import shutil
 import struct
+import textwrap
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass, field
+from pathlib import Path
 from urllib.parse import parse_qs, urlsplit
 
 import pytest
@@ -40,6 +42,9 @@ CHROMIUM_ARGS = [
 NOT_FOUND = (
     "Chromium not found: browser tests skipped; install Debian's chromium or set CHROMIUM_PATH"
 )
+# axe-core, only for the tests (see assets/README.md): the WCAG 2.0, 2.1 and 2.2 A and AA rules.
+AXE_PATH = Path(__file__).parent / "assets" / "axe.min.js"
+AXE_TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "wcag22aa"]
 
 
 def find_chromium() -> str | None:
@@ -192,6 +197,38 @@ def totp_secret_of(user) -> str:
     return get_mfa_adapter().decrypt(authenticator.data["secret"])
 
 
+AXE_RUN = """async ({tags, disabled}) => {
+    const rules = Object.fromEntries(disabled.map((id) => [id, {enabled: false}]));
+    const results = await axe.run(document, {
+        runOnly: {type: "tag", values: tags}, rules, resultTypes: ["violations"],
+    });
+    return results.violations.map((v) => ({
+        id: v.id, impact: v.impact, help: v.help, count: v.nodes.length,
+        targets: v.nodes.slice(0, 3).map((node) => node.target.join(" ")),
+        summary: v.nodes[0].failureSummary,
+    }));
+}"""
+
+
+def assert_accessible(page: Page, disabled_rules: tuple[str, ...] = ()) -> None:
+    """Runs axe-core's WCAG 2.2 A/AA rules on the page as it is now; fails with what it found.
+
+    The site's Content-Security-Policy (script-src 'self' + nonce) blocks page.add_script_tag, which
+    inserts an inline <script> (and that would also log a CSP error in the console). page.evaluate
+    runs through the DevTools protocol, which CSP does not govern, so axe is defined that way. The
+    page itself keeps its CSP (no bypass_csp): it is checked exactly as visitors get it.
+    """
+    if not page.evaluate("typeof window.axe !== 'undefined'"):
+        page.evaluate(AXE_PATH.read_text(encoding="utf-8"))
+    violations = page.evaluate(AXE_RUN, {"tags": AXE_TAGS, "disabled": list(disabled_rules)})
+    report = "\n".join(
+        f"- {v['id']} ({v['impact']}): {v['help']}; {v['count']} element(s), first: "
+        f"{' | '.join(v['targets'])}\n{textwrap.indent(v['summary'], '    ')}"
+        for v in violations
+    )
+    assert not violations, f"accessibility violations on {page.url}:\n{report}"
+
+
 # --- Tests ----------------------------------------------------------------------------------------
 
 
@@ -293,4 +330,110 @@ def test_admin_reaches_django_admin_through_allauth_login(
     expect(page.locator("#site-name")).to_have_text("Praktijk")
     expect(page.locator("#content-main table").first).to_be_visible()
 
+    page_log.assert_stayed_local()
+
+
+# --- Accessibility (axe-core, WCAG 2.2 AA) --------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class A11yCase:
+    path: str
+    persona: str | None = None  # a fixture from conftest.py; logged in through the login page
+    fixtures: tuple[str, ...] = ()  # more data on the page (clients, a heartbeat)
+    english: bool = False  # click "English" on the home page first
+    phone: bool = False  # a phone-sized viewport, and the menu opened there too
+    status: int = 200
+    disabled_rules: tuple[str, ...] = ()
+
+
+A11Y_CASES = {
+    "home": A11yCase("/"),
+    "login": A11yCase("/account/login/"),
+    "password-reset": A11yCase("/account/password/reset/"),
+    "coach-dashboard": A11yCase("/coach/", "coach_a", fixtures=("coachee", "guardian")),
+    "portal-coachee": A11yCase("/portaal/", "coachee"),
+    "portal-guardian": A11yCase("/portaal/", "guardian"),
+    "admin-status": A11yCase("/beheer/status/", "admin_user", fixtures=("fresh_heartbeat",)),
+    "not-found": A11yCase("/bestaat-niet/", status=404),
+    "mfa-overview": A11yCase("/account/2fa/", "coach_a"),
+    "home-en": A11yCase("/", english=True),
+    "login-en": A11yCase("/account/login/", english=True),
+    "home-phone": A11yCase("/", phone=True),
+}
+PHONE = {"width": 390, "height": 844}
+
+
+@pytest.fixture
+def fresh_heartbeat():
+    from django.utils import timezone
+
+    from coaching.models import Heartbeat
+
+    return Heartbeat.objects.create(
+        source=Heartbeat.Source.BEAT, last_seen_at=timezone.now(), hostname="worker-1", count=3
+    )
+
+
+def log_in_as(page: Page, user) -> None:
+    """Password, then (when the account has one) the code from the authenticator app."""
+    log_in_with_password(page, user.email)
+    if Authenticator.objects.filter(user=user, type=Authenticator.Type.TOTP).exists():
+        enter_authenticator_code(page, totp_secret_of(user))
+    page.wait_for_url(
+        lambda url: urlsplit(url).path not in ("/account/login/", "/account/2fa/authenticate/")
+    )
+
+
+@pytest.mark.parametrize("case", list(A11Y_CASES.values()), ids=list(A11Y_CASES))
+def test_page_is_accessible(request, page: Page, page_log: PageLog, case: A11yCase):
+    for name in case.fixtures:
+        request.getfixturevalue(name)
+    if case.phone:
+        page.set_viewport_size(PHONE)
+    if case.persona:
+        log_in_as(page, request.getfixturevalue(case.persona))
+    language = "nl"
+    if case.english:
+        page.goto("/")
+        page.get_by_role("button", name="English", exact=True).click()
+        language = "en"
+        expect(page.locator("html")).to_have_attribute("lang", language)
+
+    response = page.goto(case.path)
+    assert response is not None and response.status == case.status
+    assert path_is(case.path)(page.url), f"expected {case.path}, landed on {page.url}"
+    expect(page.locator("html")).to_have_attribute("lang", language)
+    expect(page.get_by_role("heading", level=1)).to_have_count(1)
+    assert_accessible(page, case.disabled_rules)
+
+    if case.phone:
+        # The collapsed menu is hidden from everyone; check it once it is open too.
+        toggler = page.locator(".navbar-toggler")
+        expect(toggler).to_be_visible()
+        toggler.click()
+        expect(page.locator("#main-nav.collapse.show")).to_be_visible()
+        expect(toggler).to_have_attribute("aria-expanded", "true")
+        assert_accessible(page, case.disabled_rules)
+
+    if case.status == 404:
+        # Chromium logs the status of the page itself; this one is opened on purpose.
+        page_log.console_errors = [e for e in page_log.console_errors if "status of 404" not in e]
+    page_log.assert_stayed_local()
+
+
+def test_accessibility_check_reports_what_axe_finds(page: Page, page_log: PageLog):
+    """The check itself: a picture without a text alternative must fail it, readably."""
+    page.goto("/")
+    page.evaluate(
+        """() => {
+            const img = document.createElement("img");
+            img.src = "data:image/gif;base64,R0lGODlhAQABAAAAACw=";
+            img.id = "no-alt";
+            document.querySelector("main").append(img);
+        }"""
+    )
+    with pytest.raises(AssertionError, match=r"- image-alt \(critical\): .*first: #no-alt"):
+        assert_accessible(page)
+    assert_accessible(page, disabled_rules=("color-contrast",))
     page_log.assert_stayed_local()
