@@ -82,15 +82,24 @@ class User(AbstractBaseUser, PermissionsMixin):
         verbose_name_plural = _("accounts")
         ordering = ["last_name", "first_name"]
         constraints = [
-            models.UniqueConstraint(Lower("email"), name="user_email_ci_unique"),
+            models.UniqueConstraint(
+                Lower("email"),
+                name="user_email_ci_unique",
+                violation_error_message=_("Er bestaat al een account met dit e-mailadres."),
+            ),
             # A client account never gets into the admin, whatever someone ticks there.
             models.CheckConstraint(
                 condition=~Q(role=Role.CLIENT) | (Q(is_staff=False) & Q(is_superuser=False)),
                 name="user_client_is_never_staff",
+                violation_error_message=_("Een cliëntaccount kan geen praktijkbeheerder zijn."),
             ),
             models.CheckConstraint(
                 condition=~Q(role=Role.ADMIN) | Q(is_staff=True),
                 name="user_admin_is_staff",
+                violation_error_message=_(
+                    "Een praktijkbeheerder heeft altijd toegang tot het beheer: vink "
+                    "‘praktijkbeheer’ aan of kies een andere rol."
+                ),
             ),
         ]
 
@@ -227,7 +236,9 @@ class Guardian(models.Model):
         verbose_name_plural = _("ouders/verzorgers")
         constraints = [
             models.UniqueConstraint(
-                fields=["client", "account"], name="guardian_one_per_account_and_client"
+                fields=["client", "account"],
+                name="guardian_one_per_account_and_client",
+                violation_error_message=_("Dit account is al ouder/verzorger van deze cliënt."),
             ),
         ]
 
