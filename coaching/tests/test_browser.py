@@ -16,6 +16,7 @@ import textwrap
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass, field
+from datetime import date
 from pathlib import Path
 from urllib.parse import parse_qs, urlsplit
 
@@ -363,6 +364,8 @@ A11Y_CASES = {
     "home-en": A11yCase("/", english=True),
     "login-en": A11yCase("/account/login/", english=True),
     "home-phone": A11yCase("/", phone=True),
+    "invitations-coach": A11yCase("/uitnodigingen/", "coach_a", fixtures=("sent_invitation",)),
+    "invitations-admin": A11yCase("/uitnodigingen/", "admin_user", fixtures=("sent_invitation",)),
 }
 PHONE = {"width": 390, "height": 844}
 
@@ -371,6 +374,23 @@ PHONE = {"width": 390, "height": 844}
 def fresh_heartbeat():
     return Heartbeat.objects.create(
         source=Heartbeat.Source.BEAT, last_seen_at=timezone.now(), hostname="worker-1", count=3
+    )
+
+
+@pytest.fixture
+def sent_invitation(coach_a):
+    from coaching.accounts import guardian_invite
+
+    return guardian_invite(
+        coach=coach_a,
+        email="ouder-uitgenodigd@praktijk.test",
+        first_name="Marco",
+        last_name="Visser",
+        language="nl",
+        relation="father",
+        child_first_name="Lotte",
+        child_last_name="Visser",
+        child_date_of_birth=date(2016, 9, 3),
     )
 
 
@@ -435,4 +455,65 @@ def test_accessibility_check_reports_what_axe_finds(page: Page, page_log: PageLo
     with pytest.raises(AssertionError, match=r"- image-alt \(critical\): .*first: #no-alt"):
         assert_accessible(page)
     assert_accessible(page, disabled_rules=("image-alt",))
+    page_log.assert_stayed_local()
+
+
+# --- Journeys -------------------------------------------------------------------------------------
+
+
+def test_coach_invites_a_parent_who_then_acts_for_the_child(
+    page: Page, page_log: PageLog, coach_a, mailoutbox
+):
+    log_in_as(page, coach_a)
+    page.get_by_role("link", name="Uitnodigingen").click()
+    page.wait_for_url(path_is("/uitnodigingen/"))
+
+    # The child's fields appear only for a parent or guardian.
+    child_fields = page.locator("#child-fields")
+    expect(child_fields).to_be_hidden()
+    page.get_by_label("Een ouder of verzorger").check()
+    expect(child_fields).to_be_visible()
+    expect(page.locator("#adult-fields")).to_be_hidden()
+
+    # Exact labels; required fields end in an asterisk ("Voornaam*").
+    page.get_by_label(re.compile(r"^\s*Voornaam\s*\*?\s*$")).fill("Marco")
+    page.get_by_label(re.compile(r"^\s*Achternaam\s*\*?\s*$")).fill("Visser")
+    page.get_by_label("E-mailadres").fill("marco.visser@praktijk.test")
+    page.get_by_label("Relatie tot het kind").select_option(label="vader")
+    page.get_by_label("Voornaam van het kind").fill("Lotte")
+    page.get_by_label("Geboortedatum van het kind").fill("2016-09-03")
+    page.get_by_role("button", name="Uitnodiging versturen").click()
+
+    # The child's last name was forgotten: said clearly, nothing typed is lost.
+    expect(page.get_by_text("Vul dit in voor een kind.")).to_be_visible()
+    expect(child_fields).to_be_visible()
+    expect(page.get_by_label("Voornaam van het kind")).to_have_value("Lotte")
+    assert_accessible(page)
+    assert mailoutbox == []
+
+    page.get_by_label("Achternaam van het kind").fill("Visser")
+    page.get_by_role("button", name="Uitnodiging versturen").click()
+    expect(page.get_by_role("alert")).to_contain_text(
+        "Uitnodiging verstuurd naar marco.visser@praktijk.test"
+    )
+    expect(page.get_by_role("cell", name="vader van Lotte")).to_be_visible()
+    assert len(mailoutbox) == 1
+    link = re.search(r"https?://\S+(/uitnodiging/\S+/)", mailoutbox[0].body).group(1)
+
+    page.get_by_role("button", name=coach_a.first_name).click()
+    page.get_by_role("button", name="Uitloggen").click()
+    page.wait_for_url(path_is("/"))
+
+    page.goto(link)
+    expect(page.get_by_role("heading", level=1)).to_have_text("Welkom, Marco")
+    page.get_by_label(re.compile(r"^\s*Nieuw wachtwoord\s*\*?\s*$")).fill("lotte-haar-vader-2026")
+    page.get_by_label("Nieuw wachtwoord bevestigen").fill("lotte-haar-vader-2026")
+    page.get_by_role("button", name="Wachtwoord instellen").click()
+    page.wait_for_url(path_is("/account/login/"))
+    page.get_by_label("E-mailadres").fill("marco.visser@praktijk.test")
+    page.get_by_label("Wachtwoord").fill("lotte-haar-vader-2026")
+    page.get_by_role("button", name="Inloggen", exact=True).click()
+    page.wait_for_url(path_is("/portaal/"))
+    expect(page.get_by_text("Je handelt namens Lotte.")).to_be_visible()
+
     page_log.assert_stayed_local()
