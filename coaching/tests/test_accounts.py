@@ -101,3 +101,11 @@ class TestNavigation:
     def test_anonymous(self, client, db):
         html = client.get("/").content.decode()
         assert 'href="/account/login/"' in html
+
+
+@pytest.mark.django_db
+def test_a_failed_login_is_announced(client, coachee):
+    response = client.post("/account/login/", {"login": coachee.email, "password": "fout"})
+    html = response.content.decode()
+    assert 'class="alert alert-block alert-danger" role="alert"' in html
+    assert "Het door jou opgegeven e-mailadres en/of wachtwoord is niet correct." in html
