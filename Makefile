@@ -53,9 +53,13 @@ format: venv
 	$(VENV)/bin/ruff format .
 	$(VENV)/bin/ruff check --fix .
 
+# The deploy check with production settings (the service URLs are only parsed, not contacted).
 check-deploy: venv
 	PRAKTIJK_ENV=production SECRET_KEY=$$($(PY) -c 'import secrets; print(secrets.token_urlsafe(64))') \
-	ALLOWED_HOSTS=praktijk.example $(MANAGE) check --deploy --fail-level WARNING
+	ALLOWED_HOSTS=praktijk.example SITE_URL=https://praktijk.example \
+	DATABASE_URL=postgres://praktijk@localhost/praktijk \
+	CELERY_BROKER_URL=redis://localhost:6379/0 CACHE_URL=redis://localhost:6379/1 \
+	$(MANAGE) check --deploy --fail-level WARNING
 
 ci:
 	bash .ci/run

@@ -126,7 +126,8 @@ TEMPLATES = [
 
 # --- Database -------------------------------------------------------------------------------------
 
-VAR_DIR.mkdir(parents=True, exist_ok=True)
+if not PRODUCTION:
+    VAR_DIR.mkdir(parents=True, exist_ok=True)
 DATABASES = {
     "default": dj_database_url.parse(
         env("DATABASE_URL", f"sqlite:///{VAR_DIR / 'praktijk.sqlite3'}"),
@@ -167,6 +168,8 @@ def cache_from_url(url: str) -> dict:
 
 
 CACHES = {"default": cache_from_url(env("CACHE_URL", f"file://{VAR_DIR / 'cache'}"))}
+# A prefix lets several installations (or test runs) share one Redis.
+CACHES["default"]["KEY_PREFIX"] = env("CACHE_KEY_PREFIX", "praktijk")
 
 # --- Authentication (django-allauth with MFA) -----------------------------------------------------
 
@@ -203,6 +206,13 @@ ACCOUNT_DEFAULT_HTTP_PROTOCOL = "https" if PRODUCTION else "http"
 # 5 min per account; password resets 20/min per IP, 5/min per address), counted in
 # CACHES["default"], which is shared by all web processes (Redis in production).
 ACCOUNT_RATE_LIMITS = {"login_failed": "10/m/ip,5/300s/key"}
+# Behind a proxy every request comes from the proxy's address: count the proxies in front of
+# gunicorn, so that limits per IP apply to the visitor's address (X-Forwarded-For), not to all.
+ALLAUTH_TRUSTED_PROXY_COUNT = int(env("TRUSTED_PROXY_COUNT", "1" if PRODUCTION else "0"))
+# One address per account: it is the login, and the only address mail goes to. Changing it
+# goes through a verification of the new address.
+ACCOUNT_CHANGE_EMAIL = True
+ACCOUNT_MAX_EMAIL_ADDRESSES = 2  # the current one and, while it is being verified, the new one
 
 MFA_SUPPORTED_TYPES = ["totp", "recovery_codes", "webauthn"]
 MFA_PASSKEY_LOGIN_ENABLED = True
@@ -361,6 +371,22 @@ if PRODUCTION:
     LANGUAGE_COOKIE_SECURE = True
     SECURE_CSP["upgrade-insecure-requests"] = True
     SECURE_REDIRECT_EXEMPT = [r"^healthz$"]
+
+# --- Production needs real services -------------------------------------------------------------
+
+if PRODUCTION:
+    _problems = []
+    if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
+        _problems.append("DATABASE_URL must point to PostgreSQL (not the embedded SQLite file)")
+    if CELERY_BROKER_URL.startswith("filesystem://"):
+        _problems.append("CELERY_BROKER_URL must point to Redis (not the filesystem broker)")
+    if CACHES["default"]["BACKEND"].endswith(("FileBasedCache", "LocMemCache", "DummyCache")):
+        _problems.append("CACHE_URL must point to Redis, shared by all web processes")
+    _site = urlparse(env("SITE_URL"))
+    if _site.scheme != "https" or not _site.hostname:
+        _problems.append("SITE_URL must be the site's https:// address (used in e-mail links)")
+    if _problems:
+        raise ImproperlyConfigured("Production mode: " + "; ".join(_problems) + ".")
 
 # --- Logging --------------------------------------------------------------------------------------
 

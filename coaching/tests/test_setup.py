@@ -14,10 +14,19 @@ from coaching.models import Client, Guardian, Role, User
 
 ROOT = Path(settings.BASE_DIR)
 STRONG_KEY = "k" * 20 + "-production-secret-key-that-is-long-enough-1234567890"
+PRODUCTION_ENV = {
+    "PRAKTIJK_ENV": "production",
+    "SECRET_KEY": STRONG_KEY,
+    "ALLOWED_HOSTS": "praktijk.example",
+    "SITE_URL": "https://praktijk.example",
+    "DATABASE_URL": "postgres://praktijk@localhost/praktijk",
+    "CELERY_BROKER_URL": "redis://localhost:6379/0",
+    "CACHE_URL": "redis://localhost:6379/1",
+}
 
 
 def run_python(code: str, **env) -> subprocess.CompletedProcess:
-    clean = {k: v for k, v in os.environ.items() if k not in {"DEBUG", "SECRET_KEY"}}
+    clean = {k: v for k, v in os.environ.items() if k not in {"DEBUG", *PRODUCTION_ENV}}
     return subprocess.run(
         [sys.executable, "-c", code],
         cwd=ROOT,
@@ -32,37 +41,44 @@ LOAD = "import django; django.setup(); from django.conf import settings; print(s
 
 
 class TestProductionMode:
-    def test_refuses_the_default_secret_key(self):
-        result = run_python(LOAD, PRAKTIJK_ENV="production", ALLOWED_HOSTS="praktijk.example")
+    def refusal(self, **changes) -> str:
+        env = {**PRODUCTION_ENV, **changes}
+        env = {k: v for k, v in env.items() if v is not None}
+        result = run_python(LOAD, **env)
         assert result.returncode != 0
-        assert "Production mode needs its own SECRET_KEY" in result.stderr
+        return result.stderr
+
+    def test_refuses_the_default_secret_key(self):
+        assert "Production mode needs its own SECRET_KEY" in self.refusal(SECRET_KEY=None)
 
     def test_refuses_debug(self):
-        result = run_python(
-            LOAD,
-            PRAKTIJK_ENV="production",
-            SECRET_KEY=STRONG_KEY,
-            DEBUG="true",
-            ALLOWED_HOSTS="praktijk.example",
-        )
-        assert result.returncode != 0
-        assert "refuses to start with DEBUG on" in result.stderr
+        assert "refuses to start with DEBUG on" in self.refusal(DEBUG="true")
 
     def test_refuses_to_turn_off_mfa(self):
-        result = run_python(
-            LOAD,
-            PRAKTIJK_ENV="production",
-            SECRET_KEY=STRONG_KEY,
-            ALLOWED_HOSTS="praktijk.example",
-            PRAKTIJK_REQUIRE_MFA="false",
+        assert "PRAKTIJK_REQUIRE_MFA cannot be turned off" in self.refusal(
+            PRAKTIJK_REQUIRE_MFA="false"
         )
-        assert result.returncode != 0
-        assert "PRAKTIJK_REQUIRE_MFA cannot be turned off" in result.stderr
 
-    def test_starts_with_a_real_key_and_debug_off(self):
-        result = run_python(
-            LOAD, PRAKTIJK_ENV="production", SECRET_KEY=STRONG_KEY, ALLOWED_HOSTS="p.example"
-        )
+    def test_refuses_missing_hosts(self):
+        assert "needs ALLOWED_HOSTS" in self.refusal(ALLOWED_HOSTS=None)
+
+    @pytest.mark.parametrize(
+        ("variable", "message"),
+        [
+            ("DATABASE_URL", "DATABASE_URL must point to PostgreSQL"),
+            ("CELERY_BROKER_URL", "CELERY_BROKER_URL must point to Redis"),
+            ("CACHE_URL", "CACHE_URL must point to Redis"),
+            ("SITE_URL", "SITE_URL must be the site's https:// address"),
+        ],
+    )
+    def test_refuses_the_embedded_services(self, variable, message):
+        assert message in self.refusal(**{variable: None})
+
+    def test_refuses_a_plain_http_site_url(self):
+        assert "SITE_URL must be" in self.refusal(SITE_URL="http://praktijk.example")
+
+    def test_starts_with_real_settings_and_debug_off(self):
+        result = run_python(LOAD, **PRODUCTION_ENV)
         assert result.returncode == 0, result.stderr
         assert result.stdout.strip() == "False"
 
@@ -70,12 +86,7 @@ class TestProductionMode:
         result = subprocess.run(
             [sys.executable, "manage.py", "check", "--deploy", "--fail-level", "WARNING"],
             cwd=ROOT,
-            env={
-                **os.environ,
-                "PRAKTIJK_ENV": "production",
-                "SECRET_KEY": STRONG_KEY,
-                "ALLOWED_HOSTS": "praktijk.example",
-            },
+            env={**os.environ, **PRODUCTION_ENV},
             capture_output=True,
             text=True,
             timeout=120,
