@@ -1,5 +1,6 @@
 """Shared personas and test settings (healthchecks' hc/test.py style: owner, member, outsider)."""
 
+import uuid
 from datetime import date
 
 import pytest
@@ -17,13 +18,13 @@ from coaching.tests.factories import (
 
 @pytest.fixture(autouse=True)
 def _test_settings(settings):
-    # Rate limits and caches per test, not shared between tests.
-    settings.CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+    # The configured cache (a file cache by default, Redis in CI), with a key prefix of its own
+    # per test: rate limits never carry over from one test to the next.
+    settings.CACHES = {
+        "default": {**settings.CACHES["default"], "KEY_PREFIX": f"test-{uuid.uuid4().hex}"}
+    }
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
     settings.SITE_URL = "http://testserver"
-    from django.core.cache import cache
-
-    cache.clear()
 
 
 @pytest.fixture(autouse=True, scope="session")

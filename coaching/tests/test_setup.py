@@ -223,3 +223,60 @@ def test_english_catalogue_is_complete():
     assert [e.msgid for e in po.untranslated_entries()] == []
     assert [e.msgid for e in po.fuzzy_entries()] == []
     assert len(po.translated_entries()) > 100
+
+
+@pytest.mark.django_db
+def test_rate_limits_count_the_visitor_behind_the_proxy(client, coachee, settings):
+    """Behind one proxy, a visitor who mistypes ten times is limited; another visitor is not."""
+    settings.ALLAUTH_TRUSTED_PROXY_COUNT = 1
+    settings.ACCOUNT_RATE_LIMITS = {"login_failed": "3/m/ip"}
+
+    def attempt(ip: str, password: str = "fout"):
+        return client.post(
+            "/account/login/",
+            {"login": coachee.email, "password": password},
+            headers={"X-Forwarded-For": ip},
+            REMOTE_ADDR="10.0.0.1",  # the proxy
+        )
+
+    for _ in range(3):
+        assert "Te veel inlogpogingen" not in attempt("198.51.100.7").content.decode()
+    assert "Te veel inlogpogingen" in attempt("198.51.100.7").content.decode()
+    from coaching.tests.factories import TEST_PASSWORD
+
+    assert attempt("203.0.113.9", TEST_PASSWORD).status_code == 302  # someone else logs in
+
+
+@pytest.mark.django_db(transaction=True)
+def test_rate_limits_are_shared_between_processes(client, coachee, settings):
+    """Five failed logins in another process (another gunicorn worker) lock this one out too:
+    the limits live in the configured cache, not in a process's memory."""
+    from django.db import connection
+
+    from coaching.tests.factories import TEST_PASSWORD
+    from coaching.tests.test_celery_worker import database_url
+
+    prefix = settings.CACHES["default"]["KEY_PREFIX"]
+    code = (
+        "import django; django.setup()\n"
+        "from django.test import Client\n"
+        "c = Client(HTTP_HOST='localhost')\n"
+        "for _ in range(5):\n"
+        f"    r = c.post('/account/login/', {{'login': '{coachee.email}', 'password': 'fout'}})\n"
+        "    assert r.status_code == 200, r.status_code\n"
+    )
+    result = run_python(
+        code,
+        DATABASE_URL=database_url(),
+        CACHE_KEY_PREFIX=prefix,
+    )
+    assert result.returncode == 0, result.stderr
+    connection.close()
+    # The same site (allauth's key is the site's host and the address).
+    response = client.post(
+        "/account/login/",
+        {"login": coachee.email, "password": TEST_PASSWORD},
+        headers={"Host": "localhost"},
+    )
+    assert response.status_code == 200
+    assert "Te veel inlogpogingen" in response.content.decode()
