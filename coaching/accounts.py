@@ -29,6 +29,15 @@ class InvitationTokenGenerator(PasswordResetTokenGenerator):
 invitation_tokens = InvitationTokenGenerator()
 
 
+def email_in_use(email: str) -> bool:
+    """An address already used by an account: as its login, or added in allauth (being verified
+    as the new address). One address belongs to one account."""
+    return (
+        User.objects.filter(email__iexact=email).exists()
+        or EmailAddress.objects.filter(email__iexact=email).exists()
+    )
+
+
 def invitation_url(invitation: Invitation) -> str:
     token = invitation_tokens.make_token(invitation.user)
     return settings.SITE_URL + reverse("invitation_accept", args=[invitation.uuid, token])
@@ -56,6 +65,7 @@ def account_invite(
         role=role,
         language=language,
         is_staff=role == Role.ADMIN,
+        is_superuser=role == Role.ADMIN,
     )
     if role == Role.COACH:
         CoachProfile.objects.create(user=user)
@@ -84,14 +94,15 @@ def client_invite(
         invited_by=coach,
         language=language,
     )
-    Client.objects.create(
+    client = Client(
         coach=coach,
         first_name=first_name,
         last_name=last_name,
-        email=invitation.user.email,
         date_of_birth=date_of_birth,
         account=invitation.user,
     )
+    client.full_clean()  # a minor gets no account of their own
+    client.save()
     return invitation
 
 
@@ -129,7 +140,6 @@ def guardian_invite(
         first_name=first_name,
         last_name=last_name,
         relation=relation,
-        email=invitation.user.email,
     )
     return invitation
 
@@ -152,7 +162,7 @@ def invitation_send(*, invitation: Invitation) -> None:
 
 def invitation_is_valid(invitation: Invitation, token: str) -> bool:
     return (
-        invitation.accepted_at is None
+        invitation.is_open
         and not invitation.is_expired
         and invitation.user.is_active
         and invitation_tokens.check_token(invitation.user, token)
@@ -160,15 +170,19 @@ def invitation_is_valid(invitation: Invitation, token: str) -> bool:
 
 
 @transaction.atomic
-def invitation_accept(*, invitation: Invitation, password: str) -> None:
-    """Set the password. The link came by e-mail, so the address is verified too."""
-    # Lock the row: two submits of the same link (a double click) accept it once.
+def invitation_accept(*, invitation: Invitation, password: str) -> bool:
+    """Set the password. The link came by e-mail, so the address is verified too.
+
+    False when the invitation was accepted in the meantime (a second tab, a double click).
+    """
+    # Lock the row: of two submits of the same link, the second waits and then sees it taken.
     invitation = Invitation.objects.select_for_update().get(pk=invitation.pk)
     if invitation.accepted_at is not None:
-        return
+        return False
     user = invitation.user
     user.set_password(password)
     user.save(update_fields=["password"])
     EmailAddress.objects.filter(user=user, email__iexact=user.email).update(verified=True)
     invitation.accepted_at = timezone.now()
     invitation.save(update_fields=["accepted_at"])
+    return True

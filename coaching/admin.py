@@ -1,8 +1,9 @@
+from allauth.account.models import EmailAddress
 from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
 from django.utils.translation import gettext_lazy as _
 
-from coaching.models import Client, CoachProfile, Guardian, Heartbeat, Invitation, User
+from coaching.models import Client, CoachProfile, Guardian, Heartbeat, Invitation, Role, User
 
 
 class CoachProfileInline(admin.StackedInline):
@@ -21,10 +22,7 @@ class UserAdmin(DjangoUserAdmin):
     fieldsets = [
         (None, {"fields": ["email", "password"]}),
         (_("Persoon"), {"fields": ["first_name", "last_name", "language"]}),
-        (
-            _("Rol en rechten"),
-            {"fields": ["role", "is_active", "is_staff", "is_superuser", "groups"]},
-        ),
+        (_("Rol en rechten"), {"fields": ["role", "is_active", "is_staff"]}),
         (_("Datums"), {"fields": ["last_login", "date_joined"]}),
     ]
     add_fieldsets = [
@@ -32,11 +30,38 @@ class UserAdmin(DjangoUserAdmin):
             None,
             {
                 "classes": ["wide"],
-                "fields": ["email", "first_name", "last_name", "role", "password1", "password2"],
+                "fields": [
+                    "email",
+                    "first_name",
+                    "last_name",
+                    "role",
+                    "is_staff",
+                    "password1",
+                    "password2",
+                ],
             },
         ),
     ]
     readonly_fields = ["last_login", "date_joined"]
+
+    def get_readonly_fields(self, request, obj=None):
+        # The address is the login: its owner changes it (allauth verifies the new one). Changed
+        # here, the old address would keep working for logins and password resets.
+        if obj is not None:
+            return [*self.readonly_fields, "email"]
+        return self.readonly_fields
+
+    def save_model(self, request, obj, form, change):
+        super().save_model(request, obj, form, change)
+        if not change:
+            EmailAddress.objects.get_or_create(
+                user=obj, email=obj.email, defaults={"primary": True, "verified": False}
+            )
+
+    def save_related(self, request, form, formsets, change):
+        super().save_related(request, form, formsets, change)
+        if form.instance.role == Role.COACH:
+            CoachProfile.objects.get_or_create(user=form.instance)
 
 
 class GuardianInline(admin.TabularInline):

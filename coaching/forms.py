@@ -7,7 +7,8 @@ from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from coaching.models import Client, Guardian, Role, User
+from coaching.accounts import email_in_use
+from coaching.models import EMAIL_IN_USE, MINOR_NEEDS_GUARDIAN, Client, Guardian, Role, User
 
 
 class AccountFields(forms.Form):
@@ -22,10 +23,8 @@ class AccountFields(forms.Form):
 
     def clean_email(self) -> str:
         email = User.objects.normalize_email(self.cleaned_data["email"])
-        if User.objects.filter(email__iexact=email).exists():
-            raise forms.ValidationError(
-                _("Er bestaat al een account met dit e-mailadres."), code="exists"
-            )
+        if email_in_use(email):
+            raise forms.ValidationError(EMAIL_IN_USE, code="exists")
         return email
 
 
@@ -45,9 +44,9 @@ class ClientInvitationForm(AccountFields):
     )
     date_of_birth = forms.DateField(
         label=_("Geboortedatum"),
-        required=False,
+        required=False,  # required for an adult, see clean()
         widget=forms.DateInput(attrs={"type": "date"}),
-        help_text=_("Niet verplicht."),
+        help_text=_("Een cliënt jonger dan 18 krijgt geen eigen account."),
     )
     relation = forms.ChoiceField(
         label=_("Relatie tot het kind"),
@@ -103,10 +102,7 @@ class ClientInvitationForm(AccountFields):
         data = super().clean()
         if data.get("invite_for") == InviteFor.GUARDIAN:
             for name in self.CHILD_FIELDS:
-                if not data.get(name) and name not in self.errors:
-                    self.add_error(
-                        name, forms.ValidationError(_("Vul dit in voor een kind."), code="required")
-                    )
+                self._require(name, _("Vul dit in voor een kind."))
             child = Client(date_of_birth=data.get("child_date_of_birth"))
             if data.get("child_date_of_birth") and not child.is_child:
                 self.add_error(
@@ -114,16 +110,14 @@ class ClientInvitationForm(AccountFields):
                     _("Dit kind is 18 of ouder: nodig de cliënt dan zelf uit als volwassene."),
                 )
         else:
-            adult = Client(date_of_birth=data.get("date_of_birth"))
-            if data.get("date_of_birth") and adult.is_child:
-                self.add_error(
-                    "date_of_birth",
-                    _(
-                        "Deze cliënt is jonger dan 18: nodig dan een ouder of verzorger uit, "
-                        "die namens het kind het portaal gebruikt."
-                    ),
-                )
+            self._require("date_of_birth", _("Vul de geboortedatum in."))
+            if data.get("date_of_birth") and Client(date_of_birth=data["date_of_birth"]).is_child:
+                self.add_error("date_of_birth", MINOR_NEEDS_GUARDIAN)
         return data
+
+    def _require(self, name: str, message: str) -> None:
+        if not self.cleaned_data.get(name) and name not in self.errors:
+            self.add_error(name, forms.ValidationError(message, code="required"))
 
 
 class StaffInvitationForm(AccountFields):

@@ -12,7 +12,7 @@ from django.urls import Resolver404, resolve, reverse
 from django.utils import translation
 from django.utils.translation import gettext as _
 
-from coaching.models import Role
+from coaching.roles import requires_second_factor
 
 # Pages a coach or admin without a second factor may still open: setting one up, signing out,
 # the language switch, and what allauth needs to re-authenticate or verify an address on the way.
@@ -36,13 +36,6 @@ MFA_SETUP_URL_NAMES = frozenset(
 )
 
 
-def mfa_required(user) -> bool:
-    """Coaches and practice admins must use a second factor (DESIGN.md §7)."""
-    return settings.PRAKTIJK_REQUIRE_MFA and (
-        user.role in (Role.COACH, Role.ADMIN) or user.is_staff or user.is_superuser
-    )
-
-
 class EnforceMFAMiddleware:
     """Sends a coach or admin without TOTP or a passkey to the MFA setup before any other page."""
 
@@ -53,8 +46,8 @@ class EnforceMFAMiddleware:
         user = request.user
         if (
             user.is_authenticated
-            and mfa_required(user)
-            and not request.path_info.startswith((settings.STATIC_URL, settings.MEDIA_URL))
+            and requires_second_factor(user)
+            and not request.path_info.startswith(settings.STATIC_URL)
             and self._url_name(request) not in MFA_SETUP_URL_NAMES
             and not is_mfa_enabled(user, [Authenticator.Type.TOTP, Authenticator.Type.WEBAUTHN])
         ):

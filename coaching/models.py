@@ -6,11 +6,20 @@ from datetime import date, timedelta
 from django.conf import settings
 from django.contrib.auth.base_user import AbstractBaseUser, BaseUserManager
 from django.contrib.auth.models import PermissionsMixin
+from django.core.exceptions import ValidationError
 from django.db import models
-from django.db.models import Q
+from django.db.models import F, Q
 from django.db.models.functions import Lower
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+
+EMAIL_IN_USE = _("Er bestaat al een account met dit e-mailadres.")
+MINOR_NEEDS_GUARDIAN = _(
+    "Deze cliënt is jonger dan 18: nodig dan een ouder of verzorger uit, die namens het kind "
+    "het portaal gebruikt."
+)
+
+CLIENT_NEVER_STAFF = _("Een cliëntaccount kan geen praktijkbeheerder zijn.")
 
 
 class Role(models.TextChoices):
@@ -67,7 +76,7 @@ class User(AbstractBaseUser, PermissionsMixin):
     is_staff = models.BooleanField(
         _("praktijkbeheer"),
         default=False,
-        help_text=_("Mag het beheer (Django-admin en statuspagina) gebruiken."),
+        help_text=_("Mag alles beheren: de Django-admin, uitnodigingen en de statuspagina."),
     )
     date_joined = models.DateTimeField(_("aangemaakt op"), default=timezone.now)
 
@@ -85,13 +94,19 @@ class User(AbstractBaseUser, PermissionsMixin):
             models.UniqueConstraint(
                 Lower("email"),
                 name="user_email_ci_unique",
-                violation_error_message=_("Er bestaat al een account met dit e-mailadres."),
+                violation_error_message=EMAIL_IN_USE,
             ),
             # A client account never gets into the admin, whatever someone ticks there.
             models.CheckConstraint(
                 condition=~Q(role=Role.CLIENT) | (Q(is_staff=False) & Q(is_superuser=False)),
                 name="user_client_is_never_staff",
-                violation_error_message=_("Een cliëntaccount kan geen praktijkbeheerder zijn."),
+                violation_error_message=CLIENT_NEVER_STAFF,
+            ),
+            # Practice administration is all or nothing: no half-admins without permissions.
+            models.CheckConstraint(
+                condition=Q(is_staff=F("is_superuser")),
+                name="user_staff_is_superuser",
+                violation_error_message=_("Praktijkbeheer geeft altijd volledige toegang."),
             ),
             models.CheckConstraint(
                 condition=~Q(role=Role.ADMIN) | Q(is_staff=True),
@@ -109,6 +124,10 @@ class User(AbstractBaseUser, PermissionsMixin):
     def clean(self) -> None:
         super().clean()
         self.email = type(self).objects.normalize_email(self.email)
+        # Practice administration is all or nothing: the admin form shows one box for it.
+        self.is_superuser = self.is_staff
+        if self.role == Role.CLIENT and self.is_staff:
+            raise ValidationError({"is_staff": CLIENT_NEVER_STAFF})
 
     def get_full_name(self) -> str:
         return f"{self.first_name} {self.last_name}".strip()
@@ -188,6 +207,12 @@ class Client(models.Model):
     def __str__(self) -> str:
         return f"{self.first_name} {self.last_name}"
 
+    def clean(self) -> None:
+        super().clean()
+        # A child does not get an account of their own: their guardians act for them.
+        if self.account_id and self.is_child:
+            raise ValidationError({"date_of_birth": MINOR_NEEDS_GUARDIAN})
+
     def age_on(self, day: date) -> int | None:
         if self.date_of_birth is None:
             return None
@@ -248,7 +273,8 @@ class Guardian(models.Model):
 
 class InvitationQuerySet(models.QuerySet):
     def visible_to(self, user: User) -> "InvitationQuerySet":
-        """Admins see every invitation; a coach only those they sent."""
+        """The practice admin (is_staff, see coaching.roles) sees every invitation; a coach only
+        those they sent."""
         return self if user.is_staff else self.filter(invited_by=user)
 
 
@@ -281,6 +307,11 @@ class Invitation(models.Model):
         return str(self.user)
 
     @property
+    def is_open(self) -> bool:
+        """Not used yet. A password chosen another way (a reset) also closes the invitation."""
+        return self.accepted_at is None and not self.user.has_usable_password()
+
+    @property
     def expires_at(self):
         anchor = self.sent_at or self.created_at
         return anchor + timedelta(days=settings.PRAKTIJK_INVITATION_DAYS)
@@ -307,7 +338,7 @@ class Heartbeat(models.Model):
         verbose_name_plural = _("hartslagen")
 
     def __str__(self) -> str:
-        return f"{self.source} @ {self.last_seen_at:%Y-%m-%d %H:%M:%S}"
+        return f"{self.source} @ {timezone.localtime(self.last_seen_at):%Y-%m-%d %H:%M:%S}"
 
     @property
     def is_fresh(self) -> bool:

@@ -3,6 +3,7 @@
 from collections.abc import Callable
 from functools import wraps
 
+from django.conf import settings
 from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest, HttpResponse
@@ -27,6 +28,16 @@ def has_role(user, role: Role) -> bool:
     if role == Role.CLIENT:
         return user.role == Role.CLIENT
     raise ValueError(f"Unknown role {role!r}")
+
+
+def requires_second_factor(user) -> bool:
+    """Coaches and practice admins must use a second factor (DESIGN.md §7), checked on the
+    account's role and rights, so also a coach whose profile is missing."""
+    return (
+        settings.PRAKTIJK_REQUIRE_MFA
+        and user.is_authenticated
+        and (user.role in (Role.COACH, Role.ADMIN) or user.is_staff or user.is_superuser)
+    )
 
 
 def roles_of(user) -> frozenset[Role]:

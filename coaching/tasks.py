@@ -26,19 +26,19 @@ def heartbeat(source: str = Heartbeat.Source.BEAT) -> None:
 
 
 @shared_task(
+    # At most once: sending is not idempotent, so the message is acknowledged before the task
+    # runs (a crash loses this one e-mail; the coach sees "wordt verstuurd" and sends it again).
+    acks_late=False,
     autoretry_for=(SMTPException, ConnectionError, TimeoutError),
     retry_backoff=30,
     max_retries=5,
 )
 def send_invitation(invitation_pk: int) -> None:
-    """E-mail the link to set a password. An invitation accepted (or deleted) in the meantime
-    is not sent."""
+    """E-mail the link to set a password, unless the invitation was accepted (or deleted) in
+    the meantime."""
     from coaching.accounts import invitation_send
 
-    invitation = (
-        Invitation.objects.select_related("user", "invited_by")
-        .filter(pk=invitation_pk, accepted_at__isnull=True)
-        .first()
-    )
-    if invitation is not None:
+    invitation = Invitation.objects.select_related("user", "invited_by").filter(pk=invitation_pk)
+    invitation = invitation.first()
+    if invitation is not None and invitation.is_open:
         invitation_send(invitation=invitation)

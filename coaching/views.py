@@ -6,7 +6,7 @@ from django.db.models import Prefetch
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_GET, require_http_methods, require_POST
+from django.views.decorators.http import require_http_methods, require_POST, require_safe
 from django.views.i18n import set_language as django_set_language
 
 from coaching import tasks
@@ -23,16 +23,16 @@ from coaching.forms import (
     InviteFor,
     StaffInvitationForm,
 )
-from coaching.models import Client, Guardian, Heartbeat, Invitation, Role
+from coaching.models import EMAIL_IN_USE, Client, Guardian, Heartbeat, Invitation, Role
 from coaching.roles import has_role, home_url_for, role_required
 
 
-@require_GET
+@require_safe
 def home(request: HttpRequest) -> HttpResponse:
     return render(request, "coaching/home.html")
 
 
-@require_GET
+@require_safe
 def after_login(request: HttpRequest) -> HttpResponse:
     """One address for 'my part of the site', whatever the role."""
     if not request.user.is_authenticated:
@@ -40,7 +40,7 @@ def after_login(request: HttpRequest) -> HttpResponse:
     return redirect(home_url_for(request.user))
 
 
-@require_GET
+@require_safe
 def healthz(request: HttpRequest) -> HttpResponse:
     """For a load balancer: the process answers and the database is reachable."""
     with connection.cursor() as cursor:
@@ -60,19 +60,19 @@ def set_language(request: HttpRequest) -> HttpResponse:
     return response
 
 
-@require_GET
+@require_safe
 @role_required(Role.COACH)
 def coach_dashboard(request: HttpRequest) -> HttpResponse:
     clients = Client.objects.for_coach(request.user).prefetch_related("guardians")
     page = Paginator(clients, 25).get_page(request.GET.get("page"))
-    return render(request, "coach/dashboard.html", {"page": page})
+    return render(request, "coaching/coach_dashboard.html", {"page": page})
 
 
-@require_GET
+@require_safe
 @role_required(Role.CLIENT)
 def portal_home(request: HttpRequest) -> HttpResponse:
     clients = Client.objects.for_account(request.user).select_related("coach")
-    return render(request, "portal/home.html", {"clients": clients})
+    return render(request, "coaching/portal.html", {"clients": clients})
 
 
 def _invitations_page(
@@ -113,7 +113,7 @@ def _invitation_sent(request: HttpRequest, invitation: Invitation) -> HttpRespon
     return redirect("invitations")
 
 
-@require_GET
+@require_safe
 @role_required(Role.COACH, Role.ADMIN)
 def invitations(request: HttpRequest) -> HttpResponse:
     return _invitations_page(request)
@@ -145,7 +145,7 @@ def invitation_create_client(request: HttpRequest) -> HttpResponse:
                 invitation = client_invite(**person, date_of_birth=data["date_of_birth"])
         except IntegrityError:
             # Two invitations for one address at the same moment: the other one won.
-            form.add_error("email", _("Er bestaat al een account met dit e-mailadres."))
+            form.add_error("email", EMAIL_IN_USE)
         else:
             return _invitation_sent(request, invitation)
     return _invitations_page(request, client_form=form)
@@ -159,7 +159,7 @@ def invitation_create_staff(request: HttpRequest) -> HttpResponse:
         try:
             invitation = account_invite(invited_by=request.user, **form.cleaned_data)
         except IntegrityError:
-            form.add_error("email", _("Er bestaat al een account met dit e-mailadres."))
+            form.add_error("email", EMAIL_IN_USE)
         else:
             return _invitation_sent(request, invitation)
     return _invitations_page(request, staff_form=form)
@@ -171,7 +171,7 @@ def invitation_resend(request: HttpRequest, invitation: str) -> HttpResponse:
     invitation = get_object_or_404(
         Invitation.objects.visible_to(request.user).select_related("user"), uuid=invitation
     )
-    if invitation.accepted_at is None:
+    if invitation.is_open:
         tasks.send_invitation.delay_on_commit(invitation.pk)
         messages.success(
             request,
@@ -194,7 +194,10 @@ def invitation_accept_view(request: HttpRequest, invitation: str, token: str) ->
         return render(request, "coaching/invitation_invalid.html", status=410)
     form = AcceptInvitationForm(invitation.user, request.POST or None)
     if request.method == "POST" and form.is_valid():
-        invitation_accept(invitation=invitation, password=form.cleaned_data["new_password1"])
+        password = form.cleaned_data["new_password1"]
+        if not invitation_accept(invitation=invitation, password=password):
+            # Accepted a moment ago in another tab: that password counts, not this one.
+            return render(request, "coaching/invitation_invalid.html", status=410)
         messages.success(request, _("Je wachtwoord is ingesteld. Log nu in met je e-mailadres."))
         return redirect("account_login")
     return render(
@@ -202,7 +205,7 @@ def invitation_accept_view(request: HttpRequest, invitation: str, token: str) ->
     )
 
 
-@require_GET
+@require_safe
 @role_required(Role.ADMIN)
 def admin_status(request: HttpRequest) -> HttpResponse:
     beats = {beat.source: beat for beat in Heartbeat.objects.all()}

@@ -17,6 +17,7 @@ def invite_client(client, **data):
         "last_name": "Nieuw",
         "email": "eva.nieuw@praktijk.test",
         "language": "nl",
+        "date_of_birth": "1990-01-31",
     }
     payload.update(data)
     return client.post("/uitnodigingen/client/", payload)
@@ -67,7 +68,7 @@ class TestInviteClient:
     ):
         client.force_login(coach_a)
         with send_now():
-            response = invite_client(client, date_of_birth="1990-01-31")
+            response = invite_client(client)
         assert response.status_code == 302
         user = User.objects.get(email="eva.nieuw@praktijk.test")
         assert user.role == Role.CLIENT
@@ -136,6 +137,14 @@ class TestInviteClient:
         assert not User.objects.filter(email="marco@praktijk.test").exists()
         assert not Client.objects.exists()
         assert 'value="Marco"' in response.content.decode()  # nothing typed is lost
+
+    def test_an_adult_needs_a_date_of_birth(self, client, coach_a):
+        client.force_login(coach_a)
+        response = invite_client(client, date_of_birth="")
+        assert response.context["client_form"].errors["date_of_birth"] == [
+            "Vul de geboortedatum in."
+        ]
+        assert not Client.objects.exists()
 
     def test_a_minor_is_not_invited_as_an_adult(self, client, coach_a):
         client.force_login(coach_a)
@@ -217,7 +226,7 @@ class TestInviteStaff:
         assert not User.objects.filter(email="nina@praktijk.test").exists()
 
     def test_practice_owner_who_is_coach_and_admin_sees_both_forms(self, client, coach_a):
-        coach_a.is_staff = True
+        coach_a.is_staff = coach_a.is_superuser = True
         coach_a.save()
         client.force_login(coach_a)
         response = client.get("/uitnodigingen/")
@@ -382,3 +391,114 @@ class TestAccept:
         client.post("/account/login/", {"login": "nina@praktijk.test", "password": NEW_PASSWORD})
         response = client.get("/coach/")
         assert response["Location"].startswith("/account/2fa/totp/activate/")
+
+
+@pytest.mark.django_db
+class TestReviewedEdges:
+    def test_an_address_being_verified_on_another_account_cannot_be_invited(
+        self, client, coach_a, coachee
+    ):
+        EmailAddress.objects.create(user=coachee, email="nieuw-adres@praktijk.test")
+        client.force_login(coach_a)
+        response = invite_client(client, email="Nieuw-Adres@praktijk.test")
+        assert response.context["client_form"].errors["email"] == [
+            "Er bestaat al een account met dit e-mailadres."
+        ]
+
+    def test_password_chosen_by_reset_closes_the_invitation(
+        self, client, coach_a, mailoutbox, send_now
+    ):
+        client.force_login(coach_a)
+        with send_now():
+            invite_client(client)
+        invitation = Invitation.objects.get()
+        invitation.user.set_password("via-wachtwoord-vergeten")
+        invitation.user.save()
+        with send_now():
+            client.post(f"/uitnodigingen/{invitation.uuid}/opnieuw/")
+        assert len(mailoutbox) == 1  # nothing more sent
+        html = client.get("/uitnodigingen/").content.decode()
+        assert "geaccepteerd" in html and "Opnieuw versturen" not in html
+
+    def test_second_submit_of_the_link_does_not_claim_success(
+        self, client, coach_a, send_now, mailoutbox
+    ):
+        from coaching.accounts import invitation_accept
+
+        client.force_login(coach_a)
+        with send_now():
+            invite_client(client)
+        client.logout()
+        link = link_from(mailoutbox[0])
+        invitation = Invitation.objects.get()
+        assert invitation_accept(invitation=invitation, password=NEW_PASSWORD)
+        assert not invitation_accept(invitation=invitation, password="een-ander-wachtwoord")
+        assert User.objects.get(email="eva.nieuw@praktijk.test").check_password(NEW_PASSWORD)
+        other = "een-ander-wachtwoord"
+        response = client.post(link, {"new_password1": other, "new_password2": other})
+        assert response.status_code == 410
+
+    def test_the_token_itself_expires(self, client, coach_a, send_now, mailoutbox, monkeypatch):
+        from datetime import datetime
+
+        from coaching.accounts import invitation_tokens
+
+        client.force_login(coach_a)
+        with send_now():
+            invite_client(client)
+        client.logout()
+        link = link_from(mailoutbox[0])
+        later = datetime.now() + timedelta(days=8)
+        monkeypatch.setattr(invitation_tokens, "_now", lambda: later)
+        assert client.get(link).status_code == 410
+
+    def test_mail_without_an_inviter(self, db, mailoutbox):
+        from coaching.accounts import account_invite, invitation_send
+
+        invitation = account_invite(
+            email="x@praktijk.test",
+            first_name="X",
+            last_name="Y",
+            role=Role.CLIENT,
+            invited_by=None,
+        )
+        invitation_send(invitation=invitation)
+        assert "None" not in mailoutbox[0].body
+        assert "Er is een account voor je aangemaakt bij Praktijk" in mailoutbox[0].body
+
+    def test_english_mail_is_marked_english(self, client, coach_a, mailoutbox, send_now):
+        client.force_login(coach_a)
+        with send_now():
+            invite_client(client, language="en")
+        html = mailoutbox[0].alternatives[0].content
+        assert '<html lang="en">' in html
+
+
+@pytest.mark.django_db(transaction=True)
+def test_two_invitations_for_one_address_at_the_same_moment(coach_a, coach_b):
+    """Two coaches submit the same new address at once: one account, the other sees a message."""
+    import threading
+
+    from django.db import connection
+    from django.test import Client as HttpClient
+
+    barrier = threading.Barrier(2)
+    results = {}
+
+    def submit(coach):
+        http = HttpClient()
+        http.force_login(coach)
+        barrier.wait()
+        try:
+            results[coach.email] = invite_client(http).status_code
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=submit, args=(c,)) for c in (coach_a, coach_b)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert sorted(results.values()) == [200, 302]
+    assert User.objects.filter(email="eva.nieuw@praktijk.test").count() == 1
+    assert Client.objects.count() == 1

@@ -42,14 +42,24 @@ class TestEnforcement:
         assert client.post("/account/logout/").status_code == 302
         assert "_auth_user_id" not in client.session
 
-    def test_post_without_second_factor_changes_nothing(self, client, mailoutbox):
+    def test_post_without_second_factor_changes_nothing(self, client):
+        from coaching.models import Client, User
+
         client.force_login(CoachFactory())
         response = client.post(
-            "/uitnodigingen/",
-            {"first_name": "X", "last_name": "Y", "email": "x@praktijk.test", "language": "nl"},
+            "/uitnodigingen/client/",
+            {
+                "invite_for": "adult",
+                "first_name": "X",
+                "last_name": "Y",
+                "email": "x@praktijk.test",
+                "language": "nl",
+                "date_of_birth": "1990-01-01",
+            },
         )
         assert response["Location"] == ACTIVATE_URL
-        assert mailoutbox == []
+        assert not User.objects.filter(email="x@praktijk.test").exists()
+        assert not Client.objects.exists()
 
     def test_htmx_request_is_redirected_by_header(self, client):
         client.force_login(CoachFactory())
@@ -116,3 +126,57 @@ class TestLoginWithSecondFactor:
         response = client.get(response["Location"])
         assert response.status_code == 302
         assert response["Location"].startswith("/account/login/?next=")
+
+
+# What a coach or admin without a second factor may still open; everything else sends them to
+# the setup. A name added to MFA_SETUP_URL_NAMES without being listed here fails this test.
+EXEMPT = {
+    "mfa_index",
+    "mfa_activate_totp",
+    "mfa_view_recovery_codes",
+    "mfa_download_recovery_codes",
+    "mfa_generate_recovery_codes",
+    "mfa_add_webauthn",
+    "mfa_reauthenticate",
+    "account_reauthenticate",
+    "account_logout",
+    "account_email_verification_sent",
+    "account_confirm_email",
+    "set_language",
+    "healthz",
+    "favicon",
+}
+
+
+def test_exempt_pages_are_exactly_the_setup_and_its_way_out():
+    from coaching.middleware import MFA_SETUP_URL_NAMES
+
+    assert MFA_SETUP_URL_NAMES == EXEMPT
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("role", ["coach", "admin"])
+def test_every_other_url_sends_them_to_the_setup(client, role):
+    from django.urls import reverse
+
+    from coaching.tests.test_permissions import ADMIN_KWARGS, ALLAUTH_KWARGS, all_url_patterns
+
+    user = CoachFactory() if role == "coach" else AdminFactory()
+    client.force_login(user)
+    kwargs_pool = {
+        **ADMIN_KWARGS,
+        **ALLAUTH_KWARGS,
+        "invitation": "00000000-0000-0000-0000-000000000000",
+        "token": "x-y",
+    }
+    checked = 0
+    for name, params in all_url_patterns():
+        if name in EXEMPT or name == "admin:None":
+            continue
+        url = reverse(name, kwargs={key: kwargs_pool[key] for key in params})
+        for method in (client.get, client.post):
+            response = method(url)
+            assert response.status_code == 302, (name, url, response.status_code)
+            assert response["Location"].startswith(ACTIVATE_URL), (name, url)
+            checked += 1
+    assert checked > 100

@@ -225,3 +225,11 @@ class TestStatus:
     def test_healthz(self, client):
         response = client.get("/healthz")
         assert response.status_code == 200 and response.content == b"ok"
+        assert client.head("/healthz").status_code == 200
+        assert client.head("/").status_code == 200
+
+    def test_heartbeat_is_shown_in_amsterdam_time(self, db):
+        from datetime import UTC, datetime
+
+        beat = Heartbeat(source="beat", last_seen_at=datetime(2026, 7, 1, 10, 0, tzinfo=UTC))
+        assert str(beat) == "beat @ 2026-07-01 12:00:00"

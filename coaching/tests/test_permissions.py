@@ -168,13 +168,11 @@ def test_get(client, world, name, role):
 
 @pytest.mark.django_db
 @pytest.mark.parametrize(("name", "role"), [(n, r) for n in POST for r in ROLES])
-def test_post(client, world, name, role, mailoutbox):
+def test_post(client, world, name, role):
     if world["users"][role]:
         client.force_login(world["users"][role])
     response = client.post(url_for(name, world), {"language": "en", "next": "/"})
     assert outcome(response) == POST[name][role]
-    if POST[name][role] not in (OK, REDIRECT) or name != "invitation_resend":
-        assert mailoutbox == []
 
 
 ALLAUTH_KWARGS = {"key": "not-a-real-key", "uidb36": "1", "pk": 1}

@@ -21,7 +21,7 @@ class TestHasRole:
         assert roles_of(AnonymousUser()) == frozenset()
 
     def test_practice_owner_can_be_coach_and_admin(self):
-        owner = CoachFactory(is_staff=True)
+        owner = CoachFactory(is_staff=True, is_superuser=True)
         assert roles_of(owner) == {Role.COACH, Role.ADMIN}
 
     def test_coach_without_profile_is_not_a_coach(self):
@@ -51,6 +51,10 @@ class TestRoleConstraints:
     def test_admin_role_is_always_staff(self):
         with pytest.raises(IntegrityError):
             UserFactory(role=Role.ADMIN, is_staff=False)
+
+    def test_no_half_admins(self):
+        with pytest.raises(IntegrityError):
+            CoachFactory(is_staff=True, is_superuser=False)
 
     def test_email_is_unique_whatever_the_case(self):
         UserFactory(email="eva@praktijk.test")
