@@ -1,6 +1,7 @@
 """Creating accounts by invitation: a coach invites clients, the admin invites coaches and admins;
 the invited person sets a password through an e-mailed link."""
 
+from dataclasses import dataclass
 from datetime import date
 
 from allauth.account.models import EmailAddress
@@ -43,27 +44,29 @@ def invitation_url(invitation: Invitation) -> str:
     return settings.SITE_URL + reverse("invitation_accept", args=[invitation.uuid, token])
 
 
+@dataclass(frozen=True)
+class Invitee:
+    """The person who gets an account: name, address, and the language of mail and site."""
+
+    email: str
+    first_name: str
+    last_name: str
+    language: str = settings.LANGUAGE_CODE
+
+
 @transaction.atomic
-def account_invite(
-    *,
-    email: str,
-    first_name: str,
-    last_name: str,
-    role: Role,
-    invited_by: User,
-    language: str = settings.LANGUAGE_CODE,
-) -> Invitation:
+def account_invite(*, invitee: Invitee, role: Role, invited_by: User | None) -> Invitation:
     """Create an account without a usable password; its owner gets a link to choose one.
 
     The e-mail goes out from a Celery task after the transaction commits: a slow or failing mail
     server neither delays nor breaks the request, and a rolled-back invitation sends nothing.
     """
     user = User.objects.create_user(
-        email=email,
-        first_name=first_name,
-        last_name=last_name,
+        email=invitee.email,
+        first_name=invitee.first_name,
+        last_name=invitee.last_name,
         role=role,
-        language=language,
+        language=invitee.language,
         is_staff=role == Role.ADMIN,
         is_superuser=role == Role.ADMIN,
     )
@@ -76,28 +79,13 @@ def account_invite(
 
 
 @transaction.atomic
-def client_invite(
-    *,
-    coach: User,
-    email: str,
-    first_name: str,
-    last_name: str,
-    language: str,
-    date_of_birth: date | None = None,
-) -> Invitation:
+def client_invite(*, coach: User, invitee: Invitee, date_of_birth: date | None) -> Invitation:
     """An adult client of this coach, who uses the portal with their own account."""
-    invitation = account_invite(
-        email=email,
-        first_name=first_name,
-        last_name=last_name,
-        role=Role.CLIENT,
-        invited_by=coach,
-        language=language,
-    )
+    invitation = account_invite(invitee=invitee, role=Role.CLIENT, invited_by=coach)
     client = Client(
         coach=coach,
-        first_name=first_name,
-        last_name=last_name,
+        first_name=invitee.first_name,
+        last_name=invitee.last_name,
         date_of_birth=date_of_birth,
         account=invitation.user,
     )
@@ -110,24 +98,14 @@ def client_invite(
 def guardian_invite(
     *,
     coach: User,
-    email: str,
-    first_name: str,
-    last_name: str,
-    language: str,
+    invitee: Invitee,
     relation: Guardian.Relation,
     child_first_name: str,
     child_last_name: str,
     child_date_of_birth: date,
 ) -> Invitation:
     """A child client of this coach, and the parent or guardian who acts for them in the portal."""
-    invitation = account_invite(
-        email=email,
-        first_name=first_name,
-        last_name=last_name,
-        role=Role.CLIENT,
-        invited_by=coach,
-        language=language,
-    )
+    invitation = account_invite(invitee=invitee, role=Role.CLIENT, invited_by=coach)
     child = Client.objects.create(
         coach=coach,
         first_name=child_first_name,
@@ -137,8 +115,8 @@ def guardian_invite(
     Guardian.objects.create(
         client=child,
         account=invitation.user,
-        first_name=first_name,
-        last_name=last_name,
+        first_name=invitee.first_name,
+        last_name=invitee.last_name,
         relation=relation,
     )
     return invitation

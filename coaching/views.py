@@ -11,6 +11,7 @@ from django.views.i18n import set_language as django_set_language
 
 from coaching import tasks
 from coaching.accounts import (
+    Invitee,
     account_invite,
     client_invite,
     guardian_invite,
@@ -125,24 +126,21 @@ def invitation_create_client(request: HttpRequest) -> HttpResponse:
     form = ClientInvitationForm(request.POST)
     if form.is_valid():
         data = form.cleaned_data
-        person = {
-            "coach": request.user,
-            "email": data["email"],
-            "first_name": data["first_name"],
-            "last_name": data["last_name"],
-            "language": data["language"],
-        }
+        invitee = Invitee(data["email"], data["first_name"], data["last_name"], data["language"])
         try:
             if data["invite_for"] == InviteFor.GUARDIAN:
                 invitation = guardian_invite(
-                    **person,
+                    coach=request.user,
+                    invitee=invitee,
                     relation=data["relation"],
                     child_first_name=data["child_first_name"],
                     child_last_name=data["child_last_name"],
                     child_date_of_birth=data["child_date_of_birth"],
                 )
             else:
-                invitation = client_invite(**person, date_of_birth=data["date_of_birth"])
+                invitation = client_invite(
+                    coach=request.user, invitee=invitee, date_of_birth=data["date_of_birth"]
+                )
         except IntegrityError:
             # Two invitations for one address at the same moment: the other one won.
             form.add_error("email", EMAIL_IN_USE)
@@ -156,8 +154,10 @@ def invitation_create_client(request: HttpRequest) -> HttpResponse:
 def invitation_create_staff(request: HttpRequest) -> HttpResponse:
     form = StaffInvitationForm(request.POST)
     if form.is_valid():
+        data = form.cleaned_data
+        invitee = Invitee(data["email"], data["first_name"], data["last_name"], data["language"])
         try:
-            invitation = account_invite(invited_by=request.user, **form.cleaned_data)
+            invitation = account_invite(invitee=invitee, role=data["role"], invited_by=request.user)
         except IntegrityError:
             form.add_error("email", EMAIL_IN_USE)
         else:

@@ -4,7 +4,46 @@ accounts can be added and changed there."""
 import pytest
 from django.urls import reverse
 
+from coaching.accounts import Invitee, account_invite
 from coaching.models import Client, Role, User
+from coaching.roles import has_role
+from coaching.tests.factories import give_totp
+
+PASSWORD = "een-lang-wachtwoord-1"
+
+
+def add_account(client, email: str, role: Role, **extra):
+    """Post the admin's 'add account' form."""
+    data = {
+        "email": email,
+        "first_name": "Nieuw",
+        "last_name": "Account",
+        "role": role,
+        "password1": PASSWORD,
+        "password2": PASSWORD,
+        "usable_password": "true",
+        "coach_profile-TOTAL_FORMS": "0",
+        "coach_profile-INITIAL_FORMS": "0",
+        **extra,
+    }
+    return client.post(reverse("admin:coaching_user_add"), data)
+
+
+def change_account(client, user: User, **changes):
+    """Post the admin's change form for an account, with its current values and the changes."""
+    profile = getattr(user, "coach_profile", None)
+    data = {
+        "first_name": user.first_name,
+        "last_name": user.last_name,
+        "role": user.role,
+        "language": user.language,
+        "is_active": "on",
+        "coach_profile-TOTAL_FORMS": "1" if profile else "0",
+        "coach_profile-INITIAL_FORMS": "1" if profile else "0",
+        **({"coach_profile-0-id": profile.pk, "coach_profile-0-user": user.pk} if profile else {}),
+        **changes,
+    }
+    return client.post(reverse("admin:coaching_user_change", args=[user.pk]), data)
 
 
 @pytest.mark.django_db
@@ -17,45 +56,48 @@ class TestAdmin:
 
     def test_add_an_account(self, client, admin_user):
         client.force_login(admin_user)
-        response = client.post(
-            reverse("admin:coaching_user_add"),
-            {
-                "email": "Nieuw@Praktijk.test",
-                "first_name": "Nieuw",
-                "last_name": "Account",
-                "role": Role.CLIENT,
-                "password1": "een-lang-wachtwoord-1",
-                "password2": "een-lang-wachtwoord-1",
-                "usable_password": "true",
-                "coach_profile-TOTAL_FORMS": "0",
-                "coach_profile-INITIAL_FORMS": "0",
-            },
-        )
-        assert response.status_code == 302, response.context and response.context.get("errors")
-        assert User.objects.get(email="nieuw@praktijk.test").check_password("een-lang-wachtwoord-1")
+        response = add_account(client, "Nieuw@Praktijk.test", Role.CLIENT)
+        assert response.status_code == 302
+        assert User.objects.get(email="nieuw@praktijk.test").check_password(PASSWORD)
+
+    def test_coach_added_in_the_admin_gets_a_profile(self, client, admin_user):
+        client.force_login(admin_user)
+        assert add_account(client, "coach3@praktijk.test", Role.COACH).status_code == 302
+        assert has_role(User.objects.get(email="coach3@praktijk.test"), Role.COACH)
 
     def test_client_account_cannot_be_made_staff_in_the_admin(self, client, admin_user, coachee):
         client.force_login(admin_user)
-        url = reverse("admin:coaching_user_change", args=[coachee.pk])
-        page = client.get(url)
-        assert page.status_code == 200
-        data = {
-            "email": coachee.email,
-            "first_name": coachee.first_name,
-            "last_name": coachee.last_name,
-            "role": Role.CLIENT,
-            "language": "nl",
-            "is_active": "on",
-            "is_staff": "on",
-            "coach_profile-TOTAL_FORMS": "0",
-            "coach_profile-INITIAL_FORMS": "0",
-        }
-        data["is_staff"] = "on"
-        response = client.post(url, data)
+        response = change_account(client, coachee, is_staff="on")
         assert response.status_code == 200  # shown again with the reason
         assert "Een cliëntaccount kan geen praktijkbeheerder zijn." in response.content.decode()
         coachee.refresh_from_db()
-        assert not coachee.is_staff
+        assert not coachee.is_staff and not coachee.is_superuser
+
+    def test_staff_box_means_full_administration(self, client, admin_user, coach_a):
+        client.force_login(admin_user)
+        response = change_account(client, coach_a, is_staff="on")
+        assert response.status_code == 302, response.context["errors"]
+        coach_a.refresh_from_db()
+        assert coach_a.is_staff and coach_a.is_superuser
+
+    def test_email_cannot_be_changed_in_the_admin(self, client, admin_user, coachee):
+        client.force_login(admin_user)
+        url = reverse("admin:coaching_user_change", args=[coachee.pk])
+        assert 'name="email"' not in client.get(url).content.decode()
+        change_account(client, coachee, email="ander@praktijk.test")
+        coachee.refresh_from_db()
+        assert coachee.email == "coachee@praktijk.test"
+
+    def test_invited_admin_can_use_the_admin(self, client, admin_user):
+        invitation = account_invite(
+            invitee=Invitee("beheer2@praktijk.test", "B", "Twee"),
+            role=Role.ADMIN,
+            invited_by=admin_user,
+        )
+        give_totp(invitation.user)
+        client.force_login(invitation.user)
+        assert client.get(reverse("admin:coaching_user_changelist")).status_code == 200
+        assert client.get(reverse("admin:coaching_client_add")).status_code == 200
 
     def test_client_change_page(self, client, admin_user, guardian):
         client.force_login(admin_user)
@@ -64,94 +106,11 @@ class TestAdmin:
             client.get(reverse("admin:coaching_client_change", args=[child.pk])).status_code == 200
         )
 
-    def test_invited_admin_can_use_the_admin(
-        self, client, admin_user, django_capture_on_commit_callbacks
-    ):
-        from coaching.accounts import account_invite
-
-        invitation = account_invite(
-            email="beheer2@praktijk.test",
-            first_name="B",
-            last_name="Twee",
-            role=Role.ADMIN,
-            invited_by=admin_user,
-        )
-        new_admin = invitation.user
-        from coaching.tests.factories import give_totp
-
-        give_totp(new_admin)
-        client.force_login(new_admin)
-        assert client.get(reverse("admin:coaching_user_changelist")).status_code == 200
-        assert client.get(reverse("admin:coaching_client_add")).status_code == 200
-
-    def test_coach_added_in_the_admin_gets_a_profile(self, client, admin_user):
-        from coaching.roles import has_role
-
-        client.force_login(admin_user)
-        response = client.post(
-            reverse("admin:coaching_user_add"),
-            {
-                "email": "coach3@praktijk.test",
-                "first_name": "Cor",
-                "last_name": "Coach",
-                "role": Role.COACH,
-                "password1": "een-lang-wachtwoord-1",
-                "password2": "een-lang-wachtwoord-1",
-                "usable_password": "true",
-                "coach_profile-TOTAL_FORMS": "0",
-                "coach_profile-INITIAL_FORMS": "0",
-            },
-        )
-        assert response.status_code == 302
-        assert has_role(User.objects.get(email="coach3@praktijk.test"), Role.COACH)
-
-    def test_staff_box_means_full_administration(self, client, admin_user, coach_a):
-        client.force_login(admin_user)
-        url = reverse("admin:coaching_user_change", args=[coach_a.pk])
-        data = {
-            "first_name": coach_a.first_name,
-            "last_name": coach_a.last_name,
-            "role": Role.COACH,
-            "language": "nl",
-            "is_active": "on",
-            "is_staff": "on",
-            "coach_profile-TOTAL_FORMS": "1",
-            "coach_profile-INITIAL_FORMS": "1",
-            "coach_profile-0-id": coach_a.coach_profile.pk,
-            "coach_profile-0-user": coach_a.pk,
-        }
-        response = client.post(url, data)
-        assert response.status_code == 302, response.context["errors"]
-        coach_a.refresh_from_db()
-        assert coach_a.is_staff and coach_a.is_superuser
-
-    def test_email_cannot_be_changed_in_the_admin(self, client, admin_user, coachee):
-        client.force_login(admin_user)
-        url = reverse("admin:coaching_user_change", args=[coachee.pk])
-        html = client.get(url).content.decode()
-        assert 'name="email"' not in html
-        client.post(
-            url,
-            {
-                "email": "ander@praktijk.test",
-                "first_name": coachee.first_name,
-                "last_name": coachee.last_name,
-                "role": Role.CLIENT,
-                "language": "nl",
-                "is_active": "on",
-                "coach_profile-TOTAL_FORMS": "0",
-                "coach_profile-INITIAL_FORMS": "0",
-            },
-        )
-        coachee.refresh_from_db()
-        assert coachee.email == "coachee@praktijk.test"
-
     def test_a_child_cannot_get_an_account_of_their_own(self, client, admin_user, coachee):
         client.force_login(admin_user)
         record = Client.objects.get(account=coachee)
-        url = reverse("admin:coaching_client_change", args=[record.pk])
         response = client.post(
-            url,
+            reverse("admin:coaching_client_change", args=[record.pk]),
             {
                 "coach": record.coach_id,
                 "first_name": record.first_name,

@@ -379,14 +379,11 @@ def fresh_heartbeat():
 
 @pytest.fixture
 def sent_invitation(coach_a):
-    from coaching.accounts import guardian_invite
+    from coaching.accounts import Invitee, guardian_invite
 
     return guardian_invite(
         coach=coach_a,
-        email="ouder-uitgenodigd@praktijk.test",
-        first_name="Marco",
-        last_name="Visser",
-        language="nl",
+        invitee=Invitee("ouder-uitgenodigd@praktijk.test", "Marco", "Visser"),
         relation="father",
         child_first_name="Lotte",
         child_last_name="Visser",

@@ -453,14 +453,10 @@ class TestReviewedEdges:
         assert client.get(link).status_code == 410
 
     def test_mail_without_an_inviter(self, db, mailoutbox):
-        from coaching.accounts import account_invite, invitation_send
+        from coaching.accounts import Invitee, account_invite, invitation_send
 
         invitation = account_invite(
-            email="x@praktijk.test",
-            first_name="X",
-            last_name="Y",
-            role=Role.CLIENT,
-            invited_by=None,
+            invitee=Invitee("x@praktijk.test", "X", "Y"), role=Role.CLIENT, invited_by=None
         )
         invitation_send(invitation=invitation)
         assert "None" not in mailoutbox[0].body
