@@ -265,10 +265,14 @@ def test_rate_limits_are_shared_between_processes(client, coachee, settings):
         f"    r = c.post('/account/login/', {{'login': '{coachee.email}', 'password': 'fout'}})\n"
         "    assert r.status_code == 200, r.status_code\n"
     )
-    result = run_python(
-        code,
-        DATABASE_URL=database_url(),
-        CACHE_KEY_PREFIX=prefix,
+    # This test run's own configuration (CACHE_URL: Redis in CI), with the test's database.
+    result = subprocess.run(
+        [sys.executable, "-c", code],
+        cwd=ROOT,
+        env={**os.environ, "DATABASE_URL": database_url(), "CACHE_KEY_PREFIX": prefix},
+        capture_output=True,
+        text=True,
+        timeout=120,
     )
     assert result.returncode == 0, result.stderr
     connection.close()
