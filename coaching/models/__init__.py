@@ -1,0 +1,26 @@
+"""The practice core's models, one module per concept."""
+
+from coaching.models.accounts import (
+    CLIENT_NEVER_STAFF,
+    EMAIL_IN_USE,
+    MINOR_NEEDS_GUARDIAN,
+    CoachProfile,
+    Role,
+    User,
+)
+from coaching.models.clients import Client, Guardian
+from coaching.models.heartbeat import Heartbeat
+from coaching.models.invitations import Invitation
+
+__all__ = [
+    "CLIENT_NEVER_STAFF",
+    "EMAIL_IN_USE",
+    "MINOR_NEEDS_GUARDIAN",
+    "Client",
+    "CoachProfile",
+    "Guardian",
+    "Heartbeat",
+    "Invitation",
+    "Role",
+    "User",
+]

@@ -1,0 +1,125 @@
+"""Clients (coachees) and the parents or guardians who act for a child."""
+
+import uuid
+from datetime import date
+
+from django.core.exceptions import ValidationError
+from django.db import models
+from django.db.models import Q
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from coaching.models.accounts import MINOR_NEEDS_GUARDIAN, Role, User
+
+
+class ClientQuerySet(models.QuerySet):
+    def for_coach(self, user: User) -> "ClientQuerySet":
+        """The clients a coach may see: only their own."""
+        return self.filter(coach=user)
+
+    def for_account(self, user: User) -> "ClientQuerySet":
+        """The clients a portal account acts for: itself, and children it is a guardian of."""
+        return self.filter(
+            Q(account=user) | Q(guardians__account=user, guardians__may_act_in_portal=True)
+        ).distinct()
+
+
+class Client(models.Model):
+    """A coachee: an adult, or a child whose guardians act for them in the portal."""
+
+    uuid = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    coach = models.ForeignKey(
+        User,
+        on_delete=models.PROTECT,
+        related_name="clients",
+        limit_choices_to={"role": Role.COACH},
+        verbose_name=_("coach"),
+    )
+    first_name = models.CharField(_("voornaam"), max_length=150)
+    last_name = models.CharField(_("achternaam"), max_length=150)
+    date_of_birth = models.DateField(_("geboortedatum"), null=True, blank=True)
+    email = models.EmailField(_("e-mailadres"), blank=True)
+    account = models.OneToOneField(
+        User,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="client_record",
+        limit_choices_to={"role": Role.CLIENT},
+        verbose_name=_("portaalaccount"),
+        help_text=_("Het account waarmee een volwassen cliënt zelf het portaal gebruikt."),
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    objects = ClientQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("cliënt")
+        verbose_name_plural = _("cliënten")
+        ordering = ["last_name", "first_name"]
+
+    def __str__(self) -> str:
+        return f"{self.first_name} {self.last_name}"
+
+    def clean(self) -> None:
+        super().clean()
+        # A child does not get an account of their own: their guardians act for them.
+        if self.account_id and self.is_child:
+            raise ValidationError({"date_of_birth": MINOR_NEEDS_GUARDIAN})
+
+    def age_on(self, day: date) -> int | None:
+        if self.date_of_birth is None:
+            return None
+        born = self.date_of_birth
+        return day.year - born.year - ((day.month, day.day) < (born.month, born.day))
+
+    @property
+    def age(self) -> int | None:
+        return self.age_on(timezone.localdate())
+
+    @property
+    def is_child(self) -> bool:
+        return self.age is not None and self.age < 18
+
+
+class Guardian(models.Model):
+    """A parent or guardian of a child client."""
+
+    class Relation(models.TextChoices):
+        MOTHER = "mother", _("moeder")
+        FATHER = "father", _("vader")
+        GUARDIAN = "guardian", _("voogd")
+        OTHER = "other", _("anders")
+
+    uuid = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    client = models.ForeignKey(
+        Client, on_delete=models.CASCADE, related_name="guardians", verbose_name=_("cliënt")
+    )
+    first_name = models.CharField(_("voornaam"), max_length=150)
+    last_name = models.CharField(_("achternaam"), max_length=150)
+    relation = models.CharField(_("relatie"), max_length=10, choices=Relation)
+    email = models.EmailField(_("e-mailadres"), blank=True)
+    account = models.ForeignKey(
+        User,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="guardianships",
+        limit_choices_to={"role": Role.CLIENT},
+        verbose_name=_("portaalaccount"),
+    )
+    may_act_in_portal = models.BooleanField(_("mag namens het kind handelen"), default=True)
+
+    class Meta:
+        verbose_name = _("ouder/verzorger")
+        verbose_name_plural = _("ouders/verzorgers")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["client", "account"],
+                name="guardian_one_per_account_and_client",
+                violation_error_message=_("Dit account is al ouder/verzorger van deze cliënt."),
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.first_name} {self.last_name} ({self.get_relation_display()})"
