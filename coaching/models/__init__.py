@@ -8,19 +8,24 @@ from coaching.models.accounts import (
     Role,
     User,
 )
-from coaching.models.clients import Client, Guardian
+from coaching.models.clients import Client, Guardian, Organisation
+from coaching.models.consent import CONSENT_AGE, Consent, ThirdParty
 from coaching.models.heartbeat import Heartbeat
 from coaching.models.invitations import Invitation
 
 __all__ = [
     "CLIENT_NEVER_STAFF",
+    "CONSENT_AGE",
     "EMAIL_IN_USE",
     "MINOR_NEEDS_GUARDIAN",
     "Client",
     "CoachProfile",
+    "Consent",
     "Guardian",
     "Heartbeat",
     "Invitation",
+    "Organisation",
     "Role",
+    "ThirdParty",
     "User",
 ]

@@ -6,10 +6,36 @@ from datetime import date
 from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import Q
+from django.db.models.functions import Lower
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from coaching.models.accounts import MINOR_NEEDS_GUARDIAN, Role, User
+
+
+class Organisation(models.Model):
+    """An employer: of a client, or the buyer of an in-company Backstage group."""
+
+    uuid = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    name = models.CharField(_("naam"), max_length=200)
+    contact_person = models.CharField(_("contactpersoon"), max_length=200, blank=True)
+    email = models.EmailField(_("e-mailadres"), blank=True)
+    phone = models.CharField(_("telefoon"), max_length=30, blank=True)
+
+    class Meta:
+        verbose_name = _("organisatie")
+        verbose_name_plural = _("organisaties")
+        ordering = ["name"]
+        constraints = [
+            models.UniqueConstraint(
+                Lower("name"),
+                name="organisation_name_ci_unique",
+                violation_error_message=_("Er bestaat al een organisatie met deze naam."),
+            )
+        ]
+
+    def __str__(self) -> str:
+        return self.name
 
 
 class ClientQuerySet(models.QuerySet):
@@ -39,6 +65,18 @@ class Client(models.Model):
     last_name = models.CharField(_("achternaam"), max_length=150)
     date_of_birth = models.DateField(_("geboortedatum"), null=True, blank=True)
     email = models.EmailField(_("e-mailadres"), blank=True)
+    phone = models.CharField(_("telefoon"), max_length=30, blank=True)
+    street = models.CharField(_("straat en huisnummer"), max_length=200, blank=True)
+    postal_code = models.CharField(_("postcode"), max_length=10, blank=True)
+    city = models.CharField(_("plaats"), max_length=100, blank=True)
+    organisation = models.ForeignKey(
+        Organisation,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="clients",
+        verbose_name=_("werkgever"),
+    )
     account = models.OneToOneField(
         User,
         on_delete=models.SET_NULL,
@@ -49,7 +87,8 @@ class Client(models.Model):
         verbose_name=_("portaalaccount"),
         help_text=_("Het account waarmee een volwassen cliënt zelf het portaal gebruikt."),
     )
-    created_at = models.DateTimeField(auto_now_add=True)
+    created_at = models.DateTimeField(_("aangemaakt op"), auto_now_add=True)
+    updated_at = models.DateTimeField(_("gewijzigd op"), auto_now=True)
 
     objects = ClientQuerySet.as_manager()
 
@@ -66,6 +105,10 @@ class Client(models.Model):
         # A child does not get an account of their own: their guardians act for them.
         if self.account_id and self.is_child:
             raise ValidationError({"date_of_birth": MINOR_NEEDS_GUARDIAN})
+
+    @property
+    def portal_email(self) -> str:
+        return self.account.email if self.account_id else self.email
 
     def age_on(self, day: date) -> int | None:
         if self.date_of_birth is None:
@@ -99,6 +142,9 @@ class Guardian(models.Model):
     last_name = models.CharField(_("achternaam"), max_length=150)
     relation = models.CharField(_("relatie"), max_length=10, choices=Relation)
     email = models.EmailField(_("e-mailadres"), blank=True)
+    phone = models.CharField(_("telefoon"), max_length=30, blank=True)
+    has_parental_authority = models.BooleanField(_("heeft ouderlijk gezag"), default=True)
+    receives_reminders = models.BooleanField(_("krijgt herinneringen"), default=True)
     account = models.ForeignKey(
         User,
         on_delete=models.SET_NULL,

@@ -1,0 +1,13 @@
+"""Individual trajects, their life cycle and their dossier."""
+
+from trajects.models.dossier import DossierEntry, DossierEntryVersion, DossierView, IntakeVersion
+from trajects.models.traject import Traject, TrajectEvent
+
+__all__ = [
+    "DossierEntry",
+    "DossierEntryVersion",
+    "DossierView",
+    "IntakeVersion",
+    "Traject",
+    "TrajectEvent",
+]

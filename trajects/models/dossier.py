@@ -1,0 +1,201 @@
+"""The dossier of a traject: the intake record and a timeline of entries.
+
+Nothing here is ever changed in place (DESIGN.md §4.8): a correction is a new version, and the
+database refuses an UPDATE of a version or an entry (triggers in migration 0002). Every opening
+of a dossier is recorded.
+"""
+
+import uuid
+
+from django.core.exceptions import ValidationError
+from django.db import models
+from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
+
+from coaching.models import Consent, ThirdParty, User
+from trajects.models.traject import Traject
+
+NO_CONSENT = _(
+    "Er is geen geldige toestemming voor contact met %(party)s op %(day)s. Leg eerst bij de "
+    "cliënt vast dat de cliënt (of bij een kind onder 16 een ouder met gezag) toestemming gaf, "
+    "en probeer het daarna opnieuw."
+)
+
+
+class IntakeVersion(models.Model):
+    """One version of the intake record; the newest is the current one."""
+
+    traject = models.ForeignKey(Traject, on_delete=models.CASCADE, related_name="intake_versions")
+    number = models.PositiveIntegerField(_("versie"))
+    help_question = models.TextField(_("hulpvraag"))
+    life_history = models.TextField(_("levensgeschiedenis"), blank=True)
+    steps_taken = models.TextField(_("reeds genomen stappen"), blank=True)
+    goals = models.TextField(_("doelen"), blank=True)
+    created_by = models.ForeignKey(
+        User, on_delete=models.SET_NULL, null=True, related_name="+", verbose_name=_("door")
+    )
+    created_at = models.DateTimeField(_("op"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("intakeversie")
+        verbose_name_plural = _("intakeversies")
+        ordering = ["traject", "-number"]
+        constraints = [
+            models.UniqueConstraint(fields=["traject", "number"], name="intake_version_unique"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.traject} intake v{self.number}"
+
+
+class DossierEntry(models.Model):
+    """Something that happened in the traject, written down by the coach."""
+
+    class Kind(models.TextChoices):
+        SESSION_NOTE = "session", _("sessieverslag")
+        PHONE = "phone", _("telefonisch contact")
+        INTERIM_EVALUATION = "evaluation", _("tussentijdse evaluatie")
+        THIRD_PARTY_CONTACT = "contact", _("contact met een derde partij")
+        THIRD_PARTY_REPORT = "report", _("verslag aan een derde partij")
+        OBSERVATION = "observation", _("observatie")
+        OTHER = "other", _("overig")
+
+    class Location(models.TextChoices):
+        HOME = "home", _("thuis")
+        SCHOOL = "school", _("op school")
+        DAYCARE = "daycare", _("op het kinderdagverblijf")
+        OTHER = "other", _("elders")
+
+    NEEDS_CONSENT = (Kind.THIRD_PARTY_CONTACT, Kind.THIRD_PARTY_REPORT)
+    # Only once the sessions have started (after the intake).
+    NEEDS_RUNNING = (Kind.SESSION_NOTE, Kind.INTERIM_EVALUATION)
+
+    uuid = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    traject = models.ForeignKey(
+        Traject, on_delete=models.CASCADE, related_name="entries", verbose_name=_("traject")
+    )
+    kind = models.CharField(_("soort"), max_length=12, choices=Kind)
+    occurred_on = models.DateField(_("datum"))
+    third_party = models.ForeignKey(
+        ThirdParty,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="entries",
+        verbose_name=_("derde partij"),
+    )
+    location = models.CharField(_("waar"), max_length=10, choices=Location, blank=True)
+    created_by = models.ForeignKey(
+        User, on_delete=models.SET_NULL, null=True, related_name="+", verbose_name=_("door")
+    )
+    created_at = models.DateTimeField(_("vastgelegd op"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("dossieraantekening")
+        verbose_name_plural = _("dossieraantekeningen")
+        ordering = ["-occurred_on", "-created_at"]
+        constraints = [
+            models.CheckConstraint(
+                condition=~Q(kind__in=["contact", "report"]) | Q(third_party__isnull=False),
+                name="entry_third_party_kinds_name_the_party",
+                violation_error_message=_("Kies met welke derde partij er contact was."),
+            ),
+            models.CheckConstraint(
+                condition=Q(kind__in=["contact", "report"]) | Q(third_party__isnull=True),
+                name="entry_third_party_only_for_third_party_kinds",
+            ),
+            models.CheckConstraint(
+                condition=~Q(kind="observation") | ~Q(location=""),
+                name="entry_observation_has_a_place",
+                violation_error_message=_("Kies waar de observatie plaatsvond."),
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} {self.occurred_on}"
+
+    def clean(self) -> None:
+        """The rules of DESIGN.md §4 for a new entry. `dossier_entry_create` checks them again
+        under a lock, so that a consent withdrawn at the same moment cannot slip through."""
+        super().clean()
+        traject = self.traject
+        if traject.is_closed:
+            raise ValidationError(
+                _("Dit traject is afgesloten: er kunnen geen aantekeningen meer bij."),
+                code="closed",
+            )
+        if self.kind in self.NEEDS_RUNNING and traject.status != Traject.Status.LOPEND:
+            raise ValidationError(
+                {
+                    "kind": _(
+                        "Sessieverslagen en evaluaties horen bij een lopend traject, na de intake."
+                    )
+                }
+            )
+        if self.kind in self.NEEDS_CONSENT and self.third_party_id:
+            if self.third_party.client_id != traject.client_id:
+                raise ValidationError(
+                    {"third_party": _("Deze derde partij hoort bij een andere cliënt.")}
+                )
+            if not consent_exists(self.third_party, self.occurred_on):
+                raise ValidationError(
+                    {"third_party": NO_CONSENT % {
+                        "party": self.third_party.name,
+                        "day": self.occurred_on.strftime("%d-%m-%Y"),
+                    }},
+                    code="no_consent",
+                )  # fmt: skip
+
+    @property
+    def current(self) -> "DossierEntryVersion":
+        return self.versions.all()[0]  # ordered newest first; prefetched on the traject page
+
+
+def consent_exists(third_party: ThirdParty, day, *, lock: bool = False) -> bool:
+    consents = Consent.objects.filter(third_party=third_party).valid_on(day)
+    if lock:
+        # Serialises with a withdrawal of the same consent (consent_withdraw locks it too).
+        consents = consents.select_for_update()
+    return any(True for _ in consents)
+
+
+class DossierEntryVersion(models.Model):
+    """The text of an entry; a correction adds a version, the earlier ones stay readable."""
+
+    entry = models.ForeignKey(DossierEntry, on_delete=models.CASCADE, related_name="versions")
+    number = models.PositiveIntegerField(_("versie"))
+    text = models.TextField(_("tekst"))
+    created_by = models.ForeignKey(
+        User, on_delete=models.SET_NULL, null=True, related_name="+", verbose_name=_("door")
+    )
+    created_at = models.DateTimeField(_("op"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("versie")
+        verbose_name_plural = _("versies")
+        ordering = ["entry", "-number"]
+        constraints = [
+            models.UniqueConstraint(fields=["entry", "number"], name="entry_version_unique"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.entry} v{self.number}"
+
+
+class DossierView(models.Model):
+    """Someone opened the dossier (who, when)."""
+
+    traject = models.ForeignKey(Traject, on_delete=models.CASCADE, related_name="views")
+    viewer = models.ForeignKey(
+        User, on_delete=models.SET_NULL, null=True, related_name="+", verbose_name=_("door")
+    )
+    viewed_at = models.DateTimeField(_("geopend op"), auto_now_add=True, db_index=True)
+
+    class Meta:
+        verbose_name = _("inzage")
+        verbose_name_plural = _("inzages")
+        ordering = ["-viewed_at"]
+        indexes = [models.Index(fields=["traject", "-viewed_at"], name="dossier_view_recent")]
+
+    def __str__(self) -> str:
+        return f"{self.traject} @ {self.viewed_at}"

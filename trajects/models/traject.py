@@ -1,0 +1,261 @@
+"""A client's traject and its life cycle:
+aanmelding → kennismaking → bedenktijd → intake → lopend → afgerond, or gestopt from any point."""
+
+import uuid
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+
+from django.core.exceptions import ValidationError
+from django.db import models, transaction
+from django.db.models import Q
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from coaching.models import Client, User
+
+
+class TrajectQuerySet(models.QuerySet):
+    def for_coach(self, user: User) -> "TrajectQuerySet":
+        """The trajects a coach may see: those of their own clients."""
+        return self.filter(client__coach=user)
+
+    def open(self) -> "TrajectQuerySet":
+        return self.exclude(status__in=Traject.CLOSED)
+
+    def waiting(self, *, bedenktijd_days: int) -> "TrajectQuerySet":
+        """Trajects where the coach has to act: a kennismaking or an intake to plan or record,
+        or a bedenktijd that has lasted longer than the practice's setting."""
+        think_since = timezone.localdate() - timedelta(days=bedenktijd_days)
+        return self.filter(
+            Q(status__in=[Traject.Status.AANMELDING, Traject.Status.INTAKE])
+            | Q(status=Traject.Status.KENNISMAKING, kennismaking_planned_at__lte=timezone.now())
+            | Q(status=Traject.Status.BEDENKTIJD, kennismaking_on__lte=think_since)
+        )
+
+
+@dataclass(frozen=True)
+class Step:
+    """One step of the life cycle: from which states it may be taken, and where it leads."""
+
+    label: str
+    sources: tuple[str, ...]
+    target: str
+
+
+class Traject(models.Model):
+    class Kind(models.TextChoices):
+        STANDARD = "standard", _("standaard: sessies in de praktijk of via video")
+        EMAIL = "email", _("e-mailcoaching")
+
+    class Status(models.TextChoices):
+        AANMELDING = "aanmelding", _("aanmelding")
+        KENNISMAKING = "kennismaking", _("kennismaking gepland")
+        BEDENKTIJD = "bedenktijd", _("bedenktijd")
+        INTAKE = "intake", _("intake")
+        LOPEND = "lopend", _("lopend")
+        AFGEROND = "afgerond", _("afgerond")
+        GESTOPT = "gestopt", _("gestopt")
+
+    class Mode(models.TextChoices):
+        PHONE = "phone", _("telefonisch")
+        VIDEO = "video", _("via video")
+        IN_PERSON = "in_person", _("face to face")
+        EMAIL = "email", _("per e-mail")
+
+    CLOSED = (Status.AFGEROND, Status.GESTOPT)
+    AFTER_KENNISMAKING = (Status.BEDENKTIJD, Status.INTAKE, Status.LOPEND, Status.AFGEROND)
+    AFTER_INTAKE = (Status.LOPEND, Status.AFGEROND)
+
+    STEPS = {
+        "plan_kennismaking": Step(
+            _("Kennismaking plannen"), (Status.AANMELDING,), Status.KENNISMAKING
+        ),
+        "record_kennismaking": Step(
+            _("Kennismaking vastleggen"),
+            (Status.AANMELDING, Status.KENNISMAKING),
+            Status.BEDENKTIJD,
+        ),
+        "start_intake": Step(_("Cliënt wil starten"), (Status.BEDENKTIJD,), Status.INTAKE),
+        "record_intake": Step(_("Intake vastleggen"), (Status.INTAKE,), Status.LOPEND),
+        "close": Step(_("Traject afronden"), (Status.LOPEND,), Status.AFGEROND),
+        "stop": Step(
+            _("Traject stoppen"),
+            (
+                Status.AANMELDING,
+                Status.KENNISMAKING,
+                Status.BEDENKTIJD,
+                Status.INTAKE,
+                Status.LOPEND,
+            ),
+            Status.GESTOPT,
+        ),
+    }
+
+    uuid = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    client = models.ForeignKey(
+        Client, on_delete=models.PROTECT, related_name="trajects", verbose_name=_("cliënt")
+    )
+    kind = models.CharField(_("soort"), max_length=10, choices=Kind, default=Kind.STANDARD)
+    title = models.CharField(
+        _("onderwerp"),
+        max_length=200,
+        blank=True,
+        help_text=_("Kort, voor in lijsten, bijvoorbeeld ‘faalangst’."),
+    )
+    status = models.CharField(_("fase"), max_length=12, choices=Status, default=Status.AANMELDING)
+    registered_on = models.DateField(_("aangemeld op"), default=timezone.localdate)
+    kennismaking_planned_at = models.DateTimeField(_("kennismaking gepland op"), null=True)
+    kennismaking_mode = models.CharField(
+        _("vorm van de kennismaking"), max_length=10, choices=Mode, blank=True
+    )
+    kennismaking_on = models.DateField(_("kennismaking gehouden op"), null=True)
+    intake_on = models.DateField(_("intake gehouden op"), null=True)
+    closed_on = models.DateField(_("afgesloten op"), null=True)
+    stop_reason = models.TextField(_("reden van stoppen"), blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    objects = TrajectQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("traject")
+        verbose_name_plural = _("trajecten")
+        ordering = ["-registered_on", "-created_at"]
+        constraints = [
+            models.CheckConstraint(
+                condition=~Q(status="gestopt") | ~Q(stop_reason=""),
+                name="traject_stopped_has_reason",
+                violation_error_message=_("Een gestopt traject heeft een reden."),
+            ),
+            models.CheckConstraint(
+                condition=Q(
+                    closed_on__isnull=True,
+                    status__in=["aanmelding", "kennismaking", "bedenktijd", "intake", "lopend"],
+                )
+                | Q(closed_on__isnull=False, status__in=["afgerond", "gestopt"]),
+                name="traject_closed_on_iff_closed",
+            ),
+            models.CheckConstraint(
+                condition=~Q(status__in=["bedenktijd", "intake", "lopend", "afgerond"])
+                | Q(kennismaking_on__isnull=False),
+                name="traject_kennismaking_before_bedenktijd",
+                violation_error_message=_("Eerst vindt de kennismaking plaats."),
+            ),
+            models.CheckConstraint(
+                condition=~Q(status__in=["lopend", "afgerond"]) | Q(intake_on__isnull=False),
+                name="traject_intake_before_sessions",
+                violation_error_message=_("Eerst vindt de intake plaats."),
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.client} – {self.title or self.get_kind_display()}"
+
+    @property
+    def is_closed(self) -> bool:
+        return self.status in self.CLOSED
+
+    @property
+    def kennismaking_took_place(self) -> bool:
+        return self.kennismaking_on is not None
+
+    def possible_steps(self) -> list[tuple[str, Step]]:
+        return [(name, step) for name, step in self.STEPS.items() if self.status in step.sources]
+
+    def advance(
+        self,
+        step_name: str,
+        *,
+        by: User,
+        on: date,
+        note: str = "",
+        planned_at: datetime | None = None,
+        mode: str = "",
+        start_directly: bool = False,
+    ) -> "TrajectEvent":
+        """Take one step of the life cycle, dated, and record it on the timeline.
+
+        Locks the row: two coaches' tabs (or a double click) taking a step at once cannot both
+        pass the check on the old state.
+        """
+        step = self.STEPS[step_name]
+        with transaction.atomic():
+            traject = Traject.objects.select_for_update().get(pk=self.pk)
+            if traject.status not in step.sources:
+                raise ValidationError(
+                    _("Dit kan niet in de fase ‘%(status)s’."),
+                    code="wrong_status",
+                    params={"status": traject.get_status_display()},
+                )
+            if on > timezone.localdate():
+                raise ValidationError(_("Deze datum ligt in de toekomst."), code="future")
+            if on < traject.last_step_on():
+                raise ValidationError(
+                    _("Deze datum ligt vóór de vorige stap (%(day)s)."),
+                    code="before_previous",
+                    params={"day": traject.last_step_on().strftime("%d-%m-%Y")},
+                )
+            source = traject.status
+            target = step.target
+            if step_name == "plan_kennismaking":
+                if planned_at is None or not mode:
+                    raise ValidationError(_("Kies een moment en een vorm."), code="required")
+                traject.kennismaking_planned_at = planned_at
+                traject.kennismaking_mode = mode
+            elif step_name == "record_kennismaking":
+                if not mode:
+                    raise ValidationError(_("Kies de vorm van de kennismaking."), code="required")
+                traject.kennismaking_on = on
+                traject.kennismaking_mode = mode
+                if start_directly:
+                    target = self.Status.INTAKE
+            elif step_name == "record_intake":
+                traject.intake_on = on
+            elif step_name == "stop":
+                if not note.strip():
+                    raise ValidationError(_("Geef een reden om te stoppen."), code="required")
+                traject.stop_reason = note.strip()
+            if target in self.CLOSED:
+                traject.closed_on = on
+            traject.status = target
+            traject.save()
+            event = TrajectEvent.objects.create(
+                traject=traject, step=step_name, source=source, target=target, on=on, by=by,
+                note=note.strip(),
+            )  # fmt: skip
+        self.refresh_from_db()
+        return event
+
+    def last_step_on(self) -> date:
+        last = self.events.order_by("-on").values_list("on", flat=True).first()
+        return last or self.registered_on
+
+
+class TrajectEvent(models.Model):
+    """A step on the traject's timeline: who took it, when, and from which state to which."""
+
+    traject = models.ForeignKey(
+        Traject, on_delete=models.CASCADE, related_name="events", verbose_name=_("traject")
+    )
+    step = models.CharField(_("stap"), max_length=30)
+    source = models.CharField(_("van"), max_length=12, choices=Traject.Status)
+    target = models.CharField(_("naar"), max_length=12, choices=Traject.Status)
+    on = models.DateField(_("datum"))
+    by = models.ForeignKey(
+        User, on_delete=models.SET_NULL, null=True, related_name="+", verbose_name=_("door")
+    )
+    note = models.TextField(_("toelichting"), blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("stap")
+        verbose_name_plural = _("stappen")
+        ordering = ["on", "created_at"]
+
+    def __str__(self) -> str:
+        return f"{self.on}: {self.get_source_display()} → {self.get_target_display()}"
+
+    @property
+    def label(self) -> str:
+        step = Traject.STEPS.get(self.step)
+        return step.label if step else self.step

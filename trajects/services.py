@@ -1,0 +1,114 @@
+"""Workflows of a traject's dossier: each a transaction, with the rules of DESIGN.md §4."""
+
+from datetime import date
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.db.models import Max
+from django.utils.translation import gettext as _
+
+from coaching.models import Client, ThirdParty, User
+from trajects.models import (
+    DossierEntry,
+    DossierEntryVersion,
+    DossierView,
+    IntakeVersion,
+    Traject,
+)
+from trajects.models.dossier import NO_CONSENT, consent_exists
+
+
+def traject_create(*, client: Client, kind: str, title: str, registered_on: date) -> Traject:
+    return Traject.objects.create(
+        client=client, kind=kind, title=title, registered_on=registered_on
+    )
+
+
+@transaction.atomic
+def intake_record(*, traject: Traject, by: User, held_on: date, **record: str) -> IntakeVersion:
+    """The intake took place: its record becomes version 1 and the sessions begin."""
+    traject.advance("record_intake", by=by, on=held_on)
+    return _intake_version(traject=traject, by=by, **record)
+
+
+@transaction.atomic
+def intake_update(*, traject: Traject, by: User, **record: str) -> IntakeVersion:
+    """The coach keeps the intake record up to date: every change is a new version."""
+    traject = Traject.objects.select_for_update().get(pk=traject.pk)
+    if not traject.intake_versions.exists():
+        raise ValidationError(_intake_first_message(), code="no_intake")
+    return _intake_version(traject=traject, by=by, **record)
+
+
+def _intake_first_message():
+
+    return _("Leg eerst de intake vast; daarna kun je het intakeverslag bijwerken.")
+
+
+def _intake_version(
+    *, traject: Traject, by: User, help_question: str, life_history: str, steps_taken: str,
+    goals: str,
+) -> IntakeVersion:  # fmt: skip
+    number = (traject.intake_versions.aggregate(n=Max("number"))["n"] or 0) + 1
+    return IntakeVersion.objects.create(
+        traject=traject,
+        number=number,
+        help_question=help_question,
+        life_history=life_history,
+        steps_taken=steps_taken,
+        goals=goals,
+        created_by=by,
+    )
+
+
+@transaction.atomic
+def dossier_entry_create(
+    *,
+    traject: Traject,
+    by: User,
+    kind: str,
+    occurred_on: date,
+    text: str,
+    third_party: ThirdParty | None = None,
+    location: str = "",
+) -> DossierEntry:
+    """Write something down in the dossier.
+
+    The traject row is locked (it cannot be closed meanwhile), and for a contact with or a
+    report to a third party the valid consents are locked too: a withdrawal at the same moment
+    waits, and one that came first makes this refuse.
+    """
+    traject = Traject.objects.select_for_update().get(pk=traject.pk)
+    entry = DossierEntry(
+        traject=traject,
+        kind=kind,
+        occurred_on=occurred_on,
+        third_party=third_party,
+        location=location,
+        created_by=by,
+    )
+    entry.full_clean()
+    if kind in DossierEntry.NEEDS_CONSENT and not consent_exists(
+        third_party, occurred_on, lock=True
+    ):
+        raise ValidationError(
+            {
+                "third_party": NO_CONSENT
+                % {"party": third_party.name, "day": f"{occurred_on:%d-%m-%Y}"}
+            }
+        )
+    entry.save()
+    DossierEntryVersion.objects.create(entry=entry, number=1, text=text, created_by=by)
+    return entry
+
+
+@transaction.atomic
+def dossier_entry_correct(*, entry: DossierEntry, by: User, text: str) -> DossierEntryVersion:
+    """A correction: a new version; the earlier text stays, with who wrote it and when."""
+    entry = DossierEntry.objects.select_for_update().get(pk=entry.pk)
+    number = entry.versions.aggregate(n=Max("number"))["n"] + 1
+    return DossierEntryVersion.objects.create(entry=entry, number=number, text=text, created_by=by)
+
+
+def dossier_view_record(*, traject: Traject, viewer: User) -> None:
+    DossierView.objects.create(traject=traject, viewer=viewer)

@@ -1,0 +1,136 @@
+from datetime import timedelta
+
+import pytest
+from django.core.exceptions import ValidationError
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+
+from trajects.models import Traject, TrajectEvent
+from trajects.tests.factories import START, TrajectFactory, running_traject
+
+S = Traject.Status
+
+
+@pytest.fixture
+def traject(coach_a):
+    return TrajectFactory(client__coach=coach_a)
+
+
+@pytest.mark.django_db
+class TestSteps:
+    def test_the_whole_way_with_a_dated_timeline(self, traject, coach_a):
+        on = START
+        traject.advance(
+            "plan_kennismaking", by=coach_a, on=on, mode="video",
+            planned_at=timezone.now() + timedelta(days=2),
+        )  # fmt: skip
+        assert traject.status == S.KENNISMAKING
+        traject.advance("record_kennismaking", by=coach_a, on=on + timedelta(1), mode="video")
+        assert traject.status == S.BEDENKTIJD and traject.kennismaking_on == on + timedelta(1)
+        traject.advance("start_intake", by=coach_a, on=on + timedelta(8))
+        assert traject.status == S.INTAKE
+        traject.advance("record_intake", by=coach_a, on=on + timedelta(15))
+        assert traject.status == S.LOPEND and traject.intake_on == on + timedelta(15)
+        traject.advance("close", by=coach_a, on=on + timedelta(90))
+        assert traject.status == S.AFGEROND and traject.closed_on == on + timedelta(90)
+        steps = list(TrajectEvent.objects.filter(traject=traject).values_list("source", "target"))
+        assert steps == [
+            (S.AANMELDING, S.KENNISMAKING),
+            (S.KENNISMAKING, S.BEDENKTIJD),
+            (S.BEDENKTIJD, S.INTAKE),
+            (S.INTAKE, S.LOPEND),
+            (S.LOPEND, S.AFGEROND),
+        ]
+
+    def test_the_client_can_decide_at_the_kennismaking(self, traject, coach_a):
+        traject.advance(
+            "record_kennismaking", by=coach_a, on=START, mode="phone", start_directly=True
+        )
+        assert traject.status == S.INTAKE
+
+    @pytest.mark.parametrize(
+        ("step", "status"),
+        [
+            ("record_intake", S.AANMELDING),  # no intake before the kennismaking
+            ("start_intake", S.AANMELDING),
+            ("close", S.BEDENKTIJD),
+            ("plan_kennismaking", S.LOPEND),
+        ],
+    )
+    def test_steps_out_of_order_are_refused(self, coach_a, step, status):
+        traject = TrajectFactory(client__coach=coach_a)
+        if status != S.AANMELDING:
+            traject = running_traject(coach_a, client=traject.client)
+            if status == S.BEDENKTIJD:
+                traject = TrajectFactory(client=traject.client)
+                traject.advance("record_kennismaking", by=coach_a, on=START, mode="phone")
+        with pytest.raises(ValidationError) as error:
+            traject.advance(step, by=coach_a, on=START + timedelta(30), mode="phone")
+        assert error.value.code == "wrong_status"
+        assert not TrajectEvent.objects.filter(traject=traject, step=step).exists()
+
+    def test_stop_from_any_open_state_needs_a_reason(self, traject, coach_a):
+        with pytest.raises(ValidationError):
+            traject.advance("stop", by=coach_a, on=START, note="  ")
+        traject.advance("stop", by=coach_a, on=START, note="Geen klik bij de kennismaking")
+        assert traject.status == S.GESTOPT and traject.stop_reason and traject.closed_on == START
+
+    def test_a_closed_traject_takes_no_more_steps(self, traject, coach_a):
+        traject.advance("stop", by=coach_a, on=START, note="verhuisd")
+        for step in Traject.STEPS:
+            with pytest.raises(ValidationError):
+                traject.advance(step, by=coach_a, on=START, note="x", mode="phone")
+
+    def test_dates_cannot_go_back_or_into_the_future(self, traject, coach_a):
+        traject.advance("record_kennismaking", by=coach_a, on=START + timedelta(5), mode="phone")
+        with pytest.raises(ValidationError) as error:
+            traject.advance("start_intake", by=coach_a, on=START + timedelta(4))
+        assert error.value.code == "before_previous"
+        with pytest.raises(ValidationError) as error:
+            traject.advance("start_intake", by=coach_a, on=timezone.localdate() + timedelta(1))
+        assert error.value.code == "future"
+
+
+@pytest.mark.django_db
+class TestDatabaseHoldsTheLifeCycle:
+    """Even a direct update that skips `advance` cannot leave a traject in an impossible state."""
+
+    def test_no_bedenktijd_without_a_kennismaking(self, traject):
+        with pytest.raises(IntegrityError), transaction.atomic():
+            Traject.objects.filter(pk=traject.pk).update(status=S.BEDENKTIJD)
+
+    def test_no_sessions_without_an_intake(self, traject):
+        with pytest.raises(IntegrityError), transaction.atomic():
+            Traject.objects.filter(pk=traject.pk).update(status=S.LOPEND, kennismaking_on=START)
+
+    def test_stopped_without_reason(self, traject):
+        with pytest.raises(IntegrityError), transaction.atomic():
+            Traject.objects.filter(pk=traject.pk).update(status=S.GESTOPT, closed_on=START)
+
+    def test_closed_without_date(self, traject):
+        with pytest.raises(IntegrityError), transaction.atomic():
+            Traject.objects.filter(pk=traject.pk).update(status=S.GESTOPT, stop_reason="x")
+
+    def test_timeline_steps_cannot_be_rewritten(self, traject, coach_a):
+        traject.advance("stop", by=coach_a, on=START, note="verhuisd")
+        with pytest.raises(Exception, match="append-only"), transaction.atomic():
+            TrajectEvent.objects.filter(traject=traject).update(note="iets anders")
+
+
+@pytest.mark.django_db
+class TestWaiting:
+    def test_what_waits_for_the_coach(self, coach_a, settings):
+        today = timezone.localdate()
+        new = TrajectFactory(client__coach=coach_a, registered_on=today)
+        thinking_long = TrajectFactory(client__coach=coach_a, registered_on=today - timedelta(30))
+        thinking_long.advance(
+            "record_kennismaking", by=coach_a, on=today - timedelta(20), mode="phone"
+        )
+        thinking_short = TrajectFactory(client__coach=coach_a, registered_on=today - timedelta(3))
+        thinking_short.advance(
+            "record_kennismaking", by=coach_a, on=today - timedelta(2), mode="phone"
+        )
+        running = running_traject(coach_a)
+        waiting = set(Traject.objects.for_coach(coach_a).waiting(bedenktijd_days=14))
+        assert waiting == {new, thinking_long}
+        assert running not in waiting
