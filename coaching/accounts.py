@@ -13,7 +13,7 @@ from django.utils import timezone
 
 from coaching import tasks
 from coaching.emails import send_templated
-from coaching.models import Client, CoachProfile, Guardian, Invitation, Role, User
+from coaching.models import EMAIL_IN_USE, Client, CoachProfile, Guardian, Invitation, Role, User
 
 
 class InvitationTokenGenerator(PasswordResetTokenGenerator):
@@ -164,3 +164,56 @@ def invitation_accept(*, invitation: Invitation, password: str) -> bool:
     invitation.accepted_at = timezone.now()
     invitation.save(update_fields=["accepted_at"])
     return True
+
+
+class PortalInviteRefused(Exception):
+    """Why a person cannot be invited to the portal; the message is for the coach."""
+
+
+@transaction.atomic
+def client_portal_invite(*, client: Client, by: User) -> Invitation:
+    """Give an existing adult client their own portal account."""
+    from django.utils.translation import gettext as _
+
+    client = Client.objects.select_for_update().get(pk=client.pk)
+    if client.account_id:
+        raise PortalInviteRefused(_("Deze cliënt heeft al een portaalaccount."))
+    if client.is_child:
+        raise PortalInviteRefused(
+            _("Een kind krijgt geen eigen account: nodig een ouder of verzorger uit.")
+        )
+    if not client.email:
+        raise PortalInviteRefused(_("Vul eerst het e-mailadres van de cliënt in."))
+    if email_in_use(client.email):
+        raise PortalInviteRefused(EMAIL_IN_USE)
+    invitation = account_invite(
+        invitee=Invitee(client.email, client.first_name, client.last_name),
+        role=Role.CLIENT,
+        invited_by=by,
+    )
+    client.account = invitation.user
+    client.save(update_fields=["account", "updated_at"])
+    return invitation
+
+
+@transaction.atomic
+def guardian_portal_invite(*, guardian: Guardian, by: User) -> Invitation:
+    """Let a parent or guardian act for their child in the portal."""
+    from django.utils.translation import gettext as _
+
+    guardian = Guardian.objects.select_for_update().get(pk=guardian.pk)
+    if guardian.account_id:
+        raise PortalInviteRefused(_("Deze ouder/verzorger heeft al een portaalaccount."))
+    if not guardian.email:
+        raise PortalInviteRefused(_("Vul eerst het e-mailadres van de ouder/verzorger in."))
+    if email_in_use(guardian.email):
+        raise PortalInviteRefused(EMAIL_IN_USE)
+    invitation = account_invite(
+        invitee=Invitee(guardian.email, guardian.first_name, guardian.last_name),
+        role=Role.CLIENT,
+        invited_by=by,
+    )
+    guardian.account = invitation.user
+    guardian.may_act_in_portal = True
+    guardian.save(update_fields=["account", "may_act_in_portal"])
+    return invitation

@@ -8,7 +8,16 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from coaching.accounts import email_in_use
-from coaching.models import EMAIL_IN_USE, MINOR_NEEDS_GUARDIAN, Client, Guardian, Role, User
+from coaching.models import (
+    EMAIL_IN_USE,
+    MINOR_NEEDS_GUARDIAN,
+    Client,
+    Consent,
+    Guardian,
+    Role,
+    ThirdParty,
+    User,
+)
 
 
 class AccountFields(forms.Form):
@@ -138,3 +147,106 @@ class StaffInvitationForm(AccountFields):
 
 class AcceptInvitationForm(SetPasswordForm):
     """Choose a password for an invited account (Django's password validators apply)."""
+
+
+# --- Clients, guardians, third parties and consent (the coach's forms) ---------------------------
+
+
+class DateInput(forms.DateInput):
+    input_type = "date"
+
+    def __init__(self, attrs=None):
+        super().__init__(attrs, format="%Y-%m-%d")
+
+
+class ClientForm(forms.ModelForm):
+    new_organisation = forms.CharField(
+        label=_("Of een nieuwe werkgever"),
+        max_length=200,
+        required=False,
+        help_text=_("Staat de werkgever er nog niet bij? Typ de naam."),
+    )
+
+    class Meta:
+        model = Client
+        fields = [
+            "first_name",
+            "last_name",
+            "date_of_birth",
+            "email",
+            "phone",
+            "street",
+            "postal_code",
+            "city",
+            "organisation",
+        ]
+        widgets = {"date_of_birth": DateInput()}
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["date_of_birth"].required = True
+        self.fields["organisation"].required = False
+        self.fields["organisation"].empty_label = _("geen")
+        self.helper = FormHelper()
+        self.helper.form_tag = False
+
+    def clean_date_of_birth(self):
+        day = self.cleaned_data["date_of_birth"]
+        if day > timezone.localdate():
+            raise forms.ValidationError(_("Deze datum ligt in de toekomst."), code="future")
+        return day
+
+
+class GuardianForm(forms.ModelForm):
+    class Meta:
+        model = Guardian
+        fields = [
+            "first_name",
+            "last_name",
+            "relation",
+            "email",
+            "phone",
+            "has_parental_authority",
+            "may_act_in_portal",
+            "receives_reminders",
+        ]
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.helper = FormHelper()
+        self.helper.form_tag = False
+
+
+class ThirdPartyForm(forms.ModelForm):
+    class Meta:
+        model = ThirdParty
+        fields = ["kind", "name", "contact_person", "email", "phone"]
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.helper = FormHelper()
+        self.helper.form_tag = False
+
+
+class ConsentForm(forms.ModelForm):
+    """The instance comes with its client; the model's clean() holds the rules (a guardian
+    with authority for a child under 16, a party of this client)."""
+
+    class Meta:
+        model = Consent
+        fields = ["third_party", "purpose", "given_by_guardian", "given_on", "valid_until"]
+        widgets = {
+            "given_on": DateInput(),
+            "valid_until": DateInput(),
+            "purpose": forms.Textarea(attrs={"rows": 2}),
+        }
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        client = self.instance.client
+        self.fields["third_party"].queryset = client.third_parties.all()
+        self.fields["given_by_guardian"].queryset = client.guardians.all()
+        self.fields["given_by_guardian"].empty_label = _("de cliënt zelf")
+        self.fields["given_on"].initial = timezone.localdate
+        self.helper = FormHelper()
+        self.helper.form_tag = False

@@ -225,6 +225,8 @@ if PRODUCTION and not PRAKTIJK_REQUIRE_MFA:
     raise ImproperlyConfigured("PRAKTIJK_REQUIRE_MFA cannot be turned off in production.")
 
 PRAKTIJK_INVITATION_DAYS = int(env("PRAKTIJK_INVITATION_DAYS", "7"))
+# After this many days of bedenktijd without a decision, the dashboard asks the coach to act.
+PRAKTIJK_BEDENKTIJD_DAYS = int(env("PRAKTIJK_BEDENKTIJD_DAYS", "14"))
 
 CRISPY_ALLOWED_TEMPLATE_PACKS = "bootstrap5"
 CRISPY_TEMPLATE_PACK = "bootstrap5"

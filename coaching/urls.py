@@ -4,7 +4,7 @@ from django.contrib import admin
 from django.urls import include, path
 from django.views.generic import RedirectView
 
-from coaching import views
+from coaching import client_views, views
 
 # The Django admin signs in through allauth (its rate limits and second factor), not its own form.
 admin.site.login = secure_admin_login(admin.site.login)
@@ -19,8 +19,50 @@ urlpatterns = [
         "favicon.ico", RedirectView.as_view(url=settings.STATIC_URL + "favicon.svg"), name="favicon"
     ),
     path("taal/", views.set_language, name="set_language"),
-    path("coach/", views.coach_dashboard, name="coach_dashboard"),
     path("portaal/", views.portal_home, name="portal_home"),
+    path("portaal/toestemmingen/", client_views.portal_consents, name="portal_consents"),
+    path(
+        "portaal/toestemmingen/<uuid:consent>/intrekken/",
+        client_views.portal_consent_withdraw,
+        name="portal_consent_withdraw",
+    ),
+    path("coach/clienten/nieuw/", client_views.client_create, name="client_create"),
+    path("coach/clienten/<uuid:client>/bewerken/", client_views.client_edit, name="client_edit"),
+    path(
+        "coach/clienten/<uuid:client>/portaal/",
+        client_views.client_invite_portal,
+        name="client_invite_portal",
+    ),
+    path(
+        "coach/clienten/<uuid:client>/ouders/nieuw/",
+        client_views.guardian_create,
+        name="guardian_create",
+    ),
+    path(
+        "coach/ouders/<uuid:guardian>/bewerken/", client_views.guardian_edit, name="guardian_edit"
+    ),
+    path(
+        "coach/ouders/<uuid:guardian>/portaal/",
+        client_views.guardian_invite_portal,
+        name="guardian_invite_portal",
+    ),
+    path(
+        "coach/clienten/<uuid:client>/derden/nieuw/",
+        client_views.third_party_create,
+        name="third_party_create",
+    ),
+    path(
+        "coach/clienten/<uuid:client>/toestemmingen/nieuw/",
+        client_views.consent_create,
+        name="consent_create",
+    ),
+    path(
+        "coach/toestemmingen/<uuid:consent>/intrekken/",
+        client_views.consent_withdraw_by_coach,
+        name="consent_withdraw",
+    ),
+    # The coach's dashboard, client list and pages, and the trajects (the trajects app).
+    path("", include("trajects.urls")),
     path("uitnodigingen/", views.invitations, name="invitations"),
     path("uitnodigingen/client/", views.invitation_create_client, name="invitation_create_client"),
     path("uitnodigingen/team/", views.invitation_create_staff, name="invitation_create_staff"),

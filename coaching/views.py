@@ -62,14 +62,6 @@ def set_language(request: HttpRequest) -> HttpResponse:
 
 
 @require_safe
-@role_required(Role.COACH)
-def coach_dashboard(request: HttpRequest) -> HttpResponse:
-    clients = Client.objects.for_coach(request.user).prefetch_related("guardians")
-    page = Paginator(clients, 25).get_page(request.GET.get("page"))
-    return render(request, "coaching/coach_dashboard.html", {"page": page})
-
-
-@require_safe
 @role_required(Role.CLIENT)
 def portal_home(request: HttpRequest) -> HttpResponse:
     clients = Client.objects.for_account(request.user).select_related("coach")

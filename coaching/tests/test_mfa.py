@@ -168,6 +168,11 @@ def test_every_other_url_sends_them_to_the_setup(client, role):
         **ALLAUTH_KWARGS,
         "invitation": "00000000-0000-0000-0000-000000000000",
         "token": "x-y",
+        **dict.fromkeys(
+            ["client", "guardian", "consent", "traject", "entry"],
+            "00000000-0000-0000-0000-000000000000",
+        ),
+        "step": "stop",
     }
     checked = 0
     for name, params in all_url_patterns():

@@ -8,8 +8,9 @@ from django.urls import get_resolver, reverse
 from django.urls.resolvers import URLPattern, URLResolver
 
 from coaching.accounts import invitation_tokens
-from coaching.models import Invitation
+from coaching.models import Client, Invitation
 from coaching.tests.factories import UserFactory
+from trajects.tests.factories import ConsentFactory, ThirdPartyFactory, note, running_traject
 
 ROLES = ["anonymous", "coachee", "guardian", "coach_a", "coach_b", "admin"]
 
@@ -48,6 +49,27 @@ GET = {
     "invitation_accept": row(OK, REDIRECT, REDIRECT, REDIRECT, REDIRECT, REDIRECT),
     "admin_status": row(LOGIN, DENIED, DENIED, DENIED, DENIED, OK),
     "admin_status_ping": everyone(METHOD),
+    # Clients and trajects: the objects in the URL belong to coach A.
+    "client_list": row(LOGIN, DENIED, DENIED, OK, OK, DENIED),
+    "client_create": row(LOGIN, DENIED, DENIED, OK, OK, DENIED),
+    "client_detail": row(LOGIN, DENIED, DENIED, OK, NOT_FOUND, DENIED),
+    "client_edit": row(LOGIN, DENIED, DENIED, OK, NOT_FOUND, DENIED),
+    "client_invite_portal": everyone(METHOD),
+    "guardian_create": row(LOGIN, DENIED, DENIED, OK, NOT_FOUND, DENIED),
+    "guardian_edit": row(LOGIN, DENIED, DENIED, OK, NOT_FOUND, DENIED),
+    "guardian_invite_portal": everyone(METHOD),
+    "third_party_create": row(LOGIN, DENIED, DENIED, OK, NOT_FOUND, DENIED),
+    "consent_create": row(LOGIN, DENIED, DENIED, OK, NOT_FOUND, DENIED),
+    "consent_withdraw": everyone(METHOD),
+    "traject_new": row(LOGIN, DENIED, DENIED, OK, NOT_FOUND, DENIED),
+    "traject_detail": row(LOGIN, DENIED, DENIED, OK, NOT_FOUND, DENIED),
+    "traject_step": row(LOGIN, DENIED, DENIED, OK, NOT_FOUND, DENIED),
+    "intake_edit": row(LOGIN, DENIED, DENIED, OK, NOT_FOUND, DENIED),
+    "entry_new": row(LOGIN, DENIED, DENIED, OK, NOT_FOUND, DENIED),
+    "entry_correct": row(LOGIN, DENIED, DENIED, OK, NOT_FOUND, DENIED),
+    # The portal: the consent in the URL is the guardian's child's.
+    "portal_consents": row(LOGIN, OK, OK, DENIED, DENIED, DENIED),
+    "portal_consent_withdraw": everyone(METHOD),
 }
 POST = {
     "set_language": everyone(REDIRECT),
@@ -57,6 +79,23 @@ POST = {
     "invitation_create_staff": row(LOGIN, DENIED, DENIED, DENIED, DENIED, OK),
     "invitation_resend": row(LOGIN, DENIED, DENIED, REDIRECT, NOT_FOUND, REDIRECT),
     "admin_status_ping": row(LOGIN, DENIED, DENIED, DENIED, DENIED, REDIRECT),
+    # Forms posted empty are shown again with their errors (200); nothing changes.
+    "client_create": row(LOGIN, DENIED, DENIED, OK, OK, DENIED),
+    "client_edit": row(LOGIN, DENIED, DENIED, OK, NOT_FOUND, DENIED),
+    "client_invite_portal": row(LOGIN, DENIED, DENIED, REDIRECT, NOT_FOUND, DENIED),
+    "guardian_create": row(LOGIN, DENIED, DENIED, OK, NOT_FOUND, DENIED),
+    "guardian_edit": row(LOGIN, DENIED, DENIED, OK, NOT_FOUND, DENIED),
+    "guardian_invite_portal": row(LOGIN, DENIED, DENIED, REDIRECT, NOT_FOUND, DENIED),
+    "third_party_create": row(LOGIN, DENIED, DENIED, OK, NOT_FOUND, DENIED),
+    "consent_create": row(LOGIN, DENIED, DENIED, OK, NOT_FOUND, DENIED),
+    "consent_withdraw": row(LOGIN, DENIED, DENIED, REDIRECT, NOT_FOUND, DENIED),
+    "traject_new": row(LOGIN, DENIED, DENIED, OK, NOT_FOUND, DENIED),
+    "traject_step": row(LOGIN, DENIED, DENIED, OK, NOT_FOUND, DENIED),
+    "intake_edit": row(LOGIN, DENIED, DENIED, OK, NOT_FOUND, DENIED),
+    "entry_new": row(LOGIN, DENIED, DENIED, OK, NOT_FOUND, DENIED),
+    "entry_correct": row(LOGIN, DENIED, DENIED, OK, NOT_FOUND, DENIED),
+    # The coachee is not the child's guardian: another client's consent is a 404.
+    "portal_consent_withdraw": row(LOGIN, NOT_FOUND, REDIRECT, DENIED, DENIED, DENIED),
 }
 
 # django-allauth's pages: those for signing in are open (and must never fail); the account
@@ -126,6 +165,11 @@ def world(coach_a, coach_b, coachee, guardian, admin_user):
     invited.set_unusable_password()
     invited.save()
     invitation = Invitation.objects.create(user=invited, invited_by=coach_a)
+    child = Client.objects.get(guardians__account=guardian)
+    party = ThirdPartyFactory(client=child)
+    consent = ConsentFactory(third_party=party, given_by_guardian=child.guardians.get())
+    traject = running_traject(coach_a, client=child)
+    entry = note(traject, coach_a)
     return {
         "users": {
             "anonymous": None,
@@ -138,6 +182,12 @@ def world(coach_a, coach_b, coachee, guardian, admin_user):
         "kwargs": {
             "invitation": invitation.uuid,
             "token": invitation_tokens.make_token(invited),
+            "client": child.uuid,
+            "guardian": child.guardians.get().uuid,
+            "consent": consent.uuid,
+            "traject": traject.uuid,
+            "entry": entry.uuid,
+            "step": "close",
         },
     }
 

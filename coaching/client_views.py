@@ -1,0 +1,230 @@
+"""The coach's forms for clients, guardians, third parties and consent; and the client's view of
+their consents in the portal. Client pages that show trajects live in the trajects app."""
+
+from django.contrib import messages
+from django.core.exceptions import ValidationError
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_http_methods, require_POST, require_safe
+
+from coaching.access import (
+    client_of_coach,
+    consent_of_account,
+    consent_of_coach,
+    guardian_of_coach,
+)
+from coaching.accounts import PortalInviteRefused, client_portal_invite, guardian_portal_invite
+from coaching.clients import client_register, client_update
+from coaching.consents import consent_withdraw
+from coaching.forms import ClientForm, ConsentForm, GuardianForm, ThirdPartyForm
+from coaching.models import Client, Consent, Role, ThirdParty
+from coaching.roles import role_required
+
+
+def _form_page(request, title: str, forms: list, *, back: str, intro: str = "") -> HttpResponse:
+    return render(
+        request,
+        "coaching/form_page.html",
+        {"title": title, "forms": forms, "back": back, "intro": intro},
+    )
+
+
+@require_http_methods(["GET", "POST"])
+@role_required(Role.COACH)
+def client_create(request: HttpRequest) -> HttpResponse:
+    form = ClientForm(request.POST or None)
+    guardian_form = GuardianForm(prefix="guardian")
+    if request.method == "POST":
+        # A child comes with a parent or guardian (required); for an adult it is optional.
+        is_child = form.is_valid() and form.instance.is_child
+        typed = any(request.POST.get(f"guardian-{name}") for name in ("first_name", "last_name"))
+        with_guardian = is_child or typed
+        if with_guardian:
+            guardian_form = GuardianForm(request.POST, prefix="guardian")
+        if form.is_valid() and (not with_guardian or guardian_form.is_valid()):
+            client = client_register(
+                coach=request.user,
+                client=form.save(commit=False),
+                guardian=guardian_form.save(commit=False) if with_guardian else None,
+                new_organisation=form.cleaned_data["new_organisation"],
+            )
+            messages.success(request, _("%(name)s is ingeschreven.") % {"name": client})
+            return redirect("client_detail", client=client.uuid)
+    return render(
+        request,
+        "coaching/client_form.html",
+        {"form": form, "guardian_form": guardian_form, "title": _("Nieuwe cliënt")},
+    )
+
+
+@require_http_methods(["GET", "POST"])
+@role_required(Role.COACH)
+def client_edit(request: HttpRequest, client: str) -> HttpResponse:
+    client = client_of_coach(request.user, client)
+    form = ClientForm(request.POST or None, instance=client)
+    if request.method == "POST" and form.is_valid():
+        try:
+            form.instance.full_clean()
+        except ValidationError as error:
+            form.add_error(None, error)
+        else:
+            client_update(
+                client=form.save(commit=False),
+                new_organisation=form.cleaned_data["new_organisation"],
+            )
+            messages.success(request, _("De gegevens zijn opgeslagen."))
+            return redirect("client_detail", client=client.uuid)
+    return _form_page(
+        request,
+        _("Gegevens van %(name)s") % {"name": client},
+        [form],
+        back=client_url(client),
+    )
+
+
+def client_url(client: Client) -> str:
+    return reverse("client_detail", args=[client.uuid])
+
+
+@require_http_methods(["GET", "POST"])
+@role_required(Role.COACH)
+def guardian_create(request: HttpRequest, client: str) -> HttpResponse:
+    client = client_of_coach(request.user, client)
+    form = GuardianForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        guardian = form.save(commit=False)
+        guardian.client = client
+        guardian.save()
+        messages.success(request, _("%(name)s is toegevoegd.") % {"name": guardian})
+        return redirect("client_detail", client=client.uuid)
+    return _form_page(
+        request,
+        _("Ouder of verzorger van %(name)s") % {"name": client},
+        [form],
+        back=client_url(client),
+    )
+
+
+@require_http_methods(["GET", "POST"])
+@role_required(Role.COACH)
+def guardian_edit(request: HttpRequest, guardian: str) -> HttpResponse:
+    guardian = guardian_of_coach(request.user, guardian)
+    form = GuardianForm(request.POST or None, instance=guardian)
+    if request.method == "POST" and form.is_valid():
+        form.save()
+        messages.success(request, _("De gegevens zijn opgeslagen."))
+        return redirect("client_detail", client=guardian.client.uuid)
+    return _form_page(request, str(guardian), [form], back=client_url(guardian.client))
+
+
+@require_POST
+@role_required(Role.COACH)
+def client_invite_portal(request: HttpRequest, client: str) -> HttpResponse:
+    client = client_of_coach(request.user, client)
+    try:
+        invitation = client_portal_invite(client=client, by=request.user)
+    except PortalInviteRefused as refusal:
+        messages.error(request, str(refusal))
+    else:
+        messages.success(
+            request, _("Uitnodiging verstuurd naar %(email)s.") % {"email": invitation.user.email}
+        )
+    return redirect("client_detail", client=client.uuid)
+
+
+@require_POST
+@role_required(Role.COACH)
+def guardian_invite_portal(request: HttpRequest, guardian: str) -> HttpResponse:
+    guardian = guardian_of_coach(request.user, guardian)
+    try:
+        invitation = guardian_portal_invite(guardian=guardian, by=request.user)
+    except PortalInviteRefused as refusal:
+        messages.error(request, str(refusal))
+    else:
+        messages.success(
+            request, _("Uitnodiging verstuurd naar %(email)s.") % {"email": invitation.user.email}
+        )
+    return redirect("client_detail", client=guardian.client.uuid)
+
+
+@require_http_methods(["GET", "POST"])
+@role_required(Role.COACH)
+def third_party_create(request: HttpRequest, client: str) -> HttpResponse:
+    client = client_of_coach(request.user, client)
+    form = ThirdPartyForm(request.POST or None, instance=ThirdParty(client=client))
+    if request.method == "POST" and form.is_valid():
+        party = form.save()
+        messages.success(request, _("%(name)s is toegevoegd.") % {"name": party.name})
+        return redirect("client_detail", client=client.uuid)
+    return _form_page(
+        request,
+        _("Derde partij rond %(name)s") % {"name": client},
+        [form],
+        back=client_url(client),
+        intro=_("Een school, kinderdagverblijf, werkgever of zorgverlener waarmee je contact "
+                "kunt hebben. Contact en verslagen vragen daarna nog om toestemming."),
+    )  # fmt: skip
+
+
+@require_http_methods(["GET", "POST"])
+@role_required(Role.COACH)
+def consent_create(request: HttpRequest, client: str) -> HttpResponse:
+    client = client_of_coach(request.user, client)
+    consent = Consent(client=client, recorded_by=request.user)
+    form = ConsentForm(request.POST or None, instance=consent)
+    if request.method == "POST" and form.is_valid():
+        form.save()
+        messages.success(request, _("De toestemming is vastgelegd."))
+        return redirect("client_detail", client=client.uuid)
+    intro = _("Voor contact met of een verslag aan een derde partij is toestemming nodig.")
+    if client.age is not None and client.age < 16:
+        intro += " " + _("Deze cliënt is jonger dan 16: de toestemming komt van een ouder of "
+                         "verzorger met ouderlijk gezag.")  # fmt: skip
+    return _form_page(
+        request,
+        _("Toestemming van %(name)s") % {"name": client},
+        [form],
+        back=client_url(client),
+        intro=intro,
+    )
+
+
+@require_POST
+@role_required(Role.COACH)
+def consent_withdraw_by_coach(request: HttpRequest, consent: str) -> HttpResponse:
+    consent = consent_of_coach(request.user, consent)
+    _withdraw(request, consent)
+    return redirect("client_detail", client=consent.client.uuid)
+
+
+@require_safe
+@role_required(Role.CLIENT)
+def portal_consents(request: HttpRequest) -> HttpResponse:
+    consents = (
+        Consent.objects.filter(client__in=Client.objects.for_account(request.user))
+        .select_related("client", "third_party", "given_by_guardian")
+        .order_by("client__first_name", "-given_on")
+    )
+    return render(request, "coaching/portal_consents.html", {"consents": consents})
+
+
+@require_POST
+@role_required(Role.CLIENT)
+def portal_consent_withdraw(request: HttpRequest, consent: str) -> HttpResponse:
+    consent = consent_of_account(request.user, consent)
+    _withdraw(request, consent)
+    return redirect("portal_consents")
+
+
+def _withdraw(request: HttpRequest, consent: Consent) -> None:
+    if consent_withdraw(consent=consent, by=request.user, on=timezone.localdate()):
+        messages.success(
+            request,
+            _("De toestemming voor %(party)s is ingetrokken.")
+            % {"party": consent.third_party.name},
+        )
+    else:
+        messages.info(request, _("Deze toestemming was al ingetrokken."))

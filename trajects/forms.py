@@ -1,0 +1,127 @@
+import copy
+
+from crispy_forms.helper import FormHelper
+from django import forms
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from coaching.forms import DateInput
+from trajects.models import DossierEntry, Traject
+
+
+class HelperMixin:
+    def _helper(self):
+        self.helper = FormHelper()
+        self.helper.form_tag = False
+
+
+class ClientFilterForm(forms.Form):
+    q = forms.CharField(label=_("Zoek op naam"), required=False)
+    status = forms.ChoiceField(
+        label=_("Fase van een traject"),
+        required=False,
+        choices=[("", _("alle")), *Traject.Status.choices],
+    )
+
+
+class TrajectForm(HelperMixin, forms.ModelForm):
+    class Meta:
+        model = Traject
+        fields = ["kind", "title", "registered_on"]
+        widgets = {"registered_on": DateInput(), "kind": forms.RadioSelect}
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self._helper()
+
+
+class StepForm(HelperMixin, forms.Form):
+    """The date of a step and an optional note; the steps add their own fields."""
+
+    on = forms.DateField(label=_("Datum"), widget=DateInput(), initial=timezone.localdate)
+    note = forms.CharField(
+        label=_("Toelichting"), required=False, widget=forms.Textarea(attrs={"rows": 2})
+    )
+
+    def __init__(self, *args, step: str, **kwargs):
+        super().__init__(*args, **kwargs)
+        self._helper()
+        if step == "plan_kennismaking":
+            self.fields["planned_at"] = forms.DateTimeField(
+                label=_("Datum en tijd van de kennismaking"),
+                widget=forms.DateTimeInput(attrs={"type": "datetime-local"}),
+            )
+            self.fields["on"].label = _("Gepland op (vandaag)")
+        if step in ("plan_kennismaking", "record_kennismaking"):
+            self.fields["mode"] = forms.ChoiceField(
+                label=_("Vorm"), choices=Traject.Mode.choices, widget=forms.RadioSelect
+            )
+        if step == "record_kennismaking":
+            self.fields["on"].label = _("Gehouden op")
+            self.fields["start_directly"] = forms.BooleanField(
+                label=_("De cliënt wil meteen starten (geen bedenktijd)"), required=False
+            )
+        if step == "record_intake":
+            self.fields["on"].label = _("Intake gehouden op")
+            for name, field in IntakeForm.base_fields.items():
+                self.fields[name] = copy.deepcopy(field)
+            del self.fields["note"]
+        if step == "stop":
+            self.fields["note"].label = _("Reden van stoppen")
+            self.fields["note"].required = True
+
+
+class IntakeForm(HelperMixin, forms.Form):
+    help_question = forms.CharField(label=_("Hulpvraag"), widget=forms.Textarea(attrs={"rows": 3}))
+    life_history = forms.CharField(
+        label=_("Levensgeschiedenis"), required=False, widget=forms.Textarea(attrs={"rows": 4})
+    )
+    steps_taken = forms.CharField(
+        label=_("Reeds genomen stappen"),
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 3}),
+    )
+    goals = forms.CharField(
+        label=_("Doelen"), required=False, widget=forms.Textarea(attrs={"rows": 3})
+    )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self._helper()
+
+
+class EntryForm(HelperMixin, forms.Form):
+    kind = forms.ChoiceField(label=_("Soort"), choices=DossierEntry.Kind.choices)
+    occurred_on = forms.DateField(label=_("Datum"), widget=DateInput(), initial=timezone.localdate)
+    third_party = forms.ModelChoiceField(
+        label=_("Derde partij"),
+        queryset=None,
+        required=False,
+        help_text=_("Alleen bij contact met of een verslag aan een derde partij."),
+    )
+    location = forms.ChoiceField(
+        label=_("Waar"),
+        choices=[("", "—"), *DossierEntry.Location.choices],
+        required=False,
+        help_text=_("Alleen bij een observatie."),
+    )
+    text = forms.CharField(label=_("Aantekening"), widget=forms.Textarea(attrs={"rows": 5}))
+
+    def __init__(self, *args, traject: Traject, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["third_party"].queryset = traject.client.third_parties.all()
+        self._helper()
+
+
+class CorrectionForm(HelperMixin, forms.Form):
+    text = forms.CharField(
+        label=_("Verbeterde tekst"),
+        widget=forms.Textarea(attrs={"rows": 6}),
+        help_text=_(
+            "De vorige tekst blijft leesbaar in het dossier, met wie hem schreef en wanneer."
+        ),
+    )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self._helper()

@@ -1,0 +1,300 @@
+"""The coach's daily work: dashboard, clients with their trajects, and the traject's dossier."""
+
+from django.conf import settings
+from django.contrib import messages
+from django.core.exceptions import ValidationError
+from django.core.paginator import Paginator
+from django.db.models import Count, Prefetch, Q
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_http_methods, require_safe
+
+from coaching.access import client_of_coach
+from coaching.models import Client, Consent, Role
+from coaching.roles import role_required
+from trajects.access import entry_of_coach, traject_of_coach
+from trajects.forms import (
+    ClientFilterForm,
+    CorrectionForm,
+    EntryForm,
+    IntakeForm,
+    StepForm,
+    TrajectForm,
+)
+from trajects.models import DossierEntryVersion, DossierView, Traject
+from trajects.services import (
+    dossier_entry_correct,
+    dossier_entry_create,
+    dossier_view_record,
+    intake_record,
+    intake_update,
+    traject_create,
+)
+
+
+def _errors_to_form(form, error: ValidationError) -> None:
+    """A rule of the model, broken: shown at its field (or at the top), in the user's words."""
+    if hasattr(error, "error_dict"):
+        for field, errors in error.error_dict.items():
+            form.add_error(field if field in form.fields else None, errors)
+    else:
+        form.add_error(None, error)
+
+
+@require_safe
+@role_required(Role.COACH)
+def coach_dashboard(request: HttpRequest) -> HttpResponse:
+    days = settings.PRAKTIJK_BEDENKTIJD_DAYS
+    waiting = (
+        Traject.objects.for_coach(request.user)
+        .waiting(bedenktijd_days=days)
+        .select_related("client")
+        .order_by("registered_on")
+    )
+    recent = (
+        DossierEntryVersion.objects.filter(entry__traject__client__coach=request.user)
+        .select_related("entry__traject__client", "created_by")
+        .order_by("-created_at")[:10]
+    )
+    counts = (
+        Traject.objects.for_coach(request.user)
+        .open()
+        .aggregate(open=Count("pk"), running=Count("pk", filter=Q(status=Traject.Status.LOPEND)))
+    )
+    return render(
+        request,
+        "trajects/dashboard.html",
+        {"waiting": waiting[:50], "recent": recent, "counts": counts, "bedenktijd_days": days},
+    )
+
+
+@require_safe
+@role_required(Role.COACH)
+def client_list(request: HttpRequest) -> HttpResponse:
+    form = ClientFilterForm(request.GET or None)
+    clients = Client.objects.for_coach(request.user).select_related("organisation")
+    if form.is_valid():
+        for word in form.cleaned_data["q"].split():
+            clients = clients.filter(Q(first_name__icontains=word) | Q(last_name__icontains=word))
+        if form.cleaned_data["status"]:
+            clients = clients.filter(trajects__status=form.cleaned_data["status"]).distinct()
+    clients = clients.prefetch_related(
+        Prefetch("trajects", queryset=Traject.objects.order_by("-registered_on"))
+    )
+    page = Paginator(clients, 25).get_page(request.GET.get("page"))
+    query = request.GET.copy()
+    query.pop("page", None)
+    return render(
+        request,
+        "trajects/client_list.html",
+        {"form": form, "page": page, "query": query.urlencode()},
+    )
+
+
+@require_safe
+@role_required(Role.COACH)
+def client_detail(request: HttpRequest, client: str) -> HttpResponse:
+    client = client_of_coach(request.user, client)
+    return render(
+        request,
+        "trajects/client_detail.html",
+        {
+            "client": client,
+            "guardians": client.guardians.select_related("account"),
+            "trajects": client.trajects.order_by("-registered_on"),
+            "third_parties": client.third_parties.all(),
+            "consents": Consent.objects.filter(client=client).select_related(
+                "third_party", "given_by_guardian"
+            ),
+            "today": timezone.localdate(),
+        },
+    )
+
+
+@require_http_methods(["GET", "POST"])
+@role_required(Role.COACH)
+def traject_new(request: HttpRequest, client: str) -> HttpResponse:
+    client = client_of_coach(request.user, client)
+    form = TrajectForm(request.POST or None, initial={"registered_on": timezone.localdate()})
+    if request.method == "POST" and form.is_valid():
+        traject = traject_create(client=client, **form.cleaned_data)
+        messages.success(request, _("Het traject is aangemaakt."))
+        return redirect("traject_detail", traject=traject.uuid)
+    return render(
+        request,
+        "coaching/form_page.html",
+        {
+            "title": _("Nieuw traject voor %(name)s") % {"name": client},
+            "forms": [form],
+            "back": reverse("client_detail", args=[client.uuid]),
+        },
+    )
+
+
+@require_safe
+@role_required(Role.COACH)
+def traject_detail(request: HttpRequest, traject: str) -> HttpResponse:
+    traject = traject_of_coach(request.user, traject)
+    # Every opening of a dossier is recorded (DESIGN.md §4.8), also this one.
+    dossier_view_record(traject=traject, viewer=request.user)
+    entries = traject.entries.select_related("third_party", "created_by").prefetch_related(
+        Prefetch(
+            "versions",
+            queryset=DossierEntryVersion.objects.select_related("created_by").order_by("-number"),
+        )
+    )
+    intake_versions = list(traject.intake_versions.select_related("created_by"))
+    timeline = sorted(
+        [("step", event.on, event) for event in traject.events.select_related("by")]
+        + [("entry", entry.occurred_on, entry) for entry in entries],
+        key=lambda item: (item[1], item[0] == "entry"),
+        reverse=True,
+    )
+    return render(
+        request,
+        "trajects/traject_detail.html",
+        {
+            "traject": traject,
+            "client": traject.client,
+            "timeline": timeline,
+            "intake": intake_versions[0] if intake_versions else None,
+            "intake_versions": intake_versions[1:],
+            "views": DossierView.objects.filter(traject=traject).select_related("viewer")[:20],
+            "steps": traject.possible_steps(),
+            "can_write": not traject.is_closed,
+        },
+    )
+
+
+@require_http_methods(["GET", "POST"])
+@role_required(Role.COACH)
+def traject_step(request: HttpRequest, traject: str, step: str) -> HttpResponse:
+    traject = traject_of_coach(request.user, traject)
+    if step not in Traject.STEPS:
+        raise Http404
+    form = StepForm(request.POST or None, step=step)
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            if step == "record_intake":
+                intake_record(
+                    traject=traject,
+                    by=request.user,
+                    held_on=data["on"],
+                    **{name: data[name] for name in IntakeForm.base_fields},
+                )
+            else:
+                traject.advance(
+                    step,
+                    by=request.user,
+                    on=data["on"],
+                    note=data.get("note", ""),
+                    planned_at=data.get("planned_at"),
+                    mode=data.get("mode", ""),
+                    start_directly=data.get("start_directly", False),
+                )
+        except ValidationError as error:
+            _errors_to_form(form, error)
+        else:
+            messages.success(
+                request, _("Vastgelegd: %(step)s.") % {"step": Traject.STEPS[step].label}
+            )
+            return redirect("traject_detail", traject=traject.uuid)
+    return render(
+        request,
+        "coaching/form_page.html",
+        {
+            "title": f"{Traject.STEPS[step].label} – {traject.client}",
+            "forms": [form],
+            "back": _traject_url(traject),
+        },
+    )
+
+
+@require_http_methods(["GET", "POST"])
+@role_required(Role.COACH)
+def intake_edit(request: HttpRequest, traject: str) -> HttpResponse:
+    traject = traject_of_coach(request.user, traject)
+    current = traject.intake_versions.first()
+    if current is None:
+        messages.info(
+            request, _("Leg eerst de intake vast; daarna kun je het intakeverslag bijwerken.")
+        )
+        return redirect("traject_detail", traject=traject.uuid)
+    initial = {name: getattr(current, name) for name in IntakeForm.base_fields}
+    form = IntakeForm(request.POST or None, initial=initial)
+    if request.method == "POST" and form.is_valid():
+        if not form.has_changed():
+            messages.info(request, _("Er is niets veranderd."))
+        else:
+            intake_update(traject=traject, by=request.user, **form.cleaned_data)
+            messages.success(request, _("Het intakeverslag is bijgewerkt (nieuwe versie)."))
+        return redirect("traject_detail", traject=traject.uuid)
+    return render(
+        request,
+        "coaching/form_page.html",
+        {
+            "title": _("Intakeverslag – %(name)s") % {"name": traject.client},
+            "forms": [form],
+            "back": _traject_url(traject),
+            "intro": _("Elke wijziging wordt een nieuwe versie; eerdere versies blijven leesbaar."),
+        },
+    )
+
+
+@require_http_methods(["GET", "POST"])
+@role_required(Role.COACH)
+def entry_new(request: HttpRequest, traject: str) -> HttpResponse:
+    traject = traject_of_coach(request.user, traject)
+    form = EntryForm(request.POST or None, traject=traject, initial=request.GET or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            dossier_entry_create(traject=traject, by=request.user, **form.cleaned_data)
+        except ValidationError as error:
+            _errors_to_form(form, error)
+        else:
+            messages.success(request, _("De aantekening staat in het dossier."))
+            return redirect("traject_detail", traject=traject.uuid)
+    return render(
+        request,
+        "coaching/form_page.html",
+        {
+            "title": _("Nieuwe aantekening – %(name)s") % {"name": traject.client},
+            "forms": [form],
+            "back": _traject_url(traject),
+        },
+    )
+
+
+@require_http_methods(["GET", "POST"])
+@role_required(Role.COACH)
+def entry_correct(request: HttpRequest, entry: str) -> HttpResponse:
+    entry = entry_of_coach(request.user, entry)
+    current = entry.versions.first()
+    form = CorrectionForm(request.POST or None, initial={"text": current.text})
+    if request.method == "POST" and form.is_valid():
+        if form.cleaned_data["text"].strip() == current.text.strip():
+            messages.info(request, _("Er is niets veranderd."))
+        else:
+            dossier_entry_correct(entry=entry, by=request.user, text=form.cleaned_data["text"])
+            messages.success(
+                request, _("De correctie is opgeslagen; de vorige tekst blijft leesbaar.")
+            )
+        return redirect("traject_detail", traject=entry.traject.uuid)
+    return render(
+        request,
+        "coaching/form_page.html",
+        {
+            "title": _("Aantekening corrigeren – %(kind)s van %(day)s")
+            % {"kind": entry.get_kind_display(), "day": entry.occurred_on.strftime("%d-%m-%Y")},
+            "forms": [form],
+            "back": _traject_url(entry.traject),
+        },
+    )
+
+
+def _traject_url(traject: Traject) -> str:
+    return reverse("traject_detail", args=[traject.uuid])
