@@ -1,0 +1,297 @@
+"""The coach's pages for clients and trajects, through HTTP: what they show, what they refuse,
+and how many queries they run (pinned at two data sizes)."""
+
+from datetime import date, timedelta
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from django.utils import timezone
+
+from coaching.models import Client, Consent, Guardian
+from coaching.tests.factories import ClientFactory, GuardianFactory
+from trajects.models import DossierEntry, DossierView, Traject
+from trajects.tests.factories import (
+    ConsentFactory,
+    ThirdPartyFactory,
+    TrajectFactory,
+    note,
+    running_traject,
+)
+
+TODAY = timezone.localdate()
+
+
+def queries(client, url) -> int:
+    with CaptureQueriesContext(connection) as captured:
+        response = client.get(url)
+        assert response.status_code == 200
+    return len(captured)
+
+
+def grow(coach, n: int) -> None:
+    """n more clients, each with a guardian, a running traject and a few entries."""
+    for _ in range(n):
+        traject = running_traject(coach, client__coach=coach)
+        GuardianFactory(client=traject.client)
+        note(traject, coach)
+        note(traject, coach, kind="phone")
+
+
+@pytest.mark.django_db
+class TestQueryCounts:
+    def test_dashboard(self, client, coach_a):
+        client.force_login(coach_a)
+        grow(coach_a, 1)
+        TrajectFactory(client__coach=coach_a, registered_on=TODAY)
+        small = queries(client, "/coach/")
+        grow(coach_a, 8)
+        for _ in range(5):
+            TrajectFactory(client__coach=coach_a, registered_on=TODAY)
+        # session, user, MFA check, coach profile (role), counts, waiting trajects with their
+        # clients, recent versions with their entries
+        assert queries(client, "/coach/") == small <= 7
+
+    def test_client_list(self, client, coach_a):
+        client.force_login(coach_a)
+        grow(coach_a, 2)
+        small = queries(client, "/coach/clienten/?q=&status=lopend")
+        grow(coach_a, 10)
+        # session, user, MFA check, coach profile, count, page of clients with employer,
+        # their trajects
+        assert queries(client, "/coach/clienten/?q=&status=lopend") == small <= 7
+
+    def test_client_detail(self, client, coach_a):
+        client.force_login(coach_a)
+        child = GuardianFactory(client__coach=coach_a).client
+        TrajectFactory(client=child)
+        ConsentFactory(third_party=ThirdPartyFactory(client=child))
+        url = f"/coach/clienten/{child.uuid}/"
+        small = queries(client, url)
+        for _ in range(5):
+            GuardianFactory(client=child)
+            TrajectFactory(client=child)
+            party = ThirdPartyFactory(client=child)
+            ConsentFactory(third_party=party, given_by_guardian=child.guardians.first())
+        # session, user, MFA, coach profile, client, guardians, trajects, parties, consents
+        # (with party and guardian)
+        assert queries(client, url) == small <= 9
+
+    def test_traject_detail(self, client, coach_a):
+        client.force_login(coach_a)
+        traject = running_traject(coach_a, client__coach=coach_a)
+        entry = note(traject, coach_a)
+        url = f"/coach/trajecten/{traject.uuid}/"
+        small = queries(client, url)
+        from trajects.services import dossier_entry_correct
+
+        for n in range(10):
+            extra = note(traject, coach_a, f"Aantekening {n}", kind="phone")
+            dossier_entry_correct(entry=extra, by=coach_a, text=f"Gecorrigeerd {n}")
+        dossier_entry_correct(entry=entry, by=coach_a, text="Gecorrigeerd")
+        # session, user, MFA, coach profile, traject with client, the view logged, intake
+        # versions, steps, entries, their versions, who opened it
+        assert queries(client, url) == small <= 11
+
+
+@pytest.mark.django_db
+class TestClients:
+    def test_register_a_child_with_a_guardian(self, client, coach_a):
+        client.force_login(coach_a)
+        response = client.post(
+            "/coach/clienten/nieuw/",
+            {
+                "first_name": "Sam",
+                "last_name": "de Boer",
+                "date_of_birth": str(TODAY.replace(year=TODAY.year - 10) - timedelta(days=3)),
+                "new_organisation": "",
+                "guardian-first_name": "Ilse",
+                "guardian-last_name": "de Boer",
+                "guardian-relation": "mother",
+                "guardian-email": "ilse@praktijk.test",
+                "guardian-has_parental_authority": "on",
+                "guardian-may_act_in_portal": "on",
+            },
+        )
+        sam = Client.objects.get(first_name="Sam")
+        assert response["Location"] == f"/coach/clienten/{sam.uuid}/"
+        assert sam.coach == coach_a and sam.is_child
+        assert Guardian.objects.get(client=sam).has_parental_authority
+
+    def test_a_child_needs_a_guardian(self, client, coach_a):
+        client.force_login(coach_a)
+        response = client.post(
+            "/coach/clienten/nieuw/",
+            {"first_name": "Sam", "last_name": "de Boer", "date_of_birth": "2016-01-01"},
+        )
+        assert response.status_code == 200
+        assert response.context["guardian_form"].errors["first_name"]
+        assert not Client.objects.exists()
+
+    def test_an_adult_without_guardian_and_a_new_employer(self, client, coach_a):
+        client.force_login(coach_a)
+        client.post(
+            "/coach/clienten/nieuw/",
+            {
+                "first_name": "Eva",
+                "last_name": "Bakker",
+                "date_of_birth": "1988-04-12",
+                "new_organisation": "Ziekenhuis  Oost",
+            },
+        )
+        eva = Client.objects.get(first_name="Eva")
+        assert eva.organisation.name == "Ziekenhuis Oost"
+        assert not eva.guardians.exists()
+
+    def test_search_and_filter(self, client, coach_a, coach_b):
+        running_traject(coach_a, client__coach=coach_a, client__first_name="Noor")
+        ClientFactory(coach=coach_a, first_name="Nora")
+        ClientFactory(coach=coach_b, first_name="Noortje")
+        client.force_login(coach_a)
+        names = lambda url: [c.first_name for c in client.get(url).context["page"].object_list]  # noqa: E731
+        assert sorted(names("/coach/clienten/?q=noo")) == ["Noor"]
+        assert sorted(names("/coach/clienten/?q=nor")) == ["Nora"]
+        assert names("/coach/clienten/?status=lopend") == ["Noor"]
+        assert names("/coach/clienten/?status=bedenktijd") == []
+
+    def test_invite_an_adult_client_to_the_portal(self, client, coach_a, mailoutbox,
+                                                 django_capture_on_commit_callbacks):  # fmt: skip
+        adult = ClientFactory(coach=coach_a, email="noor@praktijk.test")
+        client.force_login(coach_a)
+        with django_capture_on_commit_callbacks(execute=True):
+            client.post(f"/coach/clienten/{adult.uuid}/portaal/")
+        adult.refresh_from_db()
+        assert adult.account.email == "noor@praktijk.test"
+        assert mailoutbox[0].to == ["noor@praktijk.test"]
+
+    def test_a_child_is_not_invited_itself(self, client, coach_a):
+        child = GuardianFactory(client__coach=coach_a).client
+        child.email = "kind@praktijk.test"
+        child.save()
+        client.force_login(coach_a)
+        response = client.post(f"/coach/clienten/{child.uuid}/portaal/", follow=True)
+        assert "nodig een ouder of verzorger uit" in response.content.decode()
+        child.refresh_from_db()
+        assert child.account is None
+
+
+@pytest.mark.django_db
+class TestConsentPages:
+    def test_consent_of_a_young_child_names_the_guardian(self, client, coach_a):
+        guardian = GuardianFactory(client__coach=coach_a, client__date_of_birth=date(2016, 1, 1))
+        child = guardian.client
+        party = ThirdPartyFactory(client=child)
+        client.force_login(coach_a)
+        url = f"/coach/clienten/{child.uuid}/toestemmingen/nieuw/"
+        data = {"third_party": party.pk, "purpose": "verslag", "given_on": str(TODAY)}
+        response = client.post(url, data)
+        assert "jonger dan 16" in response.content.decode()
+        assert not Consent.objects.exists()
+        response = client.post(url, {**data, "given_by_guardian": guardian.pk})
+        assert response.status_code == 302
+        assert Consent.objects.get().given_by_guardian == guardian
+
+    def test_a_party_of_another_client_cannot_be_chosen(self, client, coach_a):
+        own = ClientFactory(coach=coach_a)
+        other = ThirdPartyFactory(client__coach=coach_a)
+        client.force_login(coach_a)
+        response = client.post(
+            f"/coach/clienten/{own.uuid}/toestemmingen/nieuw/",
+            {"third_party": other.pk, "purpose": "x", "given_on": str(TODAY)},
+        )
+        assert "third_party" in response.context["forms"][0].errors
+        assert not Consent.objects.exists()
+
+    def test_guardian_sees_and_withdraws_in_the_portal(self, client, guardian):
+        child = Client.objects.get(guardians__account=guardian)
+        consent = ConsentFactory(
+            third_party=ThirdPartyFactory(client=child, name="Basisschool De Linde"),
+            given_by_guardian=child.guardians.get(),
+        )
+        client.force_login(guardian)
+        html = client.get("/portaal/toestemmingen/").content.decode()
+        assert "Basisschool De Linde" in html and "Intrekken" in html
+        response = client.post(f"/portaal/toestemmingen/{consent.uuid}/intrekken/")
+        assert response.status_code == 302
+        consent.refresh_from_db()
+        assert consent.withdrawn_on == TODAY and consent.withdrawn_by == guardian
+        # twice: nothing changes
+        client.post(f"/portaal/toestemmingen/{consent.uuid}/intrekken/")
+        consent.refresh_from_db()
+        assert consent.withdrawn_on == TODAY
+
+    def test_another_client_cannot_see_or_withdraw_it(self, client, guardian, coachee):
+        child = Client.objects.get(guardians__account=guardian)
+        consent = ConsentFactory(third_party=ThirdPartyFactory(client=child, name="De Linde"))
+        client.force_login(coachee)
+        assert "De Linde" not in client.get("/portaal/toestemmingen/").content.decode()
+        assert client.post(f"/portaal/toestemmingen/{consent.uuid}/intrekken/").status_code == 404
+        consent.refresh_from_db()
+        assert consent.withdrawn_on is None
+
+
+@pytest.mark.django_db
+class TestTrajectPages:
+    def test_steps_through_the_pages(self, client, coach_a):
+        traject = TrajectFactory(client__coach=coach_a, registered_on=TODAY - timedelta(30))
+        client.force_login(coach_a)
+        base = f"/coach/trajecten/{traject.uuid}"
+        day = lambda n: str(TODAY - timedelta(n))  # noqa: E731
+        r = client.post(f"{base}/stap/record_kennismaking/", {"on": day(20), "mode": "phone"})
+        assert r.status_code == 302
+        client.post(f"{base}/stap/start_intake/", {"on": day(15)})
+        client.post(
+            f"{base}/stap/record_intake/",
+            {"on": day(10), "help_question": "Faalangst", "goals": "Rustiger"},
+        )
+        traject.refresh_from_db()
+        assert traject.status == Traject.Status.LOPEND
+        page = client.get(f"{base}/").content.decode()
+        assert "Faalangst" in page and "Intake vastleggen" in page
+
+    def test_a_step_that_does_not_fit_is_explained(self, client, coach_a):
+        traject = TrajectFactory(client__coach=coach_a)
+        client.force_login(coach_a)
+        response = client.post(f"/coach/trajecten/{traject.uuid}/stap/close/", {"on": str(TODAY)})
+        assert response.status_code == 200
+        assert "Dit kan niet in de fase" in response.content.decode()
+        assert client.get(f"/coach/trajecten/{traject.uuid}/stap/vliegen/").status_code == 404
+
+    def test_opening_the_dossier_is_recorded_and_shown(self, client, coach_a):
+        traject = TrajectFactory(client__coach=coach_a)
+        client.force_login(coach_a)
+        client.get(f"/coach/trajecten/{traject.uuid}/")
+        html = client.get(f"/coach/trajecten/{traject.uuid}/").content.decode()
+        assert DossierView.objects.filter(traject=traject, viewer=coach_a).count() == 2
+        assert "Wie opende dit dossier" in html
+
+    def test_another_coach_does_not_open_it_and_leaves_no_trace(self, client, coach_a, coach_b):
+        traject = TrajectFactory(client__coach=coach_a)
+        client.force_login(coach_b)
+        assert client.get(f"/coach/trajecten/{traject.uuid}/").status_code == 404
+        assert not DossierView.objects.exists()
+
+    def test_entry_without_consent_keeps_the_text_and_says_what_to_do(self, client, coach_a):
+        traject = running_traject(coach_a, client__coach=coach_a)
+        party = ThirdPartyFactory(client=traject.client, name="Het Bos")
+        client.force_login(coach_a)
+        response = client.post(
+            f"/coach/trajecten/{traject.uuid}/aantekeningen/nieuw/",
+            {"kind": "contact", "occurred_on": str(TODAY), "third_party": party.pk,
+             "text": "Gebeld met de leidster"},
+        )  # fmt: skip
+        html = response.content.decode()
+        assert "geen geldige toestemming voor contact met Het Bos" in html
+        assert "Gebeld met de leidster" in html
+        assert not DossierEntry.objects.exists()
+
+    def test_correction_through_the_page(self, client, coach_a):
+        traject = running_traject(coach_a, client__coach=coach_a)
+        entry = note(traject, coach_a, "Eerste tekst")
+        client.force_login(coach_a)
+        client.post(f"/coach/aantekeningen/{entry.uuid}/corrigeren/", {"text": "Tweede tekst"})
+        html = client.get(f"/coach/trajecten/{traject.uuid}/").content.decode()
+        assert "Tweede tekst" in html and "Eerste tekst" in html and "1 eerdere versie" in html
+        # the same text again changes nothing
+        client.post(f"/coach/aantekeningen/{entry.uuid}/corrigeren/", {"text": "Tweede tekst"})
+        assert entry.versions.count() == 2
