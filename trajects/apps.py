@@ -7,3 +7,9 @@ class TrajectsConfig(AppConfig):
 
     name = "trajects"
     verbose_name = _("Trajecten")
+
+    def seed_demo(self, demo: dict) -> None:
+        """Trajects in every phase for the demo clients (called by `manage.py seed_demo`)."""
+        from trajects.demo import demo_trajects
+
+        demo_trajects(**demo)

@@ -156,17 +156,25 @@ class TestFindPython:
 @pytest.mark.django_db
 class TestSeedDemo:
     def test_creates_the_demo_people_once(self):
+        from trajects.models import DossierEntry, Traject
+
         call_command("seed_demo", stdout=io.StringIO())
+        counts = (User.objects.count(), Client.objects.count(), Traject.objects.count(),
+                  DossierEntry.objects.count())  # fmt: skip
         call_command("seed_demo", stdout=io.StringIO())
+        assert (User.objects.count(), Client.objects.count(), Traject.objects.count(),
+                DossierEntry.objects.count()) == counts  # fmt: skip
         assert User.objects.filter(role=Role.COACH).count() == 2
         assert User.objects.filter(role=Role.ADMIN, is_staff=True).count() == 1
-        assert Client.objects.count() == 2
         lotte = Client.objects.get(first_name="Lotte")
         assert lotte.is_child
         assert Guardian.objects.get(client=lotte).account.email == "ouder@praktijk.example"
         eva = User.objects.get(email="coachee@praktijk.example")
         assert eva.check_password("praktijk-demo")
         assert Client.objects.for_account(eva).get().coach.email == "coach@praktijk.example"
+        # a traject in every phase, with dossiers
+        assert set(Traject.objects.values_list("status", flat=True)) == set(Traject.Status)
+        assert DossierEntry.objects.filter(kind="contact").exists()
 
     def test_refuses_production(self, settings):
         from django.core.management.base import CommandError
