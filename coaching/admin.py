@@ -3,7 +3,18 @@ from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
 from django.utils.translation import gettext_lazy as _
 
-from coaching.models import Client, CoachProfile, Guardian, Heartbeat, Invitation, Role, User
+from coaching.models import (
+    Client,
+    CoachProfile,
+    Consent,
+    Guardian,
+    Heartbeat,
+    Invitation,
+    Organisation,
+    Role,
+    ThirdParty,
+    User,
+)
 
 
 class CoachProfileInline(admin.StackedInline):
@@ -70,14 +81,40 @@ class GuardianInline(admin.TabularInline):
     raw_id_fields = ["account"]
 
 
+class ThirdPartyInline(admin.TabularInline):
+    model = ThirdParty
+    extra = 0
+
+
 @admin.register(Client)
 class ClientAdmin(admin.ModelAdmin):
-    list_display = ["last_name", "first_name", "coach", "date_of_birth"]
-    list_filter = ["coach"]
+    list_display = ["last_name", "first_name", "coach", "date_of_birth", "organisation"]
+    list_filter = ["coach", "organisation"]
     search_fields = ["first_name", "last_name", "email"]
     raw_id_fields = ["account"]
-    inlines = [GuardianInline]
-    list_select_related = ["coach"]
+    inlines = [GuardianInline, ThirdPartyInline]
+    list_select_related = ["coach", "organisation"]
+
+
+@admin.register(Organisation)
+class OrganisationAdmin(admin.ModelAdmin):
+    list_display = ["name", "contact_person", "email", "phone"]
+    search_fields = ["name", "contact_person"]
+
+
+@admin.register(Consent)
+class ConsentAdmin(admin.ModelAdmin):
+    """Consent is recorded and withdrawn by the coach or the client, not changed here."""
+
+    list_display = ["client", "third_party", "given_on", "valid_until", "withdrawn_on"]
+    list_select_related = ["client", "third_party"]
+    search_fields = ["client__first_name", "client__last_name", "third_party__name"]
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_add_permission(self, request):
+        return False
 
 
 @admin.register(Invitation)
