@@ -161,7 +161,7 @@ def third_party_create(request: HttpRequest, client: str) -> HttpResponse:
         return redirect("client_detail", client=client.uuid)
     return _form_page(
         request,
-        _("Derde partij rond %(name)s") % {"name": client},
+        _("Derde partij bij %(name)s") % {"name": client},
         [form],
         back=client_url(client),
         intro=_("Een school, kinderdagverblijf, werkgever of zorgverlener waarmee je contact "

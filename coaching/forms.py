@@ -9,6 +9,7 @@ from django.utils.translation import gettext_lazy as _
 
 from coaching.accounts import email_in_use
 from coaching.models import (
+    CONSENT_AGE,
     EMAIL_IN_USE,
     MINOR_NEEDS_GUARDIAN,
     Client,
@@ -245,8 +246,14 @@ class ConsentForm(forms.ModelForm):
         super().__init__(*args, **kwargs)
         client = self.instance.client
         self.fields["third_party"].queryset = client.third_parties.all()
-        self.fields["given_by_guardian"].queryset = client.guardians.all()
-        self.fields["given_by_guardian"].empty_label = _("de cliënt zelf")
+        given_by = self.fields["given_by_guardian"]
+        given_by.queryset = client.guardians.all()
+        given_by.empty_label = _("de cliënt zelf")
+        if client.age is not None and client.age < CONSENT_AGE:
+            # Under 16 only a parent or guardian with parental authority can consent.
+            given_by.queryset = client.guardians.filter(has_parental_authority=True)
+            given_by.required = True
+            given_by.empty_label = None
         self.fields["given_on"].initial = timezone.localdate
         self.helper = FormHelper()
         self.helper.form_tag = False

@@ -51,7 +51,7 @@ class StepForm(HelperMixin, forms.Form):
                 label=_("Datum en tijd van de kennismaking"),
                 widget=forms.DateTimeInput(attrs={"type": "datetime-local"}),
             )
-            self.fields["on"].label = _("Gepland op (vandaag)")
+            self.fields["on"].label = _("Datum van plannen")
         if step in ("plan_kennismaking", "record_kennismaking"):
             self.fields["mode"] = forms.ChoiceField(
                 label=_("Vorm"), choices=Traject.Mode.choices, widget=forms.RadioSelect

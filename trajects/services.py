@@ -5,6 +5,7 @@ from datetime import date
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import Max
+from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 
 from coaching.models import Client, ThirdParty, User
@@ -94,7 +95,7 @@ def dossier_entry_create(
         raise ValidationError(
             {
                 "third_party": NO_CONSENT
-                % {"party": third_party.name, "day": f"{occurred_on:%d-%m-%Y}"}
+                % {"party": third_party.name, "day": date_format(occurred_on)}
             }
         )
     entry.save()

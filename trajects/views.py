@@ -9,6 +9,7 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_safe
 
@@ -199,8 +200,11 @@ def traject_step(request: HttpRequest, traject: str, step: str) -> HttpResponse:
         except ValidationError as error:
             _errors_to_form(form, error)
         else:
+            traject.refresh_from_db()
             messages.success(
-                request, _("Vastgelegd: %(step)s.") % {"step": Traject.STEPS[step].label}
+                request,
+                _("Vastgelegd. Het traject is nu in de fase ‘%(status)s’.")
+                % {"status": traject.get_status_display()},
             )
             return redirect("traject_detail", traject=traject.uuid)
     return render(
@@ -289,7 +293,7 @@ def entry_correct(request: HttpRequest, entry: str) -> HttpResponse:
         "coaching/form_page.html",
         {
             "title": _("Aantekening corrigeren – %(kind)s van %(day)s")
-            % {"kind": entry.get_kind_display(), "day": entry.occurred_on.strftime("%d-%m-%Y")},
+            % {"kind": entry.get_kind_display(), "day": date_format(entry.occurred_on)},
             "forms": [form],
             "back": _traject_url(entry.traject),
         },

@@ -77,7 +77,7 @@ class Consent(models.Model):
         verbose_name=_("derde partij"),
     )
     purpose = models.TextField(
-        _("doel"), help_text=_("Waarvoor: bijvoorbeeld 'verslag over het traject aan de mentor'.")
+        _("doel"), help_text=_("Waarvoor: bijvoorbeeld ‘verslag over het traject aan de mentor’.")
     )
     given_by_guardian = models.ForeignKey(
         Guardian,
@@ -118,7 +118,9 @@ class Consent(models.Model):
             models.CheckConstraint(
                 condition=Q(valid_until__isnull=True) | Q(valid_until__gte=F("given_on")),
                 name="consent_valid_until_after_given",
-                violation_error_message=_("‘Geldig tot’ ligt vóór de datum van de toestemming."),
+                violation_error_message=_(
+                    "‘Geldig tot en met’ ligt vóór de datum van de toestemming."
+                ),
             ),
             models.CheckConstraint(
                 condition=Q(withdrawn_on__isnull=True) | Q(withdrawn_on__gte=F("given_on")),

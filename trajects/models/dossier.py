@@ -10,6 +10,7 @@ import uuid
 from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import Q
+from django.utils.formats import date_format
 from django.utils.translation import gettext_lazy as _
 
 from coaching.models import Consent, ThirdParty, User
@@ -141,7 +142,7 @@ class DossierEntry(models.Model):
                 raise ValidationError(
                     {"third_party": NO_CONSENT % {
                         "party": self.third_party.name,
-                        "day": self.occurred_on.strftime("%d-%m-%Y"),
+                        "day": date_format(self.occurred_on),
                     }},
                     code="no_consent",
                 )  # fmt: skip

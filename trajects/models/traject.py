@@ -9,6 +9,7 @@ from django.core.exceptions import ValidationError
 from django.db import models, transaction
 from django.db.models import Q
 from django.utils import timezone
+from django.utils.formats import date_format
 from django.utils.translation import gettext_lazy as _
 
 from coaching.models import Client, User
@@ -59,7 +60,7 @@ class Traject(models.Model):
     class Mode(models.TextChoices):
         PHONE = "phone", _("telefonisch")
         VIDEO = "video", _("via video")
-        IN_PERSON = "in_person", _("face to face")
+        IN_PERSON = "in_person", _("in de praktijk")
         EMAIL = "email", _("per e-mail")
 
     CLOSED = (Status.AFGEROND, Status.GESTOPT)
@@ -125,7 +126,7 @@ class Traject(models.Model):
             models.CheckConstraint(
                 condition=~Q(status="gestopt") | ~Q(stop_reason=""),
                 name="traject_stopped_has_reason",
-                violation_error_message=_("Een gestopt traject heeft een reden."),
+                violation_error_message=_("Een gestopt traject moet een reden hebben."),
             ),
             models.CheckConstraint(
                 condition=Q(
@@ -139,12 +140,12 @@ class Traject(models.Model):
                 condition=~Q(status__in=["bedenktijd", "intake", "lopend", "afgerond"])
                 | Q(kennismaking_on__isnull=False),
                 name="traject_kennismaking_before_bedenktijd",
-                violation_error_message=_("Eerst vindt de kennismaking plaats."),
+                violation_error_message=_("De kennismaking moet eerst plaatsvinden."),
             ),
             models.CheckConstraint(
                 condition=~Q(status__in=["lopend", "afgerond"]) | Q(intake_on__isnull=False),
                 name="traject_intake_before_sessions",
-                violation_error_message=_("Eerst vindt de intake plaats."),
+                violation_error_message=_("De intake moet eerst plaatsvinden."),
             ),
         ]
 
@@ -193,7 +194,7 @@ class Traject(models.Model):
                 raise ValidationError(
                     _("Deze datum ligt vóór de vorige stap (%(day)s)."),
                     code="before_previous",
-                    params={"day": traject.last_step_on().strftime("%d-%m-%Y")},
+                    params={"day": date_format(traject.last_step_on())},
                 )
             source = traject.status
             target = step.target

@@ -116,14 +116,14 @@ def test_coach_registers_a_child_and_keeps_her_dossier(page: Page, page_log: Pag
     page.get_by_label(label("Toelichting")).fill("Moeder belde; Sam luisterde mee.")
     page.get_by_role("button", name="Opslaan").click()
     page.wait_for_url(traject_url)
-    expect(page.get_by_role("alert")).to_contain_text("Vastgelegd: Kennismaking vastleggen.")
+    expect(page.get_by_role("alert")).to_contain_text("Het traject is nu in de fase ‘bedenktijd’.")
     expect(page.locator(".badge.fs-6")).to_have_text("bedenktijd")
 
     steps.get_by_role("link", name="Cliënt wil starten").click()
     page.get_by_label(label("Datum")).fill(days_ago[20].isoformat())
     page.get_by_role("button", name="Opslaan").click()
     page.wait_for_url(traject_url)
-    expect(page.get_by_role("alert")).to_contain_text("Vastgelegd: Cliënt wil starten.")
+    expect(page.get_by_role("alert")).to_contain_text("Het traject is nu in de fase ‘intake’.")
 
     steps.get_by_role("link", name="Intake vastleggen").click()
     expect(page.get_by_role("heading", level=1)).to_have_text("Intake vastleggen – Sam de Boer")
@@ -132,7 +132,7 @@ def test_coach_registers_a_child_and_keeps_her_dossier(page: Page, page_log: Pag
     page.get_by_label(label("Doelen")).fill("Rustig een toets kunnen maken.")
     page.get_by_role("button", name="Opslaan").click()
     page.wait_for_url(traject_url)
-    expect(page.get_by_role("alert")).to_contain_text("Vastgelegd: Intake vastleggen.")
+    expect(page.get_by_role("alert")).to_contain_text("Het traject is nu in de fase ‘lopend’.")
     expect(page.locator(".badge.fs-6")).to_have_text("lopend")
 
     expect(intake).to_contain_text("Sam raakt in paniek bij toetsen.")
@@ -181,7 +181,7 @@ def test_coach_registers_a_child_and_keeps_her_dossier(page: Page, page_log: Pag
     expect(session).to_contain_text("Anna Coach")
     session.get_by_role("link", name=f"Corrigeren – sessieverslag {dutch(days_ago[10])}").click()
     expect(page.get_by_role("heading", level=1)).to_have_text(
-        f"Aantekening corrigeren – sessieverslag van {days_ago[10]:%d-%m-%Y}"
+        f"Aantekening corrigeren – sessieverslag van {dutch(days_ago[10], 'j F Y')}"
     )
     corrected = page.get_by_label(label("Verbeterde tekst"))
     expect(corrected).to_have_value("Eerste sessie: ademhaling geoefend.")
@@ -211,7 +211,7 @@ def test_coach_registers_a_child_and_keeps_her_dossier(page: Page, page_log: Pag
     parties = page.get_by_role("region", name="Derde partijen en toestemming")
     expect(parties.get_by_role("link", name="Toestemming vastleggen")).to_have_count(0)
     parties.get_by_role("link", name="Derde partij toevoegen").click()
-    expect(page.get_by_role("heading", level=1)).to_have_text("Derde partij rond Sam de Boer")
+    expect(page.get_by_role("heading", level=1)).to_have_text("Derde partij bij Sam de Boer")
     page.get_by_label(label("Soort")).select_option(label="school")
     page.get_by_label(label("Naam")).fill("Basisschool De Linde")
     page.get_by_label(label("Contactpersoon")).fill("juf Petra")
@@ -226,12 +226,9 @@ def test_coach_registers_a_child_and_keeps_her_dossier(page: Page, page_log: Pag
     page.get_by_label(label("Derde partij")).select_option(label="Basisschool De Linde (school)")
     page.get_by_label(label("Doel")).fill("Overleg met de mentor over toetsen")
     page.get_by_label(label("Gegeven op")).fill(days_ago[10].isoformat())
-    # Left on "de cliënt zelf": a child of ten cannot consent herself.
+    # A child of ten cannot consent herself: only the parent with authority is offered.
     given_by = page.get_by_label(label("Gegeven door ouder/verzorger"))
-    expect(given_by).to_have_value("")
-    page.get_by_role("button", name="Opslaan").click()
-    expect(page.get_by_text("De cliënt is jonger dan 16")).to_be_visible()
-    expect(page.get_by_label(label("Doel"))).to_have_value("Overleg met de mentor over toetsen")
+    expect(given_by.locator("option")).to_have_text(["Marieke de Boer (moeder)"])
     given_by.select_option(label="Marieke de Boer (moeder)")
     page.get_by_role("button", name="Opslaan").click()
     page.wait_for_url(client_url)
@@ -285,7 +282,7 @@ def test_coach_registers_a_child_and_keeps_her_dossier(page: Page, page_log: Pag
     expect(refusal).to_be_visible()
     expect(refusal).to_contain_text(
         "Er is geen geldige toestemming voor contact met Kinderdagverblijf Het Bos op "
-        f"{days_ago[5]:%d-%m-%Y}. Leg eerst bij de cliënt vast"
+        f"{dutch(days_ago[5], 'j F Y')}. Leg eerst bij de cliënt vast"
     )
     expect(page).to_have_url(url_matches(rf"/coach/trajecten/{UUID}/aantekeningen/nieuw/"))
     expect(page.get_by_role("heading", level=1)).to_have_text("Nieuwe aantekening – Sam de Boer")
