@@ -34,6 +34,12 @@ class TrajectForm(HelperMixin, forms.ModelForm):
         super().__init__(*args, **kwargs)
         self._helper()
 
+    def clean_registered_on(self):
+        day = self.cleaned_data["registered_on"]
+        if day > timezone.localdate():
+            raise forms.ValidationError(_("Deze datum ligt in de toekomst."), code="future")
+        return day
+
 
 class StepForm(HelperMixin, forms.Form):
     """The date of a step and an optional note; the steps add their own fields."""

@@ -295,3 +295,29 @@ class TestTrajectPages:
         # the same text again changes nothing
         client.post(f"/coach/aantekeningen/{entry.uuid}/corrigeren/", {"text": "Tweede tekst"})
         assert entry.versions.count() == 2
+
+
+@pytest.mark.django_db
+def test_the_coachs_notes_never_reach_the_portal(client, coach_a, coachee, guardian):
+    own = Client.objects.get(account=coachee)
+    child = Client.objects.get(guardians__account=guardian)
+    for record in (own, child):
+        traject = running_traject(coach_a, client=record)
+        note(traject, coach_a, "GEHEIME-NOTITIE over de sessie")
+    for account in (coachee, guardian):
+        client.force_login(account)
+        for url in ("/portaal/", "/portaal/toestemmingen/"):
+            html = client.get(url).content.decode()
+            assert "GEHEIME-NOTITIE" not in html and "Faalangst bij toetsen" not in html
+
+
+@pytest.mark.django_db
+def test_a_traject_cannot_start_in_the_future(client, coach_a):
+    record = ClientFactory(coach=coach_a)
+    client.force_login(coach_a)
+    response = client.post(
+        f"/coach/clienten/{record.uuid}/trajecten/nieuw/",
+        {"kind": "standard", "title": "x", "registered_on": str(TODAY + timedelta(days=3))},
+    )
+    assert "Deze datum ligt in de toekomst." in response.content.decode()
+    assert not Traject.objects.exists()
