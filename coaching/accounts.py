@@ -201,9 +201,17 @@ def guardian_portal_invite(*, guardian: Guardian, by: User) -> Invitation:
     """Let a parent or guardian act for their child in the portal."""
     from django.utils.translation import gettext as _
 
-    guardian = Guardian.objects.select_for_update().get(pk=guardian.pk)
+    guardian = Guardian.objects.select_related("client").select_for_update().get(pk=guardian.pk)
     if guardian.account_id:
         raise PortalInviteRefused(_("Deze ouder/verzorger heeft al een portaalaccount."))
+    if not guardian.client.is_child:
+        raise PortalInviteRefused(
+            _("Een volwassen cliënt gebruikt het portaal zelf: nodig de cliënt uit.")
+        )
+    if not guardian.may_act_in_portal:
+        raise PortalInviteRefused(
+            _("Deze ouder/verzorger mag niet namens het kind handelen; pas dat eerst aan.")
+        )
     if not guardian.email:
         raise PortalInviteRefused(_("Vul eerst het e-mailadres van de ouder/verzorger in."))
     if email_in_use(guardian.email):
@@ -214,6 +222,5 @@ def guardian_portal_invite(*, guardian: Guardian, by: User) -> Invitation:
         invited_by=by,
     )
     guardian.account = invitation.user
-    guardian.may_act_in_portal = True
-    guardian.save(update_fields=["account", "may_act_in_portal"])
+    guardian.save(update_fields=["account"])
     return invitation

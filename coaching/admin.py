@@ -116,6 +116,9 @@ class ConsentAdmin(admin.ModelAdmin):
     def has_add_permission(self, request):
         return False
 
+    def has_delete_permission(self, request, obj=None):
+        return False  # a recorded contact may rest on it
+
 
 @admin.register(Invitation)
 class InvitationAdmin(admin.ModelAdmin):

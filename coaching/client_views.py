@@ -220,7 +220,12 @@ def portal_consent_withdraw(request: HttpRequest, consent: str) -> HttpResponse:
 
 
 def _withdraw(request: HttpRequest, consent: Consent) -> None:
-    if consent_withdraw(consent=consent, by=request.user, on=timezone.localdate()):
+    try:
+        withdrawn = consent_withdraw(consent=consent, by=request.user, on=timezone.localdate())
+    except ValidationError as error:
+        messages.error(request, " ".join(error.messages))
+        return
+    if withdrawn:
         messages.success(
             request,
             _("De toestemming voor %(party)s is ingetrokken.")

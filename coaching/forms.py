@@ -219,6 +219,8 @@ class GuardianForm(forms.ModelForm):
 
 
 class ThirdPartyForm(forms.ModelForm):
+    """The instance comes with its client."""
+
     class Meta:
         model = ThirdParty
         fields = ["kind", "name", "contact_person", "email", "phone"]
@@ -227,6 +229,15 @@ class ThirdPartyForm(forms.ModelForm):
         super().__init__(*args, **kwargs)
         self.helper = FormHelper()
         self.helper.form_tag = False
+
+    def clean_name(self) -> str:
+        name = " ".join(self.cleaned_data["name"].split())
+        others = self.instance.client.third_parties.exclude(pk=self.instance.pk)
+        if others.filter(name__iexact=name).exists():
+            raise forms.ValidationError(
+                _("Deze cliënt heeft al een derde partij met deze naam."), code="exists"
+            )
+        return name
 
 
 class ConsentForm(forms.ModelForm):
@@ -257,3 +268,11 @@ class ConsentForm(forms.ModelForm):
         self.fields["given_on"].initial = timezone.localdate
         self.helper = FormHelper()
         self.helper.form_tag = False
+
+    def clean_given_on(self):
+        day = self.cleaned_data["given_on"]
+        if day > timezone.localdate():
+            raise forms.ValidationError(
+                _("Leg een toestemming vast op of na de dag dat ze gegeven is."), code="future"
+            )
+        return day

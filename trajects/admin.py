@@ -20,3 +20,7 @@ class TrajectAdmin(admin.ModelAdmin):
 
     def has_change_permission(self, request, obj=None):
         return False
+
+    def has_delete_permission(self, request, obj=None):
+        # The dossier and its access log are kept; erasure is its own workflow (later).
+        return False

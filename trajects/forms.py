@@ -1,4 +1,5 @@
 import copy
+import uuid
 
 from crispy_forms.helper import FormHelper
 from django import forms
@@ -112,11 +113,21 @@ class EntryForm(HelperMixin, forms.Form):
         help_text=_("Alleen bij een observatie."),
     )
     text = forms.CharField(label=_("Aantekening"), widget=forms.Textarea(attrs={"rows": 5}))
+    submission = forms.UUIDField(widget=forms.HiddenInput, initial=uuid.uuid4, required=False)
 
     def __init__(self, *args, traject: Traject, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["third_party"].queryset = traject.client.third_parties.all()
         self._helper()
+
+    def clean(self):
+        data = super().clean()
+        # A party only with a contact or report, a place only with an observation.
+        if data.get("kind") not in DossierEntry.NEEDS_CONSENT:
+            data["third_party"] = None
+        if data.get("kind") != DossierEntry.Kind.OBSERVATION:
+            data["location"] = ""
+        return data
 
 
 class CorrectionForm(HelperMixin, forms.Form):

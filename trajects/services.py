@@ -1,11 +1,11 @@
 """Workflows of a traject's dossier: each a transaction, with the rules of DESIGN.md §4."""
 
+import uuid
 from datetime import date
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import Max
-from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 
 from coaching.models import Client, ThirdParty, User
@@ -16,7 +16,7 @@ from trajects.models import (
     IntakeVersion,
     Traject,
 )
-from trajects.models.dossier import NO_CONSENT, consent_exists
+from trajects.models.dossier import consent_exists, no_consent_message
 
 
 def traject_create(*, client: Client, kind: str, title: str, registered_on: date) -> Traject:
@@ -72,6 +72,7 @@ def dossier_entry_create(
     text: str,
     third_party: ThirdParty | None = None,
     location: str = "",
+    submission: uuid.UUID | None = None,
 ) -> DossierEntry:
     """Write something down in the dossier.
 
@@ -80,24 +81,23 @@ def dossier_entry_create(
     waits, and one that came first makes this refuse.
     """
     traject = Traject.objects.select_for_update().get(pk=traject.pk)
+    # The same form sent twice: the first one counts (the traject lock serialises the two).
+    if submission and (earlier := DossierEntry.objects.filter(submission=submission).first()):
+        return earlier
     entry = DossierEntry(
         traject=traject,
         kind=kind,
         occurred_on=occurred_on,
         third_party=third_party,
         location=location,
+        submission=submission,
         created_by=by,
     )
     entry.full_clean()
     if kind in DossierEntry.NEEDS_CONSENT and not consent_exists(
         third_party, occurred_on, lock=True
     ):
-        raise ValidationError(
-            {
-                "third_party": NO_CONSENT
-                % {"party": third_party.name, "day": date_format(occurred_on)}
-            }
-        )
+        raise ValidationError({"third_party": no_consent_message(third_party, occurred_on)})
     entry.save()
     DossierEntryVersion.objects.create(entry=entry, number=1, text=text, created_by=by)
     return entry

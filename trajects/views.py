@@ -1,10 +1,13 @@
 """The coach's daily work: dashboard, clients with their trajects, and the traject's dossier."""
 
+from datetime import UTC, datetime
+
 from django.conf import settings
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
-from django.db.models import Count, Prefetch, Q
+from django.db.models import Count, Max, Prefetch, Q, Value
+from django.db.models.functions import Coalesce, Greatest
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -35,6 +38,9 @@ from trajects.services import (
     traject_create,
 )
 
+# Stands in for "never changed" where SQL's GREATEST would otherwise meet a NULL.
+NEVER = datetime(2000, 1, 1, tzinfo=UTC)
+
 
 def _errors_to_form(form, error: ValidationError) -> None:
     """A rule of the model, broken: shown at its field (or at the top), in the user's words."""
@@ -56,9 +62,16 @@ def coach_dashboard(request: HttpRequest) -> HttpResponse:
         .order_by("registered_on")
     )
     recent = (
-        DossierEntryVersion.objects.filter(entry__traject__client__coach=request.user)
-        .select_related("entry__traject__client", "created_by")
-        .order_by("-created_at")[:10]
+        Traject.objects.for_coach(request.user)
+        .annotate(
+            changed=Greatest(
+                Coalesce(Max("entries__versions__created_at"), Value(NEVER)),
+                Coalesce(Max("intake_versions__created_at"), Value(NEVER)),
+            )
+        )
+        .filter(changed__gt=NEVER)
+        .select_related("client")
+        .order_by("-changed")[:10]
     )
     counts = (
         Traject.objects.for_coach(request.user)
@@ -77,11 +90,11 @@ def coach_dashboard(request: HttpRequest) -> HttpResponse:
 def client_list(request: HttpRequest) -> HttpResponse:
     form = ClientFilterForm(request.GET or None)
     clients = Client.objects.for_coach(request.user).select_related("organisation")
-    if form.is_valid():
-        for word in form.cleaned_data["q"].split():
-            clients = clients.filter(Q(first_name__icontains=word) | Q(last_name__icontains=word))
-        if form.cleaned_data["status"]:
-            clients = clients.filter(trajects__status=form.cleaned_data["status"]).distinct()
+    for word in request.GET.get("q", "").split():
+        clients = clients.filter(Q(first_name__icontains=word) | Q(last_name__icontains=word))
+    status = request.GET.get("status", "")
+    if status in Traject.Status.values:  # an unknown value filters nothing
+        clients = clients.filter(trajects__status=status).distinct()
     clients = clients.prefetch_related(
         Prefetch("trajects", queryset=Traject.objects.order_by("-registered_on"))
     )
@@ -106,13 +119,21 @@ def client_detail(request: HttpRequest, client: str) -> HttpResponse:
             "client": client,
             "guardians": client.guardians.select_related("account"),
             "trajects": client.trajects.order_by("-registered_on"),
-            "third_parties": client.third_parties.all(),
-            "consents": Consent.objects.filter(client=client).select_related(
-                "third_party", "given_by_guardian"
-            ),
+            "third_parties": _parties_with_consents(client),
             "today": timezone.localdate(),
         },
     )
+
+
+def _parties_with_consents(client: Client) -> list:
+    """The client's third parties, each with its consents (newest first), in two queries."""
+    parties = list(client.third_parties.all())
+    by_party = {party.pk: [] for party in parties}
+    for consent in Consent.objects.filter(client=client).select_related("given_by_guardian"):
+        by_party[consent.third_party_id].append(consent)
+    for party in parties:
+        party.consent_list = by_party[party.pk]
+    return parties
 
 
 @require_http_methods(["GET", "POST"])
@@ -222,6 +243,7 @@ def traject_step(request: HttpRequest, traject: str, step: str) -> HttpResponse:
 @role_required(Role.COACH)
 def intake_edit(request: HttpRequest, traject: str) -> HttpResponse:
     traject = traject_of_coach(request.user, traject)
+    dossier_view_record(traject=traject, viewer=request.user)  # the form shows the intake
     current = traject.intake_versions.first()
     if current is None:
         messages.info(
@@ -277,6 +299,7 @@ def entry_new(request: HttpRequest, traject: str) -> HttpResponse:
 @role_required(Role.COACH)
 def entry_correct(request: HttpRequest, entry: str) -> HttpResponse:
     entry = entry_of_coach(request.user, entry)
+    dossier_view_record(traject=entry.traject, viewer=request.user)  # the form shows the note
     current = entry.versions.first()
     form = CorrectionForm(request.POST or None, initial={"text": current.text})
     if request.method == "POST" and form.is_valid():

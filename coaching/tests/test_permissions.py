@@ -259,7 +259,9 @@ ADMIN_KWARGS = {
 ADMIN_REFUSES_EVERYONE = {
     "admin:autocomplete",
     "admin:coaching_consent_add",
+    "admin:coaching_consent_delete",
     "admin:trajects_traject_add",
+    "admin:trajects_traject_delete",
 }
 
 

@@ -21,3 +21,13 @@ document.querySelectorAll("form[data-invite-form]").forEach(function (form) {
   });
   update();
 });
+
+// A form sent once: the submit button is disabled while the page loads the answer, so a double
+// click does not send it twice (the server also ignores a repeat of the same dossier entry).
+document.querySelectorAll("form[method=post]").forEach(function (form) {
+  form.addEventListener("submit", function () {
+    form.querySelectorAll("button[type=submit]").forEach(function (button) {
+      window.setTimeout(function () { button.disabled = true; }, 0);
+    });
+  });
+});

@@ -10,6 +10,7 @@ import uuid
 from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import Q
+from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.translation import gettext_lazy as _
 
@@ -21,6 +22,17 @@ NO_CONSENT = _(
     "cliënt vast dat de cliënt (of bij een kind onder 16 een ouder met gezag) toestemming gaf, "
     "en probeer het daarna opnieuw."
 )
+SESSIONS_AFTER_INTAKE = _(
+    "Sessieverslagen en evaluaties horen bij een lopend traject, vanaf de datum van de intake."
+)
+
+
+def today():
+    return timezone.localdate()
+
+
+def no_consent_message(third_party, day) -> str:
+    return NO_CONSENT % {"party": third_party.name, "day": date_format(day)}
 
 
 class IntakeVersion(models.Model):
@@ -33,7 +45,7 @@ class IntakeVersion(models.Model):
     steps_taken = models.TextField(_("reeds genomen stappen"), blank=True)
     goals = models.TextField(_("doelen"), blank=True)
     created_by = models.ForeignKey(
-        User, on_delete=models.SET_NULL, null=True, related_name="+", verbose_name=_("door")
+        User, on_delete=models.PROTECT, null=True, related_name="+", verbose_name=_("door")
     )
     created_at = models.DateTimeField(_("op"), auto_now_add=True)
 
@@ -86,8 +98,10 @@ class DossierEntry(models.Model):
         verbose_name=_("derde partij"),
     )
     location = models.CharField(_("waar"), max_length=10, choices=Location, blank=True)
+    # The form's own id: the same form sent twice (a double click, a reload) stores one entry.
+    submission = models.UUIDField(null=True, blank=True, unique=True, editable=False)
     created_by = models.ForeignKey(
-        User, on_delete=models.SET_NULL, null=True, related_name="+", verbose_name=_("door")
+        User, on_delete=models.PROTECT, null=True, related_name="+", verbose_name=_("door")
     )
     created_at = models.DateTimeField(_("vastgelegd op"), auto_now_add=True)
 
@@ -104,6 +118,9 @@ class DossierEntry(models.Model):
             models.CheckConstraint(
                 condition=Q(kind__in=["contact", "report"]) | Q(third_party__isnull=True),
                 name="entry_third_party_only_for_third_party_kinds",
+                violation_error_message=_(
+                    "Een derde partij hoort alleen bij contact met of een verslag aan die partij."
+                ),
             ),
             models.CheckConstraint(
                 condition=~Q(kind="observation") | ~Q(location=""),
@@ -120,19 +137,24 @@ class DossierEntry(models.Model):
         under a lock, so that a consent withdrawn at the same moment cannot slip through."""
         super().clean()
         traject = self.traject
+        if self.occurred_on and not traject.registered_on <= self.occurred_on <= today():
+            raise ValidationError(
+                {
+                    "occurred_on": _(
+                        "Kies een datum vanaf de aanmelding (%(day)s) tot en met vandaag."
+                    )
+                    % {"day": date_format(traject.registered_on)}
+                }
+            )
         if traject.is_closed:
             raise ValidationError(
                 _("Dit traject is afgesloten: er kunnen geen aantekeningen meer bij."),
                 code="closed",
             )
-        if self.kind in self.NEEDS_RUNNING and traject.status != Traject.Status.LOPEND:
-            raise ValidationError(
-                {
-                    "kind": _(
-                        "Sessieverslagen en evaluaties horen bij een lopend traject, na de intake."
-                    )
-                }
-            )
+        if self.kind in self.NEEDS_RUNNING and (
+            traject.status != Traject.Status.LOPEND or self.occurred_on < traject.intake_on
+        ):
+            raise ValidationError({"kind": SESSIONS_AFTER_INTAKE})
         if self.kind in self.NEEDS_CONSENT and self.third_party_id:
             if self.third_party.client_id != traject.client_id:
                 raise ValidationError(
@@ -140,12 +162,9 @@ class DossierEntry(models.Model):
                 )
             if not consent_exists(self.third_party, self.occurred_on):
                 raise ValidationError(
-                    {"third_party": NO_CONSENT % {
-                        "party": self.third_party.name,
-                        "day": date_format(self.occurred_on),
-                    }},
+                    {"third_party": no_consent_message(self.third_party, self.occurred_on)},
                     code="no_consent",
-                )  # fmt: skip
+                )
 
     @property
     def current(self) -> "DossierEntryVersion":
@@ -153,7 +172,11 @@ class DossierEntry(models.Model):
 
 
 def consent_exists(third_party: ThirdParty, day, *, lock: bool = False) -> bool:
-    consents = Consent.objects.filter(third_party=third_party).valid_on(day)
+    """A consent for the party that was valid on the day of the contact and still is today:
+    after a withdrawal nothing more is recorded for that party, not even back-dated."""
+    consents = (
+        Consent.objects.filter(third_party=third_party).valid_on(day).valid_on(max(day, today()))
+    )
     if lock:
         # Serialises with a withdrawal of the same consent (consent_withdraw locks it too).
         consents = consents.select_for_update()
@@ -167,7 +190,7 @@ class DossierEntryVersion(models.Model):
     number = models.PositiveIntegerField(_("versie"))
     text = models.TextField(_("tekst"))
     created_by = models.ForeignKey(
-        User, on_delete=models.SET_NULL, null=True, related_name="+", verbose_name=_("door")
+        User, on_delete=models.PROTECT, null=True, related_name="+", verbose_name=_("door")
     )
     created_at = models.DateTimeField(_("op"), auto_now_add=True)
 

@@ -30,7 +30,7 @@ class TrajectQuerySet(models.QuerySet):
         return self.filter(
             Q(status__in=[Traject.Status.AANMELDING, Traject.Status.INTAKE])
             | Q(status=Traject.Status.KENNISMAKING, kennismaking_planned_at__lte=timezone.now())
-            | Q(status=Traject.Status.BEDENKTIJD, kennismaking_on__lte=think_since)
+            | Q(status=Traject.Status.BEDENKTIJD, kennismaking_on__lt=think_since)
         )
 
 
@@ -201,6 +201,10 @@ class Traject(models.Model):
             if step_name == "plan_kennismaking":
                 if planned_at is None or not mode:
                     raise ValidationError(_("Kies een moment en een vorm."), code="required")
+                if timezone.localtime(planned_at).date() < traject.registered_on:
+                    raise ValidationError(
+                        _("De kennismaking kan niet vóór de aanmelding liggen."), code="before"
+                    )
                 traject.kennismaking_planned_at = planned_at
                 traject.kennismaking_mode = mode
             elif step_name == "record_kennismaking":
@@ -242,8 +246,10 @@ class TrajectEvent(models.Model):
     source = models.CharField(_("van"), max_length=12, choices=Traject.Status)
     target = models.CharField(_("naar"), max_length=12, choices=Traject.Status)
     on = models.DateField(_("datum"))
+    # PROTECT: the timeline is append-only, so its author cannot be nulled; deactivate
+    # accounts instead of deleting them.
     by = models.ForeignKey(
-        User, on_delete=models.SET_NULL, null=True, related_name="+", verbose_name=_("door")
+        User, on_delete=models.PROTECT, null=True, related_name="+", verbose_name=_("door")
     )
     note = models.TextField(_("toelichting"), blank=True)
     created_at = models.DateTimeField(auto_now_add=True)

@@ -52,7 +52,7 @@ class TestVersions:
         with pytest.raises(Exception, match="append-only"), transaction.atomic():
             IntakeVersion.objects.filter(traject=traject).update(goals="x")
 
-    def test_no_intake_record_before_the_kennismaking(self, coach_a):
+    def test_the_intake_record_is_updated_only_after_it_was_recorded(self, coach_a):
         fresh = TrajectFactory(client__coach=coach_a)
         with pytest.raises(ValidationError):
             intake_update(
@@ -67,7 +67,7 @@ class TestEntryRules:
         fresh = TrajectFactory(client__coach=coach_a)
         with pytest.raises(ValidationError) as error:
             note(fresh, coach_a, occurred_on=START)
-        assert "na de intake" in str(error.value)
+        assert "vanaf de datum van de intake" in str(error.value)
         note(fresh, coach_a, kind="phone", occurred_on=START)  # a phone call is fine
 
     def test_nothing_new_on_a_closed_traject(self, traject, coach_a):
@@ -115,7 +115,11 @@ class TestConsentEnforcement:
         consent_withdraw(consent=consent, by=coach_a, on=DAY)
         with pytest.raises(ValidationError):
             self.contact(traject, coach_a, party, on=DAY)
-        self.contact(traject, coach_a, party, on=DAY - timedelta(1))  # before: still valid
+        # Not even back-dated to a day it was still valid: after a withdrawal nothing more is
+        # recorded for that party.
+        with pytest.raises(ValidationError):
+            self.contact(traject, coach_a, party, on=DAY - timedelta(1))
+        assert not DossierEntry.objects.filter(kind="contact").exists()
 
     def test_expired_consent(self, traject, coach_a):
         party = ThirdPartyFactory(client=traject.client)
@@ -178,26 +182,35 @@ class TestConsentOfAChild:
 
 
 @pytest.mark.django_db(transaction=True)
-def test_a_withdrawal_and_a_contact_at_the_same_moment_cannot_cross(coach_a):
-    """The entry and the withdrawal lock the same consent row: either the contact is recorded
-    before the withdrawal, or it is refused; never a contact after a completed withdrawal."""
+def test_a_contact_waits_for_a_withdrawal_in_progress_and_is_then_refused(coach_a):
+    """The consent row is locked by both workflows. While a withdrawal holds it (not yet
+    committed), a contact for that party must wait, and after the withdrawal commits it must be
+    refused. Without the lock the contact would read the old row and be recorded."""
     if connection.vendor != "postgresql":
         pytest.skip("row locks (select_for_update) need PostgreSQL; SQLite serialises all writes")
+    import time
+
+    from coaching.models import Consent
+
     traject = running_traject(coach_a)
     party = ThirdPartyFactory(client=traject.client)
     consent = ConsentFactory(third_party=party)
-    barrier = threading.Barrier(2)
+    locked = threading.Event()
     outcome = {}
 
-    def withdraw():
-        barrier.wait()
+    def withdraw_slowly():
         try:
-            outcome["withdrawn"] = consent_withdraw(consent=consent, by=coach_a, on=DAY)
+            with transaction.atomic():
+                row = Consent.objects.select_for_update().get(pk=consent.pk)
+                row.withdrawn_on = DAY
+                row.save(update_fields=["withdrawn_on"])
+                locked.set()
+                time.sleep(1.0)  # the contact arrives now
         finally:
             connection.close()
 
     def contact():
-        barrier.wait()
+        locked.wait(10)
         try:
             note(traject, coach_a, kind="contact", third_party=party, occurred_on=DAY)
             outcome["contact"] = "recorded"
@@ -206,13 +219,33 @@ def test_a_withdrawal_and_a_contact_at_the_same_moment_cannot_cross(coach_a):
         finally:
             connection.close()
 
-    threads = [threading.Thread(target=withdraw), threading.Thread(target=contact)]
+    threads = [threading.Thread(target=withdraw_slowly), threading.Thread(target=contact)]
     for t in threads:
         t.start()
     for t in threads:
         t.join()
-    assert outcome["withdrawn"] is True
-    recorded = DossierEntry.objects.filter(kind="contact").exists()
-    assert recorded == (outcome["contact"] == "recorded")
-    consent.refresh_from_db()
-    assert consent.withdrawn_on == DAY
+    assert outcome["contact"] == "refused"
+    assert not DossierEntry.objects.filter(kind="contact").exists()
+
+
+@pytest.mark.django_db
+class TestEntryDates:
+    def test_not_before_registration_nor_in_the_future(self, traject, coach_a):
+        for day in (traject.registered_on - timedelta(1), date.today() + timedelta(1)):
+            with pytest.raises(ValidationError) as error:
+                note(traject, coach_a, kind="phone", occurred_on=day)
+            assert "vanaf de aanmelding" in str(error.value)
+
+    def test_no_session_note_back_dated_before_the_intake(self, traject, coach_a):
+        with pytest.raises(ValidationError):
+            note(traject, coach_a, occurred_on=traject.intake_on - timedelta(1))
+        note(traject, coach_a, occurred_on=traject.intake_on)
+
+    def test_the_same_form_sent_twice_stores_one_entry(self, traject, coach_a):
+        import uuid
+
+        form_id = uuid.uuid4()
+        first = note(traject, coach_a, submission=form_id)
+        second = note(traject, coach_a, submission=form_id)
+        assert first == second
+        assert traject.entries.count() == 1

@@ -21,9 +21,12 @@ class TestSteps:
     def test_the_whole_way_with_a_dated_timeline(self, traject, coach_a):
         on = START
         traject.advance(
-            "plan_kennismaking", by=coach_a, on=on, mode="video",
+            "plan_kennismaking",
+            by=coach_a,
+            on=on,
+            mode="video",
             planned_at=timezone.now() + timedelta(days=2),
-        )  # fmt: skip
+        )
         assert traject.status == S.KENNISMAKING
         traject.advance("record_kennismaking", by=coach_a, on=on + timedelta(1), mode="video")
         assert traject.status == S.BEDENKTIJD and traject.kennismaking_on == on + timedelta(1)
@@ -130,7 +133,36 @@ class TestWaiting:
         thinking_short.advance(
             "record_kennismaking", by=coach_a, on=today - timedelta(2), mode="phone"
         )
-        running = running_traject(coach_a)
+        running = running_traject(coach_a, client__coach=coach_a)
+        planned_past = TrajectFactory(client__coach=coach_a, registered_on=today - timedelta(9))
+        planned_past.advance(
+            "plan_kennismaking",
+            by=coach_a,
+            on=today - timedelta(8),
+            mode="video",
+            planned_at=timezone.now() - timedelta(days=1),
+        )
+        planned_future = TrajectFactory(client__coach=coach_a, registered_on=today - timedelta(9))
+        planned_future.advance(
+            "plan_kennismaking",
+            by=coach_a,
+            on=today - timedelta(8),
+            mode="video",
+            planned_at=timezone.now() + timedelta(days=1),
+        )
+        to_intake = TrajectFactory(client__coach=coach_a, registered_on=today - timedelta(9))
+        to_intake.advance(
+            "record_kennismaking",
+            by=coach_a,
+            on=today - timedelta(8),
+            mode="phone",
+            start_directly=True,
+        )
+        exactly_14 = TrajectFactory(client__coach=coach_a, registered_on=today - timedelta(20))
+        exactly_14.advance(
+            "record_kennismaking", by=coach_a, on=today - timedelta(14), mode="phone"
+        )
         waiting = set(Traject.objects.for_coach(coach_a).waiting(bedenktijd_days=14))
-        assert waiting == {new, thinking_long}
-        assert running not in waiting
+        assert waiting == {new, thinking_long, planned_past, to_intake}
+        assert running not in waiting and planned_future not in waiting
+        assert exactly_14 not in waiting  # "more than 14 days"

@@ -8,7 +8,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
-from coaching.models import Client, Consent, Guardian
+from coaching.models import Client, Consent, Guardian, ThirdParty
 from coaching.tests.factories import ClientFactory, GuardianFactory
 from trajects.models import DossierEntry, DossierView, Traject
 from trajects.tests.factories import (
@@ -321,3 +321,101 @@ def test_a_traject_cannot_start_in_the_future(client, coach_a):
     )
     assert "Deze datum ligt in de toekomst." in response.content.decode()
     assert not Traject.objects.exists()
+
+
+@pytest.mark.django_db
+class TestReviewedRules:
+    @pytest.mark.parametrize("page", ["traject", "intake", "correct"])
+    def test_every_page_that_shows_the_dossier_records_the_opening(self, client, coach_a, page):
+        traject = running_traject(coach_a, client__coach=coach_a)
+        entry = note(traject, coach_a)
+        url = {
+            "traject": f"/coach/trajecten/{traject.uuid}/",
+            "intake": f"/coach/trajecten/{traject.uuid}/intake/",
+            "correct": f"/coach/aantekeningen/{entry.uuid}/corrigeren/",
+        }[page]
+        client.force_login(coach_a)
+        assert client.get(url).status_code == 200
+        assert DossierView.objects.filter(traject=traject, viewer=coach_a).count() == 1
+
+    def test_a_guardian_of_an_adult_or_without_permission_is_not_invited(self, client, coach_a):
+        adult_guardian = GuardianFactory(
+            client=ClientFactory(coach=coach_a), email="ouder@praktijk.test", account=None
+        )
+        not_allowed = GuardianFactory(
+            client__coach=coach_a, may_act_in_portal=False, email="oom@praktijk.test", account=None
+        )
+        client.force_login(coach_a)
+        for guardian, message in [
+            (adult_guardian, "Een volwassen cliënt gebruikt het portaal zelf"),
+            (not_allowed, "mag niet namens het kind handelen"),
+        ]:
+            response = client.post(f"/coach/ouders/{guardian.uuid}/portaal/", follow=True)
+            assert message in response.content.decode()
+            guardian.refresh_from_db()
+            assert guardian.account is None and guardian.may_act_in_portal is (
+                guardian is adult_guardian
+            )
+
+    def test_a_consent_cannot_be_recorded_ahead(self, client, coach_a):
+        party = ThirdPartyFactory(client__coach=coach_a)
+        client.force_login(coach_a)
+        response = client.post(
+            f"/coach/clienten/{party.client.uuid}/toestemmingen/nieuw/",
+            {"third_party": party.pk, "purpose": "x", "given_on": str(TODAY + timedelta(2))},
+        )
+        assert "op of na de dag dat ze gegeven is" in response.content.decode()
+        assert not Consent.objects.exists()
+
+    def test_a_second_party_with_the_same_name_is_refused_kindly(self, client, coach_a):
+        party = ThirdPartyFactory(client__coach=coach_a, name="De Linde")
+        client.force_login(coach_a)
+        response = client.post(
+            f"/coach/clienten/{party.client.uuid}/derden/nieuw/",
+            {"kind": "school", "name": "de  linde"},
+        )
+        assert response.status_code == 200
+        assert "al een derde partij met deze naam" in response.content.decode()
+        assert ThirdParty.objects.count() == 1
+
+    def test_a_party_chosen_with_a_session_note_is_ignored(self, client, coach_a):
+        traject = running_traject(coach_a, client__coach=coach_a)
+        party = ThirdPartyFactory(client=traject.client)
+        client.force_login(coach_a)
+        response = client.post(
+            f"/coach/trajecten/{traject.uuid}/aantekeningen/nieuw/",
+            {"kind": "session", "occurred_on": str(TODAY), "third_party": party.pk,
+             "location": "school", "text": "Sessie"},
+        )  # fmt: skip
+        assert response.status_code == 302
+        entry = DossierEntry.objects.get()
+        assert entry.third_party is None and entry.location == ""
+
+    def test_a_coach_who_wrote_in_a_dossier_cannot_be_deleted(self, client, admin_user, coach_a):
+        from django.urls import reverse
+
+        note(running_traject(coach_a, client__coach=coach_a), coach_a)
+        client.force_login(admin_user)
+        url = reverse("admin:coaching_user_delete", args=[coach_a.pk])
+        response = client.post(url, {"post": "yes"})
+        assert response.status_code == 200  # the admin explains what protects it
+        assert type(coach_a).objects.filter(pk=coach_a.pk).exists()
+
+    def test_an_unknown_filter_keeps_the_search(self, client, coach_a):
+        ClientFactory(coach=coach_a, first_name="Noor")
+        ClientFactory(coach=coach_a, first_name="Piet")
+        client.force_login(coach_a)
+        page = client.get("/coach/clienten/?q=noor&status=onzin").context["page"]
+        assert [c.first_name for c in page.object_list] == ["Noor"]
+
+    def test_a_parent_of_a_child_is_invited(
+        self, client, coach_a, mailoutbox, django_capture_on_commit_callbacks
+    ):
+        parent = GuardianFactory(client__coach=coach_a, email="moeder@praktijk.test", account=None)
+        client.force_login(coach_a)
+        with django_capture_on_commit_callbacks(execute=True):
+            client.post(f"/coach/ouders/{parent.uuid}/portaal/")
+        parent.refresh_from_db()
+        assert parent.account.email == "moeder@praktijk.test"
+        assert list(Client.objects.for_account(parent.account)) == [parent.client]
+        assert mailoutbox[0].to == ["moeder@praktijk.test"]
