@@ -124,8 +124,23 @@ def guardian_edit(request: HttpRequest, guardian: str) -> HttpResponse:
 @role_required(Role.COACH)
 def client_invite_portal(request: HttpRequest, client: str) -> HttpResponse:
     client = client_of_coach(request.user, client)
+    return _portal_invite(
+        request, client, lambda: client_portal_invite(client=client, by=request.user)
+    )
+
+
+@require_POST
+@role_required(Role.COACH)
+def guardian_invite_portal(request: HttpRequest, guardian: str) -> HttpResponse:
+    guardian = guardian_of_coach(request.user, guardian)
+    return _portal_invite(
+        request, guardian.client, lambda: guardian_portal_invite(guardian=guardian, by=request.user)
+    )
+
+
+def _portal_invite(request: HttpRequest, client: Client, invite) -> HttpResponse:
     try:
-        invitation = client_portal_invite(client=client, by=request.user)
+        invitation = invite()
     except PortalInviteRefused as refusal:
         messages.error(request, str(refusal))
     else:
@@ -133,21 +148,6 @@ def client_invite_portal(request: HttpRequest, client: str) -> HttpResponse:
             request, _("Uitnodiging verstuurd naar %(email)s.") % {"email": invitation.user.email}
         )
     return redirect("client_detail", client=client.uuid)
-
-
-@require_POST
-@role_required(Role.COACH)
-def guardian_invite_portal(request: HttpRequest, guardian: str) -> HttpResponse:
-    guardian = guardian_of_coach(request.user, guardian)
-    try:
-        invitation = guardian_portal_invite(guardian=guardian, by=request.user)
-    except PortalInviteRefused as refusal:
-        messages.error(request, str(refusal))
-    else:
-        messages.success(
-            request, _("Uitnodiging verstuurd naar %(email)s.") % {"email": invitation.user.email}
-        )
-    return redirect("client_detail", client=guardian.client.uuid)
 
 
 @require_http_methods(["GET", "POST"])
