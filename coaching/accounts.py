@@ -170,8 +170,14 @@ class PortalInviteRefused(Exception):
     """Why a person cannot be invited to the portal; the message is for the coach."""
 
 
+@dataclass(frozen=True)
+class PortalAccess:
+    account: User
+    invited: bool  # False: an account that already existed was linked
+
+
 @transaction.atomic
-def client_portal_invite(*, client: Client, by: User) -> Invitation:
+def client_portal_invite(*, client: Client, by: User) -> PortalAccess:
     """Give an existing adult client their own portal account."""
     from django.utils.translation import gettext as _
 
@@ -193,12 +199,15 @@ def client_portal_invite(*, client: Client, by: User) -> Invitation:
     )
     client.account = invitation.user
     client.save(update_fields=["account", "updated_at"])
-    return invitation
+    return PortalAccess(invitation.user, invited=True)
 
 
 @transaction.atomic
-def guardian_portal_invite(*, guardian: Guardian, by: User) -> Invitation:
-    """Let a parent or guardian act for their child in the portal."""
+def guardian_portal_invite(*, guardian: Guardian, by: User) -> PortalAccess:
+    """Let a parent or guardian act for their child in the portal.
+
+    A parent who already has a portal account (for a brother or sister, or as a client) gets
+    this child linked to it, and an e-mail saying so, instead of a second account."""
     from django.utils.translation import gettext as _
 
     guardian = Guardian.objects.select_related("client").select_for_update().get(pk=guardian.pk)
@@ -214,7 +223,17 @@ def guardian_portal_invite(*, guardian: Guardian, by: User) -> Invitation:
         )
     if not guardian.email:
         raise PortalInviteRefused(_("Vul eerst het e-mailadres van de ouder/verzorger in."))
-    if email_in_use(guardian.email):
+    existing = User.objects.filter(email__iexact=guardian.email).first()
+    if existing is not None:
+        if existing.role != Role.CLIENT or not existing.is_active:
+            raise PortalInviteRefused(EMAIL_IN_USE)
+        if guardian.client.guardians.filter(account=existing).exists():
+            raise PortalInviteRefused(_("Dit account is al ouder/verzorger van deze cliënt."))
+        guardian.account = existing
+        guardian.save(update_fields=["account"])
+        tasks.send_portal_linked.delay_on_commit(guardian.pk)
+        return PortalAccess(existing, invited=False)
+    if email_in_use(guardian.email):  # an address still being verified on another account
         raise PortalInviteRefused(EMAIL_IN_USE)
     invitation = account_invite(
         invitee=Invitee(guardian.email, guardian.first_name, guardian.last_name),
@@ -223,4 +242,4 @@ def guardian_portal_invite(*, guardian: Guardian, by: User) -> Invitation:
     )
     guardian.account = invitation.user
     guardian.save(update_fields=["account"])
-    return invitation
+    return PortalAccess(invitation.user, invited=True)

@@ -140,13 +140,19 @@ def guardian_invite_portal(request: HttpRequest, guardian: str) -> HttpResponse:
 
 def _portal_invite(request: HttpRequest, client: Client, invite) -> HttpResponse:
     try:
-        invitation = invite()
+        access = invite()
     except PortalInviteRefused as refusal:
         messages.error(request, str(refusal))
     else:
-        messages.success(
-            request, _("Uitnodiging verstuurd naar %(email)s.") % {"email": invitation.user.email}
-        )
+        email = access.account.email
+        if access.invited:
+            messages.success(request, _("Uitnodiging verstuurd naar %(email)s.") % {"email": email})
+        else:
+            messages.success(
+                request,
+                _("%(email)s had al een account: %(child)s is eraan gekoppeld, en de ouder krijgt "
+                  "daarover een e-mail.") % {"email": email, "child": client.first_name},
+            )  # fmt: skip
     return redirect("client_detail", client=client.uuid)
 
 

@@ -42,3 +42,25 @@ def send_invitation(invitation_pk: int) -> None:
     invitation = invitation.first()
     if invitation is not None and invitation.is_open:
         invitation_send(invitation=invitation)
+
+
+@shared_task(
+    acks_late=False,  # at most once, like the invitation
+    autoretry_for=(SMTPException, ConnectionError, TimeoutError),
+    retry_backoff=30,
+    max_retries=5,
+)
+def send_portal_linked(guardian_pk: int) -> None:
+    """Tell a parent that they can now also act for this child (no details: log in to see)."""
+    from coaching.emails import send_templated
+    from coaching.models import Guardian
+
+    guardian = Guardian.objects.select_related("account", "client").filter(pk=guardian_pk).first()
+    if guardian is None or guardian.account is None:
+        return
+    send_templated(
+        "portal_linked",
+        to=guardian.account.email,
+        language=guardian.account.language,
+        context={"user": guardian.account, "child": guardian.client.first_name},
+    )

@@ -419,3 +419,28 @@ class TestReviewedRules:
         assert parent.account.email == "moeder@praktijk.test"
         assert list(Client.objects.for_account(parent.account)) == [parent.client]
         assert mailoutbox[0].to == ["moeder@praktijk.test"]
+
+    def test_a_parent_with_an_account_gets_the_second_child_linked(
+        self, client, coach_a, guardian, mailoutbox, django_capture_on_commit_callbacks
+    ):
+        first_child = Client.objects.get(guardians__account=guardian)
+        sibling = ClientFactory(coach=coach_a, first_name="Pim", date_of_birth=date(2019, 5, 5))
+        parent = GuardianFactory(client=sibling, email=guardian.email.upper(), account=None)
+        client.force_login(coach_a)
+        with django_capture_on_commit_callbacks(execute=True):
+            response = client.post(f"/coach/ouders/{parent.uuid}/portaal/", follow=True)
+        assert "had al een account: Pim is eraan gekoppeld" in response.content.decode()
+        parent.refresh_from_db()
+        assert parent.account == guardian
+        assert set(Client.objects.for_account(guardian)) == {first_child, sibling}
+        assert mailoutbox[0].to == [guardian.email]
+        assert "namens Pim" in mailoutbox[0].body
+        assert "Faalangst" not in mailoutbox[0].body  # no dossier content in mail
+
+    def test_a_coach_address_is_never_linked_as_a_parent(self, client, coach_a, coach_b):
+        parent = GuardianFactory(client__coach=coach_a, email=coach_b.email, account=None)
+        client.force_login(coach_a)
+        response = client.post(f"/coach/ouders/{parent.uuid}/portaal/", follow=True)
+        assert "Er bestaat al een account met dit e-mailadres." in response.content.decode()
+        parent.refresh_from_db()
+        assert parent.account is None
