@@ -227,6 +227,14 @@ if PRODUCTION and not PRAKTIJK_REQUIRE_MFA:
 PRAKTIJK_INVITATION_DAYS = int(env("PRAKTIJK_INVITATION_DAYS", "7"))
 # After this many days of bedenktijd without a decision, the dashboard asks the coach to act.
 PRAKTIJK_BEDENKTIJD_DAYS = int(env("PRAKTIJK_BEDENKTIJD_DAYS", "14"))
+# Online booking: the practice's defaults; a coach can override each (sessions.BookingRules).
+PRAKTIJK_BOOKING = {
+    "min_notice_hours": int(env("PRAKTIJK_BOOKING_MIN_NOTICE_HOURS", "24")),
+    "max_days_ahead": int(env("PRAKTIJK_BOOKING_MAX_DAYS_AHEAD", "90")),
+    "buffer_minutes": int(env("PRAKTIJK_BOOKING_BUFFER_MINUTES", "15")),
+    "slot_step_minutes": int(env("PRAKTIJK_BOOKING_STEP_MINUTES", "15")),
+    "cancel_window_hours": int(env("PRAKTIJK_BOOKING_CANCEL_HOURS", "24")),
+}
 
 CRISPY_ALLOWED_TEMPLATE_PACKS = "bootstrap5"
 CRISPY_TEMPLATE_PACK = "bootstrap5"

@@ -1,0 +1,156 @@
+"""Appointments on a coach's calendar, and the session types the admin configures.
+
+A coach's active appointments never overlap (DESIGN.md §4.1): on PostgreSQL an exclusion
+constraint on the time range (migration 0002); on SQLite the booking transaction takes the
+database's write lock before it checks (see sessions.booking).
+"""
+
+import uuid
+
+from django.db import models
+from django.db.models import F, Q
+from django.utils.translation import gettext_lazy as _
+
+from coaching.models import Role, User
+from trajects.models import Traject
+
+
+class Mode(models.TextChoices):
+    PRACTICE = "practice", _("in de praktijk")
+    VIDEO = "video", _("via video")
+    PHONE = "phone", _("telefonisch")
+    EMAIL = "email", _("per e-mail")
+    HOME = "home", _("thuis")
+    SCHOOL = "school", _("op school")
+
+
+class Kind(models.TextChoices):
+    KENNISMAKING = "kennismaking", _("kennismakingsgesprek")
+    INTAKE = "intake", _("intakegesprek")
+    SESSION = "session", _("coachingsessie")
+    EVALUATION = "evaluation", _("evaluatie")
+    THIRD_PARTY = "third_party", _("contact met een derde partij")
+    OBSERVATION = "observation", _("observatie")
+    BACKSTAGE = "backstage", _("Backstage-bijeenkomst")
+
+
+class SessionType(models.Model):
+    """What can be planned, how long it lasts by default, how, and whether online."""
+
+    Kind = Kind
+
+    kind = models.CharField(_("soort"), max_length=15, choices=Kind)
+    name = models.CharField(_("naam"), max_length=100)
+    name_en = models.CharField(_("naam in het Engels"), max_length=100, blank=True)
+    default_minutes = models.PositiveSmallIntegerField(_("standaardduur (minuten)"))
+    allowed_modes = models.JSONField(
+        _("vormen"), default=list, help_text=_("Bijvoorbeeld: practice, video, phone.")
+    )
+    bookable_online = models.BooleanField(_("online te boeken door de cliënt"), default=False)
+    active = models.BooleanField(_("in gebruik"), default=True)
+
+    class Meta:
+        verbose_name = _("soort afspraak")
+        verbose_name_plural = _("soorten afspraken")
+        ordering = ["kind", "default_minutes"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(default_minutes__gte=5, default_minutes__lte=480),
+                name="session_type_sensible_duration",
+                violation_error_message=_("Een afspraak duurt tussen 5 minuten en 8 uur."),
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+    def clean(self) -> None:
+        from django.core.exceptions import ValidationError
+
+        super().clean()
+        unknown = [mode for mode in self.allowed_modes if mode not in Mode.values]
+        if not self.allowed_modes or unknown:
+            raise ValidationError(
+                {"allowed_modes": _("Kies een of meer van: %(modes)s.")
+                 % {"modes": ", ".join(Mode.values)}}
+            )  # fmt: skip
+
+
+class Status(models.TextChoices):
+    BOOKED = "booked", _("gepland")
+    CANCELLED = "cancelled", _("tijdig geannuleerd")
+    CANCELLED_LATE = "cancelled_late", _("te laat geannuleerd")
+    NO_SHOW = "no_show", _("niet verschenen")
+    COMPLETED = "completed", _("gehouden")
+
+
+# Statuses that hold the coach's time: a cancelled appointment frees it.
+ACTIVE_STATUSES = (Status.BOOKED, Status.COMPLETED, Status.NO_SHOW)
+
+
+class AppointmentQuerySet(models.QuerySet):
+    def active(self) -> "AppointmentQuerySet":
+        return self.filter(status__in=ACTIVE_STATUSES)
+
+    def overlapping(self, start, end) -> "AppointmentQuerySet":
+        return self.filter(start__lt=end, end__gt=start)
+
+    def for_coach(self, user: User) -> "AppointmentQuerySet":
+        return self.filter(coach=user)
+
+
+class Appointment(models.Model):
+    Kind = Kind
+    Status = Status
+
+    uuid = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    coach = models.ForeignKey(
+        User,
+        on_delete=models.PROTECT,
+        related_name="appointments",
+        limit_choices_to={"role": Role.COACH},
+        verbose_name=_("coach"),
+    )
+    traject = models.ForeignKey(
+        Traject,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="appointments",
+        verbose_name=_("traject"),
+    )
+    session_type = models.ForeignKey(
+        SessionType, on_delete=models.PROTECT, null=True, blank=True, verbose_name=_("soort")
+    )
+    kind = models.CharField(_("soort"), max_length=15, choices=Kind)
+    mode = models.CharField(_("vorm"), max_length=10, choices=Mode)
+    start = models.DateTimeField(_("begin"))
+    end = models.DateTimeField(_("einde"))
+    status = models.CharField(_("status"), max_length=15, choices=Status, default=Status.BOOKED)
+    video_link = models.URLField(_("videolink"), blank=True)
+    location = models.CharField(_("plaats"), max_length=200, blank=True)
+    # iCalendar: every change of time or status raises the sequence of the same event (UID).
+    sequence = models.PositiveIntegerField(default=0)
+    created_by = models.ForeignKey(
+        User, on_delete=models.SET_NULL, null=True, related_name="+", verbose_name=_("door")
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    objects = AppointmentQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("afspraak")
+        verbose_name_plural = _("afspraken")
+        ordering = ["start"]
+        indexes = [models.Index(fields=["coach", "start"], name="appointment_coach_start")]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(end__gt=F("start")),
+                name="appointment_ends_after_start",
+                violation_error_message=_("Een afspraak eindigt na het begin."),
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} {self.start:%Y-%m-%d %H:%M}"
