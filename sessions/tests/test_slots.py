@@ -109,13 +109,13 @@ def random_schedule(coach, rng: random.Random, first: date, days: int):
             time(rng.randint(8, 19), rng.choice([0, 10, 20, 30, 40, 50])),
             tzinfo=AMS,
         )
+        end = start + timedelta(minutes=rng.choice([30, 45, 60, 90]))
+        status = rng.choice(["booked", "booked", "completed", "cancelled"])
+        taken = Appointment.objects.filter(coach=coach).active().overlapping(start, end).exists()
+        if status != "cancelled" and taken:
+            continue  # a coach has no overlapping appointments (the database holds that)
         Appointment.objects.create(
-            coach=coach,
-            kind="session",
-            mode="practice",
-            start=start,
-            end=start + timedelta(minutes=rng.choice([30, 45, 60, 90])),
-            status=rng.choice(["booked", "booked", "completed", "cancelled"]),
+            coach=coach, kind="session", mode="practice", start=start, end=end, status=status
         )
     BookingRules.objects.update_or_create(
         coach=coach,

@@ -1,0 +1,116 @@
+"""No double booking, ever (DESIGN.md §4.1)."""
+
+import threading
+from datetime import datetime, timedelta
+from zoneinfo import ZoneInfo
+
+import pytest
+from django.db import IntegrityError, connection, transaction
+
+from sessions.booking import SlotTaken, appointment_book, appointment_move
+from sessions.models import Appointment
+
+AMS = ZoneInfo("Europe/Amsterdam")
+NINE = datetime(2026, 12, 7, 9, 0, tzinfo=AMS)
+HOUR = timedelta(hours=1)
+
+
+def book(coach, start=NINE, minutes=60, **extra):
+    return appointment_book(
+        coach=coach,
+        start=start,
+        end=start + timedelta(minutes=minutes),
+        kind="session",
+        mode="practice",
+        by=coach,
+        **extra,
+    )
+
+
+@pytest.mark.django_db
+class TestOverlap:
+    def test_overlapping_times_are_refused_with_a_clear_message(self, coach_a):
+        book(coach_a)
+        for start in (NINE, NINE + timedelta(minutes=30), NINE - timedelta(minutes=30)):
+            with pytest.raises(SlotTaken, match="Dit tijdstip is net bezet"):
+                book(coach_a, start)
+        assert Appointment.objects.count() == 1
+
+    def test_back_to_back_is_fine(self, coach_a):
+        book(coach_a)
+        book(coach_a, NINE + HOUR)
+        book(coach_a, NINE - HOUR)
+        assert Appointment.objects.count() == 3
+
+    def test_another_coach_at_the_same_time_is_fine(self, coach_a, coach_b):
+        book(coach_a)
+        book(coach_b)
+
+    def test_a_cancelled_appointment_frees_the_time(self, coach_a):
+        first = book(coach_a)
+        Appointment.objects.filter(pk=first.pk).update(status=Appointment.Status.CANCELLED)
+        book(coach_a)
+
+    def test_moving_onto_another_appointment_is_refused(self, coach_a):
+        book(coach_a)
+        later = book(coach_a, NINE + 2 * HOUR)
+        with pytest.raises(SlotTaken):
+            appointment_move(
+                appointment=later,
+                start=NINE + timedelta(minutes=30),
+                end=NINE + timedelta(minutes=90),
+            )
+        moved = appointment_move(appointment=later, start=NINE + HOUR, end=NINE + 2 * HOUR)
+        assert moved.sequence == 1
+
+    def test_the_end_comes_after_the_start(self, coach_a):
+        with pytest.raises(IntegrityError), transaction.atomic():
+            Appointment.objects.create(
+                coach=coach_a, kind="session", mode="practice", start=NINE, end=NINE
+            )
+
+
+@pytest.mark.django_db
+def test_the_database_itself_refuses_an_overlap_on_postgresql(coach_a):
+    """Even an insert that skips the booking function cannot double-book."""
+    if connection.vendor != "postgresql":
+        pytest.skip("the exclusion constraint exists on PostgreSQL; SQLite uses the write lock")
+    book(coach_a)
+    with pytest.raises(IntegrityError, match="appointment_no_overlap"), transaction.atomic():
+        Appointment.objects.create(
+            coach=coach_a,
+            kind="session",
+            mode="video",
+            start=NINE + timedelta(minutes=15),
+            end=NINE + HOUR,
+        )
+
+
+@pytest.mark.django_db(transaction=True)
+def test_many_bookings_of_one_slot_at_the_same_moment_exactly_one_wins(coach_a):
+    workers = 20
+    barrier = threading.Barrier(workers)
+    results = []
+    lock = threading.Lock()
+
+    def attempt(n):
+        barrier.wait()
+        try:
+            book(coach_a, NINE + timedelta(minutes=n % 3))  # overlapping, not identical
+            outcome = "booked"
+        except SlotTaken:
+            outcome = "taken"
+        except Exception as error:  # noqa: BLE001 - any other outcome fails the test below
+            outcome = repr(error)
+        finally:
+            connection.close()
+        with lock:
+            results.append(outcome)
+
+    threads = [threading.Thread(target=attempt, args=(n,)) for n in range(workers)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert sorted(results) == ["booked"] + ["taken"] * (workers - 1), results
+    assert Appointment.objects.filter(coach=coach_a).count() == 1
