@@ -1,5 +1,6 @@
 """Accounts and roles: who logs in, and as what."""
 
+import secrets
 import uuid
 
 from django.conf import settings
@@ -135,6 +136,10 @@ class User(AbstractBaseUser, PermissionsMixin):
         return self.first_name or self.email
 
 
+def new_calendar_token() -> str:
+    return secrets.token_urlsafe(32)
+
+
 class CoachProfile(models.Model):
     """What the practice knows about a coach beyond the login."""
 
@@ -147,6 +152,10 @@ class CoachProfile(models.Model):
     )
     phone = models.CharField(_("telefoon"), max_length=30, blank=True)
     bio = models.TextField(_("over mij"), blank=True)
+    # The secret in the coach's private calendar feed URL; a new one stops the old URL.
+    calendar_token = models.CharField(
+        max_length=64, unique=True, default=new_calendar_token, editable=False
+    )
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:

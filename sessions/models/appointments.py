@@ -129,6 +129,11 @@ class Appointment(models.Model):
     status = models.CharField(_("status"), max_length=15, choices=Status, default=Status.BOOKED)
     video_link = models.URLField(_("videolink"), blank=True)
     location = models.CharField(_("plaats"), max_length=200, blank=True)
+    # The last-session rule (DESIGN.md §4.7): announced at one session, marked at the next.
+    announces_last = models.BooleanField(
+        _("hier aangekondigd: de volgende sessie is de laatste"), default=False
+    )
+    is_last = models.BooleanField(_("laatste sessie"), default=False)
     # iCalendar: every change of time or status raises the sequence of the same event (UID).
     sequence = models.PositiveIntegerField(default=0)
     created_by = models.ForeignKey(
@@ -154,3 +159,15 @@ class Appointment(models.Model):
 
     def __str__(self) -> str:
         return f"{self.get_kind_display()} {self.start:%Y-%m-%d %H:%M}"
+
+    @property
+    def client(self):
+        return self.traject.client if self.traject_id else None
+
+    @property
+    def is_active(self) -> bool:
+        return self.status in ACTIVE_STATUSES
+
+    @property
+    def duration_minutes(self) -> int:
+        return int((self.end - self.start).total_seconds() // 60)

@@ -29,7 +29,7 @@ def drop_constraint(apps, schema_editor):
 
 
 class Migration(migrations.Migration):
-    dependencies = [("agenda", "0001_initial")]
+    dependencies = [("agenda", "0002_initial")]
 
     operations = [
         BtreeGistExtension(),
