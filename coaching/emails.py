@@ -10,7 +10,14 @@ from django.template.loader import render_to_string
 from django.utils import translation
 
 
-def send_templated(name: str, *, to: str, context: dict, language: str | None = None) -> None:
+def send_templated(
+    name: str,
+    *,
+    to: str,
+    context: dict,
+    language: str | None = None,
+    attachments: list[tuple[str, bytes, str]] = (),
+) -> None:
     context = {"site_url": settings.SITE_URL, "practice_name": settings.PRAKTIJK_NAME, **context}
     with translation.override(language or settings.LANGUAGE_CODE):
         subject = render_to_string(f"emails/{name}_subject.txt", context)
@@ -22,4 +29,6 @@ def send_templated(name: str, *, to: str, context: dict, language: str | None = 
         to=[to],
     )
     message.attach_alternative(html, "text/html")
+    for filename, content, mimetype in attachments:
+        message.attach(filename, content, mimetype)
     message.send()

@@ -63,6 +63,8 @@ urlpatterns = [
     ),
     # The coach's dashboard, client list and pages, and the trajects (the trajects app).
     path("", include("trajects.urls")),
+    # The calendar: appointments, booking, iCalendar (the sessions app, label "agenda").
+    path("", include("sessions.urls")),
     path("uitnodigingen/", views.invitations, name="invitations"),
     path("uitnodigingen/client/", views.invitation_create_client, name="invitation_create_client"),
     path("uitnodigingen/team/", views.invitation_create_staff, name="invitation_create_staff"),

@@ -3,7 +3,7 @@ from django.utils.translation import gettext_lazy as _
 
 
 class AgendaConfig(AppConfig):
-    """Everything on the calendar (later issues).
+    """Everything on the calendar: appointments, availability, booking, iCalendar.
 
     The package is `sessions`, but the app label is `agenda`: the label `sessions` belongs to
     django.contrib.sessions, and two apps cannot share a label.
@@ -12,3 +12,9 @@ class AgendaConfig(AppConfig):
     name = "sessions"
     label = "agenda"
     verbose_name = _("Agenda")
+
+    def seed_demo(self, demo: dict) -> None:
+        """Session types, working hours and a few appointments (called by `seed_demo`)."""
+        from sessions.demo import demo_calendar
+
+        demo_calendar(**demo)

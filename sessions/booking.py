@@ -1,12 +1,15 @@
 """Booking, moving and cancelling appointments without ever double-booking a coach."""
 
-from datetime import datetime
+from datetime import datetime, timedelta
 
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from coaching.models import User
-from sessions.models import Appointment
+from coaching.models import Client, User
+from sessions.models import Appointment, BookingRules, SessionType
+from sessions.slots import free_slots
 from trajects.models import Traject
 
 SLOT_TAKEN = _("Dit tijdstip is net bezet. Kies een ander moment.")
@@ -51,10 +54,17 @@ def appointment_book(
             if _overlaps(coach, start, end):
                 raise SlotTaken
             return Appointment.objects.create(
-                coach=coach, start=start, end=end, kind=kind, mode=mode, created_by=by,
-                traject=traject, session_type=session_type, video_link=video_link,
+                coach=coach,
+                start=start,
+                end=end,
+                kind=kind,
+                mode=mode,
+                created_by=by,
+                traject=traject,
+                session_type=session_type,
+                video_link=video_link,
                 location=location,
-            )  # fmt: skip
+            )
     except IntegrityError as error:
         if "appointment_no_overlap" in str(error):
             raise SlotTaken from error
@@ -76,3 +86,143 @@ def appointment_move(*, appointment: Appointment, start: datetime, end: datetime
         if "appointment_no_overlap" in str(error):
             raise SlotTaken from error
         raise
+
+
+# --- What a traject allows, and the life of an appointment -----------------------------------
+
+
+def bookable_kinds(traject: Traject) -> set[str]:
+    """Which kinds of appointment fit the traject's phase (issue: an intake only after the
+    kennismaking, sessions only in a running traject)."""
+    status = traject.status
+    kinds = set()
+    if status in (Traject.Status.AANMELDING, Traject.Status.KENNISMAKING):
+        kinds.add(Appointment.Kind.KENNISMAKING)
+    if status == Traject.Status.INTAKE:
+        kinds.add(Appointment.Kind.INTAKE)
+    if status == Traject.Status.LOPEND:
+        kinds |= {Appointment.Kind.SESSION, Appointment.Kind.EVALUATION}
+    if not traject.is_closed:
+        kinds |= {Appointment.Kind.THIRD_PARTY, Appointment.Kind.OBSERVATION}
+    return kinds
+
+
+def can_cancel_free(appointment: Appointment, now: datetime | None = None) -> bool:
+    """Within the cancellation window: cancelling is free (and possible in the portal)."""
+    rules = BookingRules.for_coach(appointment.coach)
+    return (now or timezone.now()) <= appointment.start - rules.cancel_window
+
+
+@transaction.atomic
+def appointment_cancel(*, appointment: Appointment, by: User, now=None) -> Appointment:
+    """Cancel: in time, or late (after the window; the coach records that, it may be charged)."""
+    appointment = Appointment.objects.select_for_update().get(pk=appointment.pk)
+    if appointment.status != Appointment.Status.BOOKED:
+        raise ValidationError(_("Alleen een geplande afspraak kan worden geannuleerd."))
+    in_time = can_cancel_free(appointment, now)
+    appointment.status = (
+        Appointment.Status.CANCELLED if in_time else Appointment.Status.CANCELLED_LATE
+    )
+    appointment.sequence += 1
+    appointment.save(update_fields=["status", "sequence", "updated_at"])
+    return appointment
+
+
+@transaction.atomic
+def appointment_mark(
+    *, appointment: Appointment, status: str, announces_last: bool = False, is_last: bool = False
+) -> Appointment:
+    """The coach marks a session held (perhaps announcing or being the last one) or a no-show.
+
+    The last-session rule (DESIGN.md §4.7): a session is the last only when that was announced
+    at the session before it. The traject is locked, so two marks at once see each other.
+    """
+    appointment = Appointment.objects.select_for_update().get(pk=appointment.pk)
+    if appointment.traject_id:
+        Traject.objects.select_for_update().get(pk=appointment.traject_id)
+    if appointment.status not in (
+        Appointment.Status.BOOKED,
+        Appointment.Status.COMPLETED,
+        Appointment.Status.NO_SHOW,
+    ):
+        raise ValidationError(
+            _("Een geannuleerde afspraak kan niet als gehouden worden gemarkeerd.")
+        )
+    if appointment.start > timezone.now():
+        raise ValidationError(_("Deze afspraak moet nog plaatsvinden."))
+    if status == Appointment.Status.NO_SHOW:
+        announces_last = is_last = False
+    if is_last:
+        before = (
+            Appointment.objects.filter(
+                traject_id=appointment.traject_id,
+                kind=Appointment.Kind.SESSION,
+                status=Appointment.Status.COMPLETED,
+                start__lt=appointment.start,
+            )
+            .order_by("-start")
+            .first()
+        )
+        if appointment.traject_id is None or before is None or not before.announces_last:
+            raise ValidationError(
+                _(
+                    "Dit kan alleen de laatste sessie zijn als dat in de sessie ervoor is "
+                    "aangekondigd. Kondig het nu aan; dan is de volgende sessie de laatste."
+                ),
+                code="not_announced",
+            )
+    appointment.status = status
+    appointment.announces_last = announces_last and not is_last
+    appointment.is_last = is_last
+    appointment.save(update_fields=["status", "announces_last", "is_last", "updated_at"])
+    return appointment
+
+
+def portal_book(
+    *,
+    account: User,
+    traject: Traject,
+    session_type: SessionType,
+    start: datetime,
+    mode: str,
+) -> Appointment:
+    """A coachee (or a parent for a child) books online: only a type that is bookable online,
+    fits the traject's phase and mode, at a time that is free by the coach's hours and rules."""
+    if not Client.objects.for_account(account).filter(pk=traject.client_id).exists():
+        raise PermissionDenied
+    if not (session_type.active and session_type.bookable_online):
+        raise ValidationError(_("Deze afspraak kun je niet online boeken."))
+    if session_type.kind not in bookable_kinds(traject):
+        raise ValidationError(_("Deze afspraak past nog niet bij de fase van je traject."))
+    if mode not in session_type.allowed_modes:
+        raise ValidationError(_("Kies een vorm die bij deze afspraak hoort."))
+    duration = timedelta(minutes=session_type.default_minutes)
+    coach = traject.client.coach
+    day = timezone.localtime(start).date()
+    if start not in free_slots(coach=coach, duration=duration, first=day, days=1, mode=mode):
+        raise SlotTaken
+    appointment = appointment_book(
+        coach=coach,
+        start=start,
+        end=start + duration,
+        kind=session_type.kind,
+        mode=mode,
+        by=account,
+        traject=traject,
+        session_type=session_type,
+    )
+    if session_type.kind == Appointment.Kind.KENNISMAKING and (
+        traject.status == Traject.Status.AANMELDING
+    ):
+        traject.advance(
+            "plan_kennismaking",
+            by=account,
+            on=timezone.localdate(),
+            planned_at=start,
+            mode=_kennismaking_mode(mode),
+        )
+    return appointment
+
+
+def _kennismaking_mode(mode: str) -> str:
+    return {"phone": "phone", "video": "video", "email": "email"}.get(mode, "in_person")

@@ -173,6 +173,9 @@ def test_every_other_url_sends_them_to_the_setup(client, role):
             "00000000-0000-0000-0000-000000000000",
         ),
         "step": "stop",
+        "appointment": "00000000-0000-0000-0000-000000000000",
+        "session_type": 1,
+        "feed_token": "x",
     }
     checked = 0
     for name, params in all_url_patterns():

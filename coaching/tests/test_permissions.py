@@ -3,13 +3,17 @@
 A new URL without an expectation here fails `test_every_url_has_an_expectation`.
 """
 
+from datetime import timedelta
+
 import pytest
 from django.urls import get_resolver, reverse
 from django.urls.resolvers import URLPattern, URLResolver
+from django.utils import timezone
 
 from coaching.accounts import invitation_tokens
 from coaching.models import Client, Invitation
 from coaching.tests.factories import UserFactory
+from sessions.models import Appointment, SessionType
 from trajects.tests.factories import ConsentFactory, ThirdPartyFactory, note, running_traject
 
 ROLES = ["anonymous", "coachee", "guardian", "coach_a", "coach_b", "admin"]
@@ -70,6 +74,20 @@ GET = {
     # The portal: the consent in the URL is the guardian's child's.
     "portal_consents": row(LOGIN, OK, OK, DENIED, DENIED, DENIED),
     "portal_consent_withdraw": everyone(METHOD),
+    # The calendar: the appointment in the URL is coach A's, with the guardian's child.
+    "calendar_week": row(LOGIN, DENIED, DENIED, OK, OK, DENIED),
+    "appointment_new": row(LOGIN, DENIED, DENIED, OK, OK, DENIED),
+    "calendar_feed_renew": everyone(METHOD),
+    "appointment_detail": row(LOGIN, DENIED, DENIED, OK, NOT_FOUND, DENIED),
+    "appointment_move": everyone(METHOD),
+    "appointment_cancel": everyone(METHOD),
+    "appointment_mark": everyone(METHOD),
+    "appointment_ics": row(LOGIN, NOT_FOUND, OK, OK, NOT_FOUND, DENIED),
+    "calendar_feed": everyone(OK),  # the secret in the URL is the key
+    "portal_appointments": row(LOGIN, OK, OK, DENIED, DENIED, DENIED),
+    "portal_book": row(LOGIN, NOT_FOUND, OK, DENIED, DENIED, DENIED),
+    "portal_reschedule": row(LOGIN, NOT_FOUND, OK, DENIED, DENIED, DENIED),
+    "portal_cancel": everyone(METHOD),
 }
 POST = {
     "set_language": everyone(REDIRECT),
@@ -96,6 +114,14 @@ POST = {
     "entry_correct": row(LOGIN, DENIED, DENIED, OK, NOT_FOUND, DENIED),
     # The coachee is not the child's guardian: another client's consent is a 404.
     "portal_consent_withdraw": row(LOGIN, NOT_FOUND, REDIRECT, DENIED, DENIED, DENIED),
+    "appointment_new": row(LOGIN, DENIED, DENIED, OK, OK, DENIED),
+    "calendar_feed_renew": row(LOGIN, DENIED, DENIED, REDIRECT, REDIRECT, DENIED),
+    "appointment_move": row(LOGIN, DENIED, DENIED, REDIRECT, NOT_FOUND, DENIED),
+    "appointment_cancel": row(LOGIN, DENIED, DENIED, REDIRECT, NOT_FOUND, DENIED),
+    "appointment_mark": row(LOGIN, DENIED, DENIED, REDIRECT, NOT_FOUND, DENIED),
+    "portal_book": row(LOGIN, NOT_FOUND, OK, DENIED, DENIED, DENIED),
+    "portal_reschedule": row(LOGIN, NOT_FOUND, OK, DENIED, DENIED, DENIED),
+    "portal_cancel": row(LOGIN, NOT_FOUND, REDIRECT, DENIED, DENIED, DENIED),
 }
 
 # django-allauth's pages: those for signing in are open (and must never fail); the account
@@ -170,6 +196,23 @@ def world(coach_a, coach_b, coachee, guardian, admin_user):
     consent = ConsentFactory(third_party=party, given_by_guardian=child.guardians.get())
     traject = running_traject(coach_a, client=child)
     entry = note(traject, coach_a)
+    session = SessionType.objects.create(
+        kind="session",
+        name="Sessie",
+        default_minutes=60,
+        allowed_modes=["practice"],
+        bookable_online=True,
+    )
+    start = timezone.now() + timedelta(days=5)
+    appointment = Appointment.objects.create(
+        coach=coach_a,
+        traject=traject,
+        session_type=session,
+        kind="session",
+        mode="practice",
+        start=start,
+        end=start + timedelta(hours=1),
+    )
     return {
         "users": {
             "anonymous": None,
@@ -188,6 +231,9 @@ def world(coach_a, coach_b, coachee, guardian, admin_user):
             "traject": traject.uuid,
             "entry": entry.uuid,
             "step": "close",
+            "appointment": appointment.uuid,
+            "session_type": session.pk,
+            "feed_token": coach_a.coach_profile.calendar_token,
         },
     }
 

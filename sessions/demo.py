@@ -1,0 +1,91 @@
+"""Demo calendar: the practice's session types, working hours, and appointments."""
+
+from datetime import time, timedelta
+
+from django.utils import timezone
+
+from coaching.models import User
+from sessions.booking import SlotTaken, appointment_book
+from sessions.models import Appointment, SessionType, WorkingHours
+
+TYPES = [
+    # kind, name, name in English, minutes, modes, bookable online
+    (
+        "kennismaking",
+        "Kennismakingsgesprek",
+        "Introductory conversation",
+        30,
+        ["phone", "video", "practice"],
+        True,
+    ),
+    ("intake", "Intakegesprek", "Intake", 90, ["practice", "video"], True),
+    ("session", "Coachingsessie", "Coaching session", 60, ["practice", "video"], True),
+    ("evaluation", "Evaluatiegesprek", "Evaluation", 45, ["practice", "video"], False),
+    (
+        "third_party",
+        "Contact met school of opvang",
+        "Contact with school or day care",
+        60,
+        ["phone", "video", "school"],
+        False,
+    ),
+    ("observation", "Observatie", "Observation", 90, ["home", "school"], False),
+]
+
+
+def demo_calendar(*, anna: User, bram: User, eva, lotte, **others) -> None:
+    types = {}
+    for kind, name, name_en, minutes, modes, online in TYPES:
+        types[kind], _ = SessionType.objects.get_or_create(
+            kind=kind,
+            name=name,
+            defaults={
+                "name_en": name_en,
+                "default_minutes": minutes,
+                "allowed_modes": modes,
+                "bookable_online": online,
+            },
+        )
+    for coach in (anna, bram):
+        if not WorkingHours.objects.filter(coach=coach).exists():
+            for weekday in range(5):
+                WorkingHours.objects.create(
+                    coach=coach, weekday=weekday, start_time=time(9), end_time=time(12, 30)
+                )
+                WorkingHours.objects.create(
+                    coach=coach, weekday=weekday, start_time=time(13, 30), end_time=time(17)
+                )
+    if Appointment.objects.filter(coach=anna).exists():
+        return
+    today = timezone.localdate()
+    zone = timezone.get_current_timezone()
+
+    def at(days: int, hour: int):
+        day = today + timedelta(days=days)
+        while day.weekday() >= 5:
+            day += timedelta(days=1)
+        return timezone.datetime.combine(day, time(hour), tzinfo=zone)
+
+    plan = [
+        (eva.trajects.first(), "session", at(-14, 10), "completed"),
+        (eva.trajects.first(), "session", at(3, 10), "booked"),
+        (lotte.trajects.first(), "session", at(-7, 14), "completed"),
+        (lotte.trajects.first(), "session", at(5, 15), "booked"),
+    ]
+    for traject, kind, start, status in plan:
+        if traject is None:
+            continue
+        try:
+            appointment = appointment_book(
+                coach=anna,
+                start=start,
+                end=start + timedelta(minutes=60),
+                kind=kind,
+                mode="practice",
+                by=anna,
+                traject=traject,
+                session_type=types[kind],
+            )
+        except SlotTaken:
+            continue
+        Appointment.objects.filter(pk=appointment.pk).update(status=status)

@@ -1,0 +1,77 @@
+"""iCalendar (RFC 5545) for appointments: one event per appointment, the same UID for its whole
+life, a SEQUENCE that rises with every change, and METHOD REQUEST or CANCEL in e-mails."""
+
+from datetime import timedelta
+
+from django.conf import settings
+from django.utils import timezone, translation
+from icalendar import Calendar, Event
+
+from coaching.models import User
+from sessions.models import Appointment
+
+
+def uid(appointment: Appointment) -> str:
+    return f"{appointment.uuid}@praktijk"
+
+
+def _calendar(method: str | None = None) -> Calendar:
+    calendar = Calendar()
+    calendar.add("prodid", f"-//{settings.PRAKTIJK_NAME}//Praktijk//NL")
+    calendar.add("version", "2.0")
+    if method:
+        calendar.add("method", method)
+    return calendar
+
+
+def _event(appointment: Appointment, *, summary: str, cancelled: bool) -> Event:
+    event = Event()
+    event.add("uid", uid(appointment))
+    event.add("sequence", appointment.sequence)
+    event.add("dtstamp", timezone.now())
+    event.add("dtstart", appointment.start)
+    event.add("dtend", appointment.end)
+    event.add("summary", summary)
+    event.add("status", "CANCELLED" if cancelled else "CONFIRMED")
+    where = appointment.video_link or appointment.location or appointment.get_mode_display()
+    event.add("location", where)
+    if appointment.video_link:
+        event.add("url", appointment.video_link)
+    return event
+
+
+def _cancelled(appointment: Appointment) -> bool:
+    return appointment.status in (Appointment.Status.CANCELLED, Appointment.Status.CANCELLED_LATE)
+
+
+def for_client(appointment: Appointment, *, method: str = "PUBLISH", language: str = "nl") -> bytes:
+    """The coachee's (or parent's) copy: what and with whom, nothing from the dossier."""
+    with translation.override(language):
+        summary = f"{appointment.get_kind_display()} – {appointment.coach}"
+    calendar = _calendar(method)
+    calendar.add_component(_event(appointment, summary=summary, cancelled=_cancelled(appointment)))
+    return calendar.to_ical()
+
+
+def coach_feed(coach: User) -> bytes:
+    """The coach's private feed: the past month and the coming year. Clients appear by their
+    initials only: the feed ends up in calendar apps outside the practice."""
+    now = timezone.now()
+    appointments = (
+        Appointment.objects.for_coach(coach)
+        .filter(start__gte=now - timedelta(days=31), start__lte=now + timedelta(days=366))
+        .select_related("traject__client")
+    )
+    calendar = _calendar()
+    calendar.add("x-wr-calname", f"{settings.PRAKTIJK_NAME} – {coach}")
+    for appointment in appointments:
+        client = appointment.client
+        initials = f" – {client.first_name[:1]}.{client.last_name[:1]}." if client else ""
+        calendar.add_component(
+            _event(
+                appointment,
+                summary=f"{appointment.get_kind_display()}{initials}",
+                cancelled=_cancelled(appointment),
+            )
+        )
+    return calendar.to_ical()

@@ -1,0 +1,58 @@
+"""E-mails about appointments: to the coachee, or to the parents of a child who receive
+reminders; in each person's language; with the .ics; never with dossier content."""
+
+from django.conf import settings
+from django.utils import timezone, translation
+from django.utils.formats import date_format
+
+from coaching.emails import send_templated
+from sessions import ical
+from sessions.models import Appointment
+
+METHOD = {"booked": "REQUEST", "moved": "REQUEST", "cancelled": "CANCEL"}
+
+
+def recipients(appointment: Appointment) -> list[tuple[str, str, str]]:
+    """(address, first name, language) of everyone who hears about this appointment."""
+    client = appointment.client
+    if client is None:
+        return []
+    people = []
+    if client.account_id:
+        people.append((client.account.email, client.first_name, client.account.language))
+    for guardian in client.guardians.select_related("account"):
+        if not guardian.receives_reminders:
+            continue
+        address = guardian.account.email if guardian.account_id else guardian.email
+        language = guardian.account.language if guardian.account_id else settings.LANGUAGE_CODE
+        if address:
+            people.append((address, guardian.first_name, language))
+    return people
+
+
+def appointment_mail(appointment: Appointment, event: str) -> int:
+    sent = 0
+    for address, first_name, language in recipients(appointment):
+        with translation.override(language):
+            local = timezone.localtime(appointment.start)
+            when = f"{date_format(local, 'l j F Y')} {local:%H:%M}"
+        send_templated(
+            f"appointment_{event}",
+            to=address,
+            language=language,
+            context={
+                "first_name": first_name,
+                "appointment": appointment,
+                "when": when,
+                "portal_url": f"{settings.SITE_URL}/portaal/afspraken/",
+            },
+            attachments=[
+                (
+                    "afspraak.ics",
+                    ical.for_client(appointment, method=METHOD[event], language=language),
+                    f"text/calendar; method={METHOD[event]}",
+                )
+            ],
+        )
+        sent += 1
+    return sent
