@@ -145,7 +145,7 @@ def test_coach_registers_a_child_and_keeps_her_dossier(page: Page, page_log: Pag
     expect(timeline).to_contain_text(dutch(days_ago[25]))
     expect(timeline).to_contain_text("Moeder belde; Sam luisterde mee.")
     expect(steps.get_by_role("link")).to_have_text(
-        ["Traject afronden", "Traject stoppen", "Nieuwe aantekening"]
+        ["Traject afronden", "Traject stoppen", "Nieuwe aantekening", "Afspraak plannen"]
     )
     assert_accessible(page)
 
