@@ -308,6 +308,7 @@ ADMIN_REFUSES_EVERYONE = {
     "admin:coaching_consent_delete",
     "admin:trajects_traject_add",
     "admin:trajects_traject_delete",
+    "admin:agenda_appointment_add",
 }
 
 
