@@ -205,7 +205,11 @@ ACCOUNT_DEFAULT_HTTP_PROTOCOL = "https" if PRODUCTION else "http"
 # Rate limits: allauth's defaults (logins 30/min per IP; failed logins 10/min per IP and 5 per
 # 5 min per account; password resets 20/min per IP, 5/min per address), counted in
 # CACHES["default"], which is shared by all web processes (Redis in production).
-ACCOUNT_RATE_LIMITS = {"login_failed": "10/m/ip,5/300s/key"}
+ACCOUNT_RATE_LIMITS = {
+    "login_failed": "10/m/ip,5/300s/key",
+    # The public kennismaking request (sessions): five an hour from one address.
+    "kennismaking_request": "5/h/ip",
+}
 # Behind a proxy every request comes from the proxy's address: count the proxies in front of
 # gunicorn, so that limits per IP apply to the visitor's address (X-Forwarded-For), not to all.
 ALLAUTH_TRUSTED_PROXY_COUNT = int(env("TRUSTED_PROXY_COUNT", "1" if PRODUCTION else "0"))

@@ -1,5 +1,6 @@
 from crispy_forms.helper import FormHelper
 from django import forms
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from sessions.models import Appointment, Mode, SessionType
@@ -84,3 +85,67 @@ class MarkForm(forms.Form):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         _helper(self)
+
+
+class KennismakingForm(forms.Form):
+    """The public request for a kennismaking (no account needed)."""
+
+    FOR_SELF, FOR_CHILD = "self", "child"
+    BY_SLOT, BY_EMAIL = "slot", "email"
+
+    for_whom = forms.ChoiceField(
+        label=_("Voor wie is de coaching?"),
+        choices=[(FOR_SELF, _("Voor mijzelf")), (FOR_CHILD, _("Voor mijn kind"))],
+        widget=forms.RadioSelect,
+        initial=FOR_SELF,
+    )
+    first_name = forms.CharField(label=_("Je voornaam"), max_length=150)
+    last_name = forms.CharField(label=_("Je achternaam"), max_length=150)
+    email = forms.EmailField(label=_("Je e-mailadres"))
+    phone = forms.CharField(label=_("Je telefoonnummer"), max_length=30, required=False)
+    child_first_name = forms.CharField(
+        label=_("Voornaam van je kind"), max_length=150, required=False
+    )
+    child_last_name = forms.CharField(
+        label=_("Achternaam van je kind"),
+        max_length=150,
+        required=False,
+        help_text=_("Leeg: dezelfde als de jouwe."),
+    )
+    date_of_birth = forms.DateField(
+        label=_("Geboortedatum van wie de coaching krijgt"),
+        widget=forms.DateInput(attrs={"type": "date"}),
+    )
+    how = forms.ChoiceField(
+        label=_("Hoe wil je kennismaken?"),
+        choices=[(BY_SLOT, _("Een gesprek op een tijd die ik kies")), (BY_EMAIL, _("Per e-mail"))],
+        widget=forms.RadioSelect,
+        initial=BY_SLOT,
+    )
+    message = forms.CharField(
+        label=_("Waar wil je het over hebben?"),
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        help_text=_("Niet verplicht. Schrijf hier geen gevoelige details; die bespreken we samen."),
+    )
+    slot = forms.DateTimeField(required=False, widget=forms.HiddenInput)
+    # A field people do not see: a robot that fills in every field fills this one too.
+    website = forms.CharField(
+        required=False,
+        label=_("Laat dit veld leeg"),
+        widget=forms.TextInput(attrs={"tabindex": "-1", "autocomplete": "off"}),
+    )
+
+    def clean_date_of_birth(self):
+        day = self.cleaned_data["date_of_birth"]
+        if day > timezone.localdate():
+            raise forms.ValidationError(_("Deze datum ligt in de toekomst."), code="future")
+        return day
+
+    def clean(self):
+        data = super().clean()
+        if data.get("for_whom") == self.FOR_CHILD and not data.get("child_first_name"):
+            self.add_error("child_first_name", _("Vul de voornaam van je kind in."))
+        if data.get("how") == self.BY_SLOT and not data.get("slot"):
+            self.add_error(None, _("Kies een tijd voor het gesprek, of kies ‘per e-mail’."))
+        return data

@@ -22,3 +22,22 @@ def send_appointment_mail(appointment_pk: int, event: str) -> None:
     )
     if appointment is not None:
         appointment_mail(appointment, event)
+
+
+@shared_task(
+    acks_late=False,
+    autoretry_for=(SMTPException, ConnectionError, TimeoutError),
+    retry_backoff=30,
+    max_retries=5,
+)
+def send_kennismaking_mails(
+    traject_pk: int, appointment_pk: int | None, language: str = "nl"
+) -> None:
+    from sessions.prospects import kennismaking_mails
+    from trajects.models import Traject
+
+    traject = Traject.objects.select_related("client__coach").filter(pk=traject_pk).first()
+    if traject is None:
+        return
+    appointment = Appointment.objects.filter(pk=appointment_pk).first() if appointment_pk else None
+    kennismaking_mails(traject, appointment, language)

@@ -3,6 +3,8 @@ from django.urls import path
 from sessions import views
 
 urlpatterns = [
+    path("kennismaking/", views.kennismaking, name="kennismaking"),
+    path("kennismaking/bedankt/", views.kennismaking_thanks, name="kennismaking_thanks"),
     path("coach/agenda/", views.calendar_week, name="calendar_week"),
     path("coach/agenda/nieuw/", views.appointment_new, name="appointment_new"),
     path("coach/agenda/feed/vernieuwen/", views.calendar_feed_renew, name="calendar_feed_renew"),

@@ -88,6 +88,8 @@ GET = {
     "portal_book": row(LOGIN, NOT_FOUND, OK, DENIED, DENIED, DENIED),
     "portal_reschedule": row(LOGIN, NOT_FOUND, OK, DENIED, DENIED, DENIED),
     "portal_cancel": everyone(METHOD),
+    "kennismaking": everyone(OK),
+    "kennismaking_thanks": everyone(OK),
 }
 POST = {
     "set_language": everyone(REDIRECT),
@@ -122,6 +124,7 @@ POST = {
     "portal_book": row(LOGIN, NOT_FOUND, OK, DENIED, DENIED, DENIED),
     "portal_reschedule": row(LOGIN, NOT_FOUND, OK, DENIED, DENIED, DENIED),
     "portal_cancel": row(LOGIN, NOT_FOUND, REDIRECT, DENIED, DENIED, DENIED),
+    "kennismaking": everyone(OK),  # the form shown again with its errors; nothing stored
 }
 
 # django-allauth's pages: those for signing in are open (and must never fail); the account

@@ -100,8 +100,14 @@ class DossierEntry(models.Model):
     location = models.CharField(_("waar"), max_length=10, choices=Location, blank=True)
     # The form's own id: the same form sent twice (a double click, a reload) stores one entry.
     submission = models.UUIDField(null=True, blank=True, unique=True, editable=False)
+    # Empty for what the site itself wrote down (a kennismaking asked for on the public site).
     created_by = models.ForeignKey(
-        User, on_delete=models.PROTECT, null=True, related_name="+", verbose_name=_("door")
+        User,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("door"),
     )
     created_at = models.DateTimeField(_("vastgelegd op"), auto_now_add=True)
 

@@ -1,0 +1,157 @@
+"""A prospect asks for a kennismaking on the public site: by picking a free slot, or by asking
+for it by e-mail. This registers the client (and a parent for a child), a traject, and for a
+slot the appointment; the prospect gets a confirmation, the coach a notice (no content)."""
+
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+
+from django.db import transaction
+from django.utils import timezone, translation
+from django.utils.formats import date_format
+
+from coaching.emails import send_templated
+from coaching.models import Client, Guardian, User
+from sessions.booking import SlotTaken, appointment_book
+from sessions.models import Appointment, SessionType
+from sessions.slots import free_slots
+from trajects.models import Traject
+from trajects.services import dossier_entry_create, traject_create
+
+
+@dataclass(frozen=True)
+class Prospect:
+    first_name: str
+    last_name: str
+    email: str
+    phone: str
+    date_of_birth: date
+    child_first_name: str = ""
+    child_last_name: str = ""
+
+
+def kennismaking_type() -> SessionType | None:
+    return SessionType.objects.filter(
+        kind=SessionType.Kind.KENNISMAKING, active=True, bookable_online=True
+    ).first()
+
+
+@transaction.atomic
+def kennismaking_request(
+    *,
+    coach: User,
+    prospect: Prospect,
+    start: datetime | None = None,
+    mode: str = "",
+    message: str = "",
+    language: str = "nl",
+) -> Traject:
+    """With a `start`: book that slot (it must still be free). Without: an e-mail request."""
+    for_child = bool(prospect.child_first_name)
+    client = Client.objects.create(
+        coach=coach,
+        first_name=prospect.child_first_name if for_child else prospect.first_name,
+        last_name=(prospect.child_last_name or prospect.last_name)
+        if for_child
+        else prospect.last_name,
+        date_of_birth=prospect.date_of_birth,
+        email="" if for_child else prospect.email,
+        phone="" if for_child else prospect.phone,
+    )
+    if for_child:
+        Guardian.objects.create(
+            client=client,
+            first_name=prospect.first_name,
+            last_name=prospect.last_name,
+            relation=Guardian.Relation.OTHER,
+            email=prospect.email,
+            phone=prospect.phone,
+        )
+    today = timezone.localdate()
+    if start is None:
+        traject = traject_create(
+            client=client, kind=Traject.Kind.EMAIL, title="", registered_on=today
+        )
+        dossier_entry_create(
+            traject=traject,
+            by=None,
+            kind="other",
+            occurred_on=today,
+            text=message or "Aanvraag voor een kennismaking per e-mail via de website.",
+        )
+        transaction.on_commit(lambda: _notify(traject, None, language))
+        return traject
+    session_type = kennismaking_type()
+    duration = timedelta(minutes=session_type.default_minutes)
+    day = timezone.localtime(start).date()
+    if start not in free_slots(coach=coach, duration=duration, first=day, days=1, mode=mode):
+        raise SlotTaken
+    traject = traject_create(
+        client=client, kind=Traject.Kind.STANDARD, title="", registered_on=today
+    )
+    appointment = appointment_book(
+        coach=coach,
+        start=start,
+        end=start + duration,
+        kind=Appointment.Kind.KENNISMAKING,
+        mode=mode,
+        by=None,
+        traject=traject,
+        session_type=session_type,
+    )
+    traject.advance(
+        "plan_kennismaking",
+        by=None,
+        on=today,
+        planned_at=start,
+        mode={"phone": "phone", "video": "video"}.get(mode, "in_person"),
+    )
+    transaction.on_commit(lambda: _notify(traject, appointment, language))
+    return traject
+
+
+def _notify(traject: Traject, appointment: Appointment | None, language: str) -> None:
+    from sessions import tasks
+
+    tasks.send_kennismaking_mails.delay(
+        traject.pk, appointment.pk if appointment else None, language
+    )
+
+
+def kennismaking_mails(traject: Traject, appointment: Appointment | None, language: str) -> None:
+    from sessions import ical
+
+    client = traject.client
+    guardian = client.guardians.first()
+    address = guardian.email if guardian else client.email
+    name = guardian.first_name if guardian else client.first_name
+    attachments = []
+    when = ""
+    if appointment is not None:
+        attachments.append(
+            (
+                "kennismaking.ics",
+                ical.for_client(appointment, method="REQUEST", language=language),
+                "text/calendar; method=REQUEST",
+            )
+        )
+        with translation.override(language):
+            local = timezone.localtime(appointment.start)
+            when = f"{date_format(local, 'l j F Y')} {local:%H:%M}"
+    send_templated(
+        "kennismaking_received",
+        to=address,
+        language=language,
+        context={
+            "first_name": name,
+            "appointment": appointment,
+            "coach": client.coach,
+            "when": when,
+        },
+        attachments=attachments,
+    )
+    send_templated(
+        "kennismaking_for_coach",
+        to=client.coach.email,
+        language=client.coach.language,
+        context={"coach": client.coach, "traject": traject, "by_slot": appointment is not None},
+    )
