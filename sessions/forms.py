@@ -3,7 +3,14 @@ from django import forms
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from sessions.models import Appointment, Mode, SessionType
+from sessions.models import (
+    Appointment,
+    AvailabilityException,
+    BookingRules,
+    Mode,
+    SessionType,
+    WorkingHours,
+)
 from trajects.models import Traject
 
 
@@ -149,3 +156,92 @@ class KennismakingForm(forms.Form):
         if data.get("how") == self.BY_SLOT and not data.get("slot"):
             self.add_error(None, _("Kies een tijd voor het gesprek, of kies ‘per e-mail’."))
         return data
+
+
+class ModesField(forms.MultipleChoiceField):
+    def __init__(self, **kwargs):
+        super().__init__(
+            label=_("Vormen"),
+            choices=Mode.choices,
+            required=False,
+            widget=forms.CheckboxSelectMultiple,
+            help_text=_("Niets aangevinkt: alle vormen."),
+            **kwargs,
+        )
+
+
+class WorkingHoursForm(forms.ModelForm):
+    modes = ModesField()
+
+    class Meta:
+        model = WorkingHours
+        fields = ["weekday", "start_time", "end_time", "modes"]
+        widgets = {
+            "start_time": forms.TimeInput(attrs={"type": "time"}),
+            "end_time": forms.TimeInput(attrs={"type": "time"}),
+        }
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, prefix="hours", **kwargs)
+        _helper(self)
+
+    def clean(self):
+        data = super().clean()
+        if (
+            data.get("start_time")
+            and data.get("end_time")
+            and data["end_time"] <= data["start_time"]
+        ):
+            self.add_error("end_time", _("Het eind ligt na het begin."))
+        return data
+
+
+class ExceptionForm(forms.ModelForm):
+    modes = ModesField()
+
+    class Meta:
+        model = AvailabilityException
+        fields = ["date", "kind", "start_time", "end_time", "modes", "note"]
+        widgets = {
+            "date": forms.DateInput(attrs={"type": "date"}),
+            "start_time": forms.TimeInput(attrs={"type": "time"}),
+            "end_time": forms.TimeInput(attrs={"type": "time"}),
+        }
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, prefix="exception", **kwargs)
+        _helper(self)
+
+    def clean(self):
+        data = super().clean()
+        start, end = data.get("start_time"), data.get("end_time")
+        if (start is None) != (end is None) or (start and end and end <= start):
+            self.add_error(
+                "end_time", _("Vul begin en eind in (eind na begin), of geen van beide.")
+            )
+        if data.get("kind") == AvailabilityException.Kind.EXTRA and start is None:
+            self.add_error("start_time", _("Extra uren hebben een begin en een eind."))
+        return data
+
+
+class RulesForm(forms.ModelForm):
+    class Meta:
+        model = BookingRules
+        fields = [
+            "min_notice_hours",
+            "max_days_ahead",
+            "buffer_minutes",
+            "slot_step_minutes",
+            "cancel_window_hours",
+        ]
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, prefix="rules", **kwargs)
+        from django.conf import settings
+
+        for name, field in self.fields.items():
+            field.widget.attrs["placeholder"] = str(settings.PRAKTIJK_BOOKING[name])
+            field.help_text = _("Leeg: de standaard van de praktijk (%(value)s).") % {
+                "value": settings.PRAKTIJK_BOOKING[name]
+            }
+        _helper(self)

@@ -7,6 +7,7 @@ urlpatterns = [
     path("kennismaking/bedankt/", views.kennismaking_thanks, name="kennismaking_thanks"),
     path("coach/agenda/", views.calendar_week, name="calendar_week"),
     path("coach/agenda/nieuw/", views.appointment_new, name="appointment_new"),
+    path("coach/beschikbaarheid/", views.availability, name="availability"),
     path("coach/agenda/feed/vernieuwen/", views.calendar_feed_renew, name="calendar_feed_renew"),
     path(
         "coach/afspraken/<uuid:appointment>/", views.appointment_detail, name="appointment_detail"

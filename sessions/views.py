@@ -521,3 +521,63 @@ def kennismaking(request: HttpRequest) -> HttpResponse:
 @require_safe
 def kennismaking_thanks(request: HttpRequest) -> HttpResponse:
     return render(request, "sessions/kennismaking_thanks.html")
+
+
+# --- The coach's availability ----------------------------------------------------------------
+
+
+@require_http_methods(["GET", "POST"])
+@role_required(Role.COACH)
+def availability(request: HttpRequest) -> HttpResponse:
+    """Working hours, exceptions and booking rules of the coach, on one page."""
+    from sessions.forms import ExceptionForm, RulesForm, WorkingHoursForm
+    from sessions.models import AvailabilityException, BookingRules, WorkingHours
+
+    coach = request.user
+    rules, _created = BookingRules.objects.get_or_create(coach=coach)
+    hours_form = WorkingHoursForm(instance=WorkingHours(coach=coach))
+    exception_form = ExceptionForm(instance=AvailabilityException(coach=coach))
+    rules_form = RulesForm(instance=rules)
+    if request.method == "POST":
+        action = request.POST.get("action")
+        if action == "add_hours":
+            hours_form = WorkingHoursForm(request.POST, instance=WorkingHours(coach=coach))
+            if hours_form.is_valid():
+                hours_form.save()
+                messages.success(request, _("De werktijd is toegevoegd."))
+                return redirect("availability")
+        elif action == "add_exception":
+            exception_form = ExceptionForm(
+                request.POST, instance=AvailabilityException(coach=coach)
+            )
+            if exception_form.is_valid():
+                exception_form.save()
+                messages.success(request, _("De uitzondering is toegevoegd."))
+                return redirect("availability")
+        elif action == "rules":
+            rules_form = RulesForm(request.POST, instance=rules)
+            if rules_form.is_valid():
+                rules_form.save()
+                messages.success(request, _("De boekingsregels zijn opgeslagen."))
+                return redirect("availability")
+        elif action in ("delete_hours", "delete_exception"):
+            model = WorkingHours if action == "delete_hours" else AvailabilityException
+            deleted, _kinds = model.objects.filter(coach=coach, pk=request.POST.get("id")).delete()
+            if deleted:
+                messages.success(request, _("Verwijderd."))
+            return redirect("availability")
+        else:
+            raise Http404
+    return render(
+        request,
+        "sessions/availability.html",
+        {
+            "hours": WorkingHours.objects.filter(coach=coach),
+            "exceptions": AvailabilityException.objects.filter(
+                coach=coach, date__gte=timezone.localdate()
+            ),
+            "hours_form": hours_form,
+            "exception_form": exception_form,
+            "rules_form": rules_form,
+        },
+    )

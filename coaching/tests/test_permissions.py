@@ -90,6 +90,7 @@ GET = {
     "portal_cancel": everyone(METHOD),
     "kennismaking": everyone(OK),
     "kennismaking_thanks": everyone(OK),
+    "availability": row(LOGIN, DENIED, DENIED, OK, OK, DENIED),
 }
 POST = {
     "set_language": everyone(REDIRECT),
@@ -125,6 +126,7 @@ POST = {
     "portal_reschedule": row(LOGIN, NOT_FOUND, OK, DENIED, DENIED, DENIED),
     "portal_cancel": row(LOGIN, NOT_FOUND, REDIRECT, DENIED, DENIED, DENIED),
     "kennismaking": everyone(OK),  # the form shown again with its errors; nothing stored
+    "availability": row(LOGIN, DENIED, DENIED, NOT_FOUND, NOT_FOUND, DENIED),  # no action: 404
 }
 
 # django-allauth's pages: those for signing in are open (and must never fail); the account
