@@ -114,3 +114,61 @@ def test_many_bookings_of_one_slot_at_the_same_moment_exactly_one_wins(coach_a):
         thread.join()
     assert sorted(results) == ["booked"] + ["taken"] * (workers - 1), results
     assert Appointment.objects.filter(coach=coach_a).count() == 1
+
+
+@pytest.mark.django_db(transaction=True)
+def test_many_coachees_booking_one_slot_through_the_portal_at_once(coach_a):
+    """Real concurrent HTTP requests (one test client per thread) for the same free slot:
+    exactly one booking; every other request gets the page with the clear message."""
+    from django.test import Client as HttpClient
+
+    from coaching.models import Client
+    from coaching.tests.factories import ClientFactory, UserFactory
+    from sessions.models import SessionType
+    from sessions.tests.test_pages import future, open_all_week
+    from trajects.tests.factories import running_traject
+
+    open_all_week(coach_a)
+    session = SessionType.objects.create(
+        kind="session",
+        name="Sessie",
+        default_minutes=60,
+        allowed_modes=["practice"],
+        bookable_online=True,
+    )
+    people = []
+    for n in range(12):
+        account = UserFactory(email=f"coachee{n}@praktijk.test")
+        record = ClientFactory(coach=coach_a, account=account)
+        people.append((account, running_traject(coach_a, client=record)))
+    slot = future(4, 11).isoformat()
+    barrier = threading.Barrier(len(people))
+    outcomes = []
+    lock = threading.Lock()
+
+    def attempt(account, traject):
+        http = HttpClient()
+        http.force_login(account)
+        barrier.wait()
+        try:
+            response = http.post(
+                f"/portaal/afspraken/boeken/{traject.uuid}/{session.pk}/",
+                {"slot": slot, "mode": "practice"},
+            )
+            outcome = (
+                response.status_code,
+                "Dit tijdstip is net bezet" in response.content.decode(),
+            )
+        finally:
+            connection.close()
+        with lock:
+            outcomes.append(outcome)
+
+    threads = [threading.Thread(target=attempt, args=person) for person in people]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert sorted(outcomes) == [(200, True)] * (len(people) - 1) + [(302, False)], outcomes
+    assert Appointment.objects.filter(coach=coach_a).count() == 1
+    assert Client.objects.count() == len(people)
