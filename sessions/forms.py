@@ -38,7 +38,7 @@ class AppointmentForm(forms.Form):
         help_text=_("Leeg: de standaardduur van deze soort afspraak."),
     )
     video_link = forms.URLField(label=_("Videolink"), required=False, assume_scheme="https")
-    location = forms.CharField(label=_("Plaats"), max_length=200, required=False)
+    location = forms.CharField(label=_("Locatie"), max_length=200, required=False)
 
     def __init__(self, *args, coach, **kwargs):
         super().__init__(*args, **kwargs)
@@ -154,7 +154,7 @@ class KennismakingForm(forms.Form):
         if data.get("for_whom") == self.FOR_CHILD and not data.get("child_first_name"):
             self.add_error("child_first_name", _("Vul de voornaam van je kind in."))
         if data.get("how") == self.BY_SLOT and not data.get("slot"):
-            self.add_error(None, _("Kies een tijd voor het gesprek, of kies ‘per e-mail’."))
+            self.add_error(None, _("Kies een tijd voor het gesprek, of kies ‘Per e-mail’."))
         return data
 
 
@@ -192,7 +192,7 @@ class WorkingHoursForm(forms.ModelForm):
             and data.get("end_time")
             and data["end_time"] <= data["start_time"]
         ):
-            self.add_error("end_time", _("Het eind ligt na het begin."))
+            self.add_error("end_time", _("Het eind moet na het begin liggen."))
         return data
 
 

@@ -182,7 +182,7 @@ def appointment_cancel_view(request: HttpRequest, appointment: str) -> HttpRespo
     else:
         _mail(cancelled, "cancelled")
         messages.success(
-            request, _("Geannuleerd: %(status)s.") % {"status": cancelled.get_status_display()}
+            request, _("De afspraak is %(status)s.") % {"status": cancelled.get_status_display()}
         )
     return redirect("appointment_detail", appointment=appointment.uuid)
 
@@ -459,8 +459,8 @@ def kennismaking(request: HttpRequest) -> HttpResponse:
     if request.method == "POST":
         if not ratelimit.consume(request, action="kennismaking_request"):
             error = _(
-                "Er kwamen te veel aanvragen van dit adres. Probeer het over een uur opnieuw, "
-                "of bel de praktijk."
+                "Er kwamen te veel aanvragen vanaf deze verbinding. Probeer het over een uur "
+                "opnieuw, of bel de praktijk."
             )
         elif form.is_valid():
             data = form.cleaned_data

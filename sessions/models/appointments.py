@@ -128,7 +128,7 @@ class Appointment(models.Model):
     end = models.DateTimeField(_("einde"))
     status = models.CharField(_("status"), max_length=15, choices=Status, default=Status.BOOKED)
     video_link = models.URLField(_("videolink"), blank=True)
-    location = models.CharField(_("plaats"), max_length=200, blank=True)
+    location = models.CharField(_("locatie"), max_length=200, blank=True)
     # The last-session rule (DESIGN.md §4.7): announced at one session, marked at the next.
     announces_last = models.BooleanField(
         _("hier aangekondigd: de volgende sessie is de laatste"), default=False
@@ -153,7 +153,7 @@ class Appointment(models.Model):
             models.CheckConstraint(
                 condition=Q(end__gt=F("start")),
                 name="appointment_ends_after_start",
-                violation_error_message=_("Een afspraak eindigt na het begin."),
+                violation_error_message=_("Een afspraak moet na het begin eindigen."),
             ),
         ]
 

@@ -38,7 +38,7 @@ class WorkingHours(models.Model):
             models.CheckConstraint(
                 condition=Q(end_time__gt=F("start_time")),
                 name="working_hours_end_after_start",
-                violation_error_message=_("Het eind ligt na het begin."),
+                violation_error_message=_("Het eind moet na het begin liggen."),
             ),
         ]
 

@@ -34,7 +34,7 @@ class TestAvailabilityPage:
                 "hours-end_time": "09:00",
             },
         )
-        assert "Het eind ligt na het begin." in response.content.decode()
+        assert "Het eind moet na het begin liggen." in response.content.decode()
         assert not WorkingHours.objects.exists()
 
     def test_a_day_off_and_extra_hours(self, client, coach_a):
