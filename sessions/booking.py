@@ -8,7 +8,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from coaching.models import Client, User
-from sessions.models import Appointment, BookingRules, SessionType
+from sessions.models import ACTIVE_STATUSES, Appointment, BookingRules, SessionType
 from sessions.slots import free_slots
 from trajects.models import Traject
 
@@ -41,8 +41,13 @@ def appointment_book(
     session_type=None,
     video_link: str = "",
     location: str = "",
+    buffer: timedelta = timedelta(0),
 ) -> Appointment:
     """Put an appointment in the coach's calendar, or raise SlotTaken.
+
+    `buffer`: the pause kept free around other appointments (online bookings keep it; a coach
+    may plan back to back). It is checked under a lock on the coach's row, so two bookings a
+    few minutes apart cannot both slip past each other's pause.
 
     Two requests for the same time at the same moment: on PostgreSQL both may pass the check,
     but the exclusion constraint lets only one commit (the other's IntegrityError becomes
@@ -51,9 +56,11 @@ def appointment_book(
     """
     try:
         with transaction.atomic():
-            if _overlaps(coach, start, end):
+            # Serialises bookings of this coach (PostgreSQL; SQLite already holds the lock).
+            User.objects.select_for_update().filter(pk=coach.pk).first()
+            if _overlaps(coach, start - buffer, end + buffer):
                 raise SlotTaken
-            return Appointment.objects.create(
+            appointment = Appointment.objects.create(
                 coach=coach,
                 start=start,
                 end=end,
@@ -65,10 +72,34 @@ def appointment_book(
                 video_link=video_link,
                 location=location,
             )
+            if (
+                traject is not None
+                and kind == Appointment.Kind.KENNISMAKING
+                and traject.status == Traject.Status.AANMELDING
+            ):
+                traject.advance(
+                    "plan_kennismaking",
+                    by=by,
+                    on=timezone.localdate(),
+                    planned_at=start,
+                    mode=_kennismaking_mode(mode),
+                )
+            return appointment
     except IntegrityError as error:
         if "appointment_no_overlap" in str(error):
             raise SlotTaken from error
         raise
+
+
+def _refuse_past(appointment: Appointment) -> None:
+    if appointment.start <= timezone.now():
+        raise ValidationError(
+            _(
+                "Deze afspraak is al begonnen of voorbij: leg vast hoe die ging in plaats van "
+                "haar te verzetten of te annuleren."
+            ),
+            code="past",
+        )
 
 
 def appointment_move(*, appointment: Appointment, start: datetime, end: datetime) -> Appointment:
@@ -76,11 +107,22 @@ def appointment_move(*, appointment: Appointment, start: datetime, end: datetime
     try:
         with transaction.atomic():
             locked = Appointment.objects.select_for_update().get(pk=appointment.pk)
+            _refuse_past(locked)
+            if locked.status != Appointment.Status.BOOKED:
+                raise ValidationError(_("Alleen een geplande afspraak kan worden verzet."))
             if _overlaps(locked.coach, start, end, exclude=locked):
                 raise SlotTaken
             locked.start, locked.end = start, end
             locked.sequence += 1
             locked.save(update_fields=["start", "end", "sequence", "updated_at"])
+            traject = locked.traject
+            if (
+                traject is not None
+                and locked.kind == Appointment.Kind.KENNISMAKING
+                and traject.status == Traject.Status.KENNISMAKING
+            ):
+                # The traject follows its kennismaking (the dashboard asks after it).
+                Traject.objects.filter(pk=traject.pk).update(kennismaking_planned_at=start)
             return locked
     except IntegrityError as error:
         if "appointment_no_overlap" in str(error):
@@ -102,9 +144,18 @@ def bookable_kinds(traject: Traject) -> set[str]:
         kinds.add(Appointment.Kind.INTAKE)
     if status == Traject.Status.LOPEND:
         kinds |= {Appointment.Kind.SESSION, Appointment.Kind.EVALUATION}
-    if not traject.is_closed:
+    if status in (Traject.Status.INTAKE, Traject.Status.LOPEND):
         kinds |= {Appointment.Kind.THIRD_PARTY, Appointment.Kind.OBSERVATION}
-    return kinds
+    # One kennismaking and one intake: not a second while the first is still to come.
+    planned = set(
+        Appointment.objects.filter(
+            traject=traject,
+            status=Appointment.Status.BOOKED,
+            start__gt=timezone.now(),
+            kind__in=[Appointment.Kind.KENNISMAKING, Appointment.Kind.INTAKE],
+        ).values_list("kind", flat=True)
+    )
+    return kinds - planned
 
 
 def can_cancel_free(appointment: Appointment, now: datetime | None = None) -> bool:
@@ -119,6 +170,7 @@ def appointment_cancel(*, appointment: Appointment, by: User, now=None) -> Appoi
     appointment = Appointment.objects.select_for_update().get(pk=appointment.pk)
     if appointment.status != Appointment.Status.BOOKED:
         raise ValidationError(_("Alleen een geplande afspraak kan worden geannuleerd."))
+    _refuse_past(appointment)
     in_time = can_cancel_free(appointment, now)
     appointment.status = (
         Appointment.Status.CANCELLED if in_time else Appointment.Status.CANCELLED_LATE
@@ -152,18 +204,22 @@ def appointment_mark(
         raise ValidationError(_("Deze afspraak moet nog plaatsvinden."))
     if status == Appointment.Status.NO_SHOW:
         announces_last = is_last = False
+    if (is_last or announces_last) and appointment.kind != Appointment.Kind.SESSION:
+        raise ValidationError(_("Alleen een coachingsessie kan de laatste zijn."))
+    sessions = Appointment.objects.filter(
+        traject_id=appointment.traject_id,
+        kind=Appointment.Kind.SESSION,
+        status__in=ACTIVE_STATUSES,
+    ).exclude(pk=appointment.pk)
     if is_last:
-        before = (
-            Appointment.objects.filter(
-                traject_id=appointment.traject_id,
-                kind=Appointment.Kind.SESSION,
-                status=Appointment.Status.COMPLETED,
-                start__lt=appointment.start,
-            )
-            .order_by("-start")
-            .first()
-        )
-        if appointment.traject_id is None or before is None or not before.announces_last:
+        # The session right before this one (whatever its status) must have announced it.
+        before = sessions.filter(start__lt=appointment.start).order_by("-start").first()
+        if (
+            appointment.traject_id is None
+            or before is None
+            or before.status != Appointment.Status.COMPLETED
+            or not before.announces_last
+        ):
             raise ValidationError(
                 _(
                     "Dit kan alleen de laatste sessie zijn als dat in de sessie ervoor is "
@@ -171,6 +227,11 @@ def appointment_mark(
                 ),
                 code="not_announced",
             )
+    after = sessions.filter(start__gt=appointment.start).order_by("start").first()
+    if appointment.announces_last and not announces_last and after is not None and after.is_last:
+        raise ValidationError(
+            _("De volgende sessie staat als laatste vastgelegd; die aankondiging blijft staan.")
+        )
     appointment.status = status
     appointment.announces_last = announces_last and not is_last
     appointment.is_last = is_last
@@ -210,17 +271,8 @@ def portal_book(
         by=account,
         traject=traject,
         session_type=session_type,
+        buffer=BookingRules.for_coach(coach).buffer,
     )
-    if session_type.kind == Appointment.Kind.KENNISMAKING and (
-        traject.status == Traject.Status.AANMELDING
-    ):
-        traject.advance(
-            "plan_kennismaking",
-            by=account,
-            on=timezone.localdate(),
-            planned_at=start,
-            mode=_kennismaking_mode(mode),
-        )
     return appointment
 
 

@@ -2,10 +2,11 @@
 life, a SEQUENCE that rises with every change, and METHOD REQUEST or CANCEL in e-mails."""
 
 from datetime import timedelta
+from email.utils import parseaddr
 
 from django.conf import settings
 from django.utils import timezone, translation
-from icalendar import Calendar, Event
+from icalendar import Calendar, Event, vCalAddress, vText
 
 from coaching.models import User
 from sessions.models import Appointment
@@ -24,7 +25,9 @@ def _calendar(method: str | None = None) -> Calendar:
     return calendar
 
 
-def _event(appointment: Appointment, *, summary: str, cancelled: bool) -> Event:
+def _event(
+    appointment: Appointment, *, summary: str, cancelled: bool, private: bool = False
+) -> Event:
     event = Event()
     event.add("uid", uid(appointment))
     event.add("sequence", appointment.sequence)
@@ -33,6 +36,10 @@ def _event(appointment: Appointment, *, summary: str, cancelled: bool) -> Event:
     event.add("dtend", appointment.end)
     event.add("summary", summary)
     event.add("status", "CANCELLED" if cancelled else "CONFIRMED")
+    if private:
+        # The coach's feed lands in calendar apps outside the practice: no address, no link.
+        event.add("location", appointment.get_mode_display())
+        return event
     where = appointment.video_link or appointment.location or appointment.get_mode_display()
     event.add("location", where)
     if appointment.video_link:
@@ -44,12 +51,28 @@ def _cancelled(appointment: Appointment) -> bool:
     return appointment.status in (Appointment.Status.CANCELLED, Appointment.Status.CANCELLED_LATE)
 
 
-def for_client(appointment: Appointment, *, method: str = "PUBLISH", language: str = "nl") -> bytes:
-    """The coachee's (or parent's) copy: what and with whom, nothing from the dossier."""
+def for_client(
+    appointment: Appointment,
+    *,
+    method: str = "PUBLISH",
+    language: str = "nl",
+    attendee: str = "",
+) -> bytes:
+    """The coachee's (or parent's) copy: what and with whom, nothing from the dossier. In an
+    e-mail (REQUEST or CANCEL) it is an invitation from the practice to the recipient, which
+    calendar programs need to apply updates and cancellations (RFC 5546)."""
     with translation.override(language):
         summary = f"{appointment.get_kind_display()} – {appointment.coach}"
     calendar = _calendar(method)
-    calendar.add_component(_event(appointment, summary=summary, cancelled=_cancelled(appointment)))
+    event = _event(appointment, summary=summary, cancelled=_cancelled(appointment))
+    if attendee:
+        organizer = vCalAddress(f"mailto:{parseaddr(settings.DEFAULT_FROM_EMAIL)[1]}")
+        organizer.params["cn"] = vText(settings.PRAKTIJK_NAME)
+        event.add("organizer", organizer)
+        guest = vCalAddress(f"mailto:{attendee}")
+        guest.params["partstat"] = vText("ACCEPTED")
+        event.add("attendee", guest)
+    calendar.add_component(event)
     return calendar.to_ical()
 
 
@@ -72,6 +95,7 @@ def coach_feed(coach: User) -> bytes:
                 appointment,
                 summary=f"{appointment.get_kind_display()}{initials}",
                 cancelled=_cancelled(appointment),
+                private=True,
             )
         )
     return calendar.to_ical()

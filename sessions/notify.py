@@ -20,6 +20,10 @@ def recipients(appointment: Appointment) -> list[tuple[str, str, str]]:
     people = []
     if client.account_id:
         people.append((client.account.email, client.first_name, client.account.language))
+    elif client.email and not client.is_child:
+        people.append((client.email, client.first_name, settings.LANGUAGE_CODE))
+    if not client.is_child:
+        return people
     for guardian in client.guardians.select_related("account"):
         if not guardian.receives_reminders:
             continue
@@ -49,7 +53,9 @@ def appointment_mail(appointment: Appointment, event: str) -> int:
             attachments=[
                 (
                     "afspraak.ics",
-                    ical.for_client(appointment, method=METHOD[event], language=language),
+                    ical.for_client(
+                        appointment, method=METHOD[event], language=language, attendee=address
+                    ),
                     f"text/calendar; method={METHOD[event]}",
                 )
             ],

@@ -12,7 +12,7 @@ from django.utils.formats import date_format
 from coaching.emails import send_templated
 from coaching.models import Client, Guardian, User
 from sessions.booking import SlotTaken, appointment_book
-from sessions.models import Appointment, SessionType
+from sessions.models import Appointment, BookingRules, SessionType
 from sessions.slots import free_slots
 from trajects.models import Traject
 from trajects.services import dossier_entry_create, traject_create
@@ -97,14 +97,12 @@ def kennismaking_request(
         by=None,
         traject=traject,
         session_type=session_type,
-    )
-    traject.advance(
-        "plan_kennismaking",
-        by=None,
-        on=today,
-        planned_at=start,
-        mode={"phone": "phone", "video": "video"}.get(mode, "in_person"),
-    )
+        buffer=BookingRules.for_coach(coach).buffer,
+    )  # appointment_book also plans the kennismaking on the traject
+    if message:
+        dossier_entry_create(
+            traject=traject, by=None, kind="other", occurred_on=today, text=message
+        )
     transaction.on_commit(lambda: _notify(traject, appointment, language))
     return traject
 
@@ -130,7 +128,7 @@ def kennismaking_mails(traject: Traject, appointment: Appointment | None, langua
         attachments.append(
             (
                 "kennismaking.ics",
-                ical.for_client(appointment, method="REQUEST", language=language),
+                ical.for_client(appointment, method="REQUEST", language=language, attendee=address),
                 "text/calendar; method=REQUEST",
             )
         )

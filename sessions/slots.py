@@ -1,8 +1,8 @@
 """Free slots of a coach: working hours and exceptions, minus appointments with their buffers.
 
-Computed with intervals (a few per day), not minute by minute, in three queries whatever the
-range. Times are built in Europe/Amsterdam (so 9:00 stays 9:00 across the daylight-saving
-changes) and compared in UTC.
+Computed with intervals (a few per day), not minute by minute, in four queries whatever
+the range (rules, working hours, exceptions, appointments). Times are built in
+Europe/Amsterdam (so 9:00 stays 9:00 across the daylight-saving changes) and compared in UTC.
 """
 
 from collections import defaultdict
@@ -138,5 +138,7 @@ def _align(moment: datetime, step_minutes: int) -> datetime:
     extra = (-minutes) % step_minutes
     if extra == 0 and (local.second or local.microsecond):
         extra = step_minutes
-    aligned = local.replace(second=0, microsecond=0) + timedelta(minutes=extra)
-    return aligned.astimezone(UTC)
+    # Added to the UTC moment, not to the wall time: in the hour that repeats when the clocks
+    # go back, wall-time arithmetic would lose which of the two it is. Amsterdam's offsets are
+    # whole hours, so the grid is the same in both.
+    return moment.astimezone(UTC).replace(second=0, microsecond=0) + timedelta(minutes=extra)

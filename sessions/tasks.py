@@ -41,3 +41,35 @@ def send_kennismaking_mails(
         return
     appointment = Appointment.objects.filter(pk=appointment_pk).first() if appointment_pk else None
     kennismaking_mails(traject, appointment, language)
+
+
+@shared_task(
+    acks_late=False,
+    autoretry_for=(SMTPException, ConnectionError, TimeoutError),
+    retry_backoff=30,
+    max_retries=5,
+)
+def send_coach_notice(appointment_pk: int, event: str) -> None:
+    """The coach hears that a coachee booked, moved or cancelled online (no dossier content)."""
+    from django.utils import timezone, translation
+    from django.utils.formats import date_format
+
+    from coaching.emails import send_templated
+
+    appointment = (
+        Appointment.objects.select_related("coach", "traject__client")
+        .filter(pk=appointment_pk)
+        .first()
+    )
+    if appointment is None:
+        return
+    coach = appointment.coach
+    with translation.override(coach.language):
+        local = timezone.localtime(appointment.start)
+        when = f"{date_format(local, 'l j F Y')} {local:%H:%M}"
+    send_templated(
+        "coach_notice",
+        to=coach.email,
+        language=coach.language,
+        context={"coach": coach, "appointment": appointment, "event": event, "when": when},
+    )

@@ -1,6 +1,7 @@
 """The calendar: the coach's week and appointments, the coachee's appointments and online
 booking, and the iCalendar downloads and feed."""
 
+import uuid
 from datetime import date, datetime, timedelta
 
 from django.contrib import messages
@@ -52,12 +53,41 @@ def _mail(appointment: Appointment, event: str) -> None:
     tasks.send_appointment_mail.delay_on_commit(appointment.pk, event)
 
 
+def _tell_coach(appointment: Appointment, event: str) -> None:
+    """A coachee changed something online: the coach hears of it (no dossier content)."""
+    tasks.send_coach_notice.delay_on_commit(appointment.pk, event)
+
+
 def _monday(value: str | None) -> date:
+    """The Monday of the week asked for; today's week for anything odd or far away."""
+    today = timezone.localdate()
     try:
-        day = date.fromisoformat(value) if value else timezone.localdate()
+        day = date.fromisoformat(value) if value else today
     except ValueError:
-        day = timezone.localdate()
+        day = today
+    if abs((day - today).days) > 5 * 366:
+        day = today
     return day - timedelta(days=day.weekday())
+
+
+def _slot(value: str) -> datetime:
+    """A slot chosen on a page: an ISO time with its offset, not years away."""
+    moment = datetime.fromisoformat(value)
+    if moment.tzinfo is None or abs((moment - timezone.now()).days) > 5 * 366:
+        raise ValueError(value)
+    return moment
+
+
+def _client_may_change(appointment: Appointment) -> bool:
+    """Online, a coachee moves or cancels only what can be booked online, within the window."""
+    session_type = appointment.session_type
+    return (
+        appointment.status == Appointment.Status.BOOKED
+        and session_type is not None
+        and session_type.active
+        and session_type.bookable_online
+        and can_cancel_free(appointment)
+    )
 
 
 # --- The coach -------------------------------------------------------------------------------
@@ -97,10 +127,12 @@ def calendar_week(request: HttpRequest) -> HttpResponse:
 @role_required(Role.COACH)
 def appointment_new(request: HttpRequest) -> HttpResponse:
     initial = {}
-    if request.GET.get("traject"):
-        initial["traject"] = (
-            Traject.objects.for_coach(request.user).filter(uuid=request.GET["traject"]).first()
-        )
+    try:
+        wanted = uuid.UUID(request.GET.get("traject", ""))
+    except ValueError:
+        wanted = None
+    if wanted:
+        initial["traject"] = Traject.objects.for_coach(request.user).filter(uuid=wanted).first()
     form = AppointmentForm(request.POST or None, coach=request.user, initial=initial)
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
@@ -121,7 +153,8 @@ def appointment_new(request: HttpRequest) -> HttpResponse:
         except SlotTaken as taken:
             form.add_error("start", str(taken))
         else:
-            _mail(appointment, "booked")
+            if appointment.start > timezone.now():  # a past one is only written down
+                _mail(appointment, "booked")
             messages.success(request, _("De afspraak staat in de agenda."))
             return redirect("appointment_detail", appointment=appointment.uuid)
     return render(
@@ -163,6 +196,8 @@ def appointment_move_view(request: HttpRequest, appointment: str) -> HttpRespons
             )
         except SlotTaken as taken:
             messages.error(request, str(taken))
+        except ValidationError as error:
+            messages.error(request, " ".join(error.messages))
         else:
             _mail(moved, "moved")
             messages.success(request, _("De afspraak is verzet."))
@@ -262,6 +297,8 @@ def portal_appointments(request: HttpRequest) -> HttpResponse:
         (traject, [t for t in bookable if t.kind in bookable_kinds(traject)])
         for traject in trajects
     ]
+    for appointment in appointments:
+        appointment.may_change = _client_may_change(appointment)
     return render(
         request,
         "sessions/portal_appointments.html",
@@ -289,12 +326,14 @@ def portal_book_view(request: HttpRequest, traject: str, session_type: int) -> H
     if session_type.kind not in bookable_kinds(traject):
         raise Http404
     mode = request.POST.get("mode") or request.GET.get("mode") or session_type.allowed_modes[0]
-    if mode not in session_type.allowed_modes:
-        mode = session_type.allowed_modes[0]
     error = None
-    if request.method == "POST":
+    if mode not in session_type.allowed_modes:
+        if request.method == "POST":
+            error = _("Kies een vorm die bij deze afspraak hoort.")
+        mode = session_type.allowed_modes[0]
+    elif request.method == "POST":
         try:
-            start = datetime.fromisoformat(request.POST.get("slot", ""))
+            start = _slot(request.POST.get("slot", ""))
             appointment = portal_book(
                 account=request.user,
                 traject=traject,
@@ -310,6 +349,7 @@ def portal_book_view(request: HttpRequest, traject: str, session_type: int) -> H
             error = " ".join(invalid.messages)
         else:
             _mail(appointment, "booked")
+            _tell_coach(appointment, "booked")
             messages.success(
                 request, _("Je afspraak staat vast. Je krijgt een bevestiging per e-mail.")
             )
@@ -351,7 +391,7 @@ def portal_cancel(request: HttpRequest, appointment: str) -> HttpResponse:
     appointment = _appointment_of_account(request.user, appointment)
     if appointment.status != Appointment.Status.BOOKED:
         messages.info(request, _("Deze afspraak was al geannuleerd of is voorbij."))
-    elif not can_cancel_free(appointment):
+    elif not _client_may_change(appointment):
         messages.error(
             request,
             _(
@@ -360,9 +400,14 @@ def portal_cancel(request: HttpRequest, appointment: str) -> HttpResponse:
             ),
         )
     else:
-        cancelled = appointment_cancel(appointment=appointment, by=request.user)
-        _mail(cancelled, "cancelled")
-        messages.success(request, _("Je afspraak is geannuleerd."))
+        try:
+            cancelled = appointment_cancel(appointment=appointment, by=request.user)
+        except ValidationError:  # cancelled a moment ago (a second click)
+            messages.info(request, _("Deze afspraak was al geannuleerd of is voorbij."))
+        else:
+            _mail(cancelled, "cancelled")
+            _tell_coach(cancelled, "cancelled")
+            messages.success(request, _("Je afspraak is geannuleerd."))
     return redirect("portal_appointments")
 
 
@@ -370,7 +415,7 @@ def portal_cancel(request: HttpRequest, appointment: str) -> HttpResponse:
 @role_required(Role.CLIENT)
 def portal_reschedule(request: HttpRequest, appointment: str) -> HttpResponse:
     appointment = _appointment_of_account(request.user, appointment)
-    if appointment.status != Appointment.Status.BOOKED or not can_cancel_free(appointment):
+    if not _client_may_change(appointment):
         messages.error(
             request,
             _(
@@ -383,7 +428,7 @@ def portal_reschedule(request: HttpRequest, appointment: str) -> HttpResponse:
     error = None
     if request.method == "POST":
         try:
-            start = datetime.fromisoformat(request.POST.get("slot", ""))
+            start = _slot(request.POST.get("slot", ""))
             free = free_slots(
                 coach=appointment.coach,
                 duration=duration,
@@ -398,8 +443,11 @@ def portal_reschedule(request: HttpRequest, appointment: str) -> HttpResponse:
             error = _("Kies een tijdstip.")
         except SlotTaken as taken:
             error = str(taken)
+        except ValidationError as invalid:
+            error = " ".join(invalid.messages)
         else:
             _mail(moved, "moved")
+            _tell_coach(moved, "moved")
             messages.success(
                 request, _("Je afspraak is verzet. Je krijgt een bevestiging per e-mail.")
             )
@@ -452,6 +500,8 @@ def kennismaking(request: HttpRequest) -> HttpResponse:
     chosen = request.POST.get("coach") or request.GET.get("coach")
     coach = next((c for c in coaches if str(c.uuid) == chosen), coaches[0])
     modes = [m for m in session_type.allowed_modes if m in ("phone", "video", "practice")]
+    if not modes:  # a kennismaking only by e-mail: no times to pick
+        modes = ["email"]
     mode = request.POST.get("mode") or request.GET.get("mode") or modes[0]
     mode = mode if mode in modes else modes[0]
     form = KennismakingForm(request.POST or None)
@@ -490,12 +540,16 @@ def kennismaking(request: HttpRequest) -> HttpResponse:
                 error = str(taken)
             else:
                 return redirect("kennismaking_thanks")
-    slots = free_slots(
-        coach=coach,
-        duration=timedelta(minutes=session_type.default_minutes),
-        first=timezone.localdate(),
-        days=14,
-        mode=mode,
+    slots = (
+        []
+        if mode == "email"
+        else free_slots(
+            coach=coach,
+            duration=timedelta(minutes=session_type.default_minutes),
+            first=timezone.localdate(),
+            days=14,
+            mode=mode,
+        )
     )
     by_day: dict[date, list] = {}
     for slot in slots:
@@ -562,7 +616,11 @@ def availability(request: HttpRequest) -> HttpResponse:
                 return redirect("availability")
         elif action in ("delete_hours", "delete_exception"):
             model = WorkingHours if action == "delete_hours" else AvailabilityException
-            deleted, _kinds = model.objects.filter(coach=coach, pk=request.POST.get("id")).delete()
+            pk = request.POST.get("id", "")
+            found = (
+                model.objects.filter(coach=coach, pk=pk) if pk.isdigit() else model.objects.none()
+            )
+            deleted, _kinds = found.delete()
             if deleted:
                 messages.success(request, _("Verwijderd."))
             return redirect("availability")

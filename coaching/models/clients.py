@@ -44,9 +44,20 @@ class ClientQuerySet(models.QuerySet):
         return self.filter(coach=user)
 
     def for_account(self, user: User) -> "ClientQuerySet":
-        """The clients a portal account acts for: itself, and children it is a guardian of."""
+        """The clients a portal account acts for: itself, and children (under 18) it is a
+        guardian of. Once a child is grown up, the parent no longer acts for them."""
+        today = timezone.localdate()
+        try:
+            adult_born_before = today.replace(year=today.year - 18)
+        except ValueError:  # 29 February
+            adult_born_before = today.replace(year=today.year - 18, day=28)
         return self.filter(
-            Q(account=user) | Q(guardians__account=user, guardians__may_act_in_portal=True)
+            Q(account=user)
+            | Q(
+                guardians__account=user,
+                guardians__may_act_in_portal=True,
+                date_of_birth__gt=adult_born_before,
+            )
         ).distinct()
 
 

@@ -1,7 +1,7 @@
 """Appointments on a coach's calendar, and the session types the admin configures.
 
 A coach's active appointments never overlap (DESIGN.md §4.1): on PostgreSQL an exclusion
-constraint on the time range (migration 0002); on SQLite the booking transaction takes the
+constraint on the time range (migration 0003); on SQLite the booking transaction takes the
 database's write lock before it checks (see sessions.booking).
 """
 
@@ -62,6 +62,15 @@ class SessionType(models.Model):
         ]
 
     def __str__(self) -> str:
+        return self.label
+
+    @property
+    def label(self) -> str:
+        """The name in the language of the page (English when there is one)."""
+        from django.utils.translation import get_language
+
+        if self.name_en and (get_language() or "").startswith("en"):
+            return self.name_en
         return self.name
 
     def clean(self) -> None:

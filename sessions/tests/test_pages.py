@@ -154,7 +154,13 @@ class TestPortalBooking:
         )
 
     def test_cancel_within_the_window_and_not_after(
-        self, client, guardian, child_traject, mailoutbox, django_capture_on_commit_callbacks
+        self,
+        client,
+        guardian,
+        child_traject,
+        session_type,
+        mailoutbox,
+        django_capture_on_commit_callbacks,
     ):
         coach = child_traject.client.coach
         soon = appointment_book(
@@ -165,6 +171,7 @@ class TestPortalBooking:
             mode="practice",
             by=coach,
             traject=child_traject,
+            session_type=session_type,
         )
         later = appointment_book(
             coach=coach,
@@ -174,6 +181,7 @@ class TestPortalBooking:
             mode="practice",
             by=coach,
             traject=child_traject,
+            session_type=session_type,
         )
         client.force_login(guardian)
         response = client.post(f"/portaal/afspraken/{soon.uuid}/annuleren/", follow=True)
@@ -184,10 +192,19 @@ class TestPortalBooking:
             client.post(f"/portaal/afspraken/{later.uuid}/annuleren/")
         later.refresh_from_db()
         assert later.status == "cancelled" and later.sequence == 1
-        assert "METHOD:CANCEL" in text(mailoutbox[-1].attachments[0][1])
+        to_parent = [m for m in mailoutbox if m.to == [guardian.email]][-1]
+        assert "METHOD:CANCEL" in text(to_parent.attachments[0][1])
+        to_coach = [m for m in mailoutbox if m.to == [coach.email]][-1]
+        assert "online een afspraak geannuleerd" in to_coach.body
 
     def test_reschedule_keeps_the_event_and_raises_the_sequence(
-        self, client, guardian, child_traject, mailoutbox, django_capture_on_commit_callbacks
+        self,
+        client,
+        guardian,
+        child_traject,
+        session_type,
+        mailoutbox,
+        django_capture_on_commit_callbacks,
     ):
         coach = child_traject.client.coach
         booked = appointment_book(
@@ -198,6 +215,7 @@ class TestPortalBooking:
             mode="practice",
             by=coach,
             traject=child_traject,
+            session_type=session_type,
         )
         client.force_login(guardian)
         with django_capture_on_commit_callbacks(execute=True):
@@ -206,7 +224,9 @@ class TestPortalBooking:
             )
         booked.refresh_from_db()
         assert booked.start == future(6, 14) and booked.sequence == 1
-        event = Calendar.from_ical(mailoutbox[-1].attachments[0][1]).walk("VEVENT")[0]
+        to_parent = [m for m in mailoutbox if m.to == [guardian.email]][-1]
+        event = Calendar.from_ical(to_parent.attachments[0][1]).walk("VEVENT")[0]
+        assert str(event["ATTENDEE"]) == f"mailto:{guardian.email}"
         assert event["SEQUENCE"] == 1 and str(event["UID"]) == f"{booked.uuid}@praktijk"
 
     def test_another_client_cannot_touch_it(self, client, coachee, child_traject):
