@@ -15,6 +15,9 @@ from coaching.tests.factories import (
     give_totp,
 )
 
+# The browser fixtures (page, page_log, browser) for the end-to-end tests.
+pytest_plugins = ["coaching.tests.browser"]
+
 
 @pytest.fixture(autouse=True)
 def _test_settings(settings):

@@ -3,7 +3,7 @@ public site, a coachee books, moves and cancels a session in the portal, two peo
 time at once, and the coach marks a session held from the week view.
 
 Runs in headless Chromium against the live server; the fixtures (and the skip without Chromium,
-or the failure with E2E=required) come from coaching/tests/test_browser.py.
+or the failure with E2E=required) come from coaching/tests/browser.py.
 """
 
 import re
@@ -15,16 +15,11 @@ from django.utils import timezone, translation
 from playwright.sync_api import Browser, Locator, Page, expect
 
 from coaching.models import Client
-from coaching.tests.test_browser import (  # noqa: F401 (fixtures, found by name)
+from coaching.tests.browser import (
     TIMEOUT_MS,
     PageLog,
-    _allow_orm_next_to_playwright,
     assert_accessible,
-    browser,
-    chromium_path,
     log_in_as,
-    page,
-    page_log,
     path_is,
 )
 from sessions.booking import appointment_book
@@ -83,10 +78,9 @@ def eva_traject(coach_a, coachee) -> Traject:
     return running_traject(coach_a, client=Client.objects.get(account=coachee))
 
 
-# The fixtures are imported above, so pytest passes them here by name (hence F811).
 def test_prospect_asks_for_a_kennismaking_at_a_free_time(
-    page: Page,  # noqa: F811
-    page_log: PageLog,  # noqa: F811
+    page: Page,
+    page_log: PageLog,
     coach_a,
     mailoutbox,
 ):
@@ -155,8 +149,8 @@ def test_prospect_asks_for_a_kennismaking_at_a_free_time(
 
 
 def test_coachee_books_moves_and_cancels_a_session(
-    page: Page,  # noqa: F811
-    page_log: PageLog,  # noqa: F811
+    page: Page,
+    page_log: PageLog,
     coachee,
     eva_traject,
     session_type,
@@ -231,10 +225,10 @@ def test_coachee_books_moves_and_cancels_a_session(
 
 
 def test_two_people_want_the_same_time_only_the_first_gets_it(
-    browser: Browser,  # noqa: F811
+    browser: Browser,
     live_server,
-    page: Page,  # noqa: F811
-    page_log: PageLog,  # noqa: F811
+    page: Page,
+    page_log: PageLog,
     coach_a,
     coachee,
     guardian,
@@ -303,8 +297,8 @@ def test_two_people_want_the_same_time_only_the_first_gets_it(
 
 
 def test_coach_marks_a_past_session_held_from_the_week_view(
-    page: Page,  # noqa: F811
-    page_log: PageLog,  # noqa: F811
+    page: Page,
+    page_log: PageLog,
     coach_a,
     eva_traject,
     session_type,

@@ -3,7 +3,7 @@ kennismaking to the intake, notes go into the dossier and one is corrected, and 
 third party is allowed only once consent is on record.
 
 Runs in headless Chromium against the live server; the fixtures (and the skip without Chromium,
-or the failure with E2E=required) come from coaching/tests/test_browser.py.
+or the failure with E2E=required) come from coaching/tests/browser.py.
 """
 
 import re
@@ -15,15 +15,10 @@ from django.utils import timezone, translation
 from playwright.sync_api import Page, expect
 
 from coaching.models import Client, Consent
-from coaching.tests.test_browser import (  # noqa: F401 (fixtures, found by name)
+from coaching.tests.browser import (
     PageLog,
-    _allow_orm_next_to_playwright,
     assert_accessible,
-    browser,
-    chromium_path,
     log_in_as,
-    page,
-    page_log,
     path_is,
 )
 from trajects.models import DossierEntry, Traject
@@ -48,8 +43,7 @@ def url_matches(pattern: str):
     return re.compile(rf"^https?://[^/]+{pattern}$")
 
 
-# The fixtures are imported above, so pytest passes them here by name (hence F811).
-def test_coach_registers_a_child_and_keeps_her_dossier(page: Page, page_log: PageLog, coach_a):  # noqa: F811
+def test_coach_registers_a_child_and_keeps_her_dossier(page: Page, page_log: PageLog, coach_a):
     today = timezone.localdate()
     days_ago = {n: today - timedelta(days=n) for n in (30, 25, 20, 15, 10, 5)}
 
