@@ -1,0 +1,40 @@
+"""The calendar's views, by who uses them."""
+
+from sessions.views.coach import (
+    appointment_cancel_view,
+    appointment_detail,
+    appointment_ics,
+    appointment_mark_view,
+    appointment_move_view,
+    appointment_new,
+    availability,
+    calendar_feed,
+    calendar_feed_renew,
+    calendar_week,
+)
+from sessions.views.portal import (
+    portal_appointments,
+    portal_book_view,
+    portal_cancel,
+    portal_reschedule,
+)
+from sessions.views.public import kennismaking, kennismaking_thanks
+
+__all__ = [
+    "appointment_cancel_view",
+    "appointment_detail",
+    "appointment_ics",
+    "appointment_mark_view",
+    "appointment_move_view",
+    "appointment_new",
+    "availability",
+    "calendar_feed",
+    "calendar_feed_renew",
+    "calendar_week",
+    "kennismaking",
+    "kennismaking_thanks",
+    "portal_appointments",
+    "portal_book_view",
+    "portal_cancel",
+    "portal_reschedule",
+]
