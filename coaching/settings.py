@@ -231,6 +231,15 @@ if PRODUCTION and not PRAKTIJK_REQUIRE_MFA:
 PRAKTIJK_INVITATION_DAYS = int(env("PRAKTIJK_INVITATION_DAYS", "7"))
 # After this many days of bedenktijd without a decision, the dashboard asks the coach to act.
 PRAKTIJK_BEDENKTIJD_DAYS = int(env("PRAKTIJK_BEDENKTIJD_DAYS", "14"))
+# Backstage groups (seed 000): 8 meetings of 2½ hours, every 2 to 4 weeks, with this many people.
+PRAKTIJK_BACKSTAGE = {
+    "meetings": 8,
+    "meeting_minutes": int(env("PRAKTIJK_BACKSTAGE_MEETING_MINUTES", "150")),
+    "min_weeks_between": 2,
+    "max_weeks_between": 4,
+    "min_size": int(env("PRAKTIJK_BACKSTAGE_MIN_SIZE", "4")),
+    "max_size": int(env("PRAKTIJK_BACKSTAGE_MAX_SIZE", "10")),
+}
 # Online booking: the practice's defaults; a coach can override each (sessions.BookingRules).
 PRAKTIJK_BOOKING = {
     "min_notice_hours": int(env("PRAKTIJK_BOOKING_MIN_NOTICE_HOURS", "24")),

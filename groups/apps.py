@@ -3,7 +3,7 @@ from django.utils.translation import gettext_lazy as _
 
 
 class GroupsConfig(AppConfig):
-    """Backstage groups, their 8 meetings and contributions (later issues)."""
+    """Backstage groups, their 8 meetings and contributions (inbreng) with agreements."""
 
     name = "groups"
     verbose_name = _("Backstage-groepen")

@@ -1,0 +1,36 @@
+from django.contrib import admin
+
+from groups.models import BackstageGroup, Contribution, Meeting, Membership
+
+
+class MembershipInline(admin.TabularInline):
+    model = Membership
+    extra = 0
+    raw_id_fields = ["client"]
+
+
+class MeetingInline(admin.TabularInline):
+    """The eight meetings: moved on the coach pages, where the 2-4 week rhythm is checked."""
+
+    model = Meeting
+    extra = 0
+    can_delete = False
+    fields = ["number", "appointment"]
+    readonly_fields = fields
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(BackstageGroup)
+class BackstageGroupAdmin(admin.ModelAdmin):
+    list_display = ["name", "coach", "composition", "organisation", "interval_weeks"]
+    list_filter = ["composition", "coach"]
+    search_fields = ["name", "organisation__name"]
+    inlines = [MembershipInline, MeetingInline]
+
+
+@admin.register(Contribution)
+class ContributionAdmin(admin.ModelAdmin):
+    list_display = ["meeting", "turn", "membership"]
+    list_select_related = ["meeting__group", "membership__client"]
