@@ -7,3 +7,9 @@ class GroupsConfig(AppConfig):
 
     name = "groups"
     verbose_name = _("Backstage-groepen")
+
+    def seed_demo(self, demo: dict) -> None:
+        """A team group halfway through its eight meetings (called by `seed_demo`)."""
+        from groups.demo import demo_group
+
+        demo_group(**demo)
