@@ -65,6 +65,8 @@ urlpatterns = [
     path("", include("trajects.urls")),
     # The calendar: appointments, booking, iCalendar (the sessions app, label "agenda").
     path("", include("sessions.urls")),
+    # Backstage groups (the groups app).
+    path("", include("groups.urls")),
     path("uitnodigingen/", views.invitations, name="invitations"),
     path("uitnodigingen/client/", views.invitation_create_client, name="invitation_create_client"),
     path("uitnodigingen/team/", views.invitation_create_staff, name="invitation_create_staff"),

@@ -103,6 +103,7 @@ class Membership(models.Model):
 class Meeting(models.Model):
     """One of the eight meetings; its time lives in the coach's calendar (an appointment)."""
 
+    uuid = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
     group = models.ForeignKey(BackstageGroup, on_delete=models.CASCADE, related_name="meetings")
     number = models.PositiveSmallIntegerField(_("bijeenkomst"))
     appointment = models.OneToOneField(
@@ -127,6 +128,7 @@ class Meeting(models.Model):
 class Contribution(models.Model):
     """A participant's turn (inbreng) at a meeting, with the steps of the method."""
 
+    uuid = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
     meeting = models.ForeignKey(Meeting, on_delete=models.CASCADE, related_name="contributions")
     membership = models.ForeignKey(
         Membership, on_delete=models.PROTECT, related_name="contributions"

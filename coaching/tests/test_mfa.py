@@ -176,6 +176,8 @@ def test_every_other_url_sends_them_to_the_setup(client, role):
         "appointment": "00000000-0000-0000-0000-000000000000",
         "session_type": 1,
         "feed_token": "x",
+        "group": "00000000-0000-0000-0000-000000000000",
+        "meeting": "00000000-0000-0000-0000-000000000000",
     }
     checked = 0
     for name, params in all_url_patterns():

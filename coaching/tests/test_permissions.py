@@ -3,7 +3,7 @@
 A new URL without an expectation here fails `test_every_url_has_an_expectation`.
 """
 
-from datetime import timedelta
+from datetime import date, timedelta
 
 import pytest
 from django.urls import get_resolver, reverse
@@ -91,6 +91,15 @@ GET = {
     "kennismaking": everyone(OK),
     "kennismaking_thanks": everyone(OK),
     "availability": row(LOGIN, DENIED, DENIED, OK, OK, DENIED),
+    # Backstage: coach A's group, with the coachee as a participant.
+    "group_list": row(LOGIN, DENIED, DENIED, OK, OK, DENIED),
+    "group_new": row(LOGIN, DENIED, DENIED, OK, OK, DENIED),
+    "group_detail": row(LOGIN, DENIED, DENIED, OK, NOT_FOUND, DENIED),
+    "group_member_add": everyone(METHOD),
+    "group_rota_accept": everyone(METHOD),
+    "meeting_detail": row(LOGIN, DENIED, DENIED, OK, NOT_FOUND, DENIED),
+    "portal_groups": row(LOGIN, OK, OK, DENIED, DENIED, DENIED),
+    "portal_turn_claim": everyone(METHOD),
 }
 POST = {
     "set_language": everyone(REDIRECT),
@@ -127,6 +136,11 @@ POST = {
     "portal_cancel": row(LOGIN, NOT_FOUND, REDIRECT, DENIED, DENIED, DENIED),
     "kennismaking": everyone(OK),  # the form shown again with its errors; nothing stored
     "availability": row(LOGIN, DENIED, DENIED, NOT_FOUND, NOT_FOUND, DENIED),  # no action: 404
+    "group_new": row(LOGIN, DENIED, DENIED, OK, OK, DENIED),
+    "group_member_add": row(LOGIN, DENIED, DENIED, REDIRECT, NOT_FOUND, DENIED),
+    "group_rota_accept": row(LOGIN, DENIED, DENIED, REDIRECT, NOT_FOUND, DENIED),
+    "meeting_detail": row(LOGIN, DENIED, DENIED, NOT_FOUND, NOT_FOUND, DENIED),  # no action
+    "portal_turn_claim": row(LOGIN, REDIRECT, NOT_FOUND, DENIED, DENIED, DENIED),
 }
 
 # django-allauth's pages: those for signing in are open (and must never fail); the account
@@ -208,6 +222,17 @@ def world(coach_a, coach_b, coachee, guardian, admin_user):
         allowed_modes=["practice"],
         bookable_online=True,
     )
+    from groups.services import group_create, member_add
+
+    group = group_create(
+        coach=coach_a,
+        name="Groep",
+        composition="mixed",
+        daypart="evening",
+        interval_weeks=3,
+        first_start=timezone.now() + timedelta(days=40),
+    )
+    member_add(group=group, client=Client.objects.get(account=coachee), joined_on=date.today())
     start = timezone.now() + timedelta(days=5)
     appointment = Appointment.objects.create(
         coach=coach_a,
@@ -239,6 +264,8 @@ def world(coach_a, coach_b, coachee, guardian, admin_user):
             "appointment": appointment.uuid,
             "session_type": session.pk,
             "feed_token": coach_a.coach_profile.calendar_token,
+            "group": group.uuid,
+            "meeting": group.meetings.get(number=1).uuid,
         },
     }
 

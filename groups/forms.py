@@ -1,0 +1,102 @@
+from crispy_forms.helper import FormHelper
+from django import forms
+from django.utils.translation import gettext_lazy as _
+
+from coaching.models import Organisation
+from groups.models import BackstageGroup, Contribution
+
+
+def _helper(form):
+    form.helper = FormHelper()
+    form.helper.form_tag = False
+
+
+class GroupForm(forms.Form):
+    name = forms.CharField(label=_("Naam van de groep"), max_length=200)
+    composition = forms.ChoiceField(
+        label=_("Samenstelling"),
+        choices=BackstageGroup.Composition.choices,
+        widget=forms.RadioSelect,
+        initial=BackstageGroup.Composition.MIXED,
+    )
+    organisation = forms.ModelChoiceField(
+        label=_("Organisatie"),
+        queryset=Organisation.objects.all(),
+        required=False,
+        help_text=_("Bij een team: de organisatie die de groep afneemt."),
+    )
+    new_organisation = forms.CharField(
+        label=_("Of een nieuwe organisatie"), max_length=200, required=False
+    )
+    contact_person = forms.CharField(label=_("Contactpersoon"), max_length=200, required=False)
+    daypart = forms.ChoiceField(label=_("Dagdeel"), choices=BackstageGroup.Daypart.choices)
+    interval_weeks = forms.TypedChoiceField(
+        label=_("Om de hoeveel weken"),
+        coerce=int,
+        initial=3,
+        choices=[(2, _("elke 2 weken")), (3, _("elke 3 weken")), (4, _("elke 4 weken"))],
+    )
+    first_start = forms.DateTimeField(
+        label=_("Eerste bijeenkomst"),
+        widget=forms.DateTimeInput(attrs={"type": "datetime-local"}),
+        help_text=_("De acht bijeenkomsten volgen op dezelfde dag van de week en hetzelfde uur."),
+    )
+    location = forms.CharField(label=_("Locatie"), max_length=200, required=False)
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        _helper(self)
+
+    def clean(self):
+        data = super().clean()
+        if data.get("composition") == BackstageGroup.Composition.TEAM and not (
+            data.get("organisation") or data.get("new_organisation", "").strip()
+        ):
+            self.add_error(
+                "organisation", _("Een team hoort bij een organisatie: kies of typ er een.")
+            )
+        return data
+
+
+class MoveMeetingForm(forms.Form):
+    start = forms.DateTimeField(
+        label=_("Nieuw begin"), widget=forms.DateTimeInput(attrs={"type": "datetime-local"})
+    )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        _helper(self)
+
+
+class TurnForm(forms.ModelForm):
+    """The steps of a turn, as the coach writes them down during or after the meeting."""
+
+    class Meta:
+        model = Contribution
+        fields = [
+            "problem",
+            "concretised",
+            "analysis",
+            "solutions",
+            "own_share",
+            "feedback",
+            "agreements",
+        ]
+        widgets = {name: forms.Textarea(attrs={"rows": 2}) for name in fields}
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        _helper(self)
+
+
+class ClaimForm(forms.Form):
+    problem = forms.CharField(
+        label=_("Je praktijkprobleem, kort"),
+        widget=forms.Textarea(attrs={"rows": 3}),
+        required=False,
+        help_text=_("Alleen de coach leest dit vooraf."),
+    )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        _helper(self)

@@ -1,0 +1,150 @@
+"""Running a Backstage group through the pages."""
+
+from datetime import date, timedelta
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from django.utils import timezone
+
+from coaching.models import Client
+from coaching.tests.factories import ClientFactory, UserFactory
+from groups.models import BackstageGroup, Contribution
+from groups.services import member_add, turn_claim
+from groups.tests.test_groups import make_group
+
+
+def participant(group, first_name):
+    account = UserFactory(first_name=first_name)
+    client = ClientFactory(coach=group.coach, account=account, first_name=first_name)
+    return account, member_add(group=group, client=client, joined_on=date.today())
+
+
+@pytest.mark.django_db
+class TestCoachPages:
+    def test_create_a_team_group_for_a_new_organisation(self, client, coach_a):
+        client.force_login(coach_a)
+        start = timezone.localtime(timezone.now() + timedelta(days=14)).replace(hour=19, minute=0)
+        response = client.post(
+            "/coach/groepen/nieuw/",
+            {
+                "name": "Teamleiders Oost",
+                "composition": "team",
+                "new_organisation": "Gemeente Oost",
+                "contact_person": "J. Bos",
+                "daypart": "evening",
+                "interval_weeks": "3",
+                "first_start": start.strftime("%Y-%m-%dT%H:%M"),
+                "location": "Stadhuis",
+            },
+        )
+        group = BackstageGroup.objects.get()
+        assert response["Location"] == f"/coach/groepen/{group.uuid}/"
+        assert group.organisation.name == "Gemeente Oost" and group.meetings.count() == 8
+
+    def test_a_team_without_organisation_is_explained(self, client, coach_a):
+        client.force_login(coach_a)
+        response = client.post(
+            "/coach/groepen/nieuw/",
+            {
+                "name": "X",
+                "composition": "team",
+                "daypart": "evening",
+                "interval_weeks": "3",
+                "first_start": "2027-01-05T19:00",
+            },
+        )
+        assert "Een team hoort bij een organisatie" in response.content.decode()
+        assert not BackstageGroup.objects.exists()
+
+    def test_record_a_turn_and_the_report_back_next_time(self, client, coach_a):
+        group = make_group(coach_a)
+        _account, ilse = participant(group, "Ilse")
+        first, second = group.meetings.get(number=1), group.meetings.get(number=2)
+        client.force_login(coach_a)
+        client.post(f"/coach/bijeenkomsten/{first.uuid}/", {"action": "assign", "member": ilse.pk})
+        turn = Contribution.objects.get(meeting=first)
+        client.post(
+            f"/coach/bijeenkomsten/{first.uuid}/",
+            {
+                "action": "record",
+                "turn": turn.uuid,
+                f"{turn.uuid}-problem": "Teamoverleg loopt uit",
+                f"{turn.uuid}-agreements": "Agenda vooraf rondsturen",
+            },
+        )
+        page = client.get(f"/coach/bijeenkomsten/{second.uuid}/").content.decode()
+        assert "Agenda vooraf rondsturen" in page and "Hoe ging het, Ilse?" in page
+        client.post(
+            f"/coach/bijeenkomsten/{second.uuid}/",
+            {"action": "report_back", f"report-{turn.uuid}": "Overleg was in een uur klaar"},
+        )
+        turn.refresh_from_db()
+        assert turn.report_back == "Overleg was in een uur klaar"
+
+    def test_a_move_that_breaks_the_rhythm_shows_the_reason(self, client, coach_a):
+        group = make_group(coach_a)
+        second = group.meetings.get(number=2)
+        client.force_login(coach_a)
+        too_early = timezone.localtime(second.appointment.start - timedelta(days=10))
+        response = client.post(
+            f"/coach/bijeenkomsten/{second.uuid}/",
+            {"action": "move", "start": too_early.strftime("%Y-%m-%dT%H:%M")},
+            follow=True,
+        )
+        assert "twee tot vier weken" in response.content.decode()
+
+    def test_the_group_page_queries_do_not_grow(self, client, coach_a):
+        group = make_group(coach_a)
+        client.force_login(coach_a)
+        participant(group, "A")
+
+        def count():
+            with CaptureQueriesContext(connection) as queries:
+                assert client.get(f"/coach/groepen/{group.uuid}/").status_code == 200
+            return len(queries)
+
+        few = count()
+        members = [participant(group, f"P{n}")[1] for n in range(6)]
+        for number, member in zip(range(1, 7), members, strict=False):
+            turn_claim(meeting=group.meetings.get(number=number), membership=member)
+        # session, user, MFA, coach profile, group, members, meetings, contributions,
+        # attendance, candidate clients
+        assert count() == few <= 10
+
+
+@pytest.mark.django_db
+class TestPortal:
+    def test_claim_a_turn_the_third_is_refused_and_nobody_reads_another_problem(
+        self, client, coach_a
+    ):
+        group = make_group(coach_a)
+        (a, _), (b, _), (c, _) = (participant(group, n) for n in ("Ann", "Bob", "Cas"))
+        meeting = group.meetings.get(number=1)
+        url = f"/portaal/backstage/{meeting.uuid}/beurt/"
+        client.force_login(a)
+        client.post(url, {"problem": "GEHEIM-PROBLEEM van Ann"})
+        client.force_login(b)
+        client.post(url, {"problem": ""})
+        client.force_login(c)
+        response = client.post(url, {"problem": ""}, follow=True)
+        html = response.content.decode()
+        assert "beide beurten al bezet" in html
+        assert "GEHEIM-PROBLEEM" not in html
+        assert meeting.contributions.count() == 2
+
+    def test_a_participant_sees_own_agreements(self, client, coach_a):
+        group = make_group(coach_a)
+        account, member = participant(group, "Ann")
+        turn = turn_claim(meeting=group.meetings.get(number=1), membership=member)
+        Contribution.objects.filter(pk=turn.pk).update(agreements="Elke maandag plannen")
+        client.force_login(account)
+        assert "Elke maandag plannen" in client.get("/portaal/backstage/").content.decode()
+
+    def test_someone_outside_the_group_cannot_claim(self, client, coach_a, coachee):
+        group = make_group(coach_a)
+        client.force_login(coachee)
+        meeting = group.meetings.get(number=1)
+        assert client.post(f"/portaal/backstage/{meeting.uuid}/beurt/").status_code == 404
+        assert not Contribution.objects.exists()
+        assert Client.objects.for_account(coachee).exists()

@@ -1,0 +1,308 @@
+"""Backstage groups in the browser: the coach runs the group from its first to its eighth
+meeting; a participant sees the schedule, claims a turn, and reads their own agreements."""
+
+from django.contrib import messages
+from django.core.exceptions import ValidationError
+from django.db.models import Count, Prefetch, Q
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_http_methods, require_POST, require_safe
+
+from coaching.clients import organisation_for_name
+from coaching.models import Client, Role
+from coaching.roles import role_required
+from groups.forms import ClaimForm, GroupForm, MoveMeetingForm, TurnForm
+from groups.models import Attendance, BackstageGroup, Contribution, Meeting, Membership
+from groups.services import (
+    MeetingFull,
+    RotaTurn,
+    agreements_to_report,
+    group_create,
+    meeting_move,
+    member_add,
+    plan_rota,
+    turn_claim,
+)
+from sessions.booking import SlotTaken
+
+
+def _group_of_coach(user, uuid) -> BackstageGroup:
+    return get_object_or_404(
+        BackstageGroup.objects.filter(coach=user).select_related("organisation"), uuid=uuid
+    )
+
+
+def _meeting_of_coach(user, uuid) -> Meeting:
+    return get_object_or_404(
+        Meeting.objects.filter(group__coach=user).select_related("group", "appointment"),
+        uuid=uuid,
+    )
+
+
+def _memberships_of_account(user):
+    return Membership.objects.active().filter(client__in=Client.objects.for_account(user))
+
+
+# --- The coach -------------------------------------------------------------------------------
+
+
+@require_safe
+@role_required(Role.COACH)
+def group_list(request: HttpRequest) -> HttpResponse:
+    groups = (
+        BackstageGroup.objects.filter(coach=request.user)
+        .select_related("organisation")
+        .annotate(
+            size=Count("members", filter=Q(members__left_on__isnull=True), distinct=True),
+            held=Count(
+                "meetings",
+                filter=Q(meetings__appointment__start__lt=timezone.now()),
+                distinct=True,
+            ),
+        )
+    )
+    return render(request, "groups/group_list.html", {"groups": groups})
+
+
+@require_http_methods(["GET", "POST"])
+@role_required(Role.COACH)
+def group_new(request: HttpRequest) -> HttpResponse:
+    form = GroupForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        organisation = data["organisation"]
+        if data["new_organisation"].strip():
+            organisation = organisation_for_name(data["new_organisation"])
+        try:
+            group = group_create(
+                coach=request.user,
+                name=data["name"],
+                composition=data["composition"],
+                daypart=data["daypart"],
+                interval_weeks=data["interval_weeks"],
+                first_start=data["first_start"],
+                location=data["location"],
+                organisation=organisation,
+                contact_person=data["contact_person"],
+            )
+        except ValidationError as error:
+            form.add_error(None, error)
+        else:
+            messages.success(request, _("De groep en haar acht bijeenkomsten staan in de agenda."))
+            return redirect("group_detail", group=group.uuid)
+    return render(
+        request,
+        "coaching/form_page.html",
+        {"title": _("Nieuwe Backstage-groep"), "forms": [form], "back": "/coach/groepen/"},
+    )
+
+
+@require_safe
+@role_required(Role.COACH)
+def group_detail(request: HttpRequest, group: str) -> HttpResponse:
+    group = _group_of_coach(request.user, group)
+    members = list(group.members.active().select_related("client"))
+    meetings = list(
+        group.meetings.select_related("appointment").prefetch_related(
+            Prefetch(
+                "contributions", queryset=Contribution.objects.select_related("membership__client")
+            ),
+            "attendance",
+        )
+    )
+    now = timezone.now()
+    upcoming = [m.number for m in meetings if m.appointment.start > now]
+    taken = [RotaTurn(m.number, c.membership_id) for m in meetings for c in m.contributions.all()]
+    absent = {
+        m.number: {a.membership_id for a in m.attendance.all() if not a.present} for m in meetings
+    }
+    proposal = plan_rota([m.pk for m in members], upcoming, absent=absent, taken=taken)
+    names = {m.pk: m.client.first_name for m in members}
+    open_agreements = [
+        c for m in meetings for c in m.contributions.all() if c.agreements and not c.report_back
+    ]
+    candidates = Client.objects.for_coach(request.user).exclude(
+        pk__in=[m.client_id for m in members]
+    )
+    return render(
+        request,
+        "groups/group_detail.html",
+        {
+            "group": group,
+            "members": members,
+            "meetings": meetings,
+            "now": now,
+            "proposal": [(turn.meeting, names[turn.member]) for turn in proposal],
+            "open_agreements": open_agreements,
+            "candidates": candidates,
+        },
+    )
+
+
+@require_POST
+@role_required(Role.COACH)
+def group_member_add(request: HttpRequest, group: str) -> HttpResponse:
+    group = _group_of_coach(request.user, group)
+    pk = request.POST.get("client", "")
+    client = Client.objects.for_coach(request.user).filter(pk=pk).first() if pk.isdigit() else None
+    if client is None:
+        messages.error(request, _("Kies een cliënt."))
+    else:
+        try:
+            member_add(group=group, client=client, joined_on=timezone.localdate())
+        except ValidationError as error:
+            messages.error(request, " ".join(error.messages))
+        else:
+            messages.success(request, _("%(name)s doet mee.") % {"name": client})
+    return redirect("group_detail", group=group.uuid)
+
+
+@require_POST
+@role_required(Role.COACH)
+def group_rota_accept(request: HttpRequest, group: str) -> HttpResponse:
+    """The coach accepts the proposed rota: each proposed turn becomes a contribution."""
+    group = _group_of_coach(request.user, group)
+    members = {m.pk: m for m in group.members.active()}
+    meetings = {m.number: m for m in group.meetings.select_related("appointment")}
+    taken = [
+        RotaTurn(c.meeting.number, c.membership_id)
+        for c in Contribution.objects.filter(meeting__group=group).select_related("meeting")
+    ]
+    upcoming = [n for n, m in meetings.items() if m.appointment.start > timezone.now()]
+    assigned = 0
+    for turn in plan_rota(list(members), upcoming, taken=taken):
+        try:
+            turn_claim(meeting=meetings[turn.meeting], membership=members[turn.member])
+            assigned += 1
+        except (MeetingFull, ValidationError):
+            continue  # taken meanwhile: the coach adjusts by hand
+    messages.success(request, _("%(count)s beurten ingedeeld.") % {"count": assigned})
+    return redirect("group_detail", group=group.uuid)
+
+
+@require_http_methods(["GET", "POST"])
+@role_required(Role.COACH)
+def meeting_detail(request: HttpRequest, meeting: str) -> HttpResponse:
+    meeting = _meeting_of_coach(request.user, meeting)
+    group = meeting.group
+    contributions = list(meeting.contributions.select_related("membership__client"))
+    previous = agreements_to_report(meeting)
+    members = list(group.members.active().select_related("client"))
+    if request.method == "POST":
+        action = request.POST.get("action")
+        if action == "move":
+            form = MoveMeetingForm(request.POST)
+            if form.is_valid():
+                try:
+                    meeting_move(meeting=meeting, start=form.cleaned_data["start"])
+                    messages.success(request, _("De bijeenkomst is verzet."))
+                except (ValidationError, SlotTaken) as error:
+                    messages.error(request, " ".join(getattr(error, "messages", [str(error)])))
+        elif action == "record":
+            turn = get_object_or_404(Contribution, meeting=meeting, uuid=request.POST.get("turn"))
+            form = TurnForm(request.POST, instance=turn, prefix=str(turn.uuid))
+            if form.is_valid():
+                form.save()
+                messages.success(
+                    request,
+                    _("De beurt van %(name)s is vastgelegd.")
+                    % {"name": turn.membership.client.first_name},
+                )
+        elif action == "report_back":
+            for contribution in previous:
+                text = request.POST.get(f"report-{contribution.uuid}", "").strip()
+                if text and text != contribution.report_back:
+                    contribution.report_back = text
+                    contribution.save(update_fields=["report_back"])
+            messages.success(request, _("De terugkoppeling is vastgelegd."))
+        elif action == "assign":
+            member = next((m for m in members if str(m.pk) == request.POST.get("member")), None)
+            try:
+                if member is None:
+                    raise ValidationError(_("Kies een deelnemer."))
+                turn_claim(meeting=meeting, membership=member)
+                messages.success(request, _("De beurt is toegewezen."))
+            except (MeetingFull, ValidationError) as error:
+                messages.error(request, " ".join(getattr(error, "messages", [str(error)])))
+        elif action == "attendance":
+            present = set(request.POST.getlist("present"))
+            for member in members:
+                Attendance.objects.update_or_create(
+                    meeting=meeting,
+                    membership=member,
+                    defaults={"present": str(member.pk) in present},
+                )
+            messages.success(request, _("De aanwezigheid is vastgelegd."))
+        else:
+            raise Http404
+        return redirect("meeting_detail", meeting=meeting.uuid)
+    attendance = {a.membership_id: a.present for a in meeting.attendance.all()}
+    return render(
+        request,
+        "groups/meeting_detail.html",
+        {
+            "meeting": meeting,
+            "group": group,
+            "turns": [(c, TurnForm(instance=c, prefix=str(c.uuid))) for c in contributions],
+            "previous": previous,
+            "members": members,
+            "present": {pk for pk, here in attendance.items() if here},
+            "move_form": MoveMeetingForm(
+                initial={"start": timezone.localtime(meeting.appointment.start)}
+            ),
+            "free_turns": 2 - len(contributions),
+        },
+    )
+
+
+# --- A participant ----------------------------------------------------------------------------
+
+
+@require_safe
+@role_required(Role.CLIENT)
+def portal_groups(request: HttpRequest) -> HttpResponse:
+    memberships = list(_memberships_of_account(request.user).select_related("group", "client"))
+    groups = []
+    now = timezone.now()
+    for membership in memberships:
+        meetings = list(
+            membership.group.meetings.select_related("appointment").annotate(
+                turns=Count("contributions")
+            )
+        )
+        own = {
+            c.meeting_id: c
+            for c in Contribution.objects.filter(membership=membership).select_related("meeting")
+        }
+        groups.append((membership, meetings, own))
+    return render(
+        request,
+        "groups/portal_groups.html",
+        {"groups": groups, "now": now, "claim_form": ClaimForm()},
+    )
+
+
+@require_POST
+@role_required(Role.CLIENT)
+def portal_turn_claim(request: HttpRequest, meeting: str) -> HttpResponse:
+    meeting = get_object_or_404(
+        Meeting.objects.select_related("appointment", "group"), uuid=meeting
+    )
+    membership = _memberships_of_account(request.user).filter(group=meeting.group_id).first()
+    if membership is None:
+        raise Http404
+    form = ClaimForm(request.POST)
+    form.is_valid()
+    try:
+        turn_claim(
+            meeting=meeting, membership=membership, problem=form.cleaned_data.get("problem", "")
+        )
+    except (MeetingFull, ValidationError) as error:
+        messages.error(request, " ".join(getattr(error, "messages", [str(error)])))
+    else:
+        messages.success(
+            request, _("Je hebt een beurt bij bijeenkomst %(number)s.") % {"number": meeting.number}
+        )
+    return redirect("portal_groups")
