@@ -132,12 +132,15 @@ def member_leave(*, membership: Membership, on: date) -> Membership:
     return membership
 
 
-def turn_claim(*, meeting: Meeting, membership: Membership, problem: str = "") -> Contribution:
+def turn_claim(
+    *, meeting: Meeting, membership: Membership, problem: str = "", by_coach: bool = False
+) -> Contribution:
     """Take a free turn. Race-free: the database holds at most one contribution per turn, and a
-    person once per meeting; a claim tries turn 1, then turn 2, each in its own savepoint."""
+    person once per meeting; a claim tries turn 1, then turn 2, each in its own savepoint.
+    A participant claims before the meeting; the coach may also assign during or after it."""
     if membership.group_id != meeting.group_id or membership.left_on is not None:
         raise ValidationError(_("Alleen deelnemers van deze groep kunnen een beurt nemen."))
-    if meeting.appointment.start <= timezone.now():
+    if not by_coach and meeting.appointment.start <= timezone.now():
         raise ValidationError(_("Deze bijeenkomst is al geweest."))
     if Contribution.objects.filter(meeting=meeting, membership=membership).exists():
         raise ValidationError(_("Je hebt bij deze bijeenkomst al een beurt."))

@@ -1,6 +1,8 @@
 """Backstage groups in the browser: the coach runs the group from its first to its eighth
 meeting; a participant sees the schedule, claims a turn, and reads their own agreements."""
 
+import uuid
+
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.db.models import Count, Prefetch, Q
@@ -113,6 +115,9 @@ def group_detail(request: HttpRequest, group: str) -> HttpResponse:
         )
     )
     now = timezone.now()
+    for meeting in meetings:
+        recorded = meeting.attendance.all()
+        meeting.present_count = sum(a.present for a in recorded) if recorded else None
     upcoming = [m.number for m in meetings if m.appointment.start > now]
     taken = [RotaTurn(m.number, c.membership_id) for m in meetings for c in m.contributions.all()]
     absent = {
@@ -201,7 +206,11 @@ def meeting_detail(request: HttpRequest, meeting: str) -> HttpResponse:
                 except (ValidationError, SlotTaken) as error:
                     messages.error(request, " ".join(getattr(error, "messages", [str(error)])))
         elif action == "record":
-            turn = get_object_or_404(Contribution, meeting=meeting, uuid=request.POST.get("turn"))
+            try:
+                wanted = uuid.UUID(request.POST.get("turn", ""))
+            except ValueError as error:
+                raise Http404 from error
+            turn = get_object_or_404(Contribution, meeting=meeting, uuid=wanted)
             form = TurnForm(request.POST, instance=turn, prefix=str(turn.uuid))
             if form.is_valid():
                 form.save()
@@ -222,7 +231,7 @@ def meeting_detail(request: HttpRequest, meeting: str) -> HttpResponse:
             try:
                 if member is None:
                     raise ValidationError(_("Kies een deelnemer."))
-                turn_claim(meeting=meeting, membership=member)
+                turn_claim(meeting=meeting, membership=member, by_coach=True)
                 messages.success(request, _("De beurt is toegewezen."))
             except (MeetingFull, ValidationError) as error:
                 messages.error(request, " ".join(getattr(error, "messages", [str(error)])))

@@ -148,3 +148,15 @@ class TestPortal:
         assert client.post(f"/portaal/backstage/{meeting.uuid}/beurt/").status_code == 404
         assert not Contribution.objects.exists()
         assert Client.objects.for_account(coachee).exists()
+
+
+@pytest.mark.django_db
+def test_the_coach_assigns_a_turn_after_the_meeting_and_odd_ids_are_404(client, coach_a):
+    group = make_group(coach_a, first_start=timezone.now() - timedelta(days=1))
+    _account, ilse = participant(group, "Ilse")
+    first = group.meetings.get(number=1)
+    client.force_login(coach_a)
+    client.post(f"/coach/bijeenkomsten/{first.uuid}/", {"action": "assign", "member": ilse.pk})
+    assert Contribution.objects.filter(meeting=first, membership=ilse).exists()
+    response = client.post(f"/coach/bijeenkomsten/{first.uuid}/", {"action": "record", "turn": "x"})
+    assert response.status_code == 404
