@@ -6,6 +6,7 @@ import uuid
 from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from coaching.models import Client, Organisation, Role, User
 from sessions.models import Appointment
@@ -140,7 +141,7 @@ class Contribution(models.Model):
     solutions = models.TextField(_("creatieve oplossingen"), blank=True)
     own_share = models.TextField(_("eigen aandeel"), blank=True)
     feedback = models.TextField(_("feedback van de groep"), blank=True)
-    agreements = models.TextField(_("afspraken"), blank=True)
+    agreements = models.TextField(pgettext_lazy("made at a turn", "afspraken"), blank=True)
     report_back = models.TextField(_("terugkoppeling bij de volgende bijeenkomst"), blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
 

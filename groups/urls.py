@@ -8,6 +8,9 @@ urlpatterns = [
     path("coach/groepen/<uuid:group>/", views.group_detail, name="group_detail"),
     path("coach/groepen/<uuid:group>/deelnemers/", views.group_member_add, name="group_member_add"),
     path("coach/groepen/<uuid:group>/rooster/", views.group_rota_accept, name="group_rota_accept"),
+    path(
+        "coach/groepen/<uuid:group>/stoppen/", views.group_member_leave, name="group_member_leave"
+    ),
     path("coach/bijeenkomsten/<uuid:meeting>/", views.meeting_detail, name="meeting_detail"),
     path("portaal/backstage/", views.portal_groups, name="portal_groups"),
     path(

@@ -3,6 +3,7 @@ meeting; a participant sees the schedule, claims a turn, and reads their own agr
 
 import uuid
 
+from django.conf import settings
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.db.models import Count, Prefetch, Q
@@ -24,6 +25,7 @@ from groups.services import (
     group_create,
     meeting_move,
     member_add,
+    member_leave,
     plan_rota,
     turn_claim,
 )
@@ -41,6 +43,14 @@ def _meeting_of_coach(user, uuid) -> Meeting:
         Meeting.objects.filter(group__coach=user).select_related("group", "appointment"),
         uuid=uuid,
     )
+
+
+def _is_uuid(value: str) -> bool:
+    try:
+        uuid.UUID(value)
+    except ValueError:
+        return False
+    return True
 
 
 def _memberships_of_account(user):
@@ -142,6 +152,7 @@ def group_detail(request: HttpRequest, group: str) -> HttpResponse:
             "proposal": [(turn.meeting, names[turn.member]) for turn in proposal],
             "open_agreements": open_agreements,
             "candidates": candidates,
+            "missing": max(0, settings.PRAKTIJK_BACKSTAGE["min_size"] - len(members)),
         },
     )
 
@@ -161,6 +172,18 @@ def group_member_add(request: HttpRequest, group: str) -> HttpResponse:
             messages.error(request, " ".join(error.messages))
         else:
             messages.success(request, _("%(name)s doet mee.") % {"name": client})
+    return redirect("group_detail", group=group.uuid)
+
+
+@require_POST
+@role_required(Role.COACH)
+def group_member_leave(request: HttpRequest, group: str) -> HttpResponse:
+    group = _group_of_coach(request.user, group)
+    pk = request.POST.get("member", "")
+    membership = group.members.active().filter(pk=pk).first() if pk.isdigit() else None
+    if membership is not None:
+        member_leave(membership=membership, on=timezone.localdate())
+        messages.success(request, _("%(name)s is gestopt.") % {"name": membership.client})
     return redirect("group_detail", group=group.uuid)
 
 
@@ -235,6 +258,14 @@ def meeting_detail(request: HttpRequest, meeting: str) -> HttpResponse:
                 messages.success(request, _("De beurt is toegewezen."))
             except (MeetingFull, ValidationError) as error:
                 messages.error(request, " ".join(getattr(error, "messages", [str(error)])))
+        elif action == "release":
+            released = (
+                Contribution.objects.filter(meeting=meeting, uuid=request.POST.get("turn", ""))
+                if _is_uuid(request.POST.get("turn", ""))
+                else Contribution.objects.none()
+            )
+            if released.delete()[0]:
+                messages.success(request, _("De beurt is vrijgegeven."))
         elif action == "attendance":
             present = set(request.POST.getlist("present"))
             for member in members:

@@ -97,6 +97,7 @@ GET = {
     "group_detail": row(LOGIN, DENIED, DENIED, OK, NOT_FOUND, DENIED),
     "group_member_add": everyone(METHOD),
     "group_rota_accept": everyone(METHOD),
+    "group_member_leave": everyone(METHOD),
     "meeting_detail": row(LOGIN, DENIED, DENIED, OK, NOT_FOUND, DENIED),
     "portal_groups": row(LOGIN, OK, OK, DENIED, DENIED, DENIED),
     "portal_turn_claim": everyone(METHOD),
@@ -139,6 +140,7 @@ POST = {
     "group_new": row(LOGIN, DENIED, DENIED, OK, OK, DENIED),
     "group_member_add": row(LOGIN, DENIED, DENIED, REDIRECT, NOT_FOUND, DENIED),
     "group_rota_accept": row(LOGIN, DENIED, DENIED, REDIRECT, NOT_FOUND, DENIED),
+    "group_member_leave": row(LOGIN, DENIED, DENIED, REDIRECT, NOT_FOUND, DENIED),
     "meeting_detail": row(LOGIN, DENIED, DENIED, NOT_FOUND, NOT_FOUND, DENIED),  # no action
     "portal_turn_claim": row(LOGIN, REDIRECT, NOT_FOUND, DENIED, DENIED, DENIED),
 }

@@ -160,3 +160,20 @@ def test_the_coach_assigns_a_turn_after_the_meeting_and_odd_ids_are_404(client, 
     assert Contribution.objects.filter(meeting=first, membership=ilse).exists()
     response = client.post(f"/coach/bijeenkomsten/{first.uuid}/", {"action": "record", "turn": "x"})
     assert response.status_code == 404
+
+
+@pytest.mark.django_db
+def test_a_participant_leaves_and_a_turn_is_released(client, coach_a):
+    group = make_group(coach_a)
+    _account, ilse = participant(group, "Ilse")
+    turn = turn_claim(meeting=group.meetings.get(number=2), membership=ilse)
+    client.force_login(coach_a)
+    page = client.get(f"/coach/groepen/{group.uuid}/").content.decode()
+    assert "Nog 3 deelnemers nodig" in page
+    client.post(
+        f"/coach/bijeenkomsten/{turn.meeting.uuid}/", {"action": "release", "turn": turn.uuid}
+    )
+    assert not Contribution.objects.exists()
+    client.post(f"/coach/groepen/{group.uuid}/stoppen/", {"member": ilse.pk})
+    ilse.refresh_from_db()
+    assert ilse.left_on == date.today()
