@@ -40,6 +40,11 @@ def url_matches(pattern: str):
     return re.compile(rf"^https?://[^/]+{pattern}$")
 
 
+def meeting_item(page: Page, group, number: int):
+    """The participant's line for meeting `number` of this group in Backstage."""
+    return page.get_by_role("region", name=group.name).get_by_role("listitem").nth(number - 1)
+
+
 def participant(coach, first_name: str):
     """A client of the coach with a portal account of their own."""
     account = UserFactory(first_name=first_name)
@@ -144,32 +149,25 @@ def test_three_participants_want_the_two_turns_of_one_meeting(
         for person, problem in zip(
             pages[:2], ("Mijn team luistert niet", "Lastig gesprek"), strict=True
         ):
-            person.get_by_label(
+            meeting_item(person, group, 1).get_by_label(
                 "Je praktijkprobleem, kort (alleen de coach leest dit vooraf)"
-            ).first.fill(problem)
+            ).fill(problem)
             person.get_by_role("button", name="Beurt nemen bij bijeenkomst 1").click()
             person.wait_for_url(path_is("/portaal/backstage/"))
             expect(person.get_by_role("alert")).to_contain_text(
                 "Je hebt een beurt bij bijeenkomst 1."
             )
-            first_item = person.get_by_role("region", name=group.name).get_by_role("listitem").first
-            expect(first_item).to_contain_text("jouw beurt")
+            expect(meeting_item(person, group, 1)).to_contain_text("jouw beurt")
         # The second sees the meeting full now.
-        expect(
-            pages[1].get_by_role("region", name=group.name).get_by_role("listitem").first
-        ).to_contain_text("Beide beurten zijn bezet.")
+        expect(meeting_item(pages[1], group, 1)).to_contain_text("Beide beurten zijn bezet.")
 
         # The third still has the button from before: the claim loses, nothing is booked.
         late = pages[2]
         late.get_by_role("button", name="Beurt nemen bij bijeenkomst 1").click()
         late.wait_for_url(path_is("/portaal/backstage/"))
         expect(late.get_by_role("alert")).to_contain_text(FULL)
-        expect(
-            late.get_by_role("region", name=group.name).get_by_role("listitem").first
-        ).to_contain_text("Beide beurten zijn bezet.")
-        expect(
-            late.get_by_role("region", name=group.name).get_by_role("listitem").first
-        ).not_to_contain_text("jouw beurt")
+        expect(meeting_item(late, group, 1)).to_contain_text("Beide beurten zijn bezet.")
+        expect(meeting_item(late, group, 1)).not_to_contain_text("jouw beurt")
         expect(late.get_by_role("button", name="Beurt nemen bij bijeenkomst 1")).to_have_count(0)
         expect(late.get_by_role("button", name="Beurt nemen bij bijeenkomst 2")).to_be_visible()
 
