@@ -231,6 +231,12 @@ if PRODUCTION and not PRAKTIJK_REQUIRE_MFA:
 PRAKTIJK_INVITATION_DAYS = int(env("PRAKTIJK_INVITATION_DAYS", "7"))
 # After this many days of bedenktijd without a decision, the dashboard asks the coach to act.
 PRAKTIJK_BEDENKTIJD_DAYS = int(env("PRAKTIJK_BEDENKTIJD_DAYS", "14"))
+# E-mail coaching (seed 002): a coachee's message is answered within this many hours; the
+# dashboard marks it near due in the last hours; a quiet conversation is offered for closing.
+PRAKTIJK_EMAIL_ANSWER_HOURS = int(env("PRAKTIJK_EMAIL_ANSWER_HOURS", "24"))
+PRAKTIJK_EMAIL_NEAR_DUE_HOURS = int(env("PRAKTIJK_EMAIL_NEAR_DUE_HOURS", "4"))
+PRAKTIJK_EMAIL_QUIET_WEEKS = int(env("PRAKTIJK_EMAIL_QUIET_WEEKS", "4"))
+PRAKTIJK_EMAIL_MAX_ATTACHMENT_MB = int(env("PRAKTIJK_EMAIL_MAX_ATTACHMENT_MB", "5"))
 # Backstage groups (seed 000): 8 meetings of 2½ hours, every 2 to 4 weeks, with this many people.
 PRAKTIJK_BACKSTAGE = {
     "meetings": 8,

@@ -1,6 +1,7 @@
 """Individual trajects, their life cycle and their dossier."""
 
 from trajects.models.dossier import DossierEntry, DossierEntryVersion, DossierView, IntakeVersion
+from trajects.models.messages import Message
 from trajects.models.traject import Traject, TrajectEvent
 
 __all__ = [
@@ -8,6 +9,7 @@ __all__ = [
     "DossierEntryVersion",
     "DossierView",
     "IntakeVersion",
+    "Message",
     "Traject",
     "TrajectEvent",
 ]

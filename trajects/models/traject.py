@@ -113,6 +113,8 @@ class Traject(models.Model):
     intake_on = models.DateField(_("intake gehouden op"), null=True)
     closed_on = models.DateField(_("afgesloten op"), null=True)
     stop_reason = models.TextField(_("reden van stoppen"), blank=True)
+    # E-mail coaching: the coachee asked to continue with live sessions.
+    switch_requested_at = models.DateTimeField(_("vraagt om live sessies sinds"), null=True)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
@@ -264,5 +266,7 @@ class TrajectEvent(models.Model):
 
     @property
     def label(self) -> str:
+        if self.step == "switch_to_live":
+            return _("Overgestapt naar live sessies")
         step = Traject.STEPS.get(self.step)
         return step.label if step else self.step

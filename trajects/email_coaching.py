@@ -1,0 +1,167 @@
+"""E-mail coaching workflows: write and answer messages (attachments checked by their content),
+the answer deadline and its statistics, switching to live sessions, and stopping."""
+
+import statistics
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.core.files.uploadedfile import UploadedFile
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from coaching.models import User
+from trajects.models import Message, Traject, TrajectEvent
+from trajects.models.messages import answer_due
+
+# What an attachment may be, recognised by its first bytes (not by its name).
+SIGNATURES = {
+    b"%PDF-": ("application/pdf", ".pdf"),
+    b"\x89PNG\r\n\x1a\n": ("image/png", ".png"),
+    b"\xff\xd8\xff": ("image/jpeg", ".jpg"),
+}
+
+
+def attachment_type(upload: UploadedFile) -> str:
+    """The checked type of an upload, or a ValidationError that says what is allowed."""
+    limit = settings.PRAKTIJK_EMAIL_MAX_ATTACHMENT_MB * 1024 * 1024
+    if upload.size > limit:
+        raise ValidationError(
+            _("De bijlage is te groot: hoogstens %(mb)s MB.")
+            % {"mb": settings.PRAKTIJK_EMAIL_MAX_ATTACHMENT_MB},
+            code="too_big",
+        )
+    head = upload.read(16)
+    upload.seek(0)
+    for signature, (mimetype, _extension) in SIGNATURES.items():
+        if head.startswith(signature):
+            return mimetype
+    raise ValidationError(
+        _("Dit soort bestand kan niet mee. Stuur een PDF, een JPG of een PNG."), code="type"
+    )
+
+
+def _check_open(traject: Traject) -> None:
+    if traject.kind != Traject.Kind.EMAIL:
+        raise ValidationError(_("Dit traject is geen e-mailcoaching."))
+    if traject.is_closed:
+        raise ValidationError(_("Dit gesprek is afgesloten."))
+
+
+@transaction.atomic
+def message_write(
+    *, traject: Traject, by: User, body: str, from_coach: bool, attachment=None
+) -> Message:
+    """A message in the conversation. The coachee's gets its deadline; the coach's answers
+    every open message of the coachee (answered at the moment of the reply)."""
+    traject = Traject.objects.select_for_update().get(pk=traject.pk)
+    _check_open(traject)
+    now = timezone.now()
+    message = Message(
+        traject=traject,
+        from_coach=from_coach,
+        author=by,
+        body=body.strip(),
+        created_at=now,
+        due_at=None if from_coach else answer_due(now),
+    )
+    if attachment:
+        message.attachment_type = attachment_type(attachment)
+        message.attachment_name = attachment.name[:200]
+        message.attachment = attachment
+    message.save()
+    if from_coach:
+        traject.messages.open().update(answered_at=now)
+    return message
+
+
+@transaction.atomic
+def email_traject_switch(*, traject: Traject, by: User) -> Traject:
+    """From e-mail coaching to live sessions: the same traject (and its conversation) goes on
+    as a standard traject; the timeline shows when."""
+    traject = Traject.objects.select_for_update().get(pk=traject.pk)
+    _check_open(traject)
+    traject.kind = Traject.Kind.STANDARD
+    traject.switch_requested_at = None
+    traject.save(update_fields=["kind", "switch_requested_at", "updated_at"])
+    TrajectEvent.objects.create(
+        traject=traject,
+        step="switch_to_live",
+        source=traject.status,
+        target=traject.status,
+        on=timezone.localdate(),
+        by=by,
+        note=_("Overgestapt van e-mailcoaching naar live sessies."),
+    )
+    return traject
+
+
+def email_switch_request(*, traject: Traject) -> None:
+    _check_open(traject)
+    if traject.switch_requested_at is None:
+        Traject.objects.filter(pk=traject.pk).update(switch_requested_at=timezone.now())
+
+
+def email_conversation_close(*, traject: Traject, by: User, reason: str) -> None:
+    """The coachee (or the coach) ends the conversation: the traject stops, with the reason."""
+    _check_open(traject)
+    traject.advance("stop", by=by, on=timezone.localdate(), note=reason)
+
+
+def quiet_conversations(coach: User) -> list[Traject]:
+    """Open e-mail coaching without a coachee message for the set number of weeks."""
+    since = timezone.now() - timedelta(weeks=settings.PRAKTIJK_EMAIL_QUIET_WEEKS)
+    trajects = Traject.objects.for_coach(coach).open().filter(kind=Traject.Kind.EMAIL)
+    recent = Message.objects.from_client().filter(created_at__gte=since)
+    return list(
+        trajects.exclude(messages__in=recent).filter(created_at__lt=since).select_related("client")
+    )
+
+
+@dataclass(frozen=True)
+class MonthFigures:
+    month: date
+    messages: int
+    answered: int
+    median_hours: float | None
+    within_deadline: float | None  # share of the month's messages, 0..1
+
+
+def answer_statistics(
+    coach: User, months: int = 12, now: datetime | None = None
+) -> list[MonthFigures]:
+    """Per month (of writing): how many coachee messages, the median time to the answer, and
+    the share answered within the deadline (an open message past its deadline counts as late)."""
+    now = now or timezone.now()
+    first = timezone.localtime(now).date().replace(day=1) - timedelta(days=31 * (months - 1))
+    first = first.replace(day=1)
+    by_month: dict[date, list[Message]] = {}
+    for message in (
+        Message.objects.from_client()
+        .filter(
+            traject__client__coach=coach,
+            created_at__gte=timezone.make_aware(datetime.combine(first, datetime.min.time())),
+        )
+        .only("created_at", "due_at", "answered_at")
+    ):
+        month = timezone.localtime(message.created_at).date().replace(day=1)
+        by_month.setdefault(month, []).append(message)
+    figures = []
+    for month in sorted(by_month, reverse=True):
+        messages = by_month[month]
+        answered = [m for m in messages if m.answered_at]
+        hours = [(m.answered_at - m.created_at).total_seconds() / 3600 for m in answered]
+        decided = [m for m in messages if m.answered_at or now >= m.due_at]
+        in_time = [m for m in decided if m.answered_at and m.answered_at <= m.due_at]
+        figures.append(
+            MonthFigures(
+                month=month,
+                messages=len(messages),
+                answered=len(answered),
+                median_hours=statistics.median(hours) if hours else None,
+                within_deadline=len(in_time) / len(decided) if decided else None,
+            )
+        )
+    return figures

@@ -1,0 +1,82 @@
+"""E-mail coaching (seed 002): the coachee writes whenever they like and gets an answer within
+24 hours (DESIGN.md §4.6). The messages live here, not in anyone's mailbox."""
+
+import uuid
+from datetime import UTC, timedelta
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from coaching.models import User
+from trajects.models.traject import Traject
+
+
+def answer_due(written_at):
+    """The deadline: a fixed number of hours of real time (so across a DST change the clock
+    shows an hour more or less than the time written)."""
+    # In UTC: Python adds hours to a local time by the wall clock, which is wrong on the night
+    # the clocks change.
+    return written_at.astimezone(UTC) + timedelta(hours=settings.PRAKTIJK_EMAIL_ANSWER_HOURS)
+
+
+class MessageQuerySet(models.QuerySet):
+    def from_client(self) -> "MessageQuerySet":
+        return self.filter(from_coach=False)
+
+    def open(self) -> "MessageQuerySet":
+        """Coachee messages the coach has not answered yet."""
+        return self.filter(from_coach=False, answered_at__isnull=True)
+
+
+class Message(models.Model):
+    class State(models.TextChoices):
+        ANSWERED = "answered", _("beantwoord")
+        OPEN = "open", _("open")
+        NEAR_DUE = "near_due", _("bijna te laat")
+        OVERDUE = "overdue", _("te laat")
+
+    uuid = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    traject = models.ForeignKey(Traject, on_delete=models.CASCADE, related_name="messages")
+    from_coach = models.BooleanField(_("van de coach"))
+    author = models.ForeignKey(
+        User, on_delete=models.PROTECT, null=True, related_name="+", verbose_name=_("door")
+    )
+    body = models.TextField(_("bericht"))
+    attachment = models.FileField(_("bijlage"), upload_to="messages/%Y/%m/", blank=True)
+    attachment_name = models.CharField(max_length=200, blank=True)
+    attachment_type = models.CharField(max_length=100, blank=True)
+    created_at = models.DateTimeField(_("geschreven op"), default=timezone.now)
+    due_at = models.DateTimeField(_("antwoord uiterlijk"), null=True, blank=True)
+    answered_at = models.DateTimeField(_("beantwoord op"), null=True, blank=True)
+
+    objects = MessageQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("bericht")
+        verbose_name_plural = _("berichten")
+        ordering = ["created_at"]
+        indexes = [models.Index(fields=["traject", "created_at"], name="message_traject_time")]
+        constraints = [
+            # A coachee's message has a deadline; the coach's messages have none.
+            models.CheckConstraint(
+                condition=Q(from_coach=True, due_at__isnull=True)
+                | Q(from_coach=False, due_at__isnull=False),
+                name="message_deadline_only_for_the_coachee",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.traject} {self.created_at:%Y-%m-%d %H:%M}"
+
+    def state(self, now=None) -> str:
+        if self.from_coach or self.answered_at:
+            return self.State.ANSWERED
+        now = now or timezone.now()
+        if now >= self.due_at:
+            return self.State.OVERDUE
+        if now >= self.due_at - timedelta(hours=settings.PRAKTIJK_EMAIL_NEAR_DUE_HOURS):
+            return self.State.NEAR_DUE
+        return self.State.OPEN
