@@ -20,7 +20,7 @@ pytest_plugins = ["coaching.tests.browser"]
 
 
 @pytest.fixture(autouse=True)
-def _test_settings(settings):
+def _test_settings(settings, tmp_path):
     # The configured cache (a file cache by default, Redis in CI), with a key prefix of its own
     # per test: rate limits never carry over from one test to the next.
     settings.CACHES = {
@@ -28,6 +28,7 @@ def _test_settings(settings):
     }
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
     settings.SITE_URL = "http://testserver"
+    settings.MEDIA_ROOT = tmp_path / "media"  # uploads of a test stay with the test
 
 
 @pytest.fixture(autouse=True, scope="session")

@@ -142,3 +142,16 @@ class CorrectionForm(HelperMixin, forms.Form):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self._helper()
+
+
+class MessageForm(HelperMixin, forms.Form):
+    body = forms.CharField(label=_("Bericht"), widget=forms.Textarea(attrs={"rows": 6}))
+    attachment = forms.FileField(
+        label=_("Bijlage"),
+        required=False,
+        help_text=_("Niet verplicht: een PDF, JPG of PNG."),
+    )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self._helper()

@@ -20,15 +20,17 @@ from coaching.access import client_of_coach
 from coaching.models import Client, Consent, Role
 from coaching.roles import role_required
 from trajects.access import entry_of_coach, traject_of_coach
+from trajects.email_coaching import quiet_conversations
 from trajects.forms import (
     ClientFilterForm,
     CorrectionForm,
     EntryForm,
     IntakeForm,
+    MessageForm,
     StepForm,
     TrajectForm,
 )
-from trajects.models import DossierEntryVersion, DossierView, Traject
+from trajects.models import DossierEntryVersion, DossierView, Message, Traject
 from trajects.services import (
     dossier_entry_correct,
     dossier_entry_create,
@@ -78,10 +80,31 @@ def coach_dashboard(request: HttpRequest) -> HttpResponse:
         .open()
         .aggregate(open=Count("pk"), running=Count("pk", filter=Q(status=Traject.Status.LOPEND)))
     )
+    open_messages = list(
+        Message.objects.open()
+        .filter(traject__client__coach=request.user, traject__status__in=Traject.Status.values)
+        .exclude(traject__status__in=Traject.CLOSED)
+        .select_related("traject__client")
+        .order_by("due_at")[:50]
+    )
+    now = timezone.now()
+    for message in open_messages:
+        message.current_state = message.state(now)
     return render(
         request,
         "trajects/dashboard.html",
-        {"waiting": waiting[:50], "recent": recent, "counts": counts, "bedenktijd_days": days},
+        {
+            "waiting": waiting[:50],
+            "recent": recent,
+            "counts": counts,
+            "bedenktijd_days": days,
+            "open_messages": open_messages,
+            "quiet": quiet_conversations(request.user),
+            "switch_requests": Traject.objects.for_coach(request.user)
+            .open()
+            .filter(switch_requested_at__isnull=False)
+            .select_related("client"),
+        },
     )
 
 
@@ -187,6 +210,11 @@ def traject_detail(request: HttpRequest, traject: str) -> HttpResponse:
             "views": DossierView.objects.filter(traject=traject).select_related("viewer")[:20],
             "steps": traject.possible_steps(),
             "can_write": not traject.is_closed,
+            "conversation": traject.messages.select_related("author")
+            if traject.kind == Traject.Kind.EMAIL or traject.messages.exists()
+            else None,
+            "message_form": MessageForm(),
+            "now": timezone.now(),
         },
     )
 

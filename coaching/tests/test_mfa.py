@@ -177,6 +177,7 @@ def test_every_other_url_sends_them_to_the_setup(client, role):
         "session_type": 1,
         "feed_token": "x",
         "group": "00000000-0000-0000-0000-000000000000",
+        "message": "00000000-0000-0000-0000-000000000000",
         "meeting": "00000000-0000-0000-0000-000000000000",
     }
     checked = 0

@@ -101,6 +101,16 @@ GET = {
     "meeting_detail": row(LOGIN, DENIED, DENIED, OK, NOT_FOUND, DENIED),
     "portal_groups": row(LOGIN, OK, OK, DENIED, DENIED, DENIED),
     "portal_turn_claim": everyone(METHOD),
+    # E-mail coaching: the traject in the URL is the child's standard traject (not e-mail
+    # coaching: a 404 in the portal); the message is the coachee's, in her e-mail traject.
+    "portal_messages": row(LOGIN, REDIRECT, OK, DENIED, DENIED, DENIED),
+    "portal_conversation": row(LOGIN, NOT_FOUND, NOT_FOUND, DENIED, DENIED, DENIED),
+    "portal_conversation_live": everyone(METHOD),
+    "portal_conversation_close": everyone(METHOD),
+    "coach_reply": everyone(METHOD),
+    "coach_switch": everyone(METHOD),
+    "message_attachment": row(NOT_FOUND, OK, NOT_FOUND, OK, NOT_FOUND, NOT_FOUND),
+    "message_statistics": row(LOGIN, DENIED, DENIED, OK, OK, DENIED),
 }
 POST = {
     "set_language": everyone(REDIRECT),
@@ -143,6 +153,11 @@ POST = {
     "group_member_leave": row(LOGIN, DENIED, DENIED, REDIRECT, NOT_FOUND, DENIED),
     "meeting_detail": row(LOGIN, DENIED, DENIED, NOT_FOUND, NOT_FOUND, DENIED),  # no action
     "portal_turn_claim": row(LOGIN, REDIRECT, NOT_FOUND, DENIED, DENIED, DENIED),
+    "portal_conversation": row(LOGIN, NOT_FOUND, NOT_FOUND, DENIED, DENIED, DENIED),
+    "portal_conversation_live": row(LOGIN, NOT_FOUND, NOT_FOUND, DENIED, DENIED, DENIED),
+    "portal_conversation_close": row(LOGIN, NOT_FOUND, NOT_FOUND, DENIED, DENIED, DENIED),
+    "coach_reply": row(LOGIN, DENIED, DENIED, REDIRECT, NOT_FOUND, DENIED),
+    "coach_switch": row(LOGIN, DENIED, DENIED, REDIRECT, NOT_FOUND, DENIED),
 }
 
 # django-allauth's pages: those for signing in are open (and must never fail); the account
@@ -235,6 +250,19 @@ def world(coach_a, coach_b, coachee, guardian, admin_user):
         first_start=timezone.now() + timedelta(days=40),
     )
     member_add(group=group, client=Client.objects.get(account=coachee), joined_on=date.today())
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    from trajects.email_coaching import message_write
+    from trajects.tests.factories import TrajectFactory
+
+    email_traject = TrajectFactory(client=Client.objects.get(account=coachee), kind="email")
+    message = message_write(
+        traject=email_traject,
+        by=coachee,
+        body="Vraag",
+        from_coach=False,
+        attachment=SimpleUploadedFile("a.pdf", b"%PDF-1.7 test"),
+    )
     start = timezone.now() + timedelta(days=5)
     appointment = Appointment.objects.create(
         coach=coach_a,
@@ -267,6 +295,7 @@ def world(coach_a, coach_b, coachee, guardian, admin_user):
             "session_type": session.pk,
             "feed_token": coach_a.coach_profile.calendar_token,
             "group": group.uuid,
+            "message": message.uuid,
             "meeting": group.meetings.get(number=1).uuid,
         },
     }

@@ -1,0 +1,164 @@
+"""E-mail coaching in the browser: the coachee's conversation in the portal, the coach's reply
+on the traject page, attachments behind the same access, and the statistics."""
+
+from django.contrib import messages
+from django.core.exceptions import ValidationError
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_http_methods, require_POST, require_safe
+
+from coaching.models import Client, Role
+from coaching.roles import has_role, role_required
+from trajects.access import traject_of_coach
+from trajects.email_coaching import (
+    answer_statistics,
+    email_conversation_close,
+    email_switch_request,
+    email_traject_switch,
+    message_write,
+)
+from trajects.forms import MessageForm
+from trajects.models import Message, Traject
+from trajects.services import dossier_view_record
+from trajects.tasks import send_message_notice
+
+
+def _email_traject_of_account(user, uuid) -> Traject:
+    return get_object_or_404(
+        Traject.objects.filter(
+            client__in=Client.objects.for_account(user), kind=Traject.Kind.EMAIL
+        ).select_related("client__coach"),
+        uuid=uuid,
+    )
+
+
+def _write(request, traject: Traject, *, from_coach: bool) -> MessageForm:
+    form = MessageForm(request.POST, request.FILES)
+    if form.is_valid():
+        try:
+            message = message_write(
+                traject=traject,
+                by=request.user,
+                body=form.cleaned_data["body"],
+                from_coach=from_coach,
+                attachment=form.cleaned_data["attachment"],
+            )
+        except ValidationError as error:
+            form.add_error("attachment" if error.code in ("type", "too_big") else None, error)
+        else:
+            send_message_notice.delay_on_commit(message.pk)
+            messages.success(request, _("Je bericht is verstuurd."))
+    return form
+
+
+@require_safe
+@role_required(Role.CLIENT)
+def portal_messages(request: HttpRequest) -> HttpResponse:
+    trajects = Traject.objects.filter(
+        client__in=Client.objects.for_account(request.user), kind=Traject.Kind.EMAIL
+    ).select_related("client")
+    if len(trajects) == 1:
+        return redirect("portal_conversation", traject=trajects[0].uuid)
+    return render(request, "trajects/portal_messages.html", {"trajects": trajects})
+
+
+@require_http_methods(["GET", "POST"])
+@role_required(Role.CLIENT)
+def portal_conversation(request: HttpRequest, traject: str) -> HttpResponse:
+    traject = _email_traject_of_account(request.user, traject)
+    form = MessageForm()
+    if request.method == "POST":
+        form = _write(request, traject, from_coach=False)
+        if not form.errors:
+            return redirect("portal_conversation", traject=traject.uuid)
+    return render(
+        request,
+        "trajects/portal_conversation.html",
+        {
+            "traject": traject,
+            "messages_list": traject.messages.select_related("author"),
+            "form": form,
+        },
+    )
+
+
+@require_POST
+@role_required(Role.CLIENT)
+def portal_conversation_live(request: HttpRequest, traject: str) -> HttpResponse:
+    traject = _email_traject_of_account(request.user, traject)
+    try:
+        email_switch_request(traject=traject)
+        messages.success(
+            request, _("Je coach ziet je verzoek om live sessies en neemt contact op.")
+        )
+    except ValidationError as error:
+        messages.error(request, " ".join(error.messages))
+    return redirect("portal_conversation", traject=traject.uuid)
+
+
+@require_POST
+@role_required(Role.CLIENT)
+def portal_conversation_close(request: HttpRequest, traject: str) -> HttpResponse:
+    traject = _email_traject_of_account(request.user, traject)
+    try:
+        email_conversation_close(
+            traject=traject,
+            by=request.user,
+            reason=_("Gesprek afgesloten door de cliënt via het portaal."),
+        )
+        messages.success(request, _("Het gesprek is afgesloten. Dank je wel, en het beste!"))
+    except ValidationError as error:
+        messages.error(request, " ".join(error.messages))
+    return redirect("portal_conversation", traject=traject.uuid)
+
+
+@require_POST
+@role_required(Role.COACH)
+def coach_reply(request: HttpRequest, traject: str) -> HttpResponse:
+    traject = traject_of_coach(request.user, traject)
+    form = _write(request, traject, from_coach=True)
+    for error in form.errors.values():
+        messages.error(request, " ".join(error))
+    return redirect("traject_detail", traject=traject.uuid)
+
+
+@require_POST
+@role_required(Role.COACH)
+def coach_switch(request: HttpRequest, traject: str) -> HttpResponse:
+    traject = traject_of_coach(request.user, traject)
+    try:
+        email_traject_switch(traject=traject, by=request.user)
+        messages.success(
+            request,
+            _("Het traject gaat verder met live sessies; het gesprek blijft in het dossier."),
+        )
+    except ValidationError as error:
+        messages.error(request, " ".join(error.messages))
+    return redirect("traject_detail", traject=traject.uuid)
+
+
+@require_safe
+def message_attachment(request: HttpRequest, message: str) -> HttpResponse:
+    """An attachment, only for the traject's coach and the coachee (or parent)."""
+    if not request.user.is_authenticated:
+        raise Http404
+    found = Message.objects.select_related("traject__client").filter(uuid=message).first()
+    if found is None or not found.attachment:
+        raise Http404
+    client = found.traject.client
+    if has_role(request.user, Role.COACH) and client.coach_id == request.user.pk:
+        dossier_view_record(traject=found.traject, viewer=request.user)
+    elif not Client.objects.for_account(request.user).filter(pk=client.pk).exists():
+        raise Http404
+    response = FileResponse(found.attachment.open("rb"), content_type=found.attachment_type)
+    response["Content-Disposition"] = f'attachment; filename="bijlage-{found.uuid.hex[:8]}"'
+    return response
+
+
+@require_safe
+@role_required(Role.COACH)
+def message_statistics(request: HttpRequest) -> HttpResponse:
+    return render(
+        request, "trajects/message_statistics.html", {"figures": answer_statistics(request.user)}
+    )

@@ -1,0 +1,121 @@
+"""E-mail coaching through the pages: write, see it due, answer, read; notices without text;
+attachments refused with a message; the switch and closing."""
+
+from datetime import timedelta
+
+import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.utils import timezone
+
+from coaching.models import Client
+from trajects.models import DossierView, Message, Traject
+from trajects.tests.factories import TrajectFactory
+
+
+@pytest.fixture
+def conversation(coachee):
+    return TrajectFactory(client=Client.objects.get(account=coachee), kind=Traject.Kind.EMAIL)
+
+
+@pytest.mark.django_db
+class TestConversation:
+    def test_write_see_it_due_answer_and_read(
+        self, client, coachee, coach_a, conversation, mailoutbox, django_capture_on_commit_callbacks
+    ):
+        client.force_login(coachee)
+        assert (
+            client.get("/portaal/berichten/")["Location"]
+            == f"/portaal/berichten/{conversation.uuid}/"
+        )
+        with django_capture_on_commit_callbacks(execute=True):
+            client.post(
+                f"/portaal/berichten/{conversation.uuid}/", {"body": "GEHEIME-VRAAG over mijn werk"}
+            )
+        message = Message.objects.get()
+        assert message.due_at == message.created_at + timedelta(hours=24)
+        notice = mailoutbox[-1]
+        assert notice.to == [coach_a.email] and "GEHEIME-VRAAG" not in notice.body
+        assert f"/coach/trajecten/{conversation.uuid}/" in notice.body
+
+        client.force_login(coach_a)
+        dashboard = client.get("/coach/").content.decode()
+        assert "te beantwoorden" in dashboard and "uiterlijk" in dashboard
+        page = client.get(f"/coach/trajecten/{conversation.uuid}/").content.decode()
+        assert "GEHEIME-VRAAG" in page
+        assert DossierView.objects.filter(traject=conversation, viewer=coach_a).exists()
+        with django_capture_on_commit_callbacks(execute=True):
+            client.post(
+                f"/coach/trajecten/{conversation.uuid}/berichten/",
+                {"body": "Goede vraag; probeer eens dit."},
+            )
+        message.refresh_from_db()
+        assert message.answered_at is not None
+        assert mailoutbox[-1].to == [coachee.email] and "probeer eens" not in mailoutbox[-1].body
+        assert "te beantwoorden" not in client.get("/coach/").content.decode()
+
+        client.force_login(coachee)
+        assert (
+            "probeer eens dit"
+            in client.get(f"/portaal/berichten/{conversation.uuid}/").content.decode()
+        )
+
+    def test_overdue_is_marked_on_the_dashboard(self, client, coachee, coach_a, conversation):
+        client.force_login(coachee)
+        client.post(f"/portaal/berichten/{conversation.uuid}/", {"body": "Vraag"})
+        Message.objects.update(due_at=timezone.now() - timedelta(hours=1))
+        client.force_login(coach_a)
+        assert "te laat" in client.get("/coach/").content.decode()
+
+    def test_an_attachment_of_the_wrong_kind_is_refused_and_the_text_kept(
+        self, client, coachee, conversation
+    ):
+        client.force_login(coachee)
+        upload = SimpleUploadedFile("cv.docx", b"PK\x03\x04 a zip file")
+        response = client.post(
+            f"/portaal/berichten/{conversation.uuid}/",
+            {"body": "Mijn tekst blijft", "attachment": upload},
+        )
+        html = response.content.decode()
+        assert "Stuur een PDF, een JPG of een PNG" in html and "Mijn tekst blijft" in html
+        assert not Message.objects.exists()
+
+    def test_another_coach_or_client_reads_nothing(
+        self, client, coachee, coach_b, guardian, conversation
+    ):
+        client.force_login(coachee)
+        client.post(f"/portaal/berichten/{conversation.uuid}/", {"body": "Privé"})
+        client.force_login(coach_b)
+        assert client.get(f"/coach/trajecten/{conversation.uuid}/").status_code == 404
+        client.force_login(guardian)
+        assert client.get(f"/portaal/berichten/{conversation.uuid}/").status_code == 404
+
+    def test_the_coachee_asks_for_live_sessions_and_the_coach_switches(
+        self, client, coachee, coach_a, conversation
+    ):
+        client.force_login(coachee)
+        client.post(f"/portaal/berichten/{conversation.uuid}/", {"body": "Hallo"})
+        client.post(f"/portaal/berichten/{conversation.uuid}/live/")
+        client.force_login(coach_a)
+        assert "vraagt om live sessies" in client.get("/coach/").content.decode()
+        client.post(f"/coach/trajecten/{conversation.uuid}/live-sessies/")
+        conversation.refresh_from_db()
+        assert conversation.kind == Traject.Kind.STANDARD
+        page = client.get(f"/coach/trajecten/{conversation.uuid}/").content.decode()
+        assert "Hallo" in page and "Overgestapt naar live sessies" in page
+
+    def test_the_coachee_closes_the_conversation(self, client, coachee, conversation):
+        client.force_login(coachee)
+        client.post(f"/portaal/berichten/{conversation.uuid}/afsluiten/")
+        conversation.refresh_from_db()
+        assert conversation.status == Traject.Status.GESTOPT
+        assert (
+            "Dit gesprek is afgesloten"
+            in client.get(f"/portaal/berichten/{conversation.uuid}/").content.decode()
+        )
+
+    def test_statistics_page(self, client, coach_a):
+        client.force_login(coach_a)
+        assert (
+            "Antwoordtijden bij e-mailcoaching"
+            in client.get("/coach/berichten/statistiek/").content.decode()
+        )
