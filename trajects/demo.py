@@ -148,6 +148,7 @@ def demo_trajects(
             note="Na de kennismaking afgezien: verhuist naar het buitenland.",
         )
     if traject := _start(others["email"], "Zelfvertrouwen", 45, kind="email"):
+        demo_messages(traject, bram)
         traject.advance(
             "record_kennismaking", by=bram, on=_days_ago(40), mode="email", start_directly=True
         )
@@ -160,3 +161,47 @@ def demo_trajects(
             steps_taken="",
             goals="Een keer per vergadering iets inbrengen.",
         )
+
+
+def demo_messages(traject: Traject, coach: User) -> None:
+    """A conversation: answered messages, and one that waits for the coach."""
+    from datetime import timedelta
+
+    from trajects.models import Message
+    from trajects.models.messages import answer_due
+
+    if traject.messages.exists():
+        return
+    now = timezone.now()
+    for days_ago, from_coach, body in [
+        (20, False, "Gisteren zei ik in het overleg weer niets, terwijl ik een goed idee had."),
+        (
+            19,
+            True,
+            "Wat hield je tegen? Schrijf eens op wat je dacht vlak voordat je wilde praten.",
+        ),
+        (
+            6,
+            False,
+            "Ik dacht: straks vinden ze het een domme vraag. Vandaag heb ik wél iets gezegd!",
+        ),
+        (5, True, "Mooi! Hoe reageerden de anderen? Probeer het volgende week nog een keer."),
+    ]:
+        written = now - timedelta(days=days_ago)
+        Message.objects.create(
+            traject=traject,
+            from_coach=from_coach,
+            author=coach if from_coach else None,
+            body=body,
+            created_at=written,
+            due_at=None if from_coach else answer_due(written),
+            answered_at=None if from_coach else written + timedelta(hours=9),
+        )
+    written = now - timedelta(hours=21)
+    Message.objects.create(
+        traject=traject,
+        from_coach=False,
+        body="Mag ik je iets vragen over een lastig gesprek?",
+        created_at=written,
+        due_at=answer_due(written),
+    )
