@@ -3,6 +3,7 @@ on the traject page, attachments behind the same access, and the statistics."""
 
 from django.contrib import messages
 from django.core.exceptions import ValidationError
+from django.db.models import Q
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
@@ -24,12 +25,19 @@ from trajects.services import dossier_view_record
 from trajects.tasks import send_message_notice
 
 
+def _conversations_of_account(user):
+    """E-mail coaching of the client this account is (or acts for); after a switch to live
+    sessions the conversation stays readable."""
+    return (
+        Traject.objects.filter(client__in=Client.objects.for_account(user))
+        .filter(Q(kind=Traject.Kind.EMAIL) | Q(messages__isnull=False))
+        .distinct()
+    )
+
+
 def _email_traject_of_account(user, uuid) -> Traject:
     return get_object_or_404(
-        Traject.objects.filter(
-            client__in=Client.objects.for_account(user), kind=Traject.Kind.EMAIL
-        ).select_related("client__coach"),
-        uuid=uuid,
+        _conversations_of_account(user).select_related("client__coach"), uuid=uuid
     )
 
 
@@ -55,9 +63,7 @@ def _write(request, traject: Traject, *, from_coach: bool) -> MessageForm:
 @require_safe
 @role_required(Role.CLIENT)
 def portal_messages(request: HttpRequest) -> HttpResponse:
-    trajects = Traject.objects.filter(
-        client__in=Client.objects.for_account(request.user), kind=Traject.Kind.EMAIL
-    ).select_related("client")
+    trajects = _conversations_of_account(request.user).select_related("client")
     if len(trajects) == 1:
         return redirect("portal_conversation", traject=trajects[0].uuid)
     return render(request, "trajects/portal_messages.html", {"trajects": trajects})

@@ -82,7 +82,7 @@ def coach_dashboard(request: HttpRequest) -> HttpResponse:
     )
     open_messages = list(
         Message.objects.open()
-        .filter(traject__client__coach=request.user, traject__status__in=Traject.Status.values)
+        .filter(traject__client__coach=request.user)
         .exclude(traject__status__in=Traject.CLOSED)
         .select_related("traject__client")
         .order_by("due_at")[:50]

@@ -119,3 +119,16 @@ class TestConversation:
             "Antwoordtijden bij e-mailcoaching"
             in client.get("/coach/berichten/statistiek/").content.decode()
         )
+
+
+@pytest.mark.django_db
+def test_after_the_switch_the_coachee_still_reads_the_conversation(
+    client, coachee, coach_a, conversation
+):
+    from trajects.email_coaching import email_traject_switch, message_write
+
+    message_write(traject=conversation, by=coachee, body="Eerste vraag", from_coach=False)
+    email_traject_switch(traject=conversation, by=coach_a)
+    client.force_login(coachee)
+    html = client.get(f"/portaal/berichten/{conversation.uuid}/").content.decode()
+    assert "Eerste vraag" in html and "Versturen" not in html

@@ -10,6 +10,7 @@ from django.utils import timezone
 
 from coaching.models import Client, Consent, Guardian, ThirdParty
 from coaching.tests.factories import ClientFactory, GuardianFactory
+from trajects.email_coaching import email_switch_request, message_write
 from trajects.models import DossierEntry, DossierView, Traject
 from trajects.tests.factories import (
     ConsentFactory,
@@ -29,6 +30,13 @@ def queries(client, url) -> int:
     return len(captured)
 
 
+def email_conversation(coach) -> None:
+    """An e-mail coaching traject with an open message and a request to switch to live."""
+    traject = TrajectFactory(client__coach=coach, kind=Traject.Kind.EMAIL)
+    message_write(traject=traject, by=coach, body="Een vraag", from_coach=False)
+    email_switch_request(traject=traject)
+
+
 def grow(coach, n: int) -> None:
     """n more clients, each with a guardian, a running traject and a few entries."""
     for _ in range(n):
@@ -44,13 +52,16 @@ class TestQueryCounts:
         client.force_login(coach_a)
         grow(coach_a, 1)
         TrajectFactory(client__coach=coach_a, registered_on=TODAY)
+        email_conversation(coach_a)
         small = queries(client, "/coach/")
         grow(coach_a, 8)
         for _ in range(5):
             TrajectFactory(client__coach=coach_a, registered_on=TODAY)
+            email_conversation(coach_a)
         # session, user, MFA check, coach profile (role), counts, waiting trajects with their
-        # clients, recent versions with their entries
-        assert queries(client, "/coach/") == small <= 7
+        # clients, recent versions with their entries, open messages with their clients, switch
+        # requests, quiet conversations, today's appointments
+        assert queries(client, "/coach/") == small <= 10
 
     def test_client_list(self, client, coach_a):
         client.force_login(coach_a)
