@@ -5,7 +5,7 @@ PY := $(VENV)/bin/python
 MANAGE := $(PY) manage.py
 PORT ?= 8000
 
-.PHONY: run test venv messages makemessages lint format check-deploy ci vendor clean
+.PHONY: run test bench venv messages makemessages lint format check-deploy ci vendor clean
 
 # A fresh machine needs nothing but Python >= 3.12: no PostgreSQL, no Redis. Ctrl-C stops all.
 run: venv messages
@@ -21,6 +21,11 @@ run: venv messages
 # broker); browser tests skip with a notice without Chromium, unless E2E=required.
 test: venv messages
 	$(VENV)/bin/pytest $(PYTEST_ARGS)
+
+# Query counts and response times of the busiest pages at a small and a large practice, written
+# to bench/RESULTS.md. Uses DATABASE_URL when set, as the tests do.
+bench: venv messages
+	$(VENV)/bin/pytest bench -q -s
 
 venv: $(VENV)/.installed
 

@@ -1,0 +1,117 @@
+"""`make bench`: the coach's and the coachee's busiest pages at a small and a large practice.
+
+For each page: the number of queries (must not grow with the data) and the median and slowest
+time of 15 requests through the test client, written to bench/RESULTS.md. Not part of `make test`:
+the figures depend on the machine; the query counts are pinned by the tests themselves."""
+
+import platform
+import statistics
+import time
+from datetime import timedelta
+from pathlib import Path
+
+import django
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from django.utils import timezone
+
+from coaching.models import Client
+from coaching.tests.factories import GuardianFactory
+from trajects.email_coaching import email_switch_request
+from trajects.models import Message, Traject
+from trajects.tests.factories import TrajectFactory, note, running_traject
+
+RESULTS = Path(__file__).with_name("RESULTS.md")
+RUNS = 15
+SIZES = {"klein": (10, 20), "groot": (300, 1000)}  # clients of the coach, messages in the talk
+
+
+def practice(coach, conversation: Traject, clients: int, messages: int) -> None:
+    """clients more clients (every tenth with an e-mail question waiting) and messages more
+    messages in the coachee's conversation."""
+    for number in range(clients):
+        traject = running_traject(coach, client__coach=coach)
+        GuardianFactory(client=traject.client)
+        note(traject, coach)
+        if number % 10 == 0:
+            email = TrajectFactory(client__coach=coach, kind=Traject.Kind.EMAIL)
+            Message.objects.create(
+                traject=email, from_coach=False, body="Vraag", due_at=timezone.now()
+            )
+            email_switch_request(traject=email)
+    coachee = conversation.client.account
+    start = timezone.now() - timedelta(days=messages)
+    Message.objects.bulk_create(
+        Message(
+            traject=conversation,
+            from_coach=bool(n % 2),
+            author=coach if n % 2 else coachee,
+            body=f"Bericht {n} " + "tekst " * 80,
+            created_at=start + timedelta(days=n),
+            due_at=None if n % 2 else start + timedelta(days=n, hours=24),
+            answered_at=(start + timedelta(days=n + 1)) if n % 2 == 0 else None,
+        )
+        for n in range(messages)
+    )
+
+
+def measure(client, url: str) -> tuple[int, float, float]:
+    with CaptureQueriesContext(connection) as captured:
+        assert client.get(url).status_code == 200
+    count = len(captured)  # before the next request: its start empties the log
+    times = []
+    for _ in range(RUNS):
+        started = time.perf_counter()
+        client.get(url)
+        times.append((time.perf_counter() - started) * 1000)
+    return count, statistics.median(times), max(times)
+
+
+@pytest.mark.django_db
+def test_bench(client, coach_a, coachee):
+    rows = {}
+    conversation = TrajectFactory(
+        client=Client.objects.get(account=coachee), kind=Traject.Kind.EMAIL
+    )
+    done = (0, 0)
+    for size, (clients, messages) in SIZES.items():
+        practice(coach_a, conversation, clients - done[0], messages - done[1])
+        done = (clients, messages)
+        pages = {
+            "coach: Vandaag (/coach/)": (coach_a, "/coach/"),
+            "coach: cliënten": (coach_a, "/coach/clienten/"),
+            "coach: agenda (week)": (coach_a, "/coach/agenda/"),
+            "coach: traject met e-mailgesprek": (
+                coach_a,
+                f"/coach/trajecten/{conversation.uuid}/",
+            ),
+            "coach: antwoordtijden": (coach_a, "/coach/berichten/statistiek/"),
+            "coachee: gesprek": (coachee, f"/portaal/berichten/{conversation.uuid}/"),
+        }
+        for name, (user, url) in pages.items():
+            client.force_login(user)
+            rows.setdefault(name, {})[size] = measure(client, url)
+
+    lines = [
+        "# Benchmark",
+        "",
+        f"`make bench` on {timezone.localdate():%Y-%m-%d}: Python {platform.python_version()}, "
+        f"Django {django.get_version()}, {connection.vendor}; {RUNS} requests per page "
+        "through the test client (no network, no static files).",
+        "",
+        f"klein = {SIZES['klein'][0]} cliënten, gesprek van {SIZES['klein'][1]} berichten; "
+        f"groot = {SIZES['groot'][0]} cliënten, gesprek van {SIZES['groot'][1]} berichten.",
+        "",
+        "| pagina | queries klein | queries groot | mediaan klein | mediaan groot | "
+        "traagste groot |",
+        "|---|---:|---:|---:|---:|---:|",
+    ]
+    for name, by_size in rows.items():
+        (q_small, med_small, _), (q_big, med_big, worst_big) = by_size["klein"], by_size["groot"]
+        lines.append(
+            f"| {name} | {q_small} | {q_big} | {med_small:.1f} ms | {med_big:.1f} ms | "
+            f"{worst_big:.1f} ms |"
+        )
+    RESULTS.write_text("\n".join(lines) + "\n")
+    print("\n".join(lines))
