@@ -23,6 +23,7 @@ from trajects.forms import MessageForm
 from trajects.models import Message, Traject
 from trajects.services import dossier_view_record
 from trajects.tasks import send_message_notice
+from trajects.views import traject_page
 
 
 def _conversations_of_account(user):
@@ -124,8 +125,9 @@ def portal_conversation_close(request: HttpRequest, traject: str) -> HttpRespons
 def coach_reply(request: HttpRequest, traject: str) -> HttpResponse:
     traject = traject_of_coach(request.user, traject)
     form = _write(request, traject, from_coach=True)
-    for error in form.errors.values():
-        messages.error(request, " ".join(error))
+    if form.errors:
+        # Shown again with the text as typed and the reason next to the field.
+        return traject_page(request, traject, message_form=form)
     return redirect("traject_detail", traject=traject.uuid)
 
 

@@ -182,7 +182,14 @@ def traject_new(request: HttpRequest, client: str) -> HttpResponse:
 @require_safe
 @role_required(Role.COACH)
 def traject_detail(request: HttpRequest, traject: str) -> HttpResponse:
-    traject = traject_of_coach(request.user, traject)
+    return traject_page(request, traject_of_coach(request.user, traject))
+
+
+def traject_page(
+    request: HttpRequest, traject: Traject, *, message_form: MessageForm | None = None
+) -> HttpResponse:
+    """The traject with its dossier and conversation; message_form is a refused reply, shown
+    again with its text and the reason."""
     # Every opening of a dossier is recorded (DESIGN.md §4.8), also this one.
     dossier_view_record(traject=traject, viewer=request.user)
     entries = traject.entries.select_related("third_party", "created_by").prefetch_related(
@@ -213,7 +220,7 @@ def traject_detail(request: HttpRequest, traject: str) -> HttpResponse:
             "conversation": traject.messages.select_related("author")
             if traject.kind == Traject.Kind.EMAIL or traject.messages.exists()
             else None,
-            "message_form": MessageForm(),
+            "message_form": message_form or MessageForm(),
             "now": timezone.now(),
         },
     )

@@ -79,6 +79,23 @@ class TestConversation:
         assert "Stuur een PDF, een JPG of een PNG" in html and "Mijn tekst blijft" in html
         assert not Message.objects.exists()
 
+    def test_the_coach_reply_is_kept_too_when_its_attachment_is_refused(
+        self, client, coach_a, conversation
+    ):
+        client.force_login(coach_a)
+        response = client.post(
+            f"/coach/trajecten/{conversation.uuid}/berichten/",
+            {
+                "body": "Een lang antwoord dat niet verloren mag gaan",
+                "attachment": SimpleUploadedFile("oefening.exe", b"MZ\x90\x00 program"),
+            },
+        )
+        assert response.status_code == 200
+        html = response.content.decode()
+        assert "Stuur een PDF, een JPG of een PNG" in html
+        assert "Een lang antwoord dat niet verloren mag gaan" in html
+        assert not Message.objects.exists()
+
     def test_another_coach_or_client_reads_nothing(
         self, client, coachee, coach_b, guardian, conversation
     ):
