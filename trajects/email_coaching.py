@@ -43,6 +43,22 @@ def attachment_type(upload: UploadedFile) -> str:
     )
 
 
+# A page shows the latest messages of a conversation; the rest on request.
+RECENT = 50
+
+
+def conversation_messages(traject: Traject, *, everything: bool) -> tuple[list[Message], int]:
+    """The conversation, oldest first: everything, or the latest RECENT messages. The second
+    value is how many earlier messages were left out (0 when none)."""
+    messages = traject.messages.select_related("author")
+    if everything:
+        return list(messages), 0
+    latest = list(messages.order_by("-created_at")[: RECENT + 1])
+    if len(latest) <= RECENT:
+        return latest[::-1], 0
+    return latest[:RECENT][::-1], messages.count() - RECENT
+
+
 def _check_open(traject: Traject) -> None:
     if traject.kind != Traject.Kind.EMAIL:
         raise ValidationError(_("Dit traject is geen e-mailcoaching."))

@@ -14,6 +14,7 @@ from coaching.roles import has_role, role_required
 from trajects.access import traject_of_coach
 from trajects.email_coaching import (
     answer_statistics,
+    conversation_messages,
     email_conversation_close,
     email_switch_request,
     email_traject_switch,
@@ -79,12 +80,14 @@ def portal_conversation(request: HttpRequest, traject: str) -> HttpResponse:
         form = _write(request, traject, from_coach=False)
         if not form.errors:
             return redirect("portal_conversation", traject=traject.uuid)
+    messages_list, earlier = conversation_messages(traject, everything="alle" in request.GET)
     return render(
         request,
         "trajects/portal_conversation.html",
         {
             "traject": traject,
-            "messages_list": traject.messages.select_related("author"),
+            "messages_list": messages_list,
+            "earlier": earlier,
             "form": form,
         },
     )

@@ -20,7 +20,7 @@ from coaching.access import client_of_coach
 from coaching.models import Client, Consent, Role
 from coaching.roles import role_required
 from trajects.access import entry_of_coach, traject_of_coach
-from trajects.email_coaching import quiet_conversations
+from trajects.email_coaching import conversation_messages, quiet_conversations
 from trajects.forms import (
     ClientFilterForm,
     CorrectionForm,
@@ -199,6 +199,9 @@ def traject_page(
         )
     )
     intake_versions = list(traject.intake_versions.select_related("created_by"))
+    conversation, earlier = None, 0
+    if traject.kind == Traject.Kind.EMAIL or traject.messages.exists():
+        conversation, earlier = conversation_messages(traject, everything="alle" in request.GET)
     timeline = sorted(
         [("step", event.on, event) for event in traject.events.select_related("by")]
         + [("entry", entry.occurred_on, entry) for entry in entries],
@@ -217,9 +220,8 @@ def traject_page(
             "views": DossierView.objects.filter(traject=traject).select_related("viewer")[:20],
             "steps": traject.possible_steps(),
             "can_write": not traject.is_closed,
-            "conversation": traject.messages.select_related("author")
-            if traject.kind == Traject.Kind.EMAIL or traject.messages.exists()
-            else None,
+            "conversation": conversation,
+            "earlier": earlier,
             "message_form": message_form or MessageForm(),
             "now": timezone.now(),
         },

@@ -149,3 +149,32 @@ def test_after_the_switch_the_coachee_still_reads_the_conversation(
     client.force_login(coachee)
     html = client.get(f"/portaal/berichten/{conversation.uuid}/").content.decode()
     assert "Eerste vraag" in html and "Versturen" not in html
+
+
+@pytest.mark.django_db
+def test_a_long_conversation_shows_the_latest_messages_and_the_rest_on_request(
+    client, coachee, coach_a, conversation
+):
+    start = timezone.now() - timedelta(days=60)
+    Message.objects.bulk_create(
+        Message(
+            traject=conversation,
+            from_coach=True,
+            author=coach_a,
+            body=f"Bericht-{n:02d}.",
+            created_at=start + timedelta(days=n),
+        )
+        for n in range(55)
+    )
+    for user, url in (
+        (coachee, f"/portaal/berichten/{conversation.uuid}/"),
+        (coach_a, f"/coach/trajecten/{conversation.uuid}/"),
+    ):
+        client.force_login(user)
+        html = client.get(url).content.decode()
+        assert "5 eerdere berichten tonen" in html
+        assert "Bericht-04." not in html and "Bericht-05." in html and "Bericht-54." in html
+        assert html.index("Bericht-05.") < html.index("Bericht-54.")
+        html = client.get(url + "?alle=1").content.decode()
+        assert "eerdere berichten tonen" not in html
+        assert all(f"Bericht-{n:02d}." in html for n in range(55))
