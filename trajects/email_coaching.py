@@ -22,6 +22,7 @@ SIGNATURES = {
     b"\x89PNG\r\n\x1a\n": ("image/png", ".png"),
     b"\xff\xd8\xff": ("image/jpeg", ".jpg"),
 }
+EXTENSIONS = dict(SIGNATURES.values())
 
 
 def attachment_type(upload: UploadedFile) -> str:
@@ -61,17 +62,27 @@ def conversation_messages(traject: Traject, *, everything: bool) -> tuple[list[M
 
 def _check_open(traject: Traject) -> None:
     if traject.kind != Traject.Kind.EMAIL:
-        raise ValidationError(_("Dit traject is geen e-mailcoaching."))
+        raise ValidationError(
+            _("Dit traject gaat verder met live sessies; hier kunnen geen berichten meer bij.")
+        )
     if traject.is_closed:
         raise ValidationError(_("Dit gesprek is afgesloten."))
 
 
 @transaction.atomic
 def message_write(
-    *, traject: Traject, by: User, body: str, from_coach: bool, attachment=None
+    *,
+    traject: Traject,
+    by: User,
+    body: str,
+    from_coach: bool,
+    attachment=None,
+    seen_until: int | None = None,
 ) -> Message:
     """A message in the conversation. The coachee's gets its deadline; the coach's answers
-    every open message of the coachee (answered at the moment of the reply)."""
+    the open messages of the coachee (answered at the moment of the reply): those up to
+    seen_until, the last message on the coach's screen, so one that came in while the coach
+    was typing stays open; without it, all of them."""
     traject = Traject.objects.select_for_update().get(pk=traject.pk)
     _check_open(traject)
     now = timezone.now()
@@ -86,10 +97,16 @@ def message_write(
     if attachment:
         message.attachment_type = attachment_type(attachment)
         message.attachment_name = attachment.name[:200]
+        # Stored under a name of our own with the extension of the checked type: the name the
+        # writer gave (shown on the page) says nothing about what the file is.
+        attachment.name = f"{message.uuid.hex}{EXTENSIONS[message.attachment_type]}"
         message.attachment = attachment
     message.save()
     if from_coach:
-        traject.messages.open().update(answered_at=now)
+        answered = traject.messages.open()
+        if seen_until is not None:
+            answered = answered.filter(pk__lte=seen_until)
+        answered.update(answered_at=now)
     return message
 
 
@@ -114,14 +131,19 @@ def email_traject_switch(*, traject: Traject, by: User) -> Traject:
     return traject
 
 
+@transaction.atomic
 def email_switch_request(*, traject: Traject) -> None:
+    traject = Traject.objects.select_for_update().get(pk=traject.pk)
     _check_open(traject)
     if traject.switch_requested_at is None:
         Traject.objects.filter(pk=traject.pk).update(switch_requested_at=timezone.now())
 
 
+@transaction.atomic
 def email_conversation_close(*, traject: Traject, by: User, reason: str) -> None:
-    """The coachee (or the coach) ends the conversation: the traject stops, with the reason."""
+    """The coachee (or the coach) ends the conversation: the traject stops, with the reason.
+    Locked and checked again, so a switch to live sessions at the same moment is not stopped."""
+    traject = Traject.objects.select_for_update().get(pk=traject.pk)
     _check_open(traject)
     traject.advance("stop", by=by, on=timezone.localdate(), note=reason)
 
@@ -145,14 +167,19 @@ class MonthFigures:
     within_deadline: float | None  # share of the month's messages, 0..1
 
 
+def _waits(traject: Traject) -> bool:
+    return traject.kind == Traject.Kind.EMAIL and traject.status not in Traject.CLOSED
+
+
 def answer_statistics(
     coach: User, months: int = 12, now: datetime | None = None
 ) -> list[MonthFigures]:
     """Per month (of writing): how many coachee messages, the median time to the answer, and
     the share answered within the deadline (an open message past its deadline counts as late)."""
     now = now or timezone.now()
-    first = timezone.localtime(now).date().replace(day=1) - timedelta(days=31 * (months - 1))
-    first = first.replace(day=1)
+    this_month = timezone.localtime(now).date().replace(day=1)
+    index = this_month.year * 12 + this_month.month - 1 - (months - 1)
+    first = date(index // 12, index % 12 + 1, 1)
     by_month: dict[date, list[Message]] = {}
     for message in (
         Message.objects.from_client()
@@ -160,7 +187,8 @@ def answer_statistics(
             traject__client__coach=coach,
             created_at__gte=timezone.make_aware(datetime.combine(first, datetime.min.time())),
         )
-        .only("created_at", "due_at", "answered_at")
+        .select_related("traject")
+        .only("created_at", "due_at", "answered_at", "traject__kind", "traject__status")
     ):
         month = timezone.localtime(message.created_at).date().replace(day=1)
         by_month.setdefault(month, []).append(message)
@@ -169,7 +197,9 @@ def answer_statistics(
         messages = by_month[month]
         answered = [m for m in messages if m.answered_at]
         hours = [(m.answered_at - m.created_at).total_seconds() / 3600 for m in answered]
-        decided = [m for m in messages if m.answered_at or now >= m.due_at]
+        # Late: past the deadline without an answer while the conversation still ran. A message
+        # left when the coachee stopped or moved to live sessions is neither in time nor late.
+        decided = [m for m in messages if m.answered_at or (now >= m.due_at and _waits(m.traject))]
         in_time = [m for m in decided if m.answered_at and m.answered_at <= m.due_at]
         figures.append(
             MonthFigures(

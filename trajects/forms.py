@@ -151,6 +151,8 @@ class MessageForm(HelperMixin, forms.Form):
         required=False,
         help_text=_("Niet verplicht: een PDF, JPG of PNG."),
     )
+    # The last message on the writer's screen: a coach's reply answers the messages up to it.
+    seen = forms.IntegerField(required=False, widget=forms.HiddenInput)
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)

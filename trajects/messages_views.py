@@ -1,6 +1,7 @@
 """E-mail coaching in the browser: the coachee's conversation in the portal, the coach's reply
 on the traject page, attachments behind the same access, and the statistics."""
 
+from django.conf import settings
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.db.models import Q
@@ -13,6 +14,7 @@ from coaching.models import Client, Role
 from coaching.roles import has_role, role_required
 from trajects.access import traject_of_coach
 from trajects.email_coaching import (
+    EXTENSIONS,
     answer_statistics,
     conversation_messages,
     email_conversation_close,
@@ -53,6 +55,7 @@ def _write(request, traject: Traject, *, from_coach: bool) -> MessageForm:
                 body=form.cleaned_data["body"],
                 from_coach=from_coach,
                 attachment=form.cleaned_data["attachment"],
+                seen_until=form.cleaned_data["seen"],
             )
         except ValidationError as error:
             form.add_error("attachment" if error.code in ("type", "too_big") else None, error)
@@ -88,6 +91,8 @@ def portal_conversation(request: HttpRequest, traject: str) -> HttpResponse:
             "traject": traject,
             "messages_list": messages_list,
             "earlier": earlier,
+            "can_write": traject.kind == Traject.Kind.EMAIL and not traject.is_closed,
+            "answer_hours": settings.PRAKTIJK_EMAIL_ANSWER_HOURS,
             "form": form,
         },
     )
@@ -163,7 +168,10 @@ def message_attachment(request: HttpRequest, message: str) -> HttpResponse:
     elif not Client.objects.for_account(request.user).filter(pk=client.pk).exists():
         raise Http404
     response = FileResponse(found.attachment.open("rb"), content_type=found.attachment_type)
-    response["Content-Disposition"] = f'attachment; filename="bijlage-{found.uuid.hex[:8]}"'
+    extension = EXTENSIONS.get(found.attachment_type, "")
+    response["Content-Disposition"] = (
+        f'attachment; filename="bijlage-{found.uuid.hex[:8]}{extension}"'
+    )
     return response
 
 

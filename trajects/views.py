@@ -81,9 +81,8 @@ def coach_dashboard(request: HttpRequest) -> HttpResponse:
         .aggregate(open=Count("pk"), running=Count("pk", filter=Q(status=Traject.Status.LOPEND)))
     )
     open_messages = list(
-        Message.objects.open()
+        Message.objects.waiting()
         .filter(traject__client__coach=request.user)
-        .exclude(traject__status__in=Traject.CLOSED)
         .select_related("traject__client")
         .order_by("due_at")[:50]
     )
@@ -222,7 +221,9 @@ def traject_page(
             "can_write": not traject.is_closed,
             "conversation": conversation,
             "earlier": earlier,
-            "message_form": message_form or MessageForm(),
+            "message_form": message_form
+            or MessageForm(initial={"seen": conversation[-1].pk if conversation else None}),
+            "waiting": traject.kind == Traject.Kind.EMAIL and not traject.is_closed,
             "now": timezone.now(),
         },
     )

@@ -156,7 +156,7 @@ POST = {
     "portal_conversation": row(LOGIN, NOT_FOUND, NOT_FOUND, DENIED, DENIED, DENIED),
     "portal_conversation_live": row(LOGIN, NOT_FOUND, NOT_FOUND, DENIED, DENIED, DENIED),
     "portal_conversation_close": row(LOGIN, NOT_FOUND, NOT_FOUND, DENIED, DENIED, DENIED),
-    "coach_reply": row(LOGIN, DENIED, DENIED, REDIRECT, NOT_FOUND, DENIED),
+    "coach_reply": row(LOGIN, DENIED, DENIED, OK, NOT_FOUND, DENIED),  # empty: shown again
     "coach_switch": row(LOGIN, DENIED, DENIED, REDIRECT, NOT_FOUND, DENIED),
 }
 

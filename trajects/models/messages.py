@@ -30,6 +30,15 @@ class MessageQuerySet(models.QuerySet):
         """Coachee messages the coach has not answered yet."""
         return self.filter(from_coach=False, answered_at__isnull=True)
 
+    def waiting(self) -> "MessageQuerySet":
+        """Open messages of a conversation that still runs: after the switch to live sessions or
+        the end of the traject a message no longer waits for an answer by e-mail."""
+        return (
+            self.open()
+            .filter(traject__kind=Traject.Kind.EMAIL)
+            .exclude(traject__status__in=Traject.CLOSED)
+        )
+
 
 class Message(models.Model):
     class State(models.TextChoices):

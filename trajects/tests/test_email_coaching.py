@@ -68,6 +68,26 @@ class TestDeadline:
         write(email_traject, coach_a, "Antwoord", from_coach=True)
         assert email_traject.messages.open().count() == 0
 
+    def test_a_reply_leaves_open_what_came_in_while_the_coach_was_typing(
+        self, email_traject, coachee, coach_a
+    ):
+        seen = write(email_traject, coachee, "Gezien")
+        unseen = write(email_traject, coachee, "Kwam binnen tijdens het typen")
+        write(email_traject, coach_a, "Antwoord", from_coach=True, seen_until=seen.pk)
+        assert list(email_traject.messages.open()) == [unseen]
+
+    def test_after_the_switch_or_the_end_nothing_waits_any_more(
+        self, email_traject, coachee, coach_a
+    ):
+        write(email_traject, coachee, "Nog een vraag")
+        assert Message.objects.waiting().count() == 1
+        email_traject_switch(traject=email_traject, by=coach_a)
+        assert Message.objects.waiting().count() == 0
+        other = TrajectFactory(client=email_traject.client, kind=Traject.Kind.EMAIL)
+        write(other, coachee, "Vraag")
+        email_conversation_close(traject=other, by=coachee, reason="Klaar")
+        assert Message.objects.waiting().count() == 0
+
     def test_the_database_keeps_deadlines_for_the_coachee_only(self, email_traject, coach_a):
         with pytest.raises(IntegrityError), transaction.atomic():
             Message.objects.create(traject=email_traject, from_coach=False, body="x", due_at=None)
@@ -96,6 +116,19 @@ def test_statistics_on_a_known_set(email_traject, coachee, coach_a):
     assert oct_figures.messages == 3 and oct_figures.answered == 3
     assert oct_figures.median_hours == 10
     assert oct_figures.within_deadline == pytest.approx(2 / 3)
+    # Twelve months asked, twelve months back at most (December 2025 to November 2026).
+    write(email_traject, coachee, "Oud", at=datetime(2025, 12, 1, 0, 30, tzinfo=AMS))
+    write(email_traject, coachee, "Te oud", at=datetime(2025, 11, 30, 23, 30, tzinfo=AMS))
+    months = [f.month for f in answer_statistics(coach_a, now=datetime(2026, 11, 20, tzinfo=UTC))]
+    assert min(months) == datetime(2025, 12, 1).date()
+
+
+@pytest.mark.django_db
+def test_a_message_left_at_the_switch_is_neither_in_time_nor_late(email_traject, coachee, coach_a):
+    write(email_traject, coachee, "Vraag", at=datetime(2026, 10, 5, 9, 0, tzinfo=AMS))
+    email_traject_switch(traject=email_traject, by=coach_a)
+    (figures,) = answer_statistics(coach_a, months=3, now=datetime(2026, 11, 20, tzinfo=UTC))
+    assert figures.messages == 1 and figures.answered == 0 and figures.within_deadline is None
 
 
 @pytest.mark.django_db
@@ -133,6 +166,9 @@ class TestAttachments:
         upload = SimpleUploadedFile("verslag.txt", PDF)  # a misleading name: the content counts
         message = write(email_traject, coachee, attachment=upload)
         assert message.attachment_type == "application/pdf"
+        # Stored under our own name with the extension of what it is, not of what it claims.
+        assert message.attachment.name.endswith(f"{message.uuid.hex}.pdf")
+        assert message.attachment_name == "verslag.txt"
 
     def test_anything_else_is_refused_with_a_message(self, email_traject, coachee):
         upload = SimpleUploadedFile("foto.pdf", b"MZ\x90\x00 not a pdf")

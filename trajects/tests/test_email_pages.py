@@ -96,6 +96,44 @@ class TestConversation:
         assert "Een lang antwoord dat niet verloren mag gaan" in html
         assert not Message.objects.exists()
 
+    def test_a_text_sent_after_the_conversation_ended_is_not_lost(
+        self, client, coachee, coach_a, conversation
+    ):
+        client.force_login(coachee)
+        client.post(f"/portaal/berichten/{conversation.uuid}/", {"body": "Vraag"})
+        client.force_login(coach_a)
+        seen = Message.objects.get().pk
+        client.post(f"/coach/trajecten/{conversation.uuid}/live-sessies/")
+        response = client.post(
+            f"/coach/trajecten/{conversation.uuid}/berichten/",
+            {"body": "MIJN-ANTWOORD dat te laat kwam", "seen": seen},
+        )
+        html = response.content.decode()
+        assert "MIJN-ANTWOORD dat te laat kwam" in html and "live sessies" in html
+        client.force_login(coachee)
+        response = client.post(
+            f"/portaal/berichten/{conversation.uuid}/", {"body": "MIJN-VRAAG na de overstap"}
+        )
+        html = response.content.decode()
+        assert "MIJN-VRAAG na de overstap" in html and "niet verstuurd" in html
+        assert Message.objects.count() == 1
+        # And no deadline is left to miss: the dashboard lists nothing as waiting.
+        client.force_login(coach_a)
+        assert "te beantwoorden" not in client.get("/coach/").content.decode()
+
+    def test_an_attachment_downloads_with_the_extension_of_its_checked_type(
+        self, client, coachee, conversation
+    ):
+        client.force_login(coachee)
+        upload = SimpleUploadedFile("scan", b"\x89PNG\r\n\x1a\n" + b"\x00" * 32)
+        client.post(
+            f"/portaal/berichten/{conversation.uuid}/", {"body": "Foto", "attachment": upload}
+        )
+        message = Message.objects.get()
+        response = client.get(f"/berichten/{message.uuid}/bijlage/")
+        assert response["Content-Type"] == "image/png"
+        assert response["Content-Disposition"].endswith(f'bijlage-{message.uuid.hex[:8]}.png"')
+
     def test_another_coach_or_client_reads_nothing(
         self, client, coachee, coach_b, guardian, conversation
     ):
