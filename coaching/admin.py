@@ -12,6 +12,7 @@ from coaching.models import (
     Invitation,
     Organisation,
     Role,
+    Send,
     ThirdParty,
     User,
 )
@@ -132,3 +133,37 @@ class InvitationAdmin(admin.ModelAdmin):
 class HeartbeatAdmin(admin.ModelAdmin):
     list_display = ["source", "last_seen_at", "hostname", "count"]
     readonly_fields = ["source", "last_seen_at", "hostname", "count"]
+
+
+@admin.register(Send)
+class SendAdmin(admin.ModelAdmin):
+    """Every reminder and prompt: what went out when, and what failed with its reason. The rows
+    are written by the workers only; a failed one can be sent again."""
+
+    list_display = ["kind", "subject", "due_at", "status", "sent_at", "attempts", "error"]
+    list_filter = ["status", "kind"]
+    search_fields = ["subject"]
+    date_hierarchy = "due_at"
+    actions = ["send_again"]
+    readonly_fields = [field.name for field in Send._meta.fields]
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+    @admin.action(description=_("Mislukte verzendingen opnieuw versturen"))
+    def send_again(self, request, queryset):
+        from coaching.outbox import retry
+
+        failed = list(queryset.filter(status=Send.Status.FAILED))
+        for send in failed:
+            retry(send)
+        self.message_user(
+            request,
+            _("%(count)s verzending(en) gaan opnieuw de deur uit.") % {"count": len(failed)},
+        )

@@ -359,6 +359,11 @@ CELERY_TASK_ALWAYS_EAGER = env_bool("CELERY_TASK_ALWAYS_EAGER", default=False)
 CELERY_TASK_EAGER_PROPAGATES = True
 CELERY_BEAT_SCHEDULE_FILENAME = str(VAR_DIR / "celery" / "beat-schedule")
 CELERY_BEAT_SCHEDULE = {
+    "outbox-sweep": {
+        "task": "coaching.tasks.sweep_sends",
+        "schedule": crontab(),  # every minute: what is due and not sent (missed, or stale)
+        "options": {"expires": 55},
+    },
     "heartbeat": {
         "task": "coaching.tasks.heartbeat",
         "schedule": crontab(),  # every minute
@@ -434,3 +439,8 @@ PRAKTIJK_NAME = env("PRAKTIJK_NAME", "Praktijk")
 ACCOUNT_EMAIL_SUBJECT_PREFIX = f"[{PRAKTIJK_NAME}] "
 # How stale the heartbeat may be before the status page says the worker or beat is down.
 PRAKTIJK_HEARTBEAT_MAX_AGE_SECONDS = 180
+# The outbox (reminders and prompts): rows per worker task and per SMTP connection; a claim older
+# than this is taken to be of a worker that died, and taken over; the sweep's batch.
+PRAKTIJK_SEND_CHUNK = int(env("PRAKTIJK_SEND_CHUNK", "100"))
+PRAKTIJK_SEND_CLAIM_STALE_SECONDS = int(env("PRAKTIJK_SEND_CLAIM_STALE_SECONDS", "300"))
+PRAKTIJK_SEND_SWEEP_LIMIT = 20000

@@ -64,3 +64,18 @@ def send_portal_linked(guardian_pk: int) -> None:
         language=guardian.account.language,
         context={"user": guardian.account, "child": guardian.client.first_name},
     )
+
+
+@shared_task(acks_late=True, reject_on_worker_lost=True)
+def deliver_sends(ids: list[int]) -> dict[str, int]:
+    """Sends outbox rows; a redelivered or repeated call finds them claimed or sent (a no-op)."""
+    from coaching.outbox import deliver
+
+    return deliver(ids)
+
+
+@shared_task
+def sweep_sends() -> int:
+    from coaching.outbox import sweep
+
+    return sweep()

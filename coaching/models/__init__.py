@@ -12,6 +12,7 @@ from coaching.models.clients import Client, Guardian, Organisation
 from coaching.models.consent import CONSENT_AGE, Consent, ThirdParty
 from coaching.models.heartbeat import Heartbeat
 from coaching.models.invitations import Invitation
+from coaching.models.outbox import Send
 
 __all__ = [
     "CLIENT_NEVER_STAFF",
@@ -26,6 +27,7 @@ __all__ = [
     "Invitation",
     "Organisation",
     "Role",
+    "Send",
     "ThirdParty",
     "User",
 ]

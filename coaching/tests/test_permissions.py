@@ -372,6 +372,8 @@ ADMIN_REFUSES_EVERYONE = {
     "admin:trajects_traject_add",
     "admin:trajects_traject_delete",
     "admin:agenda_appointment_add",
+    "admin:coaching_send_add",  # sends are written by the workers only
+    "admin:coaching_send_delete",
 }
 
 

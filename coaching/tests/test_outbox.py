@@ -1,0 +1,178 @@
+"""The outbox: a reminder or prompt is recorded once per subject and kind, claimed before it is
+sent and sent once, whoever calls for it and how often; a rolled-back transaction sends nothing;
+a claim left by a dead worker is taken over; a failure is recorded with its reason and can be
+retried."""
+
+import threading
+from datetime import timedelta
+from smtplib import SMTPServerDisconnected
+
+import pytest
+from django.core import mail
+from django.core.mail import EmailMessage
+from django.db import IntegrityError, connection, transaction
+from django.utils import timezone
+
+from coaching import outbox
+from coaching.models import Send
+
+KIND = "test_reminder"
+
+
+@pytest.fixture(autouse=True)
+def composer(monkeypatch):
+    """A composer for the test kind: a message per subject, or None for a 'cancelled' one."""
+
+    def compose(send):
+        if send.subject.endswith(":cancelled"):
+            return None
+        return EmailMessage(f"Herinnering {send.subject}", "Tot morgen.", to=["eva@example.test"])
+
+    monkeypatch.setitem(outbox.COMPOSERS, KIND, compose)
+
+
+def add(subject="appointment:1", due_at=None, **kwargs):
+    return outbox.outbox_add([(subject, KIND, due_at or timezone.now())], **kwargs)
+
+
+@pytest.mark.django_db
+class TestOnce:
+    def test_recorded_once_per_subject_and_kind(self):
+        add()
+        add()
+        assert Send.objects.count() == 1
+        with pytest.raises(IntegrityError), transaction.atomic():
+            Send.objects.create(subject="appointment:1", kind=KIND)
+
+    def test_sent_once_however_often_it_is_called(self, django_capture_on_commit_callbacks):
+        with django_capture_on_commit_callbacks(execute=True):
+            (pk,) = add()
+        for _ in range(5):
+            counts = outbox.deliver([pk])
+            assert counts["not_ours"] == 1
+        assert len(mail.outbox) == 1
+        send = Send.objects.get()
+        assert send.status == Send.Status.SENT and send.sent_at and send.attempts == 1
+        assert send.recipients == ["eva@example.test"]
+
+    def test_not_due_yet_is_not_sent(self):
+        (pk,) = add(due_at=timezone.now() + timedelta(hours=1), deliver_now=False)
+        assert outbox.deliver([pk])["sent"] == 0
+        assert outbox.sweep() == 0
+        assert Send.objects.get().status == Send.Status.PENDING
+
+    def test_no_longer_needed_is_skipped(self):
+        (pk,) = add("appointment:cancelled", deliver_now=False)
+        assert outbox.deliver([pk])["skipped"] == 1
+        assert Send.objects.get().status == Send.Status.SKIPPED and not mail.outbox
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_rolled_back_transaction_sends_nothing():
+    with pytest.raises(RuntimeError), transaction.atomic():
+        add()
+        raise RuntimeError("the booking failed after the reminder was recorded")
+    assert not Send.objects.exists() and not mail.outbox
+
+
+@pytest.mark.django_db(transaction=True)
+def test_threads_at_once_send_one_email():
+    (pk,) = add(deliver_now=False)
+    workers = 8
+    barrier = threading.Barrier(workers)
+    results = []
+    lock = threading.Lock()
+
+    def attempt():
+        barrier.wait()
+        try:
+            counts = outbox.deliver([pk])
+        except Exception as error:  # noqa: BLE001 - any other outcome fails the test below
+            counts = repr(error)
+        finally:
+            connection.close()
+        with lock:
+            results.append(counts)
+
+    threads = [threading.Thread(target=attempt) for _ in range(workers)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert sorted(r["sent"] for r in results) == [0] * (workers - 1) + [1], results
+    assert len(mail.outbox) == 1
+
+
+@pytest.mark.django_db
+class TestRecovery:
+    def test_a_claim_of_a_dead_worker_is_taken_over(
+        self, settings, django_capture_on_commit_callbacks
+    ):
+        (pk,) = add(deliver_now=False)
+        Send.objects.filter(pk=pk).update(
+            status=Send.Status.CLAIMED,
+            attempts=1,
+            claim_token=Send.new_token(),
+            claimed_at=timezone.now() - timedelta(seconds=60),
+        )
+        assert outbox.deliver([pk])["not_ours"] == 1  # a live claim is left alone
+        Send.objects.filter(pk=pk).update(
+            claimed_at=timezone.now()
+            - timedelta(seconds=settings.PRAKTIJK_SEND_CLAIM_STALE_SECONDS + 1)
+        )
+        with django_capture_on_commit_callbacks(execute=True):
+            assert outbox.sweep() == 1  # the sweep finds it and hands it to a worker
+        send = Send.objects.get()
+        assert send.status == Send.Status.SENT and send.attempts == 2 and len(mail.outbox) == 1
+
+    def test_a_failure_is_recorded_with_its_reason_and_can_be_retried(
+        self, monkeypatch, django_capture_on_commit_callbacks
+    ):
+        (pk,) = add(deliver_now=False)
+
+        def refuse(self, messages):
+            raise SMTPServerDisconnected("Connection unexpectedly closed")
+
+        with monkeypatch.context() as patched:
+            patched.setattr("django.core.mail.backends.locmem.EmailBackend.send_messages", refuse)
+            assert outbox.deliver([pk])["failed"] == 1
+        send = Send.objects.get()
+        assert send.status == Send.Status.FAILED
+        assert "Connection unexpectedly closed" in send.error
+        with django_capture_on_commit_callbacks(execute=True):
+            outbox.retry(send)
+        send.refresh_from_db()
+        assert send.status == Send.Status.SENT and len(mail.outbox) == 1
+
+    def test_a_chunk_goes_over_one_connection(self, monkeypatch):
+        ids = outbox.outbox_add(
+            [(f"appointment:{n}", KIND, timezone.now()) for n in range(30)], deliver_now=False
+        )
+        opened = []
+        original = mail.backends.locmem.EmailBackend.open
+
+        def count_open(self):
+            opened.append(self)
+            return original(self)
+
+        monkeypatch.setattr("django.core.mail.backends.locmem.EmailBackend.open", count_open)
+        assert outbox.deliver(ids)["sent"] == 30
+        assert len(mail.outbox) == 30 and len(opened) == 1
+        assert Send.objects.filter(status=Send.Status.SENT).count() == 30
+
+
+@pytest.mark.django_db
+def test_the_admin_sees_failures_and_sends_one_again(
+    client, admin_user, django_capture_on_commit_callbacks
+):
+    (pk,) = add(deliver_now=False)
+    Send.objects.filter(pk=pk).update(status=Send.Status.FAILED, error="SMTP 451: probeer later")
+    client.force_login(admin_user)
+    page = client.get("/beheer/coaching/send/?status__exact=failed").content.decode()
+    assert "SMTP 451: probeer later" in page
+    with django_capture_on_commit_callbacks(execute=True):
+        client.post(
+            "/beheer/coaching/send/",
+            {"action": "send_again", "_selected_action": [pk]},
+        )
+    assert Send.objects.get().status == Send.Status.SENT and len(mail.outbox) == 1
