@@ -23,6 +23,9 @@ from coaching.models.outbox import Send
 
 log = logging.getLogger(__name__)
 
+# The beat runs the sweep every minute; a little more, so that no row falls between two sweeps.
+SWEEP_WINDOW_SECONDS = 90
+
 Composer = Callable[[Send], EmailMessage | None]
 COMPOSERS: dict[str, Composer] = {}
 
@@ -169,9 +172,20 @@ def retry(send: Send) -> None:
 
 
 def sweep() -> int:
-    """Everything due that is not sent yet (missed, or its claim went stale) goes to a worker."""
+    """Hand to a worker what became due since the last sweep, what was missed (pending for
+    longer than the stale limit: the beat or the broker was down) and claims gone stale. Rows
+    due a moment ago are left alone: they sit in the queue already, and a backlog is not
+    queued again every minute."""
+    now = timezone.now()
+    stale = now - timedelta(seconds=settings.PRAKTIJK_SEND_CLAIM_STALE_SECONDS)
+    pending = Q(status=Send.Status.PENDING)
     ids = list(
-        Send.objects.filter(claimable(), due_at__lte=timezone.now())
+        Send.objects.filter(
+            (pending & Q(due_at__gt=now - timedelta(seconds=SWEEP_WINDOW_SECONDS)))
+            | (pending & Q(due_at__lt=stale))
+            | Q(status=Send.Status.CLAIMED, claimed_at__lt=stale),
+            due_at__lte=now,
+        )
         .order_by("due_at")
         .values_list("pk", flat=True)[: settings.PRAKTIJK_SEND_SWEEP_LIMIT]
     )

@@ -6,6 +6,7 @@ retried."""
 import threading
 from datetime import timedelta
 from smtplib import SMTPServerDisconnected
+from unittest.mock import patch
 
 import pytest
 from django.core import mail
@@ -124,6 +125,16 @@ class TestRecovery:
             assert outbox.sweep() == 1  # the sweep finds it and hands it to a worker
         send = Send.objects.get()
         assert send.status == Send.Status.SENT and send.attempts == 2 and len(mail.outbox) == 1
+
+    def test_the_sweep_queues_what_became_due_or_was_missed_not_the_queue_again(self, settings):
+        now = timezone.now()
+        for subject, minutes_ago in [("new", 0.5), ("queued", 3), ("missed", 6), ("future", -5)]:
+            add(subject, due_at=now - timedelta(minutes=minutes_ago), deliver_now=False)
+        settings.PRAKTIJK_SEND_CLAIM_STALE_SECONDS = 300
+        queued = []
+        with patch("coaching.outbox.enqueue", queued.extend):
+            outbox.sweep()
+        assert {Send.objects.get(pk=pk).subject for pk in queued} == {"new", "missed"}
 
     def test_a_failure_is_recorded_with_its_reason_and_can_be_retried(
         self, monkeypatch, django_capture_on_commit_callbacks
