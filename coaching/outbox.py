@@ -37,14 +37,15 @@ def register(kind: str, composer: Composer) -> None:
 def outbox_add(
     items: Iterable[tuple[str, str, datetime]], *, deliver_now: bool = True
 ) -> list[int]:
-    """Record (subject, kind, due_at) items that are not recorded yet; returns the new rows'
-    ids. Those already due are handed to a worker once the transaction commits."""
+    """Record (subject, kind, due_at) items that are not recorded yet (a recorded one keeps
+    its row and state). Returns the ids of the items' rows still pending; those already due
+    are handed to a worker once the transaction commits (a repeat is a no-op there)."""
     rows = [Send(subject=subject, kind=kind, due_at=due_at) for subject, kind, due_at in items]
     if not rows:
         return []
     keys = {(row.subject, row.kind) for row in rows}
     Send.objects.bulk_create(rows, ignore_conflicts=True, batch_size=1000)
-    # bulk_create with ignore_conflicts gives no ids: read back what this call made pending.
+    # bulk_create with ignore_conflicts gives no ids: read back the rows still pending.
     subjects = {subject for subject, _kind in keys}
     new = [
         pk
