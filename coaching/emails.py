@@ -18,6 +18,20 @@ def send_templated(
     language: str | None = None,
     attachments: list[tuple[str, bytes, str]] = (),
 ) -> None:
+    templated_message(
+        name, to=to, context=context, language=language, attachments=attachments
+    ).send()
+
+
+def templated_message(
+    name: str,
+    *,
+    to: str,
+    context: dict,
+    language: str | None = None,
+    attachments: list[tuple[str, bytes, str]] = (),
+) -> EmailMultiAlternatives:
+    """The e-mail `emails/<name>_{subject,body}` in the recipient's language, not sent yet."""
     context = {"site_url": settings.SITE_URL, "practice_name": settings.PRAKTIJK_NAME, **context}
     with translation.override(language or settings.LANGUAGE_CODE):
         subject = render_to_string(f"emails/{name}_subject.txt", context)
@@ -31,4 +45,4 @@ def send_templated(
     message.attach_alternative(html, "text/html")
     for filename, content, mimetype in attachments:
         message.attach(filename, content, mimetype)
-    message.send()
+    return message

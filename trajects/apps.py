@@ -8,6 +8,11 @@ class TrajectsConfig(AppConfig):
     name = "trajects"
     verbose_name = _("Trajecten")
 
+    def ready(self) -> None:
+        from trajects.alerts import register_composers
+
+        register_composers()
+
     def seed_demo(self, demo: dict) -> None:
         """Trajects in every phase for the demo clients (called by `manage.py seed_demo`)."""
         from trajects.demo import demo_trajects

@@ -13,6 +13,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from coaching.models import User
+from trajects.alerts import message_alerts_record
 from trajects.models import Message, Traject, TrajectEvent
 from trajects.models.messages import answer_due
 
@@ -102,6 +103,8 @@ def message_write(
         attachment.name = f"{message.uuid.hex}{EXTENSIONS[message.attachment_type]}"
         message.attachment = attachment
     message.save()
+    if not from_coach:
+        message_alerts_record(message)
     if from_coach:
         answered = traject.messages.open()
         if seen_until is not None:
