@@ -170,10 +170,6 @@ class MonthFigures:
     within_deadline: float | None  # share of the month's messages, 0..1
 
 
-def _waits(traject: Traject) -> bool:
-    return traject.kind == Traject.Kind.EMAIL and traject.status not in Traject.CLOSED
-
-
 def answer_statistics(
     coach: User, months: int = 12, now: datetime | None = None
 ) -> list[MonthFigures]:
@@ -202,7 +198,9 @@ def answer_statistics(
         hours = [(m.answered_at - m.created_at).total_seconds() / 3600 for m in answered]
         # Late: past the deadline without an answer while the conversation still ran. A message
         # left when the coachee stopped or moved to live sessions is neither in time nor late.
-        decided = [m for m in messages if m.answered_at or (now >= m.due_at and _waits(m.traject))]
+        decided = [
+            m for m in messages if m.answered_at or (now >= m.due_at and m.traject.takes_messages)
+        ]
         in_time = [m for m in decided if m.answered_at and m.answered_at <= m.due_at]
         figures.append(
             MonthFigures(

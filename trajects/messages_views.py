@@ -91,7 +91,6 @@ def portal_conversation(request: HttpRequest, traject: str) -> HttpResponse:
             "traject": traject,
             "messages_list": messages_list,
             "earlier": earlier,
-            "can_write": traject.kind == Traject.Kind.EMAIL and not traject.is_closed,
             "answer_hours": settings.PRAKTIJK_EMAIL_ANSWER_HOURS,
             "form": form,
         },

@@ -223,7 +223,6 @@ def traject_page(
             "earlier": earlier,
             "message_form": message_form
             or MessageForm(initial={"seen": conversation[-1].pk if conversation else None}),
-            "waiting": traject.kind == Traject.Kind.EMAIL and not traject.is_closed,
             "now": timezone.now(),
         },
     )

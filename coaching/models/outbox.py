@@ -39,6 +39,9 @@ class Send(models.Model):
         constraints = [
             models.UniqueConstraint(fields=["subject", "kind"], name="send_once_per_subject"),
             models.CheckConstraint(
+                condition=~Q(subject="") & ~Q(kind=""), name="send_has_subject_and_kind"
+            ),
+            models.CheckConstraint(
                 condition=Q(status="sent", sent_at__isnull=False)
                 | (~Q(status="sent") & Q(sent_at__isnull=True)),
                 name="send_sent_at_exactly_when_sent",
@@ -59,11 +62,6 @@ class Send(models.Model):
 
     def __str__(self) -> str:
         return f"{self.kind} {self.subject} ({self.status})"
-
-    def save(self, *args, **kwargs):
-        if not self.subject or not self.kind:
-            raise ValueError("A send needs a subject and a kind.")
-        super().save(*args, **kwargs)
 
     @classmethod
     def new_token(cls) -> uuid.UUID:

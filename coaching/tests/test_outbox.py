@@ -187,3 +187,10 @@ def test_the_admin_sees_failures_and_sends_one_again(
             {"action": "send_again", "_selected_action": [pk]},
         )
     assert Send.objects.get().status == Send.Status.SENT and len(mail.outbox) == 1
+
+
+@pytest.mark.django_db
+def test_the_database_refuses_a_send_without_subject_or_kind():
+    for subject, kind in (("", KIND), ("appointment:1", "")):
+        with pytest.raises(IntegrityError), transaction.atomic():
+            Send.objects.bulk_create([Send(subject=subject, kind=kind)])

@@ -159,6 +159,11 @@ class Traject(models.Model):
         return self.status in self.CLOSED
 
     @property
+    def takes_messages(self) -> bool:
+        """E-mail coaching that still runs: messages can be written and wait for an answer."""
+        return self.kind == self.Kind.EMAIL and not self.is_closed
+
+    @property
     def kennismaking_took_place(self) -> bool:
         return self.kennismaking_on is not None
 
