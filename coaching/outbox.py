@@ -1,17 +1,27 @@
 """Sending reminders and prompts exactly once: rows in the outbox, claimed, then sent.
 
 - `outbox_add` records what must go out (one row per subject and kind; adding it again is a
-  no-op) and hands the row to a task after the transaction commits.
+  no-op) and hands the rows it recorded that are due already to a task after the transaction
+  commits.
+- Finders, registered by the apps, say every minute (in the sweep) what falls due by time: the
+  reminders before an appointment, the prompt after a bedenktijd. What they find is recorded
+  with `outbox_add`, so finding it again the next minute, or in a second beat, is a no-op.
 - `deliver` claims rows (pending, or claimed longer ago than the stale limit by a worker that
-  died), writes each message with the composer registered for its kind, sends them over one SMTP
-  connection per chunk and marks them with bulk updates. A composer that returns None says the
-  message is no longer needed (the appointment was cancelled): the row is skipped.
+  died), writes the messages of each with the composer registered for its kind, sends them over
+  one SMTP connection per chunk and marks them in bulk. A composer that gives no message for a
+  row says it is no longer needed (the appointment was cancelled): the row is skipped.
 
-Composers are registered per kind by the apps (`register`), so the core imports none of them."""
+Composers and finders are registered per kind by the apps (`register`, `register_finder`), so
+the core imports none of them."""
 
 import logging
 from collections.abc import Callable, Iterable
 from datetime import datetime, timedelta
+from smtplib import (
+    SMTPConnectError,
+    SMTPResponseException,
+    SMTPServerDisconnected,
+)
 
 from django.conf import settings
 from django.core.mail import EmailMessage, mailers
@@ -23,54 +33,109 @@ from coaching.models.outbox import Send
 
 log = logging.getLogger(__name__)
 
-# The beat runs the sweep every minute; a little more, so that no row falls between two sweeps.
-SWEEP_WINDOW_SECONDS = 90
+# Lookups of many subjects at once go in batches (SQLite allows some 32,000 parameters).
+LOOKUP_BATCH = 1000
 
-Composer = Callable[[Send], EmailMessage | None]
+Item = tuple[str, str, datetime]  # (subject, kind, due_at)
+# A composer gets the claimed rows of its kind in a chunk (so that it can load what they are
+# about in a few queries) and gives the messages of each row: none means "no longer needed".
+Composer = Callable[[list[Send]], dict[int, list[EmailMessage]]]
+Finder = Callable[[datetime], Iterable[Item]]
 COMPOSERS: dict[str, Composer] = {}
+FINDERS: dict[str, Finder] = {}
 
 
 def register(kind: str, composer: Composer) -> None:
     COMPOSERS[kind] = composer
 
 
-def outbox_add(
-    items: Iterable[tuple[str, str, datetime]], *, deliver_now: bool = True
-) -> list[int]:
-    """Record (subject, kind, due_at) items that are not recorded yet (a recorded one keeps
-    its row and state). Returns the ids of the items' rows still pending; those already due
-    are handed to a worker once the transaction commits (a repeat is a no-op there)."""
-    rows = [Send(subject=subject, kind=kind, due_at=due_at) for subject, kind, due_at in items]
-    if not rows:
+def register_finder(name: str, finder: Finder) -> None:
+    FINDERS[name] = finder
+
+
+def one_by_one(compose: Callable[[Send], EmailMessage | None]) -> Composer:
+    """A composer from a function that writes the message of one row (or None)."""
+
+    def composer(sends: list[Send]) -> dict[int, list[EmailMessage]]:
+        result = {}
+        for send in sends:
+            message = compose(send)
+            result[send.pk] = [] if message is None else [message]
+        return result
+
+    return composer
+
+
+def _batches(items: list, size: int = LOOKUP_BATCH):
+    for start in range(0, len(items), size):
+        yield items[start : start + size]
+
+
+def _pending_ids(keys: set[tuple[str, str]]) -> list[int]:
+    ids = []
+    for batch in _batches(sorted({subject for subject, _kind in keys})):
+        rows = Send.objects.filter(subject__in=batch, status=Send.Status.PENDING)
+        ids += [
+            pk
+            for pk, subject, kind in rows.values_list("pk", "subject", "kind")
+            if (subject, kind) in keys
+        ]
+    return ids
+
+
+def outbox_record(items: Iterable[Item]) -> list[int]:
+    """Record the items that are not recorded yet; returns the ids of the rows recorded now.
+    Two callers at once (two beats) may both think a row new: both get its id, and the claim
+    lets only one of them send it."""
+    wanted = {(subject, kind): due_at for subject, kind, due_at in items}
+    if not wanted:
         return []
-    keys = {(row.subject, row.kind) for row in rows}
-    Send.objects.bulk_create(rows, ignore_conflicts=True, batch_size=1000)
-    # bulk_create with ignore_conflicts gives no ids: read back the rows still pending.
-    subjects = {subject for subject, _kind in keys}
-    new = [
-        pk
-        for pk, subject, kind in Send.objects.filter(
-            subject__in=subjects, status=Send.Status.PENDING
-        ).values_list("pk", "subject", "kind")
-        if (subject, kind) in keys
-    ]
+    known = set()
+    for batch in _batches(sorted({subject for subject, _kind in wanted})):
+        known |= set(Send.objects.filter(subject__in=batch).values_list("subject", "kind"))
+    new = {key: due_at for key, due_at in wanted.items() if key not in known}
+    Send.objects.bulk_create(
+        [Send(subject=subject, kind=kind, due_at=due) for (subject, kind), due in new.items()],
+        ignore_conflicts=True,
+        batch_size=1000,
+    )
+    return _pending_ids(set(new))
+
+
+def outbox_add(items: Iterable[Item], *, deliver_now: bool = True) -> list[int]:
+    """Record (subject, kind, due_at) items that are not recorded yet (a recorded one keeps
+    its row and state). Returns the ids of the items' rows still pending. Rows recorded now
+    that are due already are handed to a worker once the transaction commits."""
+    items = list(items)
+    new = outbox_record(items)
     if deliver_now:
-        due = list(
-            Send.objects.filter(pk__in=new, due_at__lte=timezone.now()).values_list("pk", flat=True)
-        )
-        enqueue(due)
-    return new
+        _enqueue_due(new)
+    return _pending_ids({(subject, kind) for subject, kind, _due in items})
+
+
+def _enqueue_due(ids: list[int]) -> list[int]:
+    now = timezone.now()
+    due = []
+    for batch in _batches(ids):
+        due += Send.objects.filter(pk__in=batch, due_at__lte=now).values_list("pk", flat=True)
+    enqueue(due)
+    return due
 
 
 def enqueue(ids: list[int]) -> None:
     """Hand rows to the workers in chunks, after the current transaction commits (a rolled-back
     transaction sends nothing)."""
-    from coaching.tasks import deliver_sends
-
     size = settings.PRAKTIJK_SEND_CHUNK
     for start in range(0, len(ids), size):
         chunk = ids[start : start + size]
-        transaction.on_commit(lambda chunk=chunk: deliver_sends.delay(chunk))
+        transaction.on_commit(lambda chunk=chunk: _hand_over(chunk))
+
+
+def _hand_over(chunk: list[int]) -> None:
+    from coaching.tasks import deliver_sends
+
+    Send.objects.filter(pk__in=chunk, status=Send.Status.PENDING).update(queued_at=timezone.now())
+    deliver_sends.delay(chunk)
 
 
 def claimable() -> "Q":
@@ -109,58 +174,120 @@ def deliver(ids: list[int]) -> dict[str, int]:
         log.info(
             "outbox: %s of %s sends were claimed or done already", counts["not_ours"], len(ids)
         )
-    composed: list[tuple[Send, EmailMessage]] = []
+    if not sends:
+        return counts
+    token = sends[0].claim_token
+    by_kind: dict[str, list[Send]] = {}
     for send in sends:
+        by_kind.setdefault(send.kind, []).append(send)
+    composed: list[tuple[Send, list[EmailMessage]]] = []
+    skipped: list[int] = []
+    for kind, group in by_kind.items():
         try:
-            message = COMPOSERS[send.kind](send)
-        except Exception as error:  # a composer's bug must not block the rest of the chunk
-            log.exception("outbox: composing %s failed", send)
-            _mark(send, Send.Status.FAILED, error=f"{type(error).__name__}: {error}")
-            counts["failed"] += 1
+            messages = COMPOSERS[kind](group)
+        except Exception as error:  # a composer's bug must not block the other kinds
+            log.exception("outbox: composing %s sends of kind %s failed", len(group), kind)
+            reason = f"{type(error).__name__}: {error}"
+            _mark_many([send.pk for send in group], token, Send.Status.FAILED, error=reason)
+            counts["failed"] += len(group)
             continue
-        if message is None:
-            _mark(send, Send.Status.SKIPPED)
-            counts["skipped"] += 1
-        else:
-            composed.append((send, message))
+        for send in group:
+            if messages.get(send.pk):
+                send.recipients = [to for message in messages[send.pk] for to in message.to]
+                composed.append((send, messages[send.pk]))
+            else:
+                skipped.append(send.pk)
+    _mark_many(skipped, token, Send.Status.SKIPPED)
+    counts["skipped"] += len(skipped)
     if composed:
-        sent, failed = _send_all(composed)
-        counts["sent"] += len(sent)
-        counts["failed"] += len(failed)
+        Send.objects.bulk_update([send for send, _ in composed], ["recipients"], batch_size=500)
+        sent, failed = _send_all(composed, token)
+        counts["sent"] += sent
+        counts["failed"] += failed
     return counts
 
 
-def _send_all(composed: list[tuple[Send, EmailMessage]]) -> tuple[list[Send], list[Send]]:
-    """One SMTP connection for the chunk; sent rows are marked in bulk."""
-    sent: list[Send] = []
-    failed: list[Send] = []
+def _send_all(composed: list[tuple[Send, list[EmailMessage]]], token) -> tuple[int, int]:
+    """One SMTP connection for the chunk. A row is marked sent as soon as the server accepted
+    its messages, in bulk per PRAKTIJK_SEND_MARK_EVERY rows: a worker killed after the server
+    accepted a message and before its row was marked sends that message again after the
+    takeover (at least once, never lost), so the fewer rows wait unmarked, the fewer
+    duplicates a crash can cause.
+
+    A message the server refuses for good (5xx) is marked failed with the reason, for the
+    admin. A passing trouble (a 4xx answer, a dropped connection) gives the row and the rest of
+    the chunk back as pending, to be tried again by the sweep, up to PRAKTIJK_SEND_MAX_ATTEMPTS
+    times."""
+    every = max(1, settings.PRAKTIJK_SEND_MARK_EVERY)
+    unmarked: list[int] = []
+    sent = failed = 0
     connection = mailers.default
     try:
         connection.open()
-        for send, message in composed:
+        for index, (send, messages) in enumerate(composed):
             try:
-                connection.send_messages([message])
+                connection.send_messages(messages)
             except Exception as error:
-                failed.append(send)
-                _mark(send, Send.Status.FAILED, error=f"{type(error).__name__}: {error}")
-            else:
-                send.recipients = list(message.to)
-                sent.append(send)
+                if not _transient(error):
+                    failed += 1
+                    _mark_many([send.pk], token, Send.Status.FAILED, error=_reason(error))
+                    continue
+                _mark_many(unmarked, token, Send.Status.SENT)
+                unmarked = []
+                failed += _give_back([row for row, _ in composed[index:]], token, error)
+                break
+            unmarked.append(send.pk)
+            sent += 1
+            if len(unmarked) >= every:
+                _mark_many(unmarked, token, Send.Status.SENT)
+                unmarked = []
+    except Exception as error:  # the connection could not be opened
+        if not _transient(error):
+            raise
+        failed += _give_back([row for row, _ in composed if row.pk not in unmarked], token, error)
     finally:
+        _mark_many(unmarked, token, Send.Status.SENT)
         connection.close()
-        # Only rows still held by this claim (a stale claim may have been taken over).
-        token = composed[0][0].claim_token
-        Send.objects.filter(pk__in=[send.pk for send in sent], claim_token=token).update(
-            status=Send.Status.SENT, sent_at=timezone.now()
-        )
-        Send.objects.bulk_update(sent, ["recipients"], batch_size=500)
     return sent, failed
 
 
-def _mark(send: Send, status: str, *, error: str = "") -> None:
-    Send.objects.filter(pk=send.pk, claim_token=send.claim_token).update(
-        status=status, error=error[:2000]
+def _transient(error: Exception) -> bool:
+    if isinstance(error, SMTPResponseException):
+        return 400 <= error.smtp_code < 500
+    return isinstance(error, (SMTPServerDisconnected, SMTPConnectError, OSError))
+
+
+def _give_back(sends: list[Send], token, error: Exception) -> int:
+    """Rows that met a passing trouble: pending again (the sweep tries them later), or failed
+    after the last attempt. Returns how many failed for good."""
+    reason = _reason(error)
+    last = [send.pk for send in sends if send.attempts >= settings.PRAKTIJK_SEND_MAX_ATTEMPTS]
+    again = [send.pk for send in sends if send.pk not in last]
+    _mark_many(last, token, Send.Status.FAILED, error=reason)
+    # Handed over "now": the sweep tries them again once the stale limit has passed.
+    Send.objects.filter(pk__in=again, claim_token=token).update(
+        status=Send.Status.PENDING,
+        claim_token=None,
+        claimed_at=None,
+        queued_at=timezone.now(),
+        error=reason[:2000],
     )
+    log.warning("outbox: %s sends wait for another attempt: %s", len(again), reason)
+    return len(last)
+
+
+def _reason(error: Exception) -> str:
+    return f"{type(error).__name__}: {error}"
+
+
+def _mark_many(ids: list[int], token, status: str, *, error: str = "") -> None:
+    """Mark rows still held by this claim (a stale claim may have been taken over since)."""
+    if not ids:
+        return
+    changes = {"status": status, "error": error[:2000]}
+    if status == Send.Status.SENT:
+        changes["sent_at"] = timezone.now()
+    Send.objects.filter(pk__in=ids, claim_token=token).update(**changes)
 
 
 def retry(send: Send) -> None:
@@ -173,17 +300,23 @@ def retry(send: Send) -> None:
 
 
 def sweep() -> int:
-    """Hand to a worker what became due since the last sweep, what was missed (pending for
-    longer than the stale limit: the beat or the broker was down) and claims gone stale. Rows
-    due a moment ago are left alone: they sit in the queue already, and a backlog is not
-    queued again every minute."""
+    """Record what the finders say has fallen due (reminders before an appointment, prompts);
+    then hand to the workers every due row that was never handed over, or handed over longer
+    ago than the stale limit without being claimed (the message was lost with the broker, or
+    the row waits after a passing SMTP trouble), and claims gone stale (the worker died). A
+    row handed over a moment ago is left alone: it sits in the queue, and a backlog is not
+    queued again every minute. Returns how many rows were handed over."""
     now = timezone.now()
+    for name, finder in FINDERS.items():
+        try:
+            outbox_record(finder(now))
+        except Exception:  # one app's finder must not stop the others' sends
+            log.exception("outbox: the finder %s failed", name)
     stale = now - timedelta(seconds=settings.PRAKTIJK_SEND_CLAIM_STALE_SECONDS)
     pending = Q(status=Send.Status.PENDING)
     ids = list(
         Send.objects.filter(
-            (pending & Q(due_at__gt=now - timedelta(seconds=SWEEP_WINDOW_SECONDS)))
-            | (pending & Q(due_at__lt=stale))
+            (pending & (Q(queued_at__isnull=True) | Q(queued_at__lt=stale)))
             | Q(status=Send.Status.CLAIMED, claimed_at__lt=stale),
             due_at__lte=now,
         )

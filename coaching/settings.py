@@ -444,3 +444,8 @@ PRAKTIJK_HEARTBEAT_MAX_AGE_SECONDS = 180
 PRAKTIJK_SEND_CHUNK = int(env("PRAKTIJK_SEND_CHUNK", "100"))
 PRAKTIJK_SEND_CLAIM_STALE_SECONDS = int(env("PRAKTIJK_SEND_CLAIM_STALE_SECONDS", "300"))
 PRAKTIJK_SEND_SWEEP_LIMIT = 20000
+# Rows marked sent per UPDATE while a chunk is sent: 1 marks each row as soon as the server
+# accepted it (a worker killed mid-chunk then resends at most the message in flight).
+PRAKTIJK_SEND_MARK_EVERY = int(env("PRAKTIJK_SEND_MARK_EVERY", "1"))
+# A passing SMTP trouble (4xx, dropped connection) is tried again this many times in all.
+PRAKTIJK_SEND_MAX_ATTEMPTS = int(env("PRAKTIJK_SEND_MAX_ATTEMPTS", "3"))

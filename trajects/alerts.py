@@ -10,7 +10,7 @@ from django.core.mail import EmailMessage
 
 from coaching.emails import templated_message
 from coaching.models import Send
-from coaching.outbox import outbox_add, register
+from coaching.outbox import one_by_one, outbox_add, register
 from trajects.models import Message
 
 NEAR_DUE, OVERDUE = "message_near_due", "message_overdue"
@@ -51,5 +51,5 @@ def compose_message_alert(send: Send) -> EmailMessage | None:
 
 
 def register_composers() -> None:
-    register(NEAR_DUE, compose_message_alert)
-    register(OVERDUE, compose_message_alert)
+    register(NEAR_DUE, one_by_one(compose_message_alert))
+    register(OVERDUE, one_by_one(compose_message_alert))

@@ -24,6 +24,9 @@ class Send(models.Model):
     kind = models.CharField(_("soort"), max_length=50)
     due_at = models.DateTimeField(_("te versturen vanaf"), default=timezone.now)
     status = models.CharField(_("status"), max_length=10, choices=Status, default=Status.PENDING)
+    # When it was last handed to the workers (the sweep hands it again when that is long ago
+    # and nobody claimed it: the message was lost with the broker, or a passing trouble).
+    queued_at = models.DateTimeField(_("in de wachtrij gezet op"), null=True, blank=True)
     claim_token = models.UUIDField(null=True, blank=True, editable=False)
     claimed_at = models.DateTimeField(_("opgepakt op"), null=True, blank=True)
     attempts = models.PositiveSmallIntegerField(_("pogingen"), default=0)

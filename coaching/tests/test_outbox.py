@@ -5,7 +5,7 @@ retried."""
 
 import threading
 from datetime import timedelta
-from smtplib import SMTPServerDisconnected
+from smtplib import SMTPDataError, SMTPSenderRefused, SMTPServerDisconnected
 from unittest.mock import patch
 
 import pytest
@@ -29,7 +29,7 @@ def composer(monkeypatch):
             return None
         return EmailMessage(f"Herinnering {send.subject}", "Tot morgen.", to=["eva@example.test"])
 
-    monkeypatch.setitem(outbox.COMPOSERS, KIND, compose)
+    monkeypatch.setitem(outbox.COMPOSERS, KIND, outbox.one_by_one(compose))
 
 
 def add(subject="appointment:1", due_at=None, **kwargs):
@@ -126,34 +126,90 @@ class TestRecovery:
         send = Send.objects.get()
         assert send.status == Send.Status.SENT and send.attempts == 2 and len(mail.outbox) == 1
 
-    def test_the_sweep_queues_what_became_due_or_was_missed_not_the_queue_again(self, settings):
-        now = timezone.now()
-        for subject, minutes_ago in [("new", 0.5), ("queued", 3), ("missed", 6), ("future", -5)]:
-            add(subject, due_at=now - timedelta(minutes=minutes_ago), deliver_now=False)
+    def test_the_sweep_queues_what_is_due_and_was_lost_not_the_queue_again(self, settings):
         settings.PRAKTIJK_SEND_CLAIM_STALE_SECONDS = 300
+        now = timezone.now()
+        for subject, due_minutes_ago, queued_minutes_ago in [
+            ("new", 0.5, None),  # due, never handed over
+            ("late", 60, None),  # due an hour ago: beat was down
+            ("queued", 3, 2),  # in the queue, waiting for a worker
+            ("lost", 30, 10),  # handed over long ago, never claimed: the message was lost
+            ("future", -5, None),
+        ]:
+            (pk,) = add(subject, due_at=now - timedelta(minutes=due_minutes_ago), deliver_now=False)
+            if queued_minutes_ago is not None:
+                Send.objects.filter(pk=pk).update(
+                    queued_at=now - timedelta(minutes=queued_minutes_ago)
+                )
         queued = []
         with patch("coaching.outbox.enqueue", queued.extend):
             outbox.sweep()
-        assert {Send.objects.get(pk=pk).subject for pk in queued} == {"new", "missed"}
+        assert {Send.objects.get(pk=pk).subject for pk in queued} == {"new", "late", "lost"}
 
-    def test_a_failure_is_recorded_with_its_reason_and_can_be_retried(
+    def test_a_handed_over_row_is_not_handed_over_again_by_the_next_sweep(
+        self, django_capture_on_commit_callbacks
+    ):
+        (pk,) = add(deliver_now=False)
+        with patch("coaching.tasks.deliver_sends.delay") as delay:
+            with django_capture_on_commit_callbacks(execute=True):
+                assert outbox.sweep() == 1
+            with django_capture_on_commit_callbacks(execute=True):
+                assert outbox.sweep() == 0  # still in the queue
+        delay.assert_called_once_with([pk])
+        assert Send.objects.get().queued_at is not None
+
+    def test_a_refusal_is_recorded_with_its_reason_and_can_be_retried(
         self, monkeypatch, django_capture_on_commit_callbacks
     ):
         (pk,) = add(deliver_now=False)
 
         def refuse(self, messages):
-            raise SMTPServerDisconnected("Connection unexpectedly closed")
+            raise SMTPDataError(550, b"Mailbox unavailable")
 
         with monkeypatch.context() as patched:
             patched.setattr("django.core.mail.backends.locmem.EmailBackend.send_messages", refuse)
             assert outbox.deliver([pk])["failed"] == 1
         send = Send.objects.get()
         assert send.status == Send.Status.FAILED
-        assert "Connection unexpectedly closed" in send.error
+        assert "Mailbox unavailable" in send.error
         with django_capture_on_commit_callbacks(execute=True):
             outbox.retry(send)
         send.refresh_from_db()
         assert send.status == Send.Status.SENT and len(mail.outbox) == 1
+
+    def test_a_passing_trouble_is_tried_again_a_few_times_then_failed(self, settings, monkeypatch):
+        settings.PRAKTIJK_SEND_MAX_ATTEMPTS = 3
+        ids = outbox.outbox_add(
+            [(f"appointment:{n}", KIND, timezone.now()) for n in range(4)], deliver_now=False
+        )
+        calls = []
+
+        def drop_on_second(self, messages):
+            calls.append(messages)
+            if len(calls) == 2:
+                raise SMTPServerDisconnected("Connection unexpectedly closed")
+            return len(messages)
+
+        monkeypatch.setattr(
+            "django.core.mail.backends.locmem.EmailBackend.send_messages", drop_on_second
+        )
+        counts = outbox.deliver(ids)
+        # The first went out; the dropped connection gives the rest back, not failed.
+        assert counts == {"sent": 1, "skipped": 0, "failed": 0, "not_ours": 0}
+        statuses = dict(Send.objects.values_list("subject", "status"))
+        assert statuses.pop("appointment:0") == Send.Status.SENT
+        assert set(statuses.values()) == {Send.Status.PENDING}
+        assert "Connection unexpectedly closed" in Send.objects.get(subject="appointment:1").error
+
+        def always_busy(self, messages):
+            raise SMTPSenderRefused(451, b"Try again later", "noreply@localhost")
+
+        monkeypatch.setattr(
+            "django.core.mail.backends.locmem.EmailBackend.send_messages", always_busy
+        )
+        Send.objects.filter(status=Send.Status.PENDING).update(attempts=2)
+        assert outbox.deliver(ids)["failed"] == 3  # the third attempt was the last
+        assert Send.objects.filter(status=Send.Status.FAILED).count() == 3
 
     def test_a_chunk_goes_over_one_connection(self, monkeypatch):
         ids = outbox.outbox_add(
