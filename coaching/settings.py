@@ -255,6 +255,15 @@ PRAKTIJK_BOOKING = {
     "cancel_window_hours": int(env("PRAKTIJK_BOOKING_CANCEL_HOURS", "24")),
 }
 
+# Reminders before an appointment (to the coachee, or the parents of a child): hours before it;
+# a second reminder, closer to the appointment, when set (0 = none).
+PRAKTIJK_REMINDER_HOURS = int(env("PRAKTIJK_REMINDER_HOURS", "24"))
+PRAKTIJK_REMINDER_SECOND_HOURS = int(env("PRAKTIJK_REMINDER_SECOND_HOURS", "0"))
+if PRAKTIJK_REMINDER_SECOND_HOURS >= PRAKTIJK_REMINDER_HOURS:
+    raise ImproperlyConfigured(
+        "PRAKTIJK_REMINDER_SECOND_HOURS must be shorter than PRAKTIJK_REMINDER_HOURS (or 0)."
+    )
+
 CRISPY_ALLOWED_TEMPLATE_PACKS = "bootstrap5"
 CRISPY_TEMPLATE_PACK = "bootstrap5"
 

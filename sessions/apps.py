@@ -13,6 +13,11 @@ class AgendaConfig(AppConfig):
     label = "agenda"
     verbose_name = _("Agenda")
 
+    def ready(self) -> None:
+        from sessions.reminders import register_reminders
+
+        register_reminders()
+
     def seed_demo(self, demo: dict) -> None:
         """Session types, working hours and a few appointments (called by `seed_demo`)."""
         from sessions.demo import demo_calendar

@@ -2,14 +2,16 @@
 reminders; in each person's language; with the .ics; never with dossier content."""
 
 from django.conf import settings
+from django.core.mail import EmailMultiAlternatives
 from django.utils import timezone, translation
 from django.utils.formats import date_format
 
-from coaching.emails import send_templated
+from coaching.emails import templated_message
 from sessions import ical
 from sessions.models import Appointment
 
-METHOD = {"booked": "REQUEST", "moved": "REQUEST", "cancelled": "CANCEL"}
+# A reminder carries the same event (UID and sequence) again: calendars keep one entry.
+METHOD = {"booked": "REQUEST", "moved": "REQUEST", "cancelled": "CANCEL", "reminder": "REQUEST"}
 
 
 def recipients(appointment: Appointment) -> list[tuple[str, str, str]]:
@@ -24,7 +26,8 @@ def recipients(appointment: Appointment) -> list[tuple[str, str, str]]:
         people.append((client.email, client.first_name, settings.LANGUAGE_CODE))
     if not client.is_child:
         return people
-    for guardian in client.guardians.select_related("account"):
+    # .all(): a caller that sends many reminders prefetches the guardians with their accounts.
+    for guardian in client.guardians.all():
         if not guardian.receives_reminders:
             continue
         address = guardian.account.email if guardian.account_id else guardian.email
@@ -34,31 +37,39 @@ def recipients(appointment: Appointment) -> list[tuple[str, str, str]]:
     return people
 
 
+def appointment_message(
+    appointment: Appointment, event: str, *, address: str, first_name: str, language: str
+) -> EmailMultiAlternatives:
+    """The e-mail `appointment_<event>` to one person, in their language, with the .ics."""
+    with translation.override(language):
+        local = timezone.localtime(appointment.start)
+        when = f"{date_format(local, 'l j F Y')} {local:%H:%M}"
+    method = METHOD[event]
+    return templated_message(
+        f"appointment_{event}",
+        to=address,
+        language=language,
+        context={
+            "first_name": first_name,
+            "appointment": appointment,
+            "when": when,
+            "portal_url": f"{settings.SITE_URL}/portaal/afspraken/",
+        },
+        attachments=[
+            (
+                "afspraak.ics",
+                ical.for_client(appointment, method=method, language=language, attendee=address),
+                f"text/calendar; method={method}",
+            )
+        ],
+    )
+
+
 def appointment_mail(appointment: Appointment, event: str) -> int:
     sent = 0
     for address, first_name, language in recipients(appointment):
-        with translation.override(language):
-            local = timezone.localtime(appointment.start)
-            when = f"{date_format(local, 'l j F Y')} {local:%H:%M}"
-        send_templated(
-            f"appointment_{event}",
-            to=address,
-            language=language,
-            context={
-                "first_name": first_name,
-                "appointment": appointment,
-                "when": when,
-                "portal_url": f"{settings.SITE_URL}/portaal/afspraken/",
-            },
-            attachments=[
-                (
-                    "afspraak.ics",
-                    ical.for_client(
-                        appointment, method=METHOD[event], language=language, attendee=address
-                    ),
-                    f"text/calendar; method={METHOD[event]}",
-                )
-            ],
-        )
+        appointment_message(
+            appointment, event, address=address, first_name=first_name, language=language
+        ).send()
         sent += 1
     return sent

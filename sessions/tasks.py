@@ -17,6 +17,7 @@ def send_appointment_mail(appointment_pk: int, event: str) -> None:
 
     appointment = (
         Appointment.objects.select_related("coach", "traject__client__account")
+        .prefetch_related("traject__client__guardians__account")
         .filter(pk=appointment_pk)
         .first()
     )

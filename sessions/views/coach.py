@@ -3,6 +3,7 @@
 import uuid
 from datetime import datetime, timedelta
 
+from django.conf import settings
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404, HttpRequest, HttpResponse
@@ -25,6 +26,7 @@ from sessions.booking import (
 )
 from sessions.forms import AppointmentForm, MarkForm, MoveForm
 from sessions.models import Appointment
+from sessions.reminders import reminders_of
 from sessions.views.common import (
     _appointment_of_account,
     _appointment_of_coach,
@@ -120,6 +122,8 @@ def appointment_detail(request: HttpRequest, appointment: str) -> HttpResponse:
             "mark_form": MarkForm(initial={"status": Appointment.Status.COMPLETED}),
             "in_window": can_cancel_free(appointment),
             "past": appointment.start <= timezone.now(),
+            "reminders": reminders_of(appointment),
+            "reminder_hours": settings.PRAKTIJK_REMINDER_HOURS,
         },
     )
 

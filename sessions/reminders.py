@@ -1,0 +1,105 @@
+"""Reminders before an appointment, sent through the outbox (coaching.outbox).
+
+Every minute the sweep asks `find_reminders` which booked appointments come within a reminder's
+lead time (PRAKTIJK_REMINDER_HOURS, and PRAKTIJK_REMINDER_SECOND_HOURS when set); each becomes
+one outbox row per appointment and reminder, so finding it again is a no-op. The row's subject
+carries the appointment's sequence, which rises with every move: a moved appointment gets
+reminders for its new time, and a reminder recorded for the old time is skipped.
+
+Not reminded: an appointment booked or moved after the reminder's moment (its confirmation has
+just gone out), one that was cancelled or has begun, and Backstage meetings (their participants
+hear from groups.reminders). The coachee, or the parents of a child who receive reminders, each
+get it in their own language, with the .ics.
+"""
+
+from datetime import UTC, datetime, timedelta
+
+from django.conf import settings
+from django.core.mail import EmailMessage
+from django.db.models import F
+from django.utils import timezone
+
+from coaching.models import Send
+from coaching.outbox import Item, register, register_finder
+from sessions.models import Appointment
+from sessions.notify import appointment_message, recipients
+
+FIRST, SECOND = "appointment_reminder", "appointment_reminder_2"
+KINDS = (FIRST, SECOND)
+
+
+def lead_times() -> list[tuple[str, timedelta]]:
+    leads = [(FIRST, timedelta(hours=settings.PRAKTIJK_REMINDER_HOURS))]
+    if settings.PRAKTIJK_REMINDER_SECOND_HOURS:
+        leads.append((SECOND, timedelta(hours=settings.PRAKTIJK_REMINDER_SECOND_HOURS)))
+    return leads
+
+
+def subject_of(appointment_pk: int, sequence: int) -> str:
+    return f"appointment:{appointment_pk}.{sequence}"
+
+
+def parse_subject(subject: str) -> tuple[int, int]:
+    pk, sequence = subject.removeprefix("appointment:").split(".")
+    return int(pk), int(sequence)
+
+
+def find_reminders(now: datetime) -> list[Item]:
+    # In UTC: arithmetic on an aware local time is wall-clock arithmetic (wrong across DST).
+    now = now.astimezone(UTC)
+    items = []
+    for kind, lead in lead_times():
+        due = Appointment.objects.filter(
+            status=Appointment.Status.BOOKED,
+            traject__isnull=False,
+            start__gt=now,
+            start__lte=now + lead,
+            updated_at__lte=F("start") - lead,
+        ).values_list("pk", "sequence", "start")
+        items += [(subject_of(pk, sequence), kind, start - lead) for pk, sequence, start in due]
+    return items
+
+
+def compose_reminders(sends: list[Send]) -> dict[int, list[EmailMessage]]:
+    """The reminders of a chunk, with the appointments and their people in three queries."""
+    wanted = {send.pk: parse_subject(send.subject) for send in sends}
+    appointments = {
+        appointment.pk: appointment
+        for appointment in Appointment.objects.filter(pk__in=[pk for pk, _ in wanted.values()])
+        .select_related("coach", "traject__client__account")
+        .prefetch_related("traject__client__guardians__account")
+    }
+    now = timezone.now()
+    result = {}
+    for send in sends:
+        pk, sequence = wanted[send.pk]
+        appointment = appointments.get(pk)
+        if (
+            appointment is None
+            or appointment.status != Appointment.Status.BOOKED
+            or appointment.sequence != sequence  # moved since: a reminder for the new time
+            or appointment.start <= now
+        ):
+            result[send.pk] = []
+            continue
+        result[send.pk] = [
+            appointment_message(
+                appointment, "reminder", address=address, first_name=name, language=language
+            )
+            for address, name, language in recipients(appointment)
+        ]
+    return result
+
+
+def reminders_of(appointment: Appointment):
+    """What the coach sees on the appointment: the reminders recorded for it, at any of its
+    times, with their state and when they went out."""
+    return Send.objects.filter(
+        subject__startswith=f"appointment:{appointment.pk}.", kind__in=KINDS
+    ).order_by("due_at")
+
+
+def register_reminders() -> None:
+    for kind in KINDS:
+        register(kind, compose_reminders)
+    register_finder("appointment_reminders", find_reminders)
