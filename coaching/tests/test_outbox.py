@@ -250,3 +250,14 @@ def test_the_database_refuses_a_send_without_subject_or_kind():
     for subject, kind in (("", KIND), ("appointment:1", "")):
         with pytest.raises(IntegrityError), transaction.atomic():
             Send.objects.bulk_create([Send(subject=subject, kind=kind)])
+
+
+@pytest.mark.django_db
+def test_a_send_has_the_same_message_id_every_time(django_capture_on_commit_callbacks):
+    """A resend after a crash carries the Message-ID of the first: recognisable as one."""
+    (pk,) = add(deliver_now=False)
+    outbox.deliver([pk])
+    Send.objects.filter(pk=pk).update(status=Send.Status.PENDING, sent_at=None)
+    outbox.deliver([pk])
+    first, again = (message.message()["Message-ID"] for message in mail.outbox)
+    assert first == again and first.startswith(f"<send.{pk}.0.")

@@ -1,0 +1,87 @@
+"""A real SMTP server on localhost (aiosmtpd) that keeps what it receives, for the outbox's
+worker tests and benchmark: how many connections were opened, how many messages arrived, and
+how many of them arrived more than once (the same Message-ID)."""
+
+import logging
+import threading
+from collections import Counter
+from dataclasses import dataclass, field
+from email import message_from_bytes
+from email.policy import default
+
+from aiosmtpd.controller import Controller
+from aiosmtpd.smtp import SMTP
+
+logging.getLogger("mail.log").setLevel(logging.WARNING)  # aiosmtpd logs every command
+
+
+@dataclass
+class Received:
+    message_id: str
+    subject: str
+    to: list[str]
+    body: bytes
+
+
+@dataclass
+class Sink:
+    connections: int = 0
+    messages: list[Received] = field(default_factory=list)
+    lock: threading.Lock = field(default_factory=threading.Lock)
+
+    async def handle_DATA(self, server, session, envelope):  # noqa: N802 - aiosmtpd's hook name
+        parsed = message_from_bytes(envelope.content, policy=default)
+        with self.lock:
+            self.messages.append(
+                Received(
+                    message_id=str(parsed["Message-ID"]),
+                    subject=str(parsed["Subject"]),
+                    to=list(envelope.rcpt_tos),
+                    body=envelope.content,
+                )
+            )
+        return "250 Message accepted for delivery"
+
+    @property
+    def count(self) -> int:
+        with self.lock:
+            return len(self.messages)
+
+    def duplicates(self) -> int:
+        """Messages that arrived again (the same Message-ID): a resend after a crash."""
+        with self.lock:
+            counts = Counter(received.message_id for received in self.messages)
+        return sum(n - 1 for n in counts.values())
+
+    def unique_ids(self) -> set[str]:
+        with self.lock:
+            return {received.message_id for received in self.messages}
+
+
+class _CountingSMTP(SMTP):
+    def connection_made(self, transport):
+        super().connection_made(transport)
+        with self.event_handler.lock:
+            self.event_handler.connections += 1
+
+
+class _Controller(Controller):
+    def factory(self):
+        return _CountingSMTP(self.handler, **self.SMTP_kwargs)
+
+
+def start_sink(port: int = 0) -> tuple[Sink, Controller]:
+    """Start the server in a thread on a free port (port 0). Stop it with controller.stop()."""
+    sink = Sink()
+    controller = _Controller(sink, hostname="127.0.0.1", port=port or _free_port())
+    controller.start()
+    sink.connections = 0  # the controller's own probe on start is not a client's connection
+    return sink, controller
+
+
+def _free_port() -> int:
+    import socket
+
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
