@@ -7,6 +7,7 @@ with the default secret key or with DEBUG on. The README lists every variable.
 """
 
 import os
+from datetime import timedelta
 from pathlib import Path
 from urllib.parse import urlparse
 
@@ -246,6 +247,9 @@ PRAKTIJK_BACKSTAGE = {
     "min_size": int(env("PRAKTIJK_BACKSTAGE_MIN_SIZE", "4")),
     "max_size": int(env("PRAKTIJK_BACKSTAGE_MAX_SIZE", "10")),
 }
+# Backstage: this many hours before a meeting its contributors are reminded to prepare, and the
+# previous meeting's contributors to report back on their agreements.
+PRAKTIJK_BACKSTAGE_REMINDER_HOURS = int(env("PRAKTIJK_BACKSTAGE_REMINDER_HOURS", "72"))
 # Online booking: the practice's defaults; a coach can override each (sessions.BookingRules).
 PRAKTIJK_BOOKING = {
     "min_notice_hours": int(env("PRAKTIJK_BOOKING_MIN_NOTICE_HOURS", "24")),
@@ -263,6 +267,11 @@ if PRAKTIJK_REMINDER_SECOND_HOURS >= PRAKTIJK_REMINDER_HOURS:
     raise ImproperlyConfigured(
         "PRAKTIJK_REMINDER_SECOND_HOURS must be shorter than PRAKTIJK_REMINDER_HOURS (or 0)."
     )
+
+# Evaluations: an interim one after every this many held sessions (0 = none); a personal link
+# works this many days.
+PRAKTIJK_EVALUATION_EVERY_SESSIONS = int(env("PRAKTIJK_EVALUATION_EVERY_SESSIONS", "5"))
+PRAKTIJK_EVALUATION_VALID_DAYS = int(env("PRAKTIJK_EVALUATION_VALID_DAYS", "14"))
 
 CRISPY_ALLOWED_TEMPLATE_PACKS = "bootstrap5"
 CRISPY_TEMPLATE_PACK = "bootstrap5"
@@ -367,10 +376,14 @@ CELERY_ENABLE_UTC = True
 CELERY_TASK_ALWAYS_EAGER = env_bool("CELERY_TASK_ALWAYS_EAGER", default=False)
 CELERY_TASK_EAGER_PROPAGATES = True
 CELERY_BEAT_SCHEDULE_FILENAME = str(VAR_DIR / "celery" / "beat-schedule")
+# The sweep runs every minute (on the minute); PRAKTIJK_SWEEP_SECONDS sets another interval in
+# seconds (the tests run two beats at once sweeping every second). Unset or 60: every minute.
+_sweep_seconds = int(env("PRAKTIJK_SWEEP_SECONDS") or "60")
 CELERY_BEAT_SCHEDULE = {
     "outbox-sweep": {
         "task": "coaching.tasks.sweep_sends",
-        "schedule": crontab(),  # every minute: what is due and not sent (missed, or stale)
+        # What is due and not sent (missed, or stale).
+        "schedule": crontab() if _sweep_seconds == 60 else timedelta(seconds=_sweep_seconds),
         "options": {"expires": 55},
     },
     "heartbeat": {

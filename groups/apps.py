@@ -8,6 +8,11 @@ class GroupsConfig(AppConfig):
     name = "groups"
     verbose_name = _("Backstage-groepen")
 
+    def ready(self) -> None:
+        from groups.reminders import register_backstage_sends
+
+        register_backstage_sends()
+
     def seed_demo(self, demo: dict) -> None:
         """A team group halfway through its eight meetings (called by `seed_demo`)."""
         from groups.demo import demo_group

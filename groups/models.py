@@ -10,6 +10,7 @@ from django.utils.translation import pgettext_lazy
 
 from coaching.models import Client, Organisation, Role, User
 from sessions.models import Appointment
+from trajects.models import Evaluation
 
 
 class BackstageGroup(models.Model):
@@ -184,3 +185,32 @@ class Attendance(models.Model):
 
     def __str__(self) -> str:
         return f"{self.meeting}: {self.membership} ({'present' if self.present else 'absent'})"
+
+
+class GroupEvaluation(models.Model):
+    """A participant's evaluation after meeting 4 or 8: the answers belong to the group (the
+    coach reads them together on the group's page)."""
+
+    AFTER_MEETINGS = (4, 8)
+
+    evaluation = models.OneToOneField(
+        Evaluation, on_delete=models.CASCADE, related_name="group_link"
+    )
+    group = models.ForeignKey(BackstageGroup, on_delete=models.CASCADE, related_name="evaluations")
+    membership = models.ForeignKey(Membership, on_delete=models.CASCADE, related_name="+")
+    after_meeting = models.PositiveSmallIntegerField(_("na bijeenkomst"))
+
+    class Meta:
+        verbose_name = _("groepsevaluatie")
+        verbose_name_plural = _("groepsevaluaties")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["membership", "after_meeting"], name="group_evaluation_once"
+            ),
+            models.CheckConstraint(
+                condition=Q(after_meeting__in=[4, 8]), name="group_evaluation_after_4_or_8"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.group} – {self.after_meeting}: {self.membership}"

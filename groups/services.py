@@ -14,7 +14,7 @@ from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 
 from coaching.models import Client, Organisation, User
-from groups.models import BackstageGroup, Contribution, Meeting, Membership
+from groups.models import BackstageGroup, Contribution, GroupEvaluation, Meeting, Membership
 from sessions.booking import SlotTaken, appointment_book, appointment_move
 from sessions.models import Appointment
 
@@ -215,3 +215,41 @@ def plan_rota(
             last[chosen] = meeting
             plan.append(RotaTurn(meeting, chosen))
     return plan
+
+
+def group_evaluation_summary(group: BackstageGroup) -> list[dict]:
+    """The evaluations after meetings 4 and 8, for the group as a whole: how many answered of
+    how many were asked, each 1–10 question's mean, how often each choice was made, and the
+    open answers without names (the participants answer for the group, not for a file).
+    Three queries."""
+    links = list(
+        GroupEvaluation.objects.filter(group=group)
+        .select_related("evaluation__questionnaire")
+        .prefetch_related("evaluation__answers__question")
+    )
+    summary = []
+    for after in GroupEvaluation.AFTER_MEETINGS:
+        asked = [link.evaluation for link in links if link.after_meeting == after]
+        if not asked:
+            continue
+        done = [evaluation for evaluation in asked if evaluation.completed_at]
+        questions: dict[int, dict] = {}
+        for evaluation in done:
+            for answer in evaluation.answers.all():
+                entry = questions.setdefault(
+                    answer.question_id,
+                    {"question": answer.question, "scores": [], "choices": {}, "texts": []},
+                )
+                if answer.scale is not None:
+                    entry["scores"].append(answer.scale)
+                elif answer.choice:
+                    entry["choices"][answer.choice] = entry["choices"].get(answer.choice, 0) + 1
+                elif answer.text:
+                    entry["texts"].append(answer.text)
+        rows = sorted(questions.values(), key=lambda e: (e["question"].position, e["question"].pk))
+        for entry in rows:
+            scores = entry["scores"]
+            entry["mean"] = round(sum(scores) / len(scores), 1) if scores else None
+            entry["choices"] = sorted(entry["choices"].items())
+        summary.append({"after": after, "asked": len(asked), "done": len(done), "rows": rows})
+    return summary

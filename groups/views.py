@@ -23,6 +23,7 @@ from groups.services import (
     RotaTurn,
     agreements_to_report,
     group_create,
+    group_evaluation_summary,
     meeting_move,
     member_add,
     member_leave,
@@ -153,6 +154,7 @@ def group_detail(request: HttpRequest, group: str) -> HttpResponse:
             "open_agreements": open_agreements,
             "candidates": candidates,
             "missing": max(0, settings.PRAKTIJK_BACKSTAGE["min_size"] - len(members)),
+            "evaluations": group_evaluation_summary(group),
         },
     )
 

@@ -10,6 +10,7 @@ from django.utils.translation import gettext_lazy as _
 from coaching.models import Client, User
 from sessions.models import ACTIVE_STATUSES, Appointment, BookingRules, SessionType
 from sessions.slots import free_slots
+from trajects.evaluations import interim_after_session
 from trajects.models import Traject
 
 SLOT_TAKEN = _("Dit tijdstip is net bezet. Kies een ander moment.")
@@ -236,6 +237,14 @@ def appointment_mark(
     appointment.announces_last = announces_last and not is_last
     appointment.is_last = is_last
     appointment.save(update_fields=["status", "announces_last", "is_last", "updated_at"])
+    if (
+        appointment.kind == Appointment.Kind.SESSION
+        and status == Appointment.Status.COMPLETED
+        and appointment.traject_id
+    ):
+        held = sessions.filter(status=Appointment.Status.COMPLETED).count() + 1
+        # Every N held sessions an interim evaluation (once per N: the key is unique).
+        interim_after_session(appointment.traject, held)
     return appointment
 
 

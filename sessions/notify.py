@@ -17,24 +17,7 @@ METHOD = {"booked": "REQUEST", "moved": "REQUEST", "cancelled": "CANCEL", "remin
 def recipients(appointment: Appointment) -> list[tuple[str, str, str]]:
     """(address, first name, language) of everyone who hears about this appointment."""
     client = appointment.client
-    if client is None:
-        return []
-    people = []
-    if client.account_id:
-        people.append((client.account.email, client.first_name, client.account.language))
-    elif client.email and not client.is_child:
-        people.append((client.email, client.first_name, settings.LANGUAGE_CODE))
-    if not client.is_child:
-        return people
-    # .all(): a caller that sends many reminders prefetches the guardians with their accounts.
-    for guardian in client.guardians.all():
-        if not guardian.receives_reminders:
-            continue
-        address = guardian.account.email if guardian.account_id else guardian.email
-        language = guardian.account.language if guardian.account_id else settings.LANGUAGE_CODE
-        if address:
-            people.append((address, guardian.first_name, language))
-    return people
+    return [] if client is None else client.mail_recipients()
 
 
 def appointment_message(

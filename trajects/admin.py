@@ -1,6 +1,8 @@
 from django.contrib import admin
+from django.db.models import Count, Q
+from django.utils.translation import gettext_lazy as _
 
-from trajects.models import Traject
+from trajects.models import Answer, Evaluation, Question, Questionnaire, Traject
 
 
 @admin.register(Traject)
@@ -23,4 +25,76 @@ class TrajectAdmin(admin.ModelAdmin):
 
     def has_delete_permission(self, request, obj=None):
         # The dossier and its access log are kept; erasure is its own workflow (later).
+        return False
+
+
+class QuestionInline(admin.StackedInline):
+    model = Question
+    extra = 1
+    fields = [("position", "kind", "required"), ("text", "text_en"), ("choices", "choices_en")]
+
+    def has_delete_permission(self, request, obj=None):
+        # A question that was answered stays (its answers point to it); put the questionnaire
+        # out of use and make a new one instead.
+        if obj is not None and Answer.objects.filter(question__questionnaire=obj).exists():
+            return False
+        return super().has_delete_permission(request, obj)
+
+
+@admin.register(Questionnaire)
+class QuestionnaireAdmin(admin.ModelAdmin):
+    """The practice's questionnaires, in Dutch and English. One per kind is in use: that one is
+    sent from now on; evaluations asked for earlier keep theirs."""
+
+    list_display = ["name", "kind", "active", "question_count", "answered"]
+    list_filter = ["kind", "active"]
+    search_fields = ["name", "name_en"]
+    fields = ["kind", "active", ("name", "name_en"), ("intro", "intro_en")]
+    inlines = [QuestionInline]
+
+    def get_queryset(self, request):
+        return (
+            super()
+            .get_queryset(request)
+            .annotate(
+                question_total=Count("questions", distinct=True),
+                evaluation_total=Count(
+                    "evaluation", filter=Q(evaluation__completed_at__isnull=False), distinct=True
+                ),
+            )
+        )
+
+    @admin.display(description=_("vragen"), ordering="question_total")
+    def question_count(self, obj):
+        return obj.question_total
+
+    @admin.display(description=_("keer ingevuld"), ordering="evaluation_total")
+    def answered(self, obj):
+        return obj.evaluation_total
+
+    def has_delete_permission(self, request, obj=None):
+        if obj is not None and obj.evaluation_set.exists():
+            return False
+        return super().has_delete_permission(request, obj)
+
+
+@admin.register(Evaluation)
+class EvaluationAdmin(admin.ModelAdmin):
+    """Which evaluations were asked for and whether they were filled in; the answers themselves
+    are the coach's, on the traject or group page."""
+
+    list_display = ["questionnaire", "client", "created_at", "expires_at", "completed_at"]
+    list_filter = ["questionnaire__kind", ("completed_at", admin.EmptyFieldListFilter)]
+    search_fields = ["client__first_name", "client__last_name"]
+    list_select_related = ["questionnaire", "client"]
+    fields = ["questionnaire", "client", "traject", "created_at", "expires_at", "completed_at"]
+    readonly_fields = fields
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
         return False

@@ -3,15 +3,19 @@ from django.utils.translation import gettext_lazy as _
 
 
 class TrajectsConfig(AppConfig):
-    """Individual trajects, intake dossiers, e-mail coaching, evaluations (later issues)."""
+    """Individual trajects, intake dossiers, e-mail coaching, evaluations."""
 
     name = "trajects"
     verbose_name = _("Trajecten")
 
     def ready(self) -> None:
         from trajects.alerts import register_composers
+        from trajects.evaluations import register_evaluation_prompts
+        from trajects.prompts import register_bedenktijd_prompt
 
         register_composers()
+        register_evaluation_prompts()
+        register_bedenktijd_prompt()
 
     def seed_demo(self, demo: dict) -> None:
         """Trajects in every phase for the demo clients (called by `manage.py seed_demo`)."""

@@ -1,13 +1,16 @@
 import copy
 import uuid
 
+from crispy_forms.bootstrap import InlineRadios
 from crispy_forms.helper import FormHelper
+from crispy_forms.layout import Layout
 from django import forms
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from coaching.forms import DateInput
 from trajects.models import DossierEntry, Traject
+from trajects.models.evaluations import Question
 
 
 class HelperMixin:
@@ -157,3 +160,44 @@ class MessageForm(HelperMixin, forms.Form):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self._helper()
+
+
+class EvaluationForm(HelperMixin, forms.Form):
+    """A questionnaire as a form: a 1–10 scale and multiple choice as radio buttons (each a
+    fieldset with the question as its legend), an open question as a text area."""
+
+    def __init__(self, *args, questions, **kwargs):
+        super().__init__(*args, **kwargs)
+        self._helper()
+        self.questions = list(questions)
+        for question in self.questions:
+            name = f"q{question.pk}"
+            if question.kind == Question.Kind.SCALE:
+                field = forms.TypedChoiceField(
+                    choices=[(n, str(n)) for n in range(1, 11)],
+                    coerce=int,
+                    widget=forms.RadioSelect(attrs={"class": "evaluation-scale"}),
+                    help_text=_("1 = helemaal niet, 10 = helemaal wel"),
+                )
+            elif question.kind == Question.Kind.CHOICE:
+                # The value stored is the Dutch text; the label is in the page's language.
+                field = forms.ChoiceField(
+                    choices=list(zip(question.dutch_options(), question.options(), strict=False)),
+                    widget=forms.RadioSelect,
+                )
+            else:
+                field = forms.CharField(
+                    widget=forms.Textarea(attrs={"rows": 4}), max_length=5000, strip=True
+                )
+            field.label = question.label
+            field.required = question.required
+            self.fields[name] = field
+        self.helper.layout = Layout(
+            *[
+                InlineRadios(f"q{q.pk}") if q.kind == Question.Kind.SCALE else f"q{q.pk}"
+                for q in self.questions
+            ]
+        )
+
+    def answers(self) -> dict[int, object]:
+        return {q.pk: self.cleaned_data.get(f"q{q.pk}") for q in self.questions}

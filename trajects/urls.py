@@ -1,8 +1,14 @@
 from django.urls import path
 
-from trajects import messages_views, views
+from trajects import evaluation_views, messages_views, views
 
 urlpatterns = [
+    path(
+        "evaluatie/<uuid:evaluation>/<str:link_token>/",
+        evaluation_views.evaluation_fill,
+        name="evaluation_fill",
+    ),
+    path("portaal/evaluaties/", evaluation_views.portal_evaluations, name="portal_evaluations"),
     path("portaal/berichten/", messages_views.portal_messages, name="portal_messages"),
     path(
         "portaal/berichten/<uuid:traject>/",

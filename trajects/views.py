@@ -21,6 +21,7 @@ from coaching.models import Client, Consent, Role
 from coaching.roles import role_required
 from trajects.access import entry_of_coach, traject_of_coach
 from trajects.email_coaching import conversation_messages, quiet_conversations
+from trajects.evaluations import chart, scores_over_time, state_of
 from trajects.forms import (
     ClientFilterForm,
     CorrectionForm,
@@ -201,6 +202,11 @@ def traject_page(
     conversation, earlier = None, 0
     if traject.kind == Traject.Kind.EMAIL or traject.messages.exists():
         conversation, earlier = conversation_messages(traject, everything="alle" in request.GET)
+    evaluations = list(
+        traject.evaluations.select_related("questionnaire").prefetch_related("answers__question")
+    )
+    for evaluation in evaluations:
+        evaluation.is_expired = state_of(evaluation) == "expired"
     timeline = sorted(
         [("step", event.on, event) for event in traject.events.select_related("by")]
         + [("entry", entry.occurred_on, entry) for entry in entries],
@@ -224,6 +230,9 @@ def traject_page(
             "message_form": message_form
             or MessageForm(initial={"seen": conversation[-1].pk if conversation else None}),
             "now": timezone.now(),
+            "evaluations": evaluations,
+            "chart": chart(scores_over_time(traject.client)),
+            "evaluate_every": settings.PRAKTIJK_EVALUATION_EVERY_SESSIONS,
         },
     )
 

@@ -117,6 +117,29 @@ class Client(models.Model):
         if self.account_id and self.is_child:
             raise ValidationError({"date_of_birth": MINOR_NEEDS_GUARDIAN})
 
+    def mail_recipients(self) -> list[tuple[str, str, str]]:
+        """(address, first name, language) of everyone who hears of this client's appointments
+        and evaluations: the client, or the parents of a child who receive reminders.
+        Iterates `guardians.all()`: a caller with many clients prefetches
+        `guardians__account`."""
+        from django.conf import settings
+
+        people = []
+        if self.account_id:
+            people.append((self.account.email, self.first_name, self.account.language))
+        elif self.email and not self.is_child:
+            people.append((self.email, self.first_name, settings.LANGUAGE_CODE))
+        if not self.is_child:
+            return people
+        for guardian in self.guardians.all():
+            if not guardian.receives_reminders:
+                continue
+            address = guardian.account.email if guardian.account_id else guardian.email
+            language = guardian.account.language if guardian.account_id else settings.LANGUAGE_CODE
+            if address:
+                people.append((address, guardian.first_name, language))
+        return people
+
     @property
     def portal_email(self) -> str:
         return self.account.email if self.account_id else self.email

@@ -111,6 +111,9 @@ GET = {
     "coach_switch": everyone(METHOD),
     "message_attachment": row(NOT_FOUND, OK, NOT_FOUND, OK, NOT_FOUND, NOT_FOUND),
     "message_statistics": row(LOGIN, DENIED, DENIED, OK, OK, DENIED),
+    # Evaluations: the personal link is the key (of the child's interim evaluation here).
+    "evaluation_fill": everyone(OK),
+    "portal_evaluations": row(LOGIN, OK, OK, DENIED, DENIED, DENIED),
 }
 POST = {
     "set_language": everyone(REDIRECT),
@@ -158,6 +161,7 @@ POST = {
     "portal_conversation_close": row(LOGIN, NOT_FOUND, NOT_FOUND, DENIED, DENIED, DENIED),
     "coach_reply": row(LOGIN, DENIED, DENIED, OK, NOT_FOUND, DENIED),  # empty: shown again
     "coach_switch": row(LOGIN, DENIED, DENIED, REDIRECT, NOT_FOUND, DENIED),
+    "evaluation_fill": everyone(OK),  # empty: shown again with what is missing; not stored
 }
 
 # django-allauth's pages: those for signing in are open (and must never fail); the account
@@ -263,6 +267,11 @@ def world(coach_a, coach_b, coachee, guardian, admin_user):
         from_coach=False,
         attachment=SimpleUploadedFile("a.pdf", b"%PDF-1.7 test"),
     )
+    from trajects.evaluations import evaluation_request, token_for
+
+    evaluation = evaluation_request(
+        key="permissions", kind="interim", client=child, traject=traject, prompt=False
+    )
     start = timezone.now() + timedelta(days=5)
     appointment = Appointment.objects.create(
         coach=coach_a,
@@ -297,6 +306,8 @@ def world(coach_a, coach_b, coachee, guardian, admin_user):
             "group": group.uuid,
             "message": message.uuid,
             "meeting": group.meetings.get(number=1).uuid,
+            "evaluation": evaluation.uuid,
+            "link_token": token_for(evaluation),
         },
     }
 
@@ -374,6 +385,9 @@ ADMIN_REFUSES_EVERYONE = {
     "admin:agenda_appointment_add",
     "admin:coaching_send_add",  # sends are written by the workers only
     "admin:coaching_send_delete",
+    "admin:trajects_evaluation_add",  # evaluations are asked for by the prompts only
+    "admin:trajects_evaluation_delete",
+    "admin:trajects_questionnaire_delete",  # the world's questionnaire was used: it is kept
 }
 
 

@@ -1,10 +1,15 @@
 """Individual trajects, their life cycle and their dossier."""
 
 from trajects.models.dossier import DossierEntry, DossierEntryVersion, DossierView, IntakeVersion
+from trajects.models.evaluations import Answer, Evaluation, Question, Questionnaire
 from trajects.models.messages import Message
 from trajects.models.traject import Traject, TrajectEvent
 
 __all__ = [
+    "Answer",
+    "Evaluation",
+    "Question",
+    "Questionnaire",
     "DossierEntry",
     "DossierEntryVersion",
     "DossierView",

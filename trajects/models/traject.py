@@ -235,6 +235,11 @@ class Traject(models.Model):
                 traject=traject, step=step_name, source=source, target=target, on=on, by=by,
                 note=note.strip(),
             )  # fmt: skip
+            if target == self.Status.AFGEROND:
+                # The final evaluation, asked for in the same transaction (sent on commit).
+                from trajects.evaluations import final_on_close
+
+                final_on_close(traject)
         self.refresh_from_db()
         return event
 

@@ -101,8 +101,9 @@ class TestQueryCounts:
             dossier_entry_correct(entry=extra, by=coach_a, text=f"Gecorrigeerd {n}")
         dossier_entry_correct(entry=entry, by=coach_a, text="Gecorrigeerd")
         # session, user, MFA, coach profile, traject with client, the view logged, intake
-        # versions, steps, entries, their versions, whether it has e-mail messages, who opened it
-        assert queries(client, url) == small <= 12
+        # versions, steps, entries, their versions, whether it has e-mail messages, who opened
+        # it, the traject's evaluations, the client's scores over time
+        assert queries(client, url) == small <= 14
 
 
 @pytest.mark.django_db

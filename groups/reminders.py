@@ -1,0 +1,181 @@
+"""What the outbox sends about Backstage groups, found every minute by the sweep:
+
+- before a meeting (PRAKTIJK_BACKSTAGE_REMINDER_HOURS), a reminder to prepare to that meeting's
+  contributors, and to the previous meeting's contributors who made agreements a reminder to
+  report back on them (never the agreements themselves: notices carry no content);
+- after meetings 4 and 8, an evaluation for every participant who was a member then
+  (trajects.evaluations, kind Backstage), linked to the group (GroupEvaluation).
+
+Each is one outbox row per contribution or evaluation, so finding it again is a no-op."""
+
+from datetime import datetime, timedelta
+
+from django.conf import settings
+from django.core.mail import EmailMessage
+from django.db.models import F, Q
+from django.utils import timezone, translation
+from django.utils.formats import date_format
+
+from coaching.emails import templated_message
+from coaching.models import Send
+from coaching.outbox import Item, register, register_finder
+from groups.models import Contribution, GroupEvaluation, Meeting, Membership
+from sessions.models import Appointment
+from trajects.evaluations import PROMPT, evaluation_request
+from trajects.models import Questionnaire
+
+PREPARE, REPORT_BACK = "backstage_prepare", "backstage_report_back"
+# Evaluations after a meeting that ended longer ago than this are not asked for any more (a
+# group entered afterwards, or a sweep that was down for weeks).
+EVALUATION_WINDOW = timedelta(days=14)
+
+
+def _lead() -> timedelta:
+    return timedelta(hours=settings.PRAKTIJK_BACKSTAGE_REMINDER_HOURS)
+
+
+def find_meeting_reminders(now: datetime) -> list[Item]:
+    lead = _lead()
+    meetings = list(
+        Meeting.objects.filter(
+            appointment__status=Appointment.Status.BOOKED,
+            appointment__start__gt=now,
+            appointment__start__lte=now + lead,
+        ).values_list("pk", "group_id", "number", "appointment__start")
+    )
+    if not meetings:
+        return []
+    due = {(group, number): start - lead for _pk, group, number, start in meetings}
+    items = []
+    # Contributors of these meetings who claimed their turn before the reminder's moment.
+    for pk, group, number, created in Contribution.objects.filter(
+        meeting_id__in=[pk for pk, *_ in meetings]
+    ).values_list("pk", "meeting__group_id", "meeting__number", "created_at"):
+        if created <= due[(group, number)]:
+            items.append((f"contribution:{pk}", PREPARE, due[(group, number)]))
+    # Contributors of the meeting before, with agreements not reported back on yet.
+    previous = Q()
+    for _pk, group, number, _start in meetings:
+        if number > 1:
+            previous |= Q(meeting__group_id=group, meeting__number=number - 1)
+    if previous:
+        for pk, group, number in (
+            Contribution.objects.filter(previous, report_back="")
+            .exclude(agreements="")
+            .values_list("pk", "meeting__group_id", "meeting__number")
+        ):
+            items.append((f"contribution:{pk}", REPORT_BACK, due[(group, number + 1)]))
+    return items
+
+
+def find_group_evaluations(now: datetime) -> list[Item]:
+    """Meetings 4 and 8 that ended (not cancelled) in the last two weeks: an evaluation for
+    each participant who was a member on that day and has none for it yet."""
+    meetings = list(
+        Meeting.objects.filter(
+            number__in=GroupEvaluation.AFTER_MEETINGS,
+            appointment__end__lte=now,
+            appointment__end__gt=now - EVALUATION_WINDOW,
+            appointment__status__in=[Appointment.Status.BOOKED, Appointment.Status.COMPLETED],
+        ).select_related("appointment")
+    )
+    if not meetings:
+        return []
+    asked = set(
+        GroupEvaluation.objects.filter(group_id__in=[m.group_id for m in meetings]).values_list(
+            "membership_id", "after_meeting"
+        )
+    )
+    members = Membership.objects.filter(group_id__in=[m.group_id for m in meetings]).filter(
+        Q(left_on__isnull=True) | Q(left_on__gt=F("joined_on"))
+    )
+    by_group: dict[int, list[Membership]] = {}
+    for membership in members.select_related("client"):
+        by_group.setdefault(membership.group_id, []).append(membership)
+    items = []
+    for meeting in meetings:
+        day = timezone.localtime(meeting.appointment.start).date()
+        for membership in by_group.get(meeting.group_id, []):
+            if membership.joined_on > day or (membership.left_on and membership.left_on <= day):
+                continue
+            if (membership.pk, meeting.number) in asked:
+                continue
+            evaluation = evaluation_request(
+                key=f"membership:{membership.pk}:meeting:{meeting.number}",
+                kind=Questionnaire.Kind.BACKSTAGE,
+                client=membership.client,
+                prompt=False,  # the sweep records the items returned here
+            )
+            if evaluation is None:
+                return items  # no Backstage questionnaire in use
+            GroupEvaluation.objects.get_or_create(
+                membership=membership,
+                after_meeting=meeting.number,
+                defaults={"evaluation": evaluation, "group_id": meeting.group_id},
+            )
+            items.append((f"evaluation:{evaluation.pk}", PROMPT, now))
+    return items
+
+
+def compose_meeting_reminders(sends: list[Send]) -> dict[int, list[EmailMessage]]:
+    wanted = {send.pk: int(send.subject.removeprefix("contribution:")) for send in sends}
+    contributions = {
+        c.pk: c
+        for c in Contribution.objects.filter(pk__in=wanted.values())
+        .select_related("membership__client__account", "meeting__group")
+        .prefetch_related("membership__client__guardians__account")
+    }
+    # The meeting each reminder is for: its own (prepare) or the next one (report back).
+    next_meetings = {
+        (m.group_id, m.number): m
+        for m in Meeting.objects.filter(
+            group_id__in={c.meeting.group_id for c in contributions.values()}
+        ).select_related("appointment")
+    }
+    now = timezone.now()
+    result = {}
+    for send in sends:
+        contribution = contributions.get(wanted[send.pk])
+        result[send.pk] = []
+        if contribution is None or contribution.membership.left_on:
+            continue
+        own = contribution.meeting
+        number = own.number if send.kind == PREPARE else own.number + 1
+        meeting = next_meetings.get((own.group_id, number))
+        if meeting is None or meeting.appointment.status != Appointment.Status.BOOKED:
+            continue
+        if meeting.appointment.start <= now:
+            continue
+        if send.kind == REPORT_BACK and contribution.report_back:
+            continue
+        result[send.pk] = [
+            _reminder(send.kind, meeting, address, first_name, language)
+            for address, first_name, language in contribution.membership.client.mail_recipients()
+        ]
+    return result
+
+
+def _reminder(kind, meeting, address, first_name, language) -> EmailMessage:
+    with translation.override(language):
+        local = timezone.localtime(meeting.appointment.start)
+        when = f"{date_format(local, 'l j F Y')} {local:%H:%M}"
+    return templated_message(
+        kind,
+        to=address,
+        language=language,
+        context={
+            "first_name": first_name,
+            "group": meeting.group.name,
+            "number": meeting.number,
+            "when": when,
+            "location": meeting.appointment.location or meeting.group.location,
+            "url": f"{settings.SITE_URL}/portaal/backstage/",
+        },
+    )
+
+
+def register_backstage_sends() -> None:
+    register(PREPARE, compose_meeting_reminders)
+    register(REPORT_BACK, compose_meeting_reminders)
+    register_finder("backstage_meeting_reminders", find_meeting_reminders)
+    register_finder("backstage_evaluations", find_group_evaluations)

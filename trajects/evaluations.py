@@ -1,0 +1,252 @@
+"""Evaluations: asking for one, the personal link, filling it in once, and the scores over time.
+
+An evaluation is asked for by a key that says what it is for (`evaluation_request`); the same
+key never makes a second one. The prompt goes out through the outbox (kind "evaluation_prompt",
+subject "evaluation:<pk>"), to the client or the parents of a child, in their language, with a
+personal link. The link carries a token derived from the evaluation and the secret key, so it
+needs no password; it works until `expires_at` and only until the evaluation is completed.
+
+What prompts: every PRAKTIJK_EVALUATION_EVERY_SESSIONS held sessions (`interim_after_session`,
+called by the calendar when a session is marked held), the close of a traject (`Traject.advance`
+calls `final_on_close`), and Backstage meetings 4 and 8 (groups.reminders).
+"""
+
+import logging
+from datetime import timedelta
+from statistics import mean
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.core.mail import EmailMessage
+from django.db import IntegrityError, transaction
+from django.utils import timezone, translation
+from django.utils.crypto import constant_time_compare, salted_hmac
+from django.utils.formats import date_format
+from django.utils.translation import gettext_lazy as _
+
+from coaching.emails import templated_message
+from coaching.models import Client, Send, User
+from coaching.outbox import outbox_add, register
+from trajects.models import Traject
+from trajects.models.evaluations import Answer, Evaluation, Question, Questionnaire
+
+log = logging.getLogger(__name__)
+
+PROMPT = "evaluation_prompt"
+ALREADY_DONE = _("Deze evaluatie is al ingevuld. Dank je wel!")
+EXPIRED = _(
+    "Deze link is verlopen. Neem contact op met je coach als je de evaluatie nog wilt invullen."
+)
+
+
+def evaluation_request(
+    *, key: str, kind: str, client: Client, traject: Traject | None = None, prompt: bool = True
+) -> Evaluation | None:
+    """The evaluation for `key`, made now if it does not exist yet, with the questionnaire of
+    this kind that is in use (None when the practice has none in use). When made now, the
+    prompt is recorded in the outbox and sent once the transaction commits."""
+    existing = Evaluation.objects.filter(key=key).first()
+    if existing is not None:
+        return existing
+    questionnaire = Questionnaire.objects.filter(kind=kind, active=True).first()
+    if questionnaire is None:
+        log.info("evaluations: no questionnaire of kind %s in use; %s not asked", kind, key)
+        return None
+    now = timezone.now()
+    try:
+        with transaction.atomic():
+            evaluation = Evaluation.objects.create(
+                key=key,
+                questionnaire=questionnaire,
+                client=client,
+                traject=traject,
+                expires_at=now + timedelta(days=settings.PRAKTIJK_EVALUATION_VALID_DAYS),
+            )
+    except IntegrityError:  # made a moment ago by another request (the key is unique)
+        return Evaluation.objects.get(key=key)
+    if prompt:
+        outbox_add([(f"evaluation:{evaluation.pk}", PROMPT, now)])
+    return evaluation
+
+
+def interim_after_session(traject: Traject, held_sessions: int) -> Evaluation | None:
+    """After every N held sessions of a running traject, an interim evaluation (the k-th for
+    k·N sessions; marking the same session again asks nothing new)."""
+    every = settings.PRAKTIJK_EVALUATION_EVERY_SESSIONS
+    if not every or held_sessions < every or held_sessions % every:
+        return None
+    if traject.status != Traject.Status.LOPEND:
+        return None
+    number = held_sessions // every
+    return evaluation_request(
+        key=f"traject:{traject.pk}:interim:{number}",
+        kind=Questionnaire.Kind.INTERIM,
+        client=traject.client,
+        traject=traject,
+    )
+
+
+def final_on_close(traject: Traject) -> Evaluation | None:
+    return evaluation_request(
+        key=f"traject:{traject.pk}:final",
+        kind=Questionnaire.Kind.FINAL,
+        client=traject.client,
+        traject=traject,
+    )
+
+
+# --- The link ---------------------------------------------------------------------------------
+
+
+def token_for(evaluation: Evaluation) -> str:
+    return salted_hmac(
+        "praktijk.evaluation-link", str(evaluation.uuid), algorithm="sha256"
+    ).hexdigest()[:40]
+
+
+def token_ok(evaluation: Evaluation, token: str) -> bool:
+    return constant_time_compare(token_for(evaluation), token)
+
+
+def link_for(evaluation: Evaluation) -> str:
+    return f"{settings.SITE_URL}/evaluatie/{evaluation.uuid}/{token_for(evaluation)}/"
+
+
+def state_of(evaluation: Evaluation, now=None) -> str:
+    if evaluation.completed_at is not None:
+        return "completed"
+    if (now or timezone.now()) >= evaluation.expires_at:
+        return "expired"
+    return "open"
+
+
+# --- Filling it in ----------------------------------------------------------------------------
+
+
+def evaluation_submit(
+    *, evaluation: Evaluation, answers: dict[int, object], by: User | None
+) -> Evaluation:
+    """Store the answers (question pk → score, Dutch choice text or text) and close the
+    evaluation. The row is locked: two tabs sending it at once store one set of answers, and
+    the second hears that it was filled in already."""
+    with transaction.atomic():
+        locked = Evaluation.objects.select_for_update().get(pk=evaluation.pk)
+        state = state_of(locked)
+        if state == "completed":
+            raise ValidationError(ALREADY_DONE, code="completed")
+        if state == "expired":
+            raise ValidationError(EXPIRED, code="expired")
+        rows = []
+        for question in locked.questionnaire.questions.all():
+            value = answers.get(question.pk)
+            if value in (None, ""):
+                continue
+            if question.kind == Question.Kind.SCALE:
+                rows.append(Answer(evaluation=locked, question=question, scale=int(value)))
+            elif question.kind == Question.Kind.CHOICE:
+                rows.append(Answer(evaluation=locked, question=question, choice=str(value)))
+            else:
+                rows.append(Answer(evaluation=locked, question=question, text=str(value)))
+        Answer.objects.bulk_create(rows)
+        locked.completed_at = timezone.now()
+        locked.completed_by = by if by is not None and by.is_authenticated else None
+        locked.save(update_fields=["completed_at", "completed_by"])
+    return locked
+
+
+# --- What the coach sees ----------------------------------------------------------------------
+
+
+def scores_over_time(client: Client) -> list[dict]:
+    """The client's completed individual evaluations, oldest first, each with the mean of its
+    1–10 answers (evaluations without a scale answer are left out). Two queries."""
+    evaluations = (
+        Evaluation.objects.completed()
+        .filter(client=client, traject__isnull=False)
+        .select_related("questionnaire")
+        .prefetch_related("answers")
+        .order_by("completed_at")
+    )
+    points = []
+    for evaluation in evaluations:
+        scores = [a.scale for a in evaluation.answers.all() if a.scale is not None]
+        if scores:
+            points.append(
+                {
+                    "evaluation": evaluation,
+                    "on": timezone.localtime(evaluation.completed_at).date(),
+                    "mean": round(mean(scores), 1),
+                }
+            )
+    return points
+
+
+def chart(points: list[dict], *, width: int = 480, height: int = 160) -> dict:
+    """Coordinates for a small SVG line chart of the means on a 1–10 axis (no script needed:
+    the page's CSP allows none inline)."""
+    left, right, top, bottom = 30, 10, 10, 24
+    inner_w, inner_h = width - left - right, height - top - bottom
+    step = inner_w / max(len(points) - 1, 1)
+    placed = []
+    for index, point in enumerate(points):
+        x = left + (index * step if len(points) > 1 else inner_w / 2)
+        y = top + inner_h * (10 - point["mean"]) / 9
+        placed.append({**point, "x": round(x, 1), "y": round(y, 1)})
+    grid = [
+        {"value": value, "y": round(top + inner_h * (10 - value) / 9, 1)} for value in (1, 5, 10)
+    ]
+    return {
+        "width": width,
+        "height": height,
+        "left": left,
+        "right": width - right,
+        "bottom": height - bottom,
+        "label_y": height - 6,
+        "points": placed,
+        "polyline": " ".join(f"{p['x']},{p['y']}" for p in placed),
+        "grid": grid,
+    }
+
+
+# --- The prompt -------------------------------------------------------------------------------
+
+
+def compose_prompt(send: Send) -> list[EmailMessage]:
+    """The prompt to the client, or to each parent of a child; none once it was filled in or
+    has expired."""
+    evaluation = (
+        Evaluation.objects.select_related(
+            "questionnaire", "client__account", "client__coach", "traject"
+        )
+        .prefetch_related("client__guardians__account")
+        .filter(pk=int(send.subject.removeprefix("evaluation:")))
+        .first()
+    )
+    if evaluation is None or state_of(evaluation) != "open":
+        return []
+    client = evaluation.client
+    messages = []
+    for address, first_name, language in client.mail_recipients():
+        with translation.override(language):
+            until = date_format(timezone.localtime(evaluation.expires_at), "j F Y")
+            questionnaire = evaluation.questionnaire.label
+        messages.append(
+            templated_message(
+                "evaluation_prompt",
+                to=address,
+                language=language,
+                context={
+                    "first_name": first_name,
+                    "questionnaire": questionnaire,
+                    "coach": client.coach,
+                    "about_child": client.first_name if client.is_child else "",
+                    "until": until,
+                    "url": link_for(evaluation),
+                },
+            )
+        )
+    return messages
+
+
+def register_evaluation_prompts() -> None:
+    register(PROMPT, lambda sends: {send.pk: compose_prompt(send) for send in sends})
