@@ -46,6 +46,8 @@ def demo_group(*, anna: User, **others) -> None:
             last_name=last_name,
             date_of_birth=date(1980, 1, 1),
             organisation=hospital,
+            # Their reminders and evaluations land in var/mail/ like everyone's.
+            email=f"{first_name.lower()}@ziekenhuis-oost.example",
         )
         members.append(member_add(group=group, client=client, joined_on=tuesday - timedelta(7)))
     problems = [

@@ -25,9 +25,9 @@ from trajects.evaluations import PROMPT, evaluation_request
 from trajects.models import Questionnaire
 
 PREPARE, REPORT_BACK = "backstage_prepare", "backstage_report_back"
-# Evaluations after a meeting that ended longer ago than this are not asked for any more (a
-# group entered afterwards, or a sweep that was down for weeks).
-EVALUATION_WINDOW = timedelta(days=14)
+# Evaluations after a meeting that ended longer ago than this (the longest gap between two
+# meetings) are not asked for any more: a group entered afterwards, or a sweep down for weeks.
+EVALUATION_WINDOW = timedelta(weeks=4)
 
 
 def _lead() -> timedelta:
@@ -69,7 +69,7 @@ def find_meeting_reminders(now: datetime) -> list[Item]:
 
 
 def find_group_evaluations(now: datetime) -> list[Item]:
-    """Meetings 4 and 8 that ended (not cancelled) in the last two weeks: an evaluation for
+    """Meetings 4 and 8 that ended (not cancelled) in the last four weeks: an evaluation for
     each participant who was a member on that day and has none for it yet."""
     meetings = list(
         Meeting.objects.filter(

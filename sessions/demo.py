@@ -55,7 +55,8 @@ def demo_calendar(*, anna: User, bram: User, eva, lotte, **others) -> None:
                 WorkingHours.objects.create(
                     coach=coach, weekday=weekday, start_time=time(13, 30), end_time=time(17)
                 )
-    if Appointment.objects.filter(coach=anna).exists():
+    # (The Backstage demo may have put the group's meetings in Anna's calendar already.)
+    if Appointment.objects.filter(coach=anna, traject__isnull=False).exists():
         return
     today = timezone.localdate()
     zone = timezone.get_current_timezone()
@@ -89,3 +90,24 @@ def demo_calendar(*, anna: User, bram: User, eva, lotte, **others) -> None:
         except SlotTaken:
             continue
         Appointment.objects.filter(pk=appointment.pk).update(status=status)
+    # Booked last week, tomorrow at about this time: its reminder goes out at the first sweep
+    # of `make run` (var/mail/), and the coach sees it on the appointment.
+    soon = (timezone.now() + timedelta(hours=20)).replace(minute=0, second=0, microsecond=0)
+    if eva.trajects.exists():
+        try:
+            reminded = appointment_book(
+                coach=anna,
+                start=soon,
+                end=soon + timedelta(minutes=60),
+                kind="session",
+                mode="video",
+                by=anna,
+                traject=eva.trajects.first(),
+                session_type=types["session"],
+                video_link="https://video.example/praktijk-eva",
+            )
+        except SlotTaken:
+            return
+        Appointment.objects.filter(pk=reminded.pk).update(
+            updated_at=timezone.now() - timedelta(days=7)
+        )

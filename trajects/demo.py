@@ -84,6 +84,7 @@ def demo_trajects(
             occurred_on=_days_ago(30),
             text="Eva belde: sessie verzet wegens ziekte.",
         )
+        _demo_evaluations(traject)
     if traject := _start(lotte, "Faalangst bij toetsen", 70):
         _to_running(
             traject,
@@ -204,4 +205,42 @@ def demo_messages(traject: Traject, coach: User) -> None:
         body="Mag ik je iets vragen over een lastig gesprek?",
         created_at=written,
         due_at=answer_due(written),
+    )
+
+
+def _demo_evaluations(traject) -> None:
+    """Two interim evaluations Eva filled in (the chart on her traject page) and one waiting."""
+    from trajects.evaluations import evaluation_request, evaluation_submit
+    from trajects.models import Evaluation, Questionnaire
+
+    questions = list(Questionnaire.objects.get(kind="interim", active=True).questions.all())
+    for number, (days, score) in enumerate(((45, 5), (15, 7)), start=1):
+        evaluation = evaluation_request(
+            key=f"traject:{traject.pk}:interim:{number}",
+            kind="interim",
+            client=traject.client,
+            traject=traject,
+            prompt=False,
+        )
+        answers = {}
+        for question in questions:
+            if question.kind == "scale":
+                answers[question.pk] = score + (question.position % 2)
+            elif question.kind == "choice":
+                answers[question.pk] = question.dutch_options()[0]
+            else:
+                answers[question.pk] = "Het dagboekje helpt me om patronen te zien."
+        evaluation_submit(evaluation=evaluation, answers=answers, by=traject.client.account)
+        moment = timezone.now() - timedelta(days=days)
+        Evaluation.objects.filter(pk=evaluation.pk).update(
+            created_at=moment - timedelta(days=2),
+            completed_at=moment,
+            expires_at=moment + timedelta(days=12),
+        )
+    # The third one was just asked for: its prompt goes out through the outbox.
+    evaluation_request(
+        key=f"traject:{traject.pk}:interim:3",
+        kind="interim",
+        client=traject.client,
+        traject=traject,
     )

@@ -183,28 +183,30 @@ def scores_over_time(client: Client) -> list[dict]:
 
 def chart(points: list[dict], *, width: int = 480, height: int = 160) -> dict:
     """Coordinates for a small SVG line chart of the means on a 1–10 axis (no script needed:
-    the page's CSP allows none inline)."""
+    the page's CSP allows none inline). Coordinates are strings with a decimal point: the
+    template would otherwise write them in the page's locale ("136,0"), which SVG refuses."""
     left, right, top, bottom = 30, 10, 10, 24
     inner_w, inner_h = width - left - right, height - top - bottom
     step = inner_w / max(len(points) - 1, 1)
+
+    def y_of(value: float) -> str:
+        return f"{top + inner_h * (10 - value) / 9:.1f}"
+
     placed = []
     for index, point in enumerate(points):
         x = left + (index * step if len(points) > 1 else inner_w / 2)
-        y = top + inner_h * (10 - point["mean"]) / 9
-        placed.append({**point, "x": round(x, 1), "y": round(y, 1)})
-    grid = [
-        {"value": value, "y": round(top + inner_h * (10 - value) / 9, 1)} for value in (1, 5, 10)
-    ]
+        placed.append({**point, "x": f"{x:.1f}", "y": y_of(point["mean"])})
     return {
         "width": width,
         "height": height,
         "left": left,
+        "label_x": left - 6,
         "right": width - right,
         "bottom": height - bottom,
         "label_y": height - 6,
         "points": placed,
         "polyline": " ".join(f"{p['x']},{p['y']}" for p in placed),
-        "grid": grid,
+        "grid": [{"value": value, "y": y_of(value)} for value in (1, 5, 10)],
     }
 
 

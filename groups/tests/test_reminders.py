@@ -140,7 +140,7 @@ class TestEvaluationsAfterMeetings4And8:
 
     def test_a_cancelled_or_long_past_meeting_asks_nothing(self, group):
         participant(group, "Ana")
-        move_meetings(group, timezone.now() - timedelta(weeks=9, days=20))  # 4 ended 20 days ago
+        move_meetings(group, timezone.now() - timedelta(weeks=9, days=30))  # 4 ended 30 days ago
         assert find_group_evaluations(timezone.now()) == []
         move_meetings(group, timezone.now() - timedelta(weeks=9, hours=4))
         Appointment.objects.filter(backstage_meeting__number=4).update(status="cancelled")

@@ -432,3 +432,16 @@ def test_prompt_moment_is_8_in_the_morning_in_amsterdam_across_dst(settings):
     # The term ends across the autumn change (25 October 2026): still 08:00 local, 07:00 UTC.
     moment = prompt_moment(date(2026, 10, 12))
     assert timezone.localtime(moment).hour == 8 and moment.utcoffset() == timedelta(hours=1)
+
+
+def test_the_charts_coordinates_are_svg_numbers_in_every_language():
+    """Written with a decimal point, never in the page's locale ("45,0" breaks the SVG)."""
+    from django.utils import translation
+
+    from trajects.evaluations import chart
+
+    with translation.override("nl"):
+        drawn = chart([{"mean": 7.5, "on": date(2026, 1, 5)}, {"mean": 4, "on": date(2026, 2, 5)}])
+    # x from the left margin to the right one; y: 10 at the top (10 px), 1 at the bottom.
+    assert drawn["polyline"] == "30.0,45.0 470.0,94.0"
+    assert drawn["grid"][0]["y"] == "136.0"  # the 1 of the axis, at the bottom
