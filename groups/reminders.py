@@ -8,7 +8,7 @@
 
 Each is one outbox row per contribution or evaluation, so finding it again is a no-op."""
 
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 
 from django.conf import settings
 from django.core.mail import EmailMessage
@@ -35,6 +35,7 @@ def _lead() -> timedelta:
 
 
 def find_meeting_reminders(now: datetime) -> list[Item]:
+    now = now.astimezone(UTC)  # real hours: arithmetic on a local time would be wall-clock
     lead = _lead()
     meetings = list(
         Meeting.objects.filter(
@@ -71,6 +72,7 @@ def find_meeting_reminders(now: datetime) -> list[Item]:
 def find_group_evaluations(now: datetime) -> list[Item]:
     """Meetings 4 and 8 that ended (not cancelled) in the last four weeks: an evaluation for
     each participant who was a member on that day and has none for it yet."""
+    now = now.astimezone(UTC)
     meetings = list(
         Meeting.objects.filter(
             number__in=GroupEvaluation.AFTER_MEETINGS,

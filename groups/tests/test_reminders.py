@@ -151,3 +151,24 @@ class TestEvaluationsAfterMeetings4And8:
         client.force_login(coach_b)
         assert client.get(f"/coach/groepen/{group.uuid}/").status_code == 404
         assert Meeting.objects.filter(group=group).count() == 8
+
+
+@pytest.mark.django_db
+def test_the_prepare_reminder_is_72_real_hours_before_also_across_dst(group, settings):
+    """Meeting 2 on Tuesday 27 October 2026 at 19:00 (CET), just after the clocks went back:
+    72 real hours before is Saturday 24 October at 20:00 (CEST), not at 19:00."""
+    from datetime import UTC, datetime
+    from zoneinfo import ZoneInfo
+
+    settings.PRAKTIJK_BACKSTAGE_REMINDER_HOURS = 72
+    amsterdam = ZoneInfo("Europe/Amsterdam")
+    start = datetime(2026, 10, 27, 19, 0, tzinfo=amsterdam)
+    move_meetings(group, start - timedelta(weeks=3))
+    cas = participant(group, "Cas")
+    turn = Contribution.objects.create(meeting=group.meetings.get(number=2), membership=cas, turn=1)
+    Contribution.objects.filter(pk=turn.pk).update(created_at=start - timedelta(days=20))
+    due = datetime(2026, 10, 24, 20, 0, tzinfo=amsterdam)
+    assert find_meeting_reminders(due.astimezone(UTC) - timedelta(seconds=1)) == []
+    ((subject, kind, due_at),) = find_meeting_reminders(due.astimezone(UTC))
+    assert (subject, kind) == (f"contribution:{turn.pk}", PREPARE)
+    assert due_at == due and timezone.localtime(due_at).hour == 20
