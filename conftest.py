@@ -39,6 +39,16 @@ def _eager_celery():
 
 
 @pytest.fixture
+def questionnaires(db):
+    """The practice's default questionnaires (made by a migration, but a transactional test
+    empties the tables behind it)."""
+    from trajects.default_questionnaires import create_defaults
+    from trajects.models import Question, Questionnaire
+
+    create_defaults(Questionnaire, Question)
+
+
+@pytest.fixture
 def coach_a(db):
     coach = CoachFactory(first_name="Anna", last_name="Coach", email="coach-a@praktijk.test")
     give_totp(coach)

@@ -226,7 +226,7 @@ def test_every_url_has_an_expectation():
 
 
 @pytest.fixture
-def world(coach_a, coach_b, coachee, guardian, admin_user):
+def world(coach_a, coach_b, coachee, guardian, admin_user, questionnaires):
     invited = UserFactory(email="uitgenodigd@praktijk.test", password="!")
     invited.set_unusable_password()
     invited.save()

@@ -20,6 +20,8 @@ from sessions.models import Appointment
 from trajects.evaluations import evaluation_submit
 from trajects.models import Evaluation, Questionnaire
 
+pytestmark = pytest.mark.usefixtures("questionnaires")
+
 
 def participant(group, first_name):
     account = UserFactory(first_name=first_name, email=f"{first_name.lower()}@example.test")

@@ -21,7 +21,7 @@ from sessions.models import Appointment
 from trajects.models import Evaluation
 from trajects.tests.factories import running_traject
 
-pytestmark = pytest.mark.browser
+pytestmark = [pytest.mark.browser, pytest.mark.usefixtures("questionnaires")]
 
 
 def session(traject, coach, days_ago):

@@ -27,6 +27,8 @@ from trajects.models import Answer, Evaluation, Question, Questionnaire, Traject
 from trajects.prompts import BEDENKTIJD_OVER, find_bedenktijd_over, prompt_moment
 from trajects.tests.factories import TrajectFactory, running_traject
 
+pytestmark = pytest.mark.usefixtures("questionnaires")
+
 
 @pytest.fixture
 def traject(coach_a, coachee):
