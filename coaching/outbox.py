@@ -24,6 +24,7 @@ from smtplib import (
     SMTPServerDisconnected,
 )
 
+from celery.exceptions import SoftTimeLimitExceeded
 from django.conf import settings
 from django.core.mail import EmailMessage, mailers
 from django.db import transaction
@@ -186,6 +187,8 @@ def deliver(ids: list[int]) -> dict[str, int]:
     for kind, group in by_kind.items():
         try:
             messages = COMPOSERS[kind](group)
+        except SoftTimeLimitExceeded:
+            raise  # out of time: the claim is taken over later, nothing is marked failed
         except Exception as error:  # a composer's bug must not block the other kinds
             log.exception("outbox: composing %s sends of kind %s failed", len(group), kind)
             reason = f"{type(error).__name__}: {error}"
@@ -238,6 +241,8 @@ def _send_all(composed: list[tuple[Send, list[EmailMessage]]], token) -> tuple[i
         for index, (send, messages) in enumerate(composed):
             try:
                 connection.send_messages(messages)
+            except SoftTimeLimitExceeded:
+                raise  # what was sent is marked (finally); the rest is taken over later
             except Exception as error:
                 if not _transient(error):
                     failed += 1
@@ -252,6 +257,8 @@ def _send_all(composed: list[tuple[Send, list[EmailMessage]]], token) -> tuple[i
             if len(unmarked) >= every:
                 _mark_many(unmarked, token, Send.Status.SENT)
                 unmarked = []
+    except SoftTimeLimitExceeded:
+        raise
     except Exception as error:  # the connection could not be opened
         if not _transient(error):
             raise

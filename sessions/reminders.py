@@ -94,9 +94,11 @@ def compose_reminders(sends: list[Send]) -> dict[int, list[EmailMessage]]:
 def reminders_of(appointment: Appointment):
     """What the coach sees on the appointment: the reminders recorded for it, at any of its
     times, with their state and when they went out."""
-    return Send.objects.filter(
-        subject__startswith=f"appointment:{appointment.pk}.", kind__in=KINDS
-    ).order_by("due_at")
+    # Exact subjects (one per time the appointment had), so the unique index is used.
+    subjects = [
+        subject_of(appointment.pk, sequence) for sequence in range(appointment.sequence + 1)
+    ]
+    return Send.objects.filter(subject__in=subjects, kind__in=KINDS).order_by("due_at")
 
 
 def register_reminders() -> None:

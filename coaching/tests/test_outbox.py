@@ -261,3 +261,31 @@ def test_a_send_has_the_same_message_id_every_time(django_capture_on_commit_call
     outbox.deliver([pk])
     first, again = (message.message()["Message-ID"] for message in mail.outbox)
     assert first == again and first.startswith(f"<send.{pk}.0.")
+
+
+@pytest.mark.django_db
+def test_out_of_time_leaves_the_rest_claimed_for_a_takeover_not_failed(monkeypatch):
+    """The task's soft time limit in the middle of a chunk: what went out is marked sent, the
+    rest stays claimed (taken over after the stale limit), nothing is marked failed."""
+    from celery.exceptions import SoftTimeLimitExceeded
+
+    ids = outbox.outbox_add(
+        [(f"appointment:{n}", KIND, timezone.now()) for n in range(3)], deliver_now=False
+    )
+    calls = []
+
+    def slow_server(self, messages):
+        calls.append(messages)
+        if len(calls) == 2:
+            raise SoftTimeLimitExceeded
+        return len(messages)
+
+    monkeypatch.setattr("django.core.mail.backends.locmem.EmailBackend.send_messages", slow_server)
+    with pytest.raises(SoftTimeLimitExceeded):
+        outbox.deliver(ids)
+    statuses = dict(Send.objects.values_list("subject", "status"))
+    assert statuses == {
+        "appointment:0": Send.Status.SENT,
+        "appointment:1": Send.Status.CLAIMED,
+        "appointment:2": Send.Status.CLAIMED,
+    }
