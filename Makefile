@@ -23,8 +23,14 @@ test: venv messages
 	$(VENV)/bin/pytest $(PYTEST_ARGS)
 
 # Query counts and response times of the busiest pages at a small and a large practice, written
-# to bench/RESULTS.md. Uses DATABASE_URL when set, as the tests do.
+# to bench/RESULTS.md; 10,000 reminders through Redis and a real worker into an SMTP sink, timed
+# against 10,000 no-op tasks, written to bench/REMINDERS.md. On PostgreSQL and Redis on this
+# machine unless DATABASE_URL / CELERY_BROKER_URL are set (the reminders skip without Redis).
+BENCH_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/praktijk_bench
+BENCH_BROKER_URL ?= redis://127.0.0.1:6379/13
 bench: venv messages
+	DATABASE_URL="$${DATABASE_URL:-$(BENCH_DATABASE_URL)}" \
+	CELERY_BROKER_URL="$${CELERY_BROKER_URL:-$(BENCH_BROKER_URL)}" \
 	$(VENV)/bin/pytest bench -q -s
 
 venv: $(VENV)/.installed

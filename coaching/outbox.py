@@ -20,6 +20,8 @@ from datetime import datetime, timedelta
 from email.utils import parseaddr
 from smtplib import (
     SMTPConnectError,
+    SMTPException,
+    SMTPRecipientsRefused,
     SMTPResponseException,
     SMTPServerDisconnected,
 )
@@ -136,7 +138,9 @@ def enqueue(ids: list[int]) -> None:
 def _hand_over(chunk: list[int]) -> None:
     from coaching.tasks import deliver_sends
 
-    Send.objects.filter(pk__in=chunk, status=Send.Status.PENDING).update(queued_at=timezone.now())
+    Send.objects.filter(pk__in=chunk, status__in=[Send.Status.PENDING, Send.Status.CLAIMED]).update(
+        queued_at=timezone.now()
+    )
     deliver_sends.delay(chunk)
 
 
@@ -270,9 +274,17 @@ def _send_all(composed: list[tuple[Send, list[EmailMessage]]], token) -> tuple[i
 
 
 def _transient(error: Exception) -> bool:
+    """A passing trouble, worth another attempt later: the connection dropped or could not be
+    made, or the server answered 4xx. (smtplib's errors are OSErrors too: check them first.)"""
+    if isinstance(error, (SMTPServerDisconnected, SMTPConnectError)):
+        return True
     if isinstance(error, SMTPResponseException):
         return 400 <= error.smtp_code < 500
-    return isinstance(error, (SMTPServerDisconnected, SMTPConnectError, OSError))
+    if isinstance(error, SMTPRecipientsRefused):
+        return all(400 <= code < 500 for code, _message in error.recipients.values())
+    if isinstance(error, SMTPException):
+        return False
+    return isinstance(error, OSError)  # a socket error or a timeout
 
 
 def _give_back(sends: list[Send], token, error: Exception) -> int:
@@ -331,11 +343,11 @@ def sweep() -> int:
         except Exception:  # one app's finder must not stop the others' sends
             log.exception("outbox: the finder %s failed", name)
     stale = now - timedelta(seconds=settings.PRAKTIJK_SEND_CLAIM_STALE_SECONDS)
-    pending = Q(status=Send.Status.PENDING)
+    not_handed_over_lately = Q(queued_at__isnull=True) | Q(queued_at__lt=stale)
     ids = list(
         Send.objects.filter(
-            (pending & (Q(queued_at__isnull=True) | Q(queued_at__lt=stale)))
-            | Q(status=Send.Status.CLAIMED, claimed_at__lt=stale),
+            Q(status=Send.Status.PENDING) | Q(status=Send.Status.CLAIMED, claimed_at__lt=stale),
+            not_handed_over_lately,
             due_at__lte=now,
         )
         .order_by("due_at")

@@ -79,3 +79,9 @@ def sweep_sends() -> int:
     from coaching.outbox import sweep
 
     return sweep()
+
+
+@shared_task(acks_late=True)
+def noop() -> None:
+    """Does nothing: the benchmark's baseline of a task's round trip (broker, worker, ack), to
+    which `make bench` compares the time of sending reminders (bench/test_reminders_bench.py)."""

@@ -289,3 +289,50 @@ def test_out_of_time_leaves_the_rest_claimed_for_a_takeover_not_failed(monkeypat
         "appointment:1": Send.Status.CLAIMED,
         "appointment:2": Send.Status.CLAIMED,
     }
+
+
+@pytest.mark.django_db
+def test_a_refused_address_fails_its_own_row_and_the_chunk_goes_on(monkeypatch):
+    """A 550 for one recipient is that row's failure, for the admin; the others go out."""
+    from smtplib import SMTPRecipientsRefused
+
+    def compose(send):
+        to = "onbekend@example.test" if send.subject.endswith(":1") else "eva@example.test"
+        return EmailMessage("Herinnering", "Tot morgen.", to=[to])
+
+    monkeypatch.setitem(outbox.COMPOSERS, KIND, outbox.one_by_one(compose))
+    original = mail.backends.locmem.EmailBackend.send_messages
+
+    def refuse_unknown(self, messages):
+        if messages[0].to == ["onbekend@example.test"]:
+            raise SMTPRecipientsRefused({"onbekend@example.test": (550, b"5.1.1 No such user")})
+        return original(self, messages)
+
+    monkeypatch.setattr(
+        "django.core.mail.backends.locmem.EmailBackend.send_messages", refuse_unknown
+    )
+    ids = outbox.outbox_add(
+        [(f"appointment:{n}", KIND, timezone.now()) for n in range(4)], deliver_now=False
+    )
+    assert outbox.deliver(ids) == {"sent": 3, "skipped": 0, "failed": 1, "not_ours": 0}
+    refused = Send.objects.get(subject="appointment:1")
+    assert refused.status == Send.Status.FAILED and "No such user" in refused.error
+    assert len(mail.outbox) == 3
+
+
+@pytest.mark.django_db
+def test_a_stale_claim_is_handed_over_once_per_stale_period(
+    settings, django_capture_on_commit_callbacks
+):
+    (pk,) = add(deliver_now=False)
+    Send.objects.filter(pk=pk).update(
+        status=Send.Status.CLAIMED,
+        claim_token=Send.new_token(),
+        claimed_at=timezone.now()
+        - timedelta(seconds=settings.PRAKTIJK_SEND_CLAIM_STALE_SECONDS + 1),
+    )
+    with patch("coaching.tasks.deliver_sends.delay") as delay:
+        for _ in range(3):
+            with django_capture_on_commit_callbacks(execute=True):
+                outbox.sweep()
+    delay.assert_called_once_with([pk])

@@ -2,6 +2,7 @@
 the configured broker (Redis in CI, Kombu's filesystem transport by default), writing to the
 test database."""
 
+import json
 import os
 import signal
 import subprocess
@@ -9,7 +10,7 @@ import sys
 import time
 import uuid
 from collections.abc import Callable
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from pathlib import Path
 
 import pytest
@@ -63,14 +64,93 @@ def start_worker(
     pool: str = "solo",
     concurrency: int = 1,
     env: dict[str, str] | None = None,
+    options: tuple[str, ...] = (),
 ) -> subprocess.Popen:
+    """`options`: more of `celery worker`'s, e.g. ("--prefetch-multiplier=8",)."""
     return celery_process(
         ["worker", f"--pool={pool}", f"--concurrency={concurrency}", "--loglevel=INFO",
-         "--without-gossip", "--without-mingle", "--without-heartbeat", "-Q", queue],
+         "--without-gossip", "--without-mingle", "--without-heartbeat", "-Q", queue, *options],
         queue=queue,
         log=log,
         env=env,
     )  # fmt: skip
+
+
+def start_beat(
+    *, queue: str, log: Path, schedule: Path, env: dict[str, str] | None = None
+) -> subprocess.Popen:
+    """`celery beat` with a schedule file of its own (two beats never share one)."""
+    return celery_process(
+        ["beat", "--loglevel=INFO", f"--schedule={schedule}"], queue=queue, log=log, env=env
+    )
+
+
+def children(pid: int) -> list[int]:
+    """The child processes of `pid` (a prefork worker's pool processes), read from /proc."""
+    found = set()
+    for path in Path(f"/proc/{pid}/task").glob("*/children"):
+        try:
+            found |= {int(child) for child in path.read_text().split()}
+        except OSError:  # the thread or the process ended meanwhile
+            continue
+    return sorted(found)
+
+
+def connected_to(pid: int, port: int) -> bool:
+    """Whether process `pid` holds an open TCP connection to `port` on this machine (a pool
+    process in the middle of sending a chunk to the SMTP sink)."""
+    inodes = set()
+    for table in ("/proc/net/tcp", "/proc/net/tcp6"):
+        try:
+            lines = Path(table).read_text().splitlines()[1:]
+        except OSError:
+            continue
+        for line in lines:
+            fields = line.split()
+            remote_port = int(fields[2].rpartition(":")[2], 16)
+            if remote_port == port and fields[3] == "01":  # ESTABLISHED
+                inodes.add(fields[9])
+    if not inodes:
+        return False
+    try:
+        fds = list(Path(f"/proc/{pid}/fd").iterdir())
+    except OSError:
+        return False
+    for fd in fds:
+        try:
+            target = os.readlink(fd)
+        except OSError:
+            continue
+        if target.startswith("socket:[") and target[8:-1] in inodes:
+            return True
+    return False
+
+
+def kill_9(process: subprocess.Popen) -> None:
+    """SIGKILL a Celery process and its pool children at once (no warm shutdown, no acks)."""
+    with suppress(ProcessLookupError):
+        os.killpg(process.pid, signal.SIGKILL)
+    process.wait()
+
+
+def purge(queue: str) -> int:
+    """Drop the messages left in the test's queue on the broker (tasks that would be no-ops),
+    so that they do not pile up in the filesystem broker's folder or in Redis. On Redis also
+    those a killed worker took and never acknowledged (Redis would put them back in the queue
+    after the visibility timeout)."""
+    with celery_app.connection_for_write() as broker:
+        channel = broker.default_channel
+        dropped = channel.queue_purge(queue) or 0
+        if broker.transport.driver_type == "redis":
+            client = channel.client
+            for tag, raw in client.hscan_iter(channel.unacked_key):
+                _message, _exchange, routing_key = json.loads(raw)
+                if routing_key == queue:
+                    client.pipeline().zrem(channel.unacked_index_key, tag).hdel(
+                        channel.unacked_key, tag
+                    ).execute()
+                    dropped += 1
+        return dropped
 
 
 def stop(process: subprocess.Popen, timeout: float = 20) -> None:
@@ -85,6 +165,21 @@ def stop(process: subprocess.Popen, timeout: float = 20) -> None:
         process.wait()
     except ProcessLookupError:
         pass
+
+
+def stop_all(processes: list[subprocess.Popen], timeout: float = 20) -> None:
+    """Stop Celery processes at once: SIGTERM to all, then wait for each (SIGKILL after the
+    timeout)."""
+    running = [process for process in processes if process.poll() is None]
+    for process in running:
+        with suppress(ProcessLookupError):
+            os.killpg(process.pid, signal.SIGTERM)
+    deadline = time.monotonic() + timeout
+    for process in running:
+        try:
+            process.wait(timeout=max(0.1, deadline - time.monotonic()))
+        except subprocess.TimeoutExpired:
+            kill_9(process)
 
 
 @contextmanager
