@@ -3,6 +3,7 @@ from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
 from django.utils.translation import gettext_lazy as _
 
+from coaching.admin_base import ReadOnlyAdmin
 from coaching.models import (
     Client,
     CoachProfile,
@@ -104,21 +105,13 @@ class OrganisationAdmin(admin.ModelAdmin):
 
 
 @admin.register(Consent)
-class ConsentAdmin(admin.ModelAdmin):
-    """Consent is recorded and withdrawn by the coach or the client, not changed here."""
+class ConsentAdmin(ReadOnlyAdmin):
+    """Consent is recorded and withdrawn by the coach or the client, not changed here (nor
+    deleted: a recorded contact may rest on it)."""
 
     list_display = ["client", "third_party", "given_on", "valid_until", "withdrawn_on"]
     list_select_related = ["client", "third_party"]
     search_fields = ["client__first_name", "client__last_name", "third_party__name"]
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False  # a recorded contact may rest on it
 
 
 @admin.register(Invitation)
@@ -136,7 +129,7 @@ class HeartbeatAdmin(admin.ModelAdmin):
 
 
 @admin.register(Send)
-class SendAdmin(admin.ModelAdmin):
+class SendAdmin(ReadOnlyAdmin):
     """Every reminder and prompt: what went out when, and what failed with its reason. The rows
     are written by the workers only; a failed one can be sent again."""
 
@@ -146,15 +139,6 @@ class SendAdmin(admin.ModelAdmin):
     date_hierarchy = "due_at"
     actions = ["send_again"]
     readonly_fields = [field.name for field in Send._meta.fields]
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
     @admin.action(description=_("Mislukte verzendingen opnieuw versturen"))
     def send_again(self, request, queryset):

@@ -2,13 +2,14 @@ from django.contrib import admin
 from django.db.models import Count, Q
 from django.utils.translation import gettext_lazy as _
 
+from coaching.admin_base import ReadOnlyAdmin
 from trajects.models import Answer, Evaluation, Question, Questionnaire, Traject
 
 
 @admin.register(Traject)
-class TrajectAdmin(admin.ModelAdmin):
+class TrajectAdmin(ReadOnlyAdmin):
     """For overview only: the dossier itself is the coach's and opens on the coach pages, where
-    every opening is recorded."""
+    every opening is recorded. Nothing is deleted here: erasure is a workflow of its own."""
 
     list_display = ["client", "title", "kind", "status", "registered_on", "closed_on"]
     list_filter = ["status", "kind", "client__coach"]
@@ -16,16 +17,6 @@ class TrajectAdmin(admin.ModelAdmin):
     list_select_related = ["client"]
     fields = ["client", "kind", "title", "status", "registered_on", "closed_on"]
     readonly_fields = fields
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        # The dossier and its access log are kept; erasure is its own workflow (later).
-        return False
 
 
 class QuestionInline(admin.StackedInline):
@@ -79,7 +70,7 @@ class QuestionnaireAdmin(admin.ModelAdmin):
 
 
 @admin.register(Evaluation)
-class EvaluationAdmin(admin.ModelAdmin):
+class EvaluationAdmin(ReadOnlyAdmin):
     """Which evaluations were asked for and whether they were filled in; the answers themselves
     are the coach's, on the traject or group page."""
 
@@ -89,12 +80,3 @@ class EvaluationAdmin(admin.ModelAdmin):
     list_select_related = ["questionnaire", "client"]
     fields = ["questionnaire", "client", "traject", "created_at", "expires_at", "completed_at"]
     readonly_fields = fields
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False

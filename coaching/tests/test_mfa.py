@@ -179,6 +179,8 @@ def test_every_other_url_sends_them_to_the_setup(client, role):
         "group": "00000000-0000-0000-0000-000000000000",
         "message": "00000000-0000-0000-0000-000000000000",
         "meeting": "00000000-0000-0000-0000-000000000000",
+        "evaluation": "00000000-0000-0000-0000-000000000000",
+        "link_token": "x",
     }
     checked = 0
     for name, params in all_url_patterns():

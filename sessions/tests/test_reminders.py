@@ -14,26 +14,20 @@ from coaching.models import Client, Send
 from sessions.booking import appointment_book, appointment_cancel, appointment_move
 from sessions.models import Appointment
 from sessions.reminders import FIRST, SECOND, find_reminders
+from sessions.tests.factories import appointment_for
 from trajects.tests.factories import TrajectFactory
 
 AMSTERDAM = ZoneInfo("Europe/Amsterdam")
 
 
-def book(coach, client, start, *, booked_before=timedelta(days=3)):
-    appointment = appointment_book(
-        coach=coach,
-        start=start,
-        end=start + timedelta(hours=1),
-        kind=Appointment.Kind.SESSION,
-        mode="practice",
-        by=coach,
-        traject=TrajectFactory(client=client),
+def book(client, start, *, booked_before=timedelta(days=3)):
+    """Booked some days ago (created and updated then), unless a test says otherwise."""
+    return appointment_for(
+        TrajectFactory(client=client),
+        start,
+        booked_at=start - booked_before,
         location="Praktijk, Kerkstraat 1",
     )
-    # Booked some days ago (created and updated then), unless a test says otherwise.
-    Appointment.objects.filter(pk=appointment.pk).update(updated_at=start - booked_before)
-    appointment.refresh_from_db()
-    return appointment
 
 
 def sweep(capture):
@@ -51,7 +45,7 @@ class TestWhenDue:
     def test_a_reminder_falls_due_at_its_lead_time_and_not_before(self, coach_a, eva, settings):
         settings.PRAKTIJK_REMINDER_SECOND_HOURS = 2
         start = timezone.now() + timedelta(days=5)
-        appointment = book(coach_a, eva, start)
+        appointment = book(eva, start)
         subject = f"appointment:{appointment.pk}.{appointment.sequence}"
         lead = timedelta(hours=24)
         assert find_reminders(start - lead - timedelta(minutes=1)) == []
@@ -77,7 +71,7 @@ class TestWhenDue:
         self, coach_a, eva, local_start, reminder_local
     ):
         start = local_start.replace(tzinfo=AMSTERDAM)
-        appointment = book(coach_a, eva, start)
+        appointment = book(eva, start)
         due = reminder_local.replace(tzinfo=AMSTERDAM)
         assert start.astimezone(UTC) - due.astimezone(UTC) == timedelta(hours=24)
         assert find_reminders(due - timedelta(seconds=1)) == []
@@ -88,12 +82,12 @@ class TestWhenDue:
 
     def test_no_reminder_for_an_appointment_booked_after_its_moment(self, coach_a, eva):
         start = timezone.now() + timedelta(hours=20)
-        book(coach_a, eva, start, booked_before=timedelta(hours=3))  # its confirmation is fresh
+        book(eva, start, booked_before=timedelta(hours=3))  # its confirmation is fresh
         assert find_reminders(timezone.now()) == []
 
     def test_a_cancelled_appointment_and_a_backstage_meeting_get_none(self, coach_a, eva):
         start = timezone.now() + timedelta(hours=20)
-        appointment = book(coach_a, eva, start)
+        appointment = book(eva, start)
         appointment_cancel(appointment=appointment, by=coach_a)
         meeting = appointment_book(
             coach=coach_a,
@@ -112,7 +106,7 @@ class TestSent:
     def test_once_to_the_coachee_with_the_ics_however_often_the_sweep_runs(
         self, coach_a, eva, coachee, django_capture_on_commit_callbacks
     ):
-        appointment = book(coach_a, eva, timezone.now() + timedelta(hours=23))
+        appointment = book(eva, timezone.now() + timedelta(hours=23))
         for _ in range(3):
             sweep(django_capture_on_commit_callbacks)
         assert len(mail.outbox) == 1
@@ -132,7 +126,7 @@ class TestSent:
         guardian.language = "en"
         guardian.save(update_fields=["language"])
         child = Client.objects.get(guardians__account=guardian)
-        book(coach_a, child, timezone.now() + timedelta(hours=23))
+        book(child, timezone.now() + timedelta(hours=23))
         sweep(django_capture_on_commit_callbacks)
         (message,) = mail.outbox
         assert message.to == [guardian.email]
@@ -143,7 +137,7 @@ class TestSent:
         self, coach_a, eva, django_capture_on_commit_callbacks
     ):
         start = timezone.now() + timedelta(hours=23)
-        appointment = book(coach_a, eva, start)
+        appointment = book(eva, start)
         sweep(django_capture_on_commit_callbacks)
         assert len(mail.outbox) == 1
         moved = appointment_move(
@@ -169,7 +163,7 @@ class TestSent:
     def test_cancelled_after_it_was_recorded_is_skipped(
         self, coach_a, eva, django_capture_on_commit_callbacks
     ):
-        appointment = book(coach_a, eva, timezone.now() + timedelta(hours=23))
+        appointment = book(eva, timezone.now() + timedelta(hours=23))
         outbox.outbox_record(find_reminders(timezone.now()))
         appointment_cancel(appointment=appointment, by=coach_a)
         sweep(django_capture_on_commit_callbacks)
@@ -180,7 +174,7 @@ class TestSent:
     ):
         start = timezone.now() + timedelta(hours=10)
         for n in range(12):
-            book(coach_a, eva, start + timedelta(hours=n, minutes=5 * n))
+            book(eva, start + timedelta(hours=n, minutes=5 * n))
         ids = outbox.outbox_record(find_reminders(timezone.now()))
         assert len(ids) == 12
         # claim (2), mark the claim back (1), appointments (1), guardians and their accounts
@@ -193,7 +187,7 @@ class TestSent:
 def test_the_coach_sees_which_reminders_went_out_and_when(
     client, coach_a, eva, coachee, django_capture_on_commit_callbacks
 ):
-    appointment = book(coach_a, eva, timezone.now() + timedelta(hours=23))
+    appointment = book(eva, timezone.now() + timedelta(hours=23))
     client.force_login(coach_a)
     url = f"/coach/afspraken/{appointment.uuid}/"
     page = client.get(url).content.decode()

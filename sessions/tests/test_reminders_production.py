@@ -17,8 +17,7 @@ from django.utils import timezone
 from coaching.models import Client, Send
 from coaching.tests.smtp_sink import start_sink
 from coaching.tests.workers import new_queue, start_beat, start_worker, stop, wait_for
-from sessions.booking import appointment_book
-from sessions.models import Appointment
+from sessions.tests.factories import appointment_for
 from trajects.tests.factories import TrajectFactory
 
 pytestmark = [pytest.mark.celery_worker, pytest.mark.django_db(transaction=True)]
@@ -53,16 +52,8 @@ def test_a_reminder_arrives_by_smtp_from_a_production_worker_and_beat(
 ):
     sink, env = production_env
     start = timezone.now() + timedelta(hours=23)
-    appointment = appointment_book(
-        coach=coach_a,
-        start=start,
-        end=start + timedelta(hours=1),
-        kind=Appointment.Kind.SESSION,
-        mode="practice",
-        by=coach_a,
-        traject=TrajectFactory(client=Client.objects.get(account=coachee)),
-    )
-    Appointment.objects.filter(pk=appointment.pk).update(updated_at=start - timedelta(days=4))
+    traject = TrajectFactory(client=Client.objects.get(account=coachee))
+    appointment = appointment_for(traject, start, booked_at=start - timedelta(days=4))
     queue, log = new_queue(), tmp_path / "celery.log"
     worker = start_worker(queue=queue, log=log, pool="prefork", concurrency=1, env=env)
     beat = start_beat(queue=queue, log=log, schedule=tmp_path / "beat-schedule", env=env)

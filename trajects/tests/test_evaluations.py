@@ -16,6 +16,7 @@ from coaching.models import Client, Send
 from coaching.tests.factories import ClientFactory
 from sessions.booking import appointment_book, appointment_mark
 from sessions.models import Appointment
+from sessions.tests.factories import appointment_for
 from trajects.evaluations import (
     evaluation_request,
     evaluation_submit,
@@ -35,18 +36,11 @@ def traject(coach_a, coachee):
     return running_traject(coach_a, client=Client.objects.get(account=coachee))
 
 
-def held_session(traject, coach, days_ago):
+def held_session(traject, days_ago):
     start = timezone.now() - timedelta(days=days_ago)
-    appointment = appointment_book(
-        coach=coach,
-        start=start,
-        end=start + timedelta(hours=1),
-        kind=Appointment.Kind.SESSION,
-        mode="practice",
-        by=coach,
-        traject=traject,
+    return appointment_mark(
+        appointment=appointment_for(traject, start), status=Appointment.Status.COMPLETED
     )
-    return appointment_mark(appointment=appointment, status=Appointment.Status.COMPLETED)
 
 
 def expire(evaluation):
@@ -98,10 +92,10 @@ class TestAsked:
     ):
         settings.PRAKTIJK_EVALUATION_EVERY_SESSIONS = 2
         with django_capture_on_commit_callbacks(execute=True):
-            first = held_session(traject, coach_a, days_ago=20)
+            first = held_session(traject, days_ago=20)
         assert not Evaluation.objects.exists()
         with django_capture_on_commit_callbacks(execute=True):
-            second = held_session(traject, coach_a, days_ago=13)
+            second = held_session(traject, days_ago=13)
             # Marked again (the coach corrects the announcement): nothing new is asked.
             appointment_mark(appointment=second, status=Appointment.Status.COMPLETED)
         (evaluation,) = Evaluation.objects.all()
@@ -125,10 +119,10 @@ class TestAsked:
                 ),
                 status=Appointment.Status.NO_SHOW,
             )
-            held_session(traject, coach_a, days_ago=5)
+            held_session(traject, days_ago=5)
         assert Evaluation.objects.count() == 1
         with django_capture_on_commit_callbacks(execute=True):
-            held_session(traject, coach_a, days_ago=2)
+            held_session(traject, days_ago=2)
         assert Evaluation.objects.count() == 2 and len(mail.outbox) == 2
 
     def test_a_final_evaluation_when_the_traject_is_closed(
