@@ -32,6 +32,7 @@ from django.core.mail import EmailMessage, mailers
 from django.db import transaction
 from django.db.models import F, Q
 from django.utils import timezone
+from django.utils.translation import gettext_noop
 
 from coaching.models.outbox import Send
 
@@ -41,9 +42,14 @@ log = logging.getLogger(__name__)
 LOOKUP_BATCH = 1000
 
 Item = tuple[str, str, datetime]  # (subject, kind, due_at)
+# Why a row was skipped, kept on the row (Dutch, translated where it is shown).
+NO_RECIPIENT = gettext_noop(
+    "Geen ontvanger: geen e-mailadres, of bij een kind geen ouder die herinneringen krijgt."
+)
 # A composer gets the claimed rows of its kind in a chunk (so that it can load what they are
-# about in a few queries) and gives the messages of each row: none means "no longer needed".
-Composer = Callable[[list[Send]], dict[int, list[EmailMessage]]]
+# about in a few queries) and gives the messages of each row, or for a row that is no longer
+# needed the reason (a gettext_noop string, translated where it is shown) or nothing.
+Composer = Callable[[list[Send]], dict[int, list[EmailMessage] | str]]
 Finder = Callable[[datetime], Iterable[Item]]
 COMPOSERS: dict[str, Composer] = {}
 FINDERS: dict[str, Finder] = {}
@@ -57,14 +63,15 @@ def register_finder(name: str, finder: Finder) -> None:
     FINDERS[name] = finder
 
 
-def one_by_one(compose: Callable[[Send], EmailMessage | None]) -> Composer:
-    """A composer from a function that writes the message of one row (or None)."""
+def one_by_one(compose: Callable[[Send], EmailMessage | str | None]) -> Composer:
+    """A composer from a function that writes the message of one row (or the reason why not,
+    or None)."""
 
-    def composer(sends: list[Send]) -> dict[int, list[EmailMessage]]:
+    def composer(sends: list[Send]) -> dict[int, list[EmailMessage] | str]:
         result = {}
         for send in sends:
             message = compose(send)
-            result[send.pk] = [] if message is None else [message]
+            result[send.pk] = message if isinstance(message, str) else [message] if message else []
         return result
 
     return composer
@@ -132,7 +139,9 @@ def enqueue(ids: list[int]) -> None:
     size = settings.PRAKTIJK_SEND_CHUNK
     for start in range(0, len(ids), size):
         chunk = ids[start : start + size]
-        transaction.on_commit(lambda chunk=chunk: _hand_over(chunk))
+        # robust: a broker that is down must not turn a finished request into an error; the
+        # rows wait, and the sweep hands them over again after the stale limit.
+        transaction.on_commit(lambda chunk=chunk: _hand_over(chunk), robust=True)
 
 
 def _hand_over(chunk: list[int]) -> None:
@@ -187,7 +196,7 @@ def deliver(ids: list[int]) -> dict[str, int]:
     for send in sends:
         by_kind.setdefault(send.kind, []).append(send)
     composed: list[tuple[Send, list[EmailMessage]]] = []
-    skipped: list[int] = []
+    skipped: dict[str, list[int]] = {}  # reason → rows
     for kind, group in by_kind.items():
         try:
             messages = COMPOSERS[kind](group)
@@ -200,14 +209,16 @@ def deliver(ids: list[int]) -> dict[str, int]:
             counts["failed"] += len(group)
             continue
         for send in group:
-            if messages.get(send.pk):
-                _identify(send, messages[send.pk])
-                send.recipients = [to for message in messages[send.pk] for to in message.to]
-                composed.append((send, messages[send.pk]))
-            else:
-                skipped.append(send.pk)
-    _mark_many(skipped, token, Send.Status.SKIPPED)
-    counts["skipped"] += len(skipped)
+            outcome = messages.get(send.pk) or []
+            if isinstance(outcome, str) or not outcome:
+                skipped.setdefault(outcome or "", []).append(send.pk)
+                continue
+            _identify(send, outcome)
+            send.recipients = [to for message in outcome for to in message.to]
+            composed.append((send, outcome))
+    for reason, rows in skipped.items():
+        _mark_many(rows, token, Send.Status.SKIPPED, error=reason)
+        counts["skipped"] += len(rows)
     if composed:
         Send.objects.bulk_update([send for send, _ in composed], ["recipients"], batch_size=500)
         sent, failed = _send_all(composed, token)
@@ -232,31 +243,45 @@ def _send_all(composed: list[tuple[Send, list[EmailMessage]]], token) -> tuple[i
     takeover (at least once, never lost), so the fewer rows wait unmarked, the fewer
     duplicates a crash can cause.
 
-    A message the server refuses for good (5xx) is marked failed with the reason, for the
-    admin. A passing trouble (a 4xx answer, a dropped connection) gives the row and the rest of
-    the chunk back as pending, to be tried again by the sweep, up to PRAKTIJK_SEND_MAX_ATTEMPTS
-    times."""
+    A row may hold several messages (a child's two parents): who has had theirs is kept on the
+    row (`delivered_to`), so a later attempt sends only to the others.
+
+    A message the server refuses for good (5xx) marks its row failed with the reason, for the
+    admin, and the chunk goes on. A passing trouble (a 4xx answer, a dropped connection) gives
+    the row and the rest of the chunk back as pending, to be tried again by the sweep, up to
+    PRAKTIJK_SEND_MAX_ATTEMPTS times. A connection refused for good (a wrong password) fails
+    the chunk with the reason."""
     every = max(1, settings.PRAKTIJK_SEND_MARK_EVERY)
     unmarked: list[int] = []
+    done: set[int] = set()
     sent = failed = 0
     connection = mailers.default
     try:
         connection.open()
         for index, (send, messages) in enumerate(composed):
+            delivered = list(send.delivered_to)
             try:
-                connection.send_messages(messages)
+                for message in messages:
+                    if set(message.to) <= set(delivered):
+                        continue  # accepted at an earlier attempt
+                    connection.send_messages([message])
+                    delivered += message.to
             except SoftTimeLimitExceeded:
+                _remember(send, delivered, token)
                 raise  # what was sent is marked (finally); the rest is taken over later
             except Exception as error:
+                _remember(send, delivered, token)
                 if not _transient(error):
                     failed += 1
+                    done.add(send.pk)
                     _mark_many([send.pk], token, Send.Status.FAILED, error=_reason(error))
                     continue
-                _mark_many(unmarked, token, Send.Status.SENT)
-                unmarked = []
-                failed += _give_back([row for row, _ in composed[index:]], token, error)
+                rest = [row for row, _ in composed[index:]]
+                done |= {row.pk for row in rest}
+                failed += _give_back(rest, token, error)
                 break
             unmarked.append(send.pk)
+            done.add(send.pk)
             sent += 1
             if len(unmarked) >= every:
                 _mark_many(unmarked, token, Send.Status.SENT)
@@ -264,13 +289,26 @@ def _send_all(composed: list[tuple[Send, list[EmailMessage]]], token) -> tuple[i
     except SoftTimeLimitExceeded:
         raise
     except Exception as error:  # the connection could not be opened
-        if not _transient(error):
-            raise
-        failed += _give_back([row for row, _ in composed if row.pk not in unmarked], token, error)
+        rest = [row for row, _ in composed if row.pk not in done]
+        if _transient(error):
+            failed += _give_back(rest, token, error)
+        else:
+            log.error("outbox: the mail server refused the connection: %s", _reason(error))
+            _mark_many([row.pk for row in rest], token, Send.Status.FAILED, error=_reason(error))
+            failed += len(rest)
     finally:
         _mark_many(unmarked, token, Send.Status.SENT)
-        connection.close()
+        try:
+            connection.close()
+        except Exception:  # the server hung up first: nothing is lost
+            log.warning("outbox: closing the SMTP connection failed", exc_info=True)
     return sent, failed
+
+
+def _remember(send: Send, delivered: list[str], token) -> None:
+    """Part of a row's messages went out before a failure: keep who had theirs."""
+    if delivered != list(send.delivered_to):
+        Send.objects.filter(pk=send.pk, claim_token=token).update(delivered_to=delivered)
 
 
 def _transient(error: Exception) -> bool:
@@ -323,7 +361,7 @@ def _mark_many(ids: list[int], token, status: str, *, error: str = "") -> None:
 def retry(send: Send) -> None:
     """The admin sends a failed one again."""
     updated = Send.objects.filter(pk=send.pk, status=Send.Status.FAILED).update(
-        status=Send.Status.PENDING, error="", claim_token=None, claimed_at=None
+        status=Send.Status.PENDING, error="", claim_token=None, claimed_at=None, attempts=0
     )
     if updated:
         enqueue([send.pk])
@@ -340,6 +378,8 @@ def sweep() -> int:
     for name, finder in FINDERS.items():
         try:
             outbox_record(finder(now))
+        except SoftTimeLimitExceeded:
+            raise
         except Exception:  # one app's finder must not stop the others' sends
             log.exception("outbox: the finder %s failed", name)
     stale = now - timedelta(seconds=settings.PRAKTIJK_SEND_CLAIM_STALE_SECONDS)

@@ -12,19 +12,23 @@ from datetime import UTC, datetime, timedelta
 
 from django.conf import settings
 from django.core.mail import EmailMessage
-from django.db.models import F, Q
+from django.db.models import Q
 from django.utils import timezone, translation
 from django.utils.formats import date_format
+from django.utils.translation import gettext_noop
 
 from coaching.emails import templated_message
 from coaching.models import Send
-from coaching.outbox import Item, register, register_finder
+from coaching.outbox import NO_RECIPIENT, Item, register, register_finder
 from groups.models import Contribution, GroupEvaluation, Meeting, Membership
 from sessions.models import Appointment
 from trajects.evaluations import PROMPT, evaluation_request
 from trajects.models import Questionnaire
 
 PREPARE, REPORT_BACK = "backstage_prepare", "backstage_report_back"
+LEFT = gettext_noop("De beurt is vrijgegeven of de deelnemer is gestopt.")
+MEETING_GONE = gettext_noop("De bijeenkomst is geannuleerd of al begonnen.")
+REPORTED = gettext_noop("De terugkoppeling is al vastgelegd.")
 # Evaluations after a meeting that ended longer ago than this (the longest gap between two
 # meetings) are not asked for any more: a group entered afterwards, or a sweep down for weeks.
 EVALUATION_WINDOW = timedelta(weeks=4)
@@ -83,14 +87,15 @@ def find_group_evaluations(now: datetime) -> list[Item]:
     )
     if not meetings:
         return []
-    asked = set(
-        GroupEvaluation.objects.filter(group_id__in=[m.group_id for m in meetings]).values_list(
-            "membership_id", "after_meeting"
-        )
-    )
-    members = Membership.objects.filter(group_id__in=[m.group_id for m in meetings]).filter(
-        Q(left_on__isnull=True) | Q(left_on__gt=F("joined_on"))
-    )
+    # Those asked already are handed to the outbox again too (a no-op when it has them): a
+    # sweep that died after making an evaluation and before recording its prompt loses none.
+    asked = {
+        (membership, after): evaluation
+        for membership, after, evaluation in GroupEvaluation.objects.filter(
+            group_id__in=[m.group_id for m in meetings]
+        ).values_list("membership_id", "after_meeting", "evaluation_id")
+    }
+    members = Membership.objects.filter(group_id__in=[m.group_id for m in meetings])
     by_group: dict[int, list[Membership]] = {}
     for membership in members.select_related("client"):
         by_group.setdefault(membership.group_id, []).append(membership)
@@ -100,22 +105,23 @@ def find_group_evaluations(now: datetime) -> list[Item]:
         for membership in by_group.get(meeting.group_id, []):
             if membership.joined_on > day or (membership.left_on and membership.left_on <= day):
                 continue
-            if (membership.pk, meeting.number) in asked:
-                continue
-            evaluation = evaluation_request(
-                key=f"membership:{membership.pk}:meeting:{meeting.number}",
-                kind=Questionnaire.Kind.BACKSTAGE,
-                client=membership.client,
-                prompt=False,  # the sweep records the items returned here
-            )
-            if evaluation is None:
-                return items  # no Backstage questionnaire in use
-            GroupEvaluation.objects.get_or_create(
-                membership=membership,
-                after_meeting=meeting.number,
-                defaults={"evaluation": evaluation, "group_id": meeting.group_id},
-            )
-            items.append((f"evaluation:{evaluation.pk}", PROMPT, now))
+            evaluation_pk = asked.get((membership.pk, meeting.number))
+            if evaluation_pk is None:
+                evaluation = evaluation_request(
+                    key=f"membership:{membership.pk}:meeting:{meeting.number}",
+                    kind=Questionnaire.Kind.BACKSTAGE,
+                    client=membership.client,
+                    prompt=False,  # the sweep records the items returned here
+                )
+                if evaluation is None:
+                    return items  # no Backstage questionnaire in use
+                GroupEvaluation.objects.get_or_create(
+                    membership=membership,
+                    after_meeting=meeting.number,
+                    defaults={"evaluation": evaluation, "group_id": meeting.group_id},
+                )
+                evaluation_pk = evaluation.pk
+            items.append((f"evaluation:{evaluation_pk}", PROMPT, now))
     return items
 
 
@@ -132,28 +138,32 @@ def compose_meeting_reminders(sends: list[Send]) -> dict[int, list[EmailMessage]
         (m.group_id, m.number): m
         for m in Meeting.objects.filter(
             group_id__in={c.meeting.group_id for c in contributions.values()}
-        ).select_related("appointment")
+        ).select_related("appointment", "group")
     }
     now = timezone.now()
     result = {}
     for send in sends:
         contribution = contributions.get(wanted[send.pk])
-        result[send.pk] = []
         if contribution is None or contribution.membership.left_on:
+            result[send.pk] = LEFT
             continue
         own = contribution.meeting
         number = own.number if send.kind == PREPARE else own.number + 1
         meeting = next_meetings.get((own.group_id, number))
-        if meeting is None or meeting.appointment.status != Appointment.Status.BOOKED:
-            continue
-        if meeting.appointment.start <= now:
+        if (
+            meeting is None
+            or meeting.appointment.status != Appointment.Status.BOOKED
+            or meeting.appointment.start <= now
+        ):
+            result[send.pk] = MEETING_GONE
             continue
         if send.kind == REPORT_BACK and contribution.report_back:
+            result[send.pk] = REPORTED
             continue
         result[send.pk] = [
             _reminder(send.kind, meeting, address, first_name, language)
             for address, first_name, language in contribution.membership.client.mail_recipients()
-        ]
+        ] or NO_RECIPIENT
     return result
 
 

@@ -243,7 +243,8 @@ def group_evaluation_summary(group: BackstageGroup) -> list[dict]:
                 if answer.scale is not None:
                     entry["scores"].append(answer.scale)
                 elif answer.choice:
-                    entry["choices"][answer.choice] = entry["choices"].get(answer.choice, 0) + 1
+                    shown = answer.display  # in the reader's language
+                    entry["choices"][shown] = entry["choices"].get(shown, 0) + 1
                 elif answer.text:
                     entry["texts"].append(answer.text)
         rows = sorted(questions.values(), key=lambda e: (e["question"].position, e["question"].pk))

@@ -18,13 +18,15 @@ from django.conf import settings
 from django.core.mail import EmailMessage
 from django.db.models import F
 from django.utils import timezone
+from django.utils.translation import gettext_noop
 
 from coaching.models import Send
-from coaching.outbox import Item, register, register_finder
+from coaching.outbox import NO_RECIPIENT, Item, register, register_finder
 from sessions.models import Appointment
 from sessions.notify import appointment_message, recipients
 
 FIRST, SECOND = "appointment_reminder", "appointment_reminder_2"
+NOT_NEEDED = gettext_noop("De afspraak is verzet, geannuleerd of al begonnen.")
 KINDS = (FIRST, SECOND)
 
 
@@ -80,14 +82,14 @@ def compose_reminders(sends: list[Send]) -> dict[int, list[EmailMessage]]:
             or appointment.sequence != sequence  # moved since: a reminder for the new time
             or appointment.start <= now
         ):
-            result[send.pk] = []
+            result[send.pk] = NOT_NEEDED
             continue
         result[send.pk] = [
             appointment_message(
                 appointment, "reminder", address=address, first_name=name, language=language
             )
             for address, name, language in recipients(appointment)
-        ]
+        ] or NO_RECIPIENT
     return result
 
 

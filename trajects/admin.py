@@ -24,12 +24,23 @@ class QuestionInline(admin.StackedInline):
     extra = 1
     fields = [("position", "kind", "required"), ("text", "text_en"), ("choices", "choices_en")]
 
+    # Once answered, a questionnaire's questions stay as they were (the answers mean what was
+    # asked): put it out of use and make a new one instead.
+    def has_add_permission(self, request, obj=None):
+        return not _answered(obj) and super().has_add_permission(request, obj)
+
+    def has_change_permission(self, request, obj=None):
+        return not _answered(obj) and super().has_change_permission(request, obj)
+
     def has_delete_permission(self, request, obj=None):
-        # A question that was answered stays (its answers point to it); put the questionnaire
-        # out of use and make a new one instead.
-        if obj is not None and Answer.objects.filter(question__questionnaire=obj).exists():
-            return False
-        return super().has_delete_permission(request, obj)
+        return not _answered(obj) and super().has_delete_permission(request, obj)
+
+
+def _answered(questionnaire) -> bool:
+    return (
+        questionnaire is not None
+        and Answer.objects.filter(question__questionnaire=questionnaire).exists()
+    )
 
 
 @admin.register(Questionnaire)
@@ -42,6 +53,10 @@ class QuestionnaireAdmin(admin.ModelAdmin):
     search_fields = ["name", "name_en"]
     fields = ["kind", "active", ("name", "name_en"), ("intro", "intro_en")]
     inlines = [QuestionInline]
+
+    def get_readonly_fields(self, request, obj=None):
+        # An answered questionnaire keeps its kind; its names and whether it is in use change.
+        return ["kind"] if _answered(obj) else []
 
     def get_queryset(self, request):
         return (

@@ -7,6 +7,7 @@ from datetime import timedelta
 
 from django.conf import settings
 from django.core.mail import EmailMessage
+from django.utils.translation import gettext_noop
 
 from coaching.emails import templated_message
 from coaching.models import Send
@@ -14,6 +15,9 @@ from coaching.outbox import one_by_one, outbox_add, register
 from trajects.models import Message
 
 NEAR_DUE, OVERDUE = "message_near_due", "message_overdue"
+ANSWERED = gettext_noop(
+    "Het bericht is beantwoord, of het gesprek is gestopt of overgestapt naar live sessies."
+)
 
 
 def message_alerts_record(message: Message) -> None:
@@ -25,7 +29,7 @@ def message_alerts_record(message: Message) -> None:
     )
 
 
-def compose_message_alert(send: Send) -> EmailMessage | None:
+def compose_message_alert(send: Send) -> EmailMessage | str:
     message = (
         Message.objects.waiting()
         .select_related("traject__client__coach")
@@ -33,7 +37,7 @@ def compose_message_alert(send: Send) -> EmailMessage | None:
         .first()
     )
     if message is None:
-        return None
+        return ANSWERED
     client = message.traject.client
     coach = client.coach
     return templated_message(

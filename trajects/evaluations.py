@@ -12,7 +12,7 @@ calls `final_on_close`), and Backstage meetings 4 and 8 (groups.reminders).
 """
 
 import logging
-from datetime import timedelta
+from datetime import datetime, time, timedelta
 from statistics import mean
 
 from django.conf import settings
@@ -23,16 +23,18 @@ from django.utils import timezone, translation
 from django.utils.crypto import constant_time_compare, salted_hmac
 from django.utils.formats import date_format
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import gettext_noop
 
 from coaching.emails import templated_message
 from coaching.models import Client, Send, User
-from coaching.outbox import outbox_add, register
+from coaching.outbox import NO_RECIPIENT, outbox_add, register
 from trajects.models import Traject
 from trajects.models.evaluations import Answer, Evaluation, Question, Questionnaire
 
 log = logging.getLogger(__name__)
 
 PROMPT = "evaluation_prompt"
+NOT_OPEN = gettext_noop("De evaluatie is al ingevuld of verlopen.")
 ALREADY_DONE = _("Deze evaluatie is al ingevuld. Dank je wel!")
 EXPIRED = _(
     "Deze link is verlopen. Neem contact op met je coach als je de evaluatie nog wilt invullen."
@@ -53,6 +55,7 @@ def evaluation_request(
         log.info("evaluations: no questionnaire of kind %s in use; %s not asked", kind, key)
         return None
     now = timezone.now()
+    last_day = timezone.localdate(now) + timedelta(days=settings.PRAKTIJK_EVALUATION_VALID_DAYS)
     try:
         with transaction.atomic():
             evaluation = Evaluation.objects.create(
@@ -60,13 +63,18 @@ def evaluation_request(
                 questionnaire=questionnaire,
                 client=client,
                 traject=traject,
-                expires_at=now + timedelta(days=settings.PRAKTIJK_EVALUATION_VALID_DAYS),
+                expires_at=last_moment_of(last_day),
             )
     except IntegrityError:  # made a moment ago by another request (the key is unique)
         return Evaluation.objects.get(key=key)
     if prompt:
         outbox_add([(f"evaluation:{evaluation.pk}", PROMPT, now)])
     return evaluation
+
+
+def last_moment_of(day) -> datetime:
+    """The end of that day in Amsterdam: the e-mail says "until and including" that date."""
+    return timezone.make_aware(datetime.combine(day, time.max))
 
 
 def interim_after_session(traject: Traject, held_sessions: int) -> Evaluation | None:
@@ -213,42 +221,46 @@ def chart(points: list[dict], *, width: int = 480, height: int = 160) -> dict:
 # --- The prompt -------------------------------------------------------------------------------
 
 
-def compose_prompt(send: Send) -> list[EmailMessage]:
-    """The prompt to the client, or to each parent of a child; none once it was filled in or
-    has expired."""
-    evaluation = (
-        Evaluation.objects.select_related(
-            "questionnaire", "client__account", "client__coach", "traject"
-        )
+def compose_prompts(sends: list[Send]) -> dict[int, list[EmailMessage] | str]:
+    """The prompts of a chunk, to the client or to each parent of a child, with the
+    evaluations and their people in three queries; none once filled in or expired."""
+    wanted = {send.pk: int(send.subject.removeprefix("evaluation:")) for send in sends}
+    evaluations = {
+        evaluation.pk: evaluation
+        for evaluation in Evaluation.objects.filter(pk__in=wanted.values())
+        .select_related("questionnaire", "client__account", "client__coach")
         .prefetch_related("client__guardians__account")
-        .filter(pk=int(send.subject.removeprefix("evaluation:")))
-        .first()
-    )
-    if evaluation is None or state_of(evaluation) != "open":
-        return []
-    client = evaluation.client
-    messages = []
-    for address, first_name, language in client.mail_recipients():
-        with translation.override(language):
-            until = date_format(timezone.localtime(evaluation.expires_at), "j F Y")
-            questionnaire = evaluation.questionnaire.label
-        messages.append(
-            templated_message(
-                "evaluation_prompt",
-                to=address,
-                language=language,
-                context={
-                    "first_name": first_name,
-                    "questionnaire": questionnaire,
-                    "coach": client.coach,
-                    "about_child": client.first_name if client.is_child else "",
-                    "until": until,
-                    "url": link_for(evaluation),
-                },
+    }
+    result: dict[int, list[EmailMessage] | str] = {}
+    for send in sends:
+        evaluation = evaluations.get(wanted[send.pk])
+        if evaluation is None or state_of(evaluation) != "open":
+            result[send.pk] = NOT_OPEN
+            continue
+        client = evaluation.client
+        messages = []
+        for address, first_name, language in client.mail_recipients():
+            with translation.override(language):
+                until = date_format(timezone.localtime(evaluation.expires_at), "j F Y")
+                questionnaire = evaluation.questionnaire.label
+            messages.append(
+                templated_message(
+                    "evaluation_prompt",
+                    to=address,
+                    language=language,
+                    context={
+                        "first_name": first_name,
+                        "questionnaire": questionnaire,
+                        "coach": client.coach,
+                        "about_child": client.first_name if client.is_child else "",
+                        "until": until,
+                        "url": link_for(evaluation),
+                    },
+                )
             )
-        )
-    return messages
+        result[send.pk] = messages or NO_RECIPIENT
+    return result
 
 
 def register_evaluation_prompts() -> None:
-    register(PROMPT, lambda sends: {send.pk: compose_prompt(send) for send in sends})
+    register(PROMPT, compose_prompts)

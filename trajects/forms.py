@@ -176,7 +176,7 @@ class EvaluationForm(HelperMixin, forms.Form):
                 field = forms.TypedChoiceField(
                     choices=[(n, str(n)) for n in range(1, 11)],
                     coerce=int,
-                    widget=forms.RadioSelect(attrs={"class": "evaluation-scale"}),
+                    widget=forms.RadioSelect,
                     help_text=_("1 = helemaal niet, 10 = helemaal wel"),
                 )
             elif question.kind == Question.Kind.CHOICE:

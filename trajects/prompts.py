@@ -7,8 +7,9 @@ from datetime import datetime, time, timedelta
 
 from django.conf import settings
 from django.core.mail import EmailMessage
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.formats import date_format
+from django.utils.translation import gettext_noop
 
 from coaching.emails import templated_message
 from coaching.models import Send
@@ -16,6 +17,7 @@ from coaching.outbox import Item, one_by_one, register, register_finder
 from trajects.models import Traject
 
 BEDENKTIJD_OVER = "bedenktijd_over"
+DECIDED = gettext_noop("De cliënt heeft inmiddels besloten, of het traject is gestopt.")
 MORNING = time(8, 0)
 
 
@@ -31,8 +33,12 @@ def prompt_moment(kennismaking_on) -> datetime:
 def find_bedenktijd_over(now: datetime) -> list[Item]:
     today = timezone.localdate(now)
     latest = today - timedelta(days=settings.PRAKTIJK_BEDENKTIJD_DAYS + 1)
+    # A month back is enough to catch up after an outage; older ones were prompted then (and
+    # the dashboard keeps showing them).
     rows = Traject.objects.filter(
-        status=Traject.Status.BEDENKTIJD, kennismaking_on__lte=latest
+        status=Traject.Status.BEDENKTIJD,
+        kennismaking_on__lte=latest,
+        kennismaking_on__gte=latest - timedelta(days=30),
     ).values_list("pk", "kennismaking_on")
     items = []
     for pk, on in rows:
@@ -42,7 +48,7 @@ def find_bedenktijd_over(now: datetime) -> list[Item]:
     return items
 
 
-def compose_bedenktijd_over(send: Send) -> EmailMessage | None:
+def compose_bedenktijd_over(send: Send) -> EmailMessage | str:
     pk = int(send.subject.split(":")[1])
     traject = Traject.objects.select_related("client__coach").filter(pk=pk).first()
     if (
@@ -50,8 +56,10 @@ def compose_bedenktijd_over(send: Send) -> EmailMessage | None:
         or traject.status != Traject.Status.BEDENKTIJD
         or send.subject != _subject(traject.pk, traject.kennismaking_on)
     ):
-        return None  # the client decided (or the traject stopped) in the meantime
+        return DECIDED
     coach = traject.client.coach
+    with translation.override(coach.language):
+        kennismaking_on = date_format(traject.kennismaking_on)
     return templated_message(
         "bedenktijd_over",
         to=coach.email,
@@ -59,7 +67,7 @@ def compose_bedenktijd_over(send: Send) -> EmailMessage | None:
         context={
             "first_name": coach.first_name,
             "client_first_name": traject.client.first_name,
-            "kennismaking_on": date_format(traject.kennismaking_on),
+            "kennismaking_on": kennismaking_on,
             "days": settings.PRAKTIJK_BEDENKTIJD_DAYS,
             "url": f"{settings.SITE_URL}/coach/trajecten/{traject.uuid}/",
         },

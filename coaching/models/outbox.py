@@ -32,6 +32,9 @@ class Send(models.Model):
     attempts = models.PositiveSmallIntegerField(_("pogingen"), default=0)
     sent_at = models.DateTimeField(_("verstuurd op"), null=True, blank=True)
     recipients = models.JSONField(_("ontvangers"), default=list, blank=True)
+    # Of a row with several messages: the addresses the server accepted theirs for already (a
+    # later attempt sends to the others only).
+    delivered_to = models.JSONField(_("al ontvangen door"), default=list, blank=True)
     error = models.TextField(_("reden van mislukken"), blank=True)
     created_at = models.DateTimeField(default=timezone.now, editable=False)
 

@@ -336,3 +336,62 @@ def test_a_stale_claim_is_handed_over_once_per_stale_period(
             with django_capture_on_commit_callbacks(execute=True):
                 outbox.sweep()
     delay.assert_called_once_with([pk])
+
+
+@pytest.mark.django_db
+def test_a_connection_refused_for_good_fails_the_chunk_with_the_reason(monkeypatch):
+    """A wrong SMTP password: the rows say so to the admin, instead of waiting forever."""
+    from smtplib import SMTPAuthenticationError
+
+    ids = outbox.outbox_add(
+        [(f"appointment:{n}", KIND, timezone.now()) for n in range(2)], deliver_now=False
+    )
+
+    def wrong_password(self):
+        raise SMTPAuthenticationError(535, b"5.7.8 Authentication credentials invalid")
+
+    monkeypatch.setattr("django.core.mail.backends.locmem.EmailBackend.open", wrong_password)
+    assert outbox.deliver(ids)["failed"] == 2
+    assert set(Send.objects.values_list("status", flat=True)) == {Send.Status.FAILED}
+    assert "Authentication credentials invalid" in Send.objects.first().error
+
+
+@pytest.mark.django_db
+def test_a_row_for_two_parents_resends_only_to_the_one_who_did_not_get_it(
+    monkeypatch, django_capture_on_commit_callbacks
+):
+    def compose(send):
+        return [
+            EmailMessage("Herinnering", "Tot morgen.", to=["mama@example.test"]),
+            EmailMessage("Reminder", "See you.", to=["papa@example.test"]),
+        ]
+
+    monkeypatch.setitem(outbox.COMPOSERS, KIND, lambda sends: {s.pk: compose(s) for s in sends})
+    original = mail.backends.locmem.EmailBackend.send_messages
+    busy = {"papa@example.test"}
+
+    def server(self, messages):
+        if messages[0].to[0] in busy:
+            raise SMTPDataError(552, b"Mailbox full")
+        return original(self, messages)
+
+    monkeypatch.setattr("django.core.mail.backends.locmem.EmailBackend.send_messages", server)
+    (pk,) = add(deliver_now=False)
+    assert outbox.deliver([pk])["failed"] == 1
+    send = Send.objects.get()
+    assert send.status == Send.Status.FAILED and send.delivered_to == ["mama@example.test"]
+    busy.clear()  # papa made room; the admin sends it again
+    with django_capture_on_commit_callbacks(execute=True):
+        outbox.retry(send)
+    assert [m.to for m in mail.outbox] == [["mama@example.test"], ["papa@example.test"]]
+    assert Send.objects.get().status == Send.Status.SENT
+
+
+@pytest.mark.django_db
+def test_a_skipped_row_keeps_the_composers_reason(monkeypatch):
+    monkeypatch.setitem(
+        outbox.COMPOSERS, KIND, lambda sends: {s.pk: "Geen ontvanger." for s in sends}
+    )
+    (pk,) = add(deliver_now=False)
+    assert outbox.deliver([pk])["skipped"] == 1
+    assert Send.objects.get().error == "Geen ontvanger."

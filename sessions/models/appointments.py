@@ -157,7 +157,13 @@ class Appointment(models.Model):
         verbose_name = _("afspraak")
         verbose_name_plural = _("afspraken")
         ordering = ["start"]
-        indexes = [models.Index(fields=["coach", "start"], name="appointment_coach_start")]
+        indexes = [
+            models.Index(fields=["coach", "start"], name="appointment_coach_start"),
+            # The reminders' finder, every minute: booked appointments starting soon.
+            models.Index(
+                fields=["start"], condition=Q(status="booked"), name="appointment_booked_start"
+            ),
+        ]
         constraints = [
             models.CheckConstraint(
                 condition=Q(end__gt=F("start")),

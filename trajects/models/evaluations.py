@@ -215,6 +215,12 @@ class Answer(models.Model):
 
     @property
     def display(self) -> str:
+        """The answer as the reader's language has it (a choice is stored in Dutch)."""
         if self.scale is not None:
             return str(self.scale)
-        return self.choice or self.text
+        if self.choice:
+            dutch, shown = self.question.dutch_options(), self.question.options()
+            if self.choice in dutch and len(shown) == len(dutch):
+                return shown[dutch.index(self.choice)]
+            return self.choice
+        return self.text

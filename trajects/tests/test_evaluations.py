@@ -441,3 +441,12 @@ def test_the_charts_coordinates_are_svg_numbers_in_every_language():
     # x from the left margin to the right one; y: 10 at the top (10 px), 1 at the bottom.
     assert drawn["polyline"] == "30.0,45.0 470.0,94.0"
     assert drawn["grid"][0]["y"] == "136.0"  # the 1 of the axis, at the bottom
+
+
+@pytest.mark.django_db
+def test_the_link_works_until_the_end_of_the_day_the_email_names(traject, settings):
+    settings.PRAKTIJK_EVALUATION_VALID_DAYS = 14
+    evaluation = interim(traject, prompt=False)
+    last = timezone.localtime(evaluation.expires_at)
+    assert last.date() == timezone.localdate() + timedelta(days=14)
+    assert (last.hour, last.minute) == (23, 59)
