@@ -1,14 +1,17 @@
 """What the outbox sends about Backstage groups, found every minute by the sweep:
 
+- before a meeting (PRAKTIJK_REMINDER_HOURS, as for every appointment), a reminder to every
+  participant, with the meeting for their calendar;
 - before a meeting (PRAKTIJK_BACKSTAGE_REMINDER_HOURS), a reminder to prepare to that meeting's
   contributors, and to the previous meeting's contributors who made agreements a reminder to
   report back on them (never the agreements themselves: notices carry no content);
 - after meetings 4 and 8, an evaluation for every participant who was a member then
   (trajects.evaluations, kind Backstage), linked to the group (GroupEvaluation).
 
-Each is one outbox row per contribution or evaluation, so finding it again is a no-op."""
+Each is one outbox row per participant and meeting time, contribution or evaluation, so
+finding it again is a no-op."""
 
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 
 from django.conf import settings
 from django.core.mail import EmailMessage
@@ -21,11 +24,13 @@ from coaching.emails import templated_message
 from coaching.models import Send
 from coaching.outbox import NO_RECIPIENT, Item, register, register_finder
 from groups.models import Contribution, GroupEvaluation, Meeting, Membership
+from sessions import ical
 from sessions.models import Appointment
 from trajects.evaluations import PROMPT, evaluation_request
 from trajects.models import Questionnaire
 
 PREPARE, REPORT_BACK = "backstage_prepare", "backstage_report_back"
+MEETING = "backstage_meeting"
 LEFT = gettext_noop("De beurt is vrijgegeven of de deelnemer is gestopt.")
 MEETING_GONE = gettext_noop("De bijeenkomst is geannuleerd of al begonnen.")
 REPORTED = gettext_noop("De terugkoppeling is al vastgelegd.")
@@ -71,6 +76,113 @@ def find_meeting_reminders(now: datetime) -> list[Item]:
         ):
             items.append((f"contribution:{pk}", REPORT_BACK, due[(group, number + 1)]))
     return items
+
+
+def meeting_subject(meeting_pk: int, sequence: int, membership_pk: int) -> str:
+    return f"meeting:{meeting_pk}.{sequence}:member:{membership_pk}"
+
+
+def find_participant_reminders(now: datetime) -> list[Item]:
+    """Every participant who is a member on the day, before each meeting; a moved meeting
+    (its sequence rose) is reminded of its new time."""
+    now = now.astimezone(UTC)
+    lead = timedelta(hours=settings.PRAKTIJK_REMINDER_HOURS)
+    meetings = list(
+        Meeting.objects.filter(
+            appointment__status=Appointment.Status.BOOKED,
+            appointment__start__gt=now,
+            appointment__start__lte=now + lead,
+        ).values_list("pk", "group_id", "appointment__sequence", "appointment__start")
+    )
+    if not meetings:
+        return []
+    members: dict[int, list[tuple[int, date, date | None]]] = {}
+    for pk, group, joined, left in Membership.objects.filter(
+        group_id__in={group for _pk, group, *_ in meetings}
+    ).values_list("pk", "group_id", "joined_on", "left_on"):
+        members.setdefault(group, []).append((pk, joined, left))
+    items = []
+    for pk, group, sequence, start in meetings:
+        day = timezone.localtime(start).date()
+        for membership, joined, left in members.get(group, []):
+            if joined <= day and (left is None or left > day):
+                items.append((meeting_subject(pk, sequence, membership), MEETING, start - lead))
+    return items
+
+
+def compose_participant_reminders(sends: list[Send]) -> dict[int, list[EmailMessage] | str]:
+    wanted = {}
+    for send in sends:
+        meeting_part, member_part = send.subject.split(":member:")
+        meeting_pk, sequence = meeting_part.removeprefix("meeting:").split(".")
+        wanted[send.pk] = (int(meeting_pk), int(sequence), int(member_part))
+    meetings = Meeting.objects.select_related("appointment__coach", "group").in_bulk(
+        {meeting for meeting, _seq, _member in wanted.values()}
+    )
+    memberships = (
+        Membership.objects.select_related("client__account")
+        .prefetch_related("client__guardians__account")
+        .in_bulk({member for *_, member in wanted.values()})
+    )
+    now = timezone.now()
+    result: dict[int, list[EmailMessage] | str] = {}
+    for send in sends:
+        meeting_pk, sequence, member_pk = wanted[send.pk]
+        meeting, membership = meetings.get(meeting_pk), memberships.get(member_pk)
+        if membership is None or membership.left_on:
+            result[send.pk] = LEFT
+            continue
+        appointment = meeting.appointment if meeting else None
+        if (
+            appointment is None
+            or appointment.status != Appointment.Status.BOOKED
+            or appointment.sequence != sequence
+            or appointment.start <= now
+        ):
+            result[send.pk] = MEETING_GONE
+            continue
+        result[send.pk] = [
+            _participant_reminder(meeting, address, first_name, language)
+            for address, first_name, language in membership.client.mail_recipients()
+        ] or NO_RECIPIENT
+    return result
+
+
+def _participant_reminder(meeting, address, first_name, language) -> EmailMessage:
+    appointment = meeting.appointment
+    with translation.override(language):
+        local = timezone.localtime(appointment.start)
+        when = f"{date_format(local, 'l j F Y')} {local:%H:%M}"
+    return templated_message(
+        MEETING,
+        to=address,
+        language=language,
+        context={
+            "first_name": first_name,
+            "group": meeting.group.name,
+            "number": meeting.number,
+            "when": when,
+            "location": appointment.location or meeting.group.location,
+            "url": f"{settings.SITE_URL}/portaal/backstage/",
+        },
+        attachments=[
+            (
+                "bijeenkomst.ics",
+                ical.for_client(appointment, method="REQUEST", language=language, attendee=address),
+                "text/calendar; method=REQUEST",
+            )
+        ],
+    )
+
+
+def participant_reminders_of(meeting: Meeting, members: list[Membership]):
+    """What the coach sees on the meeting: the reminders of its current time, by exact
+    subjects (the unique index)."""
+    sequence = meeting.appointment.sequence
+    return Send.objects.filter(
+        kind=MEETING,
+        subject__in=[meeting_subject(meeting.pk, sequence, member.pk) for member in members],
+    )
 
 
 def find_group_evaluations(now: datetime) -> list[Item]:
@@ -187,6 +299,8 @@ def _reminder(kind, meeting, address, first_name, language) -> EmailMessage:
 
 
 def register_backstage_sends() -> None:
+    register(MEETING, compose_participant_reminders)
+    register_finder("backstage_participant_reminders", find_participant_reminders)
     register(PREPARE, compose_meeting_reminders)
     register(REPORT_BACK, compose_meeting_reminders)
     register_finder("backstage_meeting_reminders", find_meeting_reminders)

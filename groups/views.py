@@ -14,10 +14,11 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
 from coaching.clients import organisation_for_name
-from coaching.models import Client, Role
+from coaching.models import Client, Role, Send
 from coaching.roles import role_required
 from groups.forms import ClaimForm, GroupForm, MoveMeetingForm, TurnForm
 from groups.models import Attendance, BackstageGroup, Contribution, Meeting, Membership
+from groups.reminders import participant_reminders_of
 from groups.services import (
     MeetingFull,
     RotaTurn,
@@ -295,6 +296,12 @@ def meeting_detail(request: HttpRequest, meeting: str) -> HttpResponse:
                 initial={"start": timezone.localtime(meeting.appointment.start)}
             ),
             "free_turns": 2 - len(contributions),
+            "reminders_sent": [
+                send
+                for send in participant_reminders_of(meeting, members)
+                if send.status == Send.Status.SENT
+            ],
+            "reminder_hours": settings.PRAKTIJK_REMINDER_HOURS,
         },
     )
 

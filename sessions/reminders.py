@@ -7,9 +7,9 @@ carries the appointment's sequence, which rises with every move: a moved appoint
 reminders for its new time, and a reminder recorded for the old time is skipped.
 
 Not reminded: an appointment booked or moved after the reminder's moment (its confirmation has
-just gone out), one that was cancelled or has begun, and Backstage meetings (their participants
-hear from groups.reminders). The coachee, or the parents of a child who receive reminders, each
-get it in their own language, with the .ics.
+just gone out), one that was cancelled or has begun, and Backstage meetings (they have no
+traject: groups.reminders reminds their participants). The coachee, or the parents of a child
+who receive reminders, each get it in their own language, with the .ics.
 """
 
 from datetime import UTC, datetime, timedelta

@@ -231,3 +231,26 @@ def test_an_evaluation_made_by_a_sweep_that_died_still_gets_its_prompt(
         sweep(django_capture_on_commit_callbacks)
     assert Send.objects.get().status == Send.Status.SENT
     assert [m.to for m in mail.outbox] == [["ana@example.test"]]
+
+
+@pytest.mark.django_db
+def test_every_participant_is_reminded_the_day_before_with_the_meeting_attached(
+    client, coach_a, group, django_capture_on_commit_callbacks
+):
+    ana, bo, cas = (participant(group, name) for name in ("Ana", "Bo", "Cas"))
+    start = timezone.now() + timedelta(hours=20)
+    move_meetings(group, start - timedelta(weeks=3))  # meeting 2 is tomorrow
+    member_leave(membership=cas, on=timezone.localdate() - timedelta(days=1))
+    meeting = group.meetings.get(number=2)
+    client.force_login(coach_a)
+    page = client.get(f"/coach/bijeenkomsten/{meeting.uuid}/").content.decode()
+    assert "De deelnemers krijgen 24 uur van tevoren een herinnering" in page
+    for _ in range(3):
+        sweep(django_capture_on_commit_callbacks)
+    assert sorted(m.to[0] for m in mail.outbox) == ["ana@example.test", "bo@example.test"]
+    message = mail.outbox[0]
+    assert "bijeenkomst 2" in message.subject and "Leidinggevenden Oost" in message.subject
+    ((name, ics, _mimetype),) = message.attachments
+    assert name == "bijeenkomst.ics" and f"UID:{meeting.appointment.uuid}@praktijk" in str(ics)
+    page = client.get(f"/coach/bijeenkomsten/{meeting.uuid}/").content.decode()
+    assert "Verstuurd aan 2 van de 2 deelnemers" in page
