@@ -262,7 +262,7 @@ def test_rate_limits_are_shared_between_processes(client, coachee, settings):
     from django.db import connection
 
     from coaching.tests.factories import TEST_PASSWORD
-    from coaching.tests.test_celery_worker import database_url
+    from coaching.tests.workers import database_url
 
     prefix = settings.CACHES["default"]["KEY_PREFIX"]
     code = (
