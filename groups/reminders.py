@@ -43,16 +43,21 @@ def _lead() -> timedelta:
     return timedelta(hours=settings.PRAKTIJK_BACKSTAGE_REMINDER_HOURS)
 
 
-def find_meeting_reminders(now: datetime) -> list[Item]:
+def _meetings_within(now: datetime, lead: timedelta, *fields: str) -> list[tuple]:
+    """Booked meetings that start within `lead` from now, as `fields` values."""
     now = now.astimezone(UTC)  # real hours: arithmetic on a local time would be wall-clock
-    lead = _lead()
-    meetings = list(
+    return list(
         Meeting.objects.filter(
             appointment__status=Appointment.Status.BOOKED,
             appointment__start__gt=now,
             appointment__start__lte=now + lead,
-        ).values_list("pk", "group_id", "number", "appointment__start")
+        ).values_list(*fields)
     )
+
+
+def find_meeting_reminders(now: datetime) -> list[Item]:
+    lead = _lead()
+    meetings = _meetings_within(now, lead, "pk", "group_id", "number", "appointment__start")
     if not meetings:
         return []
     due = {(group, number): start - lead for _pk, group, number, start in meetings}
@@ -85,14 +90,9 @@ def meeting_subject(meeting_pk: int, sequence: int, membership_pk: int) -> str:
 def find_participant_reminders(now: datetime) -> list[Item]:
     """Every participant who is a member on the day, before each meeting; a moved meeting
     (its sequence rose) is reminded of its new time."""
-    now = now.astimezone(UTC)
     lead = timedelta(hours=settings.PRAKTIJK_REMINDER_HOURS)
-    meetings = list(
-        Meeting.objects.filter(
-            appointment__status=Appointment.Status.BOOKED,
-            appointment__start__gt=now,
-            appointment__start__lte=now + lead,
-        ).values_list("pk", "group_id", "appointment__sequence", "appointment__start")
+    meetings = _meetings_within(
+        now, lead, "pk", "group_id", "appointment__sequence", "appointment__start"
     )
     if not meetings:
         return []
