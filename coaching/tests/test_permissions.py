@@ -225,6 +225,41 @@ def test_every_url_has_an_expectation():
     assert missing == [], f"URLs without a permission expectation: {missing}"
 
 
+def quick_group(coach, *, first_start):
+    """A Backstage group with its eight meetings, written in three statements: the matrix
+    builds its world 800 times, and group_create books each meeting through the calendar's
+    checks (groups/tests covers that)."""
+    from groups.models import BackstageGroup, Meeting
+
+    group = BackstageGroup.objects.create(
+        coach=coach,
+        name="Groep",
+        composition="mixed",
+        daypart="evening",
+        interval_weeks=3,
+        meeting_minutes=150,
+    )
+    appointments = Appointment.objects.bulk_create(
+        [
+            Appointment(
+                coach=coach,
+                kind=Appointment.Kind.BACKSTAGE,
+                mode="practice",
+                start=first_start + timedelta(weeks=3 * number),
+                end=first_start + timedelta(weeks=3 * number, minutes=150),
+            )
+            for number in range(8)
+        ]
+    )
+    Meeting.objects.bulk_create(
+        [
+            Meeting(group=group, number=number, appointment=appointment)
+            for number, appointment in enumerate(appointments, start=1)
+        ]
+    )
+    return group
+
+
 @pytest.fixture
 def world(coach_a, coach_b, coachee, guardian, admin_user, questionnaires):
     invited = UserFactory(email="uitgenodigd@praktijk.test", password="!")
@@ -243,16 +278,9 @@ def world(coach_a, coach_b, coachee, guardian, admin_user, questionnaires):
         allowed_modes=["practice"],
         bookable_online=True,
     )
-    from groups.services import group_create, member_add
+    from groups.services import member_add
 
-    group = group_create(
-        coach=coach_a,
-        name="Groep",
-        composition="mixed",
-        daypart="evening",
-        interval_weeks=3,
-        first_start=timezone.now() + timedelta(days=40),
-    )
+    group = quick_group(coach_a, first_start=timezone.now() + timedelta(days=40))
     member_add(group=group, client=Client.objects.get(account=coachee), joined_on=date.today())
     from django.core.files.uploadedfile import SimpleUploadedFile
 
