@@ -1,6 +1,13 @@
+from datetime import timedelta
+from urllib.parse import urlencode
+
 from allauth.account.models import EmailAddress
 from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.formats import date_format
+from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 
 from coaching.admin_base import ReadOnlyAdmin
@@ -14,8 +21,10 @@ from coaching.models import (
     Organisation,
     Role,
     Send,
+    Tariff,
     ThirdParty,
     User,
+    tariff_add,
 )
 
 
@@ -151,3 +160,143 @@ class SendAdmin(ReadOnlyAdmin):
             request,
             _("%(count)s verzending(en) gaan opnieuw de deur uit.") % {"count": len(failed)},
         )
+
+
+class TariffValidityFilter(admin.SimpleListFilter):
+    title = _("geldigheid")
+    parameter_name = "geldig"
+
+    def lookups(self, request, model_admin):
+        return [("nu", _("geldt vandaag")), ("later", _("gaat later in")), ("oud", _("verlopen"))]
+
+    def queryset(self, request, queryset):
+        today = timezone.localdate()
+        if self.value() == "nu":
+            return queryset.valid_on(today)
+        if self.value() == "later":
+            return queryset.filter(valid_from__gt=today)
+        if self.value() == "oud":
+            return queryset.filter(valid_until__lt=today)
+        return queryset
+
+
+@admin.register(Tariff)
+class TariffAdmin(admin.ModelAdmin):
+    """The practice's prices. A price that applies already is not changed in place (what was
+    delivered at that price keeps it): the admin adds a new price from a date, and the earlier
+    one runs until the day before."""
+
+    list_display = [
+        "name",
+        "component",
+        "unit",
+        "duration_minutes",
+        "participants",
+        "price",
+        "price_incl_vat_display",
+        "vat",
+        "valid_from",
+        "valid_until",
+        "public",
+    ]
+    list_filter = [TariffValidityFilter, "component", "vat", "public"]
+    search_fields = ["name", "name_en", "description"]
+    date_hierarchy = "valid_from"
+    list_editable = ["public"]
+    fieldsets = [
+        (
+            None,
+            {"fields": ["component", "unit", "name", "name_en", "description", "description_en"]},
+        ),
+        (
+            _("Waarvoor"),
+            {
+                "fields": ["duration_minutes", "min_participants", "max_participants", "meetings"],
+                "description": _(
+                    "Een sessietarief kan per duur verschillen; een Backstage-tarief per "
+                    "groepsgrootte. Laat leeg wat niet van toepassing is."
+                ),
+            },
+        ),
+        (_("Prijs"), {"fields": ["price", "vat", "valid_from", "valid_until"]}),
+        (_("Tarievenpagina"), {"fields": ["public", "order", "new_price"]}),
+    ]
+    PRICE_FIELDS = [
+        "component",
+        "unit",
+        "duration_minutes",
+        "min_participants",
+        "max_participants",
+        "meetings",
+        "price",
+        "vat",
+        "valid_from",
+    ]
+
+    def get_readonly_fields(self, request, obj=None):
+        if obj is not None and obj.valid_from <= timezone.localdate():
+            return [*self.PRICE_FIELDS, "new_price"]
+        return ["new_price"]
+
+    @admin.display(description=_("deelnemers"))
+    def participants(self, tariff):
+        if tariff.min_participants is None and tariff.max_participants is None:
+            return "–"
+        return f"{tariff.min_participants or 1}–{tariff.max_participants or '…'}"
+
+    @admin.display(description=_("prijs inclusief btw"))
+    def price_incl_vat_display(self, tariff):
+        return tariff.price_incl_vat
+
+    @admin.display(description=_("nieuwe prijs"))
+    def new_price(self, tariff):
+        if tariff is None or tariff.pk is None:
+            return "–"
+        fields = [
+            "component",
+            "unit",
+            "name",
+            "name_en",
+            "description",
+            "description_en",
+            "duration_minutes",
+            "min_participants",
+            "max_participants",
+            "meetings",
+            "vat",
+            "order",
+        ]
+        query = {field: getattr(tariff, field) for field in fields}
+        query = {key: value for key, value in query.items() if value not in (None, "")}
+        query["price"] = tariff.price
+        query["valid_from"] = max(timezone.localdate(), tariff.valid_from) + timedelta(days=1)
+        url = reverse("admin:coaching_tariff_add") + "?" + urlencode(query)
+        return format_html(
+            '<a class="button" href="{}">{}</a><p class="help">{}</p>',
+            url,
+            _("Nieuwe prijs vanaf een datum"),
+            _(
+                "Deze prijs geldt al, dus blijft hij zoals hij is: wat tegen deze prijs is "
+                "geleverd, houdt hem. Een nieuwe prijs gaat in op een datum; dit tarief loopt "
+                "dan tot de dag ervoor."
+            ),
+        )
+
+    def save_model(self, request, obj, form, change):
+        if change:
+            super().save_model(request, obj, form, change)
+            return
+        earlier = tariff_add(tariff=obj)
+        if earlier is not None:
+            self.message_user(
+                request,
+                _("%(tariff)s geldt nu tot en met %(day)s.")
+                % {"tariff": earlier.name, "day": date_format(earlier.valid_until)},
+            )
+
+    def has_delete_permission(self, request, obj=None):
+        # A tariff that applies or applied may price what was delivered: it is given an end
+        # date instead. One that has not started yet can go.
+        if obj is not None and obj.valid_from <= timezone.localdate():
+            return False
+        return super().has_delete_permission(request, obj)

@@ -459,6 +459,35 @@ LOGGING = {
 
 PRAKTIJK_NAME = env("PRAKTIJK_NAME", "Praktijk")
 ACCOUNT_EMAIL_SUBJECT_PREFIX = f"[{PRAKTIJK_NAME}] "
+# The practice's details, on the public pages, invoices and quotes. The embedded mode shows
+# example values; production shows what is set (an invoice names what is missing).
+_example = {} if PRODUCTION else {
+    "address": "Voorbeeldstraat 1",
+    "postal_code": "1234 AB",
+    "city": "Amsterdam",
+    "kvk": "12345678",
+    "vat_number": "NL000099998B57",
+    "iban": "NL91 ABNA 0417 1643 00",
+    "contact_person": "Drs. W. de Haas",
+    "email": "praktijk@praktijk.example",
+    "phone": "020 123 45 67",
+}  # fmt: skip
+PRAKTIJK_DETAILS = {
+    key: env(f"PRAKTIJK_{key.upper()}", _example.get(key, ""))
+    for key in [
+        "address",
+        "postal_code",
+        "city",
+        "kvk",
+        "vat_number",
+        "iban",
+        "contact_person",
+        "email",
+        "phone",
+    ]
+}
+# Invoices: days to pay.
+PRAKTIJK_PAYMENT_DAYS = int(env("PRAKTIJK_PAYMENT_DAYS", "14"))
 # How stale the heartbeat may be before the status page says the worker or beat is down.
 PRAKTIJK_HEARTBEAT_MAX_AGE_SECONDS = 180
 # The outbox (reminders and prompts): rows per worker task and per SMTP connection; a claim older

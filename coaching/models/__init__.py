@@ -13,6 +13,7 @@ from coaching.models.consent import CONSENT_AGE, Consent, ThirdParty
 from coaching.models.heartbeat import Heartbeat
 from coaching.models.invitations import Invitation
 from coaching.models.outbox import Send
+from coaching.models.tariffs import Component, Tariff, Unit, Vat, tariff_add, tariff_for, to_cents
 
 __all__ = [
     "CLIENT_NEVER_STAFF",
@@ -20,6 +21,7 @@ __all__ = [
     "EMAIL_IN_USE",
     "MINOR_NEEDS_GUARDIAN",
     "Client",
+    "Component",
     "CoachProfile",
     "Consent",
     "Guardian",
@@ -28,6 +30,12 @@ __all__ = [
     "Organisation",
     "Role",
     "Send",
+    "Tariff",
     "ThirdParty",
+    "Unit",
     "User",
+    "Vat",
+    "tariff_add",
+    "tariff_for",
+    "to_cents",
 ]

@@ -5,6 +5,7 @@ Idempotent: running it again changes nothing and creates no duplicates.
 """
 
 from datetime import date, timedelta
+from decimal import Decimal
 
 from allauth.account.models import EmailAddress
 from django.apps import apps
@@ -13,7 +14,17 @@ from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 from django.utils import timezone
 
-from coaching.models import Client, CoachProfile, Consent, Guardian, Organisation, Role, User
+from coaching.models import (
+    Client,
+    CoachProfile,
+    Consent,
+    Guardian,
+    Organisation,
+    Role,
+    Tariff,
+    User,
+    tariff_add,
+)
 
 DEMO_PASSWORD = "praktijk-demo"
 
@@ -51,6 +62,7 @@ class Command(BaseCommand):
                 for email, first, last, role, staff in DEMO_ACCOUNTS
             }
             self._clients(users)
+            self._tariffs()
         self.stdout.write(self.style.SUCCESS(f"Demo accounts (password for all: {DEMO_PASSWORD}):"))
         for email, first, last, role, _staff in DEMO_ACCOUNTS:
             self.stdout.write(f"  {role.label:<18} {email:<28} {first} {last}")
@@ -84,6 +96,77 @@ class Command(BaseCommand):
             defaults={"date_of_birth": born, **extra},
         )
         return client
+
+    def _tariffs(self) -> None:
+        """Example prices (a practice sets its own in the admin), and one price change ahead."""
+        if Tariff.objects.exists():
+            return
+        since = date(2024, 1, 1)
+        rows = [
+            ("kennismaking", "appointment", "Kennismakingsgesprek", "Introductory conversation",
+             "Ongeveer 30 minuten: telefonisch, via video, in de praktijk of per e-mail.",
+             "About 30 minutes: by phone, video, at the practice or by e-mail.", {}, "0"),
+            ("intake", "appointment", "Intakegesprek", "Intake conversation",
+             "60 tot 90 minuten; de hulpvraag en de geschiedenis komen in het dossier.",
+             "60 to 90 minutes; the question and the history go into the file.", {}, "95"),
+            ("session", "appointment", "Coachingsessie van 45 minuten", "Coaching session of 45 minutes",  # noqa: E501
+             "", "", {"duration_minutes": 45}, "65"),
+            ("session", "appointment", "Coachingsessie van 60 minuten", "Coaching session of 60 minutes",  # noqa: E501
+             "", "", {"duration_minutes": 60}, "80"),
+            ("session", "appointment", "Coachingsessie van 90 minuten", "Coaching session of 90 minutes",  # noqa: E501
+             "", "", {"duration_minutes": 90}, "115"),
+            ("email", "month", "E-mailcoaching", "E-mail coaching",
+             "Per maand waarin je schrijft; antwoord binnen 24 uur.",
+             "Per month in which you write; an answer within 24 hours.", {}, "85"),
+            ("third_party", "hour", "Contact met een derde partij", "Contact with a third party",
+             "Bijvoorbeeld met school, alleen met je toestemming.",
+             "For example with a school, only with your consent.", {}, "80"),
+            ("observation", "hour", "Observatie", "Observation",
+             "Thuis, op school of op het kinderdagverblijf.", "At home, at school or at day care.",
+             {}, "80"),
+            ("backstage", "participant", "Backstage-groep, per deelnemer", "Backstage group, per participant",  # noqa: E501
+             "Acht bijeenkomsten van 2,5 uur in een gemengde groep.",
+             "Eight meetings of 2.5 hours in a mixed group.",
+             {"min_participants": 4, "max_participants": 10, "meetings": 8}, "1150"),
+            ("backstage", "group", "Backstage-groep in-company, 4 tot 6 deelnemers",
+             "In-company Backstage group, 4 to 6 participants", "Acht bijeenkomsten van 2,5 uur.",
+             "Eight meetings of 2.5 hours.",
+             {"min_participants": 4, "max_participants": 6, "meetings": 8}, "5600"),
+            ("backstage", "group", "Backstage-groep in-company, 7 tot 10 deelnemers",
+             "In-company Backstage group, 7 to 10 participants", "Acht bijeenkomsten van 2,5 uur.",
+             "Eight meetings of 2.5 hours.",
+             {"min_participants": 7, "max_participants": 10, "meetings": 8}, "7900"),
+            ("late_cancel", "appointment", "Afspraak te laat afgezegd", "Appointment cancelled late",  # noqa: E501
+             "Minder dan 24 uur van tevoren afgezegd.", "Cancelled less than 24 hours before.", {}, "80"),  # noqa: E501
+            ("no_show", "appointment", "Niet verschenen", "Did not attend", "", "", {}, "80"),
+        ]  # fmt: skip
+        for order, (component, unit, name, name_en, text, text_en, extra, price) in enumerate(rows):
+            Tariff.objects.create(
+                component=component,
+                unit=unit,
+                name=name,
+                name_en=name_en,
+                description=text,
+                description_en=text_en,
+                price=Decimal(price),
+                vat=Tariff.Vat.HIGH,
+                valid_from=since,
+                order=order,
+                **extra,
+            )
+        # A price change ahead, as the tariffs page announces it.
+        hour = Tariff.objects.get(component="session", duration_minutes=60)
+        tariff_add(
+            tariff=Tariff(
+                **{
+                    field.name: getattr(hour, field.name)
+                    for field in Tariff._meta.fields
+                    if field.name not in {"id", "valid_from", "price"}
+                },
+                valid_from=date(timezone.localdate().year + 1, 1, 1),
+                price=Decimal("85"),
+            )
+        )
 
     def _clients(self, users: dict[str, User]) -> None:
         anna = users["coach@praktijk.example"]
