@@ -72,6 +72,7 @@ INSTALLED_APPS = [
     "coaching",
     "trajects",
     "groups",
+    "billing",
     "sessions.apps.AgendaConfig",
     "django.contrib.admin",
     "django.contrib.auth",

@@ -4,7 +4,7 @@ from django.contrib import admin
 from django.urls import include, path
 from django.views.generic import RedirectView
 
-from coaching import client_views, views
+from coaching import client_views, public_views, views
 
 # The Django admin signs in through allauth (its rate limits and second factor), not its own form.
 admin.site.login = secure_admin_login(admin.site.login)
@@ -13,6 +13,10 @@ admin.site.site_title = settings.PRAKTIJK_NAME
 
 urlpatterns = [
     path("", views.home, name="home"),
+    path("werkwijze/", public_views.way_of_working, name="way_of_working"),
+    path("backstage-groep/", public_views.backstage, name="backstage_info"),
+    path("tarieven/", public_views.tariffs, name="tariffs"),
+    path("contact/", public_views.contact, name="contact"),
     path("start/", views.after_login, name="after_login"),
     path("healthz", views.healthz, name="healthz"),
     path(
@@ -67,6 +71,8 @@ urlpatterns = [
     path("", include("sessions.urls")),
     # Backstage groups (the groups app).
     path("", include("groups.urls")),
+    # Invoices and quotes (the billing app).
+    path("", include("billing.urls")),
     path("uitnodigingen/", views.invitations, name="invitations"),
     path("uitnodigingen/client/", views.invitation_create_client, name="invitation_create_client"),
     path("uitnodigingen/team/", views.invitation_create_staff, name="invitation_create_staff"),

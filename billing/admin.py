@@ -1,0 +1,50 @@
+from django.contrib import admin
+
+from billing.models import Invoice, InvoiceLine, Quote
+from coaching.admin_base import ReadOnlyAdmin
+
+
+class InvoiceLineInline(admin.TabularInline):
+    model = InvoiceLine
+    fields = ["day", "description", "quantity", "unit_price", "vat", "amount", "vat_amount"]
+    readonly_fields = fields
+    extra = 0
+    can_delete = False
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(Invoice)
+class InvoiceAdmin(ReadOnlyAdmin):
+    """Every coach's invoices, to read: they are made, sent and credited on the invoice pages
+    (Facturen), and a sent one is never changed."""
+
+    list_display = [
+        "__str__",
+        "bill_to_name",
+        "coach",
+        "period_start",
+        "period_end",
+        "issued_on",
+        "status",
+        "credit_for",
+    ]
+    list_filter = ["status", "recipient_kind", "coach", "year"]
+    search_fields = ["bill_to_name", "bill_to_email"]
+    date_hierarchy = "issued_on"
+    list_select_related = ["coach", "credit_for"]
+    inlines = [InvoiceLineInline]
+    readonly_fields = [field.name for field in Invoice._meta.fields]
+
+
+@admin.register(Quote)
+class QuoteAdmin(ReadOnlyAdmin):
+    list_display = ["__str__", "organisation", "group_size", "meetings", "issued_on", "coach"]
+    list_filter = ["coach"]
+    search_fields = ["organisation__name", "contact_person"]
+    list_select_related = ["organisation", "coach"]
+    readonly_fields = [field.name for field in Quote._meta.fields]

@@ -1,0 +1,192 @@
+from datetime import date, timedelta
+from decimal import Decimal
+
+from crispy_forms.helper import FormHelper
+from django import forms
+from django.core.validators import MinValueValidator
+from django.db.models import Q
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from billing.models import Invoice
+from billing.services import Recipient
+from coaching.forms import DateInput
+from coaching.models import Client, Organisation, Tariff, User, Vat
+
+
+def last_month() -> tuple[date, date]:
+    first_of_this = timezone.localdate().replace(day=1)
+    end = first_of_this - timedelta(days=1)
+    return end.replace(day=1), end
+
+
+class _Helper:
+    def _helper(self):
+        self.helper = FormHelper()
+        self.helper.form_tag = False
+
+
+class InvoiceFilterForm(forms.Form):
+    q = forms.CharField(label=_("Zoek op naam of nummer"), required=False)
+    status = forms.ChoiceField(
+        label=_("Status"), required=False, choices=[("", _("alle")), *Invoice.Status.choices]
+    )
+
+
+class InvoiceNewForm(_Helper, forms.Form):
+    """For whom and which period. The choices are the user's own clients (a child's through a
+    parent), and the organisations of their in-company groups; the admin sees all."""
+
+    recipient = forms.ChoiceField(label=_("Aan"))
+    start = forms.DateField(label=_("Periode vanaf"), widget=DateInput())
+    end = forms.DateField(label=_("Periode tot en met"), widget=DateInput())
+
+    def __init__(self, *args, user: User, **kwargs):
+        super().__init__(*args, **kwargs)
+        self._helper()
+        start, end = last_month()
+        self.fields["start"].initial = start
+        self.fields["end"].initial = end
+        clients = Client.objects.all() if user.is_staff else Client.objects.for_coach(user)
+        clients = list(clients.select_related("coach").prefetch_related("guardians"))
+        organisations = Organisation.objects.filter(
+            backstage_groups__composition="team",
+            **({} if user.is_staff else {"backstage_groups__coach": user}),
+        ).distinct()
+        self.options: dict[str, Recipient] = {}
+        people, parents, orgs = [], [], []
+        for client in clients:
+            if client.is_child:
+                for guardian in client.guardians.all():
+                    key = f"guardian:{guardian.uuid}"
+                    self.options[key] = Recipient(
+                        Invoice.Recipient.GUARDIAN, client=client, guardian=guardian
+                    )
+                    parents.append(
+                        (
+                            key,
+                            _("%(parent)s, voor %(child)s")
+                            % {
+                                "parent": f"{guardian.first_name} {guardian.last_name}",
+                                "child": client,
+                            },
+                        )
+                    )
+            else:
+                key = f"client:{client.uuid}"
+                self.options[key] = Recipient(Invoice.Recipient.CLIENT, client=client)
+                people.append((key, str(client)))
+        for organisation in organisations:
+            key = f"organisation:{organisation.uuid}"
+            self.options[key] = Recipient(Invoice.Recipient.ORGANISATION, organisation=organisation)
+            orgs.append((key, organisation.name))
+        self.fields["recipient"].choices = [
+            ("", "—"),
+            *([(_("Cliënten"), people)] if people else []),
+            *([(_("Ouders/verzorgers (voor een kind)"), parents)] if parents else []),
+            *([(_("Organisaties (in-company groepen)"), orgs)] if orgs else []),
+        ]
+
+    def clean(self):
+        data = super().clean()
+        if data.get("start") and data.get("end") and data["end"] < data["start"]:
+            self.add_error("end", _("De periode eindigt vóór het begin."))
+        return data
+
+    @property
+    def chosen(self) -> Recipient:
+        return self.options[self.cleaned_data["recipient"]]
+
+
+class PaidForm(_Helper, forms.Form):
+    on = forms.DateField(label=_("Betaald op"), widget=DateInput(), initial=timezone.localdate)
+
+
+class LineForm(_Helper, forms.Form):
+    """An extra line on a draft: a tariff (priced as on the line's day) or a price by hand."""
+
+    day = forms.DateField(label=_("Datum"), widget=DateInput(), initial=timezone.localdate)
+    tariff = forms.ModelChoiceField(
+        label=_("Tarief"),
+        required=False,
+        queryset=Tariff.objects.none(),
+        empty_label=_("— geen: prijs hieronder —"),
+    )
+    description = forms.CharField(label=_("Omschrijving"), max_length=250, required=False)
+    quantity = forms.DecimalField(
+        label=_("Aantal"),
+        max_digits=7,
+        decimal_places=2,
+        initial=1,
+        validators=[MinValueValidator(Decimal("0.01"))],
+    )
+    unit_price = forms.DecimalField(
+        label=_("Prijs per eenheid excl. btw"),
+        max_digits=9,
+        decimal_places=2,
+        required=False,
+        validators=[MinValueValidator(Decimal(0))],
+    )
+    vat = forms.ChoiceField(label=_("Btw"), choices=Vat.choices, initial=Vat.HIGH)
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self._helper()
+        self.fields["tariff"].queryset = Tariff.objects.filter(
+            Q(valid_until__isnull=True)
+            | Q(valid_until__gte=timezone.localdate() - timedelta(days=366))
+        )
+
+    def clean(self):
+        data = super().clean()
+        tariff, day = data.get("tariff"), data.get("day")
+        if (
+            tariff
+            and day
+            and not (
+                tariff.valid_from <= day
+                and (tariff.valid_until is None or day <= tariff.valid_until)
+            )
+        ):
+            self.add_error(
+                "tariff",
+                _("Dit tarief geldt niet op %(day)s; kies het tarief dat toen gold.")
+                % {"day": day.strftime("%d-%m-%Y")},
+            )
+        if not tariff:
+            if not data.get("description"):
+                self.add_error("description", _("Geef een omschrijving, of kies een tarief."))
+            if data.get("unit_price") is None:
+                self.add_error("unit_price", _("Geef een prijs, of kies een tarief."))
+        return data
+
+
+class QuoteForm(_Helper, forms.Form):
+    organisation = forms.CharField(
+        label=_("Organisatie"),
+        max_length=200,
+        help_text=_("Een bestaande organisatie, of een nieuwe naam."),
+    )
+    contact_person = forms.CharField(label=_("Contactpersoon"), max_length=200, required=False)
+    group_size = forms.IntegerField(label=_("Aantal deelnemers"), min_value=1, max_value=30)
+    meetings = forms.IntegerField(
+        label=_("Aantal bijeenkomsten"), min_value=1, max_value=24, initial=8
+    )
+    wishes = forms.CharField(
+        label=_("Specifieke wensen"),
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        help_text=_("Bijvoorbeeld: op locatie, een extra terugkombijeenkomst, een verslag."),
+    )
+    wishes_price = forms.DecimalField(
+        label=_("Meerprijs voor de wensen (excl. btw)"),
+        max_digits=9,
+        decimal_places=2,
+        initial=0,
+        required=False,
+        validators=[MinValueValidator(Decimal(0))],
+    )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self._helper()

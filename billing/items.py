@@ -1,0 +1,278 @@
+"""What there is to invoice: the delivered work of a client, or an organisation's in-company
+groups, in a period, each item with the tariff valid on its day (DESIGN.md §4.10).
+
+Each item has a key ("appointment:<uuid>"); an item whose key is claimed by an invoice line
+already is left out (see billing.models.Claim)."""
+
+from dataclasses import dataclass
+from datetime import date, datetime, time, timedelta
+from decimal import Decimal
+
+from django.db.models import Count, Min, Q
+from django.utils import timezone
+from django.utils.formats import date_format
+from django.utils.translation import gettext as _
+
+from billing.models import Claim
+from coaching.models import Client, Component, Organisation, Tariff, Unit, tariff_for, to_cents
+from groups.models import BackstageGroup, Membership
+from sessions.models import Appointment
+from trajects.models import Message, Traject
+
+# The appointment's kind → the component of the practice's work it is priced as.
+COMPONENT_OF_KIND = {
+    Appointment.Kind.KENNISMAKING: Component.KENNISMAKING,
+    Appointment.Kind.INTAKE: Component.INTAKE,
+    Appointment.Kind.SESSION: Component.SESSION,
+    Appointment.Kind.EVALUATION: Component.SESSION,
+    Appointment.Kind.THIRD_PARTY: Component.THIRD_PARTY,
+    Appointment.Kind.OBSERVATION: Component.OBSERVATION,
+}
+COMPONENT_OF_STATUS = {
+    Appointment.Status.CANCELLED_LATE: Component.LATE_CANCEL,
+    Appointment.Status.NO_SHOW: Component.NO_SHOW,
+}
+BILLABLE_STATUSES = (
+    Appointment.Status.COMPLETED,
+    Appointment.Status.CANCELLED_LATE,
+    Appointment.Status.NO_SHOW,
+)
+
+
+@dataclass
+class Item:
+    key: str
+    day: date
+    description: str
+    quantity: Decimal
+    tariff: Tariff | None
+    # What is missing when there is no tariff ("coachingsessie van 75 minuten").
+    wanted: str = ""
+    # A price other than the tariff's (a group with another number of meetings: pro rata).
+    price: Decimal | None = None
+
+    @property
+    def unit_price(self) -> Decimal:
+        if self.price is not None:
+            return self.price
+        return self.tariff.price if self.tariff else Decimal(0)
+
+
+def _local_bounds(start: date, end: date) -> tuple[datetime, datetime]:
+    tz = timezone.get_current_timezone()
+    return (
+        datetime.combine(start, time.min, tzinfo=tz),
+        datetime.combine(end + timedelta(days=1), time.min, tzinfo=tz),
+    )
+
+
+def _appointment_items(client: Client, since: datetime, until: datetime) -> list[Item]:
+    appointments = Appointment.objects.filter(
+        traject__client=client,
+        status__in=BILLABLE_STATUSES,
+        kind__in=list(COMPONENT_OF_KIND),
+        start__gte=since,
+        start__lt=until,
+    ).order_by("start")
+    items = []
+    for appointment in appointments:
+        day = timezone.localdate(appointment.start)
+        minutes = appointment.duration_minutes
+        component = COMPONENT_OF_STATUS.get(appointment.status, COMPONENT_OF_KIND[appointment.kind])
+        tariff = tariff_for(component, on=day, minutes=minutes)
+        kind = appointment.get_kind_display()
+        if component in COMPONENT_OF_STATUS.values():
+            description = f"{tariff.label if tariff else Component(component).label}: {kind}"
+        else:
+            description = tariff.label if tariff else kind
+        quantity = Decimal(1)
+        if tariff and tariff.unit == Unit.HOUR:
+            quantity = to_cents(Decimal(minutes) / 60)
+            description = _("%(what)s (%(minutes)s minuten)") % {
+                "what": description,
+                "minutes": minutes,
+            }
+        wanted = Component(component).label
+        if component == Component.SESSION:
+            wanted = _("%(what)s van %(minutes)s minuten") % {"what": wanted, "minutes": minutes}
+        items.append(
+            Item(
+                key=f"appointment:{appointment.uuid}",
+                day=day,
+                description=description,
+                quantity=quantity,
+                tariff=tariff,
+                wanted=str(wanted),
+            )
+        )
+    return items
+
+
+def _email_items(client: Client, since: datetime, until: datetime) -> list[Item]:
+    """E-mail coaching, per month in which the coachee wrote (the tariff's unit 'per maand'),
+    or per answer of the coach ('per antwoord')."""
+    items = []
+    messages = (
+        Message.objects.filter(
+            traject__client=client,
+            traject__kind=Traject.Kind.EMAIL,
+            created_at__gte=since,
+            created_at__lt=until,
+        )
+        .select_related("traject")
+        .order_by("created_at")
+    )
+    months_seen = set()
+    for message in messages:
+        day = timezone.localdate(message.created_at)
+        tariff = tariff_for(Component.EMAIL, on=day)
+        if tariff is not None and tariff.unit == Unit.MESSAGE:
+            if message.from_coach:
+                items.append(
+                    Item(
+                        key=f"email-answer:{message.uuid}",
+                        day=day,
+                        description=tariff.label,
+                        quantity=Decimal(1),
+                        tariff=tariff,
+                    )
+                )
+            continue
+        if message.from_coach:
+            continue
+        month = (message.traject.uuid, day.year, day.month)
+        if month in months_seen:
+            continue
+        months_seen.add(month)
+        label = tariff.label if tariff else Component.EMAIL.label
+        items.append(
+            Item(
+                key=f"email-month:{message.traject.uuid}:{day:%Y-%m}",
+                day=day,
+                description=f"{label}, {date_format(day, 'F Y')}",
+                quantity=Decimal(1),
+                tariff=tariff,
+                wanted=str(Component.EMAIL.label),
+            )
+        )
+    return items
+
+
+def backstage_price(
+    *, size: int, meetings: int, on: date, unit: str
+) -> tuple[Tariff, Decimal, Decimal] | None:
+    """(tariff, quantity, unit price) for a Backstage group of this size and number of meetings:
+    the tariff's price is for its own number of meetings, so another number is priced pro rata;
+    per participant, the quantity is the group's size."""
+    tariff = tariff_for(Component.BACKSTAGE, on=on, participants=size, unit=unit)
+    if tariff is None:
+        return None
+    unit_price = tariff.price
+    if tariff.meetings and meetings != tariff.meetings:
+        unit_price = to_cents(tariff.price * meetings / tariff.meetings)
+    quantity = Decimal(size) if tariff.unit == Unit.PARTICIPANT else Decimal(1)
+    return tariff, quantity, unit_price
+
+
+def _group_first_meetings(groups) -> dict:
+    return {
+        group.pk: group
+        for group in groups.annotate(
+            first_start=Min("meetings__appointment__start"),
+            meeting_count=Count("meetings", distinct=True),
+            size=Count("members", filter=Q(members__left_on__isnull=True), distinct=True),
+        )
+    }
+
+
+def _membership_items(client: Client, since: datetime, until: datetime) -> list[Item]:
+    """A place in a mixed Backstage group, invoiced once, in the period of its first meeting."""
+    memberships = list(
+        Membership.objects.filter(
+            client=client, group__composition=BackstageGroup.Composition.MIXED
+        ).select_related("group")
+    )
+    groups = _group_first_meetings(
+        BackstageGroup.objects.filter(pk__in=[m.group_id for m in memberships])
+    )
+    items = []
+    for membership in memberships:
+        group = groups[membership.group_id]
+        if group.first_start is None or not since <= group.first_start < until:
+            continue
+        day = timezone.localdate(group.first_start)
+        priced = backstage_price(
+            size=max(group.size, 1), meetings=group.meeting_count, on=day, unit=Unit.PARTICIPANT
+        )
+        tariff, _quantity, unit_price = priced if priced else (None, None, None)
+        items.append(
+            Item(
+                key=f"backstage-place:{membership.group.uuid}:{client.uuid}",
+                day=day,
+                description=_("%(what)s: %(group)s, %(count)s bijeenkomsten")
+                % {
+                    "what": tariff.label if tariff else Component.BACKSTAGE.label,
+                    "group": group.name,
+                    "count": group.meeting_count,
+                },
+                quantity=Decimal(1),
+                tariff=tariff,
+                wanted=str(Component.BACKSTAGE.label),
+                price=unit_price,
+            )
+        )
+    return items
+
+
+def client_items(client: Client, start: date, end: date) -> list[Item]:
+    since, until = _local_bounds(start, end)
+    items = (
+        _appointment_items(client, since, until)
+        + _email_items(client, since, until)
+        + _membership_items(client, since, until)
+    )
+    return unclaimed(sorted(items, key=lambda item: item.day))
+
+
+def organisation_items(organisation: Organisation, coach, start: date, end: date) -> list[Item]:
+    """An organisation's in-company groups (of this coach), in the period of their first meeting."""
+    since, until = _local_bounds(start, end)
+    groups = _group_first_meetings(
+        BackstageGroup.objects.filter(
+            organisation=organisation, composition=BackstageGroup.Composition.TEAM, coach=coach
+        )
+    )
+    items = []
+    for group in groups.values():
+        if group.first_start is None or not since <= group.first_start < until:
+            continue
+        day = timezone.localdate(group.first_start)
+        size = max(group.size, 1)
+        priced = backstage_price(
+            size=size, meetings=group.meeting_count, on=day, unit=Unit.GROUP
+        ) or backstage_price(size=size, meetings=group.meeting_count, on=day, unit=Unit.PARTICIPANT)
+        tariff, quantity, unit_price = priced if priced else (None, Decimal(1), Decimal(0))
+        item = Item(
+            key=f"backstage-group:{group.uuid}",
+            day=day,
+            description=_("%(what)s: %(group)s, %(size)s deelnemers, %(count)s bijeenkomsten")
+            % {
+                "what": tariff.label if tariff else Component.BACKSTAGE.label,
+                "group": group.name,
+                "size": size,
+                "count": group.meeting_count,
+            },
+            quantity=quantity,
+            tariff=tariff,
+            wanted=str(Component.BACKSTAGE.label),
+            price=unit_price if tariff else None,
+        )
+        items.append(item)
+    return unclaimed(sorted(items, key=lambda item: item.day))
+
+
+def unclaimed(items: list[Item]) -> list[Item]:
+    claimed = set(
+        Claim.objects.filter(key__in=[item.key for item in items]).values_list("key", flat=True)
+    )
+    return [item for item in items if item.key not in claimed]

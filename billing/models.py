@@ -1,0 +1,358 @@
+"""Invoices, their lines, the numbering counter, what was invoiced (claims) and quotes.
+
+- Numbers are gapless per year: a draft has none; sending takes the next one from a counter row
+  locked in the same transaction (a rolled-back send gives its number back).
+- A sent invoice is never changed: the database refuses it (migration 0002), a credit invoice
+  corrects it.
+- Nothing is invoiced twice: every delivered item (an appointment, a month of e-mail coaching, a
+  place in a group) is claimed by the line that invoices it, under a unique key. A credit invoice
+  gives the claims back, so the item can be invoiced again, correctly.
+"""
+
+import uuid
+from decimal import Decimal
+
+from django.db import models
+from django.db.models import Q, Sum
+from django.db.models.functions import Coalesce
+from django.utils.translation import gettext_lazy as _
+
+from coaching.models import Client, Guardian, Organisation, Role, Tariff, User, Vat, to_cents
+
+ZERO = Decimal("0.00")
+
+
+class InvoiceCounter(models.Model):
+    """The last number given out in a year; its row is locked while a number is taken."""
+
+    year = models.PositiveSmallIntegerField(primary_key=True)
+    last = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        verbose_name = _("factuurteller")
+        verbose_name_plural = _("factuurtellers")
+
+    def __str__(self) -> str:
+        return f"{self.year}: {self.last}"
+
+
+class InvoiceQuerySet(models.QuerySet):
+    def for_staff(self, user: User) -> "InvoiceQuerySet":
+        """A coach's own invoices; the practice admin sees them all."""
+        if user.is_staff:
+            return self
+        return self.filter(coach=user)
+
+    def for_account(self, user: User) -> "InvoiceQuerySet":
+        """The invoices addressed to a portal account (never a draft)."""
+        return self.exclude(status=Invoice.Status.DRAFT).filter(
+            Q(recipient_kind=Invoice.Recipient.CLIENT, client__account=user)
+            | Q(recipient_kind=Invoice.Recipient.GUARDIAN, guardian__account=user)
+        )
+
+    def with_totals(self) -> "InvoiceQuerySet":
+        return self.annotate(
+            total_excl=Coalesce(Sum("lines__amount"), ZERO),
+            total_vat=Coalesce(Sum("lines__vat_amount"), ZERO),
+        )
+
+
+class Invoice(models.Model):
+    class Status(models.TextChoices):
+        DRAFT = "draft", _("concept")
+        SENT = "sent", _("verstuurd")
+        PAID = "paid", _("betaald")
+
+    class Recipient(models.TextChoices):
+        CLIENT = "client", _("cliënt")
+        GUARDIAN = "guardian", _("ouder/verzorger")
+        ORGANISATION = "organisation", _("organisatie")
+
+    uuid = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    coach = models.ForeignKey(
+        User,
+        on_delete=models.PROTECT,
+        related_name="invoices",
+        limit_choices_to={"role": Role.COACH},
+        verbose_name=_("coach"),
+    )
+    recipient_kind = models.CharField(_("aan"), max_length=12, choices=Recipient)
+    client = models.ForeignKey(
+        Client,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="invoices",
+        verbose_name=_("cliënt"),
+    )
+    guardian = models.ForeignKey(
+        Guardian,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="invoices",
+        verbose_name=_("ouder/verzorger"),
+    )
+    organisation = models.ForeignKey(
+        Organisation,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="invoices",
+        verbose_name=_("organisatie"),
+    )
+    # The addressee as it was when the invoice was made (an invoice keeps its address).
+    bill_to_name = models.CharField(_("naam"), max_length=250)
+    bill_to_address = models.TextField(_("adres"), blank=True)
+    bill_to_email = models.EmailField(_("e-mailadres"), blank=True)
+    language = models.CharField(_("taal"), max_length=5, default="nl")
+    period_start = models.DateField(_("periode vanaf"))
+    period_end = models.DateField(_("periode tot en met"))
+    status = models.CharField(_("status"), max_length=5, choices=Status, default=Status.DRAFT)
+    year = models.PositiveSmallIntegerField(_("jaar"), null=True, blank=True)
+    sequence = models.PositiveIntegerField(_("volgnummer"), null=True, blank=True)
+    issued_on = models.DateField(_("factuurdatum"), null=True, blank=True)
+    due_on = models.DateField(_("te betalen uiterlijk"), null=True, blank=True)
+    paid_on = models.DateField(_("betaald op"), null=True, blank=True)
+    credit_for = models.OneToOneField(
+        "self",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="credit_invoice",
+        verbose_name=_("creditfactuur van"),
+    )
+    created_by = models.ForeignKey(
+        User, on_delete=models.PROTECT, related_name="+", verbose_name=_("gemaakt door")
+    )
+    created_at = models.DateTimeField(_("gemaakt op"), auto_now_add=True)
+
+    objects = InvoiceQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("factuur")
+        verbose_name_plural = _("facturen")
+        ordering = ["-year", "-sequence", "-created_at"]
+        constraints = [
+            models.UniqueConstraint(fields=["year", "sequence"], name="invoice_number_unique"),
+            models.CheckConstraint(
+                condition=Q(status="draft", sequence__isnull=True, issued_on__isnull=True)
+                | (
+                    ~Q(status="draft")
+                    & Q(sequence__isnull=False, year__isnull=False, issued_on__isnull=False)
+                ),
+                name="invoice_number_iff_sent",
+            ),
+            models.CheckConstraint(
+                condition=Q(status="paid", paid_on__isnull=False)
+                | (~Q(status="paid") & Q(paid_on__isnull=True)),
+                name="invoice_paid_on_iff_paid",
+            ),
+            models.CheckConstraint(
+                condition=Q(period_end__gte=models.F("period_start")),
+                name="invoice_period_ends_after_start",
+                violation_error_message=_("De periode eindigt niet vóór het begin."),
+            ),
+            models.CheckConstraint(
+                condition=Q(recipient_kind="client", client__isnull=False, guardian__isnull=True)
+                | Q(recipient_kind="guardian", client__isnull=False, guardian__isnull=False)
+                | Q(
+                    recipient_kind="organisation",
+                    organisation__isnull=False,
+                    guardian__isnull=True,
+                ),
+                name="invoice_recipient_matches_kind",
+            ),
+        ]
+        indexes = [models.Index(fields=["coach", "status"], name="invoice_coach_status")]
+
+    def __str__(self) -> str:
+        return self.number or str(_("concept"))
+
+    @property
+    def number(self) -> str:
+        return f"{self.year}-{self.sequence:04d}" if self.sequence else ""
+
+    @property
+    def salutation_name(self) -> str:
+        return self.bill_to_name.splitlines()[0] if self.bill_to_name else ""
+
+    @property
+    def is_credit(self) -> bool:
+        return self.credit_for_id is not None
+
+    @property
+    def is_overdue(self) -> bool:
+        from django.utils import timezone
+
+        return (
+            self.status == self.Status.SENT
+            and not self.is_credit
+            and self.due_on is not None
+            and self.due_on < timezone.localdate()
+        )
+
+    @property
+    def is_draft(self) -> bool:
+        return self.status == self.Status.DRAFT
+
+    def vat_totals(self, lines: list["InvoiceLine"]) -> list[dict]:
+        """Per VAT rate: the amount it is over and the VAT, in cents (the sum of the lines'
+        rounded amounts, so the totals add up to the lines)."""
+        rates: dict[str, dict] = {}
+        for line in lines:
+            total = rates.setdefault(
+                line.vat,
+                {
+                    "vat": line.vat,
+                    "label": line.get_vat_display(),
+                    "base": ZERO,
+                    "vat_amount": ZERO,
+                },
+            )
+            total["base"] += line.amount
+            total["vat_amount"] += line.vat_amount
+        order = [Vat.HIGH, Vat.LOW, Vat.EXEMPT]
+        return sorted(rates.values(), key=lambda total: order.index(total["vat"]))
+
+
+class InvoiceLine(models.Model):
+    uuid = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    invoice = models.ForeignKey(Invoice, on_delete=models.CASCADE, related_name="lines")
+    day = models.DateField(_("datum"))
+    description = models.CharField(_("omschrijving"), max_length=250)
+    quantity = models.DecimalField(_("aantal"), max_digits=7, decimal_places=2)
+    unit_price = models.DecimalField(
+        _("prijs per eenheid excl. btw"), max_digits=9, decimal_places=2
+    )
+    vat = models.CharField(_("btw"), max_length=6, choices=Vat)
+    amount = models.DecimalField(_("bedrag excl. btw"), max_digits=11, decimal_places=2)
+    vat_amount = models.DecimalField(_("btw-bedrag"), max_digits=11, decimal_places=2)
+    tariff = models.ForeignKey(
+        Tariff,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="invoice_lines",
+        verbose_name=_("tarief"),
+    )
+
+    class Meta:
+        verbose_name = _("factuurregel")
+        verbose_name_plural = _("factuurregels")
+        ordering = ["day", "pk"]
+
+    def __str__(self) -> str:
+        return self.description
+
+    @staticmethod
+    def amounts(quantity: Decimal, unit_price: Decimal, vat: str) -> tuple[Decimal, Decimal]:
+        """The line's amount and VAT, each rounded to cents on the line (Dutch practice: the
+        invoice's totals are the sums of the rounded lines)."""
+        amount = to_cents(quantity * unit_price)
+        return amount, to_cents(amount * Vat.percentage(vat) / 100)
+
+    def price(self) -> "InvoiceLine":
+        self.amount, self.vat_amount = self.amounts(self.quantity, self.unit_price, self.vat)
+        return self
+
+    @property
+    def total(self) -> Decimal:
+        return self.amount + self.vat_amount
+
+
+class Claim(models.Model):
+    """What a line invoices ("appointment:<uuid>"), once: the unique key refuses a second line
+    for the same appointment, month or place in a group, also from two requests at once."""
+
+    key = models.CharField(max_length=100, unique=True)
+    line = models.ForeignKey(InvoiceLine, on_delete=models.CASCADE, related_name="claims")
+
+    class Meta:
+        verbose_name = _("gefactureerd onderdeel")
+        verbose_name_plural = _("gefactureerde onderdelen")
+
+    def __str__(self) -> str:
+        return self.key
+
+
+class Quote(models.Model):
+    """An offer for an in-company Backstage group: size, meetings and wishes → a price."""
+
+    uuid = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    coach = models.ForeignKey(
+        User, on_delete=models.PROTECT, related_name="quotes", verbose_name=_("coach")
+    )
+    organisation = models.ForeignKey(
+        Organisation,
+        on_delete=models.PROTECT,
+        related_name="quotes",
+        verbose_name=_("organisatie"),
+    )
+    contact_person = models.CharField(_("contactpersoon"), max_length=200, blank=True)
+    group_size = models.PositiveSmallIntegerField(_("aantal deelnemers"))
+    meetings = models.PositiveSmallIntegerField(_("aantal bijeenkomsten"), default=8)
+    wishes = models.TextField(_("specifieke wensen"), blank=True)
+    wishes_price = models.DecimalField(
+        _("meerprijs voor de wensen (excl. btw)"),
+        max_digits=9,
+        decimal_places=2,
+        default=ZERO,
+    )
+    tariff = models.ForeignKey(
+        Tariff, on_delete=models.PROTECT, related_name="quotes", verbose_name=_("tarief")
+    )
+    description = models.CharField(_("omschrijving"), max_length=250)
+    quantity = models.DecimalField(_("aantal"), max_digits=7, decimal_places=2)
+    unit_price = models.DecimalField(
+        _("prijs per eenheid excl. btw"), max_digits=9, decimal_places=2
+    )
+    vat = models.CharField(_("btw"), max_length=6, choices=Vat)
+    issued_on = models.DateField(_("datum"))
+    valid_until = models.DateField(_("geldig tot en met"))
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("offerte")
+        verbose_name_plural = _("offertes")
+        ordering = ["-created_at"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(group_size__gte=1, meetings__gte=1, wishes_price__gte=0),
+                name="quote_sensible_numbers",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.number
+
+    @property
+    def number(self) -> str:
+        return f"O{self.issued_on:%Y}-{self.pk:04d}" if self.pk else ""
+
+    def lines(self) -> list[dict]:
+        """The quote's lines with their amounts, rounded per line like an invoice's."""
+        rows = [(self.description, self.quantity, self.unit_price)]
+        if self.wishes_price:
+            rows.append(
+                (str(_("Specifieke wensen (zie toelichting)")), Decimal(1), self.wishes_price)
+            )
+        lines = []
+        for description, quantity, unit_price in rows:
+            amount, vat_amount = InvoiceLine.amounts(quantity, unit_price, self.vat)
+            lines.append(
+                {
+                    "description": description,
+                    "quantity": quantity,
+                    "unit_price": unit_price,
+                    "amount": amount,
+                    "vat_amount": vat_amount,
+                }
+            )
+        return lines
+
+    def totals(self) -> dict:
+        lines = self.lines()
+        excl = sum((line["amount"] for line in lines), ZERO)
+        vat = sum((line["vat_amount"] for line in lines), ZERO)
+        return {"excl": excl, "vat": vat, "incl": excl + vat}
