@@ -13,7 +13,7 @@ import uuid
 from decimal import Decimal
 
 from django.db import models
-from django.db.models import Q, Sum
+from django.db.models import F, Q, Sum
 from django.db.models.functions import Coalesce
 from django.utils.translation import gettext_lazy as _
 
@@ -51,9 +51,14 @@ class InvoiceQuerySet(models.QuerySet):
         )
 
     def with_totals(self) -> "InvoiceQuerySet":
+        """With the sums of the lines (an aggregate drops Meta.ordering: ordered here again,
+        newest first, drafts on top)."""
         return self.annotate(
             total_excl=Coalesce(Sum("lines__amount"), ZERO),
             total_vat=Coalesce(Sum("lines__vat_amount"), ZERO),
+            total=F("total_excl") + F("total_vat"),
+        ).order_by(
+            F("year").desc(nulls_first=True), F("sequence").desc(nulls_first=True), "-created_at"
         )
 
 
@@ -195,6 +200,13 @@ class Invoice(models.Model):
     @property
     def is_draft(self) -> bool:
         return self.status == self.Status.DRAFT
+
+    @property
+    def total_incl(self) -> Decimal:
+        """The total including VAT of an invoice from `with_totals()`. Templates show this, not
+        `total_excl|add:total_vat`: Django's `add` filter adds int() of both first, so it would
+        drop the cents (€ 160,00 + € 33,60 shown as € 193,00)."""
+        return self.total_excl + self.total_vat
 
     def vat_totals(self, lines: list["InvoiceLine"]) -> list[dict]:
         """Per VAT rate: the amount it is over and the VAT, in cents (the sum of the lines'

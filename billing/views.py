@@ -11,7 +11,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
 from billing.forms import InvoiceFilterForm, InvoiceNewForm, LineForm, PaidForm, QuoteForm
-from billing.models import Invoice, InvoiceLine, Quote
+from billing.models import ZERO, Invoice, InvoiceLine, Quote
 from billing.pdf import invoice_pdf, quote_pdf
 from billing.services import (
     invoice_create,
@@ -98,22 +98,26 @@ def invoice_detail(request: HttpRequest, invoice) -> HttpResponse:
     return _detail(request, invoice)
 
 
-def _detail(request, invoice, *, line_form=None, paid_form=None, status=200) -> HttpResponse:
+def _detail(request, invoice, *, line_form=None, paid_form=None) -> HttpResponse:
     lines = list(invoice.lines.select_related("tariff"))
     send = Send.objects.filter(subject=f"invoice:{invoice.pk}", kind="invoice").first()
     credit = Invoice.objects.filter(credit_for=invoice).first()
+    total_excl = sum((line.amount for line in lines), ZERO)
+    total_vat = sum((line.vat_amount for line in lines), ZERO)
     context = {
         "invoice": invoice,
         "lines": lines,
         "vat_totals": invoice.vat_totals(lines),
-        "total_excl": sum(line.amount for line in lines),
-        "total_vat": sum(line.vat_amount for line in lines),
+        "total_excl": total_excl,
+        "total_vat": total_vat,
+        "total": total_excl + total_vat,
+        "total_incl": sum(line.amount + line.vat_amount for line in lines),
         "send": send,
         "credit": credit,
         "line_form": line_form or (LineForm() if invoice.is_draft else None),
         "paid_form": paid_form or PaidForm(),
     }
-    return render(request, "billing/invoice_detail.html", context, status=status)
+    return render(request, "billing/invoice_detail.html", context)
 
 
 def _act(request, invoice, action, success: str) -> HttpResponse:
@@ -146,7 +150,7 @@ def invoice_paid(request: HttpRequest, invoice) -> HttpResponse:
     invoice = invoice_of_staff(request.user, invoice)
     form = PaidForm(request.POST)
     if not form.is_valid():
-        return _detail(request, invoice, paid_form=form, status=400)
+        return _detail(request, invoice, paid_form=form)
     return _act(
         request,
         invoice,
@@ -189,7 +193,7 @@ def invoice_line_new(request: HttpRequest, invoice) -> HttpResponse:
     invoice = invoice_of_staff(request.user, invoice)
     form = LineForm(request.POST)
     if not form.is_valid():
-        return _detail(request, invoice, line_form=form, status=400)
+        return _detail(request, invoice, line_form=form)
     data = form.cleaned_data
     return _act(
         request,

@@ -40,6 +40,10 @@ def everyone(outcome):
 # Our own pages. The invitation in the arguments was sent by coach A.
 GET = {
     "home": everyone(OK),
+    "way_of_working": everyone(OK),
+    "backstage_info": everyone(OK),
+    "tariffs": everyone(OK),
+    "contact": everyone(OK),
     "healthz": everyone(OK),
     "favicon": everyone(REDIRECT),
     "after_login": row(LOGIN, REDIRECT, REDIRECT, REDIRECT, REDIRECT, REDIRECT),
@@ -114,6 +118,23 @@ GET = {
     # Evaluations: the personal link is the key (of the child's interim evaluation here).
     "evaluation_fill": everyone(OK),
     "portal_evaluations": row(LOGIN, OK, OK, DENIED, DENIED, DENIED),
+    # Invoices and quotes: coach A's, a sent invoice to the guardian for his child. The admin
+    # sees every coach's.
+    "invoice_list": row(LOGIN, DENIED, DENIED, OK, OK, OK),
+    "invoice_new": row(LOGIN, DENIED, DENIED, OK, OK, OK),
+    "invoice_detail": row(LOGIN, DENIED, DENIED, OK, NOT_FOUND, OK),
+    "invoice_pdf": row(LOGIN, DENIED, DENIED, OK, NOT_FOUND, OK),
+    "invoice_send": everyone(METHOD),
+    "invoice_paid": everyone(METHOD),
+    "invoice_credit": everyone(METHOD),
+    "invoice_delete": everyone(METHOD),
+    "invoice_line_new": everyone(METHOD),
+    "invoice_line_delete": everyone(METHOD),
+    "quote_new": row(LOGIN, DENIED, DENIED, OK, OK, OK),
+    "quote_detail": row(LOGIN, DENIED, DENIED, OK, NOT_FOUND, OK),
+    "quote_pdf": row(LOGIN, DENIED, DENIED, OK, NOT_FOUND, OK),
+    "portal_invoices": row(LOGIN, OK, OK, DENIED, DENIED, DENIED),
+    "portal_invoice_pdf": row(LOGIN, NOT_FOUND, OK, DENIED, DENIED, DENIED),
 }
 POST = {
     "set_language": everyone(REDIRECT),
@@ -162,6 +183,16 @@ POST = {
     "coach_reply": row(LOGIN, DENIED, DENIED, OK, NOT_FOUND, DENIED),  # empty: shown again
     "coach_switch": row(LOGIN, DENIED, DENIED, REDIRECT, NOT_FOUND, DENIED),
     "evaluation_fill": everyone(OK),  # empty: shown again with what is missing; not stored
+    # Forms posted empty are shown again (200); the world's invoice is sent already, so sending,
+    # deleting it or removing its line is refused with a message (redirect); crediting it works.
+    "invoice_new": row(LOGIN, DENIED, DENIED, OK, OK, OK),
+    "invoice_send": row(LOGIN, DENIED, DENIED, REDIRECT, NOT_FOUND, REDIRECT),
+    "invoice_paid": row(LOGIN, DENIED, DENIED, OK, NOT_FOUND, OK),
+    "invoice_credit": row(LOGIN, DENIED, DENIED, REDIRECT, NOT_FOUND, REDIRECT),
+    "invoice_delete": row(LOGIN, DENIED, DENIED, REDIRECT, NOT_FOUND, REDIRECT),
+    "invoice_line_new": row(LOGIN, DENIED, DENIED, OK, NOT_FOUND, OK),
+    "invoice_line_delete": row(LOGIN, DENIED, DENIED, REDIRECT, NOT_FOUND, REDIRECT),
+    "quote_new": row(LOGIN, DENIED, DENIED, OK, OK, OK),
 }
 
 # django-allauth's pages: those for signing in are open (and must never fail); the account
@@ -260,6 +291,52 @@ def quick_group(coach, *, first_start):
     return group
 
 
+def billing_world(coach, child):
+    """A sent invoice of the coach to the child's parent, with one line, and a quote."""
+    from decimal import Decimal
+
+    from billing.models import Invoice, Quote
+    from billing.services import invoice_line_add, invoice_send
+    from coaching.models import Organisation, Tariff
+
+    invoice = Invoice.objects.create(
+        coach=coach,
+        recipient_kind="guardian",
+        client=child,
+        guardian=child.guardians.get(),
+        bill_to_name="Ouder",
+        period_start=date(2026, 11, 1),
+        period_end=date(2026, 11, 30),
+        created_by=coach,
+    )
+    day = date(2026, 11, 2)
+    invoice_line_add(
+        invoice=invoice,
+        day=day,
+        description="Sessie",
+        quantity=Decimal(1),
+        unit_price=Decimal(80),
+        vat="21",
+    )
+    invoice_send(invoice=invoice)
+    tariff = Tariff.objects.create(
+        component="backstage", unit="group", name="Groep", price=5600, valid_from=date(2024, 1, 1)
+    )
+    quote = Quote.objects.create(
+        coach=coach,
+        organisation=Organisation.objects.create(name="Ziekenhuis"),
+        group_size=6,
+        tariff=tariff,
+        description="Groep",
+        quantity=1,
+        unit_price=5600,
+        vat="21",
+        issued_on=day,
+        valid_until=day,
+    )
+    return invoice, quote
+
+
 @pytest.fixture
 def world(coach_a, coach_b, coachee, guardian, admin_user, questionnaires):
     invited = UserFactory(email="uitgenodigd@praktijk.test", password="!")
@@ -300,6 +377,7 @@ def world(coach_a, coach_b, coachee, guardian, admin_user, questionnaires):
     evaluation = evaluation_request(
         key="permissions", kind="interim", client=child, traject=traject, prompt=False
     )
+    invoice, quote = billing_world(coach_a, child)
     start = timezone.now() + timedelta(days=5)
     appointment = Appointment.objects.create(
         coach=coach_a,
@@ -336,6 +414,9 @@ def world(coach_a, coach_b, coachee, guardian, admin_user, questionnaires):
             "meeting": group.meetings.get(number=1).uuid,
             "evaluation": evaluation.uuid,
             "link_token": token_for(evaluation),
+            "invoice": invoice.uuid,
+            "line": invoice.lines.get().uuid,
+            "quote": quote.uuid,
         },
     }
 
@@ -416,6 +497,11 @@ ADMIN_REFUSES_EVERYONE = {
     "admin:trajects_evaluation_add",  # evaluations are asked for by the prompts only
     "admin:trajects_evaluation_delete",
     "admin:trajects_questionnaire_delete",  # the world's questionnaire was used: it is kept
+    "admin:coaching_tariff_delete",  # a tariff that applied is given an end, not deleted
+    "admin:billing_invoice_add",  # invoices are made, sent and credited on the invoice pages
+    "admin:billing_invoice_delete",
+    "admin:billing_quote_add",
+    "admin:billing_quote_delete",
 }
 
 
