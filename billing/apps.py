@@ -14,3 +14,9 @@ class BillingConfig(AppConfig):
         from billing.mail import register_mail
 
         register_mail()
+
+    def seed_demo(self, demo: dict) -> None:
+        """A sent invoice for Eva's sessions of the last weeks (called by `seed_demo`)."""
+        from billing.demo import demo_invoice
+
+        demo_invoice(**demo)

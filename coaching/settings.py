@@ -72,8 +72,9 @@ INSTALLED_APPS = [
     "coaching",
     "trajects",
     "groups",
-    "billing",
     "sessions.apps.AgendaConfig",
+    # After the apps whose work it invoices (its demo invoices what their demos delivered).
+    "billing",
     "django.contrib.admin",
     "django.contrib.auth",
     "django.contrib.contenttypes",

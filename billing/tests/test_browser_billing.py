@@ -288,6 +288,8 @@ def test_coach_invoices_last_month_sends_it_and_marks_it_paid(
     paid_on = what_now(page).get_by_label(label("Betaald op"))
     expect(paid_on).to_have_value(f"{today:%Y-%m-%d}")
     paid_on.fill(f"{today:%Y-%m-%d}")
+    page.on("request", lambda r: print("REQ", r.method, r.url, r.post_data))
+    page.on("response", lambda r: print("RESP", r.status, r.url))
     what_now(page).get_by_role("button", name="Markeren als betaald").click()
     page.wait_for_timeout(2000)
     print("DEBUGURL", page.url)
