@@ -11,7 +11,8 @@ from django.utils.translation import gettext_lazy as _
 from billing.models import Invoice
 from billing.services import Recipient
 from coaching.forms import DateInput
-from coaching.models import Client, Organisation, Tariff, User, Vat
+from coaching.models import Client, Tariff, User, Vat
+from groups.models import BackstageGroup
 
 
 def last_month() -> tuple[date, date]:
@@ -49,10 +50,16 @@ class InvoiceNewForm(_Helper, forms.Form):
         self.fields["end"].initial = end
         clients = Client.objects.all() if user.is_staff else Client.objects.for_coach(user)
         clients = list(clients.select_related("coach").prefetch_related("guardians"))
-        organisations = Organisation.objects.filter(
-            backstage_groups__composition="team",
-            **({} if user.is_staff else {"backstage_groups__coach": user}),
-        ).distinct()
+        teams = BackstageGroup.objects.filter(composition=BackstageGroup.Composition.TEAM)
+        if not user.is_staff:
+            teams = teams.filter(coach=user)
+        # One choice per organisation and coach (the admin may invoice any coach's groups).
+        buyers = {
+            (group.organisation, group.coach): None
+            for group in teams.select_related("organisation", "coach").order_by(
+                "organisation__name"
+            )
+        }
         self.options: dict[str, Recipient] = {}
         people, parents, orgs = [], [], []
         for client in clients:
@@ -76,10 +83,15 @@ class InvoiceNewForm(_Helper, forms.Form):
                 key = f"client:{client.uuid}"
                 self.options[key] = Recipient(Invoice.Recipient.CLIENT, client=client)
                 people.append((key, str(client)))
-        for organisation in organisations:
-            key = f"organisation:{organisation.uuid}"
-            self.options[key] = Recipient(Invoice.Recipient.ORGANISATION, organisation=organisation)
-            orgs.append((key, organisation.name))
+        for organisation, coach in buyers:
+            key = f"organisation:{organisation.uuid}:{coach.uuid}"
+            self.options[key] = Recipient(
+                Invoice.Recipient.ORGANISATION, organisation=organisation, group_coach=coach
+            )
+            label = organisation.name
+            if user.is_staff:
+                label = f"{label} ({coach.get_full_name()})"
+            orgs.append((key, label))
         self.fields["recipient"].choices = [
             ("", "—"),
             *([(_("Cliënten"), people)] if people else []),
@@ -100,6 +112,12 @@ class InvoiceNewForm(_Helper, forms.Form):
 
 class PaidForm(_Helper, forms.Form):
     on = forms.DateField(label=_("Betaald op"), widget=DateInput(), initial=timezone.localdate)
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        # Without a helper `{% crispy %}` writes a <form> of its own, whose </form> ends the
+        # page's form before its button: "Markeren als betaald" then sent nothing.
+        self._helper()
 
 
 class LineForm(_Helper, forms.Form):

@@ -28,10 +28,12 @@ class Recipient:
     client: Client | None = None
     guardian: Guardian | None = None
     organisation: Organisation | None = None
+    # Of an organisation: the coach whose in-company groups are invoiced.
+    group_coach: User | None = None
 
     @property
     def coach(self) -> User | None:
-        return self.client.coach if self.client else None
+        return self.client.coach if self.client else self.group_coach
 
     def address(self) -> tuple[str, str, str, str]:
         """(name, address, e-mail, language) as they are today."""

@@ -74,7 +74,7 @@ def invoice_new(request: HttpRequest) -> HttpResponse:
     form = InvoiceNewForm(request.POST or None, user=request.user)
     if request.method == "POST" and form.is_valid():
         recipient = form.chosen
-        coach = recipient.coach or request.user
+        coach = recipient.coach
         try:
             invoice = invoice_create(
                 recipient=recipient,

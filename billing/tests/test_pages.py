@@ -283,3 +283,32 @@ class TestQuote:
         client.force_login(coach_b)
         assert client.get(reverse("quote_detail", args=[quote.uuid])).status_code == 404
         assert client.get(reverse("quote_pdf", args=[quote.uuid])).status_code == 404
+
+
+@pytest.mark.django_db
+def test_the_admin_invoices_an_in_company_group_for_its_coach(client, coach_a, admin_user):
+    from coaching.models import Organisation
+    from coaching.tests.factories import ClientFactory
+    from coaching.tests.test_permissions import quick_group
+    from groups.models import BackstageGroup, Membership
+
+    tariff("backstage", "5600", unit="group", min_participants=4, max_participants=6, meetings=8)
+    hospital = Organisation.objects.create(name="Ziekenhuis Oost", email="hr@oost.test")
+    group = quick_group(
+        coach_a, first_start=timezone.make_aware(timezone.datetime(2026, 11, 2, 19))
+    )
+    BackstageGroup.objects.filter(pk=group.pk).update(composition="team", organisation=hospital)
+    for _n in range(4):
+        Membership.objects.create(
+            group=group, client=ClientFactory(coach=coach_a), joined_on=NOV[0]
+        )
+    client.force_login(admin_user)
+    page = client.get(reverse("invoice_new")).content.decode()
+    key = f"organisation:{hospital.uuid}:{coach_a.uuid}"
+    assert key in page and "Ziekenhuis Oost (Anna Coach)" in page
+    client.post(
+        reverse("invoice_new"), {"recipient": key, "start": "2026-11-01", "end": "2026-11-30"}
+    )
+    invoice = Invoice.objects.get()
+    assert invoice.coach == coach_a and invoice.created_by == admin_user
+    assert invoice.lines.get().unit_price == Decimal("5600.00")
