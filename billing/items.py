@@ -14,7 +14,16 @@ from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 
 from billing.models import Claim
-from coaching.models import Client, Component, Organisation, Tariff, Unit, tariff_for, to_cents
+from coaching.models import (
+    Client,
+    Component,
+    Organisation,
+    Tariff,
+    Unit,
+    tariff_for,
+    tariffs_between,
+    to_cents,
+)
 from groups.models import BackstageGroup, Membership
 from sessions.models import Appointment
 from trajects.models import Message, Traject
@@ -66,7 +75,9 @@ def _local_bounds(start: date, end: date) -> tuple[datetime, datetime]:
     )
 
 
-def _appointment_items(client: Client, since: datetime, until: datetime) -> list[Item]:
+def _appointment_items(
+    client: Client, since: datetime, until: datetime, book: list[Tariff]
+) -> list[Item]:
     appointments = Appointment.objects.filter(
         traject__client=client,
         status__in=BILLABLE_STATUSES,
@@ -79,7 +90,7 @@ def _appointment_items(client: Client, since: datetime, until: datetime) -> list
         day = timezone.localdate(appointment.start)
         minutes = appointment.duration_minutes
         component = COMPONENT_OF_STATUS.get(appointment.status, COMPONENT_OF_KIND[appointment.kind])
-        tariff = tariff_for(component, on=day, minutes=minutes)
+        tariff = tariff_for(component, on=day, minutes=minutes, among=book)
         kind = appointment.get_kind_display()
         if component in COMPONENT_OF_STATUS.values():
             description = f"{tariff.label if tariff else Component(component).label}: {kind}"
@@ -108,7 +119,9 @@ def _appointment_items(client: Client, since: datetime, until: datetime) -> list
     return items
 
 
-def _email_items(client: Client, since: datetime, until: datetime) -> list[Item]:
+def _email_items(
+    client: Client, since: datetime, until: datetime, book: list[Tariff]
+) -> list[Item]:
     """E-mail coaching, per month in which the coachee wrote (the tariff's unit 'per maand'),
     or per answer of the coach ('per antwoord')."""
     items = []
@@ -125,7 +138,7 @@ def _email_items(client: Client, since: datetime, until: datetime) -> list[Item]
     months_seen = set()
     for message in messages:
         day = timezone.localdate(message.created_at)
-        tariff = tariff_for(Component.EMAIL, on=day)
+        tariff = tariff_for(Component.EMAIL, on=day, among=book)
         if tariff is not None and tariff.unit == Unit.MESSAGE:
             if message.from_coach:
                 items.append(
@@ -159,12 +172,12 @@ def _email_items(client: Client, since: datetime, until: datetime) -> list[Item]
 
 
 def backstage_price(
-    *, size: int, meetings: int, on: date, unit: str
+    *, size: int, meetings: int, on: date, unit: str, among: list[Tariff] | None = None
 ) -> tuple[Tariff, Decimal, Decimal] | None:
     """(tariff, quantity, unit price) for a Backstage group of this size and number of meetings:
     the tariff's price is for its own number of meetings, so another number is priced pro rata;
     per participant, the quantity is the group's size."""
-    tariff = tariff_for(Component.BACKSTAGE, on=on, participants=size, unit=unit)
+    tariff = tariff_for(Component.BACKSTAGE, on=on, participants=size, unit=unit, among=among)
     if tariff is None:
         return None
     unit_price = tariff.price
@@ -185,7 +198,9 @@ def _group_first_meetings(groups) -> dict:
     }
 
 
-def _membership_items(client: Client, since: datetime, until: datetime) -> list[Item]:
+def _membership_items(
+    client: Client, since: datetime, until: datetime, book: list[Tariff]
+) -> list[Item]:
     """A place in a mixed Backstage group, invoiced once, in the period of its first meeting."""
     memberships = list(
         Membership.objects.filter(
@@ -202,7 +217,11 @@ def _membership_items(client: Client, since: datetime, until: datetime) -> list[
             continue
         day = timezone.localdate(group.first_start)
         priced = backstage_price(
-            size=max(group.size, 1), meetings=group.meeting_count, on=day, unit=Unit.PARTICIPANT
+            size=max(group.size, 1),
+            meetings=group.meeting_count,
+            on=day,
+            unit=Unit.PARTICIPANT,
+            among=book,
         )
         tariff, _quantity, unit_price = priced if priced else (None, None, None)
         items.append(
@@ -226,10 +245,11 @@ def _membership_items(client: Client, since: datetime, until: datetime) -> list[
 
 def client_items(client: Client, start: date, end: date) -> list[Item]:
     since, until = _local_bounds(start, end)
+    book = tariffs_between(start, end)
     items = (
-        _appointment_items(client, since, until)
-        + _email_items(client, since, until)
-        + _membership_items(client, since, until)
+        _appointment_items(client, since, until, book)
+        + _email_items(client, since, until, book)
+        + _membership_items(client, since, until, book)
     )
     return unclaimed(sorted(items, key=lambda item: item.day))
 

@@ -430,3 +430,23 @@ def test_the_invoice_is_emailed_once_with_its_pdf(
     assert name == "factuur-2026-0001.pdf" and mimetype == "application/pdf"
     text = pdf_text(content)
     assert "Factuur 2026-0001" in text and "€ 96,80" in text and "Btw 21 % over € 80,00" in text
+
+
+@pytest.mark.django_db
+def test_making_an_invoice_takes_the_same_queries_for_3_and_12_sessions(
+    coach_a, eva, tariffs, django_assert_num_queries
+):
+    traject = traject_of(eva, coach_a)
+    for day in range(2, 14):
+        delivered(traject, date(2026, 11, day))
+
+    # the tariffs, the appointments, the e-mail messages, the memberships and their groups,
+    # what is claimed, the addressee's account; then savepoints, the invoice, its lines and
+    # their claims
+    fresh = Client.objects.get(pk=eva.pk)
+    with django_assert_num_queries(13):
+        small = make(fresh, coach_a, start=date(2026, 11, 2), end=date(2026, 11, 4))
+    fresh = Client.objects.get(pk=eva.pk)
+    with django_assert_num_queries(13):
+        large = make(fresh, coach_a, start=date(2026, 11, 5), end=date(2026, 11, 16))
+    assert (small.lines.count(), large.lines.count()) == (3, 9)

@@ -13,7 +13,16 @@ from coaching.models.consent import CONSENT_AGE, Consent, ThirdParty
 from coaching.models.heartbeat import Heartbeat
 from coaching.models.invitations import Invitation
 from coaching.models.outbox import Send
-from coaching.models.tariffs import Component, Tariff, Unit, Vat, tariff_add, tariff_for, to_cents
+from coaching.models.tariffs import (
+    Component,
+    Tariff,
+    Unit,
+    Vat,
+    tariff_add,
+    tariff_for,
+    tariffs_between,
+    to_cents,
+)
 
 __all__ = [
     "CLIENT_NEVER_STAFF",
@@ -37,5 +46,6 @@ __all__ = [
     "Vat",
     "tariff_add",
     "tariff_for",
+    "tariffs_between",
     "to_cents",
 ]
