@@ -90,6 +90,14 @@ def _appointment_items(
         day = timezone.localdate(appointment.start)
         minutes = appointment.duration_minutes
         component = COMPONENT_OF_STATUS.get(appointment.status, COMPONENT_OF_KIND[appointment.kind])
+        if component != COMPONENT_OF_KIND[appointment.kind]:
+            # Cancelled late or missed: no fee for what costs nothing itself (a free
+            # kennismaking).
+            own = tariff_for(
+                COMPONENT_OF_KIND[appointment.kind], on=day, minutes=minutes, among=book
+            )
+            if own is not None and own.price == 0:
+                continue
         tariff = tariff_for(component, on=day, minutes=minutes, among=book)
         kind = appointment.get_kind_display()
         if component in COMPONENT_OF_STATUS.values():

@@ -9,7 +9,7 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.db.models import F
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from billing.items import Item, backstage_price, client_items, organisation_items
@@ -77,7 +77,9 @@ def invoice_create(
     yet. Refused (ValidationError) when there is nothing, or something has no tariff."""
     if end < start:
         raise ValidationError(_("De periode eindigt vóór het begin."))
-    items = _items(recipient, coach, start, end)
+    name, address, email, language = recipient.address()
+    with translation.override(language):  # the lines are written in the addressee's language
+        items = _items(recipient, coach, start, end)
     if not items:
         raise ValidationError(
             _("Er is in deze periode niets (meer) te factureren voor %(who)s.")
@@ -92,7 +94,6 @@ def invoice_create(
             )
             % {"what": ", ".join(missing)}
         )
-    name, address, email, language = recipient.address()
     invoice = Invoice.objects.create(
         coach=coach,
         recipient_kind=recipient.kind,
@@ -257,7 +258,8 @@ def invoice_line_add(
         raise ValidationError(_("Een verstuurde factuur wordt niet meer gewijzigd."))
     if tariff is not None:
         unit_price, vat = tariff.price, tariff.vat
-        description = description or tariff.label
+        with translation.override(invoice.language):
+            description = description or tariff.label
     return InvoiceLine.objects.create(
         invoice=invoice,
         day=day,

@@ -201,6 +201,25 @@ class TestWhatIsInvoiced:
         ]
         assert lines[1].description.startswith("Te laat afgezegd")
 
+    def test_no_fee_for_missing_what_is_free(self, coach_a, eva, tariffs):
+        tariff("kennismaking", "0", name="Kennismaking")
+        traject = traject_of(eva, coach_a)
+        delivered(traject, date(2026, 11, 2), kind="kennismaking", minutes=30, status="no_show")
+        delivered(traject, date(2026, 11, 3), kind="kennismaking", minutes=30)
+        (line,) = make(eva, coach_a).lines.all()
+        assert (line.day.day, line.amount, line.description) == (3, Decimal("0.00"), "Kennismaking")
+
+    def test_lines_are_in_the_addressees_language(self, coach_a, eva, tariffs):
+        from django.utils import translation
+
+        eva.account.language = "en"
+        eva.account.save()
+        Tariff.objects.filter(component="no_show").update(name_en="Did not attend")
+        delivered(traject_of(eva, coach_a), date(2026, 11, 2), status="no_show")
+        with translation.override("nl"):
+            (line,) = make(Client.objects.get(pk=eva.pk), coach_a).lines.all()
+        assert line.description == "Did not attend: coaching session"
+
     def test_a_missing_tariff_is_named_and_nothing_is_made(self, coach_a, eva, tariffs):
         delivered(traject_of(eva, coach_a), date(2026, 11, 2), minutes=75)
         with pytest.raises(ValidationError, match="coachingsessie van 75 minuten"):
