@@ -13,7 +13,7 @@ import uuid
 from decimal import Decimal
 
 from django.db import models
-from django.db.models import F, Q, Sum
+from django.db.models import Exists, F, OuterRef, Q, Sum
 from django.db.models.functions import Coalesce
 from django.utils.translation import gettext_lazy as _
 
@@ -56,7 +56,7 @@ class InvoiceQuerySet(models.QuerySet):
         return self.annotate(
             total_excl=Coalesce(Sum("lines__amount"), ZERO),
             total_vat=Coalesce(Sum("lines__vat_amount"), ZERO),
-            total=F("total_excl") + F("total_vat"),
+            credited=Exists(Invoice.objects.filter(credit_for=OuterRef("pk"))),
         ).order_by(
             F("year").desc(nulls_first=True), F("sequence").desc(nulls_first=True), "-created_at"
         )
@@ -193,6 +193,7 @@ class Invoice(models.Model):
         return (
             self.status == self.Status.SENT
             and not self.is_credit
+            and not getattr(self, "credited", False)
             and self.due_on is not None
             and self.due_on < timezone.localdate()
         )

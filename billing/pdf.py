@@ -29,6 +29,7 @@ BODY = ParagraphStyle(
 SMALL = ParagraphStyle(
     "small", parent=BODY, fontSize=8, leading=10.5, textColor=colors.HexColor("#555555")
 )
+SMALL_RIGHT = ParagraphStyle("small_right", parent=SMALL, alignment=TA_RIGHT)
 RIGHT = ParagraphStyle("right", parent=BODY, alignment=TA_RIGHT)
 TITLE = ParagraphStyle(
     "title", parent=BODY, fontName="Helvetica-Bold", fontSize=18, leading=22, textColor=ACCENT
@@ -72,12 +73,12 @@ def _header(title: str, addressee: str, facts: list[tuple[str, str]]) -> list:
     left = [_p(addressee)]
     right = Table(
         [[_p(label, SMALL), _p(value, BODY)] for label, value in facts],
-        colWidths=[32 * mm, 48 * mm],
+        colWidths=[25 * mm, 52 * mm],
         style=[("VALIGN", (0, 0), (-1, -1), "TOP"), ("LEFTPADDING", (0, 0), (-1, -1), 0)],
     )
     top = Table(
         [[_practice_block(), ""], [left, right]],
-        colWidths=[95 * mm, 80 * mm],
+        colWidths=[92 * mm, 77 * mm],
         style=[
             ("VALIGN", (0, 0), (-1, -1), "TOP"),
             ("LEFTPADDING", (0, 0), (-1, -1), 0),
@@ -87,17 +88,20 @@ def _header(title: str, addressee: str, facts: list[tuple[str, str]]) -> list:
     return [top, Spacer(1, 10 * mm), _p(title, TITLE), Spacer(1, 4 * mm)]
 
 
+# The frame is A4 less the margins and its own padding: 169 mm wide; the tables fill it.
 def _lines_table(rows: list[list], with_day: bool) -> Table:
     head = [_("Datum")] if with_day else []
     head += [_("Omschrijving"), _("Aantal"), _("Prijs"), _("Btw"), _("Bedrag")]
     widths = ([22 * mm] if with_day else []) + [
-        (73 if with_day else 95) * mm,
+        (68 if with_day else 90) * mm,
         16 * mm,
         22 * mm,
         18 * mm,
-        24 * mm,
+        23 * mm,
     ]
-    table = Table([[_p(h, SMALL) for h in head], *rows], colWidths=widths, repeatRows=1)
+    numbers = len(head) - 4  # the last four columns are amounts: right-aligned, heads too
+    head_row = [_p(h, SMALL if n < numbers else SMALL_RIGHT) for n, h in enumerate(head)]
+    table = Table([head_row, *rows], colWidths=widths, repeatRows=1)
     table.setStyle(
         TableStyle(
             [

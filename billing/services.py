@@ -177,6 +177,10 @@ def invoice_mark_paid(*, invoice: Invoice, on: date) -> Invoice:
     invoice = _locked(invoice)
     if invoice.status != Invoice.Status.SENT:
         raise ValidationError(_("Alleen een verstuurde factuur kan als betaald worden gemarkeerd."))
+    if invoice.is_credit or Invoice.objects.filter(credit_for=invoice).exists():
+        raise ValidationError(
+            _("Een gecrediteerde factuur of een creditfactuur wordt niet betaald.")
+        )
     if on < invoice.issued_on or on > timezone.localdate():
         raise ValidationError(_("De betaaldatum ligt tussen de factuurdatum en vandaag."))
     invoice.status = Invoice.Status.PAID

@@ -102,6 +102,7 @@ def _detail(request, invoice, *, line_form=None, paid_form=None) -> HttpResponse
     lines = list(invoice.lines.select_related("tariff"))
     send = Send.objects.filter(subject=f"invoice:{invoice.pk}", kind="invoice").first()
     credit = Invoice.objects.filter(credit_for=invoice).first()
+    invoice.credited = credit is not None
     total_excl = sum((line.amount for line in lines), ZERO)
     total_vat = sum((line.vat_amount for line in lines), ZERO)
     context = {
@@ -110,8 +111,7 @@ def _detail(request, invoice, *, line_form=None, paid_form=None) -> HttpResponse
         "vat_totals": invoice.vat_totals(lines),
         "total_excl": total_excl,
         "total_vat": total_vat,
-        "total": total_excl + total_vat,
-        "total_incl": sum(line.amount + line.vat_amount for line in lines),
+        "total_incl": total_excl + total_vat,
         "send": send,
         "credit": credit,
         "line_form": line_form or (LineForm() if invoice.is_draft else None),

@@ -164,7 +164,7 @@ def test_admin_sets_a_new_price_from_today_and_the_tariffs_page_shows_it(
 
     filters = page.get_by_role("search", name="Filter")
     expect(filters.locator("summary")).to_have_text(
-        ["Op geldigheid", "Op onderdeel", "Op btw", re.compile(r"tarievenpagina\s*$")]
+        ["Op geldigheid", "Op onderdeel", "Op btw", "Op openbaar"]
     )
     validity = filters.get_by_role("group").filter(has_text="Op geldigheid")
     expect(validity.get_by_role("link")).to_have_text(

@@ -469,3 +469,14 @@ def test_making_an_invoice_takes_the_same_queries_for_3_and_12_sessions(
     with django_assert_num_queries(13):
         large = make(fresh, coach_a, start=date(2026, 11, 5), end=date(2026, 11, 16))
     assert (small.lines.count(), large.lines.count()) == (3, 9)
+
+
+@pytest.mark.django_db
+def test_a_credited_invoice_is_not_paid_nor_overdue(coach_a, eva, tariffs):
+    delivered(traject_of(eva, coach_a), date(2026, 11, 2))
+    original = invoice_send(invoice=make(eva, coach_a), on=date(2026, 11, 1))
+    invoice_credit(invoice=original, by=coach_a)
+    with pytest.raises(ValidationError, match="gecrediteerd"):
+        invoice_mark_paid(invoice=original, on=timezone.localdate())
+    listed = Invoice.objects.with_totals().get(pk=original.pk)
+    assert listed.credited and not listed.is_overdue

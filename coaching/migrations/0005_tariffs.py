@@ -50,7 +50,7 @@ class Migration(migrations.Migration):
                 ('vat', models.CharField(choices=[('21', '21 % btw'), ('9', '9 % btw'), ('exempt', 'vrijgesteld van btw')], default='21', max_length=6, verbose_name='btw')),
                 ('valid_from', models.DateField(verbose_name='geldig vanaf')),
                 ('valid_until', models.DateField(blank=True, help_text='Leeg: tot een nieuwe prijs ingaat.', null=True, verbose_name='geldig tot en met')),
-                ('public', models.BooleanField(default=True, verbose_name='op de tarievenpagina')),
+                ('public', models.BooleanField(default=True, help_text='Tonen op de tarievenpagina.', verbose_name='openbaar')),
                 ('order', models.PositiveSmallIntegerField(default=0, verbose_name='volgorde')),
             ],
             options={

@@ -121,7 +121,9 @@ class Tariff(models.Model):
         blank=True,
         help_text=_("Leeg: tot een nieuwe prijs ingaat."),
     )
-    public = models.BooleanField(_("op de tarievenpagina"), default=True)
+    public = models.BooleanField(
+        _("openbaar"), default=True, help_text=_("Tonen op de tarievenpagina.")
+    )
     order = models.PositiveSmallIntegerField(_("volgorde"), default=0)
 
     objects = TariffQuerySet.as_manager()
