@@ -156,7 +156,7 @@ class Invoice(models.Model):
             models.CheckConstraint(
                 condition=Q(period_end__gte=models.F("period_start")),
                 name="invoice_period_ends_after_start",
-                violation_error_message=_("De periode eindigt niet vóór het begin."),
+                violation_error_message=_("De periode eindigt vóór het begin."),
             ),
             models.CheckConstraint(
                 condition=Q(recipient_kind="client", client__isnull=False, guardian__isnull=True)

@@ -10,6 +10,7 @@ from django.conf import settings
 from django.utils import translation
 from django.utils.formats import date_format, number_format
 from django.utils.translation import gettext as _
+from django.utils.translation import pgettext
 from reportlab.lib import colors
 from reportlab.lib.enums import TA_RIGHT
 from reportlab.lib.pagesizes import A4
@@ -177,7 +178,7 @@ def invoice_pdf(invoice: Invoice) -> bytes:
         if invoice.is_credit:
             facts.append((_("Correctie van"), invoice.credit_for.number))
         elif invoice.due_on:
-            facts.append((_("Te betalen vóór"), date_format(invoice.due_on)))
+            facts.append((_("Te betalen uiterlijk"), date_format(invoice.due_on)))
         addressee = "\n".join(
             part for part in [invoice.bill_to_name, invoice.bill_to_address] if part
         )
@@ -189,7 +190,7 @@ def invoice_pdf(invoice: Invoice) -> bytes:
                 _p(line.description),
                 _p(quantity(line.quantity), RIGHT),
                 _p(money(line.unit_price), RIGHT),
-                _p(_("vrij") if line.vat == Vat.EXEMPT else f"{line.vat} %", RIGHT),
+                _p(pgettext("VAT", "vrij") if line.vat == Vat.EXEMPT else f"{line.vat} %", RIGHT),
                 _p(money(line.amount), RIGHT),
             ]
             for line in lines
@@ -224,8 +225,8 @@ def invoice_pdf(invoice: Invoice) -> bytes:
             iban = settings.PRAKTIJK_DETAILS["iban"]
             notes.append(
                 _(
-                    "Graag het totaal vóór %(due)s overmaken op %(iban)s ten name van %(name)s, "
-                    "onder vermelding van het factuurnummer."
+                    "Graag het totaal uiterlijk %(due)s overmaken op %(iban)s ten name van "
+                    "%(name)s, onder vermelding van het factuurnummer."
                 )
                 % {
                     "due": date_format(invoice.due_on) if invoice.due_on else "…",
@@ -257,7 +258,7 @@ def quote_pdf(quote: Quote) -> bytes:
                 _p(line["description"]),
                 _p(quantity(line["quantity"]), RIGHT),
                 _p(money(line["unit_price"]), RIGHT),
-                _p(_("vrij") if quote.vat == Vat.EXEMPT else f"{quote.vat} %", RIGHT),
+                _p(pgettext("VAT", "vrij") if quote.vat == Vat.EXEMPT else f"{quote.vat} %", RIGHT),
                 _p(money(line["amount"]), RIGHT),
             ]
             for line in lines

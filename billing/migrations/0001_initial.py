@@ -138,7 +138,7 @@ class Migration(migrations.Migration):
         ),
         migrations.AddConstraint(
             model_name='invoice',
-            constraint=models.CheckConstraint(condition=models.Q(('period_end__gte', models.F('period_start'))), name='invoice_period_ends_after_start', violation_error_message='De periode eindigt niet vóór het begin.'),
+            constraint=models.CheckConstraint(condition=models.Q(('period_end__gte', models.F('period_start'))), name='invoice_period_ends_after_start', violation_error_message='De periode eindigt vóór het begin.'),
         ),
         migrations.AddConstraint(
             model_name='invoice',

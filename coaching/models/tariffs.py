@@ -141,7 +141,7 @@ class Tariff(models.Model):
             models.CheckConstraint(
                 condition=Q(valid_until__isnull=True) | Q(valid_until__gte=F("valid_from")),
                 name="tariff_valid_until_after_from",
-                violation_error_message=_("‘Geldig tot en met’ ligt niet vóór ‘geldig vanaf’."),
+                violation_error_message=_("‘Geldig tot en met’ ligt vóór ‘geldig vanaf’."),
             ),
             models.CheckConstraint(
                 condition=Q(component="email", unit__in=["month", "message"])
