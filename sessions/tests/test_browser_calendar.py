@@ -95,7 +95,7 @@ def test_prospect_asks_for_a_kennismaking_at_a_free_time(
     tomorrow = timezone.localdate() + timedelta(days=1)
 
     page.goto("/")
-    page.get_by_role("link", name="Kennismaking aanvragen").click()
+    page.get_by_role("main").get_by_role("link", name="Kennismaking aanvragen").click()
     page.wait_for_url(path_is("/kennismaking/"))
     expect(page.get_by_role("heading", level=1)).to_have_text("Een kennismakingsgesprek aanvragen")
     expect(page.get_by_label("Vorm van het gesprek")).to_have_value("phone")

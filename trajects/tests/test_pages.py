@@ -156,9 +156,12 @@ class TestClients:
         assert not eva.guardians.exists()
 
     def test_search_and_filter(self, client, coach_a, coach_b):
-        running_traject(coach_a, client__coach=coach_a, client__first_name="Noor")
-        ClientFactory(coach=coach_a, first_name="Nora")
-        ClientFactory(coach=coach_b, first_name="Noortje")
+        # Last names of their own: a random one ("Noordam") would match the search too.
+        running_traject(
+            coach_a, client__coach=coach_a, client__first_name="Noor", client__last_name="Bakker"
+        )
+        ClientFactory(coach=coach_a, first_name="Nora", last_name="Jansen")
+        ClientFactory(coach=coach_b, first_name="Noortje", last_name="Visser")
         client.force_login(coach_a)
         names = lambda url: [c.first_name for c in client.get(url).context["page"].object_list]  # noqa: E731
         assert sorted(names("/coach/clienten/?q=noo")) == ["Noor"]
