@@ -25,6 +25,7 @@ from coaching.models import (
     ThirdParty,
     User,
     tariff_add,
+    tariff_remove,
 )
 
 
@@ -293,6 +294,18 @@ class TariffAdmin(admin.ModelAdmin):
                 _("%(tariff)s geldt nu tot en met %(day)s.")
                 % {"tariff": earlier.name, "day": date_format(earlier.valid_until)},
             )
+
+    def delete_model(self, request, obj):
+        earlier = tariff_remove(tariff=obj)
+        if earlier is not None:
+            self.message_user(
+                request,
+                _("%(tariff)s geldt weer zonder einddatum.") % {"tariff": earlier.name},
+            )
+
+    def delete_queryset(self, request, queryset):
+        for tariff in queryset.order_by("-valid_from"):
+            self.delete_model(request, tariff)
 
     def has_delete_permission(self, request, obj=None):
         # A tariff that applies or applied may price what was delivered: it is given an end

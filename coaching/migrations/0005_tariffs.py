@@ -3,12 +3,13 @@
 from django.contrib.postgres.operations import BtreeGistExtension
 from django.db import migrations, models
 
-# Two tariffs for the same thing (component, unit, duration, overlapping group sizes) on the same
-# day would make a price ambiguous (DESIGN.md §4.10): PostgreSQL refuses it. SQLite has no such
-# constraint; there the admin's form checks (Tariff.clean).
+# Two tariffs for the same thing (component, duration, overlapping group sizes, and for Backstage
+# the unit) on the same day would make a price ambiguous (DESIGN.md §4.10): PostgreSQL refuses it.
+# SQLite has no such constraint; there the admin's form checks (Tariff.clean).
 NO_OVERLAP = (
     "ALTER TABLE coaching_tariff ADD CONSTRAINT tariff_no_overlap EXCLUDE USING gist ("
-    "component WITH =, unit WITH =, COALESCE(duration_minutes, 0) WITH =, "
+    "component WITH =, (CASE WHEN component = 'backstage' THEN unit ELSE '' END) WITH =, "
+    "COALESCE(duration_minutes, 0) WITH =, "
     "int4range(COALESCE(min_participants, 0), COALESCE(max_participants, 10000), '[]') WITH &&, "
     "daterange(valid_from, valid_until, '[]') WITH &&)"
 )

@@ -20,6 +20,7 @@ from coaching.models.tariffs import (
     Vat,
     tariff_add,
     tariff_for,
+    tariff_remove,
     tariffs_between,
     to_cents,
 )
@@ -46,6 +47,7 @@ __all__ = [
     "Vat",
     "tariff_add",
     "tariff_for",
+    "tariff_remove",
     "tariffs_between",
     "to_cents",
 ]

@@ -12,6 +12,7 @@ from decimal import ROUND_HALF_UP, Decimal
 from django.core.exceptions import ValidationError
 from django.db import models, transaction
 from django.db.models import F, Q
+from django.utils import timezone
 from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
@@ -160,7 +161,7 @@ class Tariff(models.Model):
                 ),
             ),
             # On PostgreSQL an exclusion constraint also refuses two tariffs for the same thing
-            # on the same day (migration 0006); `clean` says so in the admin on every database.
+            # on the same day (migration 0005); `clean` says so in the admin on every database.
         ]
 
     def __str__(self) -> str:
@@ -186,14 +187,22 @@ class Tariff(models.Model):
     def price_incl_vat(self) -> Decimal:
         return self.price + self.vat_amount
 
+    def _same_thing(self) -> "TariffQuerySet":
+        """Tariffs for the same thing: the component and (for sessions) the duration. The unit
+        too for a Backstage group only, where a price per participant and one per group exist
+        side by side; elsewhere a second unit would be a second price for the same work (e-mail
+        coaching per month or per answer: the admin chooses one)."""
+        same = Tariff.objects.filter(
+            component=self.component, duration_minutes=self.duration_minutes
+        ).exclude(pk=self.pk)
+        if self.component == Component.BACKSTAGE:
+            same = same.filter(unit=self.unit)
+        return same
+
     def overlapping(self) -> "TariffQuerySet":
         """Other tariffs for the same thing whose validity overlaps this one's (but for the
-        earlier price of exactly the same thing that a new tariff supersedes)."""
-        others = Tariff.objects.filter(
-            component=self.component,
-            unit=self.unit,
-            duration_minutes=self.duration_minutes,
-        ).exclude(pk=self.pk)
+        earlier price of exactly the same thing that a new open-ended tariff supersedes)."""
+        others = self._same_thing()
         if self.valid_until:
             others = others.filter(valid_from__lte=self.valid_until)
         others = others.filter(Q(valid_until__isnull=True) | Q(valid_until__gte=self.valid_from))
@@ -202,20 +211,19 @@ class Tariff(models.Model):
             Q(min_participants__isnull=True) | Q(min_participants__lte=high),
             Q(max_participants__isnull=True) | Q(max_participants__gte=low),
         )
-        if self.pk is None and self.valid_from:
-            others = others.exclude(pk__in=self._superseded().values("pk"))
-        return others
+        return others.exclude(pk__in=self.superseded().values("pk"))
 
-    def _superseded(self) -> "TariffQuerySet":
-        return Tariff.objects.filter(
-            component=self.component,
-            unit=self.unit,
-            duration_minutes=self.duration_minutes,
+    def superseded(self) -> "TariffQuerySet":
+        """The open-ended earlier price that this new open-ended one ends (a price with an end
+        of its own, a temporary one, supersedes nothing: it would leave no price after it)."""
+        if self.pk is not None or self.valid_until is not None or not self.valid_from:
+            return Tariff.objects.none()
+        return self._same_thing().filter(
             min_participants=self.min_participants,
             max_participants=self.max_participants,
             valid_from__lt=self.valid_from,
             valid_until__isnull=True,
-        ).exclude(pk=self.pk)
+        )
 
     def clean(self) -> None:
         super().clean()
@@ -237,6 +245,33 @@ class Tariff(models.Model):
             raise ValidationError(
                 _("Deelnemers en bijeenkomsten gelden alleen voor de Backstage-groep.")
             )
+        today = timezone.localdate()
+        if self.valid_from and self.valid_from < today and self.superseded().exists():
+            raise ValidationError(
+                {
+                    "valid_from": _(
+                        "Een nieuwe prijs gaat op zijn vroegst vandaag in: wat al geleverd is, "
+                        "houdt de prijs van toen."
+                    )
+                }
+            )
+        if self.pk is not None and self.valid_until is not None:
+            before = Tariff.objects.filter(pk=self.pk).values_list("valid_from", "valid_until")
+            (started, ended) = before.first() or (None, None)
+            if (
+                started is not None
+                and started <= today
+                and self.valid_until != ended
+                and self.valid_until < today - timedelta(days=1)
+            ):
+                raise ValidationError(
+                    {
+                        "valid_until": _(
+                            "Een tarief dat al gold, eindigt niet met terugwerkende kracht: kies "
+                            "gisteren of later."
+                        )
+                    }
+                )
         if self.valid_from and not (self.valid_until and self.valid_until < self.valid_from):
             clash = self.overlapping().first()
             if clash is not None:
@@ -305,13 +340,32 @@ def tariff_add(*, tariff: Tariff) -> Tariff | None:
     """Save a new tariff. When it is a new price for something whose tariff has no end yet, that
     earlier one now runs until the day before (first: on PostgreSQL the exclusion constraint
     would refuse the overlap). Returns the tariff that was given an end, if any."""
-    earlier = (
-        tariff._superseded().select_for_update().order_by("-valid_from").first()
-        if tariff.pk is None
-        else None
-    )
+    earlier = tariff.superseded().select_for_update().order_by("-valid_from").first()
     if earlier is not None:
         earlier.valid_until = tariff.valid_from - timedelta(days=1)
         earlier.save(update_fields=["valid_until"])
     tariff.save()
+    return earlier
+
+
+@transaction.atomic
+def tariff_remove(*, tariff: Tariff) -> Tariff | None:
+    """Remove a price that has not started yet. The price it would have ended runs on again
+    (else the component would have no price from that date). Returns that one, if any."""
+    if tariff.valid_from <= timezone.localdate():
+        raise ValidationError(_("Een tarief dat al gold, krijgt een einddatum en blijft bewaard."))
+    earlier = (
+        tariff._same_thing()
+        .select_for_update()
+        .filter(
+            min_participants=tariff.min_participants,
+            max_participants=tariff.max_participants,
+            valid_until=tariff.valid_from - timedelta(days=1),
+        )
+        .first()
+    )
+    tariff.delete()
+    if earlier is not None:
+        earlier.valid_until = tariff.valid_until
+        earlier.save(update_fields=["valid_until"])
     return earlier

@@ -11,7 +11,7 @@ import pytest
 from django.urls import reverse
 from django.utils import timezone
 
-from coaching.models import Tariff
+from coaching.models import Tariff, tariff_add
 
 
 def session_tariff(since=date(2024, 1, 1), price="80"):
@@ -90,9 +90,21 @@ class TestTariffAdmin:
         assert "Kies voor coachingsessie: per gesprek, per uur." in response.content.decode()
         assert not Tariff.objects.exists()
 
-    def test_one_that_applied_is_not_deleted_one_ahead_is(self, client, admin_user):
+    def test_one_that_applied_is_not_deleted_one_ahead_is_and_the_old_runs_on(
+        self, client, admin_user
+    ):
         applied = session_tariff()
-        ahead = session_tariff(since=timezone.localdate() + timedelta(days=30), price="95")
+        ahead = Tariff(
+            component="session",
+            unit="appointment",
+            name="Nieuw",
+            duration_minutes=60,
+            price=Decimal("95"),
+            valid_from=timezone.localdate() + timedelta(days=30),
+        )
+        tariff_add(tariff=ahead)
+        applied.refresh_from_db()
+        assert applied.valid_until == ahead.valid_from - timedelta(days=1)
         client.force_login(admin_user)
         assert (
             client.get(reverse("admin:coaching_tariff_delete", args=[applied.pk])).status_code
@@ -100,6 +112,69 @@ class TestTariffAdmin:
         )
         client.post(reverse("admin:coaching_tariff_delete", args=[ahead.pk]), {"post": "yes"})
         assert list(Tariff.objects.all()) == [applied]
+        applied.refresh_from_db()
+        assert applied.valid_until is None  # without it there would be no price from then on
+
+    def test_a_new_price_does_not_go_back_in_time(self, client, admin_user):
+        session_tariff()
+        client.force_login(admin_user)
+        yesterday = timezone.localdate() - timedelta(days=1)
+        response = client.post(
+            reverse("admin:coaching_tariff_add"), form_data(valid_from=yesterday.isoformat())
+        )
+        assert "op zijn vroegst vandaag" in response.content.decode()
+        assert Tariff.objects.count() == 1
+
+    def test_a_tariff_that_applied_does_not_end_back_in_time(self, client, admin_user):
+        applied = session_tariff()
+        client.force_login(admin_user)
+        data = {
+            "name": applied.name,
+            "name_en": "",
+            "description": "",
+            "description_en": "",
+            "valid_until": "2025-01-01",
+            "public": "on",
+            "order": "0",
+        }
+        url = reverse("admin:coaching_tariff_change", args=[applied.pk])
+        assert "terugwerkende kracht" in client.post(url, data).content.decode()
+        data["valid_until"] = (timezone.localdate() - timedelta(days=1)).isoformat()
+        assert client.post(url, data).status_code == 302
+
+    def test_a_temporary_price_does_not_end_the_regular_one(self, client, admin_user):
+        session_tariff()
+        client.force_login(admin_user)
+        start = timezone.localdate() + timedelta(days=10)
+        response = client.post(
+            reverse("admin:coaching_tariff_add"),
+            form_data(
+                valid_from=start.isoformat(), valid_until=(start + timedelta(days=30)).isoformat()
+            ),
+        )
+        assert "geldt in die periode al een tarief" in response.content.decode()
+        assert Tariff.objects.get().valid_until is None
+
+    def test_email_coaching_is_priced_per_month_or_per_answer_not_both(self, db):
+        from django.core.exceptions import ValidationError
+
+        Tariff.objects.create(
+            component="email",
+            unit="month",
+            name="Per maand",
+            price=85,
+            valid_from=date(2024, 1, 1),
+            valid_until=date(2030, 1, 1),
+        )
+        per_answer = Tariff(
+            component="email",
+            unit="message",
+            name="Per antwoord",
+            price=25,
+            valid_from=date(2026, 1, 1),
+        )
+        with pytest.raises(ValidationError, match="al een tarief"):
+            per_answer.full_clean()
 
     def test_the_list_filters_what_applies_today(self, client, admin_user):
         session_tariff(since=date(2024, 1, 1)).__class__.objects.update(
