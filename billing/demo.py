@@ -17,7 +17,6 @@ def demo_invoice(*, anna, eva, **others) -> None:
     try:
         invoice = invoice_create(
             recipient=Recipient(Invoice.Recipient.CLIENT, client=eva),
-            coach=anna,
             by=anna,
             start=today - timedelta(days=60),
             end=today - timedelta(days=1),

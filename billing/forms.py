@@ -3,12 +3,12 @@ from decimal import Decimal
 
 from crispy_forms.helper import FormHelper
 from django import forms
-from django.core.validators import MinValueValidator
+from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from billing.models import Invoice
+from billing.models import LINE_LIMITS, Invoice
 from billing.services import Recipient
 from coaching.forms import DateInput
 from coaching.models import Client, Tariff, User, Vat
@@ -38,7 +38,13 @@ class InvoiceNewForm(_Helper, forms.Form):
     """For whom and which period. The choices are the user's own clients (a child's through a
     parent), and the organisations of their in-company groups; the admin sees all."""
 
-    recipient = forms.ChoiceField(label=_("Aan"))
+    recipient = forms.ChoiceField(
+        label=_("Aan"),
+        help_text=_(
+            "Een kind staat hier via een ouder of verzorger; staat een kind er niet bij, voeg "
+            "dan eerst een ouder toe op de pagina van de cliënt."
+        ),
+    )
     start = forms.DateField(label=_("Periode vanaf"), widget=DateInput())
     end = forms.DateField(label=_("Periode tot en met"), widget=DateInput())
 
@@ -101,8 +107,16 @@ class InvoiceNewForm(_Helper, forms.Form):
 
     def clean(self):
         data = super().clean()
-        if data.get("start") and data.get("end") and data["end"] < data["start"]:
-            self.add_error("end", _("De periode eindigt vóór het begin."))
+        start, end = data.get("start"), data.get("end")
+        if start and end:
+            if end < start:
+                self.add_error("end", _("De periode eindigt vóór het begin."))
+            elif end > timezone.localdate():
+                self.add_error(
+                    "end", _("Factureer tot en met vandaag: wat later komt, is nog niet geleverd.")
+                )
+            elif (end - start).days > 366:
+                self.add_error("start", _("Een factuur gaat over hoogstens een jaar."))
         return data
 
     @property
@@ -136,14 +150,14 @@ class LineForm(_Helper, forms.Form):
         max_digits=7,
         decimal_places=2,
         initial=1,
-        validators=[MinValueValidator(Decimal("0.01"))],
+        validators=[MinValueValidator(Decimal("0.01")), MaxValueValidator(LINE_LIMITS["quantity"])],
     )
     unit_price = forms.DecimalField(
         label=_("Prijs per eenheid excl. btw"),
         max_digits=9,
         decimal_places=2,
         required=False,
-        validators=[MinValueValidator(Decimal(0))],
+        validators=[MinValueValidator(Decimal(0)), MaxValueValidator(LINE_LIMITS["price"])],
     )
     vat = forms.ChoiceField(label=_("Btw"), choices=Vat.choices, initial=Vat.HIGH)
 
@@ -157,21 +171,7 @@ class LineForm(_Helper, forms.Form):
 
     def clean(self):
         data = super().clean()
-        tariff, day = data.get("tariff"), data.get("day")
-        if (
-            tariff
-            and day
-            and not (
-                tariff.valid_from <= day
-                and (tariff.valid_until is None or day <= tariff.valid_until)
-            )
-        ):
-            self.add_error(
-                "tariff",
-                _("Dit tarief geldt niet op %(day)s; kies het tarief dat toen gold.")
-                % {"day": day.strftime("%d-%m-%Y")},
-            )
-        if not tariff:
+        if not data.get("tariff"):
             if not data.get("description"):
                 self.add_error("description", _("Geef een omschrijving, of kies een tarief."))
             if data.get("unit_price") is None:

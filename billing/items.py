@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from decimal import Decimal
 
-from django.db.models import Count, Min, Q
+from django.db.models import Count, Min
 from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.translation import gettext as _
@@ -24,6 +24,7 @@ from coaching.models import (
     tariffs_between,
     to_cents,
 )
+from coaching.templatetags.money import money
 from groups.models import BackstageGroup, Membership
 from sessions.models import Appointment
 from trajects.models import Message, Traject
@@ -104,12 +105,15 @@ def _appointment_items(
             description = f"{tariff.label if tariff else Component(component).label}: {kind}"
         else:
             description = tariff.label if tariff else kind
-        quantity = Decimal(1)
+        price = None
         if tariff and tariff.unit == Unit.HOUR:
-            quantity = to_cents(Decimal(minutes) / 60)
-            description = _("%(what)s (%(minutes)s minuten)") % {
+            # Priced by the minute on one line: 50 minutes at 90 an hour is 75.00 (a quantity
+            # of 0.83 hours would make it 74.70).
+            price = to_cents(tariff.price * minutes / 60)
+            description = _("%(what)s, %(minutes)s minuten à %(price)s per uur") % {
                 "what": description,
                 "minutes": minutes,
+                "price": money(tariff.price),
             }
         wanted = Component(component).label
         if component == Component.SESSION:
@@ -119,9 +123,10 @@ def _appointment_items(
                 key=f"appointment:{appointment.uuid}",
                 day=day,
                 description=description,
-                quantity=quantity,
+                quantity=Decimal(1),
                 tariff=tariff,
                 wanted=str(wanted),
+                price=price,
             )
         )
     return items
@@ -195,15 +200,31 @@ def backstage_price(
     return tariff, quantity, unit_price
 
 
-def _group_first_meetings(groups) -> dict:
-    return {
+def _groups_at_their_start(groups) -> dict:
+    """The groups by pk, each with its first meeting's start, its number of meetings and its
+    size on the day of the first meeting (who joined by then and had not left): two queries."""
+    groups = {
         group.pk: group
         for group in groups.annotate(
             first_start=Min("meetings__appointment__start"),
             meeting_count=Count("meetings", distinct=True),
-            size=Count("members", filter=Q(members__left_on__isnull=True), distinct=True),
         )
     }
+    for group in groups.values():
+        group.size = 0
+        group.first_day = timezone.localdate(group.first_start) if group.first_start else None
+    members = Membership.objects.filter(group__in=list(groups)).values_list(
+        "group_id", "joined_on", "left_on"
+    )
+    for group_id, joined_on, left_on in members:
+        group = groups[group_id]
+        if group.first_day and joined_on <= group.first_day and not _left_before(left_on, group):
+            group.size += 1
+    return groups
+
+
+def _left_before(left_on: date | None, group) -> bool:
+    return left_on is not None and group.first_day is not None and left_on < group.first_day
 
 
 def _membership_items(
@@ -215,7 +236,7 @@ def _membership_items(
             client=client, group__composition=BackstageGroup.Composition.MIXED
         ).select_related("group")
     )
-    groups = _group_first_meetings(
+    groups = _groups_at_their_start(
         BackstageGroup.objects.filter(pk__in=[m.group_id for m in memberships])
     )
     items = []
@@ -223,7 +244,9 @@ def _membership_items(
         group = groups[membership.group_id]
         if group.first_start is None or not since <= group.first_start < until:
             continue
-        day = timezone.localdate(group.first_start)
+        if _left_before(membership.left_on, group):
+            continue  # left before the group began: no place to pay for
+        day = group.first_day
         priced = backstage_price(
             size=max(group.size, 1),
             meetings=group.meeting_count,
@@ -265,20 +288,23 @@ def client_items(client: Client, start: date, end: date) -> list[Item]:
 def organisation_items(organisation: Organisation, coach, start: date, end: date) -> list[Item]:
     """An organisation's in-company groups (of this coach), in the period of their first meeting."""
     since, until = _local_bounds(start, end)
-    groups = _group_first_meetings(
+    groups = _groups_at_their_start(
         BackstageGroup.objects.filter(
             organisation=organisation, composition=BackstageGroup.Composition.TEAM, coach=coach
         )
     )
+    book = tariffs_between(start, end)
     items = []
     for group in groups.values():
         if group.first_start is None or not since <= group.first_start < until:
             continue
-        day = timezone.localdate(group.first_start)
+        day = group.first_day
         size = max(group.size, 1)
         priced = backstage_price(
-            size=size, meetings=group.meeting_count, on=day, unit=Unit.GROUP
-        ) or backstage_price(size=size, meetings=group.meeting_count, on=day, unit=Unit.PARTICIPANT)
+            size=size, meetings=group.meeting_count, on=day, unit=Unit.GROUP, among=book
+        ) or backstage_price(
+            size=size, meetings=group.meeting_count, on=day, unit=Unit.PARTICIPANT, among=book
+        )
         tariff, quantity, unit_price = priced if priced else (None, Decimal(1), Decimal(0))
         item = Item(
             key=f"backstage-group:{group.uuid}",

@@ -11,7 +11,7 @@ NO_ADDRESS = gettext_noop("Geen e-mailadres bij de factuur.")
 
 
 def compose_invoices(sends) -> dict:
-    from billing.pdf import invoice_pdf
+    from billing.pdf import invoice_filename, invoice_pdf
 
     ids = {int(send.subject.split(":")[1]): send for send in sends}
     invoices = {
@@ -27,16 +27,13 @@ def compose_invoices(sends) -> dict:
         if not invoice.bill_to_email:
             result[send.pk] = NO_ADDRESS
             continue
-        name = "creditfactuur" if invoice.is_credit else "factuur"
         result[send.pk] = [
             templated_message(
                 "invoice",
                 to=invoice.bill_to_email,
                 context={"invoice": invoice},
                 language=invoice.language,
-                attachments=[
-                    (f"{name}-{invoice.number}.pdf", invoice_pdf(invoice), "application/pdf")
-                ],
+                attachments=[(invoice_filename(invoice), invoice_pdf(invoice), "application/pdf")],
             )
         ]
     return result

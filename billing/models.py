@@ -20,6 +20,8 @@ from django.utils.translation import gettext_lazy as _
 from coaching.models import Client, Guardian, Organisation, Role, Tariff, User, Vat, to_cents
 
 ZERO = Decimal("0.00")
+# The largest quantity and price on a line (a line's amount then fits its column, with room).
+LINE_LIMITS = {"quantity": Decimal("999"), "price": Decimal("99999.99")}
 
 
 class InvoiceCounter(models.Model):
@@ -119,6 +121,8 @@ class Invoice(models.Model):
     issued_on = models.DateField(_("factuurdatum"), null=True, blank=True)
     due_on = models.DateField(_("te betalen uiterlijk"), null=True, blank=True)
     paid_on = models.DateField(_("betaald op"), null=True, blank=True)
+    # The practice's name, address, KvK, VAT number and IBAN when it was sent.
+    supplier = models.JSONField(_("afzender"), default=dict, blank=True)
     credit_for = models.OneToOneField(
         "self",
         on_delete=models.PROTECT,
@@ -208,6 +212,20 @@ class Invoice(models.Model):
         `total_excl|add:total_vat`: Django's `add` filter adds int() of both first, so it would
         drop the cents (€ 160,00 + € 33,60 shown as € 193,00)."""
         return self.total_excl + self.total_vat
+
+    @property
+    def practice(self) -> dict:
+        """The practice's details on this invoice: as they were when it was sent, or (a draft)
+        as they are now."""
+        from django.conf import settings
+
+        return self.supplier or {"name": settings.PRAKTIJK_NAME, **settings.PRAKTIJK_DETAILS}
+
+    def totals(self, lines: list["InvoiceLine"]) -> dict:
+        """The totals of the lines (excluding VAT, VAT, including VAT) and per VAT rate."""
+        excl = sum((line.amount for line in lines), ZERO)
+        vat = sum((line.vat_amount for line in lines), ZERO)
+        return {"excl": excl, "vat": vat, "incl": excl + vat, "per_rate": self.vat_totals(lines)}
 
     def vat_totals(self, lines: list["InvoiceLine"]) -> list[dict]:
         """Per VAT rate: the amount it is over and the VAT, in cents (the sum of the lines'

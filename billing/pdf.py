@@ -18,7 +18,7 @@ from reportlab.lib.styles import ParagraphStyle, getSampleStyleSheet
 from reportlab.lib.units import mm
 from reportlab.platypus import Paragraph, SimpleDocTemplate, Spacer, Table, TableStyle
 
-from billing.models import ZERO, Invoice, InvoiceLine, Quote
+from billing.models import Invoice, InvoiceLine, Quote
 from coaching.models import Vat
 from coaching.templatetags.money import money
 
@@ -50,8 +50,7 @@ def _p(text: str, style=BODY) -> Paragraph:
     return Paragraph(escape(text).replace("\n", "<br/>"), style)
 
 
-def _practice_block() -> list:
-    details = settings.PRAKTIJK_DETAILS
+def _practice_block(details: dict) -> list:
     lines = [
         details["address"],
         f"{details['postal_code']} {details['city']}".strip(),
@@ -64,13 +63,13 @@ def _practice_block() -> list:
         f"IBAN {details['iban']}" if details["iban"] else "",
     ]
     return [
-        _p(settings.PRAKTIJK_NAME, HEAD),
+        _p(details["name"], HEAD),
         _p("\n".join(line for line in lines if line), SMALL),
         _p("\n".join(line for line in registry if line), SMALL),
     ]
 
 
-def _header(title: str, addressee: str, facts: list[tuple[str, str]]) -> list:
+def _header(title: str, addressee: str, facts: list[tuple[str, str]], practice: dict) -> list:
     left = [_p(addressee)]
     right = Table(
         [[_p(label, SMALL), _p(value, BODY)] for label, value in facts],
@@ -78,7 +77,7 @@ def _header(title: str, addressee: str, facts: list[tuple[str, str]]) -> list:
         style=[("VALIGN", (0, 0), (-1, -1), "TOP"), ("LEFTPADDING", (0, 0), (-1, -1), 0)],
     )
     top = Table(
-        [[_practice_block(), ""], [left, right]],
+        [[_practice_block(practice), ""], [left, right]],
         colWidths=[92 * mm, 77 * mm],
         style=[
             ("VALIGN", (0, 0), (-1, -1), "TOP"),
@@ -155,6 +154,18 @@ def _build(flowables: list, title: str) -> bytes:
     return buffer.getvalue()
 
 
+def invoice_filename(invoice: Invoice) -> str:
+    """factuur-2026-0001.pdf, in the addressee's language."""
+    with translation.override(invoice.language):
+        if invoice.is_draft:
+            name = _("factuur-concept")
+        else:
+            name = (
+                _("creditfactuur") if invoice.is_credit else _("factuur")
+            ) + f"-{invoice.number}"
+    return f"{name}.pdf"
+
+
 def invoice_pdf(invoice: Invoice) -> bytes:
     lines: list[InvoiceLine] = list(invoice.lines.all())
     with translation.override(invoice.language):
@@ -195,11 +206,11 @@ def invoice_pdf(invoice: Invoice) -> bytes:
             ]
             for line in lines
         ]
-        excl = sum((line.amount for line in lines), ZERO)
-        vat = sum((line.vat_amount for line in lines), ZERO)
-        story = _header(title, addressee, facts)
+        totals = invoice.totals(lines)
+        practice = invoice.practice
+        story = _header(title, addressee, facts, practice)
         story += [_lines_table(rows, with_day=True), Spacer(1, 5 * mm)]
-        story.append(_totals_table(invoice.vat_totals(lines), excl, vat))
+        story.append(_totals_table(totals["per_rate"], totals["excl"], totals["vat"]))
         story.append(Spacer(1, 8 * mm))
         notes = []
         if any(line.vat == Vat.EXEMPT for line in lines):
@@ -221,8 +232,8 @@ def invoice_pdf(invoice: Invoice) -> bytes:
             notes.append(
                 _("Betaald op %(day)s. Dank je wel.") % {"day": date_format(invoice.paid_on)}
             )
-        elif excl + vat > 0:
-            iban = settings.PRAKTIJK_DETAILS["iban"]
+        elif totals["incl"] > 0:
+            iban = practice["iban"]
             notes.append(
                 _(
                     "Graag het totaal uiterlijk %(due)s overmaken op %(iban)s ten name van "
@@ -231,7 +242,7 @@ def invoice_pdf(invoice: Invoice) -> bytes:
                 % {
                     "due": date_format(invoice.due_on) if invoice.due_on else "…",
                     "iban": iban or "…",
-                    "name": settings.PRAKTIJK_NAME,
+                    "name": practice["name"],
                 }
             )
         story += [_p(note, SMALL) for note in notes]
@@ -271,7 +282,9 @@ def quote_pdf(quote: Quote) -> bytes:
                 "vat_amount": totals["vat"],
             }
         ]
-        story = _header(title, addressee, facts)
+        story = _header(
+            title, addressee, facts, {"name": settings.PRAKTIJK_NAME, **settings.PRAKTIJK_DETAILS}
+        )
         story.append(
             _p(
                 _(

@@ -11,10 +11,12 @@ from django.db import IntegrityError, transaction
 from django.db.models import F
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy as _lazy
 
 from billing.items import Item, backstage_price, client_items, organisation_items
-from billing.models import Claim, Invoice, InvoiceCounter, InvoiceLine, Quote
-from coaching.models import Client, Guardian, Organisation, Tariff, Unit, User
+from billing.models import LINE_LIMITS, Claim, Invoice, InvoiceCounter, InvoiceLine, Quote
+from coaching.clients import organisation_for_name
+from coaching.models import Client, Guardian, Organisation, Tariff, Unit, User, Vat
 from coaching.outbox import outbox_add
 
 INVOICE_MAIL = "invoice"
@@ -39,47 +41,43 @@ class Recipient:
         """(name, address, e-mail, language) as they are today."""
         if self.kind == Invoice.Recipient.ORGANISATION:
             org = self.organisation
-            name = org.name + (f"\nt.a.v. {org.contact_person}" if org.contact_person else "")
-            return name, "", org.email, settings.LANGUAGE_CODE
+            name = org.name
+            if org.contact_person:
+                name += "\n" + _("t.a.v. %(person)s") % {"person": org.contact_person}
+            return name, _address(org), org.email, settings.LANGUAGE_CODE
         if self.kind == Invoice.Recipient.GUARDIAN:
             person = self.guardian
             email = person.account.email if person.account_id else person.email
             language = person.account.language if person.account_id else settings.LANGUAGE_CODE
             name = f"{person.first_name} {person.last_name}"
-            client = self.client
-            return name, _address(client), email, language
+            return name, _address(self.client), email, language
         client = self.client
         language = client.account.language if client.account_id else settings.LANGUAGE_CODE
         return str(client), _address(client), client.portal_email, language
 
 
-def _address(client: Client) -> str:
+def _address(holder: Client | Organisation) -> str:
     return "\n".join(
-        part for part in [client.street, f"{client.postal_code} {client.city}".strip()] if part
+        part for part in [holder.street, f"{holder.postal_code} {holder.city}".strip()] if part
     )
 
 
-def _items(recipient: Recipient, coach: User, start: date, end: date) -> list[Item]:
+def _items(recipient: Recipient, start: date, end: date) -> list[Item]:
     if recipient.kind == Invoice.Recipient.ORGANISATION:
-        return organisation_items(recipient.organisation, coach, start, end)
+        return organisation_items(recipient.organisation, recipient.coach, start, end)
     return client_items(recipient.client, start, end)
 
 
-def invoice_preview(*, recipient: Recipient, coach: User, start: date, end: date) -> list[Item]:
-    return _items(recipient, coach, start, end)
-
-
 @transaction.atomic
-def invoice_create(
-    *, recipient: Recipient, coach: User, by: User, start: date, end: date
-) -> Invoice:
+def invoice_create(*, recipient: Recipient, by: User, start: date, end: date) -> Invoice:
     """A draft with everything delivered to the recipient in the period that was not invoiced
-    yet. Refused (ValidationError) when there is nothing, or something has no tariff."""
+    yet, for the client's coach (of an organisation: the groups' coach). Refused
+    (ValidationError) when there is nothing, or something has no tariff."""
     if end < start:
         raise ValidationError(_("De periode eindigt vóór het begin."))
     name, address, email, language = recipient.address()
     with translation.override(language):  # the lines are written in the addressee's language
-        items = _items(recipient, coach, start, end)
+        items = _items(recipient, start, end)
     if not items:
         raise ValidationError(
             _("Er is in deze periode niets (meer) te factureren voor %(who)s.")
@@ -95,7 +93,7 @@ def invoice_create(
             % {"what": ", ".join(missing)}
         )
     invoice = Invoice.objects.create(
-        coach=coach,
+        coach=recipient.coach,
         recipient_kind=recipient.kind,
         client=recipient.client,
         guardian=recipient.guardian,
@@ -152,6 +150,25 @@ def _next_number(year: int) -> int:
     return InvoiceCounter.objects.get(year=year).last
 
 
+SUPPLIER_REQUIRED = {
+    "address": _lazy("adres"),
+    "postal_code": _lazy("postcode"),
+    "city": _lazy("plaats"),
+    "kvk": _lazy("KvK-nummer"),
+}
+
+
+def missing_supplier_details(invoice: Invoice) -> list:
+    """What the law asks on an invoice of the practice and its settings do not give: the
+    address and KvK number, and the VAT number unless every line is exempt."""
+    details = settings.PRAKTIJK_DETAILS
+    missing = [label for key, label in SUPPLIER_REQUIRED.items() if not details[key].strip()]
+    taxed = invoice.lines.exclude(vat=Vat.EXEMPT).exists()
+    if taxed and not details["vat_number"].strip():
+        missing.append(_lazy("btw-identificatienummer"))
+    return missing
+
+
 @transaction.atomic
 def invoice_send(*, invoice: Invoice, on: date | None = None) -> Invoice:
     """Number the draft, date it and e-mail it (after the commit, once)."""
@@ -160,13 +177,24 @@ def invoice_send(*, invoice: Invoice, on: date | None = None) -> Invoice:
         raise ValidationError(_("Deze factuur is al verstuurd."))
     if not invoice.lines.exists():
         raise ValidationError(_("Een factuur zonder regels wordt niet verstuurd."))
+    missing = missing_supplier_details(invoice)
+    if missing:
+        raise ValidationError(
+            _(
+                "Op een factuur horen de gegevens van de praktijk; nu ontbreekt: %(what)s. De "
+                "beheerder stelt ze in (zie de README: PRAKTIJK_ADDRESS en verder)."
+            )
+            % {"what": ", ".join(str(label) for label in missing)}
+        )
     today = on or timezone.localdate()
     invoice.year = today.year
     invoice.sequence = _next_number(today.year)
     invoice.issued_on = today
     invoice.due_on = today + timedelta(days=settings.PRAKTIJK_PAYMENT_DAYS)
     invoice.status = Invoice.Status.SENT
-    invoice.save(update_fields=["year", "sequence", "issued_on", "due_on", "status"])
+    # The practice's details as they are today stay with the invoice (its PDF never changes).
+    invoice.supplier = {"name": settings.PRAKTIJK_NAME, **settings.PRAKTIJK_DETAILS}
+    invoice.save(update_fields=["year", "sequence", "issued_on", "due_on", "status", "supplier"])
     if invoice.bill_to_email:
         outbox_add([(f"invoice:{invoice.pk}", INVOICE_MAIL, timezone.now())])
     return invoice
@@ -256,15 +284,25 @@ def invoice_line_add(
     unit_price: Decimal | None = None,
     vat: str | None = None,
 ) -> InvoiceLine:
-    """An extra line on a draft: priced by a tariff valid on its day, or by hand."""
+    """An extra line on a draft: priced by the tariff valid on its day, or by hand."""
     invoice = _locked(invoice)
     if not invoice.is_draft:
         raise ValidationError(_("Een verstuurde factuur wordt niet meer gewijzigd."))
     if tariff is not None:
+        if not (
+            tariff.valid_from <= day and (tariff.valid_until is None or day <= tariff.valid_until)
+        ):
+            raise ValidationError(
+                _("Dit tarief geldt niet op die datum; kies het tarief dat toen gold.")
+            )
         unit_price, vat = tariff.price, tariff.vat
         with translation.override(invoice.language):
             description = description or tariff.label
-    return InvoiceLine.objects.create(
+    if not (0 < quantity <= LINE_LIMITS["quantity"] and 0 <= unit_price <= LINE_LIMITS["price"]):
+        raise ValidationError(
+            _("Dat aantal of die prijs past niet op een factuur van deze praktijk.")
+        )
+    line = InvoiceLine(
         invoice=invoice,
         day=day,
         description=description,
@@ -272,14 +310,9 @@ def invoice_line_add(
         unit_price=unit_price,
         vat=vat,
         tariff=tariff,
-        **dict(
-            zip(
-                ["amount", "vat_amount"],
-                InvoiceLine.amounts(quantity, unit_price, vat),
-                strict=True,
-            )
-        ),
     )
+    line.price().save()
+    return line
 
 
 @transaction.atomic
@@ -290,10 +323,11 @@ def invoice_line_remove(*, line: InvoiceLine) -> None:
     line.delete()  # its claim goes with it: the item can go on a later invoice
 
 
+@transaction.atomic
 def quote_create(
     *,
     coach: User,
-    organisation: Organisation,
+    organisation_name: str,
     contact_person: str,
     group_size: int,
     meetings: int,
@@ -316,6 +350,7 @@ def quote_create(
             % {"size": group_size}
         )
     tariff, quantity, unit_price = priced
+    organisation = organisation_for_name(organisation_name)
     description = _("%(what)s: %(meetings)s bijeenkomsten, %(size)s deelnemers") % {
         "what": tariff.label,
         "meetings": meetings,

@@ -11,8 +11,8 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
 from billing.forms import InvoiceFilterForm, InvoiceNewForm, LineForm, PaidForm, QuoteForm
-from billing.models import ZERO, Invoice, InvoiceLine, Quote
-from billing.pdf import invoice_pdf, quote_pdf
+from billing.models import Invoice, InvoiceLine, Quote
+from billing.pdf import invoice_filename, invoice_pdf, quote_pdf
 from billing.services import (
     invoice_create,
     invoice_credit,
@@ -23,7 +23,6 @@ from billing.services import (
     invoice_send,
     quote_create,
 )
-from coaching.clients import organisation_for_name
 from coaching.models import Role, Send
 from coaching.roles import role_required
 
@@ -42,12 +41,6 @@ def _pdf_response(content: bytes, filename: str) -> HttpResponse:
     response["Content-Disposition"] = f'inline; filename="{filename}"'
     response["Cache-Control"] = "private, no-store"
     return response
-
-
-def _filename(invoice: Invoice) -> str:
-    if invoice.is_draft:
-        return "factuur-concept.pdf"
-    return f"{'creditfactuur' if invoice.is_credit else 'factuur'}-{invoice.number}.pdf"
 
 
 @require_safe
@@ -73,12 +66,9 @@ def invoice_list(request: HttpRequest) -> HttpResponse:
 def invoice_new(request: HttpRequest) -> HttpResponse:
     form = InvoiceNewForm(request.POST or None, user=request.user)
     if request.method == "POST" and form.is_valid():
-        recipient = form.chosen
-        coach = recipient.coach
         try:
             invoice = invoice_create(
-                recipient=recipient,
-                coach=coach,
+                recipient=form.chosen,
                 by=request.user,
                 start=form.cleaned_data["start"],
                 end=form.cleaned_data["end"],
@@ -103,15 +93,12 @@ def _detail(request, invoice, *, line_form=None, paid_form=None) -> HttpResponse
     send = Send.objects.filter(subject=f"invoice:{invoice.pk}", kind="invoice").first()
     credit = Invoice.objects.filter(credit_for=invoice).first()
     invoice.credited = credit is not None
-    total_excl = sum((line.amount for line in lines), ZERO)
-    total_vat = sum((line.vat_amount for line in lines), ZERO)
+    totals = invoice.totals(lines)
     context = {
         "invoice": invoice,
         "lines": lines,
-        "vat_totals": invoice.vat_totals(lines),
-        "total_excl": total_excl,
-        "total_vat": total_vat,
-        "total_incl": total_excl + total_vat,
+        "totals": totals,
+        "missing_address": not invoice.bill_to_address,
         "send": send,
         "credit": credit,
         "line_form": line_form or (LineForm() if invoice.is_draft else None),
@@ -232,7 +219,7 @@ def invoice_line_delete(request: HttpRequest, line) -> HttpResponse:
 @role_required(*STAFF)
 def invoice_pdf_view(request: HttpRequest, invoice) -> HttpResponse:
     invoice = invoice_of_staff(request.user, invoice)
-    return _pdf_response(invoice_pdf(invoice), _filename(invoice))
+    return _pdf_response(invoice_pdf(invoice), invoice_filename(invoice))
 
 
 @require_safe
@@ -253,7 +240,7 @@ def portal_invoice_pdf(request: HttpRequest, invoice) -> HttpResponse:
         Invoice.objects.for_account(request.user).select_related("credit_for", "client"),
         uuid=invoice,
     )
-    return _pdf_response(invoice_pdf(invoice), _filename(invoice))
+    return _pdf_response(invoice_pdf(invoice), invoice_filename(invoice))
 
 
 def quote_of_staff(user, uuid) -> Quote:
@@ -270,7 +257,7 @@ def quote_new(request: HttpRequest) -> HttpResponse:
         try:
             quote = quote_create(
                 coach=request.user,
-                organisation=organisation_for_name(data["organisation"]),
+                organisation_name=data["organisation"],
                 contact_person=data["contact_person"],
                 group_size=data["group_size"],
                 meetings=data["meetings"],

@@ -110,8 +110,8 @@ class ClientAdmin(admin.ModelAdmin):
 
 @admin.register(Organisation)
 class OrganisationAdmin(admin.ModelAdmin):
-    list_display = ["name", "contact_person", "email", "phone"]
-    search_fields = ["name", "contact_person"]
+    list_display = ["name", "contact_person", "email", "phone", "city"]
+    search_fields = ["name", "contact_person", "city"]
 
 
 @admin.register(Consent)

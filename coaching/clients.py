@@ -1,14 +1,22 @@
 """Registering a client of a coach (with a first guardian for a child)."""
 
-from django.db import transaction
+from django.db import IntegrityError, transaction
 
 from coaching.models import Client, Guardian, Organisation, User
 
 
 def organisation_for_name(name: str) -> Organisation:
+    """The organisation of this name (whatever its case), made when it is new. Two requests that
+    make the same new one at once: the unique constraint keeps one, and the other uses it."""
     name = " ".join(name.split())
     organisation = Organisation.objects.filter(name__iexact=name).first()
-    return organisation or Organisation.objects.create(name=name)
+    if organisation is not None:
+        return organisation
+    try:
+        with transaction.atomic():
+            return Organisation.objects.create(name=name)
+    except IntegrityError:
+        return Organisation.objects.get(name__iexact=name)
 
 
 @transaction.atomic

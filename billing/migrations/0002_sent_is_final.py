@@ -28,6 +28,7 @@ FIXED = [
     "issued_on",
     "due_on",
     "credit_for_id",
+    "supplier",
     "created_by_id",
 ]
 MESSAGE = "a sent invoice is final: correct it with a credit invoice"

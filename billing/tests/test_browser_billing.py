@@ -355,7 +355,6 @@ def test_coach_credits_a_sent_invoice_and_invoices_the_sessions_again(
     sent = invoice_send(
         invoice=invoice_create(
             recipient=Recipient(Invoice.Recipient.CLIENT, client=delivered.client),
-            coach=coach_a,
             by=coach_a,
             start=delivered.start,
             end=delivered.end,
@@ -380,7 +379,11 @@ def test_coach_credits_a_sent_invoice_and_invoices_the_sessions_again(
     page.get_by_role("link", name=first, exact=True).click()
     page.wait_for_url(path_is(f"/facturen/{sent.uuid}/"))
     expect(page.get_by_role("heading", level=1)).to_contain_text(f"Factuur {first}")
-    what_now(page).get_by_role("button", name="Crediteren").click()
+    # Crediting cannot be undone: the first click only opens what it does and asks to confirm.
+    what_now(page).get_by_text("Crediteren", exact=True).click()
+    expect(what_now(page)).to_contain_text("Dat kan niet ongedaan worden.")
+    assert not Invoice.objects.filter(credit_for=sent).exists()
+    what_now(page).get_by_role("button", name="Ja, crediteer deze factuur").click()
 
     page.wait_for_url(url_matches(rf"/facturen/{UUID}/"))
     expect(page.get_by_role("alert")).to_contain_text("De creditfactuur is gemaakt en verstuurd.")
@@ -405,7 +408,7 @@ def test_coach_credits_a_sent_invoice_and_invoices_the_sessions_again(
     expect(page.get_by_role("main")).to_contain_text(
         f"Deze factuur is gecrediteerd met creditfactuur {second}."
     )
-    expect(what_now(page).get_by_role("button", name="Crediteren")).to_have_count(0)
+    expect(what_now(page).get_by_text("Crediteren", exact=True)).to_have_count(0)
 
     # The list shows both, the credit one marked.
     page.get_by_role("navigation", name="Hoofdmenu").get_by_role("link", name="Facturen").click()

@@ -53,7 +53,6 @@ def test_invoices_sent_at_the_same_moment_get_consecutive_numbers(coach_a, coach
         drafts.append(
             invoice_create(
                 recipient=Recipient("client", client=eva),
-                coach=coach_a,
                 by=coach_a,
                 start=day,
                 end=day,
@@ -80,7 +79,6 @@ def test_the_same_work_invoiced_at_the_same_moment_lands_on_one_invoice(coach_a,
     def create(n):
         invoice_create(
             recipient=Recipient("client", client=eva),
-            coach=coach_a,
             by=coach_a,
             start=date(2026, 11, 1),
             end=date(2026, 11, 30),

@@ -34,7 +34,6 @@ NOV = (date(2026, 11, 1), date(2026, 11, 30))
 def make(client, coach, start=NOV[0], end=NOV[1], kind="client", **recipient) -> Invoice:
     return invoice_create(
         recipient=Recipient(kind, client=client, **recipient),
-        coach=coach,
         by=coach,
         start=start,
         end=end,
@@ -197,9 +196,41 @@ class TestWhatIsInvoiced:
             (2, Decimal("1.00"), Decimal("80.00")),
             (3, Decimal("1.00"), Decimal("50.00")),
             (4, Decimal("1.00"), Decimal("60.00")),
-            (6, Decimal("1.50"), Decimal("70.00")),
+            (6, Decimal("1.00"), Decimal("105.00")),  # 90 minutes at 70 an hour
         ]
         assert lines[1].description.startswith("Te laat afgezegd")
+        assert lines[3].description == "Contact derde, 90 minuten à € 70,00 per uur"
+
+    @pytest.mark.parametrize(("minutes", "price"), [(20, "30.00"), (40, "60.00"), (50, "75.00")])
+    def test_an_hourly_tariff_is_priced_by_the_minute(self, coach_a, eva, minutes, price):
+        tariff("observation", "90", unit="hour", name="Observatie")
+        delivered(traject_of(eva, coach_a), date(2026, 11, 2), kind="observation", minutes=minutes)
+        (line,) = make(eva, coach_a).lines.all()
+        assert (line.quantity, line.amount) == (Decimal("1.00"), Decimal(price))
+
+    def test_no_place_to_pay_for_after_leaving_before_the_start(self, coach_a, eva, db):
+        from coaching.tests.test_permissions import quick_group
+
+        tariff(
+            "backstage",
+            "1150",
+            unit="participant",
+            min_participants=1,
+            max_participants=10,
+            meetings=8,
+        )
+        group = quick_group(
+            coach_a, first_start=timezone.make_aware(timezone.datetime(2026, 11, 2, 19))
+        )
+        Membership.objects.create(
+            group=group, client=eva, joined_on=date(2026, 10, 1), left_on=date(2026, 10, 15)
+        )
+        stays = ClientFactory(coach=coach_a)
+        Membership.objects.create(group=group, client=stays, joined_on=date(2026, 10, 1))
+        with pytest.raises(ValidationError, match="niets"):
+            make(eva, coach_a)
+        (line,) = make(stays, coach_a).lines.all()
+        assert line.unit_price == Decimal("1150.00") and "8 bijeenkomsten" in line.description
 
     def test_no_fee_for_missing_what_is_free(self, coach_a, eva, tariffs):
         tariff("kennismaking", "0", name="Kennismaking")
@@ -275,8 +306,7 @@ class TestWhatIsInvoiced:
                 group=group, client=ClientFactory(coach=coach_a), joined_on=NOV[0]
             )
         invoice = invoice_create(
-            recipient=Recipient("organisation", organisation=hospital),
-            coach=coach_a,
+            recipient=Recipient("organisation", organisation=hospital, group_coach=coach_a),
             by=coach_a,
             start=NOV[0],
             end=NOV[1],
@@ -460,13 +490,13 @@ def test_making_an_invoice_takes_the_same_queries_for_3_and_12_sessions(
         delivered(traject, date(2026, 11, day))
 
     # the tariffs, the appointments, the e-mail messages, the memberships and their groups,
-    # what is claimed, the addressee's account; then savepoints, the invoice, its lines and
-    # their claims
+    # what is claimed, the addressee's account, the client's coach; then savepoints, the
+    # invoice, its lines and their claims
     fresh = Client.objects.get(pk=eva.pk)
-    with django_assert_num_queries(13):
+    with django_assert_num_queries(14):
         small = make(fresh, coach_a, start=date(2026, 11, 2), end=date(2026, 11, 4))
     fresh = Client.objects.get(pk=eva.pk)
-    with django_assert_num_queries(13):
+    with django_assert_num_queries(14):
         large = make(fresh, coach_a, start=date(2026, 11, 5), end=date(2026, 11, 16))
     assert (small.lines.count(), large.lines.count()) == (3, 9)
 
@@ -480,3 +510,56 @@ def test_a_credited_invoice_is_not_paid_nor_overdue(coach_a, eva, tariffs):
         invoice_mark_paid(invoice=original, on=timezone.localdate())
     listed = Invoice.objects.with_totals().get(pk=original.pk)
     assert listed.credited and not listed.is_overdue
+
+
+@pytest.mark.django_db
+class TestThePractice:
+    def test_a_sent_invoice_keeps_the_practices_details_of_that_day(
+        self, coach_a, eva, tariffs, settings
+    ):
+        delivered(traject_of(eva, coach_a), date(2026, 11, 2))
+        invoice = invoice_send(invoice=make(eva, coach_a))
+        settings.PRAKTIJK_DETAILS = {**settings.PRAKTIJK_DETAILS, "iban": "NL02 RABO 0123 4567 89"}
+        text = pdf_text(_pdf(Invoice.objects.get(pk=invoice.pk)))
+        assert "NL91 ABNA 0417 1643 00" in text and "RABO" not in text
+
+    def test_no_invoice_goes_out_without_what_the_law_asks(self, coach_a, eva, tariffs, settings):
+        delivered(traject_of(eva, coach_a), date(2026, 11, 2))
+        draft = make(eva, coach_a)
+        settings.PRAKTIJK_DETAILS = {**settings.PRAKTIJK_DETAILS, "kvk": "", "vat_number": ""}
+        with pytest.raises(ValidationError, match="KvK-nummer, btw-identificatienummer"):
+            invoice_send(invoice=draft)
+        assert Invoice.objects.get(pk=draft.pk).status == "draft"
+        assert not InvoiceCounter.objects.filter(last__gt=0).exists()
+
+
+@pytest.mark.django_db
+class TestExtraLines:
+    @pytest.fixture
+    def draft(self, coach_a, eva, tariffs):
+        delivered(traject_of(eva, coach_a), date(2026, 11, 2))
+        return make(eva, coach_a)
+
+    def test_a_tariff_that_did_not_apply_that_day_is_refused(self, draft):
+        later = tariff("observation", "90", unit="hour", since=date(2026, 12, 1))
+        with pytest.raises(ValidationError, match="niet op die datum"):
+            invoice_line_add(
+                invoice=draft,
+                day=date(2026, 11, 20),
+                description="",
+                quantity=Decimal(1),
+                tariff=later,
+            )
+
+    @pytest.mark.parametrize(("quantity", "price"), [("1000", "10"), ("1", "100000"), ("0", "10")])
+    def test_amounts_that_do_not_fit_are_refused(self, draft, quantity, price):
+        with pytest.raises(ValidationError, match="past niet"):
+            invoice_line_add(
+                invoice=draft,
+                day=date(2026, 11, 20),
+                description="x",
+                quantity=Decimal(quantity),
+                unit_price=Decimal(price),
+                vat="21",
+            )
+        assert draft.lines.count() == 1

@@ -21,6 +21,10 @@ class Organisation(models.Model):
     contact_person = models.CharField(_("contactpersoon"), max_length=200, blank=True)
     email = models.EmailField(_("e-mailadres"), blank=True)
     phone = models.CharField(_("telefoon"), max_length=30, blank=True)
+    # The invoice address of a buyer of an in-company group.
+    street = models.CharField(_("straat en huisnummer"), max_length=200, blank=True)
+    postal_code = models.CharField(_("postcode"), max_length=10, blank=True)
+    city = models.CharField(_("plaats"), max_length=100, blank=True)
 
     class Meta:
         verbose_name = _("organisatie")
