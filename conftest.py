@@ -1,19 +1,11 @@
 """Shared personas and test settings (healthchecks' hc/test.py style: owner, member, outsider)."""
 
 import uuid
-from datetime import date
 
 import pytest
 
 from coaching import celery_app
-from coaching.tests.factories import (
-    AdminFactory,
-    ClientFactory,
-    CoachFactory,
-    GuardianFactory,
-    UserFactory,
-    give_totp,
-)
+from coaching.tests import personas
 
 # The browser fixtures (page, page_log, browser) for the end-to-end tests.
 pytest_plugins = ["coaching.tests.browser"]
@@ -50,45 +42,32 @@ def questionnaires(db):
 
 @pytest.fixture
 def coach_a(db):
-    coach = CoachFactory(first_name="Anna", last_name="Coach", email="coach-a@praktijk.test")
-    give_totp(coach)
-    return coach
+    return personas.coach_a()
 
 
 @pytest.fixture
 def coach_b(db):
-    coach = CoachFactory(first_name="Bram", last_name="Coach", email="coach-b@praktijk.test")
-    give_totp(coach)
-    return coach
+    return personas.coach_b()
 
 
 @pytest.fixture
 def admin_user(db):
-    admin = AdminFactory(first_name="Sanne", last_name="Beheer", email="admin@praktijk.test")
-    give_totp(admin)
-    return admin
+    return personas.admin()
 
 
 @pytest.fixture
 def coachee(coach_a):
     """An adult client of coach A who uses the portal herself."""
-    account = UserFactory(first_name="Eva", last_name="Coachee", email="coachee@praktijk.test")
-    ClientFactory(coach=coach_a, account=account, first_name="Eva", last_name="Coachee")
-    return account
+    return personas.coachee(coach_a)
 
 
 @pytest.fixture
 def guardian(coach_a):
     """A father acting in the portal for his 10-year-old daughter, a client of coach A."""
-    account = UserFactory(first_name="Marco", last_name="Ouder", email="ouder@praktijk.test")
-    child = ClientFactory(
-        coach=coach_a, first_name="Lotte", last_name="Ouder", date_of_birth=date(2016, 9, 3)
-    )
-    GuardianFactory(client=child, account=account, first_name="Marco", last_name="Ouder")
-    return account
+    return personas.guardian(coach_a)
 
 
 @pytest.fixture
 def client_b(coach_b):
     """A client of coach B (coach A must never see her)."""
-    return ClientFactory(coach=coach_b, first_name="Bea", last_name="Anders")
+    return personas.client_b(coach_b)

@@ -6,12 +6,15 @@ A new URL without an expectation here fails `test_every_url_has_an_expectation`.
 from datetime import date, timedelta
 
 import pytest
+from django.db import transaction
+from django.test import override_settings
 from django.urls import get_resolver, reverse
 from django.urls.resolvers import URLPattern, URLResolver
 from django.utils import timezone
 
 from coaching.accounts import invitation_tokens
 from coaching.models import Client, Invitation
+from coaching.tests import personas
 from coaching.tests.factories import UserFactory
 from sessions.models import Appointment, SessionType
 from trajects.tests.factories import ConsentFactory, ThirdPartyFactory, note, running_traject
@@ -337,8 +340,15 @@ def billing_world(coach, child):
     return invoice, quote
 
 
-@pytest.fixture
-def world(coach_a, coach_b, coachee, guardian, admin_user, questionnaires):
+def build_world() -> dict:
+    """Every persona and one object of every kind that a URL takes."""
+    from trajects.default_questionnaires import create_defaults
+    from trajects.models import Question, Questionnaire
+
+    create_defaults(Questionnaire, Question)
+    coach_a, coach_b = personas.coach_a(), personas.coach_b()
+    coachee, guardian = personas.coachee(coach_a), personas.guardian(coach_a)
+    admin_user = personas.admin()
     invited = UserFactory(email="uitgenodigd@praktijk.test", password="!")
     invited.set_unusable_password()
     invited.save()
@@ -418,7 +428,36 @@ def world(coach_a, coach_b, coachee, guardian, admin_user, questionnaires):
             "line": invoice.lines.get().uuid,
             "quote": quote.uuid,
         },
+        "attachment": (message.attachment.name, b"%PDF-1.7 test"),
     }
+
+
+@pytest.fixture(scope="module")
+def world_once(django_db_setup, django_db_blocker, tmp_path_factory):
+    """The world, built once for the module's thousand tests inside a transaction that is
+    rolled back at the end: each test runs in a savepoint within it (pytest-django's `db`), so
+    what a test changes is undone before the next."""
+    with (
+        django_db_blocker.unblock(),
+        override_settings(
+            MEDIA_ROOT=tmp_path_factory.mktemp("media"),
+            PASSWORD_HASHERS=["django.contrib.auth.hashers.MD5PasswordHasher"],
+        ),
+        transaction.atomic(),
+    ):
+        yield build_world()
+        transaction.set_rollback(True)
+
+
+@pytest.fixture
+def world(world_once, db, settings):
+    # The attachment's file, where this test keeps its uploads (MEDIA_ROOT is per test).
+    from django.core.files.base import ContentFile
+    from django.core.files.storage import default_storage
+
+    name, content = world_once["attachment"]
+    assert default_storage.save(name, ContentFile(content)) == name
+    return world_once
 
 
 def outcome(response) -> str:
@@ -533,3 +572,20 @@ def test_only_staff_gets_into_the_django_admin(client, world, role):
             assert final.startswith("/account/login/"), (name, url, final)
         else:
             assert response.status_code == 403, (name, url, response.status_code)
+
+
+# The world is built once per module: what a test changes is rolled back before the next.
+@pytest.mark.django_db
+def test_a_test_may_change_the_world(world):
+    from billing.models import Quote
+
+    Quote.objects.filter(uuid=world["kwargs"]["quote"]).delete()
+    Client.objects.filter(uuid=world["kwargs"]["client"]).update(first_name="Veranderd")
+
+
+@pytest.mark.django_db
+def test_the_next_test_finds_it_as_it_was(world):
+    from billing.models import Quote
+
+    assert Quote.objects.filter(uuid=world["kwargs"]["quote"]).exists()
+    assert Client.objects.get(uuid=world["kwargs"]["client"]).first_name == "Lotte"
