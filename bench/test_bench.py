@@ -7,7 +7,8 @@ the figures depend on the machine; the query counts are pinned by the tests them
 import platform
 import statistics
 import time
-from datetime import timedelta
+from datetime import date, timedelta
+from decimal import Decimal
 from pathlib import Path
 
 import django
@@ -16,7 +17,10 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
-from coaching.models import Client
+from billing.models import Invoice, InvoiceLine
+from billing.services import invoice_send
+from billing.tests.helpers import practice_tariffs
+from coaching.models import Client, Tariff
 from coaching.tests.factories import GuardianFactory
 from trajects.email_coaching import email_switch_request
 from trajects.models import Message, Traject
@@ -25,6 +29,8 @@ from trajects.tests.factories import TrajectFactory, note, running_traject
 RESULTS = Path(__file__).with_name("RESULTS.md")
 RUNS = 15
 SIZES = {"klein": (10, 20), "groot": (300, 1000)}  # clients of the coach, messages in the talk
+# Invoices of the coach, and lines on the one whose PDF is made.
+INVOICES = {"klein": (10, 5), "groot": (300, 60)}
 
 
 def practice(coach, conversation: Traject, clients: int, messages: int) -> None:
@@ -56,6 +62,37 @@ def practice(coach, conversation: Traject, clients: int, messages: int) -> None:
     )
 
 
+def invoices(coach, count: int, lines: int) -> Invoice:
+    """count sent invoices of the coach, the last with lines lines; returns that last one."""
+    for tariff in practice_tariffs().values():
+        tariff.public = True
+        tariff.save()
+    clients = list(Client.objects.filter(coach=coach)[:count])
+    made = Invoice.objects.bulk_create(
+        Invoice(
+            coach=coach,
+            recipient_kind="client",
+            client=clients[n % len(clients)],
+            bill_to_name=str(clients[n % len(clients)]),
+            period_start=date(2026, 10, 1),
+            period_end=date(2026, 10, 31),
+            created_by=coach,
+        )
+        for n in range(count)
+    )
+    InvoiceLine.objects.bulk_create(
+        InvoiceLine(
+            invoice=invoice, day=date(2026, 10, 1 + n % 28), description="Coachingsessie",
+            quantity=Decimal(1), unit_price=Decimal("80.00"), vat="21",
+        ).price()
+        for invoice in made
+        for n in range(lines if invoice is made[-1] else 2)
+    )  # fmt: skip
+    for invoice in made:
+        invoice_send(invoice=invoice, on=date(2026, 11, 1))
+    return made[-1]
+
+
 def measure(client, url: str) -> tuple[int, float, float]:
     with CaptureQueriesContext(connection) as captured:
         assert client.get(url).status_code == 200
@@ -78,6 +115,9 @@ def test_bench(client, coach_a, coachee):
     for size, (clients, messages) in SIZES.items():
         practice(coach_a, conversation, clients - done[0], messages - done[1])
         done = (clients, messages)
+        Tariff.objects.all().delete()  # made again with the invoices
+        count, lines = INVOICES[size]
+        big_invoice = invoices(coach_a, count - Invoice.objects.count(), lines)
         pages = {
             "coach: Vandaag (/coach/)": (coach_a, "/coach/"),
             "coach: cliënten": (coach_a, "/coach/clienten/"),
@@ -88,9 +128,16 @@ def test_bench(client, coach_a, coachee):
             ),
             "coach: antwoordtijden": (coach_a, "/coach/berichten/statistiek/"),
             "coachee: gesprek": (coachee, f"/portaal/berichten/{conversation.uuid}/"),
+            "coach: facturen": (coach_a, "/facturen/"),
+            "coach: factuur (pdf)": (coach_a, f"/facturen/{big_invoice.uuid}/pdf/"),
+            "coachee: facturen": (coachee, "/portaal/facturen/"),
+            "bezoeker: tarieven": (None, "/tarieven/"),
         }
         for name, (user, url) in pages.items():
-            client.force_login(user)
+            if user is None:
+                client.logout()
+            else:
+                client.force_login(user)
             rows.setdefault(name, {})[size] = measure(client, url)
 
     lines = [
@@ -101,7 +148,9 @@ def test_bench(client, coach_a, coachee):
         "through the test client (no network, no static files).",
         "",
         f"klein = {SIZES['klein'][0]} cliënten, gesprek van {SIZES['klein'][1]} berichten; "
-        f"groot = {SIZES['groot'][0]} cliënten, gesprek van {SIZES['groot'][1]} berichten.",
+        f"groot = {SIZES['groot'][0]} cliënten, gesprek van {SIZES['groot'][1]} berichten. "
+        f"Facturen: {INVOICES['klein'][0]} en {INVOICES['groot'][0]}; de pdf heeft "
+        f"{INVOICES['klein'][1]} en {INVOICES['groot'][1]} regels.",
         "",
         "| pagina | queries klein | queries groot | mediaan klein | mediaan groot | "
         "traagste groot |",
