@@ -85,20 +85,15 @@ class TestTariffValidity:
         assert tariff_for("intake", on=date(2026, 6, 30)).price == Decimal("95")
         assert tariff_for("intake", on=date(2026, 7, 1)) is None
 
-    def test_a_price_change_leaves_what_was_invoiced(self, coach_a, eva, tariffs):
+    def test_even_a_tariff_changed_in_place_leaves_what_was_invoiced(self, coach_a, eva, tariffs):
+        """The admin cannot change an applied price, but a shell can: the invoice, its totals
+        and its PDF keep the price they were given."""
         delivered(traject_of(eva, coach_a), date(2026, 11, 3))
         invoice = invoice_send(invoice=make(eva, coach_a), on=date(2026, 12, 1))
-        tariff_add(
-            tariff=Tariff(
-                component="session",
-                unit="appointment",
-                name="duurder",
-                duration_minutes=60,
-                price=Decimal("120"),
-                valid_from=date(2026, 11, 1),
-            )
-        )
-        assert invoice.lines.get().unit_price == Decimal("80.00")
+        Tariff.objects.filter(component="session").update(price=Decimal("120"), vat="9")
+        invoice = Invoice.objects.with_totals().get(pk=invoice.pk)
+        assert (invoice.total_excl, invoice.total_vat) == (Decimal("80.00"), Decimal("16.80"))
+        assert "€ 96,80" in pdf_text(_pdf(invoice))
 
     def test_two_tariffs_for_the_same_thing_on_one_day_are_refused(self, db):
         tariff("intake", "95", since=date(2026, 1, 1), valid_until=date(2026, 12, 31))
