@@ -357,3 +357,29 @@ def test_a_quote_refused_leaves_no_organisation_behind(client, coach_a):
         reverse("quote_new"), {"organisation": "Nieuw BV", "group_size": "6", "meetings": "8"}
     )
     assert not Organisation.objects.filter(name="Nieuw BV").exists()
+
+
+@pytest.mark.django_db
+def test_the_portal_list_runs_the_same_queries_with_more_invoices(
+    client, coach_a, eva, coachee, django_assert_num_queries
+):
+    practice_tariffs()
+    traject = traject_of(eva, coach_a)
+    client.force_login(coachee)
+
+    def invoices(count):
+        for _n in range(count):
+            day = date(2026, 11, 2 + Invoice.objects.count())
+            delivered(traject, day)
+            invoice_send(
+                invoice=invoice_create(
+                    recipient=Recipient("client", client=eva), by=coach_a, start=day, end=day
+                )
+            )
+
+    invoices(1)
+    with django_assert_num_queries(3):  # session, user, her invoices with their totals
+        client.get(reverse("portal_invoices"))
+    invoices(8)
+    with django_assert_num_queries(3):
+        assert client.get(reverse("portal_invoices")).content.decode().count("list-group-item") == 9
