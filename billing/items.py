@@ -146,6 +146,7 @@ def _email_items(
             created_at__lt=until,
         )
         .select_related("traject")
+        .only("uuid", "created_at", "from_coach", "traject__uuid")  # not the texts
         .order_by("created_at")
     )
     months_seen = set()

@@ -81,7 +81,7 @@ def invoice_create(*, recipient: Recipient, by: User, start: date, end: date) ->
     if not items:
         raise ValidationError(
             _("Er is in deze periode niets (meer) te factureren voor %(who)s.")
-            % {"who": recipient.address()[0].splitlines()[0]}
+            % {"who": name.splitlines()[0]}
         )
     missing = sorted({item.wanted for item in items if item.tariff is None})
     if missing:
