@@ -52,6 +52,14 @@ class InvoiceQuerySet(models.QuerySet):
             | Q(recipient_kind=Invoice.Recipient.GUARDIAN, guardian__account=user)
         )
 
+    def search(self, query: str) -> "InvoiceQuerySet":
+        """By the addressee's name, or by number ("2026-0012")."""
+        found = Q(bill_to_name__icontains=query)
+        year, _dash, sequence = query.partition("-")
+        if len(year) == 4 and year.isdigit() and sequence.isdigit() and len(sequence) <= 9:
+            found |= Q(year=int(year), sequence=int(sequence))
+        return self.filter(found)
+
     def with_totals(self) -> "InvoiceQuerySet":
         """With the sums of the lines (an aggregate drops Meta.ordering: ordered here again,
         newest first, drafts on top)."""

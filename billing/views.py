@@ -4,7 +4,6 @@ invoices delivered work and makes quotes; a coachee or parent downloads their ow
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
-from django.db.models import Q
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
@@ -50,11 +49,7 @@ def invoice_list(request: HttpRequest) -> HttpResponse:
     invoices = Invoice.objects.for_staff(request.user).with_totals().select_related("coach")
     if form.is_valid():
         if query := form.cleaned_data["q"].strip():
-            number = Q()
-            year, _dash, sequence = query.partition("-")
-            if year.isdigit() and sequence.isdigit():
-                number = Q(year=int(year), sequence=int(sequence))
-            invoices = invoices.filter(number | Q(bill_to_name__icontains=query))
+            invoices = invoices.search(query)
         if status := form.cleaned_data["status"]:
             invoices = invoices.filter(status=status)
     page = Paginator(invoices, 25).get_page(request.GET.get("page"))

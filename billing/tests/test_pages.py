@@ -383,3 +383,17 @@ def test_the_portal_list_runs_the_same_queries_with_more_invoices(
     invoices(8)
     with django_assert_num_queries(3):
         assert client.get(reverse("portal_invoices")).content.decode().count("list-group-item") == 9
+
+
+@pytest.mark.django_db
+def test_the_list_finds_by_name_or_number_and_odd_input_is_no_error(
+    client, coach_a, eva, delivered_in_november
+):
+    invoice = invoice_send(invoice=draft_for(eva, coach_a))
+    client.force_login(coach_a)
+    for query in [invoice.number, "Coachee", "99999999999-99999999999", "2026-", "-"]:
+        response = client.get(reverse("invoice_list"), {"q": query})
+        assert response.status_code == 200
+    found = lambda q: list(client.get(reverse("invoice_list"), {"q": q}).context["page"])  # noqa: E731
+    assert found(invoice.number) == found("Coachee") == [invoice]
+    assert found("2025-0001") == []
