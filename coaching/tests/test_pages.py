@@ -55,6 +55,21 @@ class TestSecurityHeaders:
         assert response["Referrer-Policy"] == "same-origin"
         assert response["X-Frame-Options"] == "DENY"
 
+    def test_the_matrix_header_check_refuses_what_production_must_not_send(self, client, settings):
+        """The permission matrix checks every response with `assert_security_headers`; it
+        fails on a plain-HTTP response (no HSTS) and on a cookie without Secure."""
+        from coaching.tests.security import assert_security_headers
+
+        settings.SECURE_HSTS_SECONDS = 3600
+        settings.SECURE_HSTS_INCLUDE_SUBDOMAINS = settings.SECURE_HSTS_PRELOAD = True
+        with pytest.raises(AssertionError):
+            assert_security_headers(client.get("/account/login/"))  # not over HTTPS
+        response = client.get("/account/login/", secure=True)  # sets the CSRF cookie
+        with pytest.raises(AssertionError, match="cookie without Secure"):
+            assert_security_headers(response)
+        settings.CSRF_COOKIE_SECURE = True
+        assert_security_headers(client.get("/account/login/", secure=True))
+
     def test_inline_script_needs_the_nonce(self, client, rf):
         from django.template import engines
 

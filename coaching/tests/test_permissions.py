@@ -14,7 +14,7 @@ from django.utils import timezone
 
 from coaching.accounts import invitation_tokens
 from coaching.models import Client, Invitation
-from coaching.tests import personas
+from coaching.tests import personas, security
 from coaching.tests.factories import UserFactory
 from sessions.models import Appointment, SessionType
 from trajects.tests.factories import ConsentFactory, ThirdPartyFactory, note, running_traject
@@ -460,6 +460,19 @@ def world(world_once, db, settings):
     return world_once
 
 
+@pytest.fixture(scope="module")
+def production_security():
+    return security.production_security()
+
+
+@pytest.fixture(autouse=True)
+def _as_in_production(production_security, settings):
+    """Every request of the matrix goes over HTTPS with production's security settings, so that
+    each response can be checked for the headers and cookies production sends."""
+    for name, value in production_security.items():
+        setattr(settings, name, value)
+
+
 def outcome(response) -> str:
     code = response.status_code
     if code == 302:
@@ -480,8 +493,9 @@ CASES = [(name, role) for name in GET for role in ROLES]
 def test_get(client, world, name, role):
     if world["users"][role]:
         client.force_login(world["users"][role])
-    response = client.get(url_for(name, world))
+    response = client.get(url_for(name, world), secure=True)
     assert outcome(response) == GET[name][role]
+    security.assert_security_headers(response)
 
 
 @pytest.mark.django_db
@@ -489,8 +503,9 @@ def test_get(client, world, name, role):
 def test_post(client, world, name, role):
     if world["users"][role]:
         client.force_login(world["users"][role])
-    response = client.post(url_for(name, world), {"language": "en", "next": "/"})
+    response = client.post(url_for(name, world), {"language": "en", "next": "/"}, secure=True)
     assert outcome(response) == POST[name][role]
+    security.assert_security_headers(response)
 
 
 ALLAUTH_KWARGS = {"key": "not-a-real-key", "uidb36": "1", "pk": 1}
