@@ -5,7 +5,7 @@ PY := $(VENV)/bin/python
 MANAGE := $(PY) manage.py
 PORT ?= 8000
 
-.PHONY: run test bench venv messages makemessages lint format check-deploy ci vendor clean
+.PHONY: run test bench venv messages makemessages lint bandit format check-deploy ci vendor clean
 
 # A fresh machine needs nothing but Python >= 3.12: no PostgreSQL, no Redis. Ctrl-C stops all.
 run: venv messages
@@ -59,6 +59,11 @@ makemessages: venv
 lint: venv
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
+
+# bandit over our own code (not tests or migrations): no medium or high finding may stand.
+bandit: venv
+	$(VENV)/bin/bandit -q -r coaching trajects groups sessions billing \
+		-x '*/tests/*,*/migrations/*' --severity-level medium
 
 format: venv
 	$(VENV)/bin/ruff format .
