@@ -39,6 +39,13 @@ def coachee(coach: User) -> User:
     return account
 
 
+def coachee_b(coach: User) -> User:
+    """An adult client of another coach, with her own portal account."""
+    account = UserFactory(first_name="Bea", last_name="Anders", email="coachee-b@praktijk.test")
+    ClientFactory(coach=coach, account=account, first_name="Bea", last_name="Anders")
+    return account
+
+
 def guardian(coach: User) -> User:
     """A father acting in the portal for his 10-year-old daughter, a client of the coach."""
     account = UserFactory(first_name="Marco", last_name="Ouder", email="ouder@praktijk.test")

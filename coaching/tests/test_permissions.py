@@ -19,7 +19,7 @@ from coaching.tests.factories import UserFactory
 from sessions.models import Appointment, SessionType
 from trajects.tests.factories import ConsentFactory, ThirdPartyFactory, note, running_traject
 
-ROLES = ["anonymous", "coachee", "guardian", "coach_a", "coach_b", "admin"]
+ROLES = ["anonymous", "coachee", "coachee_b", "guardian", "coach_a", "coach_b", "admin"]
 
 OK, LOGIN, DENIED, NOT_FOUND, METHOD, REDIRECT, GONE = (
     "ok",
@@ -33,11 +33,20 @@ OK, LOGIN, DENIED, NOT_FOUND, METHOD, REDIRECT, GONE = (
 
 
 def row(anonymous, coachee, guardian, coach_a, coach_b, admin):
-    return dict(zip(ROLES, [anonymous, coachee, guardian, coach_a, coach_b, admin], strict=True))
+    """The outcome per role. Coachee B (a client of coach B, with her own portal account) has the
+    outcome of coachee A, except where A reaches an object of her own (COACHEE_B)."""
+    outcomes = dict(
+        zip(
+            ["anonymous", "coachee", "guardian", "coach_a", "coach_b", "admin"],
+            [anonymous, coachee, guardian, coach_a, coach_b, admin],
+            strict=True,
+        )
+    )
+    return {**outcomes, "coachee_b": coachee}
 
 
 def everyone(outcome):
-    return row(*[outcome] * len(ROLES))
+    return row(*[outcome] * 6)
 
 
 # Our own pages. The invitation in the arguments was sent by coach A.
@@ -198,6 +207,12 @@ POST = {
     "quote_new": row(LOGIN, DENIED, DENIED, OK, OK, OK),
 }
 
+# Where coachee A reaches what is hers (her conversation's attachment, her e-mail coaching, her
+# group's meeting), coachee B gets a 404, or her own (empty) list.
+GET["message_attachment"]["coachee_b"] = NOT_FOUND
+GET["portal_messages"]["coachee_b"] = OK  # no e-mail coaching of her own: the list
+POST["portal_turn_claim"]["coachee_b"] = NOT_FOUND
+
 # django-allauth's pages: those for signing in are open (and must never fail); the account
 # settings need a login.
 ALLAUTH_OPEN = {
@@ -348,6 +363,7 @@ def build_world() -> dict:
     create_defaults(Questionnaire, Question)
     coach_a, coach_b = personas.coach_a(), personas.coach_b()
     coachee, guardian = personas.coachee(coach_a), personas.guardian(coach_a)
+    coachee_b = personas.coachee_b(coach_b)
     admin_user = personas.admin()
     invited = UserFactory(email="uitgenodigd@praktijk.test", password="!")
     invited.set_unusable_password()
@@ -402,6 +418,7 @@ def build_world() -> dict:
         "users": {
             "anonymous": None,
             "coachee": coachee,
+            "coachee_b": coachee_b,
             "guardian": guardian,
             "coach_a": coach_a,
             "coach_b": coach_b,
