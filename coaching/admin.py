@@ -304,6 +304,8 @@ class TariffAdmin(admin.ModelAdmin):
             )
 
     def delete_queryset(self, request, queryset):
+        # "Delete selected" reaches here only without a tariff that applied (Django asks
+        # has_delete_permission per object first).
         for tariff in queryset.order_by("-valid_from"):
             self.delete_model(request, tariff)
 

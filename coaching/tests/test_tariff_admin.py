@@ -115,6 +115,30 @@ class TestTariffAdmin:
         applied.refresh_from_db()
         assert applied.valid_until is None  # without it there would be no price from then on
 
+    def test_delete_selected_keeps_the_ones_that_applied(self, client, admin_user):
+        applied = session_tariff()
+        ahead = Tariff(
+            component="intake",
+            unit="appointment",
+            name="Intake",
+            price=Decimal("95"),
+            valid_from=timezone.localdate() + timedelta(days=30),
+        )
+        tariff_add(tariff=ahead)
+        client.force_login(admin_user)
+        url = reverse("admin:coaching_tariff_changelist")
+        both = {"action": "delete_selected", "_selected_action": [applied.pk, ahead.pk]}
+        confirm = client.post(url, both).content.decode()
+        assert "Ja, ik weet het zeker" not in confirm  # Django names what may not go instead
+        assert client.post(url, {**both, "post": "yes"}).status_code == 403
+        assert Tariff.objects.count() == 2
+        client.post(
+            url, {"action": "delete_selected", "_selected_action": [ahead.pk], "post": "yes"}
+        )
+        assert list(Tariff.objects.all()) == [applied]
+        applied.refresh_from_db()
+        assert applied.valid_until is None
+
     def test_a_new_price_does_not_go_back_in_time(self, client, admin_user):
         session_tariff()
         client.force_login(admin_user)
