@@ -194,3 +194,38 @@ def test_every_other_url_sends_them_to_the_setup(client, role):
             assert response["Location"].startswith(ACTIVATE_URL), (name, url)
             checked += 1
     assert checked > 100
+
+
+@pytest.mark.django_db
+class TestNoWayAroundTheSecondFactor:
+    """Issue 9, point 5: a password reset, the admin's own login or a direct URL never stands in
+    for the code."""
+
+    def test_a_password_reset_does_not_log_in(self, client, coach_a, mailoutbox):
+        import re
+
+        client.post("/account/password/reset/", {"email": coach_a.email})
+        (message,) = mailoutbox
+        link = re.search(r"http://testserver(/account/password/reset/key/\S+/)", message.body)[1]
+        form_url = client.get(link)["Location"]  # the key moves into the session
+        new = "een-heel-nieuw-wachtwoord-42"
+        response = client.post(form_url, {"password1": new, "password2": new})
+        assert response.status_code == 302
+        assert "_auth_user_id" not in client.session
+        assert client.get("/coach/")["Location"].startswith("/account/login/")
+        # The new password leads to the code, not in.
+        response = client.post("/account/login/", {"login": coach_a.email, "password": new})
+        assert response["Location"] == "/account/2fa/authenticate/"
+        assert "_auth_user_id" not in client.session
+
+    def test_between_password_and_code_no_page_opens(self, client, admin_user):
+        client.post("/account/login/", {"login": admin_user.email, "password": TEST_PASSWORD})
+        for path in ["/beheer/", "/beheer/coaching/tariff/", "/facturen/", "/coach/"]:
+            response = client.get(path, follow=True)
+            final = response.redirect_chain[-1][0] if response.redirect_chain else path
+            # The login asks for the code first (allauth resumes the login in progress).
+            assert final == "/account/2fa/authenticate/" or "/account/login/" in final, (
+                path,
+                final,
+            )
+        assert "_auth_user_id" not in client.session
