@@ -621,3 +621,64 @@ def test_the_next_test_finds_it_as_it_was(world):
 
     assert Quote.objects.filter(uuid=world["kwargs"]["quote"]).exists()
     assert Client.objects.get(uuid=world["kwargs"]["client"]).first_name == "Lotte"
+
+
+def _sweepable():
+    """The object behind each URL parameter, for the id sweep (tokens are keys, not ids)."""
+    from billing.models import Invoice, InvoiceLine, Quote
+    from coaching.models import Consent, Guardian
+    from groups.models import BackstageGroup, Meeting
+    from trajects.models import DossierEntry, Message, Traject
+
+    return {
+        "client": Client,
+        "guardian": Guardian,
+        "consent": Consent,
+        "traject": Traject,
+        "entry": DossierEntry,
+        "appointment": Appointment,
+        "group": BackstageGroup,
+        "meeting": Meeting,
+        "message": Message,
+        "invoice": Invoice,
+        "line": InvoiceLine,
+        "quote": Quote,
+        "invitation": Invitation,
+    }
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("role", ["coach_b", "coachee_b"])
+def test_id_sweep_every_object_of_others_is_out_of_reach(client, world, role):
+    """Issue 9, point 5: logged in as coach B or coachee B, every id of every object that is not
+    theirs, in every URL that takes it, by GET and POST: 0 successes (a page, or a redirect that
+    is not to the login)."""
+    user = world["users"][role]
+    client.force_login(user)
+    own_client = Client.objects.get(account=user) if role == "coachee_b" else None
+    sweepable = _sweepable()
+    requests, successes = 0, []
+    for name, params in all_url_patterns():
+        swept = [param for param in params if param in sweepable]
+        if not swept or name.startswith("admin:") or "token" in params or "link_token" in params:
+            continue
+        (param,) = swept
+        model = sweepable[param]
+        objects = model.objects.all()
+        if model is Client:
+            objects = objects.exclude(coach=user).exclude(pk=getattr(own_client, "pk", None))
+        for uuid in objects.values_list("uuid", flat=True):
+            kwargs = {key: world["kwargs"][key] for key in params}
+            kwargs[param] = uuid
+            url = reverse(name, kwargs=kwargs)
+            for method in (client.get, client.post):
+                response = method(url)
+                requests += 1
+                if response.status_code == 200 or (
+                    response.status_code == 302
+                    and not response["Location"].startswith("/account/login/")
+                ):
+                    successes.append((method.__name__, url, response.status_code))
+    print(f"id sweep as {role}: {requests} requests, {len(successes)} successes")
+    assert requests > 100
+    assert successes == []
