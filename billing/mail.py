@@ -16,7 +16,9 @@ def compose_invoices(sends) -> dict:
     ids = {int(send.subject.split(":")[1]): send for send in sends}
     invoices = {
         invoice.pk: invoice
-        for invoice in Invoice.objects.filter(pk__in=ids).select_related("credit_for", "client")
+        for invoice in Invoice.objects.filter(pk__in=ids)
+        .select_related("credit_for", "client")
+        .prefetch_related("lines")  # the PDFs: one query for the chunk's lines
     }
     result = {}
     for pk, send in ids.items():

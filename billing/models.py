@@ -315,6 +315,12 @@ class Claim(models.Model):
         return self.key
 
 
+class QuoteQuerySet(models.QuerySet):
+    def for_staff(self, user: User) -> "QuoteQuerySet":
+        """A coach's own quotes; the practice admin sees them all."""
+        return self if user.is_staff else self.filter(coach=user)
+
+
 class Quote(models.Model):
     """An offer for an in-company Backstage group: size, meetings and wishes → a price."""
 
@@ -350,6 +356,8 @@ class Quote(models.Model):
     issued_on = models.DateField(_("datum"))
     valid_until = models.DateField(_("geldig tot en met"))
     created_at = models.DateTimeField(auto_now_add=True)
+
+    objects = QuoteQuerySet.as_manager()
 
     class Meta:
         verbose_name = _("offerte")

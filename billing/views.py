@@ -239,8 +239,9 @@ def portal_invoice_pdf(request: HttpRequest, invoice) -> HttpResponse:
 
 
 def quote_of_staff(user, uuid) -> Quote:
-    quotes = Quote.objects.all() if user.is_staff else Quote.objects.filter(coach=user)
-    return get_object_or_404(quotes.select_related("organisation", "tariff"), uuid=uuid)
+    return get_object_or_404(
+        Quote.objects.for_staff(user).select_related("organisation", "tariff"), uuid=uuid
+    )
 
 
 @require_http_methods(["GET", "POST"])
@@ -263,10 +264,7 @@ def quote_new(request: HttpRequest) -> HttpResponse:
             form.add_error(None, error)
         else:
             return redirect("quote_detail", quote.uuid)
-    quotes = (
-        Quote.objects.all() if request.user.is_staff else Quote.objects.filter(coach=request.user)
-    )
-    quotes = quotes.select_related("organisation")[:20]
+    quotes = Quote.objects.for_staff(request.user).select_related("organisation")[:20]
     return render(request, "billing/quote_new.html", {"form": form, "quotes": quotes})
 
 

@@ -611,8 +611,8 @@ def test_only_staff_gets_into_the_django_admin(client, world, role):
 def test_a_test_may_change_the_world(world):
     from billing.models import Quote
 
-    Quote.objects.filter(uuid=world["kwargs"]["quote"]).delete()
-    Client.objects.filter(uuid=world["kwargs"]["client"]).update(first_name="Veranderd")
+    assert Quote.objects.filter(uuid=world["kwargs"]["quote"]).delete()[0] == 1
+    assert Client.objects.filter(uuid=world["kwargs"]["client"]).update(first_name="Veranderd")
 
 
 @pytest.mark.django_db
