@@ -29,7 +29,7 @@ def consent_of_account(user: User, uuid) -> Consent:
     """A consent of the client this portal account is, or acts for."""
     return get_object_or_404(
         Consent.objects.filter(client__in=Client.objects.for_account(user)).select_related(
-            "third_party"
+            "client", "third_party"
         ),
         uuid=uuid,
     )

@@ -1,8 +1,10 @@
 """django-allauth customisation (through its adapter, not by copying its views)."""
 
 from allauth.account.adapter import DefaultAccountAdapter
+from django.core.exceptions import ValidationError
 from django.http import HttpRequest
 
+from audit.log import login_blocked
 from coaching.roles import home_url_for
 
 
@@ -14,3 +16,11 @@ class AccountAdapter(DefaultAccountAdapter):
 
     def get_login_redirect_url(self, request: HttpRequest) -> str:
         return home_url_for(request.user)
+
+    def pre_authenticate(self, request: HttpRequest, **credentials) -> None:
+        """allauth refuses a login attempt over its rate limits here; the audit log notes it."""
+        try:
+            super().pre_authenticate(request, **credentials)
+        except ValidationError:
+            login_blocked(request, credentials)
+            raise

@@ -10,6 +10,8 @@ from django.utils.formats import date_format
 from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 
+from audit.admin import AuditedAdminMixin
+from audit.models import AuditEvent
 from coaching.admin_base import ReadOnlyAdmin
 from coaching.models import (
     Client,
@@ -99,7 +101,7 @@ class ThirdPartyInline(admin.TabularInline):
 
 
 @admin.register(Client)
-class ClientAdmin(admin.ModelAdmin):
+class ClientAdmin(AuditedAdminMixin, admin.ModelAdmin):
     list_display = ["last_name", "first_name", "coach", "date_of_birth", "organisation"]
     list_filter = ["coach", "organisation"]
     search_fields = ["first_name", "last_name", "email"]
@@ -115,9 +117,14 @@ class OrganisationAdmin(admin.ModelAdmin):
 
 
 @admin.register(Consent)
-class ConsentAdmin(ReadOnlyAdmin):
+class ConsentAdmin(AuditedAdminMixin, ReadOnlyAdmin):
     """Consent is recorded and withdrawn by the coach or the client, not changed here (nor
     deleted: a recorded contact may rest on it)."""
+
+    audit_what = AuditEvent.What.CONSENT
+
+    def audit_client_of(self, obj):
+        return obj.client
 
     list_display = ["client", "third_party", "given_on", "valid_until", "withdrawn_on"]
     list_select_related = ["client", "third_party"]

@@ -10,6 +10,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
+from audit.log import Action, What, record
 from coaching.access import (
     client_of_coach,
     consent_of_account,
@@ -51,6 +52,7 @@ def client_create(request: HttpRequest) -> HttpResponse:
                 guardian=guardian_form.save(commit=False) if with_guardian else None,
                 new_organisation=form.cleaned_data["new_organisation"],
             )
+            record(request, Action.CREATE, What.CLIENT, client=client, obj=client)
             messages.success(request, _("%(name)s is ingeschreven.") % {"name": client})
             return redirect("client_detail", client=client.uuid)
     return render(
@@ -64,6 +66,8 @@ def client_create(request: HttpRequest) -> HttpResponse:
 @role_required(Role.COACH)
 def client_edit(request: HttpRequest, client: str) -> HttpResponse:
     client = client_of_coach(request.user, client)
+    if request.method == "GET":  # the form shows the client's data
+        record(request, Action.VIEW, What.CLIENT, client=client, obj=client)
     form = ClientForm(request.POST or None, instance=client)
     if request.method == "POST" and form.is_valid():
         try:
@@ -75,6 +79,7 @@ def client_edit(request: HttpRequest, client: str) -> HttpResponse:
                 client=form.save(commit=False),
                 new_organisation=form.cleaned_data["new_organisation"],
             )
+            record(request, Action.CHANGE, What.CLIENT, client=client, obj=client)
             messages.success(request, _("De gegevens zijn opgeslagen."))
             return redirect("client_detail", client=client.uuid)
     return _form_page(
@@ -98,6 +103,7 @@ def guardian_create(request: HttpRequest, client: str) -> HttpResponse:
         guardian = form.save(commit=False)
         guardian.client = client
         guardian.save()
+        record(request, Action.CREATE, What.GUARDIAN, client=client, obj=guardian)
         messages.success(request, _("%(name)s is toegevoegd.") % {"name": guardian})
         return redirect("client_detail", client=client.uuid)
     return _form_page(
@@ -112,9 +118,12 @@ def guardian_create(request: HttpRequest, client: str) -> HttpResponse:
 @role_required(Role.COACH)
 def guardian_edit(request: HttpRequest, guardian: str) -> HttpResponse:
     guardian = guardian_of_coach(request.user, guardian)
+    if request.method == "GET":
+        record(request, Action.VIEW, What.GUARDIAN, client=guardian.client, obj=guardian)
     form = GuardianForm(request.POST or None, instance=guardian)
     if request.method == "POST" and form.is_valid():
         form.save()
+        record(request, Action.CHANGE, What.GUARDIAN, client=guardian.client, obj=guardian)
         messages.success(request, _("De gegevens zijn opgeslagen."))
         return redirect("client_detail", client=guardian.client.uuid)
     return _form_page(request, str(guardian), [form], back=client_url(guardian.client))
@@ -144,6 +153,7 @@ def _portal_invite(request: HttpRequest, client: Client, invite) -> HttpResponse
     except PortalInviteRefused as refusal:
         messages.error(request, str(refusal))
     else:
+        record(request, Action.CHANGE, What.ACCOUNT, client=client, obj=access.account)
         email = access.account.email
         if access.invited:
             messages.success(request, _("Uitnodiging verstuurd naar %(email)s.") % {"email": email})
@@ -163,6 +173,7 @@ def third_party_create(request: HttpRequest, client: str) -> HttpResponse:
     form = ThirdPartyForm(request.POST or None, instance=ThirdParty(client=client))
     if request.method == "POST" and form.is_valid():
         party = form.save()
+        record(request, Action.CREATE, What.THIRD_PARTY, client=client, obj=party)
         messages.success(request, _("%(name)s is toegevoegd.") % {"name": party.name})
         return redirect("client_detail", client=client.uuid)
     return _form_page(
@@ -182,7 +193,7 @@ def consent_create(request: HttpRequest, client: str) -> HttpResponse:
     consent = Consent(client=client, recorded_by=request.user)
     form = ConsentForm(request.POST or None, instance=consent)
     if request.method == "POST" and form.is_valid():
-        form.save()
+        record(request, Action.CREATE, What.CONSENT, client=client, obj=form.save())
         messages.success(request, _("De toestemming is vastgelegd."))
         return redirect("client_detail", client=client.uuid)
     intro = _("Voor contact met of een verslag aan een derde partij is toestemming nodig.")
@@ -232,6 +243,7 @@ def _withdraw(request: HttpRequest, consent: Consent) -> None:
         messages.error(request, " ".join(error.messages))
         return
     if withdrawn:
+        record(request, Action.CHANGE, What.CONSENT, client=consent.client, obj=consent)
         messages.success(
             request,
             _("De toestemming voor %(party)s is ingetrokken.")

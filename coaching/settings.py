@@ -75,6 +75,10 @@ INSTALLED_APPS = [
     "sessions.apps.AgendaConfig",
     # After the apps whose work it invoices (its demo invoices what their demos delivered).
     "billing",
+    # The audit log: every app's views write to it (audit.log.record).
+    "audit",
+    # The client's rights: download all data, erasure; reads every app's models.
+    "privacy",
     "django.contrib.admin",
     "django.contrib.auth",
     "django.contrib.contenttypes",
@@ -96,6 +100,8 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    # Sees every response, also a 403 from the CSRF check or the second-factor redirect's.
+    "audit.log.DeniedAccessMiddleware",
     # After authentication: an account's own language counts when no language cookie is set.
     "coaching.middleware.DutchFirstLocaleMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",

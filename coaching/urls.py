@@ -73,6 +73,10 @@ urlpatterns = [
     path("", include("groups.urls")),
     # Invoices and quotes (the billing app).
     path("", include("billing.urls")),
+    # The audit log as the coach and the client see it, and the client's own data (audit app).
+    path("", include("audit.urls")),
+    # Downloading all of a client's data, and erasure (privacy app).
+    path("", include("privacy.urls")),
     path("uitnodigingen/", views.invitations, name="invitations"),
     path("uitnodigingen/client/", views.invitation_create_client, name="invitation_create_client"),
     path("uitnodigingen/team/", views.invitation_create_staff, name="invitation_create_staff"),

@@ -8,6 +8,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_safe
 
+from audit.log import Action, What, record
 from coaching.models import Role
 from coaching.roles import role_required
 from trajects.evaluations import evaluation_submit, link_for, state_of, token_ok
@@ -37,6 +38,9 @@ def evaluation_fill(request: HttpRequest, evaluation: str, link_token: str) -> H
             # Filled in a moment ago (another tab, the other parent) or just expired.
             messages.warning(request, error.messages[0])
         else:
+            record(
+                request, Action.CREATE, What.EVALUATION, client=evaluation.client, obj=evaluation
+            )
             messages.success(request, _("Dank je wel! Je antwoorden zijn opgeslagen."))
         return redirect(request.path)
     return render(

@@ -10,6 +10,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
+from audit.log import Action, What, record
 from coaching.models import Client, Role
 from coaching.roles import has_role, role_required
 from trajects.access import traject_of_coach
@@ -24,7 +25,6 @@ from trajects.email_coaching import (
 )
 from trajects.forms import MessageForm
 from trajects.models import Message, Traject
-from trajects.services import dossier_view_record
 from trajects.tasks import send_message_notice
 from trajects.views import traject_page
 
@@ -82,7 +82,9 @@ def portal_conversation(request: HttpRequest, traject: str) -> HttpResponse:
     if request.method == "POST":
         form = _write(request, traject, from_coach=False)
         if not form.errors:
+            record(request, Action.CREATE, What.MESSAGES, client=traject.client, obj=traject)
             return redirect("portal_conversation", traject=traject.uuid)
+    record(request, Action.VIEW, What.MESSAGES, client=traject.client, obj=traject)
     messages_list, earlier = conversation_messages(traject, everything="alle" in request.GET)
     return render(
         request,
@@ -103,6 +105,9 @@ def portal_conversation_live(request: HttpRequest, traject: str) -> HttpResponse
     traject = _email_traject_of_account(request.user, traject)
     try:
         email_switch_request(traject=traject)
+        record(
+            request, Action.CHANGE, What.DOSSIER, client=traject.client, obj=traject, detail="live"
+        )
         messages.success(
             request, _("Je coach ziet je verzoek om live sessies en neemt contact op.")
         )
@@ -121,6 +126,9 @@ def portal_conversation_close(request: HttpRequest, traject: str) -> HttpRespons
             by=request.user,
             reason=_("Gesprek afgesloten door de cliënt via het portaal."),
         )
+        record(
+            request, Action.CHANGE, What.DOSSIER, client=traject.client, obj=traject, detail="close"
+        )
         messages.success(request, _("Het gesprek is afgesloten. Dank je wel, en het beste!"))
     except ValidationError as error:
         messages.error(request, " ".join(error.messages))
@@ -135,6 +143,7 @@ def coach_reply(request: HttpRequest, traject: str) -> HttpResponse:
     if form.errors:
         # Shown again with the text as typed and the reason next to the field.
         return traject_page(request, traject, message_form=form)
+    record(request, Action.CREATE, What.MESSAGES, client=traject.client, obj=traject)
     return redirect("traject_detail", traject=traject.uuid)
 
 
@@ -144,6 +153,9 @@ def coach_switch(request: HttpRequest, traject: str) -> HttpResponse:
     traject = traject_of_coach(request.user, traject)
     try:
         email_traject_switch(traject=traject, by=request.user)
+        record(
+            request, Action.CHANGE, What.DOSSIER, client=traject.client, obj=traject, detail="live"
+        )
         messages.success(
             request,
             _("Het traject gaat verder met live sessies; het gesprek blijft in het dossier."),
@@ -162,10 +174,12 @@ def message_attachment(request: HttpRequest, message: str) -> HttpResponse:
     if found is None or not found.attachment:
         raise Http404
     client = found.traject.client
-    if has_role(request.user, Role.COACH) and client.coach_id == request.user.pk:
-        dossier_view_record(traject=found.traject, viewer=request.user)
-    elif not Client.objects.for_account(request.user).filter(pk=client.pk).exists():
+    if not (
+        (has_role(request.user, Role.COACH) and client.coach_id == request.user.pk)
+        or Client.objects.for_account(request.user).filter(pk=client.pk).exists()
+    ):
         raise Http404
+    record(request, Action.VIEW, What.ATTACHMENT, client=client, obj=found)
     response = FileResponse(found.attachment.open("rb"), content_type=found.attachment_type)
     extension = EXTENSIONS.get(found.attachment_type, "")
     response["Content-Disposition"] = (

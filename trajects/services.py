@@ -12,7 +12,6 @@ from coaching.models import Client, ThirdParty, User
 from trajects.models import (
     DossierEntry,
     DossierEntryVersion,
-    DossierView,
     IntakeVersion,
     Traject,
 )
@@ -109,7 +108,3 @@ def dossier_entry_correct(*, entry: DossierEntry, by: User, text: str) -> Dossie
     entry = DossierEntry.objects.select_for_update().get(pk=entry.pk)
     number = entry.versions.aggregate(n=Max("number"))["n"] + 1
     return DossierEntryVersion.objects.create(entry=entry, number=number, text=text, created_by=by)
-
-
-def dossier_view_record(*, traject: Traject, viewer: User) -> None:
-    DossierView.objects.create(traject=traject, viewer=viewer)

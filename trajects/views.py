@@ -16,6 +16,8 @@ from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_safe
 
+from audit.log import Action, What, record
+from audit.models import AuditEvent
 from coaching.access import client_of_coach
 from coaching.models import Client, Consent, Role
 from coaching.roles import role_required
@@ -31,11 +33,10 @@ from trajects.forms import (
     StepForm,
     TrajectForm,
 )
-from trajects.models import DossierEntryVersion, DossierView, Message, Traject
+from trajects.models import DossierEntryVersion, Message, Traject
 from trajects.services import (
     dossier_entry_correct,
     dossier_entry_create,
-    dossier_view_record,
     intake_record,
     intake_update,
     traject_create,
@@ -135,6 +136,7 @@ def client_list(request: HttpRequest) -> HttpResponse:
 @role_required(Role.COACH)
 def client_detail(request: HttpRequest, client: str) -> HttpResponse:
     client = client_of_coach(request.user, client)
+    record(request, Action.VIEW, What.CLIENT, client=client, obj=client)
     return render(
         request,
         "trajects/client_detail.html",
@@ -166,6 +168,7 @@ def traject_new(request: HttpRequest, client: str) -> HttpResponse:
     form = TrajectForm(request.POST or None, initial={"registered_on": timezone.localdate()})
     if request.method == "POST" and form.is_valid():
         traject = traject_create(client=client, **form.cleaned_data)
+        record(request, Action.CREATE, What.DOSSIER, client=client, obj=traject)
         messages.success(request, _("Het traject is aangemaakt."))
         return redirect("traject_detail", traject=traject.uuid)
     return render(
@@ -190,8 +193,8 @@ def traject_page(
 ) -> HttpResponse:
     """The traject with its dossier and conversation; message_form is a refused reply, shown
     again with its text and the reason."""
-    # Every opening of a dossier is recorded (DESIGN.md §4.8), also this one.
-    dossier_view_record(traject=traject, viewer=request.user)
+    # Every opening of a dossier is recorded (DESIGN.md §7), also this one.
+    record(request, Action.VIEW, What.DOSSIER, client=traject.client, obj=traject)
     entries = traject.entries.select_related("third_party", "created_by").prefetch_related(
         Prefetch(
             "versions",
@@ -222,7 +225,9 @@ def traject_page(
             "timeline": timeline,
             "intake": intake_versions[0] if intake_versions else None,
             "intake_versions": intake_versions[1:],
-            "views": DossierView.objects.filter(traject=traject).select_related("viewer")[:20],
+            "views": AuditEvent.objects.filter(
+                object_id=str(traject.uuid), action=Action.VIEW
+            ).select_related("actor")[:20],
             "steps": traject.possible_steps(),
             "can_write": not traject.is_closed,
             "conversation": conversation,
@@ -267,6 +272,14 @@ def traject_step(request: HttpRequest, traject: str, step: str) -> HttpResponse:
         except ValidationError as error:
             _errors_to_form(form, error)
         else:
+            record(
+                request,
+                Action.CHANGE,
+                What.DOSSIER,
+                client=traject.client,
+                obj=traject,
+                detail=step,
+            )
             traject.refresh_from_db()
             messages.success(
                 request,
@@ -289,7 +302,8 @@ def traject_step(request: HttpRequest, traject: str, step: str) -> HttpResponse:
 @role_required(Role.COACH)
 def intake_edit(request: HttpRequest, traject: str) -> HttpResponse:
     traject = traject_of_coach(request.user, traject)
-    dossier_view_record(traject=traject, viewer=request.user)  # the form shows the intake
+    if request.method == "GET":  # the form shows the intake
+        record(request, Action.VIEW, What.INTAKE, client=traject.client, obj=traject)
     current = traject.intake_versions.first()
     if current is None:
         messages.info(
@@ -303,6 +317,7 @@ def intake_edit(request: HttpRequest, traject: str) -> HttpResponse:
             messages.info(request, _("Er is niets veranderd."))
         else:
             intake_update(traject=traject, by=request.user, **form.cleaned_data)
+            record(request, Action.CHANGE, What.INTAKE, client=traject.client, obj=traject)
             messages.success(request, _("Het intakeverslag is bijgewerkt (nieuwe versie)."))
         return redirect("traject_detail", traject=traject.uuid)
     return render(
@@ -324,10 +339,11 @@ def entry_new(request: HttpRequest, traject: str) -> HttpResponse:
     form = EntryForm(request.POST or None, traject=traject, initial=request.GET or None)
     if request.method == "POST" and form.is_valid():
         try:
-            dossier_entry_create(traject=traject, by=request.user, **form.cleaned_data)
+            entry = dossier_entry_create(traject=traject, by=request.user, **form.cleaned_data)
         except ValidationError as error:
             _errors_to_form(form, error)
         else:
+            record(request, Action.CREATE, What.ENTRY, client=traject.client, obj=entry)
             messages.success(request, _("De aantekening staat in het dossier."))
             return redirect("traject_detail", traject=traject.uuid)
     return render(
@@ -345,7 +361,8 @@ def entry_new(request: HttpRequest, traject: str) -> HttpResponse:
 @role_required(Role.COACH)
 def entry_correct(request: HttpRequest, entry: str) -> HttpResponse:
     entry = entry_of_coach(request.user, entry)
-    dossier_view_record(traject=entry.traject, viewer=request.user)  # the form shows the note
+    if request.method == "GET":  # the form shows the note
+        record(request, Action.VIEW, What.ENTRY, client=entry.traject.client, obj=entry)
     current = entry.versions.first()
     form = CorrectionForm(request.POST or None, initial={"text": current.text})
     if request.method == "POST" and form.is_valid():
@@ -353,6 +370,7 @@ def entry_correct(request: HttpRequest, entry: str) -> HttpResponse:
             messages.info(request, _("Er is niets veranderd."))
         else:
             dossier_entry_correct(entry=entry, by=request.user, text=form.cleaned_data["text"])
+            record(request, Action.CHANGE, What.ENTRY, client=entry.traject.client, obj=entry)
             messages.success(
                 request, _("De correctie is opgeslagen; de vorige tekst blijft leesbaar.")
             )

@@ -87,6 +87,10 @@ GET = {
     "intake_edit": row(LOGIN, DENIED, DENIED, OK, NOT_FOUND, DENIED),
     "entry_new": row(LOGIN, DENIED, DENIED, OK, NOT_FOUND, DENIED),
     "entry_correct": row(LOGIN, DENIED, DENIED, OK, NOT_FOUND, DENIED),
+    "client_log": row(LOGIN, DENIED, DENIED, OK, NOT_FOUND, DENIED),
+    "portal_privacy": row(LOGIN, OK, OK, DENIED, DENIED, DENIED),
+    "client_export": row(LOGIN, DENIED, DENIED, OK, NOT_FOUND, DENIED),
+    "portal_export": row(LOGIN, NOT_FOUND, OK, DENIED, DENIED, DENIED),  # the guardian's child
     # The portal: the consent in the URL is the guardian's child's.
     "portal_consents": row(LOGIN, OK, OK, DENIED, DENIED, DENIED),
     "portal_consent_withdraw": everyone(METHOD),
@@ -573,6 +577,8 @@ ADMIN_REFUSES_EVERYONE = {
     "admin:billing_invoice_delete",
     "admin:billing_quote_add",
     "admin:billing_quote_delete",
+    "admin:audit_auditevent_add",  # the audit log is written by the application only
+    "admin:audit_auditevent_delete",
 }
 
 

@@ -1,6 +1,6 @@
 """Individual trajects, their life cycle and their dossier."""
 
-from trajects.models.dossier import DossierEntry, DossierEntryVersion, DossierView, IntakeVersion
+from trajects.models.dossier import DossierEntry, DossierEntryVersion, IntakeVersion
 from trajects.models.evaluations import Answer, Evaluation, Question, Questionnaire
 from trajects.models.messages import Message
 from trajects.models.traject import Traject, TrajectEvent
@@ -12,7 +12,6 @@ __all__ = [
     "Questionnaire",
     "DossierEntry",
     "DossierEntryVersion",
-    "DossierView",
     "IntakeVersion",
     "Message",
     "Traject",

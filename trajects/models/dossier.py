@@ -2,7 +2,7 @@
 
 Nothing here is ever changed in place (DESIGN.md §4.8): a correction is a new version, and the
 database refuses an UPDATE of a version or an entry (triggers in migration 0002). Every opening
-of a dossier is recorded.
+of a dossier is recorded in the audit log (the audit app).
 """
 
 import uuid
@@ -210,22 +210,3 @@ class DossierEntryVersion(models.Model):
 
     def __str__(self) -> str:
         return f"{self.entry} v{self.number}"
-
-
-class DossierView(models.Model):
-    """Someone opened the dossier (who, when)."""
-
-    traject = models.ForeignKey(Traject, on_delete=models.CASCADE, related_name="views")
-    viewer = models.ForeignKey(
-        User, on_delete=models.SET_NULL, null=True, related_name="+", verbose_name=_("door")
-    )
-    viewed_at = models.DateTimeField(_("geopend op"), auto_now_add=True, db_index=True)
-
-    class Meta:
-        verbose_name = _("inzage")
-        verbose_name_plural = _("inzages")
-        ordering = ["-viewed_at"]
-        indexes = [models.Index(fields=["traject", "-viewed_at"], name="dossier_view_recent")]
-
-    def __str__(self) -> str:
-        return f"{self.traject} @ {self.viewed_at}"

@@ -7,8 +7,9 @@ import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.utils import timezone
 
+from audit.models import AuditEvent
 from coaching.models import Client
-from trajects.models import DossierView, Message, Traject
+from trajects.models import Message, Traject
 from trajects.tests.factories import TrajectFactory
 
 
@@ -42,7 +43,9 @@ class TestConversation:
         assert "te beantwoorden" in dashboard and "uiterlijk" in dashboard
         page = client.get(f"/coach/trajecten/{conversation.uuid}/").content.decode()
         assert "GEHEIME-VRAAG" in page
-        assert DossierView.objects.filter(traject=conversation, viewer=coach_a).exists()
+        assert AuditEvent.objects.filter(
+            object_id=str(conversation.uuid), actor=coach_a, action="view", what="dossier"
+        ).exists()
         with django_capture_on_commit_callbacks(execute=True):
             client.post(
                 f"/coach/trajecten/{conversation.uuid}/berichten/",

@@ -8,10 +8,11 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
+from audit.models import AuditEvent
 from coaching.models import Client, Consent, Guardian, ThirdParty
 from coaching.tests.factories import ClientFactory, GuardianFactory
 from trajects.email_coaching import email_switch_request, message_write
-from trajects.models import DossierEntry, DossierView, Traject
+from trajects.models import DossierEntry, Traject
 from trajects.tests.factories import (
     ConsentFactory,
     ThirdPartyFactory,
@@ -84,9 +85,9 @@ class TestQueryCounts:
             TrajectFactory(client=child)
             party = ThirdPartyFactory(client=child)
             ConsentFactory(third_party=party, given_by_guardian=child.guardians.first())
-        # session, user, MFA, coach profile, client, guardians, trajects, parties, consents
-        # (with party and guardian)
-        assert queries(client, url) == small <= 9
+        # session, user, MFA, coach profile, client, the audit log's row, guardians, trajects,
+        # parties, consents (with party and guardian)
+        assert queries(client, url) == small <= 10
 
     def test_traject_detail(self, client, coach_a):
         client.force_login(coach_a)
@@ -277,14 +278,20 @@ class TestTrajectPages:
         client.force_login(coach_a)
         client.get(f"/coach/trajecten/{traject.uuid}/")
         html = client.get(f"/coach/trajecten/{traject.uuid}/").content.decode()
-        assert DossierView.objects.filter(traject=traject, viewer=coach_a).count() == 2
-        assert "Wie opende dit dossier" in html
+        views = AuditEvent.objects.filter(object_id=str(traject.uuid), action="view")
+        assert [(v.actor, v.client, v.what) for v in views] == [
+            (coach_a, traject.client, "dossier")
+        ] * 2
+        assert "Wie opende dit dossier" in html and str(coach_a) in html
 
     def test_another_coach_does_not_open_it_and_leaves_no_trace(self, client, coach_a, coach_b):
         traject = TrajectFactory(client__coach=coach_a)
         client.force_login(coach_b)
         assert client.get(f"/coach/trajecten/{traject.uuid}/").status_code == 404
-        assert not DossierView.objects.exists()
+        assert not AuditEvent.objects.filter(action="view").exists()
+        denied = AuditEvent.objects.get(action="denied")
+        assert (denied.actor, denied.page) == (coach_b, "traject_detail")
+        assert str(traject.uuid) in denied.detail
 
     def test_entry_without_consent_keeps_the_text_and_says_what_to_do(self, client, coach_a):
         traject = running_traject(coach_a, client__coach=coach_a)
@@ -351,7 +358,10 @@ class TestReviewedRules:
         }[page]
         client.force_login(coach_a)
         assert client.get(url).status_code == 200
-        assert DossierView.objects.filter(traject=traject, viewer=coach_a).count() == 1
+        assert (
+            AuditEvent.objects.filter(client=traject.client, actor=coach_a, action="view").count()
+            == 1
+        )
 
     def test_a_guardian_of_an_adult_or_without_permission_is_not_invited(self, client, coach_a):
         adult_guardian = GuardianFactory(

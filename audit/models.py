@@ -1,0 +1,123 @@
+"""The audit log (DESIGN.md §7, issue 9): who did what with whose data, when, from where.
+
+A row is written by `audit.log.record` and never changed or deleted by the application: the
+database refuses an UPDATE or DELETE (triggers in migration 0001). The people and clients it
+names are referred to without a foreign-key constraint, so that erasing a client or an account
+leaves the log intact (the row then names "someone who was erased").
+"""
+
+from django.db import models
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from coaching.models import Client, User
+
+
+class AuditEventQuerySet(models.QuerySet):
+    def about_client(self, client: Client) -> "AuditEventQuerySet":
+        """What happened to the client's data, and what the client's own accounts (their own,
+        their parents') did: logins included."""
+        accounts = [client.account_id] if client.account_id else []
+        accounts += [g.account_id for g in client.guardians.all() if g.account_id]
+        return self.filter(models.Q(client=client) | models.Q(actor_id__in=accounts))
+
+    def opened_by_others(self, clients, account: User) -> "AuditEventQuerySet":
+        """What the portal shows a client: who, other than the account itself, opened, changed,
+        downloaded or erased their data."""
+        return self.filter(client__in=clients, action__in=AuditEvent.SHOWN_TO_CLIENT).exclude(
+            actor_id=account.pk
+        )
+
+
+class AuditEvent(models.Model):
+    class Action(models.TextChoices):
+        VIEW = "view", _("ingezien")
+        EXPORT = "export", _("gedownload")
+        CREATE = "create", _("toegevoegd")
+        CHANGE = "change", _("gewijzigd")
+        ERASE = "erase", _("gewist")
+        ANONYMISE = "anonymise", _("geanonimiseerd")
+        LOGIN = "login", _("ingelogd")
+        LOGOUT = "logout", _("uitgelogd")
+        LOGIN_FAILED = "login_failed", _("inloggen mislukt")
+        LOGIN_BLOCKED = "login_blocked", _("inloggen geblokkeerd na te veel pogingen")
+        SECOND_FACTOR_FAILED = "mfa_failed", _("verkeerde code voor de tweede stap")
+        DENIED = "denied", _("toegang geweigerd")
+
+    class What(models.TextChoices):
+        CLIENT = "client", _("cliëntgegevens")
+        DOSSIER = "dossier", _("traject en dossier")
+        INTAKE = "intake", _("intake")
+        ENTRY = "entry", _("dossieraantekening")
+        MESSAGES = "messages", _("berichten")
+        ATTACHMENT = "attachment", _("bijlage bij een bericht")
+        GUARDIAN = "guardian", _("ouder/verzorger")
+        THIRD_PARTY = "third_party", _("derde partij")
+        CONSENT = "consent", _("toestemming")
+        EVALUATION = "evaluation", _("evaluatie")
+        ALL_DATA = "all_data", _("alle gegevens")
+        ACCOUNT = "account", _("account")
+        PAGE = "page", _("pagina")
+
+    class Role(models.TextChoices):
+        COACH = "coach", _("coach")
+        COACHEE = "coachee", _("cliënt")
+        GUARDIAN = "guardian", _("ouder/verzorger")
+        ADMIN = "admin", _("praktijkbeheerder")
+        SYSTEM = "system", _("de praktijksoftware")
+        ANONYMOUS = "anonymous", _("niet ingelogd")
+
+    # What a client is shown on their own page: what was done with their data.
+    SHOWN_TO_CLIENT = (
+        Action.VIEW,
+        Action.EXPORT,
+        Action.CREATE,
+        Action.CHANGE,
+        Action.ERASE,
+        Action.ANONYMISE,
+    )
+
+    at = models.DateTimeField(_("wanneer"), default=timezone.now)
+    actor = models.ForeignKey(
+        User,
+        on_delete=models.DO_NOTHING,
+        db_constraint=False,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("wie"),
+    )
+    actor_role = models.CharField(_("als"), max_length=10, choices=Role)
+    # On whose behalf, or whose data: the client the action concerns.
+    client = models.ForeignKey(
+        Client,
+        on_delete=models.DO_NOTHING,
+        db_constraint=False,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("cliënt"),
+    )
+    action = models.CharField(_("wat"), max_length=14, choices=Action)
+    what = models.CharField(_("welke gegevens"), max_length=12, choices=What)
+    object_id = models.CharField(_("kenmerk"), max_length=40, blank=True)
+    # The page (its URL name, never the address: that may hold a token).
+    page = models.CharField(_("pagina"), max_length=80, blank=True)
+    ip = models.GenericIPAddressField(_("adres"), null=True, blank=True)
+    detail = models.CharField(_("toelichting"), max_length=200, blank=True)
+
+    objects = AuditEventQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("logregel")
+        verbose_name_plural = _("logboek")
+        ordering = ["-at", "-pk"]
+        indexes = [
+            models.Index(fields=["client", "-at"], name="audit_client_recent"),
+            models.Index(fields=["actor", "-at"], name="audit_actor_recent"),
+            models.Index(fields=["object_id", "-at"], name="audit_object_recent"),
+            models.Index(fields=["-at"], name="audit_recent"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.at:%Y-%m-%d %H:%M} {self.actor_id} {self.action} {self.what}"

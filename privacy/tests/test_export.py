@@ -1,0 +1,264 @@
+"""Right of access and portability (issue 9, point 1): the ZIP with all of a client's data.
+
+`test_every_model_with_client_data_is_exported_or_excluded` walks the model graph: a model that
+refers to a client or an account (directly or through another such model) must be a section
+of the export or on its written exclusion list.
+"""
+
+import io
+import json
+import zipfile
+from datetime import date, timedelta
+
+import pytest
+from django.apps import apps
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from django.utils import timezone
+
+from audit.models import AuditEvent
+from coaching.models import Client
+from coaching.tests.factories import ClientFactory
+from coaching.tests.test_permissions import billing_world, quick_group
+from groups.models import Attendance, Contribution, GroupEvaluation
+from groups.services import member_add
+from privacy.export import EXCLUDED, SECTIONS
+from trajects.email_coaching import message_write
+from trajects.evaluations import evaluation_request, evaluation_submit
+from trajects.tests.factories import (
+    ConsentFactory,
+    ThirdPartyFactory,
+    TrajectFactory,
+    note,
+    running_traject,
+)
+
+pytestmark = pytest.mark.django_db
+
+
+def holds_client_data() -> set[str]:
+    """Every model with a relation to a client or an account, or to a model that has one."""
+    found = {"coaching.Client", "coaching.User"}
+    models = list(apps.get_models())
+    while True:
+        more = {
+            model._meta.label
+            for model in models
+            if model._meta.label not in found
+            and any(
+                field.is_relation
+                and field.concrete
+                and field.related_model is not None
+                and field.related_model._meta.label in found
+                for field in model._meta.get_fields()
+            )
+        }
+        if not more:
+            return found
+        found |= more
+
+
+def test_every_model_with_client_data_is_exported_or_excluded():
+    exported = {section.model._meta.label for section in SECTIONS}
+    reached = holds_client_data()
+    assert sorted(reached - exported - set(EXCLUDED)) == []
+    # The lists name nothing that is not there (a model renamed or removed).
+    assert sorted((exported | set(EXCLUDED)) - reached) == []
+    assert not exported & set(EXCLUDED)
+
+
+def _filled(text: str, coach, client: Client, *, account=None, questionnaires=None) -> dict:
+    """A client with something in every section, each text marked with `text`."""
+    party = ThirdPartyFactory(client=client, name=f"School {text}")
+    ConsentFactory(third_party=party, purpose=f"Overleg {text}")
+    traject = running_traject(coach, client=client)
+    note(traject, coach, text=f"Aantekening {text}")
+    conversation = TrajectFactory(client=client, kind="email")
+    message = message_write(
+        traject=conversation,
+        by=account or coach,
+        body=f"Bericht {text}",
+        from_coach=account is None,
+        attachment=SimpleUploadedFile("verslag.pdf", f"%PDF-1.7 {text}".encode()),
+    )
+    evaluation = evaluation_request(
+        key=f"export-{text}", kind="interim", client=client, traject=traject, prompt=False
+    )
+    answers = {}
+    for question in evaluation.questionnaire.questions.all():
+        if question.kind == "scale":
+            answers[question.pk] = 8
+        elif question.kind == "choice":
+            answers[question.pk] = question.dutch_options()[0]
+        else:
+            answers[question.pk] = f"Antwoord {text}"
+    evaluation_submit(evaluation=evaluation, answers=answers, by=None)
+    group = quick_group(coach, first_start=timezone.now() - timedelta(days=2))
+    membership = member_add(group=group, client=client, joined_on=date.today() - timedelta(7))
+    meeting = group.meetings.get(number=1)
+    Attendance.objects.create(meeting=meeting, membership=membership, present=True)
+    Contribution.objects.create(
+        meeting=meeting, membership=membership, turn=1, problem=f"Inbreng {text}"
+    )
+    group_evaluation = evaluation_request(
+        key=f"group-{text}", kind="backstage", client=client, traject=None, prompt=False
+    )
+    GroupEvaluation.objects.create(
+        evaluation=group_evaluation, group=group, membership=membership, after_meeting=4
+    )
+    from sessions.models import Appointment
+
+    Appointment.objects.create(
+        coach=coach,
+        traject=traject,
+        kind="session",
+        mode="practice",
+        start=timezone.now() + timedelta(days=3),
+        end=timezone.now() + timedelta(days=3, hours=1),
+        location=f"Kamer {text}",
+    )
+    AuditEvent.objects.create(
+        actor=coach, actor_role="coach", client=client, action="view", what="dossier"
+    )
+    return {"party": party, "message": message}
+
+
+def _open(response) -> tuple[dict, str, dict]:
+    archive = zipfile.ZipFile(io.BytesIO(response.content))
+    files = {name: archive.read(name) for name in archive.namelist()}
+    return (
+        json.loads(files.pop("gegevens.json")),
+        files.pop("gegevens.html").decode(),
+        files,
+    )
+
+
+@pytest.fixture
+def child_with_everything(coach_a, guardian, questionnaires):
+    child = Client.objects.get(guardians__account=guardian)
+    filled = _filled("KIND-GEHEIM", coach_a, child, account=guardian)
+    billing_world(coach_a, child)
+    return child, filled
+
+
+class TestTheExport:
+    def test_every_section_is_there_with_its_rows(self, client, guardian, child_with_everything):
+        child, filled = child_with_everything
+        client.force_login(guardian)
+        response = client.get(f"/portaal/mijn-gegevens/{child.uuid}/gegevens.zip")
+        assert response.status_code == 200
+        assert response["Content-Type"] == "application/zip"
+        assert response["Content-Disposition"].startswith('attachment; filename="gegevens-lotte')
+        data, html, files = _open(response)
+        assert data["_meta"]["client"] == str(child.uuid)
+        empty = [s.model._meta.label_lower for s in SECTIONS if not data[s.model._meta.label_lower]]
+        # The child has no portal account of her own: her parent acts for her.
+        assert empty == ["coaching.user"]
+        for text in (
+            "Aantekening KIND-GEHEIM",
+            "Bericht KIND-GEHEIM",
+            "Antwoord KIND-GEHEIM",
+            "Inbreng KIND-GEHEIM",
+            "School KIND-GEHEIM",
+            "Kamer KIND-GEHEIM",
+        ):
+            assert text in json.dumps(data, ensure_ascii=False), text
+            assert text in html, text
+        message = filled["message"]
+        assert files == {
+            f"bijlagen/{message.uuid}-verslag.pdf": b"%PDF-1.7 KIND-GEHEIM",
+        }
+        assert data["trajects.message"][0]["attachment_name"] == "verslag.pdf"
+
+    def test_secrets_and_internal_keys_stay_out(self, client, coachee, coach_a, questionnaires):
+        own = Client.objects.get(account=coachee)
+        _filled("EVA", coach_a, own, account=coachee)
+        client.force_login(coachee)
+        response = client.get(f"/portaal/mijn-gegevens/{own.uuid}/gegevens.zip")
+        data, html, _files = _open(response)
+        account = data["coaching.user"][0]
+        assert account["email"] == coachee.email
+        assert "password" not in account and "is_superuser" not in account
+        assert coachee.password not in response.content.decode("latin-1")
+        assert all("key" not in row for row in data["trajects.evaluation"])
+        assert all("ip" not in row for row in data["audit.auditevent"])
+
+    def test_nothing_of_another_client(self, client, coach_a, coach_b, guardian, coachee):
+        child = Client.objects.get(guardians__account=guardian)
+        _filled("KIND", coach_a, child, account=guardian)
+        _filled("EVA-ANDERS", coach_a, Client.objects.get(account=coachee), account=coachee)
+        _filled("BEA-ANDERS", coach_b, ClientFactory(coach=coach_b, first_name="Bea"))
+        client.force_login(coach_a)
+        response = client.get(f"/coach/clienten/{child.uuid}/gegevens.zip")
+        assert response.status_code == 200
+        data, html, files = _open(response)
+        everything = json.dumps(data, ensure_ascii=False) + html + repr(files)
+        assert "KIND" in everything
+        assert "ANDERS" not in everything
+        assert "Eva Coachee" not in everything and "Bea " not in everything
+
+    def test_the_download_is_logged_for_the_client_to_see(
+        self, client, coach_a, coachee, questionnaires
+    ):
+        own = Client.objects.get(account=coachee)
+        client.force_login(coach_a)
+        client.get(f"/coach/clienten/{own.uuid}/gegevens.zip", REMOTE_ADDR="192.0.2.3")
+        event = AuditEvent.objects.get(action="export")
+        assert (event.actor, event.client, event.what, event.ip) == (
+            coach_a,
+            own,
+            "all_data",
+            "192.0.2.3",
+        )
+        client.force_login(coachee)
+        html = client.get("/portaal/mijn-gegevens/").content.decode()
+        assert "gedownload" in html and "alle gegevens" in html and "Anna Coach" in html
+
+    def test_the_readable_file_is_in_the_language_of_the_page(self, client, coachee):
+        own = Client.objects.get(account=coachee)
+        client.force_login(coachee)
+        client.cookies["django_language"] = "en"
+        _data, html, _files = _open(client.get(f"/portaal/mijn-gegevens/{own.uuid}/gegevens.zip"))
+        assert '<html lang="en">' in html and "Everything the practice" in html
+
+
+class TestWhoMayDownload:
+    def test_a_parent_downloads_the_child_not_a_stranger(self, client, guardian, coachee):
+        child = Client.objects.get(guardians__account=guardian)
+        own = Client.objects.get(account=coachee)
+        client.force_login(guardian)
+        assert client.get(f"/portaal/mijn-gegevens/{child.uuid}/gegevens.zip").status_code == 200
+        assert client.get(f"/portaal/mijn-gegevens/{own.uuid}/gegevens.zip").status_code == 404
+
+    def test_another_coach_gets_a_404(self, client, coach_b, coachee):
+        own = Client.objects.get(account=coachee)
+        client.force_login(coach_b)
+        assert client.get(f"/coach/clienten/{own.uuid}/gegevens.zip").status_code == 404
+        assert not AuditEvent.objects.filter(action="export").exists()
+
+    def test_the_portal_page_offers_a_download_per_client(self, client, guardian, coach_a):
+        child = Client.objects.get(guardians__account=guardian)
+        client.force_login(guardian)
+        html = client.get("/portaal/mijn-gegevens/").content.decode()
+        assert f"/portaal/mijn-gegevens/{child.uuid}/gegevens.zip" in html
+        assert "De gegevens van Lotte downloaden" in html
+
+
+def test_the_export_runs_the_same_queries_for_one_note_and_for_ten(
+    client, coach_a, guardian, questionnaires
+):
+    child = Client.objects.get(guardians__account=guardian)
+    traject = running_traject(coach_a, client=child)
+    note(traject, coach_a)
+    client.force_login(coach_a)
+    url = f"/coach/clienten/{child.uuid}/gegevens.zip"
+    with CaptureQueriesContext(connection) as few:
+        client.get(url)
+    for _ in range(9):
+        note(traject, coach_a)
+    ThirdPartyFactory.create_batch(3, client=child)
+    with CaptureQueriesContext(connection) as many:
+        client.get(url)
+    assert len(many) == len(few)
+    assert len(few) <= len(SECTIONS) + 12

@@ -1,0 +1,12 @@
+from django.urls import path
+
+from privacy import views
+
+urlpatterns = [
+    path("coach/clienten/<uuid:client>/gegevens.zip", views.client_export, name="client_export"),
+    path(
+        "portaal/mijn-gegevens/<uuid:client>/gegevens.zip",
+        views.portal_export,
+        name="portal_export",
+    ),
+]

@@ -1,0 +1,37 @@
+"""Downloading all of a client's data: by the coach, and by the client (or a parent of a child)
+in the portal. Each download is written to the audit log."""
+
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404
+from django.views.decorators.http import require_safe
+
+from audit.log import Action, What, record
+from coaching.access import client_of_coach
+from coaching.models import Client, Role
+from coaching.roles import role_required
+from privacy.export import export_zip
+
+
+def _download(request: HttpRequest, client: Client) -> HttpResponse:
+    name, content = export_zip(client)
+    record(request, Action.EXPORT, What.ALL_DATA, client=client, obj=client)
+    response = HttpResponse(content, content_type="application/zip")
+    response["Content-Disposition"] = f'attachment; filename="{name}"'
+    response["Cache-Control"] = "no-store"
+    return response
+
+
+@require_safe
+@role_required(Role.COACH)
+def client_export(request: HttpRequest, client: str) -> HttpResponse:
+    return _download(request, client_of_coach(request.user, client))
+
+
+@require_safe
+@role_required(Role.CLIENT)
+def portal_export(request: HttpRequest, client: str) -> HttpResponse:
+    """The account's own data, or a child's it acts for (AVG: a parent with authority of a
+    child under 16 exercises the child's rights)."""
+    return _download(
+        request, get_object_or_404(Client.objects.for_account(request.user), uuid=client)
+    )
