@@ -50,6 +50,7 @@ def record(
     client: Client | None = None,
     obj=None,
     user: User | None = None,
+    role: str | None = None,
     detail: str = "",
 ) -> AuditEvent:
     """Writes one row: who (the request's user, or `user`), on whose behalf (`client`), what
@@ -63,7 +64,7 @@ def record(
     match = getattr(request, "resolver_match", None)
     return AuditEvent.objects.create(
         actor=actor,
-        actor_role=role_of(user, client),
+        actor_role=role or role_of(user, client),
         client=client,
         action=action,
         what=what,
@@ -101,6 +102,26 @@ class DeniedAccessMiddleware:
         return response
 
 
+def record_each(request: HttpRequest, action: str, what: str, clients) -> None:
+    """One row per client, in one statement: a page that shows several clients' data at once
+    (a Backstage group's contributions)."""
+    match = getattr(request, "resolver_match", None)
+    user = request.user
+    AuditEvent.objects.bulk_create(
+        AuditEvent(
+            actor=user,
+            actor_role=role_of(user, None),
+            client=client,
+            action=action,
+            what=what,
+            object_id=str(client.uuid),
+            page=(match.view_name if match else "")[:80],
+            ip=client_ip(request),
+        )
+        for client in {client.pk: client for client in clients}.values()
+    )
+
+
 def login_succeeded(sender, request, user, **kwargs) -> None:
     record(request, Action.LOGIN, What.ACCOUNT, user=user, obj=user)
 
@@ -124,6 +145,7 @@ def login_failed(sender, credentials, request=None, **kwargs) -> None:
         Action.LOGIN_FAILED,
         What.ACCOUNT,
         user=account,
+        role=AuditEvent.Role.ANONYMOUS,  # someone tried the account; not its owner, perhaps
         obj=account,
         detail="" if account else "onbekend account",
     )
@@ -136,6 +158,7 @@ def login_blocked(request: HttpRequest, credentials: dict) -> None:
         Action.LOGIN_BLOCKED,
         What.ACCOUNT,
         user=account,
+        role=AuditEvent.Role.ANONYMOUS,
         obj=account,
         detail="" if account else "onbekend account",
     )

@@ -15,11 +15,17 @@ from coaching.models import Client, User
 
 class AuditEventQuerySet(models.QuerySet):
     def about_client(self, client: Client) -> "AuditEventQuerySet":
-        """What happened to the client's data, and what the client's own accounts (their own,
-        their parents') did: logins included."""
+        """What happened to the client's data, and the logins of the client's own accounts
+        (their own, their parents'). What a parent's account did for another child stays out:
+        it carries that child as its client."""
         accounts = [client.account_id] if client.account_id else []
         accounts += [g.account_id for g in client.guardians.all() if g.account_id]
-        return self.filter(models.Q(client=client) | models.Q(actor_id__in=accounts))
+        return self.filter(
+            models.Q(client=client)
+            | models.Q(
+                client__isnull=True, actor_id__in=accounts, action__in=AuditEvent.ACCOUNT_ACTIONS
+            )
+        )
 
     def opened_by_others(self, clients, account: User) -> "AuditEventQuerySet":
         """What the portal shows a client: who, other than the account itself, opened, changed,
@@ -55,6 +61,7 @@ class AuditEvent(models.Model):
         THIRD_PARTY = "third_party", _("derde partij")
         CONSENT = "consent", _("toestemming")
         EVALUATION = "evaluation", _("evaluatie")
+        BACKSTAGE = "backstage", _("inbreng bij Backstage")
         ALL_DATA = "all_data", _("alle gegevens")
         ACCOUNT = "account", _("account")
         PAGE = "page", _("pagina")
@@ -67,6 +74,14 @@ class AuditEvent(models.Model):
         SYSTEM = "system", _("de praktijksoftware")
         ANONYMOUS = "anonymous", _("niet ingelogd")
 
+    # What concerns an account rather than a client's data.
+    ACCOUNT_ACTIONS = (
+        Action.LOGIN,
+        Action.LOGOUT,
+        Action.LOGIN_FAILED,
+        Action.LOGIN_BLOCKED,
+        Action.SECOND_FACTOR_FAILED,
+    )
     # What a client is shown on their own page: what was done with their data.
     SHOWN_TO_CLIENT = (
         Action.VIEW,

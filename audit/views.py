@@ -10,6 +10,7 @@ from audit.models import AuditEvent
 from coaching.access import client_of_coach
 from coaching.models import Client, Role
 from coaching.roles import role_required
+from privacy.views import may_download
 
 PER_PAGE = 50
 
@@ -28,6 +29,8 @@ def client_log(request: HttpRequest, client: str) -> HttpResponse:
 def portal_privacy(request: HttpRequest) -> HttpResponse:
     """The client's own data: download it all, and see who opened or changed it."""
     clients = list(Client.objects.for_account(request.user))
+    for client in clients:
+        client.may_download = may_download(request.user, client)
     events = AuditEvent.objects.opened_by_others(clients, request.user).select_related(
         "actor", "client"
     )

@@ -1,5 +1,7 @@
 from django.contrib import admin
 
+from audit.admin import AuditedAdminMixin
+from audit.models import AuditEvent
 from groups.models import BackstageGroup, Contribution, Meeting, Membership
 
 
@@ -31,6 +33,14 @@ class BackstageGroupAdmin(admin.ModelAdmin):
 
 
 @admin.register(Contribution)
-class ContributionAdmin(admin.ModelAdmin):
+class ContributionAdmin(AuditedAdminMixin, admin.ModelAdmin):
+    """A participant's contribution (their work problem and agreements): opening, changing and
+    deleting it here is written to the audit log."""
+
+    audit_what = AuditEvent.What.BACKSTAGE
+
+    def audit_client_of(self, obj):
+        return obj.membership.client
+
     list_display = ["meeting", "turn", "membership"]
     list_select_related = ["meeting__group", "membership__client"]

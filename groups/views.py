@@ -13,6 +13,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
+from audit.log import Action, What, record_each
 from coaching.clients import organisation_for_name
 from coaching.models import Client, Role, Send
 from coaching.roles import role_required
@@ -143,6 +144,9 @@ def group_detail(request: HttpRequest, group: str) -> HttpResponse:
     candidates = Client.objects.for_coach(request.user).exclude(
         pk__in=[m.client_id for m in members]
     )
+    # The page shows the contributions (agreements, report-backs) of these clients.
+    shown = [c.membership.client for m in meetings for c in m.contributions.all()]
+    record_each(request, Action.VIEW, What.BACKSTAGE, shown)
     return render(
         request,
         "groups/group_detail.html",
@@ -240,17 +244,21 @@ def meeting_detail(request: HttpRequest, meeting: str) -> HttpResponse:
             form = TurnForm(request.POST, instance=turn, prefix=str(turn.uuid))
             if form.is_valid():
                 form.save()
+                record_each(request, Action.CHANGE, What.BACKSTAGE, [turn.membership.client])
                 messages.success(
                     request,
                     _("De beurt van %(name)s is vastgelegd.")
                     % {"name": turn.membership.client.first_name},
                 )
         elif action == "report_back":
+            changed = []
             for contribution in previous:
                 text = request.POST.get(f"report-{contribution.uuid}", "").strip()
                 if text and text != contribution.report_back:
                     contribution.report_back = text
                     contribution.save(update_fields=["report_back"])
+                    changed.append(contribution.membership.client)
+            record_each(request, Action.CHANGE, What.BACKSTAGE, changed)
             messages.success(request, _("De terugkoppeling is vastgelegd."))
         elif action == "assign":
             member = next((m for m in members if str(m.pk) == request.POST.get("member")), None)
@@ -282,6 +290,12 @@ def meeting_detail(request: HttpRequest, meeting: str) -> HttpResponse:
             raise Http404
         return redirect("meeting_detail", meeting=meeting.uuid)
     attendance = {a.membership_id: a.present for a in meeting.attendance.all()}
+    record_each(
+        request,
+        Action.VIEW,
+        What.BACKSTAGE,
+        [c.membership.client for c in [*contributions, *previous]],
+    )
     return render(
         request,
         "groups/meeting_detail.html",
@@ -351,6 +365,7 @@ def portal_turn_claim(request: HttpRequest, meeting: str) -> HttpResponse:
     except (MeetingFull, ValidationError) as error:
         messages.error(request, " ".join(getattr(error, "messages", [str(error)])))
     else:
+        record_each(request, Action.CREATE, What.BACKSTAGE, [membership.client])
         messages.success(
             request, _("Je hebt een beurt bij bijeenkomst %(number)s.") % {"number": meeting.number}
         )

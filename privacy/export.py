@@ -47,63 +47,89 @@ FORMAT_VERSION = 1
 @dataclass(frozen=True)
 class Section:
     model: type[models.Model]
-    rows: Callable[[Client], models.QuerySet]
+    # The rows for the client; `account` is the portal account asking (None: the coach).
+    rows: Callable[[Client, User | None], models.QuerySet]
     title: str
 
 
-def _account(client: Client):
+def _account(client: Client, account):
     return User.objects.filter(pk=client.account_id)
 
 
+def _parent(client: Client, account) -> bool:
+    """The export is asked for by a parent (not the coach, not the client themselves)."""
+    return account is not None and account.pk != client.account_id
+
+
+def _guardians(client: Client, account):
+    # A parent gets their own row; the other parent's address and phone are not theirs to have.
+    if _parent(client, account):
+        return client.guardians.filter(account=account)
+    return client.guardians.all()
+
+
+def _invoices(client: Client, account):
+    invoices = Invoice.objects.filter(client=client).exclude(status="draft")
+    if account is not None:
+        # What the portal shows: invoices addressed to this account (not the other parent's).
+        invoices = invoices.filter(pk__in=Invoice.objects.for_account(account).values("pk"))
+    return invoices
+
+
+def _invoice_lines(client: Client, account):
+    return InvoiceLine.objects.filter(invoice__in=_invoices(client, account))
+
+
 SECTIONS = [
-    Section(Client, lambda c: Client.objects.filter(pk=c.pk), _("Gegevens")),
+    Section(Client, lambda c, a: Client.objects.filter(pk=c.pk), _("Gegevens")),
     Section(User, _account, _("Portaalaccount")),
-    Section(Guardian, lambda c: c.guardians.all(), _("Ouders en verzorgers")),
-    Section(ThirdParty, lambda c: c.third_parties.all(), _("Derde partijen")),
-    Section(Consent, lambda c: c.consents.all(), _("Toestemmingen")),
-    Section(Traject, lambda c: c.trajects.all(), _("Trajecten")),
-    Section(TrajectEvent, lambda c: TrajectEvent.objects.filter(traject__client=c), _("Tijdlijn")),
-    Section(IntakeVersion, lambda c: IntakeVersion.objects.filter(traject__client=c), _("Intake")),
+    Section(Guardian, _guardians, _("Ouders en verzorgers")),
+    Section(ThirdParty, lambda c, a: c.third_parties.all(), _("Derde partijen")),
+    Section(Consent, lambda c, a: c.consents.all(), _("Toestemmingen")),
+    Section(Traject, lambda c, a: c.trajects.all(), _("Trajecten")),
+    Section(
+        TrajectEvent, lambda c, a: TrajectEvent.objects.filter(traject__client=c), _("Tijdlijn")
+    ),
+    Section(
+        IntakeVersion, lambda c, a: IntakeVersion.objects.filter(traject__client=c), _("Intake")
+    ),
     Section(
         DossierEntry,
-        lambda c: DossierEntry.objects.filter(traject__client=c),
+        lambda c, a: DossierEntry.objects.filter(traject__client=c),
         _("Dossieraantekeningen"),
     ),
     Section(
         DossierEntryVersion,
-        lambda c: DossierEntryVersion.objects.filter(entry__traject__client=c),
+        lambda c, a: DossierEntryVersion.objects.filter(entry__traject__client=c),
         _("Tekst van de aantekeningen (alle versies)"),
     ),
-    Section(Message, lambda c: Message.objects.filter(traject__client=c), _("Berichten")),
-    Section(Appointment, lambda c: Appointment.objects.filter(traject__client=c), _("Afspraken")),
-    Section(Evaluation, lambda c: c.evaluations.all(), _("Evaluaties")),
-    Section(Answer, lambda c: Answer.objects.filter(evaluation__client=c), _("Antwoorden")),
-    Section(Membership, lambda c: Membership.objects.filter(client=c), _("Backstage-groepen")),
+    Section(Message, lambda c, a: Message.objects.filter(traject__client=c), _("Berichten")),
+    Section(
+        Appointment, lambda c, a: Appointment.objects.filter(traject__client=c), _("Afspraken")
+    ),
+    Section(Evaluation, lambda c, a: c.evaluations.all(), _("Evaluaties")),
+    Section(Answer, lambda c, a: Answer.objects.filter(evaluation__client=c), _("Antwoorden")),
+    Section(Membership, lambda c, a: Membership.objects.filter(client=c), _("Backstage-groepen")),
     Section(
         Attendance,
-        lambda c: Attendance.objects.filter(membership__client=c),
+        lambda c, a: Attendance.objects.filter(membership__client=c),
         _("Aanwezigheid bij Backstage"),
     ),
     Section(
         Contribution,
-        lambda c: Contribution.objects.filter(membership__client=c),
+        lambda c, a: Contribution.objects.filter(membership__client=c),
         _("Eigen inbreng bij Backstage"),
     ),
     Section(
         GroupEvaluation,
-        lambda c: GroupEvaluation.objects.filter(membership__client=c),
+        lambda c, a: GroupEvaluation.objects.filter(membership__client=c),
         _("Evaluaties van Backstage"),
     ),
     # A draft is the coach's work in progress, not yet an invoice.
-    Section(
-        Invoice, lambda c: Invoice.objects.filter(client=c).exclude(status="draft"), _("Facturen")
-    ),
-    Section(
-        InvoiceLine,
-        lambda c: InvoiceLine.objects.filter(invoice__client=c).exclude(invoice__status="draft"),
-        _("Factuurregels"),
-    ),
-    Section(AuditEvent, lambda c: AuditEvent.objects.about_client(c), _("Logboek")),
+    Section(Invoice, _invoices, _("Facturen")),
+    Section(InvoiceLine, _invoice_lines, _("Factuurregels")),
+    # What was done with the client's data (not the accounts' logins: a parent's are theirs).
+    Section(AuditEvent, lambda c, a: AuditEvent.objects.filter(client=c), _("Logboek")),
 ]
 
 # Models that refer to a client or an account but are not in the export, and why. (Two more hold
@@ -199,19 +225,19 @@ def _joins(fields) -> list[str]:
     return joins
 
 
-def _rows(section: Section, client: Client) -> tuple[list, list]:
+def _rows(section: Section, client: Client, account) -> tuple[list, list]:
     fields = _fields(section.model)
-    rows = section.rows(client).order_by("pk")
+    rows = section.rows(client, account).order_by("pk")
     if joins := _joins(fields):
         rows = rows.select_related(*joins)
     return list(rows), fields
 
 
-def collect(client: Client) -> dict:
+def collect(client: Client, account: User | None = None) -> dict:
     """The export's content: per section its rows, as values (JSON) and as text (HTML)."""
     sections = []
     for section in SECTIONS:
-        rows, fields = _rows(section, client)
+        rows, fields = _rows(section, client, account)
         sections.append(
             {
                 "label": section.model._meta.label_lower,
@@ -230,27 +256,34 @@ def attachment_name(message: Message) -> str:
     return f"bijlagen/{message.uuid}-{message.attachment_name or 'bijlage'}"
 
 
-def export_zip(client: Client) -> tuple[str, bytes]:
-    """(file name, the ZIP's bytes)."""
-    content = collect(client)
-    data = {
-        "_meta": {
-            "format_version": FORMAT_VERSION,
-            "practice": settings.PRAKTIJK_NAME,
-            "client": str(client.uuid),
-            "generated_at": content["generated_at"].isoformat(),
-        },
-        **{section["label"]: section["values"] for section in content["sections"]},
-    }
+def export_zip(client: Client, account: User | None = None) -> tuple[str, bytes]:
+    """(file name, the ZIP's bytes) for the coach (`account` None) or a portal account."""
+    content = collect(client, account)
     messages = next(s for s in content["sections"] if s["label"] == "trajects.message")["rows"]
     buffer = io.BytesIO()
+    missing = []
     with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
-        archive.writestr("gegevens.json", json.dumps(data, ensure_ascii=False, indent=2))
-        archive.writestr("gegevens.html", render_to_string("privacy/export.html", content))
         for message in messages:
             if message.attachment:
-                with message.attachment.open("rb") as file:
-                    archive.writestr(attachment_name(message), file.read())
+                try:
+                    with message.attachment.open("rb") as file:
+                        archive.writestr(attachment_name(message), file.read())
+                except OSError:  # the file is gone from storage: say so, export the rest
+                    missing.append(attachment_name(message))
+        data = {
+            "_meta": {
+                "format_version": FORMAT_VERSION,
+                "practice": settings.PRAKTIJK_NAME,
+                "client": str(client.uuid),
+                "generated_at": content["generated_at"].isoformat(),
+                "missing_attachments": missing,
+            },
+            **{section["label"]: section["values"] for section in content["sections"]},
+        }
+        archive.writestr("gegevens.json", json.dumps(data, ensure_ascii=False, indent=2))
+        archive.writestr(
+            "gegevens.html", render_to_string("privacy/export.html", content | {"missing": missing})
+        )
     day = timezone.localdate().isoformat()
     name = f"gegevens-{slugify(client.first_name + ' ' + client.last_name) or 'client'}-{day}.zip"
     return name, buffer.getvalue()

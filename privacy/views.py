@@ -1,7 +1,7 @@
 """Downloading all of a client's data: by the coach, and by the client (or a parent of a child)
 in the portal. Each download is written to the audit log."""
 
-from django.http import HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404
 from django.views.decorators.http import require_safe
 
@@ -12,8 +12,21 @@ from coaching.roles import role_required
 from privacy.export import export_zip
 
 
-def _download(request: HttpRequest, client: Client) -> HttpResponse:
-    name, content = export_zip(client)
+def may_download(account, client: Client) -> bool:
+    """An adult client downloads their own data; a parent with parental authority that of a
+    child under 16 (AVG: from 16 a child exercises these rights themselves). `client` is one
+    the account acts for (Client.objects.for_account)."""
+    if client.account_id == account.pk:
+        return True
+    return (
+        client.age is not None
+        and client.age < 16
+        and client.guardians.filter(account=account, has_parental_authority=True).exists()
+    )
+
+
+def _download(request: HttpRequest, client: Client, account=None) -> HttpResponse:
+    name, content = export_zip(client, account)
     record(request, Action.EXPORT, What.ALL_DATA, client=client, obj=client)
     response = HttpResponse(content, content_type="application/zip")
     response["Content-Disposition"] = f'attachment; filename="{name}"'
@@ -32,6 +45,7 @@ def client_export(request: HttpRequest, client: str) -> HttpResponse:
 def portal_export(request: HttpRequest, client: str) -> HttpResponse:
     """The account's own data, or a child's it acts for (AVG: a parent with authority of a
     child under 16 exercises the child's rights)."""
-    return _download(
-        request, get_object_or_404(Client.objects.for_account(request.user), uuid=client)
-    )
+    client = get_object_or_404(Client.objects.for_account(request.user), uuid=client)
+    if not may_download(request.user, client):
+        raise Http404
+    return _download(request, client, request.user)

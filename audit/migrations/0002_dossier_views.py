@@ -8,10 +8,10 @@ def copy_views(apps, schema_editor):
     DossierView = apps.get_model("trajects", "DossierView")
     AuditEvent = apps.get_model("audit", "AuditEvent")
     rows = []
-    for view in DossierView.objects.select_related("traject", "viewer").iterator():
-        role = "coach"
-        if view.viewer is not None and view.viewer.role != "coach":
-            role = "admin" if view.viewer.role == "admin" else "coachee"
+    for view in DossierView.objects.select_related("traject", "viewer").iterator(chunk_size=1000):
+        role = "anonymous"  # an account deleted since
+        if view.viewer is not None:
+            role = {"coach": "coach", "admin": "admin"}.get(view.viewer.role, "coachee")
         rows.append(
             AuditEvent(
                 at=view.viewed_at,
@@ -24,7 +24,10 @@ def copy_views(apps, schema_editor):
                 page="traject_detail",
             )
         )
-    AuditEvent.objects.bulk_create(rows, batch_size=1000)
+        if len(rows) == 1000:
+            AuditEvent.objects.bulk_create(rows)
+            rows = []
+    AuditEvent.objects.bulk_create(rows)
 
 
 class Migration(migrations.Migration):

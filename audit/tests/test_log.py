@@ -4,18 +4,21 @@
 client's data and is neither in AUDITED nor in NOT_AUDITED.
 """
 
-from datetime import date
+from datetime import date, timedelta
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import IntegrityError, connection, transaction
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
+from django.utils import timezone
 
 from audit.models import AuditEvent
 from coaching.models import Client
 from coaching.tests.factories import TEST_PASSWORD, GuardianFactory
-from coaching.tests.test_permissions import all_url_patterns
+from coaching.tests.test_permissions import all_url_patterns, quick_group
+from groups.models import Contribution
+from groups.services import member_add
 from trajects.email_coaching import message_write
 from trajects.evaluations import evaluation_request, token_for
 from trajects.tests.factories import (
@@ -53,7 +56,15 @@ def things(coach_a, coachee, guardian, child, questionnaires):
     evaluation = evaluation_request(
         key="audit", kind="interim", client=child, traject=traject, prompt=False
     )
+    group = quick_group(coach_a, first_start=timezone.now() + timedelta(days=40))
+    membership = member_add(group=group, client=own, joined_on=TODAY)
+    Contribution.objects.create(
+        meeting=group.meetings.get(number=1), membership=membership, turn=1, problem="Werkdruk"
+    )
     return {
+        "group": group,
+        "meeting": group.meetings.get(number=1),
+        "meeting2": group.meetings.get(number=2),
         "client": child,
         "own": own,
         "traject": traject,
@@ -242,6 +253,15 @@ AUDITED = {
         {},
         ("export", "all_data", "client"),
     ),
+    "group_detail": ("coach_a", "get", {"group": "group"}, {}, ("view", "backstage", "own")),
+    "meeting_detail": ("coach_a", "get", {"meeting": "meeting"}, {}, ("view", "backstage", "own")),
+    "portal_turn_claim:post": (
+        "coachee",
+        "post",
+        {"meeting": "meeting2"},
+        {"problem": "Een lastige collega"},
+        ("create", "backstage", "own"),
+    ),
     "message_attachment:coachee": (
         "coachee",
         "get",
@@ -271,11 +291,25 @@ NOT_AUDITED = {
     "coach_switch": "POST only (logged)",
     "evaluation_fill": "shows the questions only; the answers given are logged on submit",
     "portal_book": "the calendar: a time, no dossier or message content",
+    "group_member_add": "who is in the group: no contribution's content",
+    "group_rota_accept": "the order of the turns",
+    "group_member_leave": "who is in the group: no contribution's content",
 }
 
 
 def test_every_page_with_client_data_is_audited_or_says_why_not():
-    data_keys = {"client", "traject", "entry", "guardian", "consent", "message", "evaluation"}
+    # (Invoices and appointments hold no dossier or message content: not in this list.)
+    data_keys = {
+        "client",
+        "traject",
+        "entry",
+        "guardian",
+        "consent",
+        "message",
+        "evaluation",
+        "group",
+        "meeting",
+    }
     audited = {name.split(":")[0] for name in AUDITED}
     missing = [
         name
@@ -354,6 +388,8 @@ class TestLogins:
         client.post("/account/login/", {"login": "niemand@praktijk.test", "password": "x"})
         known, unknown = AuditEvent.objects.order_by("pk")
         assert (known.action, known.actor, known.detail) == ("login_failed", coachee, "")
+        # The account tried, not its owner: whoever typed the password was not logged in.
+        assert known.actor_role == unknown.actor_role == "anonymous"
         assert (unknown.action, unknown.actor, unknown.detail) == (
             "login_failed",
             None,
@@ -488,6 +524,25 @@ class TestWhoSeesIt:
         html = client.get(f"/coach/clienten/{things['client'].uuid}/logboek/").content.decode()
         assert "Marco Ouder" in html and "ingelogd" in html
         assert "Anna Coach" in html and "traject en dossier" in html and "ingezien" in html
+
+    def test_a_parents_other_child_stays_out_of_this_childs_log(
+        self, client, coach_a, coach_b, guardian, things
+    ):
+        sibling = GuardianFactory(
+            client__coach=coach_b,
+            client__first_name="Broer",
+            client__date_of_birth=date(2019, 1, 1),
+            account=guardian,
+        ).client
+        client.force_login(guardian)
+        client.get(f"/portaal/mijn-gegevens/{sibling.uuid}/gegevens.zip")
+        client.force_login(coach_a)
+        html = client.get(f"/coach/clienten/{things['client'].uuid}/logboek/").content.decode()
+        assert "Marco Ouder" in html  # his login is there
+        assert "gedownload" not in html  # what he did for the sibling is not
+        events = AuditEvent.objects.about_client(things["client"])
+        assert not events.filter(client=sibling).exists()
+        assert set(events.filter(client=None).values_list("action", flat=True)) == {"login"}
 
     def test_the_log_of_one_client_shows_nothing_of_another(self, client, coach_a, things):
         client.force_login(coach_a)

@@ -19,7 +19,7 @@ from django.utils import timezone
 
 from audit.models import AuditEvent
 from coaching.models import Client
-from coaching.tests.factories import ClientFactory
+from coaching.tests.factories import ClientFactory, GuardianFactory
 from coaching.tests.test_permissions import billing_world, quick_group
 from groups.models import Attendance, Contribution, GroupEvaluation
 from groups.services import member_add
@@ -223,7 +223,79 @@ class TestTheExport:
         assert '<html lang="en">' in html and "Everything the practice" in html
 
 
+class TestAParentsExport:
+    def test_not_the_other_parents_details_nor_their_invoices(
+        self, client, coach_a, guardian, questionnaires
+    ):
+        child = Client.objects.get(guardians__account=guardian)
+        billing_world(coach_a, child)  # an invoice to the father
+        mother = GuardianFactory(
+            client=child, first_name="Mila", email="mila-geheim@praktijk.test", phone="0611"
+        )
+        from decimal import Decimal
+
+        from billing.models import Invoice
+        from billing.services import invoice_line_add, invoice_send
+
+        to_mother = Invoice.objects.create(
+            coach=coach_a,
+            recipient_kind="guardian",
+            client=child,
+            guardian=mother,
+            bill_to_name="Mila Adres-Geheim",
+            period_start=date(2026, 10, 1),
+            period_end=date(2026, 10, 31),
+            created_by=coach_a,
+        )
+        invoice_line_add(
+            invoice=to_mother,
+            day=date(2026, 10, 5),
+            description="Sessie",
+            quantity=Decimal(1),
+            unit_price=Decimal(80),
+            vat="21",
+        )
+        invoice_send(invoice=to_mother)
+        client.force_login(guardian)
+        data, html, _files = _open(client.get(f"/portaal/mijn-gegevens/{child.uuid}/gegevens.zip"))
+        everything = json.dumps(data, ensure_ascii=False) + html
+        assert "mila-geheim" not in everything and "Adres-Geheim" not in everything
+        assert [g["first_name"] for g in data["coaching.guardian"]] == ["Marco"]
+        assert len(data["billing.invoice"]) == 1
+        # The coach's export of the same child holds both.
+        client.force_login(coach_a)
+        data, _html, _files = _open(client.get(f"/coach/clienten/{child.uuid}/gegevens.zip"))
+        assert len(data["coaching.guardian"]) == 2 and len(data["billing.invoice"]) == 2
+
+    def test_a_missing_attachment_file_is_named_not_a_500(self, client, coach_a, coachee):
+        own = Client.objects.get(account=coachee)
+        message = _filled("WEG", coach_a, own, account=coachee)["message"]
+        message.attachment.storage.delete(message.attachment.name)
+        client.force_login(coachee)
+        response = client.get(f"/portaal/mijn-gegevens/{own.uuid}/gegevens.zip")
+        assert response.status_code == 200
+        data, html, files = _open(response)
+        assert data["_meta"]["missing_attachments"] == [f"bijlagen/{message.uuid}-verslag.pdf"]
+        assert files == {} and "niet meer gevonden" in html
+
+
 class TestWhoMayDownload:
+    def test_from_16_the_child_asks_for_it_not_the_parent(self, client, guardian):
+        child = Client.objects.get(guardians__account=guardian)
+        today = date.today()
+        Client.objects.filter(pk=child.pk).update(date_of_birth=today.replace(year=today.year - 16))
+        client.force_login(guardian)
+        assert client.get(f"/portaal/mijn-gegevens/{child.uuid}/gegevens.zip").status_code == 404
+        html = client.get("/portaal/mijn-gegevens/").content.decode()
+        assert "De gegevens van Lotte kun je hier niet downloaden" in html
+        assert "gegevens.zip" not in html
+
+    def test_a_parent_without_parental_authority_does_not(self, client, guardian):
+        child = Client.objects.get(guardians__account=guardian)
+        child.guardians.update(has_parental_authority=False)
+        client.force_login(guardian)
+        assert client.get(f"/portaal/mijn-gegevens/{child.uuid}/gegevens.zip").status_code == 404
+
     def test_a_parent_downloads_the_child_not_a_stranger(self, client, guardian, coachee):
         child = Client.objects.get(guardians__account=guardian)
         own = Client.objects.get(account=coachee)
