@@ -2,8 +2,10 @@ from datetime import timedelta
 from urllib.parse import urlencode
 
 from allauth.account.models import EmailAddress
-from django.contrib import admin
+from django.contrib import admin, messages
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
+from django.core.exceptions import ValidationError
+from django.template.response import TemplateResponse
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.formats import date_format
@@ -102,12 +104,48 @@ class ThirdPartyInline(admin.TabularInline):
 
 @admin.register(Client)
 class ClientAdmin(AuditedAdminMixin, admin.ModelAdmin):
-    list_display = ["last_name", "first_name", "coach", "date_of_birth", "organisation"]
-    list_filter = ["coach", "organisation"]
+    list_display = [
+        "last_name",
+        "first_name",
+        "coach",
+        "date_of_birth",
+        "organisation",
+        "erased_on",
+    ]
+    list_filter = ["coach", "organisation", ("erased_on", admin.EmptyFieldListFilter)]
     search_fields = ["first_name", "last_name", "email"]
     raw_id_fields = ["account"]
     inlines = [GuardianInline, ThirdPartyInline]
     list_select_related = ["coach", "organisation"]
+    actions = ["erase_selected"]
+
+    @admin.action(description=_("Geselecteerde cliënten wissen (AVG)"))
+    def erase_selected(self, request, queryset):
+        """Erasure as on the coach's page (privacy.erasure), after a confirmation."""
+        # The privacy app reads every app's models; it is imported here, where it is used.
+        from privacy.erasure import client_erase, why_not_erasable
+
+        if request.POST.get("confirm") != "yes":
+            return TemplateResponse(
+                request,
+                "admin/coaching/client/erase_confirmation.html",
+                {
+                    **self.admin_site.each_context(request),
+                    "title": _("Cliënten wissen"),
+                    "clients": [(client, why_not_erasable(client)) for client in queryset],
+                    "action_checkbox_name": admin.helpers.ACTION_CHECKBOX_NAME,
+                    "opts": self.model._meta,
+                },
+            )
+        for client in queryset:
+            name = str(client)
+            try:
+                client_erase(client=client, by=request.user, request=request)
+            except ValidationError as error:
+                self.message_user(request, f"{name}: {' '.join(error.messages)}", messages.ERROR)
+            else:
+                self.message_user(request, _("%(name)s is gewist.") % {"name": name})
+        return None
 
 
 @admin.register(Organisation)

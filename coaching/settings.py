@@ -394,6 +394,12 @@ CELERY_BEAT_SCHEDULE = {
         "schedule": crontab() if _sweep_seconds == 60 else timedelta(seconds=_sweep_seconds),
         "options": {"expires": 55},
     },
+    "retention-purge": {
+        "task": "privacy.tasks.purge_expired",
+        # Erases the clients whose retention period ended (privacy.erasure), nightly.
+        "schedule": crontab(hour=3, minute=30),
+        "options": {"expires": 3600},
+    },
     "heartbeat": {
         "task": "coaching.tasks.heartbeat",
         "schedule": crontab(),  # every minute

@@ -4,6 +4,7 @@ from privacy import views
 
 urlpatterns = [
     path("coach/clienten/<uuid:client>/gegevens.zip", views.client_export, name="client_export"),
+    path("coach/clienten/<uuid:client>/wissen/", views.client_erase_view, name="client_erase"),
     path(
         "portaal/mijn-gegevens/<uuid:client>/gegevens.zip",
         views.portal_export,

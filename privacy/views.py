@@ -1,15 +1,20 @@
 """Downloading all of a client's data: by the coach, and by the client (or a parent of a child)
 in the portal. Each download is written to the audit log."""
 
+from django.contrib import messages
+from django.core.exceptions import ValidationError
 from django.http import Http404, HttpRequest, HttpResponse
-from django.shortcuts import get_object_or_404
-from django.views.decorators.http import require_safe
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_http_methods, require_safe
 
 from audit.log import Action, What, record
 from coaching.access import client_of_coach
 from coaching.models import Client, Role
 from coaching.roles import role_required
+from privacy.erasure import client_erase, why_not_erasable
 from privacy.export import export_zip
+from privacy.forms import EraseForm
 
 
 def may_download(account, client: Client) -> bool:
@@ -49,3 +54,39 @@ def portal_export(request: HttpRequest, client: str) -> HttpResponse:
     if not may_download(request.user, client):
         raise Http404
     return _download(request, client, request.user)
+
+
+@require_http_methods(["GET", "POST"])
+@role_required(Role.COACH)
+def client_erase_view(request: HttpRequest, client: str) -> HttpResponse:
+    """Erase a client (AVG art. 17): what goes, what the law keeps, then a confirmation."""
+    client = client_of_coach(request.user, client)
+    refused = why_not_erasable(client)
+    form = EraseForm(request.POST if request.method == "POST" else None)
+    if request.method == "POST" and not refused and form.is_valid():
+        name = str(client)
+        try:
+            erased = client_erase(client=client, by=request.user, request=request)
+        except ValidationError as error:
+            refused = " ".join(error.messages)
+        else:
+            if erased.anonymised:
+                messages.success(
+                    request,
+                    _("%(name)s is gewist. De verstuurde facturen blijven 7 jaar bewaard (de "
+                      "fiscale bewaarplicht), zonder dossier.") % {"name": name},
+                )  # fmt: skip
+            else:
+                messages.success(request, _("%(name)s is gewist.") % {"name": name})
+            return redirect("client_list")
+    return render(
+        request,
+        "privacy/client_erase.html",
+        {
+            "client": client,
+            "form": form,
+            "refused": refused,
+            "trajects": client.trajects.count(),
+            "invoices": client.invoices.exclude(status="draft").count(),
+        },
+    )

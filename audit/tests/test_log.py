@@ -292,6 +292,8 @@ NOT_AUDITED = {
     "evaluation_fill": "shows the questions only; the answers given are logged on submit",
     "portal_book": "the calendar: a time, no dossier or message content",
     "group_member_add": "who is in the group: no contribution's content",
+    "client_erase": "the page shows counts only; the erasure itself is logged "
+    "(privacy/tests/test_erasure.py)",
     "group_rota_accept": "the order of the turns",
     "group_member_leave": "who is in the group: no contribution's content",
 }

@@ -44,8 +44,9 @@ class Organisation(models.Model):
 
 class ClientQuerySet(models.QuerySet):
     def for_coach(self, user: User) -> "ClientQuerySet":
-        """The clients a coach may see: only their own."""
-        return self.filter(coach=user)
+        """The clients a coach may see: only their own, and not those erased (a row kept,
+        anonymised, for the invoices the law makes the practice keep)."""
+        return self.filter(coach=user, erased_on__isnull=True)
 
     def for_account(self, user: User) -> "ClientQuerySet":
         """The clients a portal account acts for: itself, and children (under 18) it is a
@@ -104,6 +105,9 @@ class Client(models.Model):
     )
     created_at = models.DateTimeField(_("aangemaakt op"), auto_now_add=True)
     updated_at = models.DateTimeField(_("gewijzigd op"), auto_now=True)
+    # Erased (privacy.erasure): the dossier is gone, this row is kept without a name for the
+    # invoices (7 years) and shown nowhere.
+    erased_on = models.DateField(_("gewist op"), null=True, blank=True, editable=False)
 
     objects = ClientQuerySet.as_manager()
 

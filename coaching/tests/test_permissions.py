@@ -91,6 +91,7 @@ GET = {
     "portal_privacy": row(LOGIN, OK, OK, DENIED, DENIED, DENIED),
     "client_export": row(LOGIN, DENIED, DENIED, OK, NOT_FOUND, DENIED),
     "portal_export": row(LOGIN, NOT_FOUND, OK, DENIED, DENIED, DENIED),  # the guardian's child
+    "client_erase": row(LOGIN, DENIED, DENIED, OK, NOT_FOUND, DENIED),
     # The portal: the consent in the URL is the guardian's child's.
     "portal_consents": row(LOGIN, OK, OK, DENIED, DENIED, DENIED),
     "portal_consent_withdraw": everyone(METHOD),
@@ -175,6 +176,8 @@ POST = {
     "intake_edit": row(LOGIN, DENIED, DENIED, OK, NOT_FOUND, DENIED),
     "entry_new": row(LOGIN, DENIED, DENIED, OK, NOT_FOUND, DENIED),
     "entry_correct": row(LOGIN, DENIED, DENIED, OK, NOT_FOUND, DENIED),
+    # The child's traject runs: erasing is refused, with the reason (200).
+    "client_erase": row(LOGIN, DENIED, DENIED, OK, NOT_FOUND, DENIED),
     # The coachee is not the child's guardian: another client's consent is a 404.
     "portal_consent_withdraw": row(LOGIN, NOT_FOUND, REDIRECT, DENIED, DENIED, DENIED),
     "appointment_new": row(LOGIN, DENIED, DENIED, OK, OK, DENIED),
@@ -579,6 +582,8 @@ ADMIN_REFUSES_EVERYONE = {
     "admin:billing_quote_delete",
     "admin:audit_auditevent_add",  # the audit log is written by the application only
     "admin:audit_auditevent_delete",
+    "admin:privacy_retentionperiod_add",  # one period per kind: changed, never added
+    "admin:privacy_retentionperiod_delete",
 }
 
 

@@ -24,6 +24,7 @@ from coaching.tests.test_permissions import billing_world, quick_group
 from groups.models import Attendance, Contribution, GroupEvaluation
 from groups.services import member_add
 from privacy.export import EXCLUDED, SECTIONS
+from sessions.models import Appointment
 from trajects.email_coaching import message_write
 from trajects.evaluations import evaluation_request, evaluation_submit
 from trajects.tests.factories import (
@@ -94,7 +95,9 @@ def _filled(text: str, coach, client: Client, *, account=None, questionnaires=No
         else:
             answers[question.pk] = f"Antwoord {text}"
     evaluation_submit(evaluation=evaluation, answers=answers, by=None)
-    group = quick_group(coach, first_start=timezone.now() - timedelta(days=2))
+    # Each call its own hours: one coach's appointments never overlap (PostgreSQL refuses it).
+    shift = timedelta(hours=4 * Appointment.objects.filter(coach=coach).count())
+    group = quick_group(coach, first_start=timezone.now() - timedelta(days=2) + shift)
     membership = member_add(group=group, client=client, joined_on=date.today() - timedelta(7))
     meeting = group.meetings.get(number=1)
     Attendance.objects.create(meeting=meeting, membership=membership, present=True)
@@ -107,15 +110,13 @@ def _filled(text: str, coach, client: Client, *, account=None, questionnaires=No
     GroupEvaluation.objects.create(
         evaluation=group_evaluation, group=group, membership=membership, after_meeting=4
     )
-    from sessions.models import Appointment
-
     Appointment.objects.create(
         coach=coach,
         traject=traject,
         kind="session",
         mode="practice",
-        start=timezone.now() + timedelta(days=3),
-        end=timezone.now() + timedelta(days=3, hours=1),
+        start=timezone.now() + timedelta(days=3) + shift,
+        end=timezone.now() + timedelta(days=3, hours=1) + shift,
         location=f"Kamer {text}",
     )
     AuditEvent.objects.create(

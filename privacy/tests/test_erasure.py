@@ -1,0 +1,267 @@
+"""Erasure and retention (issue 9, point 2): what goes, what the law keeps, and the purge."""
+
+from datetime import date, timedelta
+from io import StringIO
+
+import pytest
+from django.apps import apps
+from django.core.exceptions import ValidationError
+from django.core.files.storage import default_storage
+from django.core.management import call_command
+from django.utils import timezone
+
+from audit.models import AuditEvent
+from billing.models import Invoice
+from coaching.models import Client, Send, User
+from coaching.outbox import outbox_add
+from coaching.tests.factories import ClientFactory, GuardianFactory
+from coaching.tests.test_permissions import billing_world
+from privacy.erasure import client_erase, expired_clients, purge_expired
+from privacy.export import SECTIONS
+from privacy.models import RetentionPeriod
+from privacy.tests.test_export import _filled
+from trajects.models import Traject
+from trajects.tests.factories import TrajectFactory
+
+pytestmark = pytest.mark.django_db
+KEPT = {"coaching.client", "coaching.guardian", "billing.invoice", "billing.invoiceline"}
+
+
+def _close_everything(client: Client, on: date | None = None) -> None:
+    """The coaching is over: trajects closed, appointments past, Backstage left."""
+    on = on or timezone.localdate()
+    Traject.objects.filter(client=client, intake_on__isnull=False).update(
+        status="afgerond", closed_on=on
+    )
+    Traject.objects.filter(client=client, intake_on__isnull=True).update(
+        status="gestopt", closed_on=on, stop_reason="Klaar"
+    )
+    from groups.models import Membership
+    from sessions.models import Appointment
+
+    Appointment.objects.filter(traject__client=client).update(
+        start=timezone.now() - timedelta(days=30), end=timezone.now() - timedelta(days=30)
+    )
+    Membership.objects.filter(client=client).update(left_on=on)
+
+
+def _rows_pointing_at(client_pk: int) -> dict[str, int]:
+    """Rows of any model that refer to the client by a foreign key (the log's aside)."""
+    found = {}
+    for model in apps.get_models():
+        for field in model._meta.concrete_fields:
+            if not field.is_relation or field.related_model is not Client or model is AuditEvent:
+                continue
+            if count := model.objects.filter(**{field.attname: client_pk}).count():
+                found[f"{model._meta.label}.{field.name}"] = count
+    return found
+
+
+@pytest.fixture
+def child_done(coach_a, guardian, questionnaires):
+    """The child with something in every section, the coaching over."""
+    child = Client.objects.get(guardians__account=guardian)
+    filled = _filled("WIS-MIJ", coach_a, child, account=guardian)
+    _close_everything(child)
+    return child, filled
+
+
+class TestErase:
+    def test_everything_goes_and_the_invoices_stay_anonymised(self, coach_a, guardian, child_done):
+        child, filled = child_done
+        billing_world(coach_a, child)  # a sent invoice to the father
+        _close_everything(child)
+        attachment = filled["message"].attachment.name
+        assert default_storage.exists(attachment)
+        outbox_add(
+            [(f"message:{filled['message'].pk}", "message_notice", timezone.now())],
+            deliver_now=False,
+        )
+        with _on_commit():
+            erased = client_erase(client=child, by=coach_a)
+        assert erased.anonymised and erased.kept_invoices == 1 and erased.accounts == 1
+        child.refresh_from_db()
+        assert (child.first_name, child.last_name, child.date_of_birth, child.erased_on) == (
+            "—",
+            "—",
+            None,
+            timezone.localdate(),
+        )
+        left = {
+            section.model._meta.label_lower: section.rows(child, None).count()
+            for section in SECTIONS
+        }
+        assert {label: n for label, n in left.items() if n and label not in KEPT} == {
+            "audit.auditevent": AuditEvent.objects.filter(client=child).count()
+        }
+        guardian_row = child.guardians.get()  # the invoice was addressed to him: kept, nameless
+        assert (guardian_row.first_name, guardian_row.email, guardian_row.account) == (
+            "—",
+            "",
+            None,
+        )
+        assert not User.objects.filter(pk=guardian.pk).exists()
+        assert not default_storage.exists(attachment)
+        assert not Send.objects.exists()
+        invoice = Invoice.objects.get(client=child)
+        assert invoice.bill_to_name == "Ouder" and invoice.lines.count() == 1
+        event = AuditEvent.objects.get(action="anonymise")
+        assert (event.actor, event.client_id, event.what) == (coach_a, child.pk, "client")
+        assert "trajects=" in event.detail
+
+    def test_without_invoices_no_row_points_at_the_client(self, coach_a, child_done):
+        child, _filled_things = child_done
+        pk = child.pk
+        with _on_commit():
+            erased = client_erase(client=child, by=coach_a)
+        assert not erased.anonymised
+        assert _rows_pointing_at(pk) == {}
+        assert not Client.objects.filter(pk=pk).exists()
+        assert AuditEvent.objects.filter(client_id=pk, action="erase").exists()
+
+    def test_refused_while_the_coaching_goes_on(self, coach_a, coachee):
+        own = Client.objects.get(account=coachee)
+        TrajectFactory(client=own)  # aanmelding: not closed
+        with pytest.raises(ValidationError, match="Sluit eerst de lopende trajecten af"):
+            client_erase(client=own, by=coach_a)
+        assert Client.objects.filter(pk=own.pk, erased_on=None).exists()
+        assert User.objects.filter(pk=coachee.pk).exists()
+
+    def test_a_parent_who_acts_for_another_child_keeps_the_account(
+        self, coach_a, guardian, child_done
+    ):
+        child, _things = child_done
+        GuardianFactory(
+            client__coach=coach_a, client__date_of_birth=date(2018, 1, 1), account=guardian
+        )
+        with _on_commit():
+            erased = client_erase(client=child, by=coach_a)
+        assert erased.accounts == 0
+        assert User.objects.filter(pk=guardian.pk).exists()
+
+    def test_twice_is_refused(self, coach_a, child_done):
+        child, _things = child_done
+        billing_world(coach_a, child)
+        with _on_commit():
+            client_erase(client=child, by=coach_a)
+        with pytest.raises(ValidationError, match="al gewist"):
+            client_erase(client=child, by=coach_a)
+
+
+class TestPages:
+    def test_the_coach_erases_after_confirming(self, client, coach_a, child_done):
+        child, _things = child_done
+        client.force_login(coach_a)
+        url = f"/coach/clienten/{child.uuid}/wissen/"
+        page = client.get(url).content.decode()
+        assert "Definitief wissen" in page and "Er zijn 2 trajecten" in page
+        response = client.post(url, {})
+        assert "Vink aan dat je begrijpt" in response.content.decode()
+        assert Client.objects.filter(pk=child.pk).exists()
+        response = client.post(url, {"confirm": "on"}, follow=True)
+        assert response.redirect_chain[-1][0] == "/coach/clienten/"
+        assert "Lotte Ouder is gewist." in response.content.decode()
+        assert not Client.objects.filter(pk=child.pk).exists()
+
+    def test_an_erased_client_is_in_no_list(self, client, coach_a, child_done):
+        child, _things = child_done
+        billing_world(coach_a, child)
+        with _on_commit():
+            client_erase(client=child, by=coach_a)
+        client.force_login(coach_a)
+        assert "—&nbsp;—" not in client.get("/coach/clienten/").content.decode()
+        assert not client.get("/coach/clienten/").context["page"].object_list
+        assert client.get(f"/coach/clienten/{child.uuid}/").status_code == 404
+
+    def test_the_page_says_why_not_yet(self, client, coach_a, coachee):
+        own = Client.objects.get(account=coachee)
+        TrajectFactory(client=own)
+        client.force_login(coach_a)
+        url = f"/coach/clienten/{own.uuid}/wissen/"
+        html = client.get(url).content.decode()
+        assert "Wissen kan nog niet." in html and "Definitief wissen" not in html
+        assert client.post(url, {"confirm": "on"}).status_code == 200
+        assert Client.objects.filter(pk=own.pk, erased_on=None).exists()
+
+    def test_the_admin_erases_after_a_confirmation(self, client, admin_user, child_done):
+        child, _things = child_done
+        client.force_login(admin_user)
+        url = "/beheer/coaching/client/"
+        data = {"action": "erase_selected", "_selected_action": [child.pk]}
+        response = client.post(url, data)
+        assert "Ja, definitief wissen" in response.content.decode()
+        assert Client.objects.filter(pk=child.pk).exists()
+        response = client.post(url, data | {"confirm": "yes"}, follow=True)
+        assert "Lotte Ouder is gewist." in response.content.decode()
+        assert not Client.objects.filter(pk=child.pk).exists()
+        assert AuditEvent.objects.get(action="erase").actor == admin_user
+
+
+class TestRetention:
+    def _adult_closed(self, coach, years_ago: float) -> Client:
+        client = ClientFactory(coach=coach, date_of_birth=date(1980, 1, 1))
+        Client.objects.filter(pk=client.pk).update(
+            created_at=timezone.now() - timedelta(days=365 * 10)
+        )
+        day = timezone.localdate() - timedelta(days=int(365.25 * years_ago))
+        TrajectFactory(
+            client=client, status="gestopt", stop_reason="Klaar", closed_on=day, registered_on=day
+        )
+        return client
+
+    def test_past_the_period_is_expired_within_it_not(self, coach_a):
+        old = self._adult_closed(coach_a, 2.1)
+        recent = self._adult_closed(coach_a, 1.5)
+        running = self._adult_closed(coach_a, 5)
+        TrajectFactory(client=running)  # a new traject: the coaching goes on
+        assert [client for client, _ends in expired_clients()] == [old]
+        assert recent not in [c for c, _e in expired_clients()]
+
+    def test_the_practice_sets_the_period(self, coach_a):
+        self._adult_closed(coach_a, 3)
+        RetentionPeriod.objects.filter(kind="adult").update(years=20)  # under the WGBO
+        assert expired_clients() == []
+
+    def test_the_longest_period_of_the_kinds_counts(self, coach_a):
+        client = self._adult_closed(coach_a, 3)
+        TrajectFactory(
+            client=client,
+            kind="email",
+            status="gestopt",
+            stop_reason="Klaar",
+            closed_on=date.today() - timedelta(1100),
+        )
+        RetentionPeriod.objects.filter(kind="email").update(years=5)
+        assert expired_clients() == []
+
+    def test_dry_run_lists_and_erases_nothing_the_command_erases(self, coach_a):
+        old = self._adult_closed(coach_a, 3)
+        out = StringIO()
+        call_command("purge_expired", "--dry-run", stdout=out)
+        assert str(old.uuid) in out.getvalue() and "1 cliënt(en) te wissen" in out.getvalue()
+        assert Client.objects.filter(pk=old.pk).exists()
+        call_command("purge_expired", stdout=StringIO())
+        assert not Client.objects.filter(pk=old.pk).exists()
+        event = AuditEvent.objects.get(action="erase")
+        assert (event.actor, event.actor_role) == (None, "system")
+
+    def test_the_nightly_task_purges(self, coach_a):
+        from privacy.tasks import purge_expired as task
+
+        old = self._adult_closed(coach_a, 3)
+        assert task.delay().get() == 1
+        assert not Client.objects.filter(pk=old.pk).exists()
+        assert purge_expired() == []
+
+
+class _on_commit:
+    """Runs the on-commit callbacks (the file deletions) at the end of the block."""
+
+    def __enter__(self):
+        from django.test import TestCase
+
+        self._context = TestCase.captureOnCommitCallbacks(execute=True)
+        return self._context.__enter__()
+
+    def __exit__(self, *exc):
+        return self._context.__exit__(*exc)
