@@ -75,6 +75,7 @@ check-deploy: venv
 	ALLOWED_HOSTS=praktijk.example SITE_URL=https://praktijk.example \
 	DATABASE_URL=postgres://praktijk@localhost/praktijk \
 	CELERY_BROKER_URL=redis://localhost:6379/0 CACHE_URL=redis://localhost:6379/1 \
+	PRAKTIJK_ENCRYPTION_KEYS=$$($(PY) -c 'import base64, os; print(base64.urlsafe_b64encode(os.urandom(32)).decode())') \
 	$(MANAGE) check --deploy --fail-level WARNING
 
 ci:

@@ -54,7 +54,7 @@ class InvoiceNewForm(_Helper, forms.Form):
         start, end = last_month()
         self.fields["start"].initial = start
         self.fields["end"].initial = end
-        clients = Client.objects.all() if user.is_staff else Client.objects.for_coach(user)
+        clients = Client.objects.current() if user.is_staff else Client.objects.for_coach(user)
         clients = list(clients.select_related("coach").prefetch_related("guardians"))
         teams = BackstageGroup.objects.filter(composition=BackstageGroup.Composition.TEAM)
         if not user.is_staff:

@@ -119,6 +119,17 @@ class ClientAdmin(AuditedAdminMixin, admin.ModelAdmin):
     list_select_related = ["coach", "organisation"]
     actions = ["erase_selected"]
 
+    # A client is erased (the action below), never deleted: deleting would leave the portal
+    # accounts, the files and the outbox's rows behind. An erased client's row (kept for the
+    # invoices) is not changed any more.
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        if obj is not None and obj.erased_on is not None:
+            return False
+        return super().has_change_permission(request, obj)
+
     @admin.action(description=_("Geselecteerde cliënten wissen (AVG)"))
     def erase_selected(self, request, queryset):
         """Erasure as on the coach's page (privacy.erasure), after a confirmation."""

@@ -6,6 +6,8 @@ PostgreSQL or Redis. `PRAKTIJK_ENV=production` switches to production mode, whic
 with the default secret key or with DEBUG on. The README lists every variable.
 """
 
+import base64
+import hashlib
 import os
 from datetime import timedelta
 from pathlib import Path
@@ -13,6 +15,7 @@ from urllib.parse import urlparse
 
 import dj_database_url
 from celery.schedules import crontab
+from cryptography.fernet import Fernet
 from django.core.exceptions import ImproperlyConfigured
 from django.utils.csp import CSP
 from django.utils.translation import gettext_lazy as _
@@ -233,6 +236,32 @@ MFA_WEBAUTHN_ALLOW_INSECURE_ORIGIN = not PRODUCTION
 MFA_TOTP_ISSUER = env("PRAKTIJK_NAME", "Praktijk")
 # Coaches and practice admins must have a second factor before they see any other page.
 # Only the embedded demo may turn this off (never in production).
+# The keys for the encryption at rest of dossier text and messages (coaching.crypto), comma-
+# separated, newest first: the first encrypts, all decrypt. Make one with `python manage.py
+# generate_encryption_key`. Outside production a key derived from SECRET_KEY is used.
+PRAKTIJK_ENCRYPTION_KEYS = [
+    key.strip() for key in env("PRAKTIJK_ENCRYPTION_KEYS").split(",") if key.strip()
+]
+if not PRAKTIJK_ENCRYPTION_KEYS:
+    if PRODUCTION:
+        raise ImproperlyConfigured(
+            "Production mode needs PRAKTIJK_ENCRYPTION_KEYS (make a key with `python manage.py "
+            "generate_encryption_key`, and keep it as safe as the database backups)."
+        )
+    PRAKTIJK_ENCRYPTION_KEYS = [
+        base64.urlsafe_b64encode(
+            hashlib.sha256(f"praktijk-encryption:{SECRET_KEY}".encode()).digest()
+        ).decode()
+    ]
+for _key in PRAKTIJK_ENCRYPTION_KEYS:
+    try:
+        Fernet(_key.encode())
+    except ValueError as _error:
+        raise ImproperlyConfigured(
+            "PRAKTIJK_ENCRYPTION_KEYS holds a key that is not a Fernet key (32 bytes, URL-safe "
+            "base64): make one with `python manage.py generate_encryption_key`."
+        ) from _error
+
 PRAKTIJK_REQUIRE_MFA = env_bool("PRAKTIJK_REQUIRE_MFA", default=True)
 if PRODUCTION and not PRAKTIJK_REQUIRE_MFA:
     raise ImproperlyConfigured("PRAKTIJK_REQUIRE_MFA cannot be turned off in production.")

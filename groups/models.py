@@ -8,6 +8,7 @@ from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
+from coaching.crypto import EncryptedTextField
 from coaching.models import Client, Organisation, Role, User
 from sessions.models import Appointment
 from trajects.models import Evaluation
@@ -136,14 +137,14 @@ class Contribution(models.Model):
         Membership, on_delete=models.PROTECT, related_name="contributions"
     )
     turn = models.PositiveSmallIntegerField(_("beurt"))
-    problem = models.TextField(_("het probleem zoals ingebracht"), blank=True)
-    concretised = models.TextField(_("het geconcretiseerde probleem"), blank=True)
-    analysis = models.TextField(_("analyse door de groep"), blank=True)
-    solutions = models.TextField(_("creatieve oplossingen"), blank=True)
-    own_share = models.TextField(_("eigen aandeel"), blank=True)
-    feedback = models.TextField(_("feedback van de groep"), blank=True)
-    agreements = models.TextField(pgettext_lazy("made at a turn", "afspraken"), blank=True)
-    report_back = models.TextField(_("terugkoppeling bij de volgende bijeenkomst"), blank=True)
+    problem = EncryptedTextField(_("het probleem zoals ingebracht"), blank=True)
+    concretised = EncryptedTextField(_("het geconcretiseerde probleem"), blank=True)
+    analysis = EncryptedTextField(_("analyse door de groep"), blank=True)
+    solutions = EncryptedTextField(_("creatieve oplossingen"), blank=True)
+    own_share = EncryptedTextField(_("eigen aandeel"), blank=True)
+    feedback = EncryptedTextField(_("feedback van de groep"), blank=True)
+    agreements = EncryptedTextField(pgettext_lazy("made at a turn", "afspraken"), blank=True)
+    report_back = EncryptedTextField(_("terugkoppeling bij de volgende bijeenkomst"), blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:

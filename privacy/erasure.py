@@ -10,6 +10,7 @@ without a foreign key) and records the erasure itself.
 """
 
 import datetime
+import logging
 from dataclasses import dataclass, field
 
 from django.core.exceptions import ValidationError
@@ -25,7 +26,9 @@ from coaching.models import Client, Consent, Guardian, Send, ThirdParty, User
 from groups.models import Contribution, Membership
 from privacy.models import RetentionPeriod
 from sessions.models import Appointment
-from trajects.models import Evaluation, Message, Traject
+from trajects.models import Evaluation, Message, Traject, TrajectEvent
+
+log = logging.getLogger(__name__)
 
 
 @dataclass
@@ -41,9 +44,24 @@ class Erased:
         return self.kept_invoices > 0
 
 
-def why_not_erasable(client: Client) -> str | None:
-    """A reason the client cannot be erased yet, for the coach; None when it can."""
-    if client.trajects.exclude(status__in=Traject.CLOSED).exists():
+# A traject in these phases never got to the coaching itself: a prospect who did not go on.
+NOT_STARTED = (
+    Traject.Status.AANMELDING,
+    Traject.Status.KENNISMAKING,
+    Traject.Status.BEDENKTIJD,
+    Traject.Status.INTAKE,
+)
+
+
+def why_not_erasable(client: Client, *, prospects_too: bool = False) -> str | None:
+    """A reason the client cannot be erased yet, for the coach; None when it can. The purge
+    also erases a prospect whose traject never started (`prospects_too`)."""
+    if client.erased_on is not None:
+        return _("Deze cliënt is al gewist.")
+    still_open = client.trajects.exclude(status__in=Traject.CLOSED)
+    if prospects_too:
+        still_open = still_open.exclude(status__in=NOT_STARTED)
+    if still_open.exists():
         return _("Sluit eerst de lopende trajecten af (afronden of stoppen, met een reden).")
     if Appointment.objects.filter(
         traject__client=client, status=Appointment.Status.BOOKED, end__gt=timezone.now()
@@ -61,18 +79,44 @@ def _addresses(client: Client) -> set[str]:
     return {address.lower() for address in addresses if address}
 
 
-def _outbox_rows(client: Client, appointments, evaluations, messages, trajects):
-    """The outbox's rows about the client's things, or addressed to them."""
-    subjects = Q()
+def _addresses_of_others(client: Client, addresses: set[str]) -> set[str]:
+    """Which of these addresses another client, parent or account uses as well."""
+    others = Client.objects.exclude(pk=client.pk)
+    used = set()
+    for address in addresses:
+        if (
+            others.filter(Q(email__iexact=address) | Q(account__email__iexact=address)).exists()
+            or Guardian.objects.exclude(client=client)
+            .filter(Q(email__iexact=address) | Q(account__email__iexact=address))
+            .exists()
+        ):
+            used.add(address)
+    return used
+
+
+def _outbox_rows(client: Client, appointments, evaluations, messages, trajects) -> list[int]:
+    """The outbox's rows about the client's things, and those sent only to addresses that are
+    the client's alone (a parent's reminders about a brother or sister stay)."""
+    subjects = Q(pk__in=[])
     for pk in appointments:
         subjects |= Q(subject__startswith=f"appointment:{pk}.")
     for pk in trajects:
         subjects |= Q(subject__startswith=f"traject:{pk}:")
     subjects |= Q(subject__in=[f"evaluation:{pk}" for pk in evaluations])
     subjects |= Q(subject__in=[f"message:{pk}" for pk in messages])
-    for address in _addresses(client):
-        subjects |= Q(recipients__icontains=address) | Q(delivered_to__icontains=address)
-    return Send.objects.filter(subjects)
+    rows = set(Send.objects.filter(subjects).values_list("pk", flat=True))
+    addresses = _addresses(client)
+    own = addresses - _addresses_of_others(client, addresses)
+    near = Q(pk__in=[])
+    for address in own:  # a rough cut in SQL, the exact address in Python
+        near |= Q(recipients__icontains=address) | Q(delivered_to__icontains=address)
+    for pk, recipients, delivered in Send.objects.filter(near).values_list(
+        "pk", "recipients", "delivered_to"
+    ):
+        sent_to = {str(address).lower() for address in [*recipients, *delivered]}
+        if sent_to and sent_to <= own:
+            rows.add(pk)
+    return sorted(rows)
 
 
 def _only_for(account: User, client: Client) -> bool:
@@ -86,13 +130,13 @@ def _only_for(account: User, client: Client) -> bool:
     )
 
 
-def client_erase(*, client: Client, by: User | None, request=None) -> Erased:
+def client_erase(
+    *, client: Client, by: User | None, request=None, prospects_too: bool = False
+) -> Erased:
     """Erases the client; refused (ValidationError) while the coaching goes on."""
     with transaction.atomic():
         client = Client.objects.select_for_update().get(pk=client.pk)
-        if client.erased_on is not None:
-            raise ValidationError(_("Deze cliënt is al gewist."))
-        if reason := why_not_erasable(client):
+        if reason := why_not_erasable(client, prospects_too=prospects_too):
             raise ValidationError(reason)
         done = Erased()
         trajects = list(client.trajects.values_list("pk", flat=True))
@@ -105,12 +149,19 @@ def client_erase(*, client: Client, by: User | None, request=None) -> Erased:
         message_pks = list(messages.values_list("pk", flat=True))
         accounts = [client.account] if client.account_id else []
         accounts += [g.account for g in client.guardians.select_related("account") if g.account_id]
-        accounts = [a for a in {a.pk: a for a in accounts}.values() if _only_for(a, client)]
+        # Locked: a parent's account linked to a brother or sister at this moment stays.
+        locked = User.objects.select_for_update().filter(pk__in=[a.pk for a in accounts])
+        accounts = [a for a in locked if _only_for(a, client)]
 
         def delete(name: str, queryset) -> None:
             done.removed[name] = queryset.delete()[0]
 
-        delete("outbox", _outbox_rows(client, appointments, evaluations, message_pks, trajects))
+        delete(
+            "outbox",
+            Send.objects.filter(
+                pk__in=_outbox_rows(client, appointments, evaluations, message_pks, trajects)
+            ),
+        )
         delete("contributions", Contribution.objects.filter(membership__client=client))
         delete("memberships", Membership.objects.filter(client=client))
         delete("evaluations", Evaluation.objects.filter(client=client))
@@ -118,6 +169,8 @@ def client_erase(*, client: Client, by: User | None, request=None) -> Erased:
         delete("trajects", Traject.objects.filter(client=client))  # with the whole dossier
         delete("consents", Consent.objects.filter(client=client))
         delete("third_parties", ThirdParty.objects.filter(client=client))
+        # The Django admin's history names the client and the people around them.
+        delete("admin_history", _admin_history(client))
         delete("draft_invoices", Invoice.objects.filter(client=client, status="draft"))
         invoiced = Invoice.objects.filter(client=client)
         kept_guardians = set(invoiced.exclude(guardian=None).values_list("guardian", flat=True))
@@ -158,8 +211,33 @@ def client_erase(*, client: Client, by: User | None, request=None) -> Erased:
             detail=" ".join(f"{name}={count}" for name, count in done.removed.items() if count),
         )
         # The files go once the rows are gone for good.
-        transaction.on_commit(lambda: [default_storage.delete(name) for name in files])
+        transaction.on_commit(lambda: _delete_files(files), robust=True)
     return done
+
+
+def _delete_files(names: list[str]) -> None:
+    for name in names:
+        try:
+            default_storage.delete(name)
+        except OSError:
+            log.exception("Erasure: could not delete the file %s", name)
+
+
+def _admin_history(client: Client):
+    from django.contrib.admin.models import LogEntry
+    from django.contrib.contenttypes.models import ContentType
+
+    objects = Q(content_type=ContentType.objects.get_for_model(Client), object_id=str(client.pk))
+    for model, pks in (
+        (Guardian, client.guardians.values_list("pk", flat=True)),
+        (ThirdParty, client.third_parties.values_list("pk", flat=True)),
+        (Consent, client.consents.values_list("pk", flat=True)),
+    ):
+        objects |= Q(
+            content_type=ContentType.objects.get_for_model(model),
+            object_id__in=[str(pk) for pk in pks],
+        )
+    return LogEntry.objects.filter(objects)
 
 
 # --- Retention ---------------------------------------------------------------------------------
@@ -173,60 +251,82 @@ def _years_later(day: datetime.date, years: int) -> datetime.date:
 
 
 def last_activity(client: Client) -> datetime.date | None:
-    """The day the coaching last did something with the client; None while it goes on."""
-    if why_not_erasable(client):
+    """The day the coaching last did something with the client; None while it goes on (a
+    prospect whose traject never started counts as done: their last step is the activity)."""
+    if why_not_erasable(client, prospects_too=True):
         return None
     days = [timezone.localdate(client.created_at)]
-    closed = client.trajects.aggregate(last=Max("closed_on"))["last"]
+    trajects = client.trajects.aggregate(
+        closed=Max("closed_on"), registered=Max("registered_on"), met=Max("kennismaking_on")
+    )
+    days += [day for day in trajects.values() if day]
+    step = TrajectEvent.objects.filter(traject__client=client).aggregate(last=Max("on"))["last"]
+    days += [step] if step else []
     moments = [
         Appointment.objects.filter(traject__client=client).aggregate(last=Max("end"))["last"],
         Message.objects.filter(traject__client=client).aggregate(last=Max("created_at"))["last"],
         Evaluation.objects.filter(client=client).aggregate(last=Max("created_at"))["last"],
-        Appointment.objects.filter(backstage_meeting__group__members__client=client).aggregate(
-            last=Max("end")
-        )["last"],
     ]
-    days += [closed] if closed else []
+    for membership in client.backstage_memberships.all():
+        # The group's meetings while the client was in it.
+        meetings = Appointment.objects.filter(
+            backstage_meeting__group=membership.group_id,
+            start__date__gte=membership.joined_on,
+        )
+        if membership.left_on:
+            meetings = meetings.filter(start__date__lte=membership.left_on)
+        moments.append(meetings.aggregate(last=Max("end"))["last"])
+        days += [membership.left_on] if membership.left_on else []
     days += [timezone.localdate(moment) for moment in moments if moment]
     return max(days)
 
 
 def kinds_of(client: Client, until: datetime.date) -> set[str]:
+    """The kinds of dossier the client has: the longest of their periods counts."""
     Kind = RetentionPeriod.Kind
-    kinds = {Kind.ADULT}
-    if client.date_of_birth and _years_later(client.date_of_birth, 18) > until:
-        kinds = {Kind.CHILD}
+    kinds = set()
     if client.trajects.filter(kind=Traject.Kind.EMAIL).exists():
         kinds.add(Kind.EMAIL)
     if client.backstage_memberships.exists():
         kinds.add(Kind.BACKSTAGE)
+    if client.trajects.exclude(kind=Traject.Kind.EMAIL).exists() or not kinds:
+        is_child = client.date_of_birth and _years_later(client.date_of_birth, 18) > until
+        kinds.add(Kind.CHILD if is_child else Kind.ADULT)
     return kinds
 
 
 def expired_clients(today: datetime.date | None = None) -> list[tuple[Client, datetime.date]]:
-    """The clients whose retention ended before today, with the day it ended."""
+    """The clients whose retention ended before today, with the day it ended. (About ten
+    queries a client that is old enough to be a candidate: a nightly job, not a page.)"""
     today = today or timezone.localdate()
     years = RetentionPeriod.years_by_kind()
-    shortest = min(years.values())
+    oldest = _years_later(today, -min(years.values()))
     found = []
-    candidates = Client.objects.filter(
-        erased_on__isnull=True, created_at__date__lt=_years_later(today, -shortest)
-    ).select_related("account")
-    for client in candidates.iterator(chunk_size=500):
+    candidates = Client.objects.current().filter(
+        created_at__lt=timezone.make_aware(datetime.datetime.combine(oldest, datetime.time()))
+    )
+    for client in candidates.select_related("account").iterator(chunk_size=500):
         last = last_activity(client)
         if last is None:
             continue
-        keep = max(years[kind] for kind in kinds_of(client, last))
-        ends = _years_later(last, keep)
+        ends = _years_later(last, max(years[kind] for kind in kinds_of(client, last)))
         if ends < today:
             found.append((client, ends))
     return found
 
 
 def purge_expired(*, dry_run: bool = False, today=None) -> list[tuple[Client, datetime.date]]:
-    """Erases every client past retention (none with `dry_run`); returns them."""
+    """Erases every client past retention (none with `dry_run`); returns those erased (with
+    `dry_run`: those it would erase). One that fails is logged and the purge goes on."""
     expired = expired_clients(today)
-    if not dry_run:
-        for client, _ends in expired:
-            client_erase(client=client, by=None)
-    return expired
+    if dry_run:
+        return expired
+    erased = []
+    for client, ends in expired:
+        try:
+            client_erase(client=client, by=None, prospects_too=True)
+        except Exception:
+            log.exception("Retention purge: client %s could not be erased", client.uuid)
+        else:
+            erased.append((client, ends))
+    return erased

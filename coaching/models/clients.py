@@ -46,7 +46,11 @@ class ClientQuerySet(models.QuerySet):
     def for_coach(self, user: User) -> "ClientQuerySet":
         """The clients a coach may see: only their own, and not those erased (a row kept,
         anonymised, for the invoices the law makes the practice keep)."""
-        return self.filter(coach=user, erased_on__isnull=True)
+        return self.current().filter(coach=user)
+
+    def current(self) -> "ClientQuerySet":
+        """Not erased (privacy.erasure keeps an anonymised row only for the invoices)."""
+        return self.filter(erased_on__isnull=True)
 
     def for_account(self, user: User) -> "ClientQuerySet":
         """The clients a portal account acts for: itself, and children (under 18) it is a

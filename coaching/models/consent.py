@@ -10,6 +10,7 @@ from django.db.models import F, Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from coaching.crypto import EncryptedTextField
 from coaching.models.accounts import User
 from coaching.models.clients import Client, Guardian
 
@@ -76,7 +77,7 @@ class Consent(models.Model):
         related_name="consents",
         verbose_name=_("derde partij"),
     )
-    purpose = models.TextField(
+    purpose = EncryptedTextField(
         _("doel"), help_text=_("Waarvoor: bijvoorbeeld ‘verslag over het traject aan de mentor’.")
     )
     given_by_guardian = models.ForeignKey(

@@ -22,6 +22,7 @@ PRODUCTION_ENV = {
     "DATABASE_URL": "postgres://praktijk@localhost/praktijk",
     "CELERY_BROKER_URL": "redis://localhost:6379/0",
     "CACHE_URL": "redis://localhost:6379/1",
+    "PRAKTIJK_ENCRYPTION_KEYS": "PJXvIkuWtb3AOzzoHG9GnNY-Y6W_gWUMYjZ7XcfW0Hs=",
 }
 
 
@@ -50,6 +51,11 @@ class TestProductionMode:
 
     def test_refuses_the_default_secret_key(self):
         assert "Production mode needs its own SECRET_KEY" in self.refusal(SECRET_KEY=None)
+
+    def test_refuses_to_run_without_encryption_keys(self):
+        assert "Production mode needs PRAKTIJK_ENCRYPTION_KEYS" in self.refusal(
+            PRAKTIJK_ENCRYPTION_KEYS=None
+        )
 
     def test_refuses_debug(self):
         assert "refuses to start with DEBUG on" in self.refusal(DEBUG="true")

@@ -148,6 +148,52 @@ class TestErase:
             client_erase(client=child, by=coach_a)
 
 
+class TestWhatStays:
+    def test_the_outbox_keeps_what_went_to_others_and_to_a_shared_parent(
+        self, coach_a, guardian, child_done
+    ):
+        child, _things = child_done
+        Client.objects.filter(pk=child.pk).update(email="an@praktijk.test")
+        sibling = GuardianFactory(
+            client__coach=coach_a, client__date_of_birth=date(2018, 1, 1), account=guardian
+        ).client
+        rows = {
+            "child": Send(subject="x:1", kind="k", recipients=["an@praktijk.test"]),
+            "lookalike": Send(subject="x:2", kind="k", recipients=["jan@praktijk.test"]),
+            "sibling": Send(subject="x:3", kind="k", recipients=[guardian.email]),
+        }
+        for row in rows.values():
+            row.save()
+        with _on_commit():
+            client_erase(client=child, by=coach_a)
+        left = set(Send.objects.values_list("subject", flat=True))
+        assert left == {"x:2", "x:3"}
+        assert Client.objects.filter(pk=sibling.pk).exists()
+
+    def test_the_admin_cannot_delete_a_client_nor_change_an_erased_one(
+        self, client, admin_user, coach_a, child_done
+    ):
+        child, _things = child_done
+        billing_world(coach_a, child)
+        client.force_login(admin_user)
+        assert client.get(f"/beheer/coaching/client/{child.pk}/delete/").status_code == 403
+        changelist = client.get("/beheer/coaching/client/").content.decode()
+        assert "delete_selected" not in changelist
+        with _on_commit():
+            client_erase(client=child, by=coach_a)
+        page = client.get(f"/beheer/coaching/client/{child.pk}/change/").content.decode()
+        assert 'name="first_name"' not in page  # read only
+
+    def test_a_new_invoice_offers_no_erased_client(self, client, admin_user, coach_a, child_done):
+        child, _things = child_done
+        billing_world(coach_a, child)
+        with _on_commit():
+            client_erase(client=child, by=coach_a)
+        client.force_login(admin_user)
+        html = client.get("/facturen/nieuw/").content.decode()
+        assert "— —" not in html and "Lotte" not in html
+
+
 class TestPages:
     def test_the_coach_erases_after_confirming(self, client, coach_a, child_done):
         child, _things = child_done
@@ -244,6 +290,49 @@ class TestRetention:
         assert not Client.objects.filter(pk=old.pk).exists()
         event = AuditEvent.objects.get(action="erase")
         assert (event.actor, event.actor_role) == (None, "system")
+
+    def test_a_prospect_who_did_not_go_on_is_purged(self, coach_a):
+        prospect = ClientFactory(coach=coach_a, date_of_birth=date(1990, 1, 1))
+        Client.objects.filter(pk=prospect.pk).update(
+            created_at=timezone.now() - timedelta(days=365 * 3)
+        )
+        TrajectFactory(client=prospect, registered_on=date.today() - timedelta(days=365 * 3))
+        assert [c for c, _e in expired_clients()] == [prospect]
+        assert [c for c, _e in purge_expired()] == [prospect]
+        assert not Client.objects.filter(pk=prospect.pk).exists()
+
+    def test_backstage_alone_keeps_its_own_shorter_period(self, coach_a):
+        from coaching.tests.test_permissions import quick_group
+        from groups.services import member_add
+
+        member = ClientFactory(coach=coach_a, date_of_birth=date(1980, 1, 1))
+        Client.objects.filter(pk=member.pk).update(
+            created_at=timezone.now() - timedelta(days=365 * 3)
+        )
+        group = quick_group(coach_a, first_start=timezone.now() - timedelta(days=800))
+        left = date.today() - timedelta(days=500)
+        membership = member_add(group=group, client=member, joined_on=left - timedelta(days=60))
+        type(membership).objects.filter(pk=membership.pk).update(left_on=left)
+        # The group met on after she left: those meetings are not her activity.
+        assert [c for c, _e in expired_clients()] == [member]  # 1 year for Backstage
+        RetentionPeriod.objects.filter(kind="backstage").update(years=2)
+        assert expired_clients() == []
+
+    def test_one_that_fails_does_not_stop_the_others(self, coach_a, monkeypatch):
+        first, second = self._adult_closed(coach_a, 3), self._adult_closed(coach_a, 3)
+        import privacy.erasure as erasure
+
+        real = erasure.client_erase
+
+        def failing(*, client, **kwargs):
+            if client.pk == first.pk:
+                raise RuntimeError("schijf vol")
+            return real(client=client, **kwargs)
+
+        monkeypatch.setattr(erasure, "client_erase", failing)
+        assert [c for c, _e in purge_expired()] == [second]
+        assert Client.objects.filter(pk=first.pk).exists()
+        assert not Client.objects.filter(pk=second.pk).exists()
 
     def test_the_nightly_task_purges(self, coach_a):
         from privacy.tasks import purge_expired as task

@@ -14,6 +14,7 @@ from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.translation import gettext_lazy as _
 
+from coaching.crypto import EncryptedTextField
 from coaching.models import Consent, ThirdParty, User
 from trajects.models.traject import Traject
 
@@ -40,10 +41,10 @@ class IntakeVersion(models.Model):
 
     traject = models.ForeignKey(Traject, on_delete=models.CASCADE, related_name="intake_versions")
     number = models.PositiveIntegerField(_("versie"))
-    help_question = models.TextField(_("hulpvraag"))
-    life_history = models.TextField(_("levensgeschiedenis"), blank=True)
-    steps_taken = models.TextField(_("reeds genomen stappen"), blank=True)
-    goals = models.TextField(_("doelen"), blank=True)
+    help_question = EncryptedTextField(_("hulpvraag"))
+    life_history = EncryptedTextField(_("levensgeschiedenis"), blank=True)
+    steps_taken = EncryptedTextField(_("reeds genomen stappen"), blank=True)
+    goals = EncryptedTextField(_("doelen"), blank=True)
     created_by = models.ForeignKey(
         User, on_delete=models.PROTECT, null=True, related_name="+", verbose_name=_("door")
     )
@@ -194,7 +195,7 @@ class DossierEntryVersion(models.Model):
 
     entry = models.ForeignKey(DossierEntry, on_delete=models.CASCADE, related_name="versions")
     number = models.PositiveIntegerField(_("versie"))
-    text = models.TextField(_("tekst"))
+    text = EncryptedTextField(_("tekst"))
     created_by = models.ForeignKey(
         User, on_delete=models.PROTECT, null=True, related_name="+", verbose_name=_("door")
     )

@@ -14,6 +14,7 @@ from django.db.models import Q
 from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
+from coaching.crypto import EncryptedTextField
 from coaching.models import Client, User
 from trajects.models.traject import Traject
 
@@ -194,7 +195,7 @@ class Answer(models.Model):
     question = models.ForeignKey(Question, on_delete=models.PROTECT, related_name="answers")
     scale = models.PositiveSmallIntegerField(_("score"), null=True, blank=True)
     choice = models.CharField(_("keuze"), max_length=300, blank=True)
-    text = models.TextField(_("antwoord"), blank=True)
+    text = EncryptedTextField(_("antwoord"), blank=True)
 
     class Meta:
         verbose_name = _("antwoord")

@@ -10,6 +10,7 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from coaching.crypto import EncryptedTextField
 from coaching.models import User
 from trajects.models.traject import Traject
 
@@ -53,7 +54,7 @@ class Message(models.Model):
     author = models.ForeignKey(
         User, on_delete=models.PROTECT, null=True, related_name="+", verbose_name=_("door")
     )
-    body = models.TextField(_("bericht"))
+    body = EncryptedTextField(_("bericht"))
     attachment = models.FileField(_("bijlage"), upload_to="messages/%Y/%m/", blank=True)
     attachment_name = models.CharField(max_length=200, blank=True)
     attachment_type = models.CharField(max_length=100, blank=True)

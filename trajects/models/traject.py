@@ -12,6 +12,7 @@ from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.translation import gettext_lazy as _
 
+from coaching.crypto import EncryptedTextField
 from coaching.models import Client, User
 
 
@@ -112,7 +113,7 @@ class Traject(models.Model):
     kennismaking_on = models.DateField(_("kennismaking gehouden op"), null=True)
     intake_on = models.DateField(_("intake gehouden op"), null=True)
     closed_on = models.DateField(_("afgesloten op"), null=True)
-    stop_reason = models.TextField(_("reden van stoppen"), blank=True)
+    stop_reason = EncryptedTextField(_("reden van stoppen"), blank=True)
     # E-mail coaching: the coachee asked to continue with live sessions.
     switch_requested_at = models.DateTimeField(_("vraagt om live sessies sinds"), null=True)
     created_at = models.DateTimeField(auto_now_add=True)
@@ -263,7 +264,7 @@ class TrajectEvent(models.Model):
     by = models.ForeignKey(
         User, on_delete=models.PROTECT, null=True, related_name="+", verbose_name=_("door")
     )
-    note = models.TextField(_("toelichting"), blank=True)
+    note = EncryptedTextField(_("toelichting"), blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
