@@ -137,16 +137,14 @@ def rewrite_table(model, fields, *, transform=rewritten, batch: int = 500) -> in
     columns = [field.column for field in fields]
     quoted = ", ".join(connection.ops.quote_name(c) for c in columns)
     pk = connection.ops.quote_name(model._meta.pk.column)
+    name = connection.ops.quote_name(table)
     changed, last = 0, None
     with connection.cursor() as cursor, append_only_lifted(cursor, [table]):
         while True:
             where = f"WHERE {pk} > %s " if last is not None else ""
-            cursor.execute(
-                # The names come from the models; the values are parameters.
-                f"SELECT {pk}, {quoted} FROM {connection.ops.quote_name(table)} "  # nosec B608
-                f"{where}ORDER BY {pk} LIMIT {int(batch)}",
-                [last] if last is not None else [],
-            )
+            # The names come from the models; the values are parameters.
+            select = f"SELECT {pk}, {quoted} FROM {name} {where}ORDER BY {pk} LIMIT %s"  # nosec B608
+            cursor.execute(select, [*([last] if last is not None else []), batch])
             rows = cursor.fetchall()
             if not rows:
                 return changed
@@ -159,11 +157,8 @@ def rewrite_table(model, fields, *, transform=rewritten, batch: int = 500) -> in
                         for column, value in zip(columns, new, strict=True)
                         if value
                     )
-                    cursor.execute(
-                        f"UPDATE {connection.ops.quote_name(table)} SET {sets} "  # nosec B608
-                        f"WHERE {pk} = %s",
-                        [value for value in new if value] + [last],
-                    )
+                    update = f"UPDATE {name} SET {sets} WHERE {pk} = %s"  # nosec B608
+                    cursor.execute(update, [value for value in new if value] + [last])
                     changed += 1
 
 

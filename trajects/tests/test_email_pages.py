@@ -82,6 +82,35 @@ class TestConversation:
         assert "Stuur een PDF, een JPG of een PNG" in html and "Mijn tekst blijft" in html
         assert not Message.objects.exists()
 
+    def test_an_attachment_lying_about_its_type_is_refused_and_the_text_kept(
+        self, client, coachee, conversation
+    ):
+        client.force_login(coachee)
+        upload = SimpleUploadedFile(
+            "scan.png", b"<html><script>alert(1)</script></html>", content_type="image/png"
+        )
+        response = client.post(
+            f"/portaal/berichten/{conversation.uuid}/",
+            {"body": "Zie de scan", "attachment": upload},
+        )
+        html = response.content.decode()
+        assert "Stuur een PDF, een JPG of een PNG" in html and "Zie de scan" in html
+        assert not Message.objects.exists()
+
+    def test_an_attachment_too_big_is_refused_and_the_text_kept(
+        self, client, coachee, conversation, settings
+    ):
+        settings.PRAKTIJK_EMAIL_MAX_ATTACHMENT_MB = 1
+        client.force_login(coachee)
+        upload = SimpleUploadedFile("groot.pdf", b"%PDF-1.7\n" + b"0" * (1024 * 1024 + 1))
+        response = client.post(
+            f"/portaal/berichten/{conversation.uuid}/",
+            {"body": "Een groot verslag", "attachment": upload},
+        )
+        html = response.content.decode()
+        assert "te groot" in html and "Een groot verslag" in html
+        assert not Message.objects.exists()
+
     def test_the_coach_reply_is_kept_too_when_its_attachment_is_refused(
         self, client, coach_a, conversation
     ):
