@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from django.core.exceptions import ValidationError
 from django.core.files.storage import default_storage
 from django.db import transaction
-from django.db.models import Max, Q
+from django.db.models import Exists, Max, OuterRef, Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -24,7 +24,7 @@ from audit.log import Action, What, record
 from billing.models import Invoice
 from coaching.models import Client, Consent, Guardian, Send, ThirdParty, User
 from groups.models import Contribution, Membership
-from privacy.models import RetentionPeriod
+from privacy.models import INVOICE_YEARS, RetentionPeriod
 from sessions.models import Appointment
 from trajects.models import Evaluation, Message, Traject, TrajectEvent
 
@@ -315,6 +315,44 @@ def expired_clients(today: datetime.date | None = None) -> list[tuple[Client, da
     return found
 
 
+def erased_with_old_invoices_only(today: datetime.date | None = None):
+    """Erased clients whose every invoice is past the fiscal retention (issued in a year that
+    ended more than INVOICE_YEARS years ago)."""
+    today = today or timezone.localdate()
+    kept_from_year = today.year - INVOICE_YEARS
+    still_kept = Invoice.objects.filter(client=OuterRef("pk")).filter(
+        Q(issued_on__year__gte=kept_from_year) | Q(issued_on__isnull=True)
+    )
+    return Client.objects.filter(erased_on__isnull=False).exclude(Exists(still_kept))
+
+
+def purge_old_invoices(today: datetime.date | None = None) -> int:
+    """Of erased clients, the invoices past the fiscal retention go, and then the client's
+    row and the parents' rows kept for them: nothing of the client remains. Returns how
+    many clients went."""
+    gone = 0
+    for client in erased_with_old_invoices_only(today):
+        with transaction.atomic():
+            invoices = Invoice.objects.filter(client=client)
+            count = invoices.count()
+            # A credit invoice first: it refers to the invoice it corrects (PROTECT).
+            invoices.filter(credit_for__isnull=False).delete()
+            invoices.delete()
+            client.guardians.all().delete()
+            Client.objects.filter(pk=client.pk).delete()
+            record(
+                None,
+                Action.ERASE,
+                What.CLIENT,
+                client=Client(pk=client.pk, uuid=client.uuid),
+                obj=client,
+                role="system",
+                detail=f"invoices={count}",
+            )
+        gone += 1
+    return gone
+
+
 def purge_expired(*, dry_run: bool = False, today=None) -> list[tuple[Client, datetime.date]]:
     """Erases every client past retention (none with `dry_run`); returns those erased (with
     `dry_run`: those it would erase). One that fails is logged and the purge goes on."""
@@ -329,4 +367,8 @@ def purge_expired(*, dry_run: bool = False, today=None) -> list[tuple[Client, da
             log.exception("Retention purge: client %s could not be erased", client.uuid)
         else:
             erased.append((client, ends))
+    try:
+        purge_old_invoices(today)
+    except Exception:
+        log.exception("Retention purge: old invoices could not be removed")
     return erased

@@ -8,6 +8,7 @@ from django.apps import apps
 from django.core.exceptions import ValidationError
 from django.core.files.storage import default_storage
 from django.core.management import call_command
+from django.db import connection
 from django.utils import timezone
 
 from audit.models import AuditEvent
@@ -354,3 +355,65 @@ class _on_commit:
 
     def __exit__(self, *exc):
         return self._context.__exit__(*exc)
+
+
+def _sent_invoice(coach, client, issued: date) -> Invoice:
+    from decimal import Decimal
+
+    from billing.services import invoice_line_add, invoice_send
+
+    invoice = Invoice.objects.create(
+        coach=coach,
+        recipient_kind="client",
+        client=client,
+        bill_to_name="Naam",
+        period_start=issued - timedelta(days=30),
+        period_end=issued,
+        created_by=coach,
+    )
+    invoice_line_add(
+        invoice=invoice,
+        day=issued,
+        description="Sessie",
+        quantity=Decimal(1),
+        unit_price=Decimal(80),
+        vat="21",
+    )
+    return invoice_send(invoice=invoice, on=issued)
+
+
+class TestInvoicesPastTheirSevenYears:
+    def test_the_purge_removes_them_and_then_the_client(self, coach_a):
+        today = timezone.localdate()
+        old = ClientFactory(coach=coach_a)
+        _sent_invoice(coach_a, old, date(today.year - 8, 6, 1))
+        recent = ClientFactory(coach=coach_a)
+        _sent_invoice(coach_a, recent, date(today.year - 7, 1, 2))  # kept until the end of +7
+        for client in (old, recent):
+            with _on_commit():
+                client_erase(client=client, by=coach_a)
+        purge_expired()
+        assert _rows_pointing_at(old.pk) == {}
+        assert not Client.objects.filter(pk=old.pk).exists()
+        assert Invoice.objects.filter(client=recent).count() == 1
+        assert Client.objects.filter(pk=recent.pk).exists()
+        event = AuditEvent.objects.get(action="erase", client_id=old.pk)
+        assert (event.actor_role, event.detail) == ("system", "invoices=1")
+
+    @pytest.mark.skipif(
+        connection.vendor != "postgresql",
+        reason="the database refuses deletes of sent invoices on PostgreSQL only (billing 0002)",
+    )
+    def test_the_database_refuses_to_delete_one_within_them(self, coach_a):
+        from django.db import IntegrityError, transaction
+
+        today = timezone.localdate()
+        client = ClientFactory(coach=coach_a)
+        kept = _sent_invoice(coach_a, client, date(today.year - 7, 1, 2))
+        gone = _sent_invoice(coach_a, client, date(today.year - 8, 12, 31))
+        with pytest.raises(IntegrityError), transaction.atomic():
+            Invoice.objects.filter(pk=kept.pk).delete()
+        with pytest.raises(IntegrityError), transaction.atomic():
+            kept.lines.all().delete()
+        Invoice.objects.filter(pk=gone.pk).delete()
+        assert list(Invoice.objects.all()) == [kept] and kept.lines.count() == 1
