@@ -82,6 +82,8 @@ INSTALLED_APPS = [
     "audit",
     # The client's rights: download all data, erasure; reads every app's models.
     "privacy",
+    # The benchmarks' practices (manage.py seed_bench) and their tests.
+    "bench",
     "django.contrib.admin",
     "django.contrib.auth",
     "django.contrib.contenttypes",

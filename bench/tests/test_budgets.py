@@ -1,0 +1,109 @@
+"""Query budgets (issue 10, point 2): every main page runs the same number of queries for a
+practice of 10 clients (S) as for an organisation of 10,000 (L), and no more than its budget.
+
+Each size is seeded once (`bench.seed`, the same practice as `manage.py seed_bench`) inside a
+transaction that is rolled back; the pages are opened by the first coach and one of their
+clients, the objects picked the same way at both sizes.
+"""
+
+import pytest
+from django.db import connection, transaction
+from django.test import Client as TestClient
+from django.test.utils import CaptureQueriesContext
+
+from bench.seed import seed
+from coaching.tests.factories import give_totp
+from groups.models import BackstageGroup
+from sessions.models import SessionType
+from trajects.models import Traject
+
+pytestmark = pytest.mark.django_db
+
+# The most queries each page may run, whatever the practice's size (what it runs on
+# 2 December 2026: a page that needs one more query raises its budget here, with the reason).
+BUDGET = {
+    "coach: Vandaag": 10,
+    "coach: cliënten": 7,
+    "coach: cliënt": 11,
+    "coach: traject met dossier": 14,
+    "coach: e-mailgesprek": 14,
+    "coach: agenda (week)": 5,
+    "coach: Backstage-groep": 12,
+    "cliënt: vrije tijden (boeken)": 9,
+    "cliënt: portaal": 3,
+    "cliënt: berichten (inbox)": 5,
+}
+
+
+def pages(made: dict) -> dict[str, tuple]:
+    """(user, url) per page, for the first coach of the practice."""
+    coach = made["coaches"][0]
+    give_totp(coach)
+    standard = (
+        Traject.objects.filter(client__coach=coach, kind="standard", status="lopend")
+        .exclude(client__account=None)
+        .order_by("client__last_name", "pk")
+        .select_related("client__account")
+        .first()
+    )
+    email = (
+        Traject.objects.filter(client__coach=coach, kind="email", status="lopend")
+        .exclude(client__account=None)
+        .order_by("pk")
+        .select_related("client__account")
+        .first()
+    )
+    session_type = SessionType.objects.get(name="Coachingsessie")
+    group = BackstageGroup.objects.filter(coach=coach).order_by("pk").first()
+    return {
+        "coach: Vandaag": (coach, "/coach/"),
+        "coach: cliënten": (coach, "/coach/clienten/"),
+        "coach: cliënt": (coach, f"/coach/clienten/{standard.client.uuid}/"),
+        "coach: traject met dossier": (coach, f"/coach/trajecten/{standard.uuid}/"),
+        "coach: e-mailgesprek": (coach, f"/coach/trajecten/{email.uuid}/"),
+        "coach: agenda (week)": (coach, "/coach/agenda/"),
+        "coach: Backstage-groep": (coach, f"/coach/groepen/{group.uuid}/"),
+        "cliënt: vrije tijden (boeken)": (
+            standard.client.account,
+            f"/portaal/afspraken/boeken/{standard.uuid}/{session_type.pk}/",
+        ),
+        "cliënt: portaal": (email.client.account, "/portaal/"),
+        "cliënt: berichten (inbox)": (
+            email.client.account,
+            f"/portaal/berichten/{email.uuid}/",
+        ),
+    }
+
+
+def count_queries(made: dict) -> dict[str, int]:
+    counts = {}
+    browser = TestClient()
+    for name, (user, url) in pages(made).items():
+        browser.force_login(user)
+        browser.get(url)  # warm: the session, the caches
+        with CaptureQueriesContext(connection) as queries:
+            response = browser.get(url)
+        assert response.status_code == 200, (name, url, response.status_code)
+        counts[name] = len(queries)
+    return counts
+
+
+@pytest.fixture(scope="module")
+def counts(django_db_setup, django_db_blocker):
+    result = {}
+    with django_db_blocker.unblock():
+        for size in ("S", "L"):
+            with transaction.atomic():
+                result[size] = count_queries(seed(size))
+                transaction.set_rollback(True)
+    return result
+
+
+def test_every_page_has_a_budget(counts):
+    assert set(counts["S"]) == set(BUDGET)
+
+
+@pytest.mark.parametrize("page", sorted(BUDGET))
+def test_the_page_runs_the_same_queries_at_s_and_at_l_within_its_budget(counts, page):
+    assert counts["S"][page] == counts["L"][page], counts
+    assert counts["L"][page] <= BUDGET[page], counts
