@@ -67,15 +67,16 @@ def _working_days(start: date, count: int) -> list[date]:
 
 
 @transaction.atomic
-def seed(size_name: str) -> dict:
-    """Writes the practice of the size; returns what it made (counts, and the coaches)."""
+def seed(size_name: str, *, prefix: str = "bench") -> dict:
+    """Writes the practice of the size; returns what it made (counts, and the coaches). The
+    accounts' addresses start with `prefix` (two practices can share a database)."""
     size = SIZES[size_name]
-    rng = random.Random(SEED)
+    rng = random.Random(f"{SEED}-{prefix}-{size_name}")
     today = timezone.localdate()
     password = make_password(PASSWORD)
     coaches = User.objects.bulk_create(
         User(
-            email=f"bench-coach-{n}@praktijk.test",
+            email=f"{prefix}-coach-{n}@praktijk.test",
             first_name=FIRST[n % len(FIRST)],
             last_name=f"Coach {n}",
             role=Role.COACH,
@@ -103,7 +104,7 @@ def seed(size_name: str) -> dict:
     portal = [n for n in range(size.clients) if n % 10 in (0, 3, 9)]
     accounts = User.objects.bulk_create(
         User(
-            email=f"bench-client-{n}@praktijk.test",
+            email=f"{prefix}-client-{n}@praktijk.test",
             first_name=FIRST[n % len(FIRST)],
             last_name=LAST[n % len(LAST)],
             role=Role.CLIENT,

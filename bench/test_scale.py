@@ -1,0 +1,237 @@
+"""`make bench`, issue 10: the main pages at an organisation's size (L) against the floor.
+
+In one run on PostgreSQL: the practice S is seeded and measured, then L next to it. Every
+round opens each page once, in turn (interleaved), after warm-up rounds; per page the median
+and the 95th percentile, as a ratio to the floor page (bench.views.floor: the same middleware,
+login and base template, one primary-key query), and the ratio of its median at L to that at
+S. Then the free slots for 30 and 90 days, the time of a booking, and 50 bookings of one slot
+at once. Writes docs/benchmarks.md."""
+
+import os
+import platform
+import statistics
+import threading
+import time
+from datetime import timedelta
+from pathlib import Path
+
+import django
+import pytest
+from django.conf import settings
+from django.db import connection
+from django.test import Client as Browser
+from django.test.utils import CaptureQueriesContext, override_settings
+from django.utils import timezone
+
+from bench.seed import SIZES, seed
+from bench.tests.test_budgets import pages
+from sessions.booking import SlotTaken, portal_book
+from sessions.models import Appointment, SessionType
+from sessions.slots import free_slots
+from trajects.models import Traject
+
+RESULTS = Path(settings.BASE_DIR) / "docs" / "benchmarks.md"
+WARMUP, ROUNDS = 3, int(os.environ.get("BENCH_ROUNDS", "30"))
+FLOOR = "vloer (één query op primaire sleutel)"
+
+
+def p95(times: list[float]) -> float:
+    return statistics.quantiles(times, n=20, method="inclusive")[18]
+
+
+def measure_pages(made: dict) -> dict[str, dict]:
+    """Median and p95 (ms) and queries per page, the floor included, interleaved."""
+    coach = made["coaches"][0]
+    urls = {FLOOR: (coach, "/bench/floor/"), **pages(made)}
+    browsers = {}
+    for user, _url in urls.values():
+        browser = browsers.setdefault(user.pk, Browser())
+        browser.force_login(user)
+    queries, times = {}, {name: [] for name in urls}
+    for name, (user, url) in urls.items():
+        with CaptureQueriesContext(connection) as captured:
+            assert browsers[user.pk].get(url).status_code == 200, (name, url)
+        queries[name] = len(captured)
+    for round_number in range(WARMUP + ROUNDS):
+        for name, (user, url) in urls.items():
+            started = time.perf_counter()
+            browsers[user.pk].get(url)
+            if round_number >= WARMUP:
+                times[name].append((time.perf_counter() - started) * 1000)
+    return {
+        name: {"median": statistics.median(t), "p95": p95(t), "queries": queries[name]}
+        for name, t in times.items()
+    }
+
+
+def measure_slots(coach) -> dict:
+    result = {}
+    for days in (30, 90):
+        with CaptureQueriesContext(connection) as captured:
+            count = len(
+                free_slots(
+                    coach=coach, duration=timedelta(hours=1), first=timezone.localdate(), days=days
+                )
+            )
+        times = []
+        for _ in range(15):
+            started = time.perf_counter()
+            free_slots(
+                coach=coach, duration=timedelta(hours=1), first=timezone.localdate(), days=days
+            )
+            times.append((time.perf_counter() - started) * 1000)
+        result[days] = {
+            "median": statistics.median(times),
+            "queries": len(captured),
+            "slots": count,
+        }
+    return result
+
+
+def measure_booking(made: dict) -> dict:
+    """Bookings one after another through the portal's service, then 50 of one slot at once."""
+    page = pages(made)["cliënt: vrije tijden (boeken)"]
+    account = page[0]
+    traject = Traject.objects.get(uuid=page[1].split("/")[4])
+    coach = traject.client.coach
+    session_type = SessionType.objects.get(name="Coachingsessie")
+    times = []
+    first = timezone.localdate() + timedelta(days=60)
+    for _ in range(20):  # each at the first time still free
+        start = free_slots(coach=coach, duration=timedelta(hours=1), first=first, days=30)[0]
+        started = time.perf_counter()
+        portal_book(
+            account=account,
+            traject=traject,
+            session_type=session_type,
+            start=start,
+            mode="practice",
+        )
+        times.append((time.perf_counter() - started) * 1000)
+    slots = free_slots(coach=coach, duration=timedelta(hours=1), first=first, days=30)
+    contested = slots[-1]
+    barrier = threading.Barrier(50)
+    outcomes, lock = [], threading.Lock()
+
+    def attempt():
+        barrier.wait()
+        try:
+            portal_book(
+                account=account,
+                traject=traject,
+                session_type=session_type,
+                start=contested,
+                mode="practice",
+            )
+            outcome = "booked"
+        except SlotTaken:
+            outcome = "taken"
+        except Exception as error:  # noqa: BLE001 - reported in the table and failed below
+            outcome = type(error).__name__
+        finally:
+            connection.close()
+        with lock:
+            outcomes.append(outcome)
+
+    started = time.perf_counter()
+    threads = [threading.Thread(target=attempt) for _ in range(50)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    wall = (time.perf_counter() - started) * 1000
+    won = Appointment.objects.filter(coach=coach, start=contested, status="booked").count()
+    return {
+        "median": statistics.median(times),
+        "p95": p95(times),
+        "count": len(times),
+        "booked": outcomes.count("booked"),
+        "taken": outcomes.count("taken"),
+        "other": [o for o in outcomes if o not in ("booked", "taken")],
+        "rows": won,
+        "wall": wall,
+    }
+
+
+@pytest.mark.django_db(transaction=True)
+@override_settings(ROOT_URLCONF="bench.urls")
+def test_scale():
+    assert connection.vendor == "postgresql", "the benchmark runs on PostgreSQL"
+    results, seeding = {}, {}
+    for size in ("S", "L"):
+        started = time.perf_counter()
+        made = seed(size, prefix=f"bench-{size.lower()}")
+        seeding[size] = time.perf_counter() - started
+        results[size] = measure_pages(made)
+    slots = measure_slots(made["coaches"][0])
+    booking = measure_booking(made)
+    write(results, seeding, slots, booking)
+    assert booking["booked"] == 1 and booking["rows"] == 1 and not booking["other"], booking
+
+
+def write(results, seeding, slots, booking) -> None:
+    floor_s, floor_l = results["S"][FLOOR]["median"], results["L"][FLOOR]["median"]
+    L, S = SIZES["L"], SIZES["S"]
+    lines = [
+        "# Benchmarks",
+        "",
+        f"`make bench` on {timezone.localdate():%Y-%m-%d}, on {platform.node()}: "
+        f"{os.cpu_count()} cores, {platform.machine()}, {platform.system()} "
+        f"{platform.release()}; Python {platform.python_version()}, Django "
+        f"{django.get_version()}, PostgreSQL {connection.pg_version // 10000}. In-process "
+        f"through Django's test client (no network): {WARMUP} warm-up rounds, then {ROUNDS} "
+        "rounds that open every page once in turn.",
+        "",
+        f"L = {L.coaches} coaches, {L.clients:,} clients, {L.appointments:,} appointments, "
+        f"{L.groups} Backstage groups ({L.groups * 8:,} meetings), {L.messages:,} e-mail "
+        f"coaching messages (seeded in {seeding['L']:.0f} s); S = {S.clients} clients, "
+        f"{S.appointments} appointments. The pages are the first coach's (1,000 clients at L).",
+        "",
+        "| page | queries S | queries L | median L | p95 L | median L ÷ floor | "
+        "p95 L ÷ floor | median L ÷ median S |",
+        "|---|---:|---:|---:|---:|---:|---:|---:|",
+    ]
+    for name, at_l in results["L"].items():
+        at_s = results["S"][name]
+        lines.append(
+            f"| {name} | {at_s['queries']} | {at_l['queries']} | {at_l['median']:.1f} ms | "
+            f"{at_l['p95']:.1f} ms | {at_l['median'] / floor_l:.2f} | "
+            f"{at_l['p95'] / floor_l:.2f} | {at_l['median'] / at_s['median']:.2f} |"
+        )
+    lines += [
+        "",
+        f"Floor: {floor_s:.1f} ms at S, {floor_l:.1f} ms at L.",
+        "",
+        "## Free slots (the first coach, a one-hour session)",
+        "",
+        "| days | slots | queries | median | ÷ floor |",
+        "|---:|---:|---:|---:|---:|",
+    ]
+    for days, row in slots.items():
+        lines.append(
+            f"| {days} | {row['slots']} | {row['queries']} | {row['median']:.1f} ms | "
+            f"{row['median'] / floor_l:.2f} |"
+        )
+    lines += [
+        "",
+        f"90 days ÷ 30 days: {slots[90]['median'] / slots[30]['median']:.2f}.",
+        "",
+        "## Booking",
+        "",
+        f"{booking['count']} bookings one after another through the portal's service "
+        f"(`portal_book`: checks, lock, insert): median {booking['median']:.1f} ms, p95 "
+        f"{booking['p95']:.1f} ms.",
+        "",
+        f"50 bookings of one slot at the same moment (50 threads, each its own connection): "
+        f"{booking['booked']} booked, {booking['taken']} told the slot was taken, "
+        f"{len(booking['other'])} other outcomes; {booking['rows']} appointment in the "
+        f"database; {booking['wall']:.0f} ms for all 50.",
+        "",
+        "## Reminders",
+        "",
+        "The reminder fan-out (10,000 reminders through Redis and a real worker into a local "
+        "SMTP server) is measured by the same `make bench` and written to "
+        "[bench/REMINDERS.md](../bench/REMINDERS.md).",
+    ]
+    RESULTS.write_text("\n".join(lines) + "\n")
+    print("\n".join(lines))

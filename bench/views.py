@@ -1,0 +1,17 @@
+"""The floor of the benchmark (issue 10): a page with the same middleware, login and base
+template as every coach page, and one primary-key query of its own. A page's time is reported
+as a ratio to this one."""
+
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import render
+from django.views.decorators.http import require_safe
+
+from coaching.models import Role, User
+from coaching.roles import role_required
+
+
+@require_safe
+@role_required(Role.COACH)
+def floor(request: HttpRequest) -> HttpResponse:
+    someone = User.objects.get(pk=request.user.pk)
+    return render(request, "bench/floor.html", {"someone": someone})
