@@ -14,9 +14,7 @@ def client_of_coach(user: User, uuid) -> Client:
 
 def guardian_of_coach(user: User, uuid) -> Guardian:
     return get_object_or_404(
-        Guardian.objects.filter(client__in=Client.objects.for_coach(user)).select_related(
-            "client"
-        ),
+        Guardian.objects.filter(client__in=Client.objects.for_coach(user)).select_related("client"),
         uuid=uuid,
     )
 

@@ -4,6 +4,7 @@ from django.utils.translation import gettext_lazy as _
 
 from coaching.models import Organisation
 from groups.models import BackstageGroup, Contribution
+from sessions.forms import within_reach
 
 
 def _helper(form):
@@ -39,6 +40,7 @@ class GroupForm(forms.Form):
     first_start = forms.DateTimeField(
         label=_("Eerste bijeenkomst"),
         widget=forms.DateTimeInput(attrs={"type": "datetime-local"}),
+        validators=[within_reach],
         help_text=_("De acht bijeenkomsten volgen op dezelfde dag van de week en hetzelfde uur."),
     )
     location = forms.CharField(label=_("Locatie"), max_length=200, required=False)
@@ -60,7 +62,9 @@ class GroupForm(forms.Form):
 
 class MoveMeetingForm(forms.Form):
     start = forms.DateTimeField(
-        label=_("Nieuw begin"), widget=forms.DateTimeInput(attrs={"type": "datetime-local"})
+        label=_("Nieuw begin"),
+        widget=forms.DateTimeInput(attrs={"type": "datetime-local"}),
+        validators=[within_reach],
     )
 
     def __init__(self, *args, **kwargs):

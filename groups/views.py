@@ -56,6 +56,11 @@ def _is_uuid(value: str) -> bool:
     return True
 
 
+def _is_id(value: str) -> bool:
+    """A row's id as a form sends it: ASCII digits ("²".isdigit() is true, but no int)."""
+    return value.isascii() and value.isdigit()
+
+
 def _memberships_of_account(user):
     return Membership.objects.active().filter(client__in=Client.objects.for_account(user))
 
@@ -169,7 +174,7 @@ def group_detail(request: HttpRequest, group: str) -> HttpResponse:
 def group_member_add(request: HttpRequest, group: str) -> HttpResponse:
     group = _group_of_coach(request.user, group)
     pk = request.POST.get("client", "")
-    client = Client.objects.for_coach(request.user).filter(pk=pk).first() if pk.isdigit() else None
+    client = Client.objects.for_coach(request.user).filter(pk=pk).first() if _is_id(pk) else None
     if client is None:
         messages.error(request, _("Kies een cliënt."))
     else:
@@ -187,7 +192,7 @@ def group_member_add(request: HttpRequest, group: str) -> HttpResponse:
 def group_member_leave(request: HttpRequest, group: str) -> HttpResponse:
     group = _group_of_coach(request.user, group)
     pk = request.POST.get("member", "")
-    membership = group.members.active().filter(pk=pk).first() if pk.isdigit() else None
+    membership = group.members.active().filter(pk=pk).first() if _is_id(pk) else None
     if membership is not None:
         member_leave(membership=membership, on=timezone.localdate())
         messages.success(request, _("%(name)s is gestopt.") % {"name": membership.client})

@@ -1,3 +1,5 @@
+from datetime import datetime, timedelta
+
 from crispy_forms.helper import FormHelper
 from django import forms
 from django.utils import timezone
@@ -19,6 +21,19 @@ def _helper(form):
     form.helper.form_tag = False
 
 
+# How far from today a time in the calendar may lie (as the pages' week and slot parameters).
+REACH = timedelta(days=5 * 366)
+
+
+def within_reach(moment: datetime) -> None:
+    """A time for the calendar: not years away. Year 9999 has no room for an appointment's end,
+    and a time in year 1 cannot be read back from the database (before year 1 in UTC)."""
+    if abs(moment - timezone.now()) > REACH:
+        raise forms.ValidationError(
+            _("Kies een tijdstip binnen vijf jaar van vandaag."), code="out_of_reach"
+        )
+
+
 class AppointmentForm(forms.Form):
     """The coach plans an appointment for one of their open trajects."""
 
@@ -28,7 +43,9 @@ class AppointmentForm(forms.Form):
     )
     mode = forms.ChoiceField(label=_("Vorm"), choices=Mode.choices)
     start = forms.DateTimeField(
-        label=_("Begin"), widget=forms.DateTimeInput(attrs={"type": "datetime-local"})
+        label=_("Begin"),
+        widget=forms.DateTimeInput(attrs={"type": "datetime-local"}),
+        validators=[within_reach],
     )
     minutes = forms.IntegerField(
         label=_("Duur (minuten)"),
@@ -67,7 +84,9 @@ class AppointmentForm(forms.Form):
 
 class MoveForm(forms.Form):
     start = forms.DateTimeField(
-        label=_("Nieuw begin"), widget=forms.DateTimeInput(attrs={"type": "datetime-local"})
+        label=_("Nieuw begin"),
+        widget=forms.DateTimeInput(attrs={"type": "datetime-local"}),
+        validators=[within_reach],
     )
 
     def __init__(self, *args, **kwargs):
@@ -135,7 +154,7 @@ class KennismakingForm(forms.Form):
         widget=forms.Textarea(attrs={"rows": 3}),
         help_text=_("Niet verplicht. Schrijf hier geen gevoelige details; die bespreken we samen."),
     )
-    slot = forms.DateTimeField(required=False, widget=forms.HiddenInput)
+    slot = forms.DateTimeField(required=False, widget=forms.HiddenInput, validators=[within_reach])
     # A field people do not see: a robot that fills in every field fills this one too.
     website = forms.CharField(
         required=False,

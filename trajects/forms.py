@@ -9,6 +9,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from coaching.forms import DateInput
+from sessions.forms import within_reach
 from trajects.models import DossierEntry, Traject
 from trajects.models.evaluations import Question
 
@@ -60,6 +61,7 @@ class StepForm(HelperMixin, forms.Form):
             self.fields["planned_at"] = forms.DateTimeField(
                 label=_("Datum en tijd van de kennismaking"),
                 widget=forms.DateTimeInput(attrs={"type": "datetime-local"}),
+                validators=[within_reach],
             )
             self.fields["on"].label = _("Datum van plannen")
         if step in ("plan_kennismaking", "record_kennismaking"):

@@ -113,11 +113,16 @@ def coach_dashboard(request: HttpRequest) -> HttpResponse:
 @role_required(Role.COACH)
 def client_list(request: HttpRequest) -> HttpResponse:
     form = ClientFilterForm(request.GET or None)
+    # What the form accepts (each valid field, also when another is not): a search with a NUL
+    # character gets the form's error, not a query the database refuses; an unknown status
+    # filters nothing.
+    form.is_valid()
+    search = getattr(form, "cleaned_data", {})
     clients = Client.objects.for_coach(request.user).select_related("organisation")
-    for word in request.GET.get("q", "").split():
+    for word in search.get("q", "").split():
         clients = clients.filter(Q(first_name__icontains=word) | Q(last_name__icontains=word))
-    status = request.GET.get("status", "")
-    if status in Traject.Status.values:  # an unknown value filters nothing
+    status = search.get("status", "")
+    if status in Traject.Status.values:
         clients = clients.filter(trajects__status=status).distinct()
     clients = clients.prefetch_related(
         Prefetch("trajects", queryset=Traject.objects.order_by("-registered_on"))

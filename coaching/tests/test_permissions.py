@@ -584,6 +584,7 @@ ADMIN_REFUSES_EVERYONE = {
     "admin:audit_auditevent_delete",
     "admin:privacy_retentionperiod_add",  # one period per kind: changed, never added
     "admin:privacy_retentionperiod_delete",
+    "admin:coaching_client_delete",  # a client is erased (an action), never deleted
 }
 
 

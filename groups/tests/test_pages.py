@@ -180,3 +180,32 @@ def test_a_participant_leaves_and_a_turn_is_released(client, coach_a):
     client.post(f"/coach/groepen/{group.uuid}/stoppen/", {"member": ilse.pk})
     ilse.refresh_from_db()
     assert ilse.left_on == date.today()
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("odd", ["²", "١", "9" * 30, "\x00"])
+def test_an_odd_client_or_member_id_is_refused_with_a_message(client, coach_a, odd):
+    """Issue 9, point 5 (found by coaching/tests/test_fuzz.py): "²".isdigit() is true, but no
+    number to int(): adding or stopping a participant with it was a server error."""
+    group = make_group(coach_a)
+    _account, ilse = participant(group, "Ilse")
+    client.force_login(coach_a)
+    response = client.post(f"/coach/groepen/{group.uuid}/deelnemers/", {"client": odd}, follow=True)
+    assert "Kies een cliënt." in response.content.decode()
+    response = client.post(f"/coach/groepen/{group.uuid}/stoppen/", {"member": odd})
+    assert response.status_code == 302
+    ilse.refresh_from_db()
+    assert ilse.left_on is None and group.members.count() == 1
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("start", ["9999-11-30T19:00", "9999-12-31T23:59", "0001-01-01T19:00"])
+def test_a_first_meeting_years_away_gets_the_forms_error(client, coach_a, start):
+    """Issue 9, point 5 (found by coaching/tests/test_fuzz.py): eight meetings from a start in
+    year 9999 overflowed the date (a server error); year 1 could be stored but not read back."""
+    client.force_login(coach_a)
+    data = {"name": "X", "composition": "mixed", "daypart": "evening", "interval_weeks": "3"}
+    response = client.post("/coach/groepen/nieuw/", {**data, "first_start": start})
+    assert response.status_code == 200
+    assert "Kies een tijdstip binnen vijf jaar van vandaag." in response.content.decode()
+    assert not BackstageGroup.objects.exists()

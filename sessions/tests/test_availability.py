@@ -23,6 +23,19 @@ class TestAvailabilityPage:
         client.post("/coach/beschikbaarheid/", {"action": "delete_hours", "id": block.pk})
         assert not WorkingHours.objects.exists()
 
+    @pytest.mark.parametrize("odd", ["²", "١", "9" * 30, "-1", "\x00"])
+    def test_an_odd_id_deletes_nothing(self, client, coach_a, odd):
+        """Issue 9, point 5 (found by coaching/tests/test_fuzz.py): "²".isdigit() is true, but
+        no number to int(): deleting with it was a server error."""
+        block = WorkingHours.objects.create(
+            coach=coach_a, weekday=0, start_time="09:00", end_time="12:00"
+        )
+        client.force_login(coach_a)
+        for action in ("delete_hours", "delete_exception"):
+            response = client.post("/coach/beschikbaarheid/", {"action": action, "id": odd})
+            assert response.status_code == 302
+        assert WorkingHours.objects.get() == block
+
     def test_end_before_start_is_explained(self, client, coach_a):
         client.force_login(coach_a)
         response = client.post(

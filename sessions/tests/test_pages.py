@@ -282,6 +282,28 @@ class TestCoach:
         )
         assert "past niet bij de fase van het traject" in response.content.decode()
 
+    @pytest.mark.parametrize("start", ["9999-12-31T23:59", "0001-01-01T00:00"])
+    def test_a_time_years_away_gets_the_forms_error(self, client, coach_a, session_type, start):
+        """Issue 9, point 5 (found by coaching/tests/test_fuzz.py): the end of an appointment
+        at 9999-12-31 23:59 overflowed the date (a server error); one in year 1 was stored, and
+        then could not be read back (before year 1 in UTC)."""
+        traject = running_traject(coach_a, client__coach=coach_a)
+        client.force_login(coach_a)
+        data = {"traject": traject.pk, "session_type": session_type.pk, "mode": "practice"}
+        response = client.post("/coach/agenda/nieuw/", {**data, "start": start})
+        assert response.status_code == 200
+        assert "Kies een tijdstip binnen vijf jaar van vandaag." in response.content.decode()
+        assert not Appointment.objects.exists()
+        booked = appointment_book(
+            coach=coach_a, start=future(2), end=future(2, 11), kind="session", mode="practice",
+            by=coach_a, traject=traject, session_type=session_type,
+        )  # fmt: skip
+        response = client.post(
+            f"/coach/afspraken/{booked.uuid}/verzetten/", {"start": start}, follow=True
+        )
+        assert "Kies een geldig nieuw begin." in response.content.decode()
+        assert Appointment.objects.get().start == future(2)
+
     def test_a_late_cancel_by_the_coach_is_marked_late(self, client, coach_a):
         booked = appointment_book(
             coach=coach_a,
@@ -430,3 +452,29 @@ class TestLastSession:
         )
         with pytest.raises(ValidationError):
             appointment_mark(appointment=booked, status="completed")
+
+
+@pytest.mark.parametrize(
+    ("form", "name"),
+    [
+        ("sessions.forms.AppointmentForm", "start"),
+        ("sessions.forms.MoveForm", "start"),
+        ("sessions.forms.KennismakingForm", "slot"),
+        ("groups.forms.GroupForm", "first_start"),
+        ("groups.forms.MoveMeetingForm", "start"),
+        ("trajects.forms.StepForm", "planned_at"),
+    ],
+)
+@pytest.mark.parametrize("moment", ["9999-12-31T23:59", "0001-01-01T00:00", "2099-01-01T10:00"])
+@pytest.mark.django_db
+def test_every_calendar_time_is_within_five_years(form, name, moment, coach_a):
+    """Issue 9, point 5: a time in the calendar lies within five years of today (as the pages'
+    week and slot parameters), or the form says so."""
+    from importlib import import_module
+
+    module, cls = form.rsplit(".", 1)
+    kwargs = {"AppointmentForm": {"coach": coach_a}, "StepForm": {"step": "plan_kennismaking"}}
+    bound = getattr(import_module(module), cls)({name: moment}, **kwargs.get(cls, {}))
+    assert not bound.is_valid()
+    assert [error.code for error in bound.errors.as_data()[name]] == ["out_of_reach"]
+    assert bound.errors[name] == ["Kies een tijdstip binnen vijf jaar van vandaag."]

@@ -267,8 +267,11 @@ def availability(request: HttpRequest) -> HttpResponse:
         elif action in ("delete_hours", "delete_exception"):
             model = WorkingHours if action == "delete_hours" else AvailabilityException
             pk = request.POST.get("id", "")
+            # isdigit() alone lets "²" through, which is no number to int().
             found = (
-                model.objects.filter(coach=coach, pk=pk) if pk.isdigit() else model.objects.none()
+                model.objects.filter(coach=coach, pk=pk)
+                if pk.isascii() and pk.isdigit()
+                else model.objects.none()
             )
             deleted, _kinds = found.delete()
             if deleted:

@@ -170,6 +170,20 @@ class TestClients:
         assert names("/coach/clienten/?status=lopend") == ["Noor"]
         assert names("/coach/clienten/?status=bedenktijd") == []
 
+    def test_a_search_with_a_nul_character_gets_the_forms_error(self, client, coach_a):
+        """Issue 9, point 5 (found by coaching/tests/test_fuzz.py): PostgreSQL refuses a NUL in
+        a query; the search used the raw parameter, and the page failed (500)."""
+        ClientFactory(coach=coach_a, first_name="Nora", last_name="Jansen")
+        client.force_login(coach_a)
+        response = client.get("/coach/clienten/?q=no%00ra&status=lopend")
+        assert response.status_code == 200
+        assert response.context["form"].errors["q"] == ["Null-tekens zijn niet toegestaan."]
+        assert "Null-tekens zijn niet toegestaan." in response.content.decode()
+        # The search is left out; the valid status still filters.
+        assert list(response.context["page"].object_list) == []
+        response = client.get("/coach/clienten/?q=no%00ra")
+        assert [c.first_name for c in response.context["page"].object_list] == ["Nora"]
+
     def test_invite_an_adult_client_to_the_portal(self, client, coach_a, mailoutbox,
                                                  django_capture_on_commit_callbacks):  # fmt: skip
         adult = ClientFactory(coach=coach_a, email="noor@praktijk.test")
