@@ -31,6 +31,8 @@ def production_env():
     env = {
         "PRAKTIJK_ENV": "production",
         "SECRET_KEY": secrets.token_urlsafe(64),
+        # The test's own keys: the worker reads what this process encrypted.
+        "PRAKTIJK_ENCRYPTION_KEYS": ",".join(settings.PRAKTIJK_ENCRYPTION_KEYS),
         "DEBUG": "false",
         "ALLOWED_HOSTS": "praktijk.example",
         "SITE_URL": "https://praktijk.example",
