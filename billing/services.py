@@ -256,7 +256,7 @@ def invoice_credit(*, invoice: Invoice, by: User) -> Invoice:
                 vat=line.vat,
                 tariff=line.tariff,
             ).price()
-            for line in invoice.lines.all()
+            for line in invoice.lines.select_related("tariff")
         ]
     )
     Claim.objects.filter(line__invoice=invoice).delete()

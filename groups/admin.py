@@ -42,5 +42,13 @@ class ContributionAdmin(AuditedAdminMixin, admin.ModelAdmin):
     def audit_client_of(self, obj):
         return obj.membership.client
 
+    def formfield_for_foreignkey(self, db_field, request, **kwargs):
+        # The choices show a meeting with its group, a member by name: one query each.
+        if db_field.name == "meeting":
+            kwargs["queryset"] = Meeting.objects.select_related("group")
+        elif db_field.name == "membership":
+            kwargs["queryset"] = Membership.objects.select_related("client")
+        return super().formfield_for_foreignkey(db_field, request, **kwargs)
+
     list_display = ["meeting", "turn", "membership"]
     list_select_related = ["meeting__group", "membership__client"]

@@ -39,7 +39,7 @@ from trajects.models import Traject
 def portal_appointments(request: HttpRequest) -> HttpResponse:
     clients = Client.objects.for_account(request.user)
     appointments = Appointment.objects.filter(traject__client__in=clients).select_related(
-        "traject__client", "coach"
+        "traject__client", "coach", "session_type"
     )
     now = timezone.now()
     trajects = Traject.objects.filter(client__in=clients).open().select_related("client")
