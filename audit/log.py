@@ -42,7 +42,7 @@ def role_of(user, client: Client | None) -> str:
     return AuditEvent.Role.ADMIN
 
 
-def record(
+def _event(
     request: HttpRequest | None,
     action: str,
     what: str,
@@ -53,8 +53,8 @@ def record(
     role: str | None = None,
     detail: str = "",
 ) -> AuditEvent:
-    """Writes one row: who (the request's user, or `user`), on whose behalf (`client`), what
-    (`action` on `what`, the object's uuid), when, from which address, on which page."""
+    """The row (not saved): who (the request's user, or `user`), on whose behalf (`client`),
+    what (`action` on `what`, the object's uuid), when, from which address, on which page."""
     if user is None and request is not None:
         user = request.user
     actor = user if user is not None and user.is_authenticated else None
@@ -62,7 +62,7 @@ def record(
     if obj is not None:
         object_id = str(getattr(obj, "uuid", None) or obj.pk)
     match = getattr(request, "resolver_match", None)
-    return AuditEvent.objects.create(
+    return AuditEvent(
         actor=actor,
         actor_role=role or role_of(user, client),
         client=client,
@@ -73,6 +73,13 @@ def record(
         ip=client_ip(request),
         detail=detail[:200],
     )
+
+
+def record(request: HttpRequest | None, action: str, what: str, **kwargs) -> AuditEvent:
+    """Writes one row (see `_event` for what it holds)."""
+    event = _event(request, action, what, **kwargs)
+    event.save()
+    return event
 
 
 class DeniedAccessMiddleware:
@@ -105,20 +112,9 @@ class DeniedAccessMiddleware:
 def record_each(request: HttpRequest, action: str, what: str, clients) -> None:
     """One row per client, in one statement: a page that shows several clients' data at once
     (a Backstage group's contributions)."""
-    match = getattr(request, "resolver_match", None)
-    user = request.user
+    unique = {client.pk: client for client in clients}.values()
     AuditEvent.objects.bulk_create(
-        AuditEvent(
-            actor=user,
-            actor_role=role_of(user, None),
-            client=client,
-            action=action,
-            what=what,
-            object_id=str(client.uuid),
-            page=(match.view_name if match else "")[:80],
-            ip=client_ip(request),
-        )
-        for client in {client.pk: client for client in clients}.values()
+        _event(request, action, what, client=client, obj=client) for client in unique
     )
 
 

@@ -35,4 +35,8 @@ def portal_privacy(request: HttpRequest) -> HttpResponse:
         "actor", "client"
     )
     page = Paginator(events, PER_PAGE).get_page(request.GET.get("page"))
-    return render(request, "audit/portal_privacy.html", {"clients": clients, "page": page})
+    return render(
+        request,
+        "audit/portal_privacy.html",
+        {"clients": clients, "page": page, "several": len(clients) > 1},
+    )
