@@ -15,6 +15,7 @@ from datetime import date, datetime, time, timedelta
 
 from django.contrib.auth.hashers import make_password
 from django.db import transaction
+from django.db.models.functions import Now
 from django.utils import timezone
 
 from coaching.models import Client, CoachProfile, Guardian, Role, User
@@ -204,6 +205,7 @@ def seed(size_name: str, *, prefix: str = "bench") -> dict:
         )
         for entry in entries
     )
+    Traject.objects.filter(pk__in=[t.pk for t in running]).update(dossier_changed_at=Now())
 
     # Appointments: each coach's sessions one after another on working days, from four years
     # ago until a few weeks ahead (the last ones booked, the rest held).

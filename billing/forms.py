@@ -30,7 +30,10 @@ class _Helper:
 class InvoiceFilterForm(forms.Form):
     q = forms.CharField(label=_("Zoek op naam of nummer"), required=False)
     status = forms.ChoiceField(
-        label=_("Status"), required=False, choices=[("", _("alle")), *Invoice.Status.choices]
+        label=_("Status"),
+        required=False,
+        choices=[("", _("alle")), *Invoice.Status.choices],
+        widget=forms.Select(attrs={"class": "form-select"}),
     )
 
 

@@ -9,6 +9,7 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
+from django.db.models import QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -151,14 +152,12 @@ def email_conversation_close(*, traject: Traject, by: User, reason: str) -> None
     traject.advance("stop", by=by, on=timezone.localdate(), note=reason)
 
 
-def quiet_conversations(coach: User) -> list[Traject]:
+def quiet_conversations(coach: User) -> QuerySet[Traject]:
     """Open e-mail coaching without a coachee message for the set number of weeks."""
     since = timezone.now() - timedelta(weeks=settings.PRAKTIJK_EMAIL_QUIET_WEEKS)
     trajects = Traject.objects.for_coach(coach).open().filter(kind=Traject.Kind.EMAIL)
     recent = Message.objects.from_client().filter(created_at__gte=since)
-    return list(
-        trajects.exclude(messages__in=recent).filter(created_at__lt=since).select_related("client")
-    )
+    return trajects.exclude(messages__in=recent).filter(created_at__lt=since)
 
 
 @dataclass(frozen=True)

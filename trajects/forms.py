@@ -20,12 +20,27 @@ class HelperMixin:
         self.helper.form_tag = False
 
 
+# The dashboard's lists, each also a filter of the client list (where the dashboard shows only
+# the first few): trajects.views.ATTENTION.
+ATTENTION_CHOICES = [
+    ("wacht", _("wacht op jou")),
+    ("antwoord", _("e-mailcoaching: te beantwoorden")),
+    ("live", _("vraagt om live sessies")),
+    ("stil", _("e-mailcoaching al weken stil")),
+]
+
+
 class ClientFilterForm(forms.Form):
     q = forms.CharField(label=_("Zoek op naam"), required=False)
     status = forms.ChoiceField(
-        label=_("Fase van een traject"),
+        label=_("Trajecten"),
         required=False,
-        choices=[("", _("alle")), *Traject.Status.choices],
+        choices=[
+            ("", _("alle")),
+            (_("Vraagt aandacht"), ATTENTION_CHOICES),
+            (_("Fase"), Traject.Status.choices),
+        ],
+        widget=forms.Select(attrs={"class": "form-select"}),
     )
 
 

@@ -50,7 +50,7 @@ def _intake_version(
     goals: str,
 ) -> IntakeVersion:  # fmt: skip
     number = (traject.intake_versions.aggregate(n=Max("number"))["n"] or 0) + 1
-    return IntakeVersion.objects.create(
+    version = IntakeVersion.objects.create(
         traject=traject,
         number=number,
         help_question=help_question,
@@ -59,6 +59,8 @@ def _intake_version(
         goals=goals,
         created_by=by,
     )
+    _dossier_changed(traject.pk, version.created_at)
+    return version
 
 
 @transaction.atomic
@@ -98,7 +100,8 @@ def dossier_entry_create(
     ):
         raise ValidationError({"third_party": no_consent_message(third_party, occurred_on)})
     entry.save()
-    DossierEntryVersion.objects.create(entry=entry, number=1, text=text, created_by=by)
+    version = DossierEntryVersion.objects.create(entry=entry, number=1, text=text, created_by=by)
+    _dossier_changed(traject.pk, version.created_at)
     return entry
 
 
@@ -107,4 +110,13 @@ def dossier_entry_correct(*, entry: DossierEntry, by: User, text: str) -> Dossie
     """A correction: a new version; the earlier text stays, with who wrote it and when."""
     entry = DossierEntry.objects.select_for_update().get(pk=entry.pk)
     number = entry.versions.aggregate(n=Max("number"))["n"] + 1
-    return DossierEntryVersion.objects.create(entry=entry, number=number, text=text, created_by=by)
+    version = DossierEntryVersion.objects.create(
+        entry=entry, number=number, text=text, created_by=by
+    )
+    _dossier_changed(entry.traject_id, version.created_at)
+    return version
+
+
+def _dossier_changed(traject_id: int, at) -> None:
+    """The traject's dossier got a version (in the version's transaction)."""
+    Traject.objects.filter(pk=traject_id).update(dossier_changed_at=at)

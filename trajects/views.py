@@ -1,13 +1,10 @@
 """The coach's daily work: dashboard, clients with their trajects, and the traject's dossier."""
 
-from datetime import UTC, datetime
-
 from django.conf import settings
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
-from django.db.models import Count, Max, Prefetch, Q, Value
-from django.db.models.functions import Coalesce, Greatest
+from django.db.models import Count, Prefetch, Q, QuerySet, Window
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -25,6 +22,7 @@ from trajects.access import entry_of_coach, traject_of_coach
 from trajects.email_coaching import conversation_messages, quiet_conversations
 from trajects.evaluations import chart, scores_over_time, state_of
 from trajects.forms import (
+    ATTENTION_CHOICES,
     ClientFilterForm,
     CorrectionForm,
     EntryForm,
@@ -42,9 +40,6 @@ from trajects.services import (
     traject_create,
 )
 
-# Stands in for "never changed" where SQL's GREATEST would otherwise meet a NULL.
-NEVER = datetime(2000, 1, 1, tzinfo=UTC)
-
 
 def _errors_to_form(form, error: ValidationError) -> None:
     """A rule of the model, broken: shown at its field (or at the top), in the user's words."""
@@ -55,56 +50,74 @@ def _errors_to_form(form, error: ValidationError) -> None:
         form.add_error(None, error)
 
 
+# Rows per list on the dashboard: the rest is one click away, in the client list's filter of the
+# same name (ATTENTION).
+SHOWN = 10
+
+
+def _first(queryset: QuerySet, n: int = SHOWN) -> tuple[list, int]:
+    """The first n rows and how many there are in all, in one query (a count over a window)."""
+    rows = list(queryset.annotate(total=Window(Count("pk")))[:n])
+    return rows, rows[0].total if rows else 0
+
+
+def attention(coach, name: str) -> QuerySet:
+    """The trajects of one of the dashboard's lists (ClientFilterForm's ATTENTION_CHOICES)."""
+    mine = Traject.objects.for_coach(coach)
+    match name:
+        case "wacht":
+            return mine.waiting(bedenktijd_days=settings.PRAKTIJK_BEDENKTIJD_DAYS)
+        case "antwoord":
+            return mine.filter(pk__in=Message.objects.waiting().values("traject"))
+        case "live":
+            return mine.asking_for_sessions()
+        case "stil":
+            return quiet_conversations(coach)
+    raise ValueError(name)
+
+
 @require_safe
 @role_required(Role.COACH)
 def coach_dashboard(request: HttpRequest) -> HttpResponse:
-    days = settings.PRAKTIJK_BEDENKTIJD_DAYS
-    waiting = (
-        Traject.objects.for_coach(request.user)
-        .waiting(bedenktijd_days=days)
-        .select_related("client")
-        .order_by("registered_on")
+    mine = Traject.objects.for_coach(request.user)
+    waiting, waiting_total = _first(
+        attention(request.user, "wacht").select_related("client").order_by("registered_on", "pk")
     )
-    recent = (
-        Traject.objects.for_coach(request.user)
-        .annotate(
-            changed=Greatest(
-                Coalesce(Max("entries__versions__created_at"), Value(NEVER)),
-                Coalesce(Max("intake_versions__created_at"), Value(NEVER)),
-            )
-        )
-        .filter(changed__gt=NEVER)
-        .select_related("client")
-        .order_by("-changed")[:10]
-    )
-    counts = (
-        Traject.objects.for_coach(request.user)
-        .open()
-        .aggregate(open=Count("pk"), running=Count("pk", filter=Q(status=Traject.Status.LOPEND)))
-    )
-    open_messages = list(
+    open_messages, messages_total = _first(
         Message.objects.waiting()
         .filter(traject__client__coach=request.user)
         .select_related("traject__client")
-        .order_by("due_at")[:50]
+        .order_by("due_at", "pk")
     )
     now = timezone.now()
     for message in open_messages:
         message.current_state = message.state(now)
+    switch_requests, switch_total = _first(
+        attention(request.user, "live").select_related("client").order_by("switch_requested_at")
+    )
+    quiet, quiet_total = _first(
+        attention(request.user, "stil").select_related("client").order_by("created_at")
+    )
     return render(
         request,
         "trajects/dashboard.html",
         {
-            "waiting": waiting[:50],
-            "recent": recent,
-            "counts": counts,
-            "bedenktijd_days": days,
+            "counts": mine.open().aggregate(
+                open=Count("pk"), running=Count("pk", filter=Q(status=Traject.Status.LOPEND))
+            ),
+            "bedenktijd_days": settings.PRAKTIJK_BEDENKTIJD_DAYS,
+            "waiting": waiting,
+            "waiting_total": waiting_total,
             "open_messages": open_messages,
-            "quiet": quiet_conversations(request.user),
-            "switch_requests": Traject.objects.for_coach(request.user)
-            .open()
-            .filter(switch_requested_at__isnull=False)
-            .select_related("client"),
+            "messages_total": messages_total,
+            "switch_requests": switch_requests,
+            "switch_total": switch_total,
+            "quiet": quiet,
+            "quiet_total": quiet_total,
+            # The traject keeps when its dossier last changed (trajects.services): one index.
+            "recent": mine.filter(dossier_changed_at__isnull=False)
+            .select_related("client")
+            .order_by("-dossier_changed_at")[:SHOWN],
         },
     )
 
@@ -124,6 +137,8 @@ def client_list(request: HttpRequest) -> HttpResponse:
     status = search.get("status", "")
     if status in Traject.Status.values:
         clients = clients.filter(trajects__status=status).distinct()
+    elif status in dict(ATTENTION_CHOICES):
+        clients = clients.filter(trajects__in=attention(request.user, status)).distinct()
     clients = clients.prefetch_related(
         Prefetch("trajects", queryset=Traject.objects.order_by("-registered_on"))
     )

@@ -7,7 +7,7 @@ from datetime import date, datetime, timedelta
 
 from django.core.exceptions import ValidationError
 from django.db import models, transaction
-from django.db.models import Q
+from django.db.models import F, Q
 from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.translation import gettext_lazy as _
@@ -33,6 +33,10 @@ class TrajectQuerySet(models.QuerySet):
             | Q(status=Traject.Status.KENNISMAKING, kennismaking_planned_at__lte=timezone.now())
             | Q(status=Traject.Status.BEDENKTIJD, kennismaking_on__lt=think_since)
         )
+
+    def asking_for_sessions(self) -> "TrajectQuerySet":
+        """Open e-mail coaching whose coachee asked to continue with live sessions."""
+        return self.open().filter(switch_requested_at__isnull=False)
 
 
 @dataclass(frozen=True)
@@ -116,6 +120,10 @@ class Traject(models.Model):
     stop_reason = EncryptedTextField(_("reden van stoppen"), blank=True)
     # E-mail coaching: the coachee asked to continue with live sessions.
     switch_requested_at = models.DateTimeField(_("vraagt om live sessies sinds"), null=True)
+    # When the dossier last got a version (of the intake record or of an entry), written in the
+    # version's transaction (trajects.services): the dashboard's recent dossiers read it from one
+    # index instead of going over every version of every traject (issue 10).
+    dossier_changed_at = models.DateTimeField(_("dossier bijgewerkt op"), null=True, editable=False)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
@@ -125,6 +133,13 @@ class Traject(models.Model):
         verbose_name = _("traject")
         verbose_name_plural = _("trajecten")
         ordering = ["-registered_on", "-created_at"]
+        indexes = [
+            models.Index(
+                F("dossier_changed_at").desc(),
+                name="traject_dossier_changed",
+                condition=Q(dossier_changed_at__isnull=False),
+            ),
+        ]
         constraints = [
             models.CheckConstraint(
                 condition=~Q(status="gestopt") | ~Q(stop_reason=""),

@@ -155,9 +155,9 @@ class TestSwitchAndStop:
             created_at=datetime.now(UTC) - timedelta(weeks=10)
         )
         write(email_traject, coachee, at=datetime.now(UTC) - timedelta(weeks=6))
-        assert quiet_conversations(coach_a) == [email_traject]
+        assert list(quiet_conversations(coach_a)) == [email_traject]
         write(email_traject, coachee)
-        assert quiet_conversations(coach_a) == []
+        assert list(quiet_conversations(coach_a)) == []
 
 
 @pytest.mark.django_db
