@@ -5,10 +5,12 @@ round opens each page once, in turn (interleaved), after warm-up rounds; per pag
 and the 95th percentile, as a ratio to the floor page (bench.views.floor: the same middleware,
 login and base template, one primary-key query), and the ratio of its median at L to that at
 S. Then the free slots for 30 and 90 days, the time of a booking, and 50 bookings of one slot
-at once. Writes docs/benchmarks.md."""
+at once; and the HTTP tier: gunicorn with production settings under wrk (bench.http). Writes
+docs/benchmarks.md."""
 
 import os
 import platform
+import secrets
 import statistics
 import threading
 import time
@@ -23,6 +25,7 @@ from django.test import Client as Browser
 from django.test.utils import CaptureQueriesContext, override_settings
 from django.utils import timezone
 
+from bench import http
 from bench.seed import SIZES, seed
 from bench.tests.test_budgets import pages
 from sessions.booking import SlotTaken, portal_book
@@ -86,6 +89,24 @@ def measure_slots(coach) -> dict:
             "slots": count,
         }
     return result
+
+
+def measure_http(made: dict) -> dict:
+    """The floor and the dashboard of the first coach through gunicorn, under wrk."""
+    if http.wrk_path() is None:
+        pytest.fail("wrk is missing: `make bench` installs it (Debian's package wrk)")
+    coach = made["coaches"][0]
+    # Production refuses the development key: the test's session is signed with a key of the
+    # kind production wants, and gunicorn gets the same one.
+    with override_settings(SECRET_KEY=secrets.token_urlsafe(64)):
+        browser = Browser()
+        browser.force_login(coach)
+        name = settings.SESSION_COOKIE_NAME
+        return http.measure_http(
+            {FLOOR: "/bench/floor/", "coach: Vandaag": "/coach/"},
+            cookie=f"{name}={browser.cookies[name].value}",
+            expect={FLOOR: str(coach), "coach: Vandaag": "Goedendag"},
+        )
 
 
 def measure_booking(made: dict) -> dict:
@@ -165,11 +186,13 @@ def test_scale():
         results[size] = measure_pages(made)
     slots = measure_slots(made["coaches"][0])
     booking = measure_booking(made)
-    write(results, seeding, slots, booking)
+    served = measure_http(made)
+    write(results, seeding, slots, booking, served)
     assert booking["booked"] == 1 and booking["rows"] == 1 and not booking["other"], booking
+    assert all(row["errors"] == 0 for row in served.values()), served
 
 
-def write(results, seeding, slots, booking) -> None:
+def write(results, seeding, slots, booking, served) -> None:
     floor_s, floor_l = results["S"][FLOOR]["median"], results["L"][FLOOR]["median"]
     L, S = SIZES["L"], SIZES["S"]
     lines = [
@@ -226,6 +249,22 @@ def write(results, seeding, slots, booking) -> None:
         f"{booking['booked']} booked, {booking['taken']} told the slot was taken, "
         f"{len(booking['other'])} other outcomes; {booking['rows']} appointment in the "
         f"database; {booking['wall']:.0f} ms for all 50.",
+        "",
+        "## HTTP: gunicorn with production settings",
+        "",
+        f"gunicorn ({http.WORKERS} workers, `PRAKTIJK_ENV=production`: DEBUG off, Redis cache, "
+        "every middleware, static files collected) serves the L practice over a socket to "
+        f"wrk in another process: {http.CONNECTIONS} connections for {http.SECONDS} s per page "
+        "after 3 s of warm-up, logged in as the first coach. Client and server share the "
+        f"{os.cpu_count()} cores.",
+        "",
+        "| page | requests/s | median | p95 | requests/s ÷ floor's | errors |",
+        "|---|---:|---:|---:|---:|---:|",
+        *(
+            f"| {name} | {row['rps']:.0f} | {row['p50']:.1f} ms | {row['p95']:.1f} ms | "
+            f"{row['rps'] / served[FLOOR]['rps']:.2f} | {row['errors']} |"
+            for name, row in served.items()
+        ),
         "",
         "## Reminders",
         "",

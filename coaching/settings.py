@@ -9,6 +9,7 @@ with the default secret key or with DEBUG on. The README lists every variable.
 import base64
 import hashlib
 import os
+import sys
 from datetime import timedelta
 from pathlib import Path
 from urllib.parse import urlparse
@@ -115,6 +116,17 @@ MIDDLEWARE = [
     "allauth.account.middleware.AccountMiddleware",
     "coaching.middleware.EnforceMFAMiddleware",
 ]
+
+# N+1 queries fail the tests (issue 10): django-zeal, a test tool (requirements-dev.txt), watches
+# every request a test makes; one line of code loading the same relation for a third object is
+# an N+1 (coaching/tests/test_n_plus_one.py). `make bench` turns it off, to time the pages bare.
+if "pytest" in sys.modules and env_bool("PRAKTIJK_N_PLUS_ONE_CHECK", True):
+    INSTALLED_APPS.append("zeal")
+    MIDDLEWARE[:0] = [
+        "zeal.middleware.zeal_middleware",
+        "coaching.tests.zeal_scope.admin_single_gets",
+    ]
+    ZEAL_NPLUSONE_THRESHOLD = 3
 
 ROOT_URLCONF = "coaching.urls"
 WSGI_APPLICATION = "coaching.wsgi.application"

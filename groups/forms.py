@@ -60,6 +60,12 @@ class GroupForm(forms.Form):
         return data
 
 
+class MemberSearchForm(forms.Form):
+    """The group page's search for a client to add (a coach has too many for one list)."""
+
+    zoek = forms.CharField(label=_("Deelnemer toevoegen: zoek op naam"), max_length=100)
+
+
 class MoveMeetingForm(forms.Form):
     start = forms.DateTimeField(
         label=_("Nieuw begin"),

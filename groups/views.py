@@ -17,7 +17,7 @@ from audit.log import Action, What, record_each
 from coaching.clients import organisation_for_name
 from coaching.models import Client, Role, Send
 from coaching.roles import role_required
-from groups.forms import ClaimForm, GroupForm, MoveMeetingForm, TurnForm
+from groups.forms import ClaimForm, GroupForm, MemberSearchForm, MoveMeetingForm, TurnForm
 from groups.models import Attendance, BackstageGroup, Contribution, Meeting, Membership
 from groups.reminders import participant_reminders_of
 from groups.services import (
@@ -33,6 +33,9 @@ from groups.services import (
     turn_claim,
 )
 from sessions.booking import SlotTaken
+
+# The most clients a search on the group page lists (after that: search more precisely).
+CANDIDATES = 20
 
 
 def _group_of_coach(user, uuid) -> BackstageGroup:
@@ -146,9 +149,15 @@ def group_detail(request: HttpRequest, group: str) -> HttpResponse:
     open_agreements = [
         c for m in meetings for c in m.contributions.all() if c.agreements and not c.report_back
     ]
-    candidates = Client.objects.for_coach(request.user).exclude(
-        pk__in=[m.client_id for m in members]
-    )
+    search = MemberSearchForm(request.GET or None)
+    candidates = None  # not searched
+    if search.is_valid():
+        candidates = list(
+            Client.objects.for_coach(request.user)
+            .named(search.cleaned_data["zoek"])
+            .exclude(pk__in=[m.client_id for m in members])
+            .order_by("last_name", "first_name", "pk")[: CANDIDATES + 1]
+        )
     # The page shows the contributions (agreements, report-backs) of these clients.
     shown = [c.membership.client for m in meetings for c in m.contributions.all()]
     record_each(request, Action.VIEW, What.BACKSTAGE, shown)
@@ -162,7 +171,9 @@ def group_detail(request: HttpRequest, group: str) -> HttpResponse:
             "now": now,
             "proposal": [(turn.meeting, names[turn.member]) for turn in proposal],
             "open_agreements": open_agreements,
-            "candidates": candidates,
+            "search": search,
+            "candidates": candidates and candidates[:CANDIDATES],
+            "more_candidates": candidates is not None and len(candidates) > CANDIDATES,
             "missing": max(0, settings.PRAKTIJK_BACKSTAGE["min_size"] - len(members)),
             "evaluations": group_evaluation_summary(group),
         },

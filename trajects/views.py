@@ -131,9 +131,11 @@ def client_list(request: HttpRequest) -> HttpResponse:
     # filters nothing.
     form.is_valid()
     search = getattr(form, "cleaned_data", {})
-    clients = Client.objects.for_coach(request.user).select_related("organisation")
-    for word in search.get("q", "").split():
-        clients = clients.filter(Q(first_name__icontains=word) | Q(last_name__icontains=word))
+    clients = (
+        Client.objects.for_coach(request.user)
+        .named(search.get("q", ""))
+        .select_related("organisation")
+    )
     status = search.get("status", "")
     if status in Traject.Status.values:
         clients = clients.filter(trajects__status=status).distinct()

@@ -29,7 +29,7 @@ BUDGET = {
     "coach: traject met dossier": 14,
     "coach: e-mailgesprek": 14,
     "coach: agenda (week)": 5,
-    "coach: Backstage-groep": 12,
+    "coach: Backstage-groep": 11,
     "cliënt: vrije tijden (boeken)": 9,
     "cliënt: portaal": 3,
     "cliënt: berichten (inbox)": 5,

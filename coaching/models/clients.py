@@ -48,6 +48,13 @@ class ClientQuerySet(models.QuerySet):
         anonymised, for the invoices the law makes the practice keep)."""
         return self.current().filter(coach=user)
 
+    def named(self, text: str) -> "ClientQuerySet":
+        """Whose first or last name contains each word of the text (a search box)."""
+        found = self
+        for word in text.split():
+            found = found.filter(Q(first_name__icontains=word) | Q(last_name__icontains=word))
+        return found
+
     def current(self) -> "ClientQuerySet":
         """Not erased (privacy.erasure keeps an anonymised row only for the invoices)."""
         return self.filter(erased_on__isnull=True)

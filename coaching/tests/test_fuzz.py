@@ -546,6 +546,7 @@ def post_specs(fw: dict) -> dict[str, Spec]:
 def get_specs(fw: dict) -> dict[str, Spec]:
     """The GET pages that read their query string, and what they read."""
     from billing.forms import InvoiceFilterForm
+    from groups.forms import MemberSearchForm
     from trajects.forms import ClientFilterForm, EntryForm
 
     today = timezone.localdate()
@@ -563,6 +564,7 @@ def get_specs(fw: dict) -> dict[str, Spec]:
         "portal_book": Spec({"week": week, "mode": raw("choice", "practice")}),
         "portal_reschedule": Spec({"week": week}),
         "traject_detail": Spec({"alle": raw("text", "", "1")}),
+        "group_detail": Spec(form_keys(MemberSearchForm())),
         "entry_new": Spec(form_keys(EntryForm(traject=fw["traject"]))),
         "kennismaking": Spec(
             {"coach": raw("id", fw["users"]["coach_a"].uuid), "mode": raw("choice", "phone")}
@@ -954,6 +956,7 @@ def form_cases() -> dict[str, tuple[str, object]]:
             **bind, questions=fw["questions"]
         ),
         "groups.forms.GroupForm": plain(groups_forms.GroupForm),
+        "groups.forms.MemberSearchForm": plain(groups_forms.MemberSearchForm),
         "groups.forms.MoveMeetingForm": plain(groups_forms.MoveMeetingForm),
         "groups.forms.TurnForm": model_form(groups_forms.TurnForm, lambda fw: fw["turn"]),
         "groups.forms.ClaimForm": plain(groups_forms.ClaimForm),

@@ -101,8 +101,10 @@ def test_coach_creates_a_team_group_and_adds_a_participant(page: Page, page_log:
     # --- Add a participant ---------------------------------------------------------------------
     members = page.get_by_role("region", name="Deelnemers")
     expect(members).to_contain_text("Nog niemand.")
-    members.get_by_label("Deelnemer toevoegen").select_option(label=str(noor))
-    members.get_by_role("button", name="Toevoegen").click()
+    members.get_by_label("Deelnemer toevoegen: zoek op naam").fill(noor.last_name)
+    members.get_by_role("button", name="Zoeken").click()
+    found = members.get_by_role("list", name="Gevonden cliënten")
+    found.get_by_role("button", name=f"Toevoegen – {noor}").click()
     page.wait_for_url(path_is(f"/coach/groepen/{group.uuid}/"))
     expect(page.get_by_role("alert")).to_contain_text(f"{noor} doet mee.")
     expect(members.get_by_role("listitem")).to_have_count(1)

@@ -110,10 +110,63 @@ class TestCoachPages:
         for number, member in zip(range(2, 8), members, strict=False):
             turn_claim(meeting=group.meetings.get(number=number), membership=member)
         # session, user, MFA, coach profile, group, members, meetings, contributions,
-        # attendance, candidate clients, the audit log's rows (one statement), the group's
-        # evaluations (their answers and questions when there are some:
-        # groups/tests/test_reminders.py pins those)
-        assert count() == few <= 12
+        # attendance, the audit log's rows (one statement), the group's evaluations (their
+        # answers and questions when there are some: groups/tests/test_reminders.py pins those)
+        assert count() == few <= 11
+
+
+@pytest.mark.django_db
+class TestAddAParticipantBySearch:
+    """A coach with a thousand clients finds the one to add by name: the page never lists them
+    all (issue 10), only up to 20 that match and do not take part yet, of the coach's own."""
+
+    def search(self, client, group, text):
+        response = client.get(f"/coach/groepen/{group.uuid}/", {"zoek": text})
+        assert response.status_code == 200
+        return response.content.decode()
+
+    def test_without_a_search_no_client_is_listed(self, client, coach_a):
+        group = make_group(coach_a)
+        ClientFactory(coach=coach_a, first_name="Zilvia")
+        client.force_login(coach_a)
+        page = client.get(f"/coach/groepen/{group.uuid}/").content.decode()
+        assert "Zilvia" not in page and "Gevonden cliënten" not in page
+
+    def test_found_by_each_word_of_the_name_and_added(self, client, coach_a, coach_b):
+        group = make_group(coach_a)
+        participant(group, "Zilvia")  # takes part already
+        wanted = ClientFactory(coach=coach_a, first_name="Zilvia", last_name="van Dam")
+        ClientFactory(coach=coach_a, first_name="Zilvia", last_name="Jansen")
+        ClientFactory(coach=coach_b, first_name="Zilvia", last_name="van Dam")  # not theirs
+        client.force_login(coach_a)
+        page = self.search(client, group, "zilv dam")
+        assert page.count('name="client" value="') == 1
+        assert f'name="client" value="{wanted.pk}"' in page
+        response = client.post(f"/coach/groepen/{group.uuid}/deelnemers/", {"client": wanted.pk})
+        assert response.status_code == 302
+        assert group.members.active().filter(client=wanted).exists()
+
+    def test_nothing_found_says_so(self, client, coach_a):
+        group = make_group(coach_a)
+        client.force_login(coach_a)
+        assert "Geen cliënt gevonden die nog niet meedoet." in self.search(client, group, "Xq")
+
+    def test_at_most_twenty_with_a_word_to_search_more_precisely(self, client, coach_a):
+        group = make_group(coach_a)
+        for n in range(21):
+            ClientFactory(coach=coach_a, first_name="Zilvia", last_name=f"Z{n:02}")
+        client.force_login(coach_a)
+        page = self.search(client, group, "Zilvia")
+        assert page.count('name="client" value="') == 20
+        assert "Z20" not in page
+        assert "Alleen de eerste 20 staan hier: zoek nauwkeuriger." in page
+
+    @pytest.mark.parametrize("text", ["Zil\x00via", "x" * 101])
+    def test_bad_input_gets_the_forms_message(self, client, coach_a, text):
+        group = make_group(coach_a)
+        client.force_login(coach_a)
+        page = self.search(client, group, text)
+        assert 'id="id_zoek_error"' in page and "Gevonden cliënten" not in page
 
 
 @pytest.mark.django_db
