@@ -32,7 +32,9 @@ BENCH_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/praktijk_bench
 BENCH_BROKER_URL ?= redis://127.0.0.1:6379/13
 bench: venv messages
 	@command -v wrk >/dev/null || { echo "Installing wrk (the HTTP tier's load generator)"; \
-		apt-get update -qq && apt-get install -y -qq wrk >/dev/null; }
+		{ apt-get update -qq && apt-get install -y -qq wrk >/dev/null; } || { \
+		echo "Could not install wrk: install Debian's package wrk (sudo apt-get install wrk)"; \
+		exit 1; }; }
 	DATABASE_URL="$${DATABASE_URL:-$(BENCH_DATABASE_URL)}" \
 	CELERY_BROKER_URL="$${CELERY_BROKER_URL:-$(BENCH_BROKER_URL)}" \
 	PRAKTIJK_N_PLUS_ONE_CHECK=false $(VENV)/bin/pytest bench -q -s

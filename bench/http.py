@@ -11,6 +11,7 @@ proxy in front of gunicorn says in production), so the site answers instead of r
 import os
 import re
 import shutil
+import signal
 import socket
 import subprocess
 import sys
@@ -18,6 +19,7 @@ import tempfile
 import time
 import urllib.request
 from pathlib import Path
+from urllib.parse import quote
 
 from django.conf import settings
 from django.db import connection
@@ -26,15 +28,31 @@ HOST = "praktijk.example"
 WORKERS = 3  # the Procfile's default (WEB_CONCURRENCY)
 CONNECTIONS, SECONDS = 8, 15
 
-# wrk's summary in a form this module reads back (its own output has no 95th percentile).
-REPORT = """
-done = function(summary, latency, requests)
-  local e = summary.errors
-  io.write(string.format("requests %d\\nduration_us %d\\nerrors %d\\np50_us %d\\np95_us %d\\n",
+# wrk's script: the coach's session cookie (kept out of the command line, where `ps` would show
+# it), every answer other than 200 counted (wrk itself counts only 4xx and 5xx, so a redirect to
+# the login would pass), and the summary in a form this module reads back (wrk's own output has no
+# 95th percentile).
+SCRIPT = """
+wrk.headers["Cookie"] = "%(cookie)s"
+local threads = {}
+function setup(thread) table.insert(threads, thread) end
+function init(args) not_ok = 0 end
+function response(status, headers, body)
+  if status ~= 200 then not_ok = not_ok + 1 end
+end
+function done(summary, latency, requests)
+  local e, bad = summary.errors, 0
+  for _, thread in ipairs(threads) do bad = bad + thread:get("not_ok") end
+  io.write(string.format("requests %%d\\nduration_us %%d\\nerrors %%d\\nnot_ok %%d\\n",
     summary.requests, summary.duration, e.connect + e.read + e.write + e.status + e.timeout,
+    bad))
+  io.write(string.format("p50_us %%d\\np95_us %%d\\n",
     latency:percentile(50), latency:percentile(95)))
 end
 """
+# What gunicorn gets of this process's environment besides its own settings: nothing that could
+# point the production-mode server at a real mail server, error tracker or other service.
+PASSED_ON = ("PATH", "HOME", "LANG", "LC_ALL", "LC_CTYPE", "TMPDIR", "TZ", "VIRTUAL_ENV")
 
 
 def wrk_path() -> str | None:
@@ -47,22 +65,28 @@ def _free_port() -> int:
         return probe.getsockname()[1]
 
 
-def _database_url() -> str:
+def _database() -> dict[str, str]:
+    """The test database, as DATABASE_URL and libpq's variables (a password is not in the URL)."""
     db = connection.settings_dict
-    return f"postgres://{db['USER']}@{db['HOST'] or '127.0.0.1'}:{db['PORT'] or 5432}/{db['NAME']}"
+    user, host = quote(db["USER"] or "postgres"), db["HOST"] or "127.0.0.1"
+    url = f"postgres://{user}@{host}:{db['PORT'] or 5432}/{quote(db['NAME'])}"
+    ssl = db.get("OPTIONS", {}).get("sslmode")
+    return {
+        "DATABASE_URL": url + (f"?sslmode={ssl}" if ssl else ""),
+        **({"PGPASSWORD": db["PASSWORD"]} if db.get("PASSWORD") else {}),
+    }
 
 
 def _environment() -> dict[str, str]:
-    keep = {k: v for k, v in os.environ.items() if not k.startswith(("PRAKTIJK_", "DJANGO_"))}
     return {
-        **keep,
+        **{name: os.environ[name] for name in PASSED_ON if name in os.environ},
         "DJANGO_SETTINGS_MODULE": "coaching.settings",
         "PRAKTIJK_ENV": "production",
         "SECRET_KEY": settings.SECRET_KEY,
         "PRAKTIJK_ENCRYPTION_KEYS": ",".join(settings.PRAKTIJK_ENCRYPTION_KEYS),
         "ALLOWED_HOSTS": HOST,
         "SITE_URL": f"https://{HOST}",
-        "DATABASE_URL": _database_url(),
+        **_database(),
         "CACHE_URL": os.environ.get("BENCH_CACHE_URL", "redis://127.0.0.1:6379/12"),
         "CELERY_BROKER_URL": os.environ.get("CELERY_BROKER_URL", "redis://127.0.0.1:6379/13"),
         "LOG_LEVEL": "WARNING",
@@ -87,7 +111,7 @@ class _NoRedirect(urllib.request.HTTPRedirectHandler):
         return None
 
 
-def _wrk(port: int, path: str, cookie: str, script: Path, seconds: int = SECONDS) -> dict:
+def _wrk(port: int, path: str, script: Path, seconds: int = SECONDS) -> dict:
     result = subprocess.run(
         [
             wrk_path(),
@@ -96,21 +120,21 @@ def _wrk(port: int, path: str, cookie: str, script: Path, seconds: int = SECONDS
             f"--duration={seconds}s",
             f"--script={script}",
             "--header=Host: " + HOST,
-            "--header=Cookie: " + cookie,
             "--header=X-Forwarded-Proto: https",
             f"http://127.0.0.1:{port}{path}",
         ],
         capture_output=True,
         text=True,
         timeout=seconds + 60,
-        check=True,
     )
     figures = dict(re.findall(r"^(\w+) (\d+)$", result.stdout, flags=re.M))
+    if result.returncode or "p95_us" not in figures:
+        raise RuntimeError(f"wrk failed ({result.returncode}):\n{result.stdout}\n{result.stderr}")
     return {
         "rps": int(figures["requests"]) / (int(figures["duration_us"]) / 1e6),
         "p50": int(figures["p50_us"]) / 1000,
         "p95": int(figures["p95_us"]) / 1000,
-        "errors": int(figures["errors"]),
+        "errors": int(figures["errors"]) + int(figures["not_ok"]),
         "requests": int(figures["requests"]),
     }
 
@@ -121,7 +145,8 @@ def measure_http(pages: dict[str, str], cookie: str, expect: dict[str, str]) -> 
     port = _free_port()
     with tempfile.TemporaryDirectory() as scratch:
         script = Path(scratch) / "report.lua"
-        script.write_text(REPORT)
+        script.touch(mode=0o600)
+        script.write_text(SCRIPT % {"cookie": cookie})
         environment = {**_environment(), "STATIC_ROOT": str(Path(scratch) / "static")}
         subprocess.run(  # as a deployment does: the hashed names the pages link to
             [sys.executable, "manage.py", "collectstatic", "--noinput", "--verbosity=0"],
@@ -142,25 +167,36 @@ def measure_http(pages: dict[str, str], cookie: str, expect: dict[str, str]) -> 
             env=environment,
             stdout=log,
             stderr=subprocess.STDOUT,
+            start_new_session=True,  # its workers are stopped with it, whatever happens
         )
+
+        def server_log() -> str:
+            log.seek(0)
+            return log.read()[-3000:]
+
         try:
-            for _ in range(100):
+            for _ in range(150):
+                if server.poll() is not None:
+                    raise RuntimeError(f"gunicorn stopped ({server.returncode}):\n{server_log()}")
                 try:
-                    status, _body = _get(port, "/healthz", "")
+                    _get(port, "/healthz", "")
                     break
                 except OSError:
                     time.sleep(0.2)
             else:
-                raise RuntimeError("gunicorn did not start")
+                raise RuntimeError(f"gunicorn did not start in 30 s:\n{server_log()}")
             results = {}
             for name, path in pages.items():
                 status, body = _get(port, path, cookie)
-                log.seek(0)
-                assert status == 200 and expect[name] in body, (name, status, log.read()[-3000:])
-                _wrk(port, path, cookie, script, seconds=3)  # warm-up: every worker served it
-                results[name] = _wrk(port, path, cookie, script)
+                assert status == 200 and expect[name] in body, (name, status, server_log())
+                _wrk(port, path, script, seconds=3)  # warm-up: every worker has served it
+                results[name] = _wrk(port, path, script)
             return results
         finally:
-            server.terminate()
-            server.wait(timeout=30)
+            os.killpg(server.pid, signal.SIGTERM)
+            try:
+                server.wait(timeout=45)
+            except subprocess.TimeoutExpired:
+                os.killpg(server.pid, signal.SIGKILL)
+                server.wait()
             log.close()

@@ -63,7 +63,9 @@ class GroupForm(forms.Form):
 class MemberSearchForm(forms.Form):
     """The group page's search for a client to add (a coach has too many for one list)."""
 
-    zoek = forms.CharField(label=_("Deelnemer toevoegen: zoek op naam"), max_length=100)
+    zoek = forms.CharField(
+        label=_("Deelnemer toevoegen: zoek op naam"), max_length=100, required=False
+    )
 
 
 class MoveMeetingForm(forms.Form):

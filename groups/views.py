@@ -2,6 +2,7 @@
 meeting; a participant sees the schedule, claims a turn, and reads their own agreements."""
 
 import uuid
+from urllib.parse import urlencode
 
 from django.conf import settings
 from django.contrib import messages
@@ -9,6 +10,7 @@ from django.core.exceptions import ValidationError
 from django.db.models import Count, Prefetch, Q
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
@@ -151,7 +153,7 @@ def group_detail(request: HttpRequest, group: str) -> HttpResponse:
     ]
     search = MemberSearchForm(request.GET or None)
     candidates = None  # not searched
-    if search.is_valid():
+    if search.is_valid() and search.cleaned_data["zoek"].strip():
         candidates = list(
             Client.objects.for_coach(request.user)
             .named(search.cleaned_data["zoek"])
@@ -195,6 +197,11 @@ def group_member_add(request: HttpRequest, group: str) -> HttpResponse:
             messages.error(request, " ".join(error.messages))
         else:
             messages.success(request, _("%(name)s doet mee.") % {"name": client})
+    # Back to the search the client was found by, for the next one to add.
+    search = MemberSearchForm(request.POST)
+    if search.is_valid() and search.cleaned_data["zoek"].strip():
+        query = urlencode({"zoek": search.cleaned_data["zoek"]})
+        return redirect(f"{reverse('group_detail', args=[group.uuid])}?{query}#members-heading")
     return redirect("group_detail", group=group.uuid)
 
 

@@ -5,7 +5,7 @@ from datetime import date
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.db.models import Max
+from django.db.models import Max, Q
 from django.utils.translation import gettext as _
 
 from coaching.models import Client, ThirdParty, User
@@ -118,5 +118,9 @@ def dossier_entry_correct(*, entry: DossierEntry, by: User, text: str) -> Dossie
 
 
 def _dossier_changed(traject_id: int, at) -> None:
-    """The traject's dossier got a version (in the version's transaction)."""
-    Traject.objects.filter(pk=traject_id).update(dossier_changed_at=at)
+    """The traject's dossier got a version (in the version's transaction). Only forward: a
+    correction of one entry does not lock the traject, so a newer version's time may be there
+    first."""
+    Traject.objects.filter(pk=traject_id).filter(
+        Q(dossier_changed_at__isnull=True) | Q(dossier_changed_at__lt=at)
+    ).update(dossier_changed_at=at)

@@ -93,10 +93,12 @@ def coach_dashboard(request: HttpRequest) -> HttpResponse:
     for message in open_messages:
         message.current_state = message.state(now)
     switch_requests, switch_total = _first(
-        attention(request.user, "live").select_related("client").order_by("switch_requested_at")
+        attention(request.user, "live")
+        .select_related("client")
+        .order_by("switch_requested_at", "pk")
     )
     quiet, quiet_total = _first(
-        attention(request.user, "stil").select_related("client").order_by("created_at")
+        attention(request.user, "stil").select_related("client").order_by("created_at", "pk")
     )
     return render(
         request,
@@ -117,7 +119,7 @@ def coach_dashboard(request: HttpRequest) -> HttpResponse:
             # The traject keeps when its dossier last changed (trajects.services): one index.
             "recent": mine.filter(dossier_changed_at__isnull=False)
             .select_related("client")
-            .order_by("-dossier_changed_at")[:SHOWN],
+            .order_by("-dossier_changed_at", "-pk")[:SHOWN],
         },
     )
 
@@ -140,7 +142,7 @@ def client_list(request: HttpRequest) -> HttpResponse:
     if status in Traject.Status.values:
         clients = clients.filter(trajects__status=status).distinct()
     elif status in dict(ATTENTION_CHOICES):
-        clients = clients.filter(trajects__in=attention(request.user, status)).distinct()
+        clients = clients.filter(pk__in=attention(request.user, status).values("client"))
     clients = clients.prefetch_related(
         Prefetch("trajects", queryset=Traject.objects.order_by("-registered_on"))
     )

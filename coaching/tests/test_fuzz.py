@@ -486,7 +486,9 @@ def post_specs(fw: dict) -> dict[str, Spec]:
             }
         ),
         "group_new": Spec(form_keys(GroupForm())),
-        "group_member_add": Spec({"client": raw("id", *fw["client_pks"])}),
+        "group_member_add": Spec(
+            {"client": raw("id", *fw["client_pks"]), "zoek": raw("text", "", "Noor")}
+        ),
         "group_rota_accept": Spec(),
         "group_member_leave": Spec({"member": raw("id", *fw["member_pks"])}),
         "meeting_detail": Spec(

@@ -105,10 +105,13 @@ def test_coach_creates_a_team_group_and_adds_a_participant(page: Page, page_log:
     members.get_by_role("button", name="Zoeken").click()
     found = members.get_by_role("list", name="Gevonden cliënten")
     found.get_by_role("button", name=f"Toevoegen – {noor}").click()
-    page.wait_for_url(path_is(f"/coach/groepen/{group.uuid}/"))
+    page.wait_for_url(f"**/coach/groepen/{group.uuid}/?zoek=*")
     expect(page.get_by_role("alert")).to_contain_text(f"{noor} doet mee.")
-    expect(members.get_by_role("listitem")).to_have_count(1)
-    expect(members.get_by_role("listitem")).to_contain_text(str(noor))
+    taking_part = members.get_by_role("list").first
+    expect(taking_part.get_by_role("listitem")).to_have_count(1)
+    expect(taking_part.get_by_role("listitem")).to_contain_text(str(noor))
+    # Back at the same search, where she is no longer offered.
+    expect(found).to_contain_text("Geen cliënt gevonden die nog niet meedoet.")
     assert list(group.members.active().values_list("client", flat=True)) == [noor.pk]
     page_log.assert_stayed_local()
 

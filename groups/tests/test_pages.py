@@ -134,7 +134,11 @@ class TestAddAParticipantBySearch:
 
     def test_found_by_each_word_of_the_name_and_added(self, client, coach_a, coach_b):
         group = make_group(coach_a)
-        participant(group, "Zilvia")  # takes part already
+        member_add(  # takes part already
+            group=group,
+            client=ClientFactory(coach=coach_a, first_name="Zilvia", last_name="van Damme"),
+            joined_on=date.today(),
+        )
         wanted = ClientFactory(coach=coach_a, first_name="Zilvia", last_name="van Dam")
         ClientFactory(coach=coach_a, first_name="Zilvia", last_name="Jansen")
         ClientFactory(coach=coach_b, first_name="Zilvia", last_name="van Dam")  # not theirs
@@ -142,9 +146,20 @@ class TestAddAParticipantBySearch:
         page = self.search(client, group, "zilv dam")
         assert page.count('name="client" value="') == 1
         assert f'name="client" value="{wanted.pk}"' in page
-        response = client.post(f"/coach/groepen/{group.uuid}/deelnemers/", {"client": wanted.pk})
+        response = client.post(
+            f"/coach/groepen/{group.uuid}/deelnemers/", {"client": wanted.pk, "zoek": "zilv dam"}
+        )
+        # Back to the same search, for the next one to add.
         assert response.status_code == 302
+        assert response["Location"] == f"/coach/groepen/{group.uuid}/?zoek=zilv+dam#members-heading"
         assert group.members.active().filter(client=wanted).exists()
+        assert f'name="client" value="{wanted.pk}"' not in self.search(client, group, "zilv dam")
+
+    def test_an_empty_search_is_no_search(self, client, coach_a):
+        group = make_group(coach_a)
+        client.force_login(coach_a)
+        page = self.search(client, group, "  ")
+        assert "Gevonden cliënten" not in page and 'id="id_zoek_error"' not in page
 
     def test_nothing_found_says_so(self, client, coach_a):
         group = make_group(coach_a)

@@ -41,9 +41,9 @@ class Migration(migrations.Migration):
             name='dossier_changed_at',
             field=models.DateTimeField(editable=False, null=True, verbose_name='dossier bijgewerkt op'),
         ),
+        migrations.RunPython(fill_in, migrations.RunPython.noop),
         migrations.AddIndex(
             model_name='traject',
             index=models.Index(models.OrderBy(models.F('dossier_changed_at'), descending=True), condition=models.Q(('dossier_changed_at__isnull', False)), name='traject_dossier_changed'),
         ),
-        migrations.RunPython(fill_in, migrations.RunPython.noop),
     ]

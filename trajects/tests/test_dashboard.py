@@ -13,7 +13,7 @@ from django.utils import timezone
 from coaching.tests.factories import ClientFactory
 from trajects.email_coaching import email_switch_request, message_write
 from trajects.models import Traject
-from trajects.services import dossier_entry_correct, intake_update
+from trajects.services import _dossier_changed, dossier_entry_correct, intake_update
 from trajects.tests.factories import TrajectFactory, note, running_traject
 from trajects.views import SHOWN
 
@@ -46,6 +46,15 @@ class TestTheDossierKeepsWhenItChanged:
             goals="Rust",
         )
         assert changed(traject) == update.created_at > correction.created_at
+
+    def test_an_older_version_never_moves_it_back(self, coach_a):
+        # A correction does not lock the traject: a newer version may have been written first.
+        traject = running_traject(coach_a, client__coach=coach_a)
+        newest = changed(traject)
+        _dossier_changed(traject.pk, newest - timedelta(seconds=1))
+        assert changed(traject) == newest
+        _dossier_changed(traject.pk, newest + timedelta(seconds=1))
+        assert changed(traject) == newest + timedelta(seconds=1)
 
     def test_the_migration_fills_it_in_for_the_versions_written_before(self, coach_a):
         only_intake = running_traject(coach_a, client__coach=coach_a)
@@ -105,7 +114,7 @@ class TestListsShowTheirFirstRowsAndLinkToTheRest:
         page = dashboard(client, coach_a)
         waiting = page[page.index('id="waiting-heading"') : page.index('id="recent-heading"')]
         assert waiting.count("/coach/trajecten/") == SHOWN
-        assert f"Alle {SHOWN + 3} in de cliëntenlijst" in waiting
+        assert f"{SHOWN} van {SHOWN + 3} getoond" in waiting
         assert "/coach/clienten/?status=wacht" in waiting
         listed = client.get("/coach/clienten/?status=wacht").content.decode()
         assert f"{SHOWN + 3} cliënten" in listed
@@ -129,21 +138,32 @@ class TestListsShowTheirFirstRowsAndLinkToTheRest:
             quiet = TrajectFactory(
                 client__coach=coach_a, client__first_name=f"Stil{n:02}", kind="email"
             )
-            Traject.objects.filter(pk=quiet.pk).update(created_at=long_ago)
+            # Both began long ago; only the one without a recent message is quiet.
+            Traject.objects.filter(pk__in=[asking.pk, quiet.pk]).update(created_at=long_ago)
+        # A second open message of one coachee: one more message, not one more client.
+        message_write(traject=asking, by=coach_a, body="Nog een vraag", from_coach=False)
         theirs = TrajectFactory(client__coach=coach_b, client__first_name="Andermans", kind="email")
         message_write(traject=theirs, by=coach_b, body="Hallo", from_coach=False)
         email_switch_request(traject=theirs)
-        Traject.objects.filter(pk=theirs.pk).update(created_at=long_ago)
+        their_quiet = TrajectFactory(
+            client__coach=coach_b, client__first_name="Anderstil", kind="email"
+        )
+        Traject.objects.filter(pk=their_quiet.pk).update(created_at=long_ago)
         page = dashboard(client, coach_a)
-        assert "Andermans" not in page
+        assert "Andermans" not in page and "Anderstil" not in page
         messages = page[page.index('id="messages-heading"') : page.index("email-attention-heading")]
         assert messages.count("/coach/trajecten/") == SHOWN
+        assert f"{SHOWN} van {SHOWN + 2} getoond" in messages
+        for list_id in ("switch-list", "quiet-list"):
+            shown = page[page.index(f'id="{list_id}"') :]
+            assert shown[: shown.index("</ul>")].count("<li>") == SHOWN, list_id
         for name in ("antwoord", "live", "stil"):
             assert f"/coach/clienten/?status={name}" in page, name
             listed = client.get(f"/coach/clienten/?status={name}").content.decode()
             assert f"{SHOWN + 1} cliënten" in listed, name
-            assert "Andermans" not in listed, name
-        assert "Vraag00" not in client.get("/coach/clienten/?status=stil").content.decode()
+            assert "Andermans" not in listed and "Anderstil" not in listed, name
+        quiet_list = client.get("/coach/clienten/?status=stil").content.decode()
+        assert "Stil00" in quiet_list and "Vraag00" not in quiet_list
 
 
 def test_an_unknown_filter_filters_nothing(client, coach_a):
