@@ -67,6 +67,15 @@ def _working_days(start: date, count: int) -> list[date]:
     return days
 
 
+def settle() -> None:
+    """After a seed, on PostgreSQL: VACUUM ANALYZE, which autovacuum does in a database in use
+    (statistics for the planner, which otherwise plans for the empty tables it saw before, and
+    the visibility map). Outside a transaction only."""
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute("VACUUM ANALYZE")
+
+
 @transaction.atomic
 def seed(size_name: str, *, prefix: str = "bench") -> dict:
     """Writes the practice of the size; returns what it made (counts, and the coaches). The
@@ -320,11 +329,6 @@ def seed(size_name: str, *, prefix: str = "bench") -> dict:
                 )
             )
     Message.objects.bulk_create(messages, batch_size=5000)
-    if connection.vendor == "postgresql":
-        # The planner's statistics, as autovacuum keeps them in a database in use: without them
-        # PostgreSQL plans for the empty tables it saw before the seed.
-        with connection.cursor() as cursor:
-            cursor.execute("ANALYZE")
     return {
         "coaches": coaches,
         "clients": len(clients),

@@ -26,7 +26,7 @@ from django.test.utils import CaptureQueriesContext, override_settings
 from django.utils import timezone
 
 from bench import http
-from bench.seed import SIZES, seed
+from bench.seed import SIZES, seed, settle
 from bench.tests.test_budgets import pages
 from sessions.booking import SlotTaken, portal_book
 from sessions.models import Appointment, SessionType
@@ -182,6 +182,7 @@ def test_scale():
     for size in ("S", "L"):
         started = time.perf_counter()
         made = seed(size, prefix=f"bench-{size.lower()}")
+        settle()
         seeding[size] = time.perf_counter() - started
         results[size] = measure_pages(made)
     slots = measure_slots(made["coaches"][0])
@@ -207,7 +208,7 @@ def write(results, seeding, slots, booking, served) -> None:
         "",
         f"L = {L.coaches} coaches, {L.clients:,} clients, {L.appointments:,} appointments, "
         f"{L.groups} Backstage groups ({L.groups * 8:,} meetings), {L.messages:,} e-mail "
-        f"coaching messages (seeded in {seeding['L']:.0f} s); S = {S.clients} clients, "
+        f"coaching messages (seeded and vacuumed in {seeding['L']:.0f} s); S = {S.clients} clients, "
         f"{S.appointments} appointments. The pages are the first coach's (1,000 clients at L).",
         "",
         "| page | queries S | queries L | median L | p95 L | median L ÷ floor | "

@@ -44,6 +44,6 @@ class Migration(migrations.Migration):
         migrations.RunPython(fill_in, migrations.RunPython.noop),
         migrations.AddIndex(
             model_name='traject',
-            index=models.Index(models.OrderBy(models.F('dossier_changed_at'), descending=True), condition=models.Q(('dossier_changed_at__isnull', False)), name='traject_dossier_changed'),
+            index=models.Index(models.OrderBy(models.F('dossier_changed_at'), descending=True), models.OrderBy(models.F('id'), descending=True), condition=models.Q(('dossier_changed_at__isnull', False)), name='traject_dossier_changed'),
         ),
     ]

@@ -136,6 +136,7 @@ class Traject(models.Model):
         indexes = [
             models.Index(
                 F("dossier_changed_at").desc(),
+                F("id").desc(),
                 name="traject_dossier_changed",
                 condition=Q(dossier_changed_at__isnull=False),
             ),

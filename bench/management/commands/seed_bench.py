@@ -2,7 +2,7 @@ import time
 
 from django.core.management.base import BaseCommand, CommandError
 
-from bench.seed import SIZES, seed
+from bench.seed import SIZES, seed, settle
 
 
 class Command(BaseCommand):
@@ -22,6 +22,7 @@ class Command(BaseCommand):
             raise CommandError("This database holds a benchmark practice already.")
         started = time.perf_counter()
         made = seed(size)
+        settle()
         seconds = time.perf_counter() - started
         self.stdout.write(
             self.style.SUCCESS(
