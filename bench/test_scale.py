@@ -193,6 +193,35 @@ def test_scale():
     assert all(row["errors"] == 0 for row in served.values()), served
 
 
+def targets(results, slots) -> list[str]:
+    """Issue 10's targets, each with this run's figure and whether it holds."""
+    floor = results["L"][FLOOR]["median"]
+    rows = []
+    for name, at_l in results["L"].items():
+        if name == FLOOR:
+            continue
+        ratio = at_l["median"] / floor
+        growth = at_l["median"] / results["S"][name]["median"]
+        limit = 3 if name == "coach: Vandaag" else 4
+        rows.append((f"{name}: median L ÷ floor ≤ {limit}", f"{ratio:.2f}", ratio <= limit))
+        rows.append((f"{name}: median L ÷ median S ≤ 1.25", f"{growth:.2f}", growth <= 1.25))
+    ninety = slots[90]["median"] / floor
+    rows.append(("free slots, 90 days ÷ floor ≤ 5", f"{ninety:.2f}", ninety <= 5))
+    spread = slots[90]["median"] / slots[30]["median"]
+    rows.append(("free slots, 90 days ÷ 30 days ≤ 3.5", f"{spread:.2f}", spread <= 3.5))
+    held = sum(ok for *_, ok in rows)
+    return [
+        "## Targets (issue 10)",
+        "",
+        f"{held} of {len(rows)} hold in this run (for *Vandaag* the aim of 3× is the target "
+        "here; the issue's limit for every page is 4×).",
+        "",
+        "| target | this run | holds |",
+        "|---|---:|---|",
+        *(f"| {what} | {figure} | {'yes' if ok else '**no**'} |" for what, figure, ok in rows),
+    ]
+
+
 def write(results, seeding, slots, booking, served) -> None:
     floor_s, floor_l = results["S"][FLOOR]["median"], results["L"][FLOOR]["median"]
     L, S = SIZES["L"], SIZES["S"]
@@ -208,8 +237,9 @@ def write(results, seeding, slots, booking, served) -> None:
         "",
         f"L = {L.coaches} coaches, {L.clients:,} clients, {L.appointments:,} appointments, "
         f"{L.groups} Backstage groups ({L.groups * 8:,} meetings), {L.messages:,} e-mail "
-        f"coaching messages (seeded and vacuumed in {seeding['L']:.0f} s); S = {S.clients} clients, "
-        f"{S.appointments} appointments. The pages are the first coach's (1,000 clients at L).",
+        f"coaching messages (seeded and vacuumed in {seeding['L']:.0f} s); S = {S.clients} "
+        f"clients, {S.appointments} appointments. The pages are the first coach's (1,000 "
+        "clients at L).",
         "",
         "| page | queries S | queries L | median L | p95 L | median L ÷ floor | "
         "p95 L ÷ floor | median L ÷ median S |",
@@ -226,7 +256,15 @@ def write(results, seeding, slots, booking, served) -> None:
         "",
         f"Floor: {floor_s:.1f} ms at S, {floor_l:.1f} ms at L.",
         "",
+        "S's pages hold what a practice of 10 clients has (a client list of 10, a few rows in "
+        "each list of *Vandaag*); L's hold what the pages show at most (a client list page of "
+        "25, the first 10 of each list on *Vandaag*): part of L ÷ S is a fuller page, not a "
+        "slower query.",
+        "",
         "## Free slots (the first coach, a one-hour session)",
+        "",
+        "At L the first coach's calendar is booked for the next weeks, so 30 days hold few free "
+        "times and 90 days many.",
         "",
         "| days | slots | queries | median | ÷ floor |",
         "|---:|---:|---:|---:|---:|",
@@ -239,6 +277,8 @@ def write(results, seeding, slots, booking, served) -> None:
     lines += [
         "",
         f"90 days ÷ 30 days: {slots[90]['median'] / slots[30]['median']:.2f}.",
+        "",
+        *targets(results, slots),
         "",
         "## Booking",
         "",
