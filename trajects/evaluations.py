@@ -13,12 +13,12 @@ calls `final_on_close`), and Backstage meetings 4 and 8 (groups.reminders).
 
 import logging
 from datetime import datetime, time, timedelta
-from statistics import mean
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.mail import EmailMessage
 from django.db import IntegrityError, transaction
+from django.db.models import Avg
 from django.utils import timezone, translation
 from django.utils.crypto import constant_time_compare, salted_hmac
 from django.utils.formats import date_format
@@ -167,26 +167,23 @@ def evaluation_submit(
 
 def scores_over_time(client: Client) -> list[dict]:
     """The client's completed individual evaluations, oldest first, each with the mean of its
-    1–10 answers (evaluations without a scale answer are left out). Two queries."""
+    1–10 answers (evaluations without a scale answer are left out). One query."""
     evaluations = (
         Evaluation.objects.completed()
         .filter(client=client, traject__isnull=False)
         .select_related("questionnaire")
-        .prefetch_related("answers")
-        .order_by("completed_at")
+        .annotate(mean=Avg("answers__scale"))
+        .filter(mean__isnull=False)
+        .order_by("completed_at", "pk")
     )
-    points = []
-    for evaluation in evaluations:
-        scores = [a.scale for a in evaluation.answers.all() if a.scale is not None]
-        if scores:
-            points.append(
-                {
-                    "evaluation": evaluation,
-                    "on": timezone.localtime(evaluation.completed_at).date(),
-                    "mean": round(mean(scores), 1),
-                }
-            )
-    return points
+    return [
+        {
+            "evaluation": evaluation,
+            "on": timezone.localtime(evaluation.completed_at).date(),
+            "mean": round(evaluation.mean, 1),
+        }
+        for evaluation in evaluations
+    ]
 
 
 def chart(points: list[dict], *, width: int = 480, height: int = 160) -> dict:
