@@ -65,7 +65,7 @@ def _free_port() -> int:
         return probe.getsockname()[1]
 
 
-def _database() -> dict[str, str]:
+def database_environment() -> dict[str, str]:
     """The test database, as DATABASE_URL and libpq's variables (a password is not in the URL)."""
     db = connection.settings_dict
     user, host = quote(db["USER"] or "postgres"), db["HOST"] or "127.0.0.1"
@@ -86,7 +86,7 @@ def _environment() -> dict[str, str]:
         "PRAKTIJK_ENCRYPTION_KEYS": ",".join(settings.PRAKTIJK_ENCRYPTION_KEYS),
         "ALLOWED_HOSTS": HOST,
         "SITE_URL": f"https://{HOST}",
-        **_database(),
+        **database_environment(),
         "CACHE_URL": os.environ.get("BENCH_CACHE_URL", "redis://127.0.0.1:6379/12"),
         "CELERY_BROKER_URL": os.environ.get("CELERY_BROKER_URL", "redis://127.0.0.1:6379/13"),
         "LOG_LEVEL": "WARNING",

@@ -8,10 +8,13 @@ S. Then the free slots for 30 and 90 days, the time of a booking, and 50 booking
 at once; and the HTTP tier: gunicorn with production settings under wrk (bench.http). Writes
 docs/benchmarks.md."""
 
+import json
 import os
 import platform
 import secrets
 import statistics
+import subprocess
+import sys
 import threading
 import time
 from datetime import timedelta
@@ -26,6 +29,7 @@ from django.test.utils import CaptureQueriesContext, override_settings
 from django.utils import timezone
 
 from bench import http
+from bench.measure import FLOOR, ROUNDS, WARMUP, p95
 from bench.seed import SIZES, seed, settle
 from bench.tests.test_budgets import pages
 from sessions.booking import SlotTaken, portal_book
@@ -34,37 +38,24 @@ from sessions.slots import free_slots
 from trajects.models import Traject
 
 RESULTS = Path(settings.BASE_DIR) / "docs" / "benchmarks.md"
-WARMUP, ROUNDS = 3, int(os.environ.get("BENCH_ROUNDS", "30"))
-FLOOR = "vloer (één query op primaire sleutel)"
 
 
-def p95(times: list[float]) -> float:
-    return statistics.quantiles(times, n=20, method="inclusive")[18]
-
-
-def measure_pages(made: dict) -> dict[str, dict]:
-    """Median and p95 (ms) and queries per page, the floor included, interleaved."""
-    coach = made["coaches"][0]
-    urls = {FLOOR: (coach, "/bench/floor/"), **pages(made)}
-    browsers = {}
-    for user, _url in urls.values():
-        browser = browsers.setdefault(user.pk, Browser())
-        browser.force_login(user)
-    queries, times = {}, {name: [] for name in urls}
-    for name, (user, url) in urls.items():
-        with CaptureQueriesContext(connection) as captured:
-            assert browsers[user.pk].get(url).status_code == 200, (name, url)
-        queries[name] = len(captured)
-    for round_number in range(WARMUP + ROUNDS):
-        for name, (user, url) in urls.items():
-            started = time.perf_counter()
-            browsers[user.pk].get(url)
-            if round_number >= WARMUP:
-                times[name].append((time.perf_counter() - started) * 1000)
-    return {
-        name: {"median": statistics.median(t), "p95": p95(t), "queries": queries[name]}
-        for name, t in times.items()
-    }
+def measure_apart(prefix: str) -> dict[str, dict]:
+    """The pages of the committed practice, timed by bench.measure in a process of its own."""
+    result = subprocess.run(
+        [sys.executable, "-m", "bench.measure", prefix],
+        cwd=settings.BASE_DIR,
+        env={
+            **os.environ,
+            "DJANGO_SETTINGS_MODULE": "coaching.settings",
+            **http.database_environment(),
+        },
+        capture_output=True,
+        text=True,
+        timeout=1800,
+    )
+    assert result.returncode == 0, result.stderr[-3000:]
+    return json.loads(result.stdout)
 
 
 def measure_slots(coach) -> dict:
@@ -184,7 +175,7 @@ def test_scale():
         made = seed(size, prefix=f"bench-{size.lower()}")
         settle()
         seeding[size] = time.perf_counter() - started
-        results[size] = measure_pages(made)
+        results[size] = measure_apart(f"bench-{size.lower()}")
     slots = measure_slots(made["coaches"][0])
     booking = measure_booking(made)
     served = measure_http(made)
@@ -232,8 +223,9 @@ def write(results, seeding, slots, booking, served) -> None:
         f"{os.cpu_count()} cores, {platform.machine()}, {platform.system()} "
         f"{platform.release()}; Python {platform.python_version()}, Django "
         f"{django.get_version()}, PostgreSQL {connection.pg_version // 10000}. In-process "
-        f"through Django's test client (no network): {WARMUP} warm-up rounds, then {ROUNDS} "
-        "rounds that open every page once in turn.",
+        f"through Django's test client (no network), in a plain Django process of its own "
+        f"(`bench/measure.py`): {WARMUP} warm-up rounds, then {ROUNDS} rounds that open every "
+        "page once in turn.",
         "",
         f"L = {L.coaches} coaches, {L.clients:,} clients, {L.appointments:,} appointments, "
         f"{L.groups} Backstage groups ({L.groups * 8:,} meetings), {L.messages:,} e-mail "

@@ -1,0 +1,76 @@
+"""The in-process timing of `make bench` (bench/test_scale.py), in a process of its own: the
+pages of a committed benchmark practice through Django's test client, as a plain Django process
+runs them, not inside pytest's.
+
+Measured inside the pytest process, the same pages with the same output took up to half as long
+again (the calendar week 21 ms instead of 14, the floor 5.2 instead of 4.9), for no reason a
+profile showed: the process a benchmark runs in is part of what it measures. A web worker is a
+plain process.
+
+    python -m bench.measure <prefix>   # prints JSON: per page median, p95 (ms) and queries
+"""
+
+import json
+import os
+import statistics
+import sys
+import time
+
+WARMUP, ROUNDS = 3, int(os.environ.get("BENCH_ROUNDS", "30"))
+FLOOR = "vloer (één query op primaire sleutel)"
+
+
+def p95(times: list[float]) -> float:
+    return statistics.quantiles(times, n=20, method="inclusive")[18]
+
+
+def measure_pages(made: dict) -> dict[str, dict]:
+    """Median and p95 (ms) and queries per page, the floor included, interleaved."""
+    from django.db import connection
+    from django.test import Client as Browser
+    from django.test.utils import CaptureQueriesContext
+
+    from bench.tests.test_budgets import pages
+
+    coach = made["coaches"][0]
+    urls = {FLOOR: (coach, "/bench/floor/"), **pages(made)}
+    browsers = {}
+    for user, _url in urls.values():
+        browser = browsers.setdefault(user.pk, Browser())
+        browser.force_login(user)
+    queries, times = {}, {name: [] for name in urls}
+    for name, (user, url) in urls.items():
+        with CaptureQueriesContext(connection) as captured:
+            status = browsers[user.pk].get(url).status_code
+        assert status == 200, (name, url, status)
+        queries[name] = len(captured)
+    for round_number in range(WARMUP + ROUNDS):
+        for name, (user, url) in urls.items():
+            started = time.perf_counter()
+            browsers[user.pk].get(url)
+            if round_number >= WARMUP:
+                times[name].append((time.perf_counter() - started) * 1000)
+    return {
+        name: {"median": statistics.median(t), "p95": p95(t), "queries": queries[name]}
+        for name, t in times.items()
+    }
+
+
+def main(prefix: str) -> None:
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "coaching.settings")
+    import django
+
+    django.setup()
+    from django.conf import settings
+
+    from coaching.models import User
+
+    settings.DEBUG = False  # as the test runner has it, and production
+    settings.ALLOWED_HOSTS = ["testserver"]
+    settings.ROOT_URLCONF = "bench.urls"
+    coach = User.objects.get(email=f"{prefix}-coach-0@praktijk.test")
+    json.dump(measure_pages({"coaches": [coach]}), sys.stdout)
+
+
+if __name__ == "__main__":
+    main(sys.argv[1])
