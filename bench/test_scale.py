@@ -1,7 +1,8 @@
 """`make bench`, issue 10: the main pages at an organisation's size (L) against the floor.
 
-In one run on PostgreSQL: the practice S is seeded and measured, then L next to it. Every
-round opens each page once, in turn (interleaved), after warm-up rounds; per page the median
+In one run on PostgreSQL: the practice S is seeded (committed) and measured, then L next to
+it. The pages are timed by bench.measure in a plain Django process of its own: every round
+opens each page once, in turn (interleaved), after warm-up rounds; per page the median
 and the 95th percentile, as a ratio to the floor page (bench.views.floor: the same middleware,
 login and base template, one primary-key query), and the ratio of its median at L to that at
 S. Then the free slots for 30 and 90 days, the time of a booking, and 50 bookings of one slot
