@@ -67,14 +67,17 @@ class ClientQuerySet(models.QuerySet):
             adult_born_before = today.replace(year=today.year - 18)
         except ValueError:  # 29 February
             adult_born_before = today.replace(year=today.year - 18, day=28)
-        return self.filter(
-            Q(account=user)
-            | Q(
-                guardians__account=user,
-                guardians__may_act_in_portal=True,
-                date_of_birth__gt=adult_born_before,
+        # Two small index lookups joined by UNION: an OR across the guardians' join would make
+        # PostgreSQL read every client of the practice on each portal page (issue 10).
+        own = Client.objects.filter(account=user).order_by().values("pk")
+        children = (
+            Guardian.objects.filter(
+                account=user, may_act_in_portal=True, client__date_of_birth__gt=adult_born_before
             )
-        ).distinct()
+            .order_by()
+            .values("client")
+        )
+        return self.filter(pk__in=own.union(children))
 
 
 class Client(models.Model):
