@@ -147,13 +147,7 @@ def client_list(request: HttpRequest) -> HttpResponse:
         Prefetch("trajects", queryset=Traject.objects.order_by("-registered_on"))
     )
     page = Paginator(clients, 25).get_page(request.GET.get("page"))
-    query = request.GET.copy()
-    query.pop("page", None)
-    return render(
-        request,
-        "trajects/client_list.html",
-        {"form": form, "page": page, "query": query.urlencode()},
-    )
+    return render(request, "trajects/client_list.html", {"form": form, "page": page})
 
 
 @require_safe

@@ -483,3 +483,18 @@ class TestReviewedRules:
         assert "Er bestaat al een account met dit e-mailadres." in response.content.decode()
         parent.refresh_from_db()
         assert parent.account is None
+
+
+@pytest.mark.django_db
+def test_the_pages_of_a_searched_list_keep_the_search(client, coach_a):
+    for n in range(27):
+        ClientFactory(coach=coach_a, first_name=f"Zilvia{n:02}")
+    ClientFactory(coach=coach_a, first_name="Anders")
+    client.force_login(coach_a)
+    first = client.get("/coach/clienten/", {"q": "zilvia", "status": ""}).content.decode()
+    assert "28 cliënten" not in first and "27 cliënten" in first
+    assert 'href="?q=zilvia&amp;status=&amp;page=2"' in first
+    second = client.get("/coach/clienten/?q=zilvia&status=&page=2").content.decode()
+    assert 'href="?q=zilvia&amp;status=&amp;page=1"' in second
+    # The search's second page: the 2 matches after the first 25, none of the others.
+    assert second.count(">Zilvia") == 2 and "Anders" not in second
