@@ -8,6 +8,7 @@ PORT ?= 8000
 .PHONY: run test bench venv messages makemessages lint bandit audit-deps format check-deploy ci vendor clean
 
 # A fresh machine needs nothing but Python >= 3.12: no PostgreSQL, no Redis. Ctrl-C stops all.
+# `make run PORT=8101` serves on another port; the links in e-mails follow it (SITE_URL).
 run: venv messages
 	$(MANAGE) migrate --noinput
 	$(MANAGE) seed_demo
@@ -15,10 +16,11 @@ run: venv messages
 	@echo "Praktijk: http://127.0.0.1:$(PORT)/  (web, Celery worker and beat; Ctrl-C stops all)"
 	@echo "E-mail is written to var/mail/. Second factor is not enforced in this demo."
 	@echo
-	PRAKTIJK_REQUIRE_MFA=$${PRAKTIJK_REQUIRE_MFA:-false} $(VENV)/bin/honcho -f Procfile.dev start -p $(PORT)
+	SITE_URL=$${SITE_URL:-http://127.0.0.1:$(PORT)} \
+	PRAKTIJK_REQUIRE_MFA=$${PRAKTIJK_REQUIRE_MFA:-false} $(PY) scripts/supervise.py -f Procfile.dev -p $(PORT)
 
-# The whole suite. Uses DATABASE_URL / CELERY_BROKER_URL when set (else SQLite and the filesystem
-# broker); browser tests skip with a notice without Chromium, unless E2E=required.
+# The whole suite. Uses DATABASE_URL / CELERY_BROKER_URL when set (else SQLite and the embedded
+# SQLite broker); browser tests skip with a notice without Chromium, unless E2E=required.
 test: venv messages
 	$(VENV)/bin/pytest $(PYTEST_ARGS)
 

@@ -4,6 +4,10 @@ import os
 
 from celery import Celery
 
+from coaching import broker
+
+broker.register()  # the embedded mode's broker, sqlite:///var/celery/broker.sqlite3
+
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "coaching.settings")
 
 app = Celery("coaching")

@@ -391,20 +391,11 @@ del EMAIL_HOST
 
 # --- Celery ---------------------------------------------------------------------------------------
 
-CELERY_BROKER_URL = env("CELERY_BROKER_URL", "filesystem://")
+# The embedded default: our SQLite transport (coaching/broker.py), a file under var/; a real
+# worker and beat, no Redis needed. Production refuses it.
+CELERY_BROKER_URL = env("CELERY_BROKER_URL", f"sqlite:///{VAR_DIR / 'celery' / 'broker.sqlite3'}")
 CELERY_BROKER_TRANSPORT_OPTIONS = {}
-if CELERY_BROKER_URL.startswith("filesystem://"):
-    # Kombu's filesystem transport: a real worker and beat, no Redis needed (embedded mode).
-    broker_dir = VAR_DIR / "celery" / "broker"
-    (broker_dir / "processed").mkdir(parents=True, exist_ok=True)
-    CELERY_BROKER_TRANSPORT_OPTIONS = {
-        "data_folder_in": str(broker_dir),
-        "data_folder_out": str(broker_dir),
-        "processed_folder": str(broker_dir / "processed"),
-        "control_folder": str(broker_dir / "control"),
-        "store_processed": False,
-    }
-elif CELERY_BROKER_URL.startswith(("redis://", "rediss://")):
+if CELERY_BROKER_URL.startswith(("redis://", "rediss://")):
     # A task not acknowledged within this time is given to another worker; tasks are short.
     CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": 3600}
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
@@ -491,8 +482,8 @@ if PRODUCTION:
     _problems = []
     if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
         _problems.append("DATABASE_URL must point to PostgreSQL (not the embedded SQLite file)")
-    if CELERY_BROKER_URL.startswith("filesystem://"):
-        _problems.append("CELERY_BROKER_URL must point to Redis (not the filesystem broker)")
+    if not CELERY_BROKER_URL.startswith(("redis://", "rediss://")):
+        _problems.append("CELERY_BROKER_URL must point to Redis (not the embedded broker)")
     if CACHES["default"]["BACKEND"].endswith(("FileBasedCache", "LocMemCache", "DummyCache")):
         _problems.append("CACHE_URL must point to Redis, shared by all web processes")
     _site = urlparse(env("SITE_URL"))
