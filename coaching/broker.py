@@ -11,7 +11,7 @@ Here a message is one row, written in one INSERT (a reader sees it whole or not 
 handed over by one `DELETE … RETURNING` inside `BEGIN IMMEDIATE`: two workers never get the same
 message and no worker ever gets part of one. WAL journal, so publishers (the web process, beat)
 and the worker do not block each other's reads. The worker polls at once after a message and
-backs off to `polling_interval` (0.2 s) while the queue stays empty, so a burst runs at hundreds
+backs off to 0.2 s while the queue stays empty, so a burst runs at hundreds
 of tasks a second (`make bench` measures it) and an idle worker asks five times a second.
 
 What it does not do, like the filesystem transport: a worker killed with SIGKILL loses the
@@ -126,8 +126,10 @@ class Transport(virtual.Transport):
 
     #: the longest pause between two looks into an empty queue
     polling_interval = 0.2
+    #: the longest pause while the worker holds all the tasks it may (no look into the file)
+    busy_polling_interval = 0.02
     #: the first pause after a message: a burst is taken at once
-    min_polling_interval = 0.002
+    min_polling_interval = 0.001
     default_port = None
     driver_type = driver_name = SCHEME
 
@@ -158,15 +160,12 @@ class Transport(virtual.Transport):
             except Empty:
                 if timeout is not None and monotonic() - started >= timeout:
                     raise TimeoutError() from None
-                if self._busy():
-                    # Every consumer holds as many tasks as it may (the prefetch limit): no
-                    # look into the database until one finishes, so check back soon.
-                    pause = self.min_polling_interval * 5
-                else:
-                    pause = self._interval
-                    self._interval = min(self._interval * 2, self.polling_interval)
-                if timeout is not None:
-                    pause = min(pause, max(0.0, timeout - (monotonic() - started)))
+                # Every consumer may hold as many tasks as it has (the prefetch limit): nothing
+                # is read from the file until one finishes, so look again soon; an empty queue
+                # is read from the file, less often the longer it stays empty.
+                ceiling = self.busy_polling_interval if self._busy() else self.polling_interval
+                pause = min(self._interval, ceiling)
+                self._interval = min(self._interval * 2, self.polling_interval)
                 sleep(pause)
             else:
                 return

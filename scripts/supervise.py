@@ -27,6 +27,7 @@ from pathlib import Path
 
 RESTART_LIMIT = 5  # stops within RESTART_WINDOW seconds before everything is stopped
 RESTART_WINDOW = 120.0
+BACKOFF = 1.0  # seconds before the first restart; doubled for each further stop in the window
 STOP_TIMEOUT = 10.0  # seconds between SIGTERM and SIGKILL when stopping
 LINE = re.compile(r"^([A-Za-z0-9_-]+):\s*(.+)$")
 
@@ -140,11 +141,11 @@ class Supervisor:
                 )
                 self.stopping = True
                 return
-            delay = 2 ** (len(process.stops) - 1)  # 1, 2, 4, 8 s
+            delay = BACKOFF * 2 ** (len(process.stops) - 1)  # 1, 2, 4, 8 s
             say(
                 "system",
                 f"{process.name} stopped unexpectedly (exit code {code}); "
-                f"starting it again in {delay} s",
+                f"starting it again in {delay:g} s",
             )
             process.restart_at = now + delay
 
