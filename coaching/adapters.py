@@ -17,6 +17,13 @@ class AccountAdapter(DefaultAccountAdapter):
     def get_login_redirect_url(self, request: HttpRequest) -> str:
         return home_url_for(request.user)
 
+    def send_confirmation_mail(self, request: HttpRequest, emailconfirmation, signup: bool):
+        """Through the outbox (coaching/account_mail.py), not from the request: an unreachable
+        mail server must not turn a login into an error."""
+        from coaching.account_mail import email_confirmation_record
+
+        email_confirmation_record(emailconfirmation.email_address)
+
     def pre_authenticate(self, request: HttpRequest, **credentials) -> None:
         """allauth refuses a login attempt over its rate limits here; the audit log notes it."""
         try:

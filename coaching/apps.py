@@ -5,3 +5,8 @@ from django.utils.translation import gettext_lazy as _
 class CoachingConfig(AppConfig):
     name = "coaching"
     verbose_name = _("Praktijk")
+
+    def ready(self) -> None:
+        from coaching.account_mail import register_composers
+
+        register_composers()

@@ -133,7 +133,13 @@ class Transport(virtual.Transport):
     default_port = None
     driver_type = driver_name = SCHEME
 
-    implements = virtual.Transport.implements.extend(asynchronous=False)
+    # "Asynchronous": the worker runs its event loop (the hub) on this transport, as it does on
+    # Redis, and so its prefork pool talks to each pool process over pipes of its own. Without
+    # the hub, billiard's pool shares one queue and its lock among the processes: a process
+    # killed with SIGKILL while holding that lock stopped the whole pool (a worker that took
+    # tasks and never ran them). The hub has no file to watch here: the transport looks into
+    # the queue from a timer instead, with the same back-off as drain_events.
+    implements = virtual.Transport.implements.extend(asynchronous=True)
 
     def __init__(self, client, **kwargs):
         super().__init__(client, **kwargs)
@@ -169,6 +175,23 @@ class Transport(virtual.Transport):
                 sleep(pause)
             else:
                 return
+
+    def register_with_event_loop(self, connection, loop) -> None:
+        self._loop = loop
+        loop.call_soon(self._on_timer)
+
+    def _on_timer(self) -> None:
+        if not self.channels:  # the connection was closed: stop looking
+            return
+        try:
+            while True:  # everything the consumers may take now
+                self.cycle.get(self._deliver)
+        except Empty:
+            pass
+        ceiling = self.busy_polling_interval if self._busy() else self.polling_interval
+        pause = min(self._interval, ceiling)
+        self._interval = min(self._interval * 2, self.polling_interval)
+        self._loop.call_later(pause, self._on_timer)
 
     def _busy(self) -> bool:
         consuming = [channel for channel in self.channels if channel._consumers]

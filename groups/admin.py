@@ -6,9 +6,19 @@ from groups.models import BackstageGroup, Contribution, Meeting, Membership
 
 
 class MembershipInline(admin.TabularInline):
+    """The participants: added on the coach's group page (a client of the group's coach, the
+    group's size); here only the dates of joining and leaving can be corrected."""
+
     model = Membership
     extra = 0
-    raw_id_fields = ["client"]
+    fields = ["client", "joined_on", "left_on"]
+    readonly_fields = ["client"]
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).select_related("client")  # each row's name
+
+    def has_add_permission(self, request, obj=None):
+        return False
 
 
 class MeetingInline(admin.TabularInline):
@@ -19,6 +29,10 @@ class MeetingInline(admin.TabularInline):
     can_delete = False
     fields = ["number", "appointment"]
     readonly_fields = fields
+
+    def get_queryset(self, request):
+        # A row's title is the meeting with its group's name; its appointment is shown too.
+        return super().get_queryset(request).select_related("group", "appointment")
 
     def has_add_permission(self, request, obj=None):
         return False

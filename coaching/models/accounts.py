@@ -54,7 +54,15 @@ class UserManager(BaseUserManager.from_queryset(UserQuerySet)):
     def create_superuser(self, email: str, password: str | None = None, **fields) -> "User":
         fields.setdefault("role", Role.ADMIN)
         fields.update(is_staff=True, is_superuser=True)
-        return self.create_user(email, password, **fields)
+        user = self.create_user(email, password, **fields)
+        # Made on the command line (`createsuperuser`) by whoever installs the practice: the
+        # address is theirs, so the first admin logs in without waiting for a verification.
+        from allauth.account.models import EmailAddress
+
+        EmailAddress.objects.update_or_create(
+            user=user, email=user.email, defaults={"primary": True, "verified": True}
+        )
+        return user
 
 
 class User(AbstractBaseUser, PermissionsMixin):

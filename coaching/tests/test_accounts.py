@@ -18,11 +18,14 @@ class TestLogin:
         assert response["Location"] == "/portaal/"
 
     def test_unverified_address_cannot_log_in_and_gets_a_verification_mail(
-        self, client, mailoutbox
+        self, client, mailoutbox, django_capture_on_commit_callbacks
     ):
         user = UserFactory(email="nog-niet@praktijk.test", verified_email=False)
         EmailAddress.objects.create(user=user, email=user.email, primary=True, verified=False)
-        response = client.post("/account/login/", {"login": user.email, "password": TEST_PASSWORD})
+        with django_capture_on_commit_callbacks(execute=True):  # the outbox hands it over
+            response = client.post(
+                "/account/login/", {"login": user.email, "password": TEST_PASSWORD}
+            )
         assert response["Location"] == "/account/confirm-email/"
         assert "_auth_user_id" not in client.session
         assert len(mailoutbox) == 1
@@ -110,3 +113,69 @@ def test_a_failed_login_is_announced(client, coachee):
     html = response.content.decode()
     assert 'class="alert alert-block alert-danger" role="alert"' in html
     assert "Het door jou opgegeven e-mailadres en/of wachtwoord is niet correct." in html
+
+
+def closed_port() -> int:
+    import socket
+
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]  # closed again when the block ends: nobody listens
+
+
+@pytest.mark.django_db
+def test_a_login_that_needs_a_verification_is_no_error_when_the_mail_server_is_down(
+    client, settings, django_capture_on_commit_callbacks
+):
+    """The verification e-mail goes through the outbox: the login page answers, says what
+    happens, and the row waits for the worker to try again (it was a 500)."""
+    from coaching.account_mail import EMAIL_CONFIRMATION
+    from coaching.models import Send
+
+    settings.MAILERS = {
+        "default": {
+            "BACKEND": "django.core.mail.backends.smtp.EmailBackend",
+            "OPTIONS": {"host": "127.0.0.1", "port": closed_port(), "timeout": 2},
+        }
+    }
+    user = UserFactory(email="nog-niet@praktijk.test", verified_email=False)
+    EmailAddress.objects.create(user=user, email=user.email, primary=True, verified=False)
+    with django_capture_on_commit_callbacks(execute=True):  # the worker's attempt fails
+        response = client.post(
+            "/account/login/", {"login": user.email, "password": TEST_PASSWORD}, follow=True
+        )
+    assert response.status_code == 200
+    page = response.content.decode()
+    assert "Bevestig je e-mailadres" in page
+    assert "We sturen een e-mail met een bevestigingslink naar nog-niet@praktijk.test" in page
+    send = Send.objects.get(kind=EMAIL_CONFIRMATION)
+    assert send.status == Send.Status.PENDING and "Connection refused" in send.error
+    assert "_auth_user_id" not in client.session
+
+
+@pytest.mark.django_db
+def test_the_first_admin_made_on_the_command_line_can_log_in(client, monkeypatch):
+    """README, production: `createsuperuser` with its required fields; the address is taken as
+    verified, so the login goes on to setting up the second factor, not to a verification."""
+    from django.core.management import call_command
+
+    from coaching.models import User
+
+    monkeypatch.setenv("DJANGO_SUPERUSER_PASSWORD", "een-lang-wachtwoord-2026")
+    call_command(
+        "createsuperuser",
+        "--noinput",
+        email="Eigenaar@Praktijk.Example",
+        first_name="Sanne",
+        last_name="Smit",
+    )
+    admin = User.objects.get(email="eigenaar@praktijk.example")
+    assert admin.is_staff and admin.is_superuser and admin.role == "admin"
+    assert EmailAddress.objects.get(user=admin).verified
+    response = client.post(
+        "/account/login/",
+        {"login": "eigenaar@praktijk.example", "password": "een-lang-wachtwoord-2026"},
+    )
+    assert response.status_code == 302
+    assert "confirm-email" not in response["Location"]
+    assert client.session["_auth_user_id"] == str(admin.pk)

@@ -1,5 +1,5 @@
-"""A real Celery worker process, consuming from the configured broker (Redis in CI, Kombu's
-filesystem transport by default) and writing to the test database."""
+"""A real Celery worker process, consuming from the configured broker (Redis in CI, the embedded
+SQLite broker by default) and writing to the test database."""
 
 from pathlib import Path
 

@@ -3,7 +3,7 @@ killed with SIGKILL while they send (the sweep takes their claims over), and two
 at once (their finders race for the same new rows). Real SMTP: the aiosmtpd sink counts the
 connections and the messages that arrived twice (the same Message-ID).
 
-The broker is the configured one (Kombu's filesystem transport by default, Redis in CI), the
+The broker is the configured one (the embedded SQLite broker by default, Redis in CI), the
 database the test database (SQLite file by default, PostgreSQL in CI). FAULT_SEED picks another
 sequence of kills."""
 
@@ -194,7 +194,7 @@ def test_killed_with_sigkill_while_sending_every_reminder_arrives_at_most_once_m
 ):
     """Kill -9 a pool process in the middle of a chunk (its task is requeued by the main process,
     which finds the rows claimed: a no-op), now and then the whole worker (its tasks are lost
-    with the filesystem broker, or wait out Redis's visibility timeout), and sweep: the stale
+    with the embedded broker, or wait out Redis's visibility timeout), and sweep: the stale
     claims are taken over until every row is sent. A row is marked sent as soon as the server
     accepted it (PRAKTIJK_SEND_MARK_EVERY=1), so a kill resends at most the message in flight."""
     sink, port = sink
@@ -322,7 +322,6 @@ def test_two_beats_at_once_send_each_reminder_once(coach_a, eva, sink, queue, tm
         queue,
         tmp_path,
         mail_env(port, PRAKTIJK_SEND_CHUNK="5"),
-        # The filesystem transport polls once a second: more than one task per poll.
         options=("--prefetch-multiplier=10",),
     )
     beat_logs = [tmp_path / "beat-a.log", tmp_path / "beat-b.log"]

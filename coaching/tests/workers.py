@@ -1,5 +1,5 @@
 """Real Celery processes for the tests and benchmarks that need them: a worker (and beat) on
-the configured broker (Redis in CI, Kombu's filesystem transport by default), writing to the
+the configured broker (Redis in CI, the embedded SQLite broker by default), writing to the
 test database."""
 
 import json
@@ -135,7 +135,7 @@ def kill_9(process: subprocess.Popen) -> None:
 
 def purge(queue: str) -> int:
     """Drop the messages left in the test's queue on the broker (tasks that would be no-ops),
-    so that they do not pile up in the filesystem broker's folder or in Redis. On Redis also
+    so that they do not pile up in the embedded broker's file or in Redis. On Redis also
     those a killed worker took and never acknowledged (Redis would put them back in the queue
     after the visibility timeout)."""
     with celery_app.connection_for_write() as broker:

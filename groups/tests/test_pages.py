@@ -277,3 +277,18 @@ def test_a_first_meeting_years_away_gets_the_forms_error(client, coach_a, start)
     assert response.status_code == 200
     assert "Kies een tijdstip binnen vijf jaar van vandaag." in response.content.decode()
     assert not BackstageGroup.objects.exists()
+
+
+@pytest.mark.django_db
+def test_the_admin_page_of_a_group_loads_its_meetings_and_members_in_one_query_each(
+    client, coach_a, admin_user
+):
+    """The admin's inlines show each meeting with its group and appointment, each member by
+    name: with the N+1 detector on (as in every test), a relation loaded per row fails here."""
+    group = make_group(coach_a)
+    for name in ("Ilse", "Joost", "Karin"):
+        participant(group, name)
+    client.force_login(admin_user)
+    response = client.get(f"/beheer/groups/backstagegroup/{group.pk}/change/")
+    assert response.status_code == 200
+    assert response.content.decode().count(f"{group.name} – ") == 8  # the eight meetings
