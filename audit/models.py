@@ -7,6 +7,8 @@ leaves the log intact (the row then names "someone who was erased").
 """
 
 from django.db import models
+from django.db.models import Count, Max
+from django.db.models.functions import TruncDate
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -33,6 +35,28 @@ class AuditEventQuerySet(models.QuerySet):
         return self.filter(client__in=clients, action__in=AuditEvent.SHOWN_TO_CLIENT).exclude(
             actor_id=account.pk
         )
+
+
+    def openings_per_day(self, object_id: str, limit: int = 20) -> list[dict]:
+        """Who opened the object on which day (in the practice's time zone), how often, and
+        when last: one line per person per day, newest first, in one query."""
+        rows = (
+            self.filter(object_id=object_id, action=AuditEvent.Action.VIEW)
+            .annotate(day=TruncDate("at", tzinfo=timezone.get_default_timezone()))
+            .values("day", "actor_id", "actor__first_name", "actor__last_name", "actor__email")
+            .annotate(count=Count("pk"), last=Max("at"))
+            .order_by("-day", "-last")[:limit]
+        )
+        return [
+            {
+                "who": " ".join(filter(None, [row["actor__first_name"], row["actor__last_name"]]))
+                or row["actor__email"],
+                "day": row["day"],
+                "count": row["count"],
+                "last": row["last"],
+            }
+            for row in rows
+        ]
 
 
 class AuditEvent(models.Model):

@@ -1,4 +1,5 @@
-"""Site-wide request handling: the site's language, and the second factor for coaches and admins."""
+"""Site-wide request handling: the site's language, the second factor for coaches and admins, and
+the Permissions-Policy header."""
 
 from urllib.parse import urlencode
 
@@ -94,3 +95,17 @@ class DutchFirstLocaleMiddleware(LocaleMiddleware):
                 language = user.language
         translation.activate(language)
         request.LANGUAGE_CODE = translation.get_language()
+
+
+class PermissionsPolicyMiddleware:
+    """No page of ours uses the camera, the microphone, the location, payments or USB devices
+    (video sessions run in the coach's own video tool, by link): the browser refuses them to
+    every page and every frame, also to a script that got in. Passkeys (WebAuthn) stay allowed."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        response = self.get_response(request)
+        response.headers.setdefault("Permissions-Policy", settings.PERMISSIONS_POLICY)
+        return response

@@ -99,8 +99,12 @@ INSTALLED_APPS = [
     "crispy_bootstrap5",
 ]
 
+# Powerful browser features no page of ours uses, refused to every page and frame.
+PERMISSIONS_POLICY = "camera=(), microphone=(), geolocation=(), payment=(), usb=()"
+
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "coaching.middleware.PermissionsPolicyMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",

@@ -243,9 +243,7 @@ def traject_page(
             "timeline": timeline,
             "intake": intake_versions[0] if intake_versions else None,
             "intake_versions": intake_versions[1:],
-            "views": AuditEvent.objects.filter(
-                object_id=str(traject.uuid), action=Action.VIEW
-            ).select_related("actor")[:20],
+            "views": AuditEvent.objects.openings_per_day(str(traject.uuid)),
             "steps": traject.possible_steps(),
             "can_write": not traject.is_closed,
             "conversation": conversation,

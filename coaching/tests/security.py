@@ -57,6 +57,9 @@ def assert_security_headers(response) -> None:
     )
     assert response.get("X-Content-Type-Options") == "nosniff", where
     assert response.get("Referrer-Policy") == "same-origin", where
+    policy = response.get("Permissions-Policy", "")
+    for feature in ("camera=()", "microphone=()", "geolocation=()"):
+        assert feature in policy, (where, feature, policy)
     assert response.get("X-Frame-Options") == "DENY", where
     for name, cookie in response.cookies.items():
         if not cookie.value:  # a cookie being deleted

@@ -54,6 +54,11 @@ class TestSecurityHeaders:
         assert response["X-Content-Type-Options"] == "nosniff"
         assert response["Referrer-Policy"] == "same-origin"
         assert response["X-Frame-Options"] == "DENY"
+        assert response["Permissions-Policy"] == (
+            "camera=(), microphone=(), geolocation=(), payment=(), usb=()"
+        )
+        # Also on the static files (WhiteNoise answers those before the rest of the stack).
+        assert "camera=()" in client.get("/static/favicon.svg")["Permissions-Policy"]
 
     def test_the_matrix_header_check_refuses_what_production_must_not_send(self, client, settings):
         """The permission matrix checks every response with `assert_security_headers`; it

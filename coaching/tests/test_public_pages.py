@@ -70,6 +70,18 @@ class TestPages:
         assert response["Content-Language"] == language
         assert f'<html lang="{language}">' in response.content.decode()
 
+    @pytest.mark.parametrize("name", [*PAGES, "kennismaking"])
+    def test_every_public_page_describes_itself_for_search_engines(self, client, name):
+        descriptions = re.findall(r'<meta name="description" content="([^"]+)">', page(client, name))
+        assert len(descriptions) == 1 and len(descriptions[0]) > 40, descriptions
+
+    def test_each_page_has_a_description_of_its_own(self, client):
+        descriptions = {
+            name: re.search(r'<meta name="description" content="([^"]+)">', page(client, name))[1]
+            for name in PUBLIC
+        }
+        assert len(set(descriptions.values())) == len(PUBLIC), descriptions
+
     @pytest.mark.parametrize("name", PUBLIC)
     def test_pages_only_show(self, client, name):
         assert client.post(reverse(name)).status_code == 405

@@ -207,6 +207,13 @@ class TestConversation:
             in client.get("/coach/berichten/statistiek/").content.decode()
         )
 
+    def test_the_statistics_are_in_the_coachs_menu_also_without_open_messages(
+        self, client, coach_a
+    ):
+        client.force_login(coach_a)
+        menu = client.get("/coach/").content.decode().split('id="main-nav"')[1].split("</ul>")[0]
+        assert 'href="/coach/berichten/statistiek/">Antwoordtijden</a>' in menu
+
 
 @pytest.mark.django_db
 def test_after_the_switch_the_coachee_still_reads_the_conversation(

@@ -1,6 +1,7 @@
 """The coach's pages for clients and trajects, through HTTP: what they show, what they refuse,
 and how many queries they run (pinned at two data sizes)."""
 
+import re
 from datetime import date, timedelta
 
 import pytest
@@ -297,6 +298,22 @@ class TestTrajectPages:
             (coach_a, traject.client, "dossier")
         ] * 2
         assert "Wie opende dit dossier" in html and str(coach_a) in html
+
+    def test_openings_are_one_line_per_person_per_day_with_the_count(self, client, coach_a):
+        traject = TrajectFactory(client__coach=coach_a)
+        earlier = timezone.now() - timedelta(days=1)
+        AuditEvent.objects.create(
+            actor=coach_a, client=traject.client, what="dossier", action="view",
+            object_id=str(traject.uuid), at=earlier,
+        )  # fmt: skip
+        client.force_login(coach_a)
+        for _ in range(3):
+            html = client.get(f"/coach/trajecten/{traject.uuid}/").content.decode()
+        section = html.split('id="views-heading"')[1].split("</ul>")[0]
+        lines = re.findall(r"<li>(.*?)</li>", section)
+        assert len(lines) == 2, lines  # today's three openings on one line, yesterday's on one
+        assert lines[0].startswith(str(coach_a)) and "3 keer, laatst om" in lines[0]
+        assert "keer" not in lines[1] and timezone.localtime(earlier).strftime("%H:%M") in lines[1]
 
     def test_another_coach_does_not_open_it_and_leaves_no_trace(self, client, coach_a, coach_b):
         traject = TrajectFactory(client__coach=coach_a)
