@@ -72,7 +72,8 @@ class TestPages:
 
     @pytest.mark.parametrize("name", [*PAGES, "kennismaking"])
     def test_every_public_page_describes_itself_for_search_engines(self, client, name):
-        descriptions = re.findall(r'<meta name="description" content="([^"]+)">', page(client, name))
+        html = page(client, name)
+        descriptions = re.findall(r'<meta name="description" content="([^"]+)">', html)
         assert len(descriptions) == 1 and len(descriptions[0]) > 40, descriptions
 
     def test_each_page_has_a_description_of_its_own(self, client):
