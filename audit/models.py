@@ -36,7 +36,6 @@ class AuditEventQuerySet(models.QuerySet):
             actor_id=account.pk
         )
 
-
     def openings_per_day(self, object_id: str, limit: int = 20) -> list[dict]:
         """Who opened the object on which day (in the practice's time zone), how often, and
         when last: one line per person per day, newest first, in one query."""
