@@ -5,7 +5,7 @@ PY := $(VENV)/bin/python
 MANAGE := $(PY) manage.py
 PORT ?= 8000
 
-.PHONY: run test bench venv messages makemessages lint bandit audit-deps format check-deploy ci vendor clean
+.PHONY: run test bench venv messages makemessages lint bandit audit-deps format check-deploy ci vendor vnu clean
 
 # A fresh machine needs nothing but Python >= 3.12: no PostgreSQL, no Redis. Ctrl-C stops all.
 # `make run PORT=8101` serves on another port; the links in e-mails follow it (SITE_URL).
@@ -20,9 +20,25 @@ run: venv messages
 	PRAKTIJK_REQUIRE_MFA=$${PRAKTIJK_REQUIRE_MFA:-false} $(PY) scripts/supervise.py -f Procfile.dev -p $(PORT)
 
 # The whole suite. Uses DATABASE_URL / CELERY_BROKER_URL when set (else SQLite and the embedded
-# SQLite broker); browser tests skip with a notice without Chromium, unless E2E=required.
+# SQLite broker); browser tests skip with a notice without Chromium, unless E2E=required. The
+# HTML check (every page through the Nu Html Checker) installs the checker first when npm is
+# there, and skips with a notice without it or without Java, unless E2E=required.
 test: venv messages
+	@[ -f $(VNU_JAR) ] || ! command -v npm >/dev/null 2>&1 || $(MAKE) --no-print-directory vnu \
+		|| echo "Could not install the Nu Html Checker (make vnu): the HTML check is skipped"
 	$(VENV)/bin/pytest $(PYTEST_ARGS)
+
+# The Nu Html Checker (vnu.jar, run with Java 17+) from npm's vnu-jar, pinned, into var/vnu/;
+# coaching/tests/test_html_valid.py reads the version from here. Its postinstall script (a Java
+# download) is not run.
+VNU_VERSION := 26.9.27
+VNU_JAR := var/vnu/$(VNU_VERSION)/node_modules/vnu-jar/build/dist/vnu.jar
+vnu: $(VNU_JAR)
+
+$(VNU_JAR):
+	npm install --no-save --no-package-lock --no-audit --no-fund --ignore-scripts \
+		--prefix var/vnu/$(VNU_VERSION) vnu-jar@$(VNU_VERSION)
+	@test -f $@
 
 # The main pages at a practice of 10 clients (S) and an organisation of 10,000 (L) against a floor
 # page, free slots, bookings, and gunicorn with production settings under wrk (installed here when

@@ -12,6 +12,7 @@ from django.db.models.functions import TruncDate
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from coaching.dates import readable
 from coaching.models import Client, User
 
 
@@ -158,4 +159,7 @@ class AuditEvent(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"{self.at:%Y-%m-%d %H:%M} {self.actor_id} {self.action} {self.what}"
+        # By role, not by name: the account may be gone (no constraint), and a list of rows
+        # would look each one up.
+        what = f"{self.get_what_display()} {self.get_action_display()}"
+        return f"{readable(self.at, time=True)} {self.get_actor_role_display()}: {what}"

@@ -1,10 +1,12 @@
 from django.contrib import admin
+from django.utils.translation import gettext_lazy as _
 
 from billing.models import Invoice, InvoiceLine, Quote
-from coaching.admin_base import ReadOnlyAdmin
+from coaching.admin_base import ReadOnlyAdmin, TabularInline
+from coaching.admin_phrases import shown_fields
 
 
-class InvoiceLineInline(admin.TabularInline):
+class InvoiceLineInline(TabularInline):
     model = InvoiceLine
     fields = ["day", "description", "quantity", "unit_price", "vat", "amount", "vat_amount"]
     readonly_fields = fields
@@ -38,7 +40,11 @@ class InvoiceAdmin(ReadOnlyAdmin):
     date_hierarchy = "issued_on"
     list_select_related = ["coach", "credit_for"]
     inlines = [InvoiceLineInline]
-    readonly_fields = [field.name for field in Invoice._meta.fields]
+    fields = readonly_fields = shown_fields(Invoice, supplier="supplier_text")
+
+    @admin.display(description=_("afzender"))
+    def supplier_text(self, invoice):
+        return invoice.supplier_text or "—"
 
 
 @admin.register(Quote)
@@ -47,4 +53,4 @@ class QuoteAdmin(ReadOnlyAdmin):
     list_filter = ["coach"]
     search_fields = ["organisation__name", "contact_person"]
     list_select_related = ["organisation", "coach"]
-    readonly_fields = [field.name for field in Quote._meta.fields]
+    fields = readonly_fields = shown_fields(Quote)

@@ -27,8 +27,8 @@ LINE_LIMITS = {"quantity": Decimal("999"), "price": Decimal("99999.99")}
 class InvoiceCounter(models.Model):
     """The last number given out in a year; its row is locked while a number is taken."""
 
-    year = models.PositiveSmallIntegerField(primary_key=True)
-    last = models.PositiveIntegerField(default=0)
+    year = models.PositiveSmallIntegerField(_("jaar"), primary_key=True)
+    last = models.PositiveIntegerField(_("laatste nummer"), default=0)
 
     class Meta:
         verbose_name = _("factuurteller")
@@ -83,7 +83,7 @@ class Invoice(models.Model):
         GUARDIAN = "guardian", _("ouder/verzorger")
         ORGANISATION = "organisation", _("organisatie")
 
-    uuid = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    uuid = models.UUIDField(_("kenmerk"), default=uuid.uuid4, unique=True, editable=False)
     coach = models.ForeignKey(
         User,
         on_delete=models.PROTECT,
@@ -229,6 +229,24 @@ class Invoice(models.Model):
 
         return self.supplier or {"name": settings.PRAKTIJK_NAME, **settings.PRAKTIJK_DETAILS}
 
+    @property
+    def supplier_text(self) -> str:
+        """The practice's details as sent on the invoice, on one line, as a person reads them
+        (the admin's page and the client's export)."""
+        details = self.supplier or {}
+        parts = [
+            details.get("name", ""),
+            details.get("address", ""),
+            f"{details.get('postal_code', '')} {details.get('city', '')}".strip(),
+            _("KvK %(number)s") % {"number": details["kvk"]} if details.get("kvk") else "",
+            f"{_('Btw-nummer')} {details['vat_number']}" if details.get("vat_number") else "",
+            f"IBAN {details['iban']}" if details.get("iban") else "",
+            details.get("contact_person", ""),
+            details.get("email", ""),
+            details.get("phone", ""),
+        ]
+        return ", ".join(part for part in parts if part)
+
     def totals(self, lines: list["InvoiceLine"]) -> dict:
         """The totals of the lines (excluding VAT, VAT, including VAT) and per VAT rate."""
         excl = sum((line.amount for line in lines), ZERO)
@@ -256,8 +274,10 @@ class Invoice(models.Model):
 
 
 class InvoiceLine(models.Model):
-    uuid = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
-    invoice = models.ForeignKey(Invoice, on_delete=models.CASCADE, related_name="lines")
+    uuid = models.UUIDField(_("kenmerk"), default=uuid.uuid4, unique=True, editable=False)
+    invoice = models.ForeignKey(
+        Invoice, on_delete=models.CASCADE, related_name="lines", verbose_name=_("factuur")
+    )
     day = models.DateField(_("datum"))
     description = models.CharField(_("omschrijving"), max_length=250)
     quantity = models.DecimalField(_("aantal"), max_digits=7, decimal_places=2)
@@ -304,8 +324,10 @@ class Claim(models.Model):
     """What a line invoices ("appointment:<uuid>"), once: the unique key refuses a second line
     for the same appointment, month or place in a group, also from two requests at once."""
 
-    key = models.CharField(max_length=100, unique=True)
-    line = models.ForeignKey(InvoiceLine, on_delete=models.CASCADE, related_name="claims")
+    key = models.CharField(_("sleutel"), max_length=100, unique=True)
+    line = models.ForeignKey(
+        InvoiceLine, on_delete=models.CASCADE, related_name="claims", verbose_name=_("factuurregel")
+    )
 
     class Meta:
         verbose_name = _("gefactureerd onderdeel")
@@ -324,7 +346,7 @@ class QuoteQuerySet(models.QuerySet):
 class Quote(models.Model):
     """An offer for an in-company Backstage group: size, meetings and wishes → a price."""
 
-    uuid = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    uuid = models.UUIDField(_("kenmerk"), default=uuid.uuid4, unique=True, editable=False)
     coach = models.ForeignKey(
         User, on_delete=models.PROTECT, related_name="quotes", verbose_name=_("coach")
     )
@@ -355,7 +377,7 @@ class Quote(models.Model):
     vat = models.CharField(_("btw"), max_length=6, choices=Vat)
     issued_on = models.DateField(_("datum"))
     valid_until = models.DateField(_("geldig tot en met"))
-    created_at = models.DateTimeField(auto_now_add=True)
+    created_at = models.DateTimeField(_("aangemaakt op"), auto_now_add=True)
 
     objects = QuoteQuerySet.as_manager()
 

@@ -8,7 +8,7 @@ from xml.sax.saxutils import escape
 
 from django.conf import settings
 from django.utils import translation
-from django.utils.formats import date_format, number_format
+from django.utils.formats import number_format
 from django.utils.translation import gettext as _
 from django.utils.translation import pgettext
 from reportlab.lib import colors
@@ -19,6 +19,7 @@ from reportlab.lib.units import mm
 from reportlab.platypus import Paragraph, SimpleDocTemplate, Spacer, Table, TableStyle
 
 from billing.models import Invoice, InvoiceLine, Quote
+from coaching.dates import readable
 from coaching.models import Vat
 from coaching.templatetags.money import money
 
@@ -179,17 +180,18 @@ def invoice_pdf(invoice: Invoice) -> bytes:
         if invoice.number:
             facts.append((_("Factuurnummer"), invoice.number))
         if invoice.issued_on:
-            facts.append((_("Factuurdatum"), date_format(invoice.issued_on)))
+            facts.append((_("Factuurdatum"), readable(invoice.issued_on, year=True)))
         facts.append(
             (
                 _("Periode"),
-                f"{date_format(invoice.period_start)} – {date_format(invoice.period_end)}",
+                f"{readable(invoice.period_start, year=True)} – "
+                f"{readable(invoice.period_end, year=True)}",
             )
         )
         if invoice.is_credit:
             facts.append((_("Correctie van"), invoice.credit_for.number))
         elif invoice.due_on:
-            facts.append((_("Te betalen uiterlijk"), date_format(invoice.due_on)))
+            facts.append((_("Te betalen uiterlijk"), readable(invoice.due_on, year=True)))
         addressee = "\n".join(
             part for part in [invoice.bill_to_name, invoice.bill_to_address] if part
         )
@@ -197,7 +199,7 @@ def invoice_pdf(invoice: Invoice) -> bytes:
             addressee += "\n" + _("Betreft: %(client)s") % {"client": invoice.client}
         rows = [
             [
-                _p(date_format(line.day, "SHORT_DATE_FORMAT")),
+                _p(readable(line.day, year=True)),
                 _p(line.description),
                 _p(quantity(line.quantity), RIGHT),
                 _p(money(line.unit_price), RIGHT),
@@ -230,7 +232,8 @@ def invoice_pdf(invoice: Invoice) -> bytes:
             )
         elif invoice.status == Invoice.Status.PAID:
             notes.append(
-                _("Betaald op %(day)s. Dank je wel.") % {"day": date_format(invoice.paid_on)}
+                _("Betaald op %(day)s. Dank je wel.")
+                % {"day": readable(invoice.paid_on, year=True)}
             )
         elif totals["incl"] > 0:
             iban = practice["iban"]
@@ -240,7 +243,7 @@ def invoice_pdf(invoice: Invoice) -> bytes:
                     "%(name)s, onder vermelding van het factuurnummer."
                 )
                 % {
-                    "due": date_format(invoice.due_on) if invoice.due_on else "…",
+                    "due": readable(invoice.due_on, year=True) if invoice.due_on else "…",
                     "iban": iban or "…",
                     "name": practice["name"],
                 }
@@ -254,8 +257,8 @@ def quote_pdf(quote: Quote) -> bytes:
         title = _("Offerte %(number)s") % {"number": quote.number}
         facts = [
             (_("Offertenummer"), quote.number),
-            (_("Datum"), date_format(quote.issued_on)),
-            (_("Geldig tot en met"), date_format(quote.valid_until)),
+            (_("Datum"), readable(quote.issued_on, year=True)),
+            (_("Geldig tot en met"), readable(quote.valid_until, year=True)),
         ]
         org = quote.organisation
         addressee = org.name + (
@@ -313,7 +316,7 @@ def quote_pdf(quote: Quote) -> bytes:
                     "bij %(person)s."
                 )
                 % {
-                    "day": date_format(quote.valid_until),
+                    "day": readable(quote.valid_until, year=True),
                     "person": settings.PRAKTIJK_DETAILS["contact_person"] or settings.PRAKTIJK_NAME,
                 },
                 SMALL,

@@ -4,17 +4,26 @@ from urllib.parse import urlencode
 from allauth.account.models import EmailAddress
 from django.contrib import admin, messages
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
+from django.contrib.auth.forms import (
+    AdminPasswordChangeForm,
+    ReadOnlyPasswordHashWidget,
+    SetUnusablePasswordMixin,
+    UserChangeForm,
+)
 from django.core.exceptions import ValidationError
 from django.template.response import TemplateResponse
 from django.urls import reverse
 from django.utils import timezone
-from django.utils.formats import date_format
 from django.utils.html import format_html
+from django.utils.text import format_lazy
 from django.utils.translation import gettext_lazy as _
 
 from audit.admin import AuditedAdminMixin
 from audit.models import AuditEvent
-from coaching.admin_base import ReadOnlyAdmin
+from coaching import admin_mfa  # noqa: F401 (the second factors' admin, in Dutch)
+from coaching.admin_base import EditableListAdmin, ReadOnlyAdmin, TabularInline
+from coaching.admin_phrases import shown_fields
+from coaching.dates import readable
 from coaching.models import (
     Client,
     CoachProfile,
@@ -39,8 +48,41 @@ class CoachProfileInline(admin.StackedInline):
     extra = 0
 
 
+class PasswordHashWidget(ReadOnlyPasswordHashWidget):
+    """Django's summary of the password hash, without the disabled field's "disabled": Django
+    puts it on a <div>, where it is invalid HTML."""
+
+    def get_context(self, name, value, attrs):
+        context = super().get_context(name, value, attrs)
+        context["widget"]["attrs"].pop("disabled", None)
+        return context
+
+
+class AccountChangeForm(UserChangeForm):
+    class Meta(UserChangeForm.Meta):
+        model = User
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["password"].widget = PasswordHashWidget()
+
+
+class PasswordChangeForm(AdminPasswordChangeForm):
+    """Django's, with its warning inside the help text's paragraph as text (Django's <ul> there
+    is invalid HTML) and in Dutch. Django's CSS hides it (.messagelist) while password login
+    stays on."""
+
+    usable_password_help_text = format_lazy(
+        '{}<strong id="id_unusable_warning" class="messagelist"><br>{}</strong>',
+        SetUnusablePasswordMixin.usable_password_help_text,
+        _("Uitgeschakeld: het huidige wachtwoord van deze gebruiker gaat verloren."),
+    )
+
+
 @admin.register(User)
 class UserAdmin(DjangoUserAdmin):
+    form = AccountChangeForm
+    change_password_form = PasswordChangeForm
     ordering = ["last_name", "first_name"]
     list_display = ["email", "first_name", "last_name", "role", "is_staff", "is_active"]
     list_filter = ["role", "is_staff", "is_active"]
@@ -91,13 +133,13 @@ class UserAdmin(DjangoUserAdmin):
             CoachProfile.objects.get_or_create(user=form.instance)
 
 
-class GuardianInline(admin.TabularInline):
+class GuardianInline(TabularInline):
     model = Guardian
     extra = 0
     raw_id_fields = ["account"]
 
 
-class ThirdPartyInline(admin.TabularInline):
+class ThirdPartyInline(TabularInline):
     model = ThirdParty
     extra = 0
 
@@ -204,7 +246,7 @@ class SendAdmin(ReadOnlyAdmin):
     search_fields = ["subject"]
     date_hierarchy = "due_at"
     actions = ["send_again"]
-    readonly_fields = [field.name for field in Send._meta.fields]
+    fields = readonly_fields = shown_fields(Send)
 
     @admin.action(description=_("Mislukte verzendingen opnieuw versturen"))
     def send_again(self, request, queryset):
@@ -238,7 +280,7 @@ class TariffValidityFilter(admin.SimpleListFilter):
 
 
 @admin.register(Tariff)
-class TariffAdmin(admin.ModelAdmin):
+class TariffAdmin(EditableListAdmin):
     """The practice's prices. A price that applies already is not changed in place (what was
     delivered at that price keeps it): the admin adds a new price from a date, and the earlier
     one runs until the day before."""
@@ -348,7 +390,7 @@ class TariffAdmin(admin.ModelAdmin):
             self.message_user(
                 request,
                 _("%(tariff)s geldt nu tot en met %(day)s.")
-                % {"tariff": earlier.name, "day": date_format(earlier.valid_until)},
+                % {"tariff": earlier.name, "day": readable(earlier.valid_until)},
             )
 
     def delete_model(self, request, obj):

@@ -7,6 +7,8 @@ class CoachingConfig(AppConfig):
     verbose_name = _("Praktijk")
 
     def ready(self) -> None:
+        from coaching import admin_phrases
         from coaching.account_mail import register_composers
 
         register_composers()
+        admin_phrases.install()

@@ -35,10 +35,12 @@ def templated_message(
     context = {"site_url": settings.SITE_URL, "practice_name": settings.PRAKTIJK_NAME, **context}
     with translation.override(language or settings.LANGUAGE_CODE):
         subject = render_to_string(f"emails/{name}_subject.txt", context)
+        subject = settings.ACCOUNT_EMAIL_SUBJECT_PREFIX + " ".join(subject.split())
         text = render_to_string(f"emails/{name}_body.txt", context)
-        html = render_to_string(f"emails/{name}_body.html", context)
+        # The subject is the HTML part's <title> (a document without one is invalid HTML).
+        html = render_to_string(f"emails/{name}_body.html", {**context, "subject": subject})
     message = EmailMultiAlternatives(
-        subject=settings.ACCOUNT_EMAIL_SUBJECT_PREFIX + " ".join(subject.split()),
+        subject=subject,
         body=text,
         to=[to],
     )

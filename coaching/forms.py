@@ -21,6 +21,24 @@ from coaching.models import (
 )
 
 
+class DateInput(forms.DateInput):
+    input_type = "date"
+
+    def __init__(self, attrs=None):
+        super().__init__(attrs, format="%Y-%m-%d")
+
+
+class DateTimeLocalInput(forms.DateTimeInput):
+    """A date and time picker (`<input type="datetime-local">`). Its value must be
+    "2026-12-03T12:00" (a browser drops any other, such as the Dutch "03-12-2026 12:00:00");
+    DateTimeField reads that form back in every language."""
+
+    input_type = "datetime-local"
+
+    def __init__(self, attrs=None):
+        super().__init__(attrs, format="%Y-%m-%dT%H:%M")
+
+
 class AccountFields(forms.Form):
     """Name, address and language of the person who gets the invitation."""
 
@@ -55,7 +73,7 @@ class ClientInvitationForm(AccountFields):
     date_of_birth = forms.DateField(
         label=_("Geboortedatum"),
         required=False,  # required for an adult, see clean()
-        widget=forms.DateInput(attrs={"type": "date"}),
+        widget=DateInput(),
         help_text=_("Een cliënt jonger dan 18 krijgt geen eigen account."),
     )
     relation = forms.ChoiceField(
@@ -72,7 +90,7 @@ class ClientInvitationForm(AccountFields):
     child_date_of_birth = forms.DateField(
         label=_("Geboortedatum van het kind"),
         required=False,
-        widget=forms.DateInput(attrs={"type": "date"}),
+        widget=DateInput(),
     )
 
     CHILD_FIELDS = ("relation", "child_first_name", "child_last_name", "child_date_of_birth")
@@ -151,13 +169,6 @@ class AcceptInvitationForm(SetPasswordForm):
 
 
 # --- Clients, guardians, third parties and consent (the coach's forms) ---------------------------
-
-
-class DateInput(forms.DateInput):
-    input_type = "date"
-
-    def __init__(self, attrs=None):
-        super().__init__(attrs, format="%Y-%m-%d")
 
 
 class ClientForm(forms.ModelForm):

@@ -5,9 +5,12 @@ from django.urls import include, path
 from django.views.generic import RedirectView
 
 from coaching import client_views, public_views, views
+from coaching.admin_i18n import admin_javascript_catalog
 
 # The Django admin signs in through allauth (its rate limits and second factor), not its own form.
 admin.site.login = secure_admin_login(admin.site.login)
+# Its JavaScript catalog, with the Dutch that Django's lacks (the date widget's spoken names).
+admin.site.i18n_javascript = admin_javascript_catalog
 admin.site.site_header = settings.PRAKTIJK_NAME
 admin.site.site_title = settings.PRAKTIJK_NAME
 

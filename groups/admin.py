@@ -2,10 +2,11 @@ from django.contrib import admin
 
 from audit.admin import AuditedAdminMixin
 from audit.models import AuditEvent
+from coaching.admin_base import TabularInline
 from groups.models import BackstageGroup, Contribution, Meeting, Membership
 
 
-class MembershipInline(admin.TabularInline):
+class MembershipInline(TabularInline):
     """The participants: added on the coach's group page (a client of the group's coach, the
     group's size); here only the dates of joining and leaving can be corrected."""
 
@@ -21,7 +22,7 @@ class MembershipInline(admin.TabularInline):
         return False
 
 
-class MeetingInline(admin.TabularInline):
+class MeetingInline(TabularInline):
     """The eight meetings: moved on the coach pages, where the 2-4 week rhythm is checked."""
 
     model = Meeting

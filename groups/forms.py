@@ -2,6 +2,7 @@ from crispy_forms.helper import FormHelper
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from coaching.forms import DateTimeLocalInput
 from coaching.models import Organisation
 from groups.models import BackstageGroup, Contribution
 from sessions.forms import within_reach
@@ -39,7 +40,7 @@ class GroupForm(forms.Form):
     )
     first_start = forms.DateTimeField(
         label=_("Eerste bijeenkomst"),
-        widget=forms.DateTimeInput(attrs={"type": "datetime-local"}),
+        widget=DateTimeLocalInput(),
         validators=[within_reach],
         help_text=_("De acht bijeenkomsten volgen op dezelfde dag van de week en hetzelfde uur."),
     )
@@ -71,7 +72,7 @@ class MemberSearchForm(forms.Form):
 class MoveMeetingForm(forms.Form):
     start = forms.DateTimeField(
         label=_("Nieuw begin"),
-        widget=forms.DateTimeInput(attrs={"type": "datetime-local"}),
+        widget=DateTimeLocalInput(),
         validators=[within_reach],
     )
 

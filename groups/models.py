@@ -23,7 +23,7 @@ class BackstageGroup(models.Model):
         DAY = "day", _("overdag")
         EVENING = "evening", _("'s avonds")
 
-    uuid = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    uuid = models.UUIDField(_("kenmerk"), default=uuid.uuid4, unique=True, editable=False)
     name = models.CharField(_("naam"), max_length=200)
     coach = models.ForeignKey(
         User,
@@ -46,7 +46,7 @@ class BackstageGroup(models.Model):
     interval_weeks = models.PositiveSmallIntegerField(_("om de hoeveel weken"))
     meeting_minutes = models.PositiveSmallIntegerField(_("duur van een bijeenkomst (minuten)"))
     location = models.CharField(_("locatie"), max_length=200, blank=True)
-    created_at = models.DateTimeField(auto_now_add=True)
+    created_at = models.DateTimeField(_("aangemaakt op"), auto_now_add=True)
 
     class Meta:
         verbose_name = _("Backstage-groep")
@@ -77,9 +77,14 @@ class MembershipQuerySet(models.QuerySet):
 class Membership(models.Model):
     """A participant in a group; joining and leaving are dated."""
 
-    group = models.ForeignKey(BackstageGroup, on_delete=models.CASCADE, related_name="members")
+    group = models.ForeignKey(
+        BackstageGroup, on_delete=models.CASCADE, related_name="members", verbose_name=_("groep")
+    )
     client = models.ForeignKey(
-        Client, on_delete=models.PROTECT, related_name="backstage_memberships"
+        Client,
+        on_delete=models.PROTECT,
+        related_name="backstage_memberships",
+        verbose_name=_("cliënt"),
     )
     joined_on = models.DateField(_("lid sinds"))
     left_on = models.DateField(_("gestopt op"), null=True, blank=True)
@@ -106,11 +111,16 @@ class Membership(models.Model):
 class Meeting(models.Model):
     """One of the eight meetings; its time lives in the coach's calendar (an appointment)."""
 
-    uuid = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
-    group = models.ForeignKey(BackstageGroup, on_delete=models.CASCADE, related_name="meetings")
+    uuid = models.UUIDField(_("kenmerk"), default=uuid.uuid4, unique=True, editable=False)
+    group = models.ForeignKey(
+        BackstageGroup, on_delete=models.CASCADE, related_name="meetings", verbose_name=_("groep")
+    )
     number = models.PositiveSmallIntegerField(_("bijeenkomst"))
     appointment = models.OneToOneField(
-        Appointment, on_delete=models.PROTECT, related_name="backstage_meeting"
+        Appointment,
+        on_delete=models.PROTECT,
+        related_name="backstage_meeting",
+        verbose_name=_("afspraak"),
     )
 
     class Meta:
@@ -131,10 +141,18 @@ class Meeting(models.Model):
 class Contribution(models.Model):
     """A participant's turn (inbreng) at a meeting, with the steps of the method."""
 
-    uuid = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
-    meeting = models.ForeignKey(Meeting, on_delete=models.CASCADE, related_name="contributions")
+    uuid = models.UUIDField(_("kenmerk"), default=uuid.uuid4, unique=True, editable=False)
+    meeting = models.ForeignKey(
+        Meeting,
+        on_delete=models.CASCADE,
+        related_name="contributions",
+        verbose_name=_("bijeenkomst"),
+    )
     membership = models.ForeignKey(
-        Membership, on_delete=models.PROTECT, related_name="contributions"
+        Membership,
+        on_delete=models.PROTECT,
+        related_name="contributions",
+        verbose_name=_("deelnemer"),
     )
     turn = models.PositiveSmallIntegerField(_("beurt"))
     problem = EncryptedTextField(_("het probleem zoals ingebracht"), blank=True)
@@ -145,7 +163,7 @@ class Contribution(models.Model):
     feedback = EncryptedTextField(_("feedback van de groep"), blank=True)
     agreements = EncryptedTextField(pgettext_lazy("made at a turn", "afspraken"), blank=True)
     report_back = EncryptedTextField(_("terugkoppeling bij de volgende bijeenkomst"), blank=True)
-    created_at = models.DateTimeField(auto_now_add=True)
+    created_at = models.DateTimeField(_("aangemaakt op"), auto_now_add=True)
 
     class Meta:
         verbose_name = _("inbreng")
@@ -173,8 +191,12 @@ class Contribution(models.Model):
 
 
 class Attendance(models.Model):
-    meeting = models.ForeignKey(Meeting, on_delete=models.CASCADE, related_name="attendance")
-    membership = models.ForeignKey(Membership, on_delete=models.CASCADE, related_name="attendance")
+    meeting = models.ForeignKey(
+        Meeting, on_delete=models.CASCADE, related_name="attendance", verbose_name=_("bijeenkomst")
+    )
+    membership = models.ForeignKey(
+        Membership, on_delete=models.CASCADE, related_name="attendance", verbose_name=_("deelnemer")
+    )
     present = models.BooleanField(_("aanwezig"))
 
     class Meta:
@@ -185,7 +207,8 @@ class Attendance(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"{self.meeting}: {self.membership} ({'present' if self.present else 'absent'})"
+        present = _("aanwezig") if self.present else _("afwezig")
+        return f"{self.meeting}: {self.membership} ({present})"
 
 
 class GroupEvaluation(models.Model):
@@ -195,10 +218,17 @@ class GroupEvaluation(models.Model):
     AFTER_MEETINGS = (4, 8)
 
     evaluation = models.OneToOneField(
-        Evaluation, on_delete=models.CASCADE, related_name="group_link"
+        Evaluation, on_delete=models.CASCADE, related_name="group_link", verbose_name=_("evaluatie")
     )
-    group = models.ForeignKey(BackstageGroup, on_delete=models.CASCADE, related_name="evaluations")
-    membership = models.ForeignKey(Membership, on_delete=models.CASCADE, related_name="+")
+    group = models.ForeignKey(
+        BackstageGroup,
+        on_delete=models.CASCADE,
+        related_name="evaluations",
+        verbose_name=_("groep"),
+    )
+    membership = models.ForeignKey(
+        Membership, on_delete=models.CASCADE, related_name="+", verbose_name=_("deelnemer")
+    )
     after_meeting = models.PositiveSmallIntegerField(_("na bijeenkomst"))
 
     class Meta:

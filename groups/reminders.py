@@ -17,9 +17,9 @@ from django.conf import settings
 from django.core.mail import EmailMessage
 from django.db.models import Q
 from django.utils import timezone, translation
-from django.utils.formats import date_format
 from django.utils.translation import gettext_noop
 
+from coaching.dates import readable
 from coaching.emails import templated_message
 from coaching.models import Send
 from coaching.outbox import NO_RECIPIENT, Item, register, register_finder
@@ -152,7 +152,7 @@ def _participant_reminder(meeting, address, first_name, language) -> EmailMessag
     appointment = meeting.appointment
     with translation.override(language):
         local = timezone.localtime(appointment.start)
-        when = f"{date_format(local, 'l j F Y')} {local:%H:%M}"
+        when = readable(local, weekday=True, long=True, time=True)
     return templated_message(
         MEETING,
         to=address,
@@ -282,7 +282,7 @@ def compose_meeting_reminders(sends: list[Send]) -> dict[int, list[EmailMessage]
 def _reminder(kind, meeting, address, first_name, language) -> EmailMessage:
     with translation.override(language):
         local = timezone.localtime(meeting.appointment.start)
-        when = f"{date_format(local, 'l j F Y')} {local:%H:%M}"
+        when = readable(local, weekday=True, long=True, time=True)
     return templated_message(
         kind,
         to=address,

@@ -10,9 +10,9 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.utils import timezone
-from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 
+from coaching.dates import readable
 from coaching.models import Client, Organisation, User
 from groups.models import BackstageGroup, Contribution, GroupEvaluation, Meeting, Membership
 from sessions.booking import SlotTaken, appointment_book, appointment_move
@@ -84,7 +84,7 @@ def group_create(
         except SlotTaken as taken:
             raise ValidationError(
                 _("Bijeenkomst %(number)s op %(day)s valt samen met een andere afspraak.")
-                % {"number": number, "day": date_format(day)},
+                % {"number": number, "day": readable(day)},
                 code="taken",
             ) from taken
         Meeting.objects.create(group=group, number=number, appointment=appointment)

@@ -1,10 +1,11 @@
 from django.contrib import admin
 
+from coaching.admin_base import EditableListAdmin
 from privacy.models import RetentionPeriod
 
 
 @admin.register(RetentionPeriod)
-class RetentionPeriodAdmin(admin.ModelAdmin):
+class RetentionPeriodAdmin(EditableListAdmin):
     """One period per kind of dossier: changed here, never added or deleted (the purge needs
     one for each kind)."""
 

@@ -22,11 +22,13 @@ from django.conf import settings
 from django.db import models
 from django.template.loader import render_to_string
 from django.utils import timezone
-from django.utils.text import slugify
+from django.utils.formats import number_format
+from django.utils.text import capfirst, slugify
 from django.utils.translation import gettext_lazy as _
 
 from audit.models import AuditEvent
 from billing.models import Invoice, InvoiceLine
+from coaching.dates import readable
 from coaching.models import Client, Consent, Guardian, ThirdParty, User
 from groups.models import Attendance, Contribution, GroupEvaluation, Membership
 from sessions.models import Appointment
@@ -185,20 +187,44 @@ def _value(instance, field):
     return value
 
 
+# Fields whose value is a code or keys: what the readable file shows instead.
+IN_WORDS = {
+    "trajects.TrajectEvent": {"step": lambda event: event.label},
+    "billing.Invoice": {"supplier": lambda invoice: invoice.supplier_text},
+}
+
+
 def _display(instance, field) -> str:
+    """A field's value as a person reads it: labels for codes, Dutch dates and numbers."""
     if field.choices:
         return str(getattr(instance, f"get_{field.name}_display")())
+    if in_words := IN_WORDS.get(instance._meta.label, {}).get(field.name):
+        return str(in_words(instance)) or "—"
     if field.is_relation:
         related = getattr(instance, field.name)
         return "—" if related is None else str(related)
-    value = _value(instance, field)
-    if value is None or value == "":
+    value = field.value_from_object(instance)
+    if value is None or value == "" or value == [] or value == {}:
         return "—"
     if isinstance(value, bool):
         return str(_("ja") if value else _("nee"))
-    if isinstance(value, list | dict):
-        return json.dumps(value, ensure_ascii=False)
+    # An export is read later: dates with their year.
+    if isinstance(value, datetime):
+        return readable(value, time=True, year=True)
+    if isinstance(value, date):
+        return readable(value, year=True)
+    if isinstance(value, Decimal):
+        return number_format(value, use_l10n=True)
+    if isinstance(value, list):
+        return ", ".join(str(item) for item in value)
+    if isinstance(value, dict):
+        return ", ".join(str(item) for item in value.values() if item not in (None, ""))
     return str(value)
+
+
+def _shown(fields) -> list:
+    """The fields of the readable file: not the keys (UUIDs) that only a computer needs."""
+    return [field for field in fields if not isinstance(field, models.UUIDField)]
 
 
 def _fields(model) -> list:
@@ -238,15 +264,16 @@ def collect(client: Client, account: User | None = None) -> dict:
     sections = []
     for section in SECTIONS:
         rows, fields = _rows(section, client, account)
+        shown = _shown(fields)
         sections.append(
             {
                 "label": section.model._meta.label_lower,
                 "title": section.title,
                 "fields": fields,
-                "headers": [str(field.verbose_name) for field in fields],
+                "headers": [capfirst(field.verbose_name) for field in shown],
                 "rows": rows,
                 "values": [{f.name: _value(row, f) for f in fields} for row in rows],
-                "texts": [[_display(row, f) for f in fields] for row in rows],
+                "texts": [[_display(row, f) for f in shown] for row in rows],
             }
         )
     return {"client": client, "sections": sections, "generated_at": timezone.now()}

@@ -2,6 +2,8 @@ from django import forms
 from django.contrib import admin
 from django.utils.translation import gettext_lazy as _
 
+from coaching.admin_phrases import shown_fields
+from sessions.forms import ModesField
 from sessions.models import (
     Appointment,
     AvailabilityException,
@@ -47,7 +49,7 @@ class AppointmentAdmin(admin.ModelAdmin):
     list_filter = ["status", "kind", "coach"]
     date_hierarchy = "start"
     list_select_related = ["coach"]
-    readonly_fields = [f.name for f in Appointment._meta.fields]
+    fields = readonly_fields = shown_fields(Appointment)
 
     def has_add_permission(self, request):
         return False
@@ -56,14 +58,25 @@ class AppointmentAdmin(admin.ModelAdmin):
         return False
 
 
+class ModesAsCheckBoxes:
+    """The modes as check boxes, as on the coach's availability page; not the JSON list in a
+    text area, with a hidden initial value that Django renders with an aria-describedby (invalid
+    on a hidden input)."""
+
+    def formfield_for_dbfield(self, db_field, request, **kwargs):
+        if db_field.name == "modes":
+            return ModesField()
+        return super().formfield_for_dbfield(db_field, request, **kwargs)
+
+
 @admin.register(WorkingHours)
-class WorkingHoursAdmin(admin.ModelAdmin):
+class WorkingHoursAdmin(ModesAsCheckBoxes, admin.ModelAdmin):
     list_display = ["coach", "weekday", "start_time", "end_time"]
     list_filter = ["coach", "weekday"]
 
 
 @admin.register(AvailabilityException)
-class AvailabilityExceptionAdmin(admin.ModelAdmin):
+class AvailabilityExceptionAdmin(ModesAsCheckBoxes, admin.ModelAdmin):
     list_display = ["coach", "date", "kind", "start_time", "end_time", "note"]
     list_filter = ["coach", "kind"]
     date_hierarchy = "date"

@@ -5,6 +5,7 @@ from django import forms
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from coaching.forms import DateInput, DateTimeLocalInput
 from sessions.models import (
     Appointment,
     AvailabilityException,
@@ -44,7 +45,7 @@ class AppointmentForm(forms.Form):
     mode = forms.ChoiceField(label=_("Vorm"), choices=Mode.choices)
     start = forms.DateTimeField(
         label=_("Begin"),
-        widget=forms.DateTimeInput(attrs={"type": "datetime-local"}),
+        widget=DateTimeLocalInput(),
         validators=[within_reach],
     )
     minutes = forms.IntegerField(
@@ -85,7 +86,7 @@ class AppointmentForm(forms.Form):
 class MoveForm(forms.Form):
     start = forms.DateTimeField(
         label=_("Nieuw begin"),
-        widget=forms.DateTimeInput(attrs={"type": "datetime-local"}),
+        widget=DateTimeLocalInput(),
         validators=[within_reach],
     )
 
@@ -140,7 +141,7 @@ class KennismakingForm(forms.Form):
     )
     date_of_birth = forms.DateField(
         label=_("Geboortedatum van wie de coaching krijgt"),
-        widget=forms.DateInput(attrs={"type": "date"}),
+        widget=DateInput(),
     )
     how = forms.ChoiceField(
         label=_("Hoe wil je kennismaken?"),
@@ -222,7 +223,7 @@ class ExceptionForm(forms.ModelForm):
         model = AvailabilityException
         fields = ["date", "kind", "start_time", "end_time", "modes", "note"]
         widgets = {
-            "date": forms.DateInput(attrs={"type": "date"}),
+            "date": DateInput(),
             "start_time": forms.TimeInput(attrs={"type": "time"}),
             "end_time": forms.TimeInput(attrs={"type": "time"}),
         }

@@ -4,8 +4,8 @@ reminders; in each person's language; with the .ics; never with dossier content.
 from django.conf import settings
 from django.core.mail import EmailMultiAlternatives
 from django.utils import timezone, translation
-from django.utils.formats import date_format
 
+from coaching.dates import readable
 from coaching.emails import templated_message
 from sessions import ical
 from sessions.models import Appointment
@@ -26,7 +26,7 @@ def appointment_message(
     """The e-mail `appointment_<event>` to one person, in their language, with the .ics."""
     with translation.override(language):
         local = timezone.localtime(appointment.start)
-        when = f"{date_format(local, 'l j F Y')} {local:%H:%M}"
+        when = readable(local, weekday=True, long=True, time=True)
     method = METHOD[event]
     return templated_message(
         f"appointment_{event}",

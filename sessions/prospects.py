@@ -7,8 +7,8 @@ from datetime import date, datetime, timedelta
 
 from django.db import transaction
 from django.utils import timezone, translation
-from django.utils.formats import date_format
 
+from coaching.dates import readable
 from coaching.emails import send_templated
 from coaching.models import Client, Guardian, User
 from sessions.booking import SlotTaken, appointment_book
@@ -134,7 +134,7 @@ def kennismaking_mails(traject: Traject, appointment: Appointment | None, langua
         )
         with translation.override(language):
             local = timezone.localtime(appointment.start)
-            when = f"{date_format(local, 'l j F Y')} {local:%H:%M}"
+            when = readable(local, weekday=True, long=True, time=True)
     send_templated(
         "kennismaking_received",
         to=address,

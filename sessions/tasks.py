@@ -2,6 +2,7 @@ from smtplib import SMTPException
 
 from celery import shared_task
 
+from coaching.dates import readable
 from sessions.models import Appointment
 
 
@@ -53,7 +54,6 @@ def send_kennismaking_mails(
 def send_coach_notice(appointment_pk: int, event: str) -> None:
     """The coach hears that a coachee booked, moved or cancelled online (no dossier content)."""
     from django.utils import timezone, translation
-    from django.utils.formats import date_format
 
     from coaching.emails import send_templated
 
@@ -67,7 +67,7 @@ def send_coach_notice(appointment_pk: int, event: str) -> None:
     coach = appointment.coach
     with translation.override(coach.language):
         local = timezone.localtime(appointment.start)
-        when = f"{date_format(local, 'l j F Y')} {local:%H:%M}"
+        when = readable(local, weekday=True, long=True, time=True)
     send_templated(
         "coach_notice",
         to=coach.email,

@@ -21,10 +21,10 @@ from django.db import IntegrityError, transaction
 from django.db.models import Avg
 from django.utils import timezone, translation
 from django.utils.crypto import constant_time_compare, salted_hmac
-from django.utils.formats import date_format
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import gettext_noop
 
+from coaching.dates import readable
 from coaching.emails import templated_message
 from coaching.models import Client, Send, User
 from coaching.outbox import NO_RECIPIENT, outbox_add, register
@@ -238,7 +238,7 @@ def compose_prompts(sends: list[Send]) -> dict[int, list[EmailMessage] | str]:
         messages = []
         for address, first_name, language in client.mail_recipients():
             with translation.override(language):
-                until = date_format(timezone.localtime(evaluation.expires_at), "j F Y")
+                until = readable(evaluation.expires_at, long=True)
                 questionnaire = evaluation.questionnaire.label
             messages.append(
                 templated_message(

@@ -8,7 +8,7 @@ from django import forms
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from coaching.forms import DateInput
+from coaching.forms import DateInput, DateTimeLocalInput
 from sessions.forms import within_reach
 from trajects.models import DossierEntry, Traject
 from trajects.models.evaluations import Question
@@ -75,7 +75,7 @@ class StepForm(HelperMixin, forms.Form):
         if step == "plan_kennismaking":
             self.fields["planned_at"] = forms.DateTimeField(
                 label=_("Datum en tijd van de kennismaking"),
-                widget=forms.DateTimeInput(attrs={"type": "datetime-local"}),
+                widget=DateTimeLocalInput(),
                 validators=[within_reach],
             )
             self.fields["on"].label = _("Datum van plannen")

@@ -8,9 +8,9 @@ from datetime import datetime, time, timedelta
 from django.conf import settings
 from django.core.mail import EmailMessage
 from django.utils import timezone, translation
-from django.utils.formats import date_format
 from django.utils.translation import gettext_noop
 
+from coaching.dates import readable
 from coaching.emails import templated_message
 from coaching.models import Send
 from coaching.outbox import Item, one_by_one, register, register_finder
@@ -59,7 +59,7 @@ def compose_bedenktijd_over(send: Send) -> EmailMessage | str:
         return DECIDED
     coach = traject.client.coach
     with translation.override(coach.language):
-        kennismaking_on = date_format(traject.kennismaking_on)
+        kennismaking_on = readable(traject.kennismaking_on)
     return templated_message(
         "bedenktijd_over",
         to=coach.email,

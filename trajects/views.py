@@ -9,13 +9,13 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
-from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_safe
 
 from audit.log import Action, What, record
 from audit.models import AuditEvent
 from coaching.access import client_of_coach
+from coaching.dates import readable
 from coaching.models import Client, Consent, Role
 from coaching.roles import role_required
 from trajects.access import entry_of_coach, traject_of_coach
@@ -396,7 +396,7 @@ def entry_correct(request: HttpRequest, entry: str) -> HttpResponse:
         "coaching/form_page.html",
         {
             "title": _("Aantekening corrigeren – %(kind)s van %(day)s")
-            % {"kind": entry.get_kind_display(), "day": date_format(entry.occurred_on)},
+            % {"kind": entry.get_kind_display(), "day": readable(entry.occurred_on)},
             "forms": [form],
             "back": _traject_url(entry.traject),
         },

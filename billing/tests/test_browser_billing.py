@@ -17,13 +17,13 @@ from decimal import Decimal
 import pytest
 from django.core import mail
 from django.utils import timezone, translation
-from django.utils.formats import date_format
 from playwright.sync_api import Browser, Page, expect
 from pypdf import PdfReader
 
 from billing.forms import last_month
 from billing.models import Claim, Invoice
 from billing.services import Recipient, invoice_create, invoice_send
+from coaching.dates import readable
 from coaching.models import Client, Send, Tariff
 from coaching.tests.browser import (
     TIMEOUT_MS,
@@ -196,9 +196,9 @@ def test_admin_sets_a_new_price_from_today_and_the_tariffs_page_shows_it(
     page.wait_for_url(path_is("/beheer/coaching/tariff/"))
     messages = page.locator("ul.messagelist")
     with translation.override("nl"):
-        yesterday = date_format(today - timedelta(days=1))
+        yesterday = readable(today - timedelta(days=1))
     expect(messages).to_contain_text(f"{SESSION} geldt nu tot en met {yesterday}.")
-    expect(messages).to_contain_text("is met succes toegevoegd")
+    expect(messages).to_contain_text(f"Toegevoegd: tarief ‘{SESSION} (")  # not "De tarief"
 
     new = Tariff.objects.exclude(pk=old.pk).get()
     old.refresh_from_db()

@@ -68,7 +68,7 @@ class UserManager(BaseUserManager.from_queryset(UserQuerySet)):
 class User(AbstractBaseUser, PermissionsMixin):
     """An account. E-mail is the login; the role says which part of the site it uses."""
 
-    uuid = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    uuid = models.UUIDField(_("kenmerk"), default=uuid.uuid4, unique=True, editable=False)
     email = models.EmailField(_("e-mailadres"), unique=True)
     first_name = models.CharField(_("voornaam"), max_length=150)
     last_name = models.CharField(_("achternaam"), max_length=150)
@@ -162,9 +162,13 @@ class CoachProfile(models.Model):
     bio = models.TextField(_("over mij"), blank=True)
     # The secret in the coach's private calendar feed URL; a new one stops the old URL.
     calendar_token = models.CharField(
-        max_length=64, unique=True, default=new_calendar_token, editable=False
+        _("sleutel van de agendakoppeling"),
+        max_length=64,
+        unique=True,
+        default=new_calendar_token,
+        editable=False,
     )
-    created_at = models.DateTimeField(auto_now_add=True)
+    created_at = models.DateTimeField(_("aangemaakt op"), auto_now_add=True)
 
     class Meta:
         verbose_name = _("coachprofiel")

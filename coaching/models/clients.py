@@ -16,7 +16,7 @@ from coaching.models.accounts import MINOR_NEEDS_GUARDIAN, Role, User
 class Organisation(models.Model):
     """An employer: of a client, or the buyer of an in-company Backstage group."""
 
-    uuid = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    uuid = models.UUIDField(_("kenmerk"), default=uuid.uuid4, unique=True, editable=False)
     name = models.CharField(_("naam"), max_length=200)
     contact_person = models.CharField(_("contactpersoon"), max_length=200, blank=True)
     email = models.EmailField(_("e-mailadres"), blank=True)
@@ -83,7 +83,7 @@ class ClientQuerySet(models.QuerySet):
 class Client(models.Model):
     """A coachee: an adult, or a child whose guardians act for them in the portal."""
 
-    uuid = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    uuid = models.UUIDField(_("kenmerk"), default=uuid.uuid4, unique=True, editable=False)
     coach = models.ForeignKey(
         User,
         on_delete=models.PROTECT,
@@ -190,7 +190,7 @@ class Guardian(models.Model):
         GUARDIAN = "guardian", _("voogd")
         OTHER = "other", _("anders")
 
-    uuid = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    uuid = models.UUIDField(_("kenmerk"), default=uuid.uuid4, unique=True, editable=False)
     client = models.ForeignKey(
         Client, on_delete=models.CASCADE, related_name="guardians", verbose_name=_("cliënt")
     )

@@ -28,7 +28,7 @@ class ThirdParty(models.Model):
         CARE = "care", _("zorgverlener")
         OTHER = "other", _("anders")
 
-    uuid = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    uuid = models.UUIDField(_("kenmerk"), default=uuid.uuid4, unique=True, editable=False)
     client = models.ForeignKey(
         Client, on_delete=models.CASCADE, related_name="third_parties", verbose_name=_("cliënt")
     )
@@ -67,7 +67,7 @@ class ConsentQuerySet(models.QuerySet):
 class Consent(models.Model):
     """Permission to contact a third party about the traject, or to report to it."""
 
-    uuid = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    uuid = models.UUIDField(_("kenmerk"), default=uuid.uuid4, unique=True, editable=False)
     client = models.ForeignKey(
         Client, on_delete=models.CASCADE, related_name="consents", verbose_name=_("cliënt")
     )

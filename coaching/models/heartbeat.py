@@ -5,6 +5,8 @@ from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from coaching.dates import readable
+
 
 class Heartbeat(models.Model):
     """When a Celery task last ran: shows that the worker (and beat) are alive."""
@@ -23,7 +25,7 @@ class Heartbeat(models.Model):
         verbose_name_plural = _("hartslagen")
 
     def __str__(self) -> str:
-        return f"{self.source} @ {timezone.localtime(self.last_seen_at):%Y-%m-%d %H:%M:%S}"
+        return f"{self.source} @ {readable(self.last_seen_at, time=True)}"
 
     @property
     def is_fresh(self) -> bool:

@@ -21,7 +21,7 @@ class InvitationQuerySet(models.QuerySet):
 class Invitation(models.Model):
     """A coach or admin created an account; its owner sets a password through an e-mailed link."""
 
-    uuid = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    uuid = models.UUIDField(_("kenmerk"), default=uuid.uuid4, unique=True, editable=False)
     user = models.ForeignKey(
         User, on_delete=models.CASCADE, related_name="invitations", verbose_name=_("account")
     )

@@ -19,15 +19,32 @@ class Send(models.Model):
         SKIPPED = "skipped", _("niet meer nodig")
         FAILED = "failed", _("mislukt")
 
+    class Kind(models.TextChoices):
+        """What is sent: each kind is registered by the app that writes it (its composer)."""
+
+        APPOINTMENT_REMINDER = "appointment_reminder", _("herinnering aan een afspraak")
+        APPOINTMENT_REMINDER_2 = "appointment_reminder_2", _("tweede herinnering aan een afspraak")
+        BACKSTAGE_MEETING = "backstage_meeting", _("herinnering aan een Backstage-bijeenkomst")
+        BACKSTAGE_PREPARE = "backstage_prepare", _("Backstage: inbreng voorbereiden")
+        BACKSTAGE_REPORT_BACK = "backstage_report_back", _("Backstage: terugkoppelen")
+        BEDENKTIJD_OVER = "bedenktijd_over", _("bedenktijd voorbij")
+        EMAIL_CONFIRMATION = "email_confirmation", _("bevestiging van een e-mailadres")
+        EVALUATION_PROMPT = "evaluation_prompt", _("vraag om een evaluatie")
+        INVOICE = "invoice", _("factuur")
+        MESSAGE_NEAR_DUE = "message_near_due", _("bericht: antwoord bijna te laat")
+        MESSAGE_OVERDUE = "message_overdue", _("bericht: antwoord te laat")
+
     # What it is about ("appointment:42") and what is sent about it ("reminder_24h").
     subject = models.CharField(_("onderwerp"), max_length=100)
-    kind = models.CharField(_("soort"), max_length=50)
+    kind = models.CharField(_("soort"), max_length=50, choices=Kind)
     due_at = models.DateTimeField(_("te versturen vanaf"), default=timezone.now)
     status = models.CharField(_("status"), max_length=10, choices=Status, default=Status.PENDING)
     # When it was last handed to the workers (the sweep hands it again when that is long ago
     # and nobody claimed it: the message was lost with the broker, or a passing trouble).
     queued_at = models.DateTimeField(_("in de wachtrij gezet op"), null=True, blank=True)
-    claim_token = models.UUIDField(null=True, blank=True, editable=False)
+    claim_token = models.UUIDField(
+        _("claim van de verzender"), null=True, blank=True, editable=False
+    )
     claimed_at = models.DateTimeField(_("opgepakt op"), null=True, blank=True)
     attempts = models.PositiveSmallIntegerField(_("pogingen"), default=0)
     sent_at = models.DateTimeField(_("verstuurd op"), null=True, blank=True)
@@ -36,7 +53,7 @@ class Send(models.Model):
     # later attempt sends to the others only).
     delivered_to = models.JSONField(_("al ontvangen door"), default=list, blank=True)
     error = models.TextField(_("reden van mislukken"), blank=True)
-    created_at = models.DateTimeField(default=timezone.now, editable=False)
+    created_at = models.DateTimeField(_("aangemaakt op"), default=timezone.now, editable=False)
 
     class Meta:
         verbose_name = _("verzending")
@@ -67,7 +84,7 @@ class Send(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"{self.kind} {self.subject} ({self.status})"
+        return f"{self.get_kind_display()} ({self.subject}, {self.get_status_display()})"
 
     @classmethod
     def new_token(cls) -> uuid.UUID:

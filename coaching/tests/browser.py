@@ -208,6 +208,21 @@ AXE_RUN = """async ({tags, disabled}) => {
 }"""
 
 
+def axe_violations(page: Page, disabled_rules: tuple[str, ...] = ()) -> list[dict]:
+    """axe-core's WCAG 2.2 A/AA violations on the page as it is now (see assert_accessible)."""
+    if not page.evaluate("typeof window.axe !== 'undefined'"):
+        page.evaluate(AXE_PATH.read_text(encoding="utf-8"))
+    return page.evaluate(AXE_RUN, {"tags": AXE_TAGS, "disabled": list(disabled_rules)})
+
+
+def violations_report(violations: list[dict]) -> str:
+    return "\n".join(
+        f"- {v['id']} ({v['impact']}): {v['help']}; {v['count']} element(s), first: "
+        f"{' | '.join(v['targets'])}\n{textwrap.indent(v['summary'], '    ')}"
+        for v in violations
+    )
+
+
 def assert_accessible(page: Page, disabled_rules: tuple[str, ...] = ()) -> None:
     """Runs axe-core's WCAG 2.2 A/AA rules on the page as it is now; fails with what it found.
 
@@ -217,15 +232,10 @@ def assert_accessible(page: Page, disabled_rules: tuple[str, ...] = ()) -> None:
     page itself keeps its CSP (no bypass_csp): it is checked exactly as visitors get it.
     disabled_rules: axe rule ids to skip on this page only (axe refuses unknown ids).
     """
-    if not page.evaluate("typeof window.axe !== 'undefined'"):
-        page.evaluate(AXE_PATH.read_text(encoding="utf-8"))
-    violations = page.evaluate(AXE_RUN, {"tags": AXE_TAGS, "disabled": list(disabled_rules)})
-    report = "\n".join(
-        f"- {v['id']} ({v['impact']}): {v['help']}; {v['count']} element(s), first: "
-        f"{' | '.join(v['targets'])}\n{textwrap.indent(v['summary'], '    ')}"
-        for v in violations
+    violations = axe_violations(page, disabled_rules)
+    assert not violations, (
+        f"accessibility violations on {page.url}:\n{violations_report(violations)}"
     )
-    assert not violations, f"accessibility violations on {page.url}:\n{report}"
 
 
 # --- Tests ----------------------------------------------------------------------------------------

@@ -126,3 +126,46 @@ class TestAdmin:
         assert "jonger dan 18" in response.content.decode()
         record.refresh_from_db()
         assert record.date_of_birth.year != 2018
+
+
+# --- Inputs without a <label>, named for screen readers (coaching/admin_base.py) ------------------
+
+
+def test_every_tabular_inline_and_editable_list_names_its_inputs():
+    """A tabular inline or an editable change list shows inputs under a column header, without
+    a <label>: ours name them (axe's label rule; the browser tests check the pages themselves)."""
+    from django.contrib import admin
+
+    from coaching.admin_base import EditableListAdmin, TabularInline
+
+    for model, model_admin in admin.site._registry.items():
+        if model_admin.list_editable:
+            assert isinstance(model_admin, EditableListAdmin), model
+        for inline in model_admin.inlines:
+            if issubclass(inline, admin.TabularInline):
+                assert issubclass(inline, TabularInline), inline
+
+
+@pytest.mark.django_db
+def test_editable_list_and_inline_rows_are_named(client, admin_user, guardian):
+    from privacy.models import RetentionPeriod
+
+    client.force_login(admin_user)
+    RetentionPeriod.objects.get_or_create(kind="adult", defaults={"years": 2})
+    page = client.get(reverse("admin:privacy_retentionperiod_changelist")).content.decode()
+    assert 'aria-label="Jaren bewaren na het einde: coaching van een volwassene"' in page
+
+    child = Client.objects.get(guardians__account=guardian)
+    page = client.get(reverse("admin:coaching_client_change", args=[child.pk])).content.decode()
+    father = child.guardians.get()
+    assert f'aria-label="Voornaam: {father}"' in page
+    assert f'aria-label="Verwijderen: {father}"' in page
+    assert 'aria-label="Voornaam"' in page  # the empty row that "add another" copies
+
+
+@pytest.mark.django_db
+def test_date_shortcuts_are_named_in_dutch(client, admin_user):
+    """Django 6.1's Dutch lacks the spoken names of the date widget's shortcuts."""
+    client.force_login(admin_user)
+    catalog = client.get(reverse("admin:jsi18n"), headers={"accept-language": "nl"})
+    assert '"Today (%(date)s)": "Vandaag (%(date)s)"' in catalog.content.decode()

@@ -18,12 +18,14 @@ from coaching.models import Heartbeat
 from coaching.tests.browser import (
     PageLog,
     assert_accessible,
+    axe_violations,
     enter_authenticator_code,
     fresh_totp_code,
     log_in_as,
     log_in_with_password,
     path_is,
     totp_secret_of,
+    violations_report,
 )
 from coaching.tests.factories import TEST_PASSWORD, CoachFactory, give_totp
 
@@ -236,6 +238,446 @@ def test_accessibility_check_reports_what_axe_finds(page: Page, page_log: PageLo
     with pytest.raises(AssertionError, match=r"- image-alt \(critical\): .*first: #no-alt"):
         assert_accessible(page)
     assert_accessible(page, disabled_rules=("image-alt",))
+    page_log.assert_stayed_local()
+
+
+# --- Accessibility of every main page, per role ---------------------------------------------------
+#
+# One tour per role (and width): the practice of the demo (`manage.py seed_demo`: trajects in
+# every phase, dossiers, appointments, a Backstage group halfway, evaluations, an invoice) plus
+# what it lacks (e-mail coaching with Eva, a quote, an open invitation, a failed e-mail), logged in
+# once and every page checked with axe. All that is found on the way is reported at the end.
+
+
+@dataclass(frozen=True)
+class A11yTour:
+    persona: str | None  # a demo account (DemoWorld.users); None: a visitor
+    pages: tuple[str, ...]  # names in DemoWorld.paths
+    # A phone's viewport width (CSS px; 0: a desktop's): the menu is opened (and checked) on the
+    # first page, and no page may scroll sideways.
+    phone: int = 0
+    dark: bool = False  # a browser that prefers a dark colour scheme (the Django admin follows it)
+
+
+@dataclass
+class DemoWorld:
+    users: dict
+    paths: dict[str, str]
+    # Where a page lands by design, per persona: the portal's messages go straight to the only
+    # conversation.
+    lands_on: dict[tuple[str | None, str], str]
+
+
+PUBLIC_PAGES = (
+    "home",
+    "way-of-working",
+    "backstage",
+    "tariffs",
+    "contact",
+    "kennismaking",
+    "kennismaking-thanks",
+    "evaluation-fill",
+    "invitation-accept",
+)
+COACH_PAGES = (
+    "coach-today",
+    "client-list",
+    "client-detail-child",
+    "client-detail-adult",
+    "client-new",
+    "client-edit",
+    "guardian-new",
+    "third-party-new",
+    "consent-new",
+    "traject-standard",
+    "traject-email",
+    "traject-new",
+    "traject-step",
+    "intake-edit",
+    "entry-new",
+    "calendar-week",
+    "appointment-new",
+    "appointment-detail",
+    "availability",
+    "group-list",
+    "group-new",
+    "group-detail",
+    "meeting-detail",
+    "invitations",
+    "invoice-list",
+    "invoice-new",
+    "invoice-detail",
+    "quote-new",
+    "quote-detail",
+    "message-statistics",
+    "client-log",
+    "client-erase",
+)
+PORTAL_PAGES = (
+    "portal-home",
+    "portal-appointments",
+    "portal-book",
+    "portal-messages",
+    "portal-groups",
+    "portal-evaluations",
+    "portal-consents",
+    "portal-invoices",
+    "portal-privacy",
+    "account-email",
+    "account-password",
+)
+GUARDIAN_PAGES = (
+    "portal-home",
+    "portal-appointments",
+    "portal-book-child",
+    "portal-message-list",
+    "portal-evaluations",
+    "portal-consents",
+    "portal-invoices",
+    "portal-privacy",
+)
+ADMIN_PAGES = (
+    "admin-status",
+    "admin-index",
+    "admin-tariffs",
+    "admin-tariff-current",
+    "admin-tariff-future",
+    "admin-tariff-add",
+    "admin-clients",
+    "admin-client",
+    "admin-sends",
+    "admin-send",
+    "admin-users",
+    "admin-user",
+    "admin-appointments",
+    "admin-invoices",
+    "admin-invoice",
+    "admin-groups",
+    "admin-group",
+    "admin-questionnaire",
+    "admin-retention",
+    "invitations",
+    "invoice-list",
+)
+A11Y_TOURS = {
+    "visitor": A11yTour(None, PUBLIC_PAGES),
+    # The narrowest phone, the width of WCAG's reflow criterion (1.4.10).
+    "visitor-phone": A11yTour(None, PUBLIC_PAGES[:6], phone=320),
+    "coach": A11yTour("coach", COACH_PAGES),
+    # A coach between two appointments, on the narrowest phone: her day, the week, a client, a
+    # traject, an appointment, a group.
+    "coach-phone": A11yTour(
+        "coach",
+        (
+            "coach-today",
+            "calendar-week",
+            "client-detail-child",
+            "traject-standard",
+            "appointment-detail",
+            "group-detail",
+        ),
+        phone=320,
+    ),
+    "coachee": A11yTour("coachee", PORTAL_PAGES),
+    "coachee-phone": A11yTour("coachee", PORTAL_PAGES, phone=PHONE["width"]),
+    "guardian": A11yTour("guardian", GUARDIAN_PAGES),
+    "guardian-phone": A11yTour("guardian", GUARDIAN_PAGES, phone=PHONE["width"]),
+    "admin": A11yTour("admin", ADMIN_PAGES),
+    # The admin's dark theme: the same templates, other colours; one page of each kind.
+    "admin-dark": A11yTour(
+        "admin",
+        ("admin-index", "admin-tariffs", "admin-tariff-future", "admin-client", "admin-sends"),
+        dark=True,
+    ),
+}
+
+
+@pytest.fixture
+def demo_world(transactional_db) -> DemoWorld:
+    """The demo practice, and what a page needs that the demo does not make."""
+    import io
+    from decimal import Decimal
+
+    from django.core.management import call_command
+    from django.urls import reverse
+
+    from billing.demo import demo_invoice
+    from billing.models import Invoice
+    from billing.services import quote_create
+    from coaching.accounts import Invitee, guardian_invite, invitation_tokens
+    from coaching.models import Client, Send, Tariff, User
+    from coaching.tests.factories import give_totp
+    from groups.models import BackstageGroup
+    from privacy.models import RetentionPeriod
+    from sessions.models import Appointment, SessionType
+    from trajects.default_questionnaires import create_defaults
+    from trajects.demo import demo_messages
+    from trajects.evaluations import token_for
+    from trajects.models import Evaluation, Question, Questionnaire, Traject
+
+    # Made by migrations; emptied by the flush of the test before.
+    create_defaults(Questionnaire, Question)
+    for kind, years in RetentionPeriod.DEFAULT_YEARS.items():
+        RetentionPeriod.objects.get_or_create(kind=kind, defaults={"years": years})
+    call_command("seed_demo", stdout=io.StringIO())
+    users = {
+        "coach": User.objects.get(email="coach@praktijk.example"),
+        "coachee": User.objects.get(email="coachee@praktijk.example"),
+        "guardian": User.objects.get(email="ouder@praktijk.example"),
+        "admin": User.objects.get(email="beheer@praktijk.example"),
+    }
+    for user in users.values():
+        user.set_password(TEST_PASSWORD)
+        user.save(update_fields=["password"])
+    give_totp(users["coach"])
+    give_totp(users["admin"])
+    anna = users["coach"]
+    eva = Client.objects.get(account=users["coachee"])
+    lotte = Client.objects.get(guardians__account=users["guardian"])
+
+    # The demo makes its tariffs after the invoice would have been made: make it now.
+    demo_invoice(anna=anna, eva=eva)
+    invoice = Invoice.objects.get(client=eva)
+    quote = quote_create(
+        coach=anna,
+        organisation_name="Ziekenhuis Oost",
+        contact_person="P. de Wit",
+        group_size=5,
+        meetings=8,
+        wishes="Een extra terugkombijeenkomst",
+        wishes_price=Decimal("250"),
+    )
+    # E-mail coaching between Anna and Eva, with a message that waits for an answer.
+    email = Traject.objects.create(
+        client=eva, kind="email", title="Vragen tussendoor", registered_on=date(2026, 1, 5)
+    )
+    demo_messages(email, anna)
+    invitation = guardian_invite(
+        coach=anna,
+        invitee=Invitee("ouder-uitgenodigd@praktijk.test", "Kim", "Smit"),
+        relation="mother",
+        child_first_name="Noah",
+        child_last_name="Smit",
+        child_date_of_birth=date(2017, 5, 3),
+    )
+    Send.objects.create(
+        subject="appointment:999",
+        kind="reminder_24h",
+        status=Send.Status.FAILED,
+        attempts=3,
+        error="SMTP 550: mailbox unavailable",
+    )
+    standard = eva.trajects.get(kind="standard")
+    session = SessionType.objects.get(kind="session")
+    waiting = Evaluation.objects.filter(traject=standard, completed_at=None).first()
+    group = BackstageGroup.objects.get(coach=anna)
+    kennismaking = Traject.objects.get(client__first_name="Fatima")
+    closed = Client.objects.get(first_name="Kees")
+    appointment = Appointment.objects.filter(coach=anna, traject=lotte.trajects.get()).first()
+    today = Tariff.objects.valid_on(date.today()).order_by("pk")
+    future = Tariff.objects.filter(valid_from__gt=date.today()).get()
+    questionnaire = Questionnaire.objects.filter(kind="interim").first()
+
+    def admin(model, *args):
+        return reverse(f"admin:{model}", args=args)
+
+    paths = {
+        "home": "/",
+        "way-of-working": reverse("way_of_working"),
+        "backstage": reverse("backstage_info"),
+        "tariffs": reverse("tariffs"),
+        "contact": reverse("contact"),
+        "kennismaking": reverse("kennismaking"),
+        "kennismaking-thanks": reverse("kennismaking_thanks"),
+        "evaluation-fill": reverse("evaluation_fill", args=[waiting.uuid, token_for(waiting)]),
+        "invitation-accept": reverse(
+            "invitation_accept",
+            args=[invitation.uuid, invitation_tokens.make_token(invitation.user)],
+        ),
+        "coach-today": reverse("coach_dashboard"),
+        "client-list": reverse("client_list"),
+        "client-detail-child": reverse("client_detail", args=[lotte.uuid]),
+        "client-detail-adult": reverse("client_detail", args=[eva.uuid]),
+        "client-new": reverse("client_create"),
+        "client-edit": reverse("client_edit", args=[lotte.uuid]),
+        "guardian-new": reverse("guardian_create", args=[lotte.uuid]),
+        "third-party-new": reverse("third_party_create", args=[lotte.uuid]),
+        "consent-new": reverse("consent_create", args=[lotte.uuid]),
+        "traject-standard": reverse("traject_detail", args=[standard.uuid]),
+        "traject-email": reverse("traject_detail", args=[email.uuid]),
+        "traject-new": reverse("traject_new", args=[eva.uuid]),
+        "traject-step": reverse("traject_step", args=[kennismaking.uuid, "record_kennismaking"]),
+        "intake-edit": reverse("intake_edit", args=[standard.uuid]),
+        "entry-new": reverse("entry_new", args=[standard.uuid]),
+        "calendar-week": reverse("calendar_week"),
+        "appointment-new": reverse("appointment_new"),
+        "appointment-detail": reverse("appointment_detail", args=[appointment.uuid]),
+        "availability": reverse("availability"),
+        "group-list": reverse("group_list"),
+        "group-new": reverse("group_new"),
+        "group-detail": reverse("group_detail", args=[group.uuid]),
+        "meeting-detail": reverse("meeting_detail", args=[group.meetings.get(number=4).uuid]),
+        "invitations": reverse("invitations"),
+        "invoice-list": reverse("invoice_list"),
+        "invoice-new": reverse("invoice_new"),
+        "invoice-detail": reverse("invoice_detail", args=[invoice.uuid]),
+        "quote-new": reverse("quote_new"),
+        "quote-detail": reverse("quote_detail", args=[quote.uuid]),
+        "message-statistics": reverse("message_statistics"),
+        "client-log": reverse("client_log", args=[lotte.uuid]),
+        "client-erase": reverse("client_erase", args=[closed.uuid]),
+        "portal-home": reverse("portal_home"),
+        "portal-appointments": reverse("portal_appointments"),
+        "portal-book": reverse("portal_book", args=[standard.uuid, session.pk]),
+        "portal-book-child": reverse("portal_book", args=[lotte.trajects.get().uuid, session.pk]),
+        "portal-messages": reverse("portal_messages"),
+        "portal-message-list": reverse("portal_messages"),
+        "portal-groups": reverse("portal_groups"),
+        "portal-evaluations": reverse("portal_evaluations"),
+        "portal-consents": reverse("portal_consents"),
+        "portal-invoices": reverse("portal_invoices"),
+        "portal-privacy": reverse("portal_privacy"),
+        "account-email": reverse("account_email"),
+        "account-password": reverse("account_change_password"),
+        "admin-status": reverse("admin_status"),
+        "admin-index": admin("index"),
+        "admin-tariffs": admin("coaching_tariff_changelist"),
+        "admin-tariff-current": admin("coaching_tariff_change", today.first().pk),
+        "admin-tariff-future": admin("coaching_tariff_change", future.pk),
+        "admin-tariff-add": admin("coaching_tariff_add"),
+        "admin-clients": admin("coaching_client_changelist"),
+        "admin-client": admin("coaching_client_change", lotte.pk),
+        "admin-sends": admin("coaching_send_changelist"),
+        "admin-send": admin("coaching_send_change", Send.objects.get(status="failed").pk),
+        "admin-users": admin("coaching_user_changelist"),
+        "admin-user": admin("coaching_user_change", anna.pk),
+        "admin-appointments": admin("agenda_appointment_changelist"),
+        "admin-invoices": admin("billing_invoice_changelist"),
+        "admin-invoice": admin("billing_invoice_change", invoice.pk),
+        "admin-groups": admin("groups_backstagegroup_changelist"),
+        "admin-group": admin("groups_backstagegroup_change", group.pk),
+        "admin-questionnaire": admin("trajects_questionnaire_change", questionnaire.pk),
+        "admin-retention": admin("privacy_retentionperiod_changelist"),
+    }
+    lands_on = {
+        # Eva has one conversation: the list goes straight to it (Marco has none: the list).
+        ("coachee", "portal-messages"): reverse("portal_conversation", args=[email.uuid]),
+    }
+    return DemoWorld(users=users, paths=paths, lands_on=lands_on)
+
+
+def page_overflow(page: Page) -> list[dict]:
+    """WCAG 1.4.10 (reflow), which axe does not check: at phone width nothing makes the whole page
+    scroll sideways (a wide table scrolls in its own box). As a violation in axe's form."""
+    wide = page.evaluate(
+        """() => {
+            const width = document.documentElement.clientWidth;
+            if (document.documentElement.scrollWidth <= width) return [];
+            return [...document.querySelectorAll("body *")]
+                .filter((e) => e.getBoundingClientRect().right > width + 1)
+                .filter((e) => !e.parentElement.closest(".table-responsive"))
+                .slice(0, 3)
+                .map((e) => e.tagName.toLowerCase() + (e.id ? "#" + e.id : "")
+                    + (e.classList.length ? "." + [...e.classList].join(".") : ""));
+        }"""
+    )
+    if not wide:
+        return []
+    return [
+        {
+            "id": "reflow",
+            "impact": "serious",
+            "help": "The page must not scroll sideways at phone width",
+            "count": len(wide),
+            "targets": wide,
+            "summary": "Wider than the screen",
+        }
+    ]
+
+
+def open_account_menu(page: Page) -> None:
+    page.get_by_role("navigation", name="Hoofdmenu").locator(".dropdown-toggle").click()
+    expect(page.locator(".dropdown-menu.show")).to_be_visible()
+
+
+def choose_parent(page: Page) -> None:
+    page.get_by_label("Een ouder of verzorger").check()
+    expect(page.locator("#child-fields")).to_be_visible()
+
+
+def send_empty(button: str):
+    """Send the form as it is (empty): the page comes back with what is missing."""
+
+    def send(page: Page) -> None:
+        page.get_by_role("main").get_by_role("button", name=button, exact=True).click()
+        page.wait_for_load_state()
+        shown = page.locator(":is(.invalid-feedback, .alert-danger, [role=alert]):visible")
+        expect(shown.first).to_be_visible()
+
+    return send
+
+
+def pick_first_time(page: Page) -> None:
+    """A time "button" (a radio, drawn as a button) chosen: its colours change."""
+    page.get_by_role("main").locator("input.btn-check + label").first.click()
+    expect(page.get_by_role("main").locator("input.btn-check:checked")).to_have_count(1)
+
+
+def confirm_erasure(page: Page) -> None:
+    """The admin's action "erase the selected clients" asks first (our template)."""
+    page.locator("input.action-select").first.check()
+    page.locator("select[name=action]").select_option("erase_selected")
+    page.locator("#changelist-form button[name=index]").click()
+    expect(page.get_by_role("button", name="Ja, definitief wissen")).to_be_visible()
+
+
+# What a page shows after a click, per persona, checked as well: a menu opened, fields that
+# appear, a choice made, a form sent back with its errors. Not at phone width (the same markup;
+# the collapsed main menu is checked there).
+A11Y_STATES = {
+    ("coach", "coach-today"): ("account menu open", open_account_menu),
+    ("coach", "invitations"): ("a parent's fields", choose_parent),
+    ("coach", "client-new"): ("sent empty", send_empty("Inschrijven")),
+    (None, "kennismaking"): ("sent empty", send_empty("Aanvragen")),
+    (None, "evaluation-fill"): ("sent empty", send_empty("Versturen")),
+    ("coachee", "portal-book"): ("a time chosen", pick_first_time),
+    ("coachee", "portal-messages"): ("sent empty", send_empty("Versturen")),
+    ("admin", "admin-clients"): ("erase confirmation", confirm_erasure),
+}
+
+
+@pytest.mark.parametrize("tour", list(A11Y_TOURS.values()), ids=list(A11Y_TOURS))
+def test_every_page_is_accessible(page: Page, page_log: PageLog, demo_world, tour: A11yTour):
+    # Without Bootstrap's transitions (its styles honour this): axe sees the colours a click
+    # ends in, not halfway there.
+    page.emulate_media(reduced_motion="reduce", color_scheme="dark" if tour.dark else "light")
+    if tour.phone:
+        page.set_viewport_size({"width": tour.phone, "height": PHONE["height"]})
+    if tour.persona:
+        log_in_as(page, demo_world.users[tour.persona])
+    found = []
+    for number, name in enumerate(tour.pages):
+        path = demo_world.paths[name]
+        response = page.goto(path)
+        assert response is not None and response.status == 200, f"{name}: {path}"
+        landing = demo_world.lands_on.get((tour.persona, name), path)
+        assert path_is(landing)(page.url), f"{name}: expected {landing}, landed on {page.url}"
+        expect(page.get_by_role("heading", level=1)).to_have_count(1)
+        checks = [("", axe_violations(page))]
+        if tour.phone:
+            checks.append((" (reflow)", page_overflow(page)))
+        if tour.phone and number == 0:
+            toggler = page.locator(".navbar-toggler")
+            toggler.click()
+            expect(page.locator("#main-nav.collapse.show")).to_be_visible()
+            checks.append((" (menu open)", axe_violations(page)))
+        if (tour.persona, name) in A11Y_STATES and not tour.phone:
+            state, act = A11Y_STATES[tour.persona, name]
+            act(page)
+            checks.append((f" ({state})", axe_violations(page)))
+        found += [(f"{name}{where}: {path}", v) for where, v in checks if v]
+    report = "\n".join(f"{where}\n{violations_report(v)}" for where, v in found)
+    assert not found, f"accessibility violations on {len(found)} page(s):\n{report}"
     page_log.assert_stayed_local()
 
 

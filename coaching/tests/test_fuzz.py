@@ -889,6 +889,7 @@ def form_cases() -> dict[str, tuple[str, object]]:
         PaidForm,
         QuoteForm,
     )
+    from coaching import admin as coaching_admin
     from coaching import forms as coaching_forms
     from groups import forms as groups_forms
     from privacy.forms import EraseForm
@@ -972,6 +973,12 @@ def form_cases() -> dict[str, tuple[str, object]]:
         "sessions.forms.ExceptionForm": model_form(sessions_forms.ExceptionForm, exception),
         "sessions.forms.RulesForm": model_form(sessions_forms.RulesForm, rules),
         "sessions.admin.SessionTypeForm": plain(sessions_admin.SessionTypeForm),
+        "coaching.admin.AccountChangeForm": lambda fw, **bind: coaching_admin.AccountChangeForm(
+            **bind, instance=fw["users"]["coach_a"]
+        ),
+        "coaching.admin.PasswordChangeForm": lambda fw, **bind: coaching_admin.PasswordChangeForm(
+            fw["users"]["coach_a"], **bind
+        ),
         "billing.forms.InvoiceFilterForm": plain(InvoiceFilterForm),
         "billing.forms.InvoiceNewForm[coach]": lambda fw, **bind: InvoiceNewForm(
             **bind, user=fw["users"]["coach_a"]

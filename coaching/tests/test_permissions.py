@@ -585,6 +585,7 @@ ADMIN_REFUSES_EVERYONE = {
     "admin:privacy_retentionperiod_add",  # one period per kind: changed, never added
     "admin:privacy_retentionperiod_delete",
     "admin:coaching_client_delete",  # a client is erased (an action), never deleted
+    "admin:mfa_authenticator_add",  # a second factor is set up by its owner
 }
 
 

@@ -11,6 +11,7 @@ from django.db import models
 from django.db.models import F, Q
 from django.utils.translation import gettext_lazy as _
 
+from coaching.dates import readable
 from coaching.models import Role, User
 from trajects.models import Traject
 
@@ -112,7 +113,7 @@ class Appointment(models.Model):
     Kind = Kind
     Status = Status
 
-    uuid = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    uuid = models.UUIDField(_("kenmerk"), default=uuid.uuid4, unique=True, editable=False)
     coach = models.ForeignKey(
         User,
         on_delete=models.PROTECT,
@@ -144,12 +145,12 @@ class Appointment(models.Model):
     )
     is_last = models.BooleanField(_("laatste sessie"), default=False)
     # iCalendar: every change of time or status raises the sequence of the same event (UID).
-    sequence = models.PositiveIntegerField(default=0)
+    sequence = models.PositiveIntegerField(_("volgnummer van de wijziging"), default=0)
     created_by = models.ForeignKey(
         User, on_delete=models.SET_NULL, null=True, related_name="+", verbose_name=_("door")
     )
-    created_at = models.DateTimeField(auto_now_add=True)
-    updated_at = models.DateTimeField(auto_now=True)
+    created_at = models.DateTimeField(_("aangemaakt op"), auto_now_add=True)
+    updated_at = models.DateTimeField(_("bijgewerkt op"), auto_now=True)
 
     objects = AppointmentQuerySet.as_manager()
 
@@ -173,7 +174,7 @@ class Appointment(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"{self.get_kind_display()} {self.start:%Y-%m-%d %H:%M}"
+        return f"{self.get_kind_display()} {readable(self.start, time=True)}"
 
     @property
     def client(self):

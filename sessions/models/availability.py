@@ -8,6 +8,7 @@ from django.db import models
 from django.db.models import F, Q
 from django.utils.translation import gettext_lazy as _
 
+from coaching.dates import readable
 from coaching.models import User
 
 
@@ -23,7 +24,9 @@ class WorkingHours(models.Model):
         SATURDAY = 5, _("zaterdag")
         SUNDAY = 6, _("zondag")
 
-    coach = models.ForeignKey(User, on_delete=models.CASCADE, related_name="working_hours")
+    coach = models.ForeignKey(
+        User, on_delete=models.CASCADE, related_name="working_hours", verbose_name=_("coach")
+    )
     weekday = models.PositiveSmallIntegerField(_("dag"), choices=Weekday)
     start_time = models.TimeField(_("van"))
     end_time = models.TimeField(_("tot"))
@@ -54,7 +57,10 @@ class AvailabilityException(models.Model):
         EXTRA = "extra", _("extra beschikbaar")
 
     coach = models.ForeignKey(
-        User, on_delete=models.CASCADE, related_name="availability_exceptions"
+        User,
+        on_delete=models.CASCADE,
+        related_name="availability_exceptions",
+        verbose_name=_("coach"),
     )
     date = models.DateField(_("datum"))
     kind = models.CharField(_("soort"), max_length=10, choices=Kind)
@@ -85,7 +91,7 @@ class AvailabilityException(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"{self.date} {self.get_kind_display()}"
+        return f"{readable(self.date)} {self.get_kind_display()}"
 
 
 @dataclass(frozen=True)
@@ -100,7 +106,9 @@ class Rules:
 class BookingRules(models.Model):
     """A coach's own booking rules; an empty field takes the practice's default."""
 
-    coach = models.OneToOneField(User, on_delete=models.CASCADE, related_name="booking_rules")
+    coach = models.OneToOneField(
+        User, on_delete=models.CASCADE, related_name="booking_rules", verbose_name=_("coach")
+    )
     min_notice_hours = models.PositiveSmallIntegerField(
         _("minimale aanlooptijd (uren)"), null=True, blank=True
     )

@@ -10,11 +10,11 @@ import re
 from datetime import datetime, time, timedelta
 
 import pytest
-from django.template.defaultfilters import date as date_filter
 from django.utils import timezone, translation
 from playwright.sync_api import Browser, Locator, Page, expect
 
 from coaching.models import Client
+from coaching.templatetags.dates import datum
 from coaching.tests.browser import (
     TIMEOUT_MS,
     PageLog,
@@ -38,10 +38,10 @@ def label(text: str) -> re.Pattern:
     return re.compile(rf"^\s*{re.escape(text)}\s*\*?\s*$")
 
 
-def dutch(day, fmt: str = "l j F") -> str:
-    """A date as the pages show it (Dutch day and month names)."""
+def dutch(day, flags: str = "dag,lang") -> str:
+    """A date as the pages show it, through the pages' own filter (`datum`), in Dutch."""
     with translation.override("nl"):
-        return date_filter(day, fmt)
+        return datum(day, flags)
 
 
 def url_matches(pattern: str):
@@ -49,8 +49,8 @@ def url_matches(pattern: str):
 
 
 def when(moment: datetime) -> str:
-    """An appointment as the portal's "Gepland" list shows it: "woensdag 3 juni, 10:00"."""
-    return dutch(timezone.localtime(moment), "l j F, H:i")
+    """An appointment as the portal's "Gepland" list shows it: "woensdag 3 juni 10:00"."""
+    return dutch(moment, "dag,lang,tijd")
 
 
 def pick_slot(day_group: Locator, hh_mm: str) -> Locator:
@@ -215,7 +215,7 @@ def test_coachee_books_moves_and_cancels_a_session(
     expect(planned.get_by_role("listitem")).to_have_count(0)
     expect(planned).to_contain_text("Geen geplande afspraken.")
     expect(page.get_by_role("region", name="Eerder")).to_contain_text(
-        f"{dutch(timezone.localtime(moved_to), 'j F Y, H:i')} – coachingsessie (tijdig geannuleerd)"
+        f"{dutch(moved_to, 'tijd')} – coachingsessie (tijdig geannuleerd)"
     )
     page_log.assert_stayed_local()
 
@@ -322,7 +322,7 @@ def test_coach_marks_a_past_session_held_from_the_week_view(
     page.wait_for_url(path_is("/coach/"))
     page.get_by_role("navigation", name="Hoofdmenu").get_by_role("link", name="Agenda").click()
     page.wait_for_url(path_is("/coach/agenda/"))
-    expect(page.get_by_role("heading", level=1)).to_have_text(f"Week van {dutch(monday, 'j F Y')}")
+    expect(page.get_by_role("heading", level=1)).to_have_text(f"Week van {dutch(monday, '')}")
     expect(page.get_by_role("region", name=re.compile(rf"^{dutch(today)}"))).to_contain_text(
         "vandaag"
     )
@@ -331,7 +331,7 @@ def test_coach_marks_a_past_session_held_from_the_week_view(
         page.get_by_role("link", name="Vorige week").click()
         page.wait_for_url(path_is("/coach/agenda/", week=(monday - timedelta(days=7)).isoformat()))
         expect(page.get_by_role("heading", level=1)).to_have_text(
-            f"Week van {dutch(monday - timedelta(days=7), 'j F Y')}"
+            f"Week van {dutch(monday - timedelta(days=7), '')}"
         )
 
     day = page.get_by_role("region", name=dutch(yesterday), exact=True)

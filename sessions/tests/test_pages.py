@@ -1,6 +1,7 @@
 """The calendar through HTTP: booking rules by traject phase, the cancellation window, the
 last-session rule, iCalendar, e-mails, and query counts."""
 
+import re
 from datetime import datetime, time, timedelta
 
 import pytest
@@ -303,6 +304,36 @@ class TestCoach:
         )
         assert "Kies een geldig nieuw begin." in response.content.decode()
         assert Appointment.objects.get().start == future(2)
+
+    def test_the_move_form_shows_the_start_as_a_browser_reads_it(
+        self, client, coach_a, session_type
+    ):
+        """The move form's <input type="datetime-local"> holds the current start as
+        "2026-12-03T14:30" (a browser drops the Dutch "03-12-2026 14:30:00" and shows an empty
+        field), and the value posted back as the browser sends it is taken."""
+        traject = running_traject(coach_a, client__coach=coach_a)
+        start = future(2, 14) + timedelta(minutes=30)
+        booked = appointment_book(
+            coach=coach_a, start=start, end=start + timedelta(hours=1), kind="session",
+            mode="practice", by=coach_a, traject=traject, session_type=session_type,
+        )  # fmt: skip
+        client.force_login(coach_a)
+        page = client.get(f"/coach/afspraken/{booked.uuid}/").content.decode()
+        (value,) = re.findall(r'<input type="datetime-local" name="start" value="([^"]*)"', page)
+        assert value == start.strftime("%Y-%m-%dT%H:%M")
+        assert re.fullmatch(r"\d{4}-\d{2}-\d{2}T\d{2}:\d{2}", value)
+        url = f"/coach/afspraken/{booked.uuid}/verzetten/"
+        response = client.post(url, {"start": value}, follow=True)
+        assert "De afspraak is verzet." in response.content.decode()
+        booked.refresh_from_db()
+        assert (booked.start, booked.sequence) == (start, 1)
+        later = start + timedelta(days=1, hours=1)
+        response = client.post(url, {"start": later.strftime("%Y-%m-%dT%H:%M")}, follow=True)
+        assert "De afspraak is verzet." in response.content.decode()
+        booked.refresh_from_db()
+        assert (booked.start, booked.end) == (later, later + timedelta(hours=1))
+        page = client.get(f"/coach/afspraken/{booked.uuid}/").content.decode()
+        assert f'name="start" value="{later:%Y-%m-%dT%H:%M}"' in page
 
     def test_a_late_cancel_by_the_coach_is_marked_late(self, client, coach_a):
         booked = appointment_book(

@@ -11,10 +11,10 @@ from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import Q
 from django.utils import timezone
-from django.utils.formats import date_format
 from django.utils.translation import gettext_lazy as _
 
 from coaching.crypto import EncryptedTextField
+from coaching.dates import readable
 from coaching.models import Consent, ThirdParty, User
 from trajects.models.traject import Traject
 
@@ -33,13 +33,18 @@ def today():
 
 
 def no_consent_message(third_party, day) -> str:
-    return NO_CONSENT % {"party": third_party.name, "day": date_format(day)}
+    return NO_CONSENT % {"party": third_party.name, "day": readable(day)}
 
 
 class IntakeVersion(models.Model):
     """One version of the intake record; the newest is the current one."""
 
-    traject = models.ForeignKey(Traject, on_delete=models.CASCADE, related_name="intake_versions")
+    traject = models.ForeignKey(
+        Traject,
+        on_delete=models.CASCADE,
+        related_name="intake_versions",
+        verbose_name=_("traject"),
+    )
     number = models.PositiveIntegerField(_("versie"))
     help_question = EncryptedTextField(_("hulpvraag"))
     life_history = EncryptedTextField(_("levensgeschiedenis"), blank=True)
@@ -84,7 +89,7 @@ class DossierEntry(models.Model):
     # Only once the sessions have started (after the intake).
     NEEDS_RUNNING = (Kind.SESSION_NOTE, Kind.INTERIM_EVALUATION)
 
-    uuid = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    uuid = models.UUIDField(_("kenmerk"), default=uuid.uuid4, unique=True, editable=False)
     traject = models.ForeignKey(
         Traject, on_delete=models.CASCADE, related_name="entries", verbose_name=_("traject")
     )
@@ -100,7 +105,9 @@ class DossierEntry(models.Model):
     )
     location = models.CharField(_("waar"), max_length=10, choices=Location, blank=True)
     # The form's own id: the same form sent twice (a double click, a reload) stores one entry.
-    submission = models.UUIDField(null=True, blank=True, unique=True, editable=False)
+    submission = models.UUIDField(
+        _("kenmerk van het formulier"), null=True, blank=True, unique=True, editable=False
+    )
     # Empty for what the site itself wrote down (a kennismaking asked for on the public site).
     created_by = models.ForeignKey(
         User,
@@ -137,7 +144,7 @@ class DossierEntry(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"{self.get_kind_display()} {self.occurred_on}"
+        return f"{self.get_kind_display()} {readable(self.occurred_on)}"
 
     def clean(self) -> None:
         """The rules of DESIGN.md §4 for a new entry. `dossier_entry_create` checks them again
@@ -150,7 +157,7 @@ class DossierEntry(models.Model):
                     "occurred_on": _(
                         "Kies een datum vanaf de aanmelding (%(day)s) tot en met vandaag."
                     )
-                    % {"day": date_format(traject.registered_on)}
+                    % {"day": readable(traject.registered_on)}
                 }
             )
         if traject.is_closed:
@@ -193,7 +200,12 @@ def consent_exists(third_party: ThirdParty, day, *, lock: bool = False) -> bool:
 class DossierEntryVersion(models.Model):
     """The text of an entry; a correction adds a version, the earlier ones stay readable."""
 
-    entry = models.ForeignKey(DossierEntry, on_delete=models.CASCADE, related_name="versions")
+    entry = models.ForeignKey(
+        DossierEntry,
+        on_delete=models.CASCADE,
+        related_name="versions",
+        verbose_name=_("aantekening"),
+    )
     number = models.PositiveIntegerField(_("versie"))
     text = EncryptedTextField(_("tekst"))
     created_by = models.ForeignKey(

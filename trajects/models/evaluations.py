@@ -41,7 +41,7 @@ class Questionnaire(models.Model):
         default=True,
         help_text=_("Per soort is één vragenlijst in gebruik; die wordt voortaan verstuurd."),
     )
-    created_at = models.DateTimeField(auto_now_add=True)
+    created_at = models.DateTimeField(_("aangemaakt op"), auto_now_add=True)
 
     class Meta:
         verbose_name = _("vragenlijst")
@@ -77,7 +77,10 @@ class Question(models.Model):
         OPEN = "open", _("open vraag")
 
     questionnaire = models.ForeignKey(
-        Questionnaire, on_delete=models.CASCADE, related_name="questions"
+        Questionnaire,
+        on_delete=models.CASCADE,
+        related_name="questions",
+        verbose_name=_("vragenlijst"),
     )
     position = models.PositiveSmallIntegerField(_("volgorde"), default=0)
     kind = models.CharField(_("soort vraag"), max_length=10, choices=Kind)
@@ -145,8 +148,8 @@ class Evaluation(models.Model):
     `key` says what it is for ("traject:12:interim:2", "membership:7:meeting:4"): unique, so a
     prompt sent again never makes a second evaluation."""
 
-    uuid = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
-    key = models.CharField(max_length=100, unique=True, editable=False)
+    uuid = models.UUIDField(_("kenmerk"), default=uuid.uuid4, unique=True, editable=False)
+    key = models.CharField(_("sleutel"), max_length=100, unique=True, editable=False)
     questionnaire = models.ForeignKey(
         Questionnaire, on_delete=models.PROTECT, verbose_name=_("vragenlijst")
     )
@@ -191,8 +194,12 @@ class Evaluation(models.Model):
 
 
 class Answer(models.Model):
-    evaluation = models.ForeignKey(Evaluation, on_delete=models.CASCADE, related_name="answers")
-    question = models.ForeignKey(Question, on_delete=models.PROTECT, related_name="answers")
+    evaluation = models.ForeignKey(
+        Evaluation, on_delete=models.CASCADE, related_name="answers", verbose_name=_("evaluatie")
+    )
+    question = models.ForeignKey(
+        Question, on_delete=models.PROTECT, related_name="answers", verbose_name=_("vraag")
+    )
     scale = models.PositiveSmallIntegerField(_("score"), null=True, blank=True)
     choice = models.CharField(_("keuze"), max_length=300, blank=True)
     text = EncryptedTextField(_("antwoord"), blank=True)

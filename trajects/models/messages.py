@@ -11,6 +11,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from coaching.crypto import EncryptedTextField
+from coaching.dates import readable
 from coaching.models import User
 from trajects.models.traject import Traject
 
@@ -48,16 +49,18 @@ class Message(models.Model):
         NEAR_DUE = "near_due", _("bijna te laat")
         OVERDUE = "overdue", _("te laat")
 
-    uuid = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
-    traject = models.ForeignKey(Traject, on_delete=models.CASCADE, related_name="messages")
+    uuid = models.UUIDField(_("kenmerk"), default=uuid.uuid4, unique=True, editable=False)
+    traject = models.ForeignKey(
+        Traject, on_delete=models.CASCADE, related_name="messages", verbose_name=_("traject")
+    )
     from_coach = models.BooleanField(_("van de coach"))
     author = models.ForeignKey(
         User, on_delete=models.PROTECT, null=True, related_name="+", verbose_name=_("door")
     )
     body = EncryptedTextField(_("bericht"))
     attachment = models.FileField(_("bijlage"), upload_to="messages/%Y/%m/", blank=True)
-    attachment_name = models.CharField(max_length=200, blank=True)
-    attachment_type = models.CharField(max_length=100, blank=True)
+    attachment_name = models.CharField(_("naam van de bijlage"), max_length=200, blank=True)
+    attachment_type = models.CharField(_("soort bijlage"), max_length=100, blank=True)
     created_at = models.DateTimeField(_("geschreven op"), default=timezone.now)
     due_at = models.DateTimeField(_("antwoord uiterlijk"), null=True, blank=True)
     answered_at = models.DateTimeField(_("beantwoord op"), null=True, blank=True)
@@ -79,7 +82,7 @@ class Message(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"{self.traject} {self.created_at:%Y-%m-%d %H:%M}"
+        return f"{self.traject} {readable(self.created_at, time=True)}"
 
     def state(self, now=None) -> str:
         if self.from_coach or self.answered_at:

@@ -9,10 +9,10 @@ from django.core.exceptions import ValidationError
 from django.db import models, transaction
 from django.db.models import F, Q
 from django.utils import timezone
-from django.utils.formats import date_format
 from django.utils.translation import gettext_lazy as _
 
 from coaching.crypto import EncryptedTextField
+from coaching.dates import readable
 from coaching.models import Client, User
 
 
@@ -97,7 +97,7 @@ class Traject(models.Model):
         ),
     }
 
-    uuid = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    uuid = models.UUIDField(_("kenmerk"), default=uuid.uuid4, unique=True, editable=False)
     client = models.ForeignKey(
         Client, on_delete=models.PROTECT, related_name="trajects", verbose_name=_("cliënt")
     )
@@ -124,8 +124,8 @@ class Traject(models.Model):
     # version's transaction (trajects.services): the dashboard's recent dossiers read it from one
     # index instead of going over every version of every traject (issue 10).
     dossier_changed_at = models.DateTimeField(_("dossier bijgewerkt op"), null=True, editable=False)
-    created_at = models.DateTimeField(auto_now_add=True)
-    updated_at = models.DateTimeField(auto_now=True)
+    created_at = models.DateTimeField(_("aangemaakt op"), auto_now_add=True)
+    updated_at = models.DateTimeField(_("bijgewerkt op"), auto_now=True)
 
     objects = TrajectQuerySet.as_manager()
 
@@ -218,7 +218,7 @@ class Traject(models.Model):
                 raise ValidationError(
                     _("Deze datum ligt vóór de vorige stap (%(day)s)."),
                     code="before_previous",
-                    params={"day": date_format(traject.last_step_on())},
+                    params={"day": readable(traject.last_step_on())},
                 )
             source = traject.status
             target = step.target
@@ -281,7 +281,7 @@ class TrajectEvent(models.Model):
         User, on_delete=models.PROTECT, null=True, related_name="+", verbose_name=_("door")
     )
     note = EncryptedTextField(_("toelichting"), blank=True)
-    created_at = models.DateTimeField(auto_now_add=True)
+    created_at = models.DateTimeField(_("vastgelegd op"), auto_now_add=True)
 
     class Meta:
         verbose_name = _("stap")
@@ -289,7 +289,7 @@ class TrajectEvent(models.Model):
         ordering = ["on", "created_at"]
 
     def __str__(self) -> str:
-        return f"{self.on}: {self.get_source_display()} → {self.get_target_display()}"
+        return f"{readable(self.on)}: {self.get_source_display()} → {self.get_target_display()}"
 
     @property
     def label(self) -> str:
