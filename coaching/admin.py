@@ -390,7 +390,7 @@ class TariffAdmin(EditableListAdmin):
             self.message_user(
                 request,
                 _("%(tariff)s geldt nu tot en met %(day)s.")
-                % {"tariff": earlier.name, "day": readable(earlier.valid_until)},
+                % {"tariff": earlier.name, "day": readable(earlier.valid_until, long=True)},
             )
 
     def delete_model(self, request, obj):

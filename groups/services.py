@@ -84,7 +84,7 @@ def group_create(
         except SlotTaken as taken:
             raise ValidationError(
                 _("Bijeenkomst %(number)s op %(day)s valt samen met een andere afspraak.")
-                % {"number": number, "day": readable(day)},
+                % {"number": number, "day": readable(day, long=True)},
                 code="taken",
             ) from taken
         Meeting.objects.create(group=group, number=number, appointment=appointment)

@@ -59,7 +59,7 @@ def compose_bedenktijd_over(send: Send) -> EmailMessage | str:
         return DECIDED
     coach = traject.client.coach
     with translation.override(coach.language):
-        kennismaking_on = readable(traject.kennismaking_on)
+        kennismaking_on = readable(traject.kennismaking_on, long=True)
     return templated_message(
         "bedenktijd_over",
         to=coach.email,

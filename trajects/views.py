@@ -396,7 +396,7 @@ def entry_correct(request: HttpRequest, entry: str) -> HttpResponse:
         "coaching/form_page.html",
         {
             "title": _("Aantekening corrigeren – %(kind)s van %(day)s")
-            % {"kind": entry.get_kind_display(), "day": readable(entry.occurred_on)},
+            % {"kind": entry.get_kind_display(), "day": readable(entry.occurred_on, long=True)},
             "forms": [form],
             "back": _traject_url(entry.traject),
         },

@@ -196,7 +196,7 @@ def test_admin_sets_a_new_price_from_today_and_the_tariffs_page_shows_it(
     page.wait_for_url(path_is("/beheer/coaching/tariff/"))
     messages = page.locator("ul.messagelist")
     with translation.override("nl"):
-        yesterday = readable(today - timedelta(days=1))
+        yesterday = readable(today - timedelta(days=1), long=True)
     expect(messages).to_contain_text(f"{SESSION} geldt nu tot en met {yesterday}.")
     expect(messages).to_contain_text(f"Toegevoegd: tarief ‘{SESSION} (")  # not "De tarief"
 
@@ -251,7 +251,8 @@ def test_coach_invoices_last_month_sends_it_and_marks_it_paid(
     expect(rows).to_have_count(2)
     for row, appointment in zip(rows.all(), delivered.appointments, strict=True):
         day = timezone.localdate(appointment.start)
-        expect(row).to_contain_text(f"{day.day}-{day.month}-{day.year}")
+        with translation.override("nl"):
+            expect(row).to_contain_text(readable(day, year=True))  # as on the PDF
         expect(row).to_contain_text(SESSION)
         expect(row).to_contain_text("€ 80,00")
     expect(lines_table(page).locator("tfoot")).to_contain_text("Btw 21 % over € 160,00")

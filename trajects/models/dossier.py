@@ -33,7 +33,7 @@ def today():
 
 
 def no_consent_message(third_party, day) -> str:
-    return NO_CONSENT % {"party": third_party.name, "day": readable(day)}
+    return NO_CONSENT % {"party": third_party.name, "day": readable(day, long=True)}
 
 
 class IntakeVersion(models.Model):
@@ -157,7 +157,7 @@ class DossierEntry(models.Model):
                     "occurred_on": _(
                         "Kies een datum vanaf de aanmelding (%(day)s) tot en met vandaag."
                     )
-                    % {"day": readable(traject.registered_on)}
+                    % {"day": readable(traject.registered_on, long=True)}
                 }
             )
         if traject.is_closed:

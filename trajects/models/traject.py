@@ -218,7 +218,7 @@ class Traject(models.Model):
                 raise ValidationError(
                     _("Deze datum ligt vóór de vorige stap (%(day)s)."),
                     code="before_previous",
-                    params={"day": readable(traject.last_step_on())},
+                    params={"day": readable(traject.last_step_on(), long=True)},
                 )
             source = traject.status
             target = step.target
