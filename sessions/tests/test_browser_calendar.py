@@ -344,7 +344,7 @@ def test_coach_marks_a_past_session_held_from_the_week_view(
     expect(page.get_by_role("heading", level=1)).to_have_text("coachingsessie – Eva Coachee")
     status = page.locator(".badge.fs-6")
     expect(status).to_have_text("gepland")
-    expect(page.get_by_text(f"{dutch(yesterday, 'l j F Y')}, 10:00–11:00")).to_be_visible()
+    expect(page.get_by_text(f"{dutch(yesterday, 'dag,lang')} 10:00–11:00")).to_be_visible()
     after = page.get_by_role("region", name="Na afloop")
     expect(after.get_by_label("gehouden", exact=True)).to_be_checked()  # the usual case first
     after.get_by_label("niet verschenen").check()

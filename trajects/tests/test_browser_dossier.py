@@ -10,11 +10,11 @@ import re
 from datetime import timedelta
 
 import pytest
-from django.template.defaultfilters import date as date_filter
 from django.utils import timezone, translation
 from playwright.sync_api import Page, expect
 
 from coaching.models import Client, Consent
+from coaching.templatetags.dates import datum
 from coaching.tests.browser import (
     PageLog,
     assert_accessible,
@@ -33,10 +33,10 @@ def label(text: str) -> re.Pattern:
     return re.compile(rf"^\s*{re.escape(text)}\s*\*?\s*$")
 
 
-def dutch(day, fmt: str = "j F Y") -> str:
-    """A date as the pages show it (Dutch month names)."""
+def dutch(day, flags: str = "") -> str:
+    """A date as the pages show it, through the pages' own filter (`datum`), in Dutch."""
     with translation.override("nl"):
-        return date_filter(day, fmt)
+        return datum(day, flags)
 
 
 def url_matches(pattern: str):
@@ -175,7 +175,7 @@ def test_coach_registers_a_child_and_keeps_her_dossier(page: Page, page_log: Pag
     expect(session).to_contain_text("Anna Coach")
     session.get_by_role("link", name=f"Corrigeren – sessieverslag {dutch(days_ago[10])}").click()
     expect(page.get_by_role("heading", level=1)).to_have_text(
-        f"Aantekening corrigeren – sessieverslag van {dutch(days_ago[10], 'j F Y')}"
+        f"Aantekening corrigeren – sessieverslag van {dutch(days_ago[10], "lang")}"
     )
     corrected = page.get_by_label(label("Verbeterde tekst"))
     expect(corrected).to_have_value("Eerste sessie: ademhaling geoefend.")
@@ -194,7 +194,7 @@ def test_coach_registers_a_child_and_keeps_her_dossier(page: Page, page_log: Pag
     old = earlier.locator("div.border")
     expect(old).to_be_visible()
     expect(old).to_contain_text("Eerste sessie: ademhaling geoefend.")
-    expect(old).to_contain_text(re.compile(rf"Versie 1 – Anna Coach, {dutch(today, 'j M Y')} \d"))
+    expect(old).to_contain_text(re.compile(rf"Versie 1 – Anna Coach, {dutch(today)} \d"))
     # The phone call was not corrected: no earlier versions there.
     phone = timeline.get_by_role("listitem").filter(has_text="telefonisch contact")
     expect(phone.locator("details")).to_have_count(0)
@@ -229,9 +229,7 @@ def test_coach_registers_a_child_and_keeps_her_dossier(page: Page, page_log: Pag
     expect(page.get_by_role("alert")).to_contain_text("De toestemming is vastgelegd.")
     school = parties.get_by_role("listitem").filter(has_text="Basisschool De Linde").first
     expect(school.get_by_text("geldig", exact=True)).to_be_visible()
-    expect(school).to_contain_text(
-        f"gegeven {dutch(days_ago[10], 'j M Y')} door Marieke de Boer (moeder)"
-    )
+    expect(school).to_contain_text(f"gegeven {dutch(days_ago[10])} door Marieke de Boer (moeder)")
     assert_accessible(page)
 
     page.get_by_role("link", name="faalangst").click()
@@ -276,7 +274,7 @@ def test_coach_registers_a_child_and_keeps_her_dossier(page: Page, page_log: Pag
     expect(refusal).to_be_visible()
     expect(refusal).to_contain_text(
         "Er is geen geldige toestemming voor contact met Kinderdagverblijf Het Bos op "
-        f"{dutch(days_ago[5], 'j F Y')}. Leg eerst bij de cliënt vast"
+        f"{dutch(days_ago[5], 'lang')}. Leg eerst bij de cliënt vast"
     )
     expect(page).to_have_url(url_matches(rf"/coach/trajecten/{UUID}/aantekeningen/nieuw/"))
     expect(page.get_by_role("heading", level=1)).to_have_text("Nieuwe aantekening – Sam de Boer")
