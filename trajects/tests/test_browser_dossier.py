@@ -175,7 +175,7 @@ def test_coach_registers_a_child_and_keeps_her_dossier(page: Page, page_log: Pag
     expect(session).to_contain_text("Anna Coach")
     session.get_by_role("link", name=f"Corrigeren – sessieverslag {dutch(days_ago[10])}").click()
     expect(page.get_by_role("heading", level=1)).to_have_text(
-        f"Aantekening corrigeren – sessieverslag van {dutch(days_ago[10], "lang")}"
+        f"Aantekening corrigeren – sessieverslag van {dutch(days_ago[10], 'lang')}"
     )
     corrected = page.get_by_label(label("Verbeterde tekst"))
     expect(corrected).to_have_value("Eerste sessie: ademhaling geoefend.")
