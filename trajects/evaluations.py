@@ -200,7 +200,10 @@ def chart(points: list[dict], *, width: int = 480, height: int = 160) -> dict:
     placed = []
     for index, point in enumerate(points):
         x = left + (index * step if len(points) > 1 else inner_w / 2)
-        placed.append({**point, "x": f"{x:.1f}", "y": y_of(point["mean"])})
+        # The last date ends at its point: centred, it ran past the chart's right edge.
+        last = len(points) > 1 and index == len(points) - 1
+        anchor = "end" if last else "middle"
+        placed.append({**point, "x": f"{x:.1f}", "y": y_of(point["mean"]), "anchor": anchor})
     return {
         "width": width,
         "height": height,

@@ -441,6 +441,8 @@ def test_the_charts_coordinates_are_svg_numbers_in_every_language():
     # x from the left margin to the right one; y: 10 at the top (10 px), 1 at the bottom.
     assert drawn["polyline"] == "30.0,45.0 470.0,94.0"
     assert drawn["grid"][0]["y"] == "136.0"  # the 1 of the axis, at the bottom
+    # The last date is written leftwards from its point, inside the chart ("17 nov." was cut).
+    assert [point["anchor"] for point in drawn["points"]] == ["middle", "end"]
 
 
 @pytest.mark.django_db
