@@ -298,3 +298,26 @@ def test_rate_limits_are_shared_between_processes(client, coachee, settings):
     )
     assert response.status_code == 200
     assert "Te veel inlogpogingen" in response.content.decode()
+
+
+def test_make_run_on_another_port_puts_that_port_in_the_e_mail_links():
+    """`make run PORT=8101`: the server listens on 8101 and SITE_URL (the links in e-mails)
+    follows, unless SITE_URL is set."""
+    commands = subprocess.run(
+        ["make", "-n", "run", "PORT=8101"],
+        cwd=settings.BASE_DIR,
+        capture_output=True,
+        text=True,
+        check=True,
+        env={k: v for k, v in os.environ.items() if k not in ("SITE_URL", "PORT")},
+    ).stdout
+    assert "SITE_URL=${SITE_URL:-http://127.0.0.1:8101}" in commands
+    assert "scripts/supervise.py -f Procfile.dev -p 8101" in commands
+    site_url = subprocess.run(
+        [sys.executable, "-c", "import django; django.setup(); "
+         "from django.conf import settings; print(settings.SITE_URL)"],
+        cwd=settings.BASE_DIR, capture_output=True, text=True, check=True,
+        env={**os.environ, "DJANGO_SETTINGS_MODULE": "coaching.settings",
+             "SITE_URL": "http://127.0.0.1:8101"},
+    ).stdout.strip()  # fmt: skip
+    assert site_url == "http://127.0.0.1:8101"
