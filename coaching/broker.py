@@ -14,14 +14,17 @@ and the worker do not block each other's reads. The worker polls at once after a
 backs off to 0.2 s while the queue stays empty, so a burst runs at hundreds
 of tasks a second (`make bench` measures it) and an idle worker asks five times a second.
 
-What it does not do, like the filesystem transport: a worker killed with SIGKILL loses the
-messages it had taken (a clean stop puts them back). The outbox does not depend on it: its sweep
-hands a send over again when no worker took it up (`PRAKTIJK_SEND_CLAIM_STALE_SECONDS`).
+What it does not do: a worker killed with SIGKILL loses the messages it had taken (a clean stop
+puts them back), as the filesystem transport did; and broadcasts (`celery inspect`, `celery
+control`) reach no worker, as each process keeps its own bindings. The outbox does not depend
+on the first: its sweep hands a send over again when no worker took it up
+(`PRAKTIJK_SEND_CLAIM_STALE_SECONDS`).
 Production uses Redis (settings refuse this broker there).
 """
 
 from __future__ import annotations
 
+import logging
 import sqlite3
 import threading
 from collections.abc import Iterator
@@ -34,6 +37,7 @@ from kombu.transport import TRANSPORT_ALIASES, virtual
 from kombu.utils.json import dumps, loads
 
 SCHEME = "sqlite"
+log = logging.getLogger(__name__)
 
 SCHEMA = (
     "CREATE TABLE IF NOT EXISTS message ("
@@ -49,6 +53,11 @@ def register() -> None:
 
 def connect(path: str | Path, *, timeout: float = 30.0) -> sqlite3.Connection:
     """A connection in autocommit mode: each statement, or BEGIN … COMMIT, is a transaction."""
+    if sqlite3.sqlite_version_info < (3, 35):
+        raise RuntimeError(
+            f"The embedded broker needs SQLite 3.35 or newer (DELETE … RETURNING); this Python "
+            f"has {sqlite3.sqlite_version}. Use Redis (CELERY_BROKER_URL=redis://…)."
+        )
     Path(path).parent.mkdir(parents=True, exist_ok=True)
     # check_same_thread=False: Kombu's producer pool may hand this channel to another thread of
     # the web process; the channel's lock serialises its use.
@@ -70,10 +79,11 @@ def transaction(db: sqlite3.Connection) -> Iterator[None]:
     db.execute("BEGIN IMMEDIATE")
     try:
         yield
+        db.execute("COMMIT")
     except BaseException:
-        db.execute("ROLLBACK")
+        if db.in_transaction:  # also when COMMIT itself failed (a full disk, say)
+            db.execute("ROLLBACK")
         raise
-    db.execute("COMMIT")
 
 
 class Channel(virtual.Channel):
@@ -188,10 +198,16 @@ class Transport(virtual.Transport):
                 self.cycle.get(self._deliver)
         except Empty:
             pass
-        ceiling = self.busy_polling_interval if self._busy() else self.polling_interval
-        pause = min(self._interval, ceiling)
-        self._interval = min(self._interval * 2, self.polling_interval)
-        self._loop.call_later(pause, self._on_timer)
+        except sqlite3.Error:
+            # The file stayed locked past the busy timeout, or the disk is full: look again a
+            # little later. The timer must go on, or the worker lives on but takes no task.
+            log.exception("embedded broker: could not read the queue; trying again")
+            self._interval = self.polling_interval
+        finally:
+            ceiling = self.busy_polling_interval if self._busy() else self.polling_interval
+            pause = min(self._interval, ceiling)
+            self._interval = min(self._interval * 2, self.polling_interval)
+            self._loop.call_later(pause, self._on_timer)
 
     def _busy(self) -> bool:
         consuming = [channel for channel in self.channels if channel._consumers]

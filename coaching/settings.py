@@ -425,6 +425,9 @@ CELERY_ENABLE_UTC = True
 CELERY_TASK_ALWAYS_EAGER = env_bool("CELERY_TASK_ALWAYS_EAGER", default=False)
 CELERY_TASK_EAGER_PROPAGATES = True
 CELERY_BEAT_SCHEDULE_FILENAME = str(VAR_DIR / "celery" / "beat-schedule")
+# Beat writes its schedule there: the folder must exist whatever the broker (on Redis nothing
+# else makes it, and beat stopped at once with FileNotFoundError).
+(VAR_DIR / "celery").mkdir(parents=True, exist_ok=True)
 # The sweep runs every minute (on the minute); PRAKTIJK_SWEEP_SECONDS sets another interval in
 # seconds (the tests run two beats at once sweeping every second). Unset or 60: every minute.
 _sweep_seconds = int(env("PRAKTIJK_SWEEP_SECONDS") or "60")

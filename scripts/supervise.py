@@ -36,8 +36,11 @@ _print_lock = threading.Lock()
 
 def say(name: str, text: str, *, width: int = 7) -> None:
     with _print_lock:
-        sys.stdout.write(f"{time.strftime('%H:%M:%S')} {name:<{width}} | {text}\n")
-        sys.stdout.flush()
+        try:
+            sys.stdout.write(f"{time.strftime('%H:%M:%S')} {name:<{width}} | {text}\n")
+            sys.stdout.flush()
+        except (OSError, ValueError):  # the terminal went away, or `| head` stopped reading
+            pass
 
 
 def read_procfile(path: Path) -> dict[str, str]:
@@ -105,12 +108,16 @@ class Supervisor:
         self.failed: str | None = None
 
     def run(self) -> int:
-        for process in self.processes:
-            process.start()
-        while not self.stopping:
-            time.sleep(0.2)
-            self.check()
-        self.stop_all()
+        try:
+            for process in self.processes:
+                process.start()
+            while not self.stopping:
+                time.sleep(0.2)
+                self.check()
+        finally:
+            # Also when something here failed: the processes run in sessions of their own, so
+            # nothing else would stop them.
+            self.stop_all()
         if self.failed:
             say("system", self.failed)
             return 1
@@ -179,8 +186,9 @@ def main(argv: list[str] | None = None) -> int:
     env = {**os.environ, "PORT": str(args.port), "PYTHONUNBUFFERED": "1"}
     os.environ["PORT"] = str(args.port)  # for the $PORT in the Procfile's commands
     supervisor = Supervisor(read_procfile(args.procfile), env)
-    signal.signal(signal.SIGINT, supervisor.request_stop)
-    signal.signal(signal.SIGTERM, supervisor.request_stop)
+    # Ctrl-C, a stop request, and the terminal closing: each stops all processes.
+    for signum in (signal.SIGINT, signal.SIGTERM, signal.SIGHUP):
+        signal.signal(signum, supervisor.request_stop)
     return supervisor.run()
 
 

@@ -5,6 +5,7 @@ of their own, whatever this run's own database and broker are (PostgreSQL and Re
 2,000 tasks are sent while pages are requested from four threads at once; the worker must not
 die, each task must run exactly once, and all of it within the time. Then Ctrl-C stops all."""
 
+import contextlib
 import http.cookiejar
 import os
 import re
@@ -165,6 +166,10 @@ def test_the_embedded_stack_runs_2000_tasks_once_while_serving_pages(tmp_path):
         try:
             code = stack.wait(timeout=30)
         except subprocess.TimeoutExpired:
+            # Each process runs in a session of its own: kill them by the pids the log names.
+            for pid in re.findall(r"started \(pid (\d+)\)", log.read_text()):
+                with contextlib.suppress(ProcessLookupError):
+                    os.killpg(int(pid), signal.SIGKILL)
             os.killpg(stack.pid, signal.SIGKILL)
             raise
     text = log.read_text()

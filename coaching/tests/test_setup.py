@@ -313,11 +313,15 @@ def test_make_run_on_another_port_puts_that_port_in_the_e_mail_links():
     ).stdout
     assert "SITE_URL=${SITE_URL:-http://127.0.0.1:8101}" in commands
     assert "scripts/supervise.py -f Procfile.dev -p 8101" in commands
-    site_url = subprocess.run(
-        [sys.executable, "-c", "import django; django.setup(); "
-         "from django.conf import settings; print(settings.SITE_URL)"],
-        cwd=settings.BASE_DIR, capture_output=True, text=True, check=True,
+
+
+def test_beats_schedule_folder_exists_whatever_the_broker(tmp_path):
+    """On Redis nothing else makes var/celery/, and beat stopped at once (FileNotFoundError)."""
+    var = tmp_path / "var"
+    subprocess.run(
+        [sys.executable, "-c", "import django; django.setup()"],
+        cwd=settings.BASE_DIR, check=True,
         env={**os.environ, "DJANGO_SETTINGS_MODULE": "coaching.settings",
-             "SITE_URL": "http://127.0.0.1:8101"},
-    ).stdout.strip()  # fmt: skip
-    assert site_url == "http://127.0.0.1:8101"
+             "PRAKTIJK_VAR_DIR": str(var), "CELERY_BROKER_URL": "redis://127.0.0.1:6379/9"},
+    )  # fmt: skip
+    assert (var / "celery").is_dir()

@@ -32,13 +32,15 @@ def run_until(supervisor, condition, limit: float = 20) -> int:
     result = {}
     thread = threading.Thread(target=lambda: result.setdefault("code", supervisor.run()))
     thread.start()
-    deadline = time.monotonic() + limit
-    while not condition():
-        assert time.monotonic() < deadline, "condition not reached"
-        assert thread.is_alive(), "the supervisor stopped by itself"
-        time.sleep(0.05)
-    supervisor.stopping = True
-    thread.join(timeout=20)
+    try:
+        deadline = time.monotonic() + limit
+        while not condition():
+            assert time.monotonic() < deadline, "condition not reached"
+            assert thread.is_alive(), "the supervisor stopped by itself"
+            time.sleep(0.05)
+    finally:
+        supervisor.stopping = True  # also when the test failed: no process is left behind
+        thread.join(timeout=20)
     return result["code"]
 
 
@@ -81,3 +83,42 @@ def test_a_process_that_keeps_stopping_stops_everything_with_a_message(supervise
     assert "worker stopped 5 times within 120 s (last exit code 1): stopping everything" in out
     assert supervisor.processes[0].popen.poll() is not None  # the web process was stopped too
     assert time.monotonic() - began < 15
+
+
+def test_closing_the_terminal_stops_every_process(tmp_path):
+    """SIGHUP (the terminal closed) stops the processes too: they run in sessions of their own,
+    so they would otherwise live on, holding the port, beside the next `make run`."""
+    import os
+    import signal
+    import subprocess
+
+    pids = tmp_path / "pids"
+    procfile = tmp_path / "Procfile"
+    sleeper = (
+        f"import os, time; open({str(pids)!r}, 'a').write(f'{{os.getpid()}}\\n'); time.sleep(60)"
+    )
+    procfile.write_text(f"web: {python(sleeper)}\nworker: {python(sleeper)}\n")
+    supervisor = subprocess.Popen(
+        [
+            sys.executable,
+            str(Path(settings.BASE_DIR) / "scripts" / "supervise.py"),
+            "-f",
+            str(procfile),
+        ],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.STDOUT,
+    )
+    deadline = time.monotonic() + 20
+    while not (pids.exists() and len(pids.read_text().split()) == 2):
+        assert time.monotonic() < deadline, "the processes did not start"
+        time.sleep(0.05)
+    supervisor.send_signal(signal.SIGHUP)
+    assert supervisor.wait(timeout=20) == 0
+    for pid in map(int, pids.read_text().split()):
+        try:
+            os.kill(pid, 0)
+        except ProcessLookupError:
+            continue
+        # A zombie (ended, not yet reaped by anyone) counts as stopped.
+        state = Path(f"/proc/{pid}/stat").read_text().split()[2]
+        assert state == "Z", f"process {pid} still runs"
