@@ -7,9 +7,8 @@ so that `make makemessages` keeps them. Their Dutch is in locale/nl, the English
 itself) in locale/en. The messages after adding, changing or deleting name the model without an
 article ("Gewijzigd: tarief ‘Intake’."), which fits every model.
 
-Two things no catalogue reaches are set in `install()` (from CoachingConfig.ready): the empty
-choice of every select ("- Select an option -" in Django 6.1) and the text of the admin's yes/no
-icons (Django writes "True", "False" or "None" in their alt text).
+One thing no catalogue reaches is set in `install()` (from CoachingConfig.ready): the text of
+the admin's yes/no icons (Django writes "True", "False" or "None" in their alt text).
 """
 
 from django.utils.html import format_html
@@ -17,6 +16,8 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import gettext_noop, ngettext_lazy
 
 PHRASES = [
+    # The empty choice at the top of every select (django.db.models.fields.BLANK_CHOICE_LABEL).
+    gettext_noop("- Select an option -"),
     # The admin's lists, filters and pages.
     gettext_noop("Search %(name)s"),
     gettext_noop("Search"),
@@ -53,10 +54,6 @@ PHRASES = [
     gettext_noop("The %(name)s “%(obj)s” was deleted successfully."),
 ]
 
-# The empty choice at the top of every select.
-BLANK_CHOICE = _("- Maak een keuze -")
-
-
 def _boolean_icon(field_val):
     """Django's yes/no icon, with Dutch alt text (Django's is the Python value)."""
     from django.templatetags.static import static
@@ -68,11 +65,8 @@ def _boolean_icon(field_val):
 
 def install() -> None:
     from django.contrib.admin.templatetags import admin_list
-    from django.db.models import fields
 
-    # Django reads both at every use (django.db.models.utils.get_blank_choice_label; the admin's
-    # helpers and utils import _boolean_icon inside their functions).
-    fields.BLANK_CHOICE_LABEL = BLANK_CHOICE
+    # The admin's helpers and utils import _boolean_icon inside their functions, at every use.
     admin_list._boolean_icon = _boolean_icon
 
 
