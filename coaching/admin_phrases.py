@@ -54,6 +54,7 @@ PHRASES = [
     gettext_noop("The %(name)s “%(obj)s” was deleted successfully."),
 ]
 
+
 def _boolean_icon(field_val):
     """Django's yes/no icon, with Dutch alt text (Django's is the Python value)."""
     from django.templatetags.static import static
