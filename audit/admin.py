@@ -1,6 +1,7 @@
 import functools
 import re
 
+from django.apps import apps
 from django.contrib import admin
 from django.urls import URLResolver, get_resolver, reverse
 from django.utils.html import format_html, format_html_join
@@ -73,16 +74,16 @@ def _search_link(value: str):
 
 def detail_text(detail: str):
     """A row's explanation as a person reads it: words for its codes, links for its keys."""
-    from trajects.models import Traject
-
+    # By name, not by import: the audit log sits below the trajects app (DESIGN.md §3).
+    steps = apps.get_model("trajects", "Traject").STEPS
     parts = []
     for word in detail.split():
         key, equals, value = word.partition("=")
         if equals:
             shown = _search_link(value) if UUID.fullmatch(value) else value
             parts.append(format_html("{}: {}", WORDS.get(key, key), shown))
-        elif word in Traject.STEPS:
-            parts.append(Traject.STEPS[word].label)
+        elif word in steps:
+            parts.append(steps[word].label)
         else:
             parts.append(WORDS.get(word, word))
     return format_html_join(", ", "{}", ((part,) for part in parts)) if parts else "—"
