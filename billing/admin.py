@@ -1,7 +1,7 @@
 from django.contrib import admin
 from django.utils.translation import gettext_lazy as _
 
-from billing.models import Invoice, InvoiceLine, Quote
+from billing.models import Invoice, InvoiceLine, Quote, QuoteRequest
 from coaching.admin_base import ReadOnlyAdmin, TabularInline
 from coaching.admin_phrases import shown_fields
 
@@ -54,3 +54,36 @@ class QuoteAdmin(ReadOnlyAdmin):
     search_fields = ["organisation__name", "contact_person"]
     list_select_related = ["organisation", "coach"]
     fields = readonly_fields = shown_fields(Quote)
+
+
+@admin.register(QuoteRequest)
+class QuoteRequestAdmin(ReadOnlyAdmin):
+    """The requests for a quote from the website, to read: the coach answers them on the quote
+    pages. One may be deleted (nonsense, or when the person who sent it asks); a quote made for
+    it stays."""
+
+    list_display = [
+        "__str__",
+        "contact_person",
+        "group_size",
+        "composition",
+        "daypart",
+        "created_at",
+        "coach",
+        "answered",
+    ]
+    list_filter = ["coach", "composition", "daypart"]
+    search_fields = ["organisation_name", "contact_person", "email"]
+    list_select_related = ["coach"]
+    date_hierarchy = "created_at"
+    fields = readonly_fields = [*shown_fields(QuoteRequest), "answered"]
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).with_state()
+
+    @admin.display(description=_("beantwoord met een offerte"), boolean=True, ordering="answered")
+    def answered(self, quote_request: QuoteRequest) -> bool:
+        return quote_request.answered
+
+    def has_delete_permission(self, request, obj=None):
+        return admin.ModelAdmin.has_delete_permission(self, request, obj)

@@ -11,12 +11,18 @@ class BillingConfig(AppConfig):
     verbose_name = _("Facturen")
 
     def ready(self) -> None:
+        from billing.items import register_fee_guard
         from billing.mail import register_mail
+        from billing.quote_requests import register_quote_requests
 
         register_mail()
+        register_fee_guard()  # the calendar asks before a fee is waived (issue 18)
+        register_quote_requests()
 
     def seed_demo(self, demo: dict) -> None:
-        """A sent invoice for Eva's sessions of the last weeks (called by `seed_demo`)."""
-        from billing.demo import demo_invoice
+        """A sent invoice for Eva's sessions of the last weeks, and a request for a quote
+        (called by `seed_demo`)."""
+        from billing.demo import demo_invoice, demo_quote_request
 
         demo_invoice(**demo)
+        demo_quote_request()

@@ -3,16 +3,21 @@ from decimal import Decimal
 
 from crispy_forms.helper import FormHelper
 from django import forms
+from django.conf import settings
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from billing.models import LINE_LIMITS, Invoice
+from billing.models import LINE_LIMITS, Invoice, QuoteRequest
 from billing.services import Recipient
 from coaching.forms import DateInput
 from coaching.models import Client, Tariff, User, Vat
+from coaching.public_forms import honeypot_field
 from groups.models import BackstageGroup
+
+# The largest group a quote (and a request for one) is made for.
+MAX_GROUP_SIZE = 30
 
 
 def last_month() -> tuple[date, date]:
@@ -189,7 +194,9 @@ class QuoteForm(_Helper, forms.Form):
         help_text=_("Een bestaande organisatie, of een nieuwe naam."),
     )
     contact_person = forms.CharField(label=_("Contactpersoon"), max_length=200, required=False)
-    group_size = forms.IntegerField(label=_("Aantal deelnemers"), min_value=1, max_value=30)
+    group_size = forms.IntegerField(
+        label=_("Aantal deelnemers"), min_value=1, max_value=MAX_GROUP_SIZE
+    )
     meetings = forms.IntegerField(
         label=_("Aantal bijeenkomsten"), min_value=1, max_value=24, initial=8
     )
@@ -206,6 +213,82 @@ class QuoteForm(_Helper, forms.Form):
         initial=0,
         required=False,
         validators=[MinValueValidator(Decimal(0))],
+    )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self._helper()
+
+
+class QuoteRequestForm(_Helper, forms.ModelForm):
+    """An organisation asks for a quote for a Backstage group (the public site, no account)."""
+
+    group_size = forms.IntegerField(
+        label=_("Aantal deelnemers"), min_value=1, max_value=MAX_GROUP_SIZE
+    )
+    website = honeypot_field()
+
+    class Meta:
+        model = QuoteRequest
+        fields = [
+            "organisation_name",
+            "contact_person",
+            "email",
+            "phone",
+            "group_size",
+            "composition",
+            "daypart",
+            "wishes",
+        ]
+        labels = {
+            "organisation_name": _("Organisatie"),
+            "contact_person": _("Contactpersoon"),
+            "email": _("E-mailadres"),
+            "phone": _("Telefoonnummer"),
+            "composition": _("Wat voor groep?"),
+            "daypart": _("Overdag of 's avonds?"),
+            "wishes": _("Wensen en vragen"),
+        }
+        help_texts = {
+            "phone": _("Niet verplicht: als je liever gebeld wordt."),
+            "wishes": _(
+                "Niet verplicht. Bijvoorbeeld: bij jullie op locatie, een gewenste startdatum, "
+                "een extra terugkombijeenkomst."
+            ),
+        }
+        widgets = {
+            "composition": forms.RadioSelect,
+            "daypart": forms.RadioSelect,
+            "wishes": forms.Textarea(attrs={"rows": 4}),
+            "email": forms.EmailInput(attrs={"autocomplete": "email"}),
+            "phone": forms.TextInput(attrs={"autocomplete": "tel", "inputmode": "tel"}),
+            "contact_person": forms.TextInput(attrs={"autocomplete": "name"}),
+            "organisation_name": forms.TextInput(attrs={"autocomplete": "organization"}),
+        }
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self._helper()
+        backstage = settings.PRAKTIJK_BACKSTAGE
+        self.fields["group_size"].help_text = _(
+            "Een groep telt %(low)s tot %(high)s deelnemers; met meer mensen kunnen het twee "
+            "groepen worden."
+        ) % {"low": backstage["min_size"], "high": backstage["max_size"]}
+        # Radio buttons without a preselected choice (the model's blank dash is not one).
+        for name in ("composition", "daypart"):
+            self.fields[name].choices = [
+                choice for choice in self.fields[name].choices if choice[0]
+            ]
+
+
+class QuoteRequestCloseForm(_Helper, forms.Form):
+    reason = forms.CharField(
+        label=_("Waarom zonder offerte?"),
+        max_length=200,
+        required=False,
+        help_text=_(
+            "Bijvoorbeeld: telefonisch besproken, past niet bij Backstage, geen echte aanvraag."
+        ),
     )
 
     def __init__(self, *args, **kwargs):

@@ -8,12 +8,13 @@ from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from decimal import Decimal
 
+from django.core.exceptions import ValidationError
 from django.db.models import Count, Min
 from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 
-from billing.models import Claim
+from billing.models import Claim, Invoice
 from coaching.models import (
     Client,
     Component,
@@ -26,27 +27,9 @@ from coaching.models import (
 )
 from coaching.templatetags.money import money
 from groups.models import BackstageGroup, Membership
+from sessions.fees import COMPONENT_OF_KIND, COMPONENT_OF_STATUS, fee_tariff
 from sessions.models import Appointment
 from trajects.models import Message, Traject
-
-# The appointment's kind → the component of the practice's work it is priced as.
-COMPONENT_OF_KIND = {
-    Appointment.Kind.KENNISMAKING: Component.KENNISMAKING,
-    Appointment.Kind.INTAKE: Component.INTAKE,
-    Appointment.Kind.SESSION: Component.SESSION,
-    Appointment.Kind.EVALUATION: Component.SESSION,
-    Appointment.Kind.THIRD_PARTY: Component.THIRD_PARTY,
-    Appointment.Kind.OBSERVATION: Component.OBSERVATION,
-}
-COMPONENT_OF_STATUS = {
-    Appointment.Status.CANCELLED_LATE: Component.LATE_CANCEL,
-    Appointment.Status.NO_SHOW: Component.NO_SHOW,
-}
-BILLABLE_STATUSES = (
-    Appointment.Status.COMPLETED,
-    Appointment.Status.CANCELLED_LATE,
-    Appointment.Status.NO_SHOW,
-)
 
 
 @dataclass
@@ -79,27 +62,29 @@ def _local_bounds(start: date, end: date) -> tuple[datetime, datetime]:
 def _appointment_items(
     client: Client, since: datetime, until: datetime, book: list[Tariff]
 ) -> list[Item]:
-    appointments = Appointment.objects.filter(
-        traject__client=client,
-        status__in=BILLABLE_STATUSES,
-        kind__in=list(COMPONENT_OF_KIND),
-        start__gte=since,
-        start__lt=until,
-    ).order_by("start")
+    # Held; or a late cancellation by the client's own side, or a no-show, whose fee was not
+    # waived: a cancellation by the coach or the practice is never charged (issue 18).
+    appointments = (
+        Appointment.objects.chargeable()
+        .filter(
+            traject__client=client,
+            kind__in=list(COMPONENT_OF_KIND),
+            start__gte=since,
+            start__lt=until,
+        )
+        .order_by("start")
+    )
     items = []
     for appointment in appointments:
         day = timezone.localdate(appointment.start)
         minutes = appointment.duration_minutes
         component = COMPONENT_OF_STATUS.get(appointment.status, COMPONENT_OF_KIND[appointment.kind])
         if component != COMPONENT_OF_KIND[appointment.kind]:
-            # Cancelled late or missed: no fee for what costs nothing itself (a free
-            # kennismaking).
-            own = tariff_for(
-                COMPONENT_OF_KIND[appointment.kind], on=day, minutes=minutes, among=book
-            )
-            if own is not None and own.price == 0:
-                continue
-        tariff = tariff_for(component, on=day, minutes=minutes, among=book)
+            tariff = fee_tariff(appointment, appointment.status, among=book)
+            if tariff is None and _free(appointment, day, book):
+                continue  # no fee for missing what costs nothing itself (a free kennismaking)
+        else:
+            tariff = tariff_for(component, on=day, minutes=minutes, among=book)
         kind = appointment.get_kind_display()
         if component in COMPONENT_OF_STATUS.values():
             description = f"{tariff.label if tariff else Component(component).label}: {kind}"
@@ -130,6 +115,53 @@ def _appointment_items(
             )
         )
     return items
+
+
+def _free(appointment: Appointment, day: date, book: list[Tariff]) -> bool:
+    own = tariff_for(
+        COMPONENT_OF_KIND[appointment.kind],
+        on=day,
+        minutes=appointment.duration_minutes,
+        among=book,
+    )
+    return own is not None and own.price == 0
+
+
+def fee_on_invoice(appointment: Appointment, *, release: bool = False) -> str:
+    """The invoice's say on waiving an appointment's fee (registered in sessions.fees by
+    BillingConfig.ready()): "" when the fee is on no invoice; refused (ValidationError) when it
+    is on a sent invoice, which only a credit invoice corrects; on a draft, `release` takes its
+    line off (the waived fee then never comes back: it is no item any more)."""
+    claim = (
+        Claim.objects.select_related("line").filter(key=f"appointment:{appointment.uuid}").first()
+    )
+    if claim is None:
+        return ""
+    invoices = Invoice.objects.filter(pk=claim.line.invoice_id)
+    # Locked when the line goes: sending the draft at this moment waits, and then sends it
+    # without the line; or it was sent a moment ago, and this sees it.
+    invoice = (invoices.select_for_update() if release else invoices).first()
+    if invoice is None:  # deleted a moment ago, with its lines and claims
+        return ""
+    if not invoice.is_draft:
+        raise ValidationError(
+            _(
+                "Deze kosten staan op factuur %(number)s, die al is verstuurd: kwijtschelden kan "
+                "niet meer. Corrigeer de factuur met een creditfactuur."
+            )
+            % {"number": invoice.number},
+            code="invoiced",
+        )
+    if release:
+        claim.line.delete()  # its claim goes with it
+        return _("De kosten zijn van de conceptfactuur gehaald.")
+    return _("De kosten staan op een conceptfactuur; kwijtschelden haalt ze daar af.")
+
+
+def register_fee_guard() -> None:
+    from sessions.fees import register_fee_guard as register
+
+    register(fee_on_invoice)
 
 
 def _email_items(

@@ -14,7 +14,15 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy as _lazy
 
 from billing.items import Item, backstage_price, client_items, organisation_items
-from billing.models import LINE_LIMITS, Claim, Invoice, InvoiceCounter, InvoiceLine, Quote
+from billing.models import (
+    LINE_LIMITS,
+    Claim,
+    Invoice,
+    InvoiceCounter,
+    InvoiceLine,
+    Quote,
+    QuoteRequest,
+)
 from coaching.clients import organisation_for_name
 from coaching.models import Client, Guardian, Organisation, Tariff, Unit, User, Vat
 from coaching.outbox import outbox_add
@@ -334,9 +342,11 @@ def quote_create(
     wishes: str,
     wishes_price: Decimal,
     on: date | None = None,
+    request: QuoteRequest | None = None,
 ) -> Quote:
     """A quote for an in-company group: the group tariff for its size (else the per-participant
-    tariff), pro rata for another number of meetings than the tariff's."""
+    tariff), pro rata for another number of meetings than the tariff's. Made for a request from
+    the public site, it answers that request."""
     today = on or timezone.localdate()
     priced = backstage_price(
         size=group_size, meetings=meetings, on=today, unit=Unit.GROUP
@@ -350,6 +360,10 @@ def quote_create(
             % {"size": group_size}
         )
     tariff, quantity, unit_price = priced
+    if request is not None:
+        # Locked until the commit: closing the request at the same moment waits, and then
+        # finds it answered (billing.quote_requests.quote_request_close).
+        QuoteRequest.objects.select_for_update().get(pk=request.pk)
     organisation = organisation_for_name(organisation_name)
     description = _("%(what)s: %(meetings)s bijeenkomsten, %(size)s deelnemers") % {
         "what": tariff.label,
@@ -371,4 +385,5 @@ def quote_create(
         vat=tariff.vat,
         issued_on=today,
         valid_until=today + timedelta(days=30),
+        request=request,
     )

@@ -20,6 +20,23 @@ urlpatterns = [
     path("offertes/", views.quote_new, name="quote_new"),
     path("offertes/<uuid:quote>/", views.quote_detail, name="quote_detail"),
     path("offertes/<uuid:quote>/pdf/", views.quote_pdf_view, name="quote_pdf"),
+    path(
+        "offertes/aanvragen/<uuid:quote_request>/",
+        views.quote_request_detail,
+        name="quote_request_detail",
+    ),
+    path(
+        "offertes/aanvragen/<uuid:quote_request>/afsluiten/",
+        views.quote_request_close_view,
+        name="quote_request_close",
+    ),
+    # The public site: an organisation asks for a quote (linked from the Backstage page).
+    path("backstage-groep/offerte-aanvragen/", views.quote_request, name="quote_request"),
+    path(
+        "backstage-groep/offerte-aanvragen/bedankt/",
+        views.quote_request_thanks,
+        name="quote_request_thanks",
+    ),
     path("portaal/facturen/", views.portal_invoices, name="portal_invoices"),
     path(
         "portaal/facturen/<uuid:invoice>/pdf/", views.portal_invoice_pdf, name="portal_invoice_pdf"

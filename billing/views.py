@@ -1,5 +1,6 @@
 """Invoices and quotes in the browser: the coach (or the practice admin, for every coach)
-invoices delivered work and makes quotes; a coachee or parent downloads their own invoices."""
+invoices delivered work and makes quotes; a coachee or parent downloads their own invoices; an
+organisation asks for a quote on the public site, and the coach answers it."""
 
 from django.contrib import messages
 from django.core.exceptions import ValidationError
@@ -9,9 +10,18 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
-from billing.forms import InvoiceFilterForm, InvoiceNewForm, LineForm, PaidForm, QuoteForm
-from billing.models import Invoice, InvoiceLine, Quote
+from billing.forms import (
+    InvoiceFilterForm,
+    InvoiceNewForm,
+    LineForm,
+    PaidForm,
+    QuoteForm,
+    QuoteRequestCloseForm,
+    QuoteRequestForm,
+)
+from billing.models import Invoice, InvoiceLine, Quote, QuoteRequest
 from billing.pdf import invoice_filename, invoice_pdf, quote_pdf
+from billing.quote_requests import backstage_coach, quote_request_close, quote_request_submit
 from billing.services import (
     invoice_create,
     invoice_credit,
@@ -23,6 +33,7 @@ from billing.services import (
     quote_create,
 )
 from coaching.models import Role, Send
+from coaching.public_forms import TOO_MANY_REQUESTS, filled_in_by_a_robot, over_the_limit
 from coaching.roles import role_required
 
 STAFF = (Role.COACH, Role.ADMIN)
@@ -240,8 +251,28 @@ def portal_invoice_pdf(request: HttpRequest, invoice) -> HttpResponse:
 
 def quote_of_staff(user, uuid) -> Quote:
     return get_object_or_404(
-        Quote.objects.for_staff(user).select_related("organisation", "tariff"), uuid=uuid
+        Quote.objects.for_staff(user).select_related("organisation", "tariff", "request"),
+        uuid=uuid,
     )
+
+
+def _quote_from_form(form: QuoteForm, *, coach, quote_request=None) -> Quote | None:
+    """The quote the (valid) form describes, or None with the reason on the form."""
+    data = form.cleaned_data
+    try:
+        return quote_create(
+            coach=coach,
+            organisation_name=data["organisation"],
+            contact_person=data["contact_person"],
+            group_size=data["group_size"],
+            meetings=data["meetings"],
+            wishes=data["wishes"],
+            wishes_price=data["wishes_price"] or 0,
+            request=quote_request,
+        )
+    except ValidationError as error:
+        form.add_error(None, error)
+        return None
 
 
 @require_http_methods(["GET", "POST"])
@@ -249,23 +280,17 @@ def quote_of_staff(user, uuid) -> Quote:
 def quote_new(request: HttpRequest) -> HttpResponse:
     form = QuoteForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
-        data = form.cleaned_data
-        try:
-            quote = quote_create(
-                coach=request.user,
-                organisation_name=data["organisation"],
-                contact_person=data["contact_person"],
-                group_size=data["group_size"],
-                meetings=data["meetings"],
-                wishes=data["wishes"],
-                wishes_price=data["wishes_price"] or 0,
-            )
-        except ValidationError as error:
-            form.add_error(None, error)
-        else:
+        quote = _quote_from_form(form, coach=request.user)
+        if quote is not None:
             return redirect("quote_detail", quote.uuid)
     quotes = Quote.objects.for_staff(request.user).select_related("organisation")[:20]
-    return render(request, "billing/quote_new.html", {"form": form, "quotes": quotes})
+    # The requests from the website that wait for an answer (the oldest first).
+    waiting = QuoteRequest.objects.for_staff(request.user).open().order_by("created_at", "pk")
+    return render(
+        request,
+        "billing/quote_new.html",
+        {"form": form, "quotes": quotes, "quote_requests": waiting[:20]},
+    )
 
 
 @require_safe
@@ -284,3 +309,103 @@ def quote_detail(request: HttpRequest, quote) -> HttpResponse:
 def quote_pdf_view(request: HttpRequest, quote) -> HttpResponse:
     quote = quote_of_staff(request.user, quote)
     return _pdf_response(quote_pdf(quote), f"offerte-{quote.number}.pdf")
+
+
+# --- A request for a quote: asked on the public site, answered by the coach -------------------
+
+
+@require_http_methods(["GET", "POST"])
+def quote_request(request: HttpRequest) -> HttpResponse:
+    """An organisation asks for a quote for a Backstage group (no account needed)."""
+    coach = backstage_coach()
+    if coach is None:  # a practice without a coach yet takes no requests
+        return render(request, "billing/quote_request.html", {"closed": True})
+    form = QuoteRequestForm(request.POST or None)
+    error = None
+    if request.method == "POST" and form.is_valid():
+        if filled_in_by_a_robot(form):
+            return redirect("quote_request_thanks")  # nothing is stored, nobody is told
+        # Counted only for a request that would be stored: correcting a typo costs nothing.
+        if over_the_limit(request, "quote_request"):
+            error = TOO_MANY_REQUESTS
+        else:
+            data = form.cleaned_data
+            quote_request_submit(
+                coach=coach,
+                organisation_name=data["organisation_name"],
+                contact_person=data["contact_person"],
+                email=data["email"],
+                phone=data["phone"],
+                group_size=data["group_size"],
+                daypart=data["daypart"],
+                composition=data["composition"],
+                wishes=data["wishes"],
+                language=request.LANGUAGE_CODE,
+            )
+            return redirect("quote_request_thanks")
+    return render(request, "billing/quote_request.html", {"form": form, "error": error})
+
+
+@require_safe
+def quote_request_thanks(request: HttpRequest) -> HttpResponse:
+    return render(request, "billing/quote_request_thanks.html")
+
+
+def quote_request_of_staff(user, uuid) -> QuoteRequest:
+    """A request the coach answers (the admin's: any); another coach's is a 404."""
+    return get_object_or_404(
+        QuoteRequest.objects.for_staff(user).with_state().select_related("coach"), uuid=uuid
+    )
+
+
+@require_http_methods(["GET", "POST"])
+@role_required(*STAFF)
+def quote_request_detail(request: HttpRequest, quote_request) -> HttpResponse:
+    """The request, and the quote form filled in from it ("Offerte maken")."""
+    quote_request = quote_request_of_staff(request.user, quote_request)
+    form = QuoteForm(
+        request.POST or None,
+        initial={
+            "organisation": quote_request.organisation_name,
+            "contact_person": quote_request.contact_person,
+            "group_size": quote_request.group_size,
+            "wishes": quote_request.wishes,
+        },
+    )
+    if request.method == "POST" and form.is_valid():
+        # The coach the request is for, also when the practice admin answers it.
+        quote = _quote_from_form(form, coach=quote_request.coach, quote_request=quote_request)
+        if quote is not None:
+            messages.success(
+                request,
+                _("De offerte is gemaakt. Stuur de pdf naar %(email)s.")
+                % {"email": quote_request.email},
+            )
+            return redirect("quote_detail", quote.uuid)
+    return render(
+        request,
+        "billing/quote_request_detail.html",
+        {
+            "quote_request": quote_request,
+            "quotes": quote_request.quotes.order_by("-created_at", "-pk"),
+            "form": form,
+            "close_form": QuoteRequestCloseForm(),
+        },
+    )
+
+
+@require_POST
+@role_required(*STAFF)
+def quote_request_close_view(request: HttpRequest, quote_request) -> HttpResponse:
+    quote_request = quote_request_of_staff(request.user, quote_request)
+    form = QuoteRequestCloseForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, " ".join(form.errors["reason"]))
+        return redirect("quote_request_detail", quote_request.uuid)
+    try:
+        quote_request_close(quote_request=quote_request, reason=form.cleaned_data["reason"])
+    except ValidationError as error:
+        messages.error(request, " ".join(error.messages))
+    else:
+        messages.success(request, _("De aanvraag is afgesloten zonder offerte."))
+    return redirect("quote_request_detail", quote_request.uuid)

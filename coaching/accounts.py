@@ -103,8 +103,10 @@ def guardian_invite(
     child_first_name: str,
     child_last_name: str,
     child_date_of_birth: date,
+    has_parental_authority: bool | None = None,
 ) -> Invitation:
-    """A child client of this coach, and the parent or guardian who acts for them in the portal."""
+    """A child client of this coach, and the parent or guardian who acts for them in the portal
+    (whether they have parental authority as the coach asked it; None: not known yet)."""
     invitation = account_invite(invitee=invitee, role=Role.CLIENT, invited_by=coach)
     child = Client.objects.create(
         coach=coach,
@@ -118,6 +120,7 @@ def guardian_invite(
         first_name=invitee.first_name,
         last_name=invitee.last_name,
         relation=relation,
+        has_parental_authority=has_parental_authority,
     )
     return invitation
 

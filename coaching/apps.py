@@ -7,8 +7,9 @@ class CoachingConfig(AppConfig):
     verbose_name = _("Praktijk")
 
     def ready(self) -> None:
-        from coaching import admin_phrases
+        from coaching import admin_phrases, consents
         from coaching.account_mail import register_composers
 
         register_composers()
+        consents.register_composers()
         admin_phrases.install()

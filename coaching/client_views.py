@@ -19,7 +19,8 @@ from coaching.access import (
 )
 from coaching.accounts import PortalInviteRefused, client_portal_invite, guardian_portal_invite
 from coaching.clients import client_register, client_update
-from coaching.consents import consent_withdraw
+from coaching.confirm import confirmation_page
+from coaching.consents import consent_record, consent_withdraw
 from coaching.forms import ClientForm, ConsentForm, GuardianForm, ThirdPartyForm
 from coaching.models import Client, Consent, Role, ThirdParty
 from coaching.roles import role_required
@@ -193,9 +194,15 @@ def consent_create(request: HttpRequest, client: str) -> HttpResponse:
     consent = Consent(client=client, recorded_by=request.user)
     form = ConsentForm(request.POST or None, instance=consent)
     if request.method == "POST" and form.is_valid():
-        record(request, Action.CREATE, What.CONSENT, client=client, obj=form.save())
-        messages.success(request, _("De toestemming is vastgelegd."))
-        return redirect("client_detail", client=client.uuid)
+        try:
+            # The one place a consent is given (a parent only with parental authority).
+            consent = consent_record(client=client, by=request.user, **form.cleaned_data)
+        except ValidationError as error:
+            form.add_error(None, error)
+        else:
+            record(request, Action.CREATE, What.CONSENT, client=client, obj=consent)
+            messages.success(request, _("De toestemming is vastgelegd."))
+            return redirect("client_detail", client=client.uuid)
     intro = _("Voor contact met of een verslag aan een derde partij is toestemming nodig.")
     if client.age is not None and client.age < 16:
         intro += " " + _("Deze cliënt is jonger dan 16: de toestemming komt van een ouder of "
@@ -209,12 +216,35 @@ def consent_create(request: HttpRequest, client: str) -> HttpResponse:
     )
 
 
-@require_POST
+@require_http_methods(["GET", "POST"])
 @role_required(Role.COACH)
 def consent_withdraw_by_coach(request: HttpRequest, consent: str) -> HttpResponse:
+    """GET asks first (what stops, who is told); POST withdraws."""
     consent = consent_of_coach(request.user, consent)
-    _withdraw(request, consent)
-    return redirect("client_detail", client=consent.client.uuid)
+    back = client_url(consent.client)
+    if request.method == "POST" or consent.withdrawn_on is not None:
+        _withdraw(request, consent)
+        return redirect(back)
+    party, name = consent.third_party.name, consent.client.first_name
+    return confirmation_page(
+        request,
+        title=_("Toestemming voor %(party)s intrekken") % {"party": party},
+        consequences=[
+            _(
+                "Vanaf vandaag is er over %(name)s geen contact meer met %(party)s en gaan er "
+                "geen verslagen meer heen."
+            )
+            % {"name": name, "party": party},
+            _(
+                "Contact met of een verslag aan %(party)s kun je daarna niet meer vastleggen, ook "
+                "niet met een eerdere datum. Wat al in het dossier staat, blijft staan."
+            )
+            % {"party": party},
+            _("Geeft de cliënt later weer toestemming, dan leg je die opnieuw vast."),
+        ],
+        confirm_label=_("Toestemming intrekken"),
+        back=back,
+    )
 
 
 @require_safe
@@ -228,12 +258,33 @@ def portal_consents(request: HttpRequest) -> HttpResponse:
     return render(request, "coaching/portal_consents.html", {"consents": consents})
 
 
-@require_POST
+@require_http_methods(["GET", "POST"])
 @role_required(Role.CLIENT)
 def portal_consent_withdraw(request: HttpRequest, consent: str) -> HttpResponse:
+    """GET asks first (what stops, that the coach is told); POST withdraws."""
     consent = consent_of_account(request.user, consent)
-    _withdraw(request, consent)
-    return redirect("portal_consents")
+    if request.method == "POST" or consent.withdrawn_on is not None:
+        _withdraw(request, consent)
+        return redirect("portal_consents")
+    party = consent.third_party.name
+    return confirmation_page(
+        request,
+        title=_("Toestemming voor %(party)s intrekken") % {"party": party},
+        consequences=[
+            _(
+                "Vanaf vandaag heeft je coach geen contact meer met %(party)s over de coaching en "
+                "stuurt er geen verslagen meer heen."
+            )
+            % {"party": party},
+            _("Je coach krijgt hiervan bericht."),
+            _(
+                "Wat al besproken of verstuurd is, blijft in het dossier. Wil je later toch weer "
+                "toestemming geven? Dat leg je samen met je coach opnieuw vast."
+            ),
+        ],
+        confirm_label=_("Toestemming intrekken"),
+        back=reverse("portal_consents"),
+    )
 
 
 def _withdraw(request: HttpRequest, consent: Consent) -> None:

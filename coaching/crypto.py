@@ -9,9 +9,17 @@ then the old key can go.
 An empty text stays empty (the application asks "is there an agreement?" in SQL), and a row
 written before its field was encrypted (no prefix) still reads; ``reencrypt`` encrypts it.
 Other lookups than empty/not empty cannot work on ciphertext: nothing filters on these texts.
+
+Files (attachments to messages) are encrypted the same way, with the same keys: an
+`EncryptedFileField` stores ``fernet:<token>`` under a name ending in ``.fernet``; read the
+file's content with ``field_file.decrypted()`` (``open()`` gives the ciphertext). A file stored
+before encryption (no prefix) still reads; the migration that made the field encrypted and
+``reencrypt`` encrypt it, and ``reencrypt`` moves every file to the newest key.
 """
 
-from collections.abc import Iterator
+import logging
+import re
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from functools import lru_cache
 
@@ -19,9 +27,15 @@ from cryptography.fernet import Fernet, InvalidToken, MultiFernet
 from django.apps import apps
 from django.conf import settings
 from django.core.exceptions import ImproperlyConfigured
-from django.db import connection, models
+from django.core.files.base import ContentFile
+from django.db import connection, models, transaction
+from django.db.models.fields.files import FieldFile
 
 PREFIX = "fernet:"
+FILE_PREFIX = PREFIX.encode()
+FILE_SUFFIX = ".fernet"
+
+log = logging.getLogger(__name__)
 
 
 class UnreadableText(ImproperlyConfigured):
@@ -177,5 +191,144 @@ def encrypt_rows(app_label: str):
 
     def backward(apps, schema_editor):
         run(apps, plain)
+
+    return forward, backward
+
+
+# --- Files ------------------------------------------------------------------------------------
+
+
+def encrypt_bytes(data: bytes) -> bytes:
+    return FILE_PREFIX + _current()[1].encrypt(data)
+
+
+def decrypt_bytes(stored: bytes) -> bytes:
+    if not stored.startswith(FILE_PREFIX):
+        return stored  # stored before files were encrypted
+    try:
+        return _current()[1].decrypt(stored[len(FILE_PREFIX) :])
+    except InvalidToken as error:
+        raise UnreadableText(
+            "A stored file cannot be read with any key in PRAKTIJK_ENCRYPTION_KEYS: the key it "
+            "was written with is missing."
+        ) from error
+
+
+def rewritten_bytes(stored: bytes) -> bytes | None:
+    """The file's content under the newest key, or None when it is under it already."""
+    if stored.startswith(FILE_PREFIX):
+        token = stored[len(FILE_PREFIX) :]
+        newest, every = _current()
+        try:
+            newest.decrypt(token)
+            return None
+        except InvalidToken:
+            return FILE_PREFIX + every.rotate(token)
+    return encrypt_bytes(stored)
+
+
+def plain_bytes(stored: bytes) -> bytes | None:
+    """The file's content itself (for a migration back), or None when it is plain."""
+    return decrypt_bytes(stored) if stored.startswith(FILE_PREFIX) else None
+
+
+class EncryptedFieldFile(FieldFile):
+    def save(self, name, content, save=True):
+        # Encrypted before it reaches the storage: no plain copy is ever written there.
+        data = b"".join(content.chunks()) if hasattr(content, "chunks") else content.read()
+        if not name.endswith(FILE_SUFFIX):
+            name += FILE_SUFFIX
+        super().save(name, ContentFile(encrypt_bytes(data)), save)
+
+    save.alters_data = True
+
+    def decrypted(self) -> bytes:
+        """The file's content as it was uploaded (OSError when the file is gone)."""
+        with self.storage.open(self.name, "rb") as file:
+            return decrypt_bytes(file.read())
+
+
+class EncryptedFileField(models.FileField):
+    """A FileField whose files are encrypted in the storage (same keys as the texts)."""
+
+    attr_class = EncryptedFieldFile
+    description = "File (encrypted at rest)"
+
+
+def encrypted_files() -> Iterator[tuple[type[models.Model], models.Field]]:
+    for model in apps.get_models():
+        for field in model._meta.concrete_fields:
+            if isinstance(field, EncryptedFileField):
+                yield model, field
+
+
+def _renamed(name: str, encrypted: bool) -> str:
+    """The name for the rewritten file: without the random parts the storage added to the
+    name taken (`x_AbC1234.pdf.fernet`), so that names do not grow with every rotation."""
+    directory, slash, filename = name.removesuffix(FILE_SUFFIX).rpartition("/")
+    stem, dot, extensions = filename.partition(".")
+    base = directory + slash + re.sub(r"(_[A-Za-z0-9]{7})+$", "", stem) + dot + extensions
+    return base + FILE_SUFFIX if encrypted else base
+
+
+def rewrite_files(
+    model, field, *, transform: Callable[[bytes], bytes | None] = rewritten_bytes
+) -> int:
+    """Rewrites every file of the field that `transform` changes (by default: those not under
+    the newest key, plain files included); returns how many changed. Each file is written
+    under a new name, the row points at it in a transaction of its own, and the old file goes
+    once that committed: an interruption leaves every row pointing at a file it can read."""
+    storage = field.storage
+    manager = model._base_manager
+    rows = manager.exclude(**{field.attname: ""}).exclude(**{f"{field.attname}__isnull": True})
+    changed = 0
+    # A list first: the loop writes to the table (SQLite does not isolate an open cursor).
+    for pk, name in list(rows.order_by("pk").values_list("pk", field.attname)):
+        try:
+            with storage.open(name, "rb") as file:
+                stored = file.read()
+        except OSError:
+            log.warning("%s %s: the file %s is missing", model._meta.label, pk, name)
+            continue
+        new = transform(stored)
+        if new is None:
+            continue
+        new_name = storage.save(
+            _renamed(name, new.startswith(FILE_PREFIX)),
+            ContentFile(new),
+            max_length=field.max_length,
+        )
+        try:
+            with transaction.atomic():
+                # Only if the row still points at the file read (not changed meanwhile).
+                moved = manager.filter(pk=pk, **{field.attname: name}).update(
+                    **{field.attname: new_name}
+                )
+        except Exception:
+            storage.delete(new_name)
+            raise
+        if not moved:
+            storage.delete(new_name)
+            continue
+        transaction.on_commit(lambda name=name: storage.delete(name), robust=True)
+        changed += 1
+    return changed
+
+
+def encrypt_files(app_label: str):
+    """(forward, backward) for a migration's RunPython that makes file fields of the app
+    encrypted: forward encrypts the files stored before, backward writes them back plain."""
+
+    def run(apps, transform) -> None:
+        for model in apps.get_app_config(app_label).get_models():
+            for field in model._meta.concrete_fields:
+                if isinstance(field, EncryptedFileField):
+                    rewrite_files(model, field, transform=transform)
+
+    def forward(apps, schema_editor):
+        run(apps, rewritten_bytes)
+
+    def backward(apps, schema_editor):
+        run(apps, plain_bytes)
 
     return forward, backward

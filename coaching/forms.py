@@ -39,6 +39,26 @@ class DateTimeLocalInput(forms.DateTimeInput):
         super().__init__(attrs, format="%Y-%m-%dT%H:%M")
 
 
+class YesNoField(forms.TypedChoiceField):
+    """A question answered with ja or nee: required, and no answer given in advance (nothing
+    is assumed, such as a parent's parental authority)."""
+
+    def __init__(self, **kwargs):
+        kwargs.setdefault("widget", forms.RadioSelect)
+        super().__init__(
+            choices=[(True, _("Ja")), (False, _("Nee"))],
+            coerce=lambda value: value in (True, "True"),
+            empty_value=None,
+            **kwargs,
+        )
+
+
+PARENTAL_AUTHORITY = _("Heeft deze ouder/verzorger ouderlijk gezag?")
+PARENTAL_AUTHORITY_HELP = _(
+    "Alleen een ouder of voogd met ouderlijk gezag kan toestemming geven voor het kind."
+)
+
+
 class AccountFields(forms.Form):
     """Name, address and language of the person who gets the invitation."""
 
@@ -81,6 +101,9 @@ class ClientInvitationForm(AccountFields):
         choices=[("", "—"), *Guardian.Relation.choices],
         required=False,
     )
+    has_parental_authority = YesNoField(
+        label=PARENTAL_AUTHORITY, required=False, help_text=PARENTAL_AUTHORITY_HELP
+    )
     child_first_name = forms.CharField(
         label=_("Voornaam van het kind"), max_length=150, required=False
     )
@@ -93,7 +116,13 @@ class ClientInvitationForm(AccountFields):
         widget=DateInput(),
     )
 
-    CHILD_FIELDS = ("relation", "child_first_name", "child_last_name", "child_date_of_birth")
+    CHILD_FIELDS = (
+        "relation",
+        "has_parental_authority",
+        "child_first_name",
+        "child_last_name",
+        "child_date_of_birth",
+    )
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
@@ -144,7 +173,8 @@ class ClientInvitationForm(AccountFields):
         return data
 
     def _require(self, name: str, message: str) -> None:
-        if not self.cleaned_data.get(name) and name not in self.errors:
+        # "Nee" (False) is an answer; only nothing is missing.
+        if self.cleaned_data.get(name) in (None, "") and name not in self.errors:
             self.add_error(name, forms.ValidationError(message, code="required"))
 
 
@@ -210,6 +240,9 @@ class ClientForm(forms.ModelForm):
 
 
 class GuardianForm(forms.ModelForm):
+    # Asked, never assumed (issue 18): no answer is given in advance.
+    has_parental_authority = YesNoField(label=PARENTAL_AUTHORITY, help_text=PARENTAL_AUTHORITY_HELP)
+
     class Meta:
         model = Guardian
         fields = [
@@ -276,6 +309,10 @@ class ConsentForm(forms.ModelForm):
             given_by.queryset = client.guardians.filter(has_parental_authority=True)
             given_by.required = True
             given_by.empty_label = None
+            given_by.help_text = _(
+                "Alleen ouders en verzorgers met ouderlijk gezag staan hier. Staat er niemand? "
+                "Leg dan eerst bij de ouder vast of die ouderlijk gezag heeft."
+            )
         self.fields["given_on"].initial = timezone.localdate
         self.helper = FormHelper()
         self.helper.form_tag = False

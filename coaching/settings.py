@@ -10,7 +10,7 @@ import base64
 import hashlib
 import os
 import sys
-from datetime import timedelta
+from datetime import time, timedelta
 from pathlib import Path
 from urllib.parse import urlparse
 
@@ -173,7 +173,12 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
         # and take the write lock at the start of a transaction (no lock upgrades that deadlock).
         "timeout": 20,
         "transaction_mode": "IMMEDIATE",
-        "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
+        # secure_delete: what is deleted or overwritten is zeroed in the file, free pages too,
+        # so an erased client's name is not left readable on disk (privacy/erasure.py then
+        # checkpoints the write-ahead log, which still holds the pages as they were).
+        "init_command": (
+            "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA secure_delete=ON;"
+        ),
     }
     # The test database is a file, so that a real Celery worker in another process can share it;
     # one per test process, so that two test runs never share it.
@@ -242,6 +247,8 @@ ACCOUNT_RATE_LIMITS = {
     "login_failed": "10/m/ip,5/300s/key",
     # The public kennismaking request (sessions): five an hour from one address.
     "kennismaking_request": "5/h/ip",
+    # The public request for a quote for a Backstage group (billing): the same.
+    "quote_request": "5/h/ip",
 }
 # Behind a proxy every request comes from the proxy's address: count the proxies in front of
 # gunicorn, so that limits per IP apply to the visitor's address (X-Forwarded-For), not to all.
@@ -296,6 +303,9 @@ PRAKTIJK_EMAIL_ANSWER_HOURS = int(env("PRAKTIJK_EMAIL_ANSWER_HOURS", "24"))
 PRAKTIJK_EMAIL_NEAR_DUE_HOURS = int(env("PRAKTIJK_EMAIL_NEAR_DUE_HOURS", "4"))
 PRAKTIJK_EMAIL_QUIET_WEEKS = int(env("PRAKTIJK_EMAIL_QUIET_WEEKS", "4"))
 PRAKTIJK_EMAIL_MAX_ATTACHMENT_MB = int(env("PRAKTIJK_EMAIL_MAX_ATTACHMENT_MB", "5"))
+# An upload up to the attachment limit (and the form around it) stays in memory: a larger one
+# would be written, unencrypted, to a temporary file (attachments are encrypted at rest).
+FILE_UPLOAD_MAX_MEMORY_SIZE = (PRAKTIJK_EMAIL_MAX_ATTACHMENT_MB + 1) * 1024 * 1024
 # Backstage groups (seed 000): 8 meetings of 2½ hours, every 2 to 4 weeks, with this many people.
 PRAKTIJK_BACKSTAGE = {
     "meetings": 8,
@@ -304,7 +314,15 @@ PRAKTIJK_BACKSTAGE = {
     "max_weeks_between": 4,
     "min_size": int(env("PRAKTIJK_BACKSTAGE_MIN_SIZE", "4")),
     "max_size": int(env("PRAKTIJK_BACKSTAGE_MAX_SIZE", "10")),
+    # A meeting "overdag" starts before this time, one "'s avonds" at or after it (issue 18).
+    "evening_from": env("PRAKTIJK_BACKSTAGE_EVENING_FROM", "17:00"),
 }
+try:
+    time.fromisoformat(PRAKTIJK_BACKSTAGE["evening_from"])
+except ValueError as _error:
+    raise ImproperlyConfigured(
+        "PRAKTIJK_BACKSTAGE_EVENING_FROM is a time of day such as 17:00."
+    ) from _error
 # Backstage: this many hours before a meeting its contributors are reminded to prepare, and the
 # previous meeting's contributors to report back on their agreements.
 PRAKTIJK_BACKSTAGE_REMINDER_HOURS = int(env("PRAKTIJK_BACKSTAGE_REMINDER_HOURS", "72"))
@@ -315,6 +333,8 @@ PRAKTIJK_BOOKING = {
     "buffer_minutes": int(env("PRAKTIJK_BOOKING_BUFFER_MINUTES", "15")),
     "slot_step_minutes": int(env("PRAKTIJK_BOOKING_STEP_MINUTES", "15")),
     "cancel_window_hours": int(env("PRAKTIJK_BOOKING_CANCEL_HOURS", "24")),
+    # Upcoming online bookings a client (or a parent, per child) may hold at once (0: no limit).
+    "max_open_online": int(env("PRAKTIJK_BOOKING_MAX_OPEN", "3")),
 }
 
 # Reminders before an appointment (to the coachee, or the parents of a child): hours before it;

@@ -125,6 +125,7 @@ def invitation_create_client(request: HttpRequest) -> HttpResponse:
                     coach=request.user,
                     invitee=invitee,
                     relation=data["relation"],
+                    has_parental_authority=data["has_parental_authority"],
                     child_first_name=data["child_first_name"],
                     child_last_name=data["child_last_name"],
                     child_date_of_birth=data["child_date_of_birth"],

@@ -1,9 +1,11 @@
 from django.contrib import admin
+from django.core.exceptions import PermissionDenied
 
 from audit.admin import AuditedAdminMixin
 from audit.models import AuditEvent
 from coaching.admin_base import TabularInline
 from groups.models import BackstageGroup, Contribution, Meeting, Membership
+from groups.services import group_delete, group_place_change, why_not_deletable
 
 
 class MembershipInline(TabularInline):
@@ -41,10 +43,55 @@ class MeetingInline(TabularInline):
 
 @admin.register(BackstageGroup)
 class BackstageGroupAdmin(admin.ModelAdmin):
-    list_display = ["name", "coach", "composition", "organisation", "interval_weeks"]
+    """A group is made on the coach's pages (its eight meetings, the method's checks) and
+    stopped there (with a reason); here it can be corrected. A changed daypart must fit the
+    meetings to come (BackstageGroup.clean); a changed place moves along with them; deleting
+    goes through groups.services.group_delete, and only while nothing happened yet."""
+
+    list_display = ["name", "coach", "composition", "organisation", "interval_weeks", "stopped_on"]
     list_filter = ["composition", "coach"]
     search_fields = ["name", "organisation__name"]
+    readonly_fields = ["stopped_on", "stop_reason", "stopped_by"]
     inlines = [MembershipInline, MeetingInline]
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        if not super().has_delete_permission(request, obj):
+            return False
+        return obj is None or (not obj.stopped_on and not why_not_deletable(obj))
+
+    def save_model(self, request, obj, form, change):
+        place = {"location", "video_link"} & set(form.changed_data)
+        super().save_model(request, obj, form, change)
+        if change and place:
+            group_place_change(group=obj, location=obj.location, video_link=obj.video_link)
+
+    def get_deleted_objects(self, objs, request):
+        """What deleting takes with it, counted (groups.services.group_delete deletes the
+        meetings and their appointments itself; Meeting.group is PROTECT, so that nothing else
+        can): the groups by name, their participants and meetings by number."""
+        groups = list(objs)
+        counts = {
+            BackstageGroup._meta.verbose_name_plural: len(groups),
+            Membership._meta.verbose_name_plural: Membership.objects.filter(
+                group__in=groups
+            ).count(),
+            Meeting._meta.verbose_name_plural: Meeting.objects.filter(group__in=groups).count(),
+        }
+        deleted = [f"{BackstageGroup._meta.verbose_name}: {group}" for group in groups]
+        return deleted, counts, set(), []
+
+    def delete_model(self, request, obj):
+        group_delete(group=obj, by=request.user)
+
+    def delete_queryset(self, request, queryset):
+        for group in queryset:
+            if why_not_deletable(group) or group.stopped_on:
+                raise PermissionDenied
+        for group in queryset:
+            group_delete(group=group, by=request.user)
 
 
 @admin.register(Contribution)

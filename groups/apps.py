@@ -9,9 +9,12 @@ class GroupsConfig(AppConfig):
     verbose_name = _("Backstage-groepen")
 
     def ready(self) -> None:
+        from groups.portal import portal_meetings
         from groups.reminders import register_backstage_sends
+        from sessions.portal_extras import register_portal_appointments
 
         register_backstage_sends()
+        register_portal_appointments("backstage", portal_meetings)
 
     def seed_demo(self, demo: dict) -> None:
         """A team group halfway through its eight meetings (called by `seed_demo`)."""

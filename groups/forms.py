@@ -2,6 +2,7 @@ from crispy_forms.helper import FormHelper
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from coaching.confirm import ReasonForm
 from coaching.forms import DateTimeLocalInput
 from coaching.models import Organisation
 from groups.models import BackstageGroup, Contribution
@@ -44,7 +45,19 @@ class GroupForm(forms.Form):
         validators=[within_reach],
         help_text=_("De acht bijeenkomsten volgen op dezelfde dag van de week en hetzelfde uur."),
     )
-    location = forms.CharField(label=_("Locatie"), max_length=200, required=False)
+    location = forms.CharField(
+        label=_("Locatie"),
+        max_length=200,
+        required=False,
+        help_text=_("Adres of zaal; bij een groep via video: laat leeg en vul de videolink in."),
+    )
+    video_link = forms.URLField(
+        label=_("Videolink"),
+        max_length=200,
+        required=False,
+        assume_scheme="https",
+        help_text=_("Bij een groep die (ook) via video bijeenkomt."),
+    )
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
@@ -59,6 +72,33 @@ class GroupForm(forms.Form):
                 "organisation", _("Een team hoort bij een organisatie: kies of typ er een.")
             )
         return data
+
+
+class PlaceForm(forms.Form):
+    """Where the group meets: the meetings to come follow a change."""
+
+    location = GroupForm.base_fields["location"]
+    video_link = GroupForm.base_fields["video_link"]
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        _helper(self)
+
+
+class MemberExceptionForm(ReasonForm):
+    """A team member employed elsewhere (or nowhere): the coach adds them anyway, with a
+    reason (on the confirmation page, which carries the client and the search along)."""
+
+    client = forms.CharField(widget=forms.HiddenInput, max_length=20)
+    zoek = forms.CharField(widget=forms.HiddenInput, max_length=100, required=False)
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(
+            *args,
+            label=_("Waarom doet deze persoon toch mee?"),
+            help_text=_("De reden wordt bij de deelname bewaard, met jouw naam."),
+            **kwargs,
+        )
 
 
 class MemberSearchForm(forms.Form):

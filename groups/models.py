@@ -2,16 +2,22 @@
 contributions (inbreng) a meeting, with agreements that are reported back on the next time."""
 
 import uuid
+from datetime import datetime, time
 
+from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import Q
+from django.utils import timezone
+from django.utils.translation import gettext, pgettext_lazy
 from django.utils.translation import gettext_lazy as _
-from django.utils.translation import pgettext_lazy
 
 from coaching.crypto import EncryptedTextField
 from coaching.models import Client, Organisation, Role, User
 from sessions.models import Appointment
 from trajects.models import Evaluation
+
+NO_PLACE = _("Vul een adres of zaal in, of een videolink: de deelnemers moeten weten waar.")
 
 
 class BackstageGroup(models.Model):
@@ -45,8 +51,27 @@ class BackstageGroup(models.Model):
     daypart = models.CharField(_("dagdeel"), max_length=10, choices=Daypart)
     interval_weeks = models.PositiveSmallIntegerField(_("om de hoeveel weken"))
     meeting_minutes = models.PositiveSmallIntegerField(_("duur van een bijeenkomst (minuten)"))
-    location = models.CharField(_("locatie"), max_length=200, blank=True)
+    # The group's place, copied to each meeting's appointment (the calendar, the feed, the .ics
+    # files and the reminders read it there); a change here updates the meetings to come.
+    location = models.CharField(
+        _("locatie"), max_length=200, blank=True, help_text=_("Adres of zaal.")
+    )
+    video_link = models.URLField(_("videolink"), blank=True)
     created_at = models.DateTimeField(_("aangemaakt op"), auto_now_add=True)
+    # Stopped (with a reason) once something happened; its meetings to come were cancelled.
+    stopped_on = models.DateField(_("gestopt op"), null=True, blank=True, editable=False)
+    stop_reason = models.CharField(
+        _("reden van stoppen"), max_length=500, blank=True, editable=False
+    )
+    stopped_by = models.ForeignKey(
+        User,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        editable=False,
+        verbose_name=_("gestopt door"),
+    )
 
     class Meta:
         verbose_name = _("Backstage-groep")
@@ -63,15 +88,84 @@ class BackstageGroup(models.Model):
                 name="group_team_has_an_organisation",
                 violation_error_message=_("Een team hoort bij een organisatie."),
             ),
+            models.CheckConstraint(
+                condition=Q(stopped_on__isnull=True, stop_reason="")
+                | (Q(stopped_on__isnull=False) & ~Q(stop_reason="")),
+                name="group_stopped_with_a_reason",
+                violation_error_message=_("Een gestopte groep heeft een datum en een reden."),
+            ),
         ]
 
     def __str__(self) -> str:
         return self.name
 
+    @property
+    def place(self) -> str:
+        """Where the group meets, in words: the address or room, else the video link."""
+        return self.location or self.video_link
+
+    @property
+    def meeting_mode(self) -> str:
+        """The appointments' mode: by video when the group has only a video link."""
+        return "video" if self.video_link and not self.location else "practice"
+
+    def clean(self) -> None:
+        super().clean()
+        if not self.location.strip() and not self.video_link.strip():
+            raise ValidationError({"location": ValidationError(NO_PLACE, code="no_place")})
+        if self.pk is None:
+            return  # a new group: group_create checks the first meeting's time
+        # A changed daypart (the admin) must still fit the meetings to come.
+        for start in Appointment.objects.filter(
+            backstage_meeting__group=self.pk,
+            status=Appointment.Status.BOOKED,
+            start__gt=timezone.now(),
+        ).values_list("start", flat=True):
+            if message := daypart_mismatch(self.daypart, start):
+                raise ValidationError({"daypart": message})
+
+
+def evening_from() -> time:
+    return time.fromisoformat(settings.PRAKTIJK_BACKSTAGE["evening_from"])
+
+
+def daypart_mismatch(daypart: str, start: datetime) -> str:
+    """Why a meeting at `start` does not fit the daypart ("" when it does): daytime meetings
+    start before the practice's evening time (PRAKTIJK_BACKSTAGE_EVENING_FROM), evening ones
+    at or after it, in local time."""
+    local = timezone.localtime(start)
+    boundary = evening_from()
+    when = {"time": f"{local:%H:%M}", "evening": f"{boundary:%H:%M}"}
+    if daypart == BackstageGroup.Daypart.EVENING and local.time() < boundary:
+        return (
+            gettext(
+                "Een avondgroep begint om %(evening)s of later; deze bijeenkomst begint om "
+                "%(time)s. Kies een later tijdstip of ‘overdag’ als dagdeel."
+            )
+            % when
+        )
+    if daypart == BackstageGroup.Daypart.DAY and local.time() >= boundary:
+        return (
+            gettext(
+                "Een groep overdag begint vóór %(evening)s; deze bijeenkomst begint om %(time)s. "
+                "Kies een eerder tijdstip of ‘’s avonds’ als dagdeel."
+            )
+            % when
+        )
+    return ""
+
 
 class MembershipQuerySet(models.QuerySet):
     def active(self) -> "MembershipQuerySet":
         return self.filter(left_on__isnull=True)
+
+    def seen_by_participant(self) -> "MembershipQuerySet":
+        """Active, or ended because the group stopped: the participant still sees that group
+        (stopped, with what was held) in the portal."""
+        return self.filter(
+            Q(left_on__isnull=True)
+            | Q(group__stopped_on__isnull=False, left_on=models.F("group__stopped_on"))
+        )
 
 
 class Membership(models.Model):
@@ -88,6 +182,20 @@ class Membership(models.Model):
     )
     joined_on = models.DateField(_("lid sinds"))
     left_on = models.DateField(_("gestopt op"), null=True, blank=True)
+    # In a team of an organisation, someone employed elsewhere (or nowhere) joins only when
+    # the coach says why (groups.services.member_add).
+    outside_organisation_reason = models.CharField(
+        _("reden voor deelname buiten de organisatie"), max_length=500, blank=True, editable=False
+    )
+    outside_organisation_by = models.ForeignKey(
+        User,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        editable=False,
+        verbose_name=_("toegelaten door"),
+    )
 
     objects = MembershipQuerySet.as_manager()
 
@@ -102,6 +210,12 @@ class Membership(models.Model):
                 name="membership_once_at_a_time",
                 violation_error_message=_("Deze persoon is al deelnemer van de groep."),
             ),
+            models.CheckConstraint(
+                condition=Q(outside_organisation_by__isnull=True)
+                | ~Q(outside_organisation_reason=""),
+                name="membership_exception_has_a_reason",
+                violation_error_message=_("Een uitzondering heeft een reden."),
+            ),
         ]
 
     def __str__(self) -> str:
@@ -112,8 +226,10 @@ class Meeting(models.Model):
     """One of the eight meetings; its time lives in the coach's calendar (an appointment)."""
 
     uuid = models.UUIDField(_("kenmerk"), default=uuid.uuid4, unique=True, editable=False)
+    # PROTECT: a group is deleted only by groups.services.group_delete, which deletes its
+    # meetings' appointments too (a plain delete would leave them in the calendar).
     group = models.ForeignKey(
-        BackstageGroup, on_delete=models.CASCADE, related_name="meetings", verbose_name=_("groep")
+        BackstageGroup, on_delete=models.PROTECT, related_name="meetings", verbose_name=_("groep")
     )
     number = models.PositiveSmallIntegerField(_("bijeenkomst"))
     appointment = models.OneToOneField(

@@ -162,7 +162,9 @@ def _participant_reminder(meeting, address, first_name, language) -> EmailMessag
             "group": meeting.group.name,
             "number": meeting.number,
             "when": when,
+            # The group's place, on the meeting's appointment (groups.services keeps it there).
             "location": appointment.location or meeting.group.location,
+            "video_link": appointment.video_link or meeting.group.video_link,
             "url": f"{settings.SITE_URL}/portaal/backstage/",
         },
         attachments=[
@@ -293,6 +295,7 @@ def _reminder(kind, meeting, address, first_name, language) -> EmailMessage:
             "number": meeting.number,
             "when": when,
             "location": meeting.appointment.location or meeting.group.location,
+            "video_link": meeting.appointment.video_link or meeting.group.video_link,
             "url": f"{settings.SITE_URL}/portaal/backstage/",
         },
     )

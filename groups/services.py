@@ -1,6 +1,7 @@
-"""The workflows of a Backstage group: create it with its eight meetings, move a meeting within
-the rules, add and remove participants, claim and assign turns, record a turn and the
-report-back, and a fair rota of turns."""
+"""The workflows of a Backstage group: create it with its eight meetings (checking the method),
+move a meeting within the rules, change its place, add and remove participants (a team takes its
+organisation's employees, nobody under 18), claim and assign turns, stop or delete the group,
+and a fair rota of turns."""
 
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -9,12 +10,22 @@ from datetime import date, datetime, timedelta
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
+from django.db.models import F
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from coaching.dates import readable
 from coaching.models import Client, Organisation, User
-from groups.models import BackstageGroup, Contribution, GroupEvaluation, Meeting, Membership
+from groups.models import (
+    NO_PLACE,
+    Attendance,
+    BackstageGroup,
+    Contribution,
+    GroupEvaluation,
+    Meeting,
+    Membership,
+    daypart_mismatch,
+)
 from sessions.booking import SlotTaken, appointment_book, appointment_move
 from sessions.models import Appointment
 
@@ -39,6 +50,25 @@ def _check_gap(before: datetime | None, after: datetime | None) -> None:
         )
 
 
+def _check_method(*, daypart: str, first_start: datetime, location: str, video_link: str) -> None:
+    """The method's rules for a new group (issue 18, point 12), each on its field: the first
+    meeting lies ahead, its time fits the daypart, and the group has a place."""
+    errors = {}
+    if first_start <= timezone.now():
+        errors["first_start"] = [
+            ValidationError(
+                _("De eerste bijeenkomst ligt in het verleden. Kies een moment dat nog komt."),
+                code="past",
+            )
+        ]
+    elif mismatch := daypart_mismatch(daypart, first_start):
+        errors["first_start"] = [ValidationError(mismatch, code="daypart")]
+    if not location.strip() and not video_link.strip():
+        errors["location"] = [ValidationError(NO_PLACE, code="no_place")]
+    if errors:
+        raise ValidationError(errors)
+
+
 @transaction.atomic
 def group_create(
     *,
@@ -49,11 +79,17 @@ def group_create(
     interval_weeks: int,
     first_start: datetime,
     location: str = "",
+    video_link: str = "",
     organisation: Organisation | None = None,
     contact_person: str = "",
 ) -> BackstageGroup:
     """The group and its eight meetings, every `interval_weeks` at the same local time, each in
-    the coach's calendar. A meeting that collides with another appointment stops it all."""
+    the coach's calendar with the group's place. A meeting that collides with another
+    appointment stops it all. The rules of the method are checked here, so that every way in
+    (the coach's form, a script) gets them; the admin cannot add a group."""
+    _check_method(
+        daypart=daypart, first_start=first_start, location=location, video_link=video_link
+    )
     group = BackstageGroup(
         coach=coach,
         name=name,
@@ -61,7 +97,8 @@ def group_create(
         daypart=daypart,
         interval_weeks=interval_weeks,
         meeting_minutes=RULES["meeting_minutes"],
-        location=location,
+        location=location.strip(),
+        video_link=video_link.strip(),
         organisation=organisation,
         contact_person=contact_person,
     )
@@ -77,23 +114,56 @@ def group_create(
                 start=start,
                 end=start + timedelta(minutes=group.meeting_minutes),
                 kind=Appointment.Kind.BACKSTAGE,
-                mode="practice",
+                mode=group.meeting_mode,
                 by=coach,
-                location=location,
+                location=group.location,
+                video_link=group.video_link,
             )
         except SlotTaken as taken:
             raise ValidationError(
-                _("Bijeenkomst %(number)s op %(day)s valt samen met een andere afspraak.")
-                % {"number": number, "day": readable(day, long=True)},
-                code="taken",
+                {
+                    "first_start": ValidationError(
+                        _("Bijeenkomst %(number)s op %(day)s valt samen met een andere afspraak.")
+                        % {"number": number, "day": readable(day, long=True)},
+                        code="taken",
+                    )
+                }
             ) from taken
         Meeting.objects.create(group=group, number=number, appointment=appointment)
     return group
 
 
 @transaction.atomic
+def group_place_change(*, group: BackstageGroup, location: str, video_link: str) -> int:
+    """A new place for the group: the meetings to come follow (their appointments, with a
+    higher sequence so that calendars update); meetings held keep where they were. Returns how
+    many meetings moved along."""
+    location, video_link = location.strip(), video_link.strip()
+    if not location and not video_link:
+        raise ValidationError({"location": ValidationError(NO_PLACE, code="no_place")})
+    group = BackstageGroup.objects.select_for_update().get(pk=group.pk)
+    group.location, group.video_link = location, video_link
+    group.full_clean()
+    group.save(update_fields=["location", "video_link"])
+    return Appointment.objects.filter(
+        backstage_meeting__group=group,
+        status=Appointment.Status.BOOKED,
+        start__gt=timezone.now(),
+    ).update(
+        location=location,
+        video_link=video_link,
+        mode=group.meeting_mode,
+        sequence=F("sequence") + 1,
+        updated_at=timezone.now(),
+    )
+
+
+@transaction.atomic
 def meeting_move(*, meeting: Meeting, start: datetime) -> Meeting:
-    """Move one meeting; refused when it would break the 2-4 week rhythm with its neighbours."""
+    """Move one meeting; refused when it would break the 2-4 week rhythm with its neighbours.
+    It keeps its place (the appointment's location and video link)."""
+    if meeting.group.stopped_on:
+        raise ValidationError(_("Deze groep is gestopt."))
     meetings = {
         m.number: m
         for m in Meeting.objects.select_for_update()
@@ -110,18 +180,79 @@ def meeting_move(*, meeting: Meeting, start: datetime) -> Meeting:
     return meeting
 
 
+def outside_the_organisation(group: BackstageGroup, client: Client) -> str:
+    """Why this client is no natural member of the group ("" when they are): a team (in-company)
+    is one organisation's, so its members are that organisation's employees."""
+    if group.composition != BackstageGroup.Composition.TEAM:
+        return ""
+    if client.organisation_id is None:
+        return _("%(name)s heeft geen werkgever vastgelegd; dit team is van %(organisation)s.") % {
+            "name": client,
+            "organisation": group.organisation,
+        }
+    if client.organisation_id != group.organisation_id:
+        return _("%(name)s werkt bij %(employer)s; dit team is van %(organisation)s.") % {
+            "name": client,
+            "employer": client.organisation,
+            "organisation": group.organisation,
+        }
+    return ""
+
+
 @transaction.atomic
-def member_add(*, group: BackstageGroup, client: Client, joined_on: date) -> Membership:
+def member_add(
+    *,
+    group: BackstageGroup,
+    client: Client,
+    joined_on: date,
+    exception_reason: str = "",
+    by: User | None = None,
+) -> Membership:
+    """A participant joins: a client of the group's coach, 18 or older (a child never joins a
+    Backstage group), while there is room; in a team, an employee of its organisation, or,
+    when the coach gives a reason (`exception_reason`, kept with who gave it), someone else.
+
+    The group's and the client's rows are locked, so that two additions at once count each
+    other (the size) and a client's employer or date of birth cannot change under the check."""
+    locked = BackstageGroup.objects.select_for_update().select_related("organisation")
+    group = locked.get(pk=group.pk)
+    client = Client.objects.select_for_update().select_related("organisation").get(pk=client.pk)
     if client.coach_id != group.coach_id:
         raise ValidationError(_("Alleen cliënten van de coach van de groep kunnen deelnemen."))
-    BackstageGroup.objects.select_for_update().get(pk=group.pk)  # one at a time: the size
+    if group.stopped_on:
+        raise ValidationError(_("Deze groep is gestopt; er kan niemand meer bij."))
+    age = client.age_on(max(joined_on, timezone.localdate()))
+    if age is not None and age < 18:
+        raise ValidationError(
+            _(
+                "%(name)s is jonger dan 18. Een Backstage-groep is voor volwassen "
+                "professionals; een kind doet niet mee."
+            )
+            % {"name": client},
+            code="minor",
+        )
+    exception_reason = exception_reason.strip()
+    outside = outside_the_organisation(group, client)
+    if outside and not exception_reason:
+        raise ValidationError(
+            _("%(why)s Alleen met een reden kan deze persoon toch meedoen.") % {"why": outside},
+            code="outside_organisation",
+        )
+    if outside and by is None:
+        raise ValidationError(_("Zeg wie de uitzondering toestaat."), code="outside_organisation")
     if group.members.active().count() >= RULES["max_size"]:
         raise ValidationError(
             _("De groep is vol: hoogstens %(size)s deelnemers.") % {"size": RULES["max_size"]}
         )
     try:
         with transaction.atomic():
-            return Membership.objects.create(group=group, client=client, joined_on=joined_on)
+            return Membership.objects.create(
+                group=group,
+                client=client,
+                joined_on=joined_on,
+                outside_organisation_reason=exception_reason if outside else "",
+                outside_organisation_by=by if outside else None,
+            )
     except IntegrityError as error:
         raise ValidationError(_("Deze persoon is al deelnemer van de groep.")) from error
 
@@ -140,6 +271,11 @@ def turn_claim(
     A participant claims before the meeting; the coach may also assign during or after it."""
     if membership.group_id != meeting.group_id or membership.left_on is not None:
         raise ValidationError(_("Alleen deelnemers van deze groep kunnen een beurt nemen."))
+    if meeting.appointment.status not in (
+        Appointment.Status.BOOKED,
+        Appointment.Status.COMPLETED,
+    ):
+        raise ValidationError(_("Deze bijeenkomst gaat niet door."))
     if not by_coach and meeting.appointment.start <= timezone.now():
         raise ValidationError(_("Deze bijeenkomst is al geweest."))
     if Contribution.objects.filter(meeting=meeting, membership=membership).exists():
@@ -168,6 +304,156 @@ def agreements_to_report(meeting: Meeting) -> list[Contribution]:
         .exclude(agreements="")
         .select_related("membership__client")
     )
+
+
+# --- Stopping or deleting a group ------------------------------------------------------------
+
+
+def meetings_to_come(group: BackstageGroup):
+    """The group's meetings still in the calendar ahead: booked, not begun."""
+    return Meeting.objects.filter(
+        group=group,
+        appointment__status=Appointment.Status.BOOKED,
+        appointment__start__gt=timezone.now(),
+    ).select_related("appointment")
+
+
+def why_not_deletable(group: BackstageGroup) -> str:
+    """Why the group can only be stopped, not deleted ("" when it can be): once a meeting was
+    held or a turn, attendance or evaluation recorded, the group's history is kept."""
+    now = timezone.now()
+    if group.meetings.filter(appointment__start__lte=now).exists():
+        return _("Er is al een bijeenkomst geweest.")
+    if Contribution.objects.filter(meeting__group=group).exists():
+        return _("Er is al een beurt (inbreng) vastgelegd.")
+    if Attendance.objects.filter(meeting__group=group).exists():
+        return _("Er is al aanwezigheid vastgelegd.")
+    if GroupEvaluation.objects.filter(group=group).exists():
+        return _("Er is al een evaluatie gevraagd.")
+    return ""
+
+
+def _tell_participants(event: str, group: BackstageGroup, clients: list[int], meetings) -> None:
+    """The participants hear of it by e-mail, after the transaction commits (groups.notify):
+    with the cancelled meetings for their calendars, never anything said in the group."""
+    from groups.tasks import send_group_notice
+
+    if not clients:
+        return
+    send_group_notice.delay_on_commit(
+        event,
+        coach_pk=group.coach_id,
+        group_name=group.name,
+        client_pks=clients,
+        meetings=[
+            {
+                "uuid": str(m.appointment.uuid),
+                "sequence": m.appointment.sequence,
+                "start": m.appointment.start.isoformat(),
+                "end": m.appointment.end.isoformat(),
+                "mode": m.appointment.mode,
+                "location": m.appointment.location,
+                "video_link": m.appointment.video_link,
+                "number": m.number,
+            }
+            for m in meetings
+        ],
+    )
+
+
+@dataclass(frozen=True)
+class Ending:
+    """What stopping or deleting a group did (and what the confirmation page announces)."""
+
+    cancelled: int
+    told: list[str]
+
+
+def group_ending(group: BackstageGroup) -> Ending:
+    """What stopping or deleting the group now would do: how many meetings leave the calendar,
+    who is told (for the confirmation page)."""
+    members = group.members.active().select_related("client")
+    return Ending(
+        cancelled=meetings_to_come(group).count(),
+        told=[str(m.client) for m in members],
+    )
+
+
+@transaction.atomic
+def group_stop(*, group: BackstageGroup, by: User, reason: str) -> Ending:
+    """Stop the group (after something happened): its meetings to come are cancelled (their
+    time is free again for booking), its participants' memberships end today and they are
+    told; what was held stays (meetings, turns, attendance, evaluations), and the group shows
+    as stopped, with the date and the reason."""
+    reason = reason.strip()
+    if not reason:
+        raise ValidationError({"reason": _("Zeg waarom de groep stopt.")})
+    # Locked: a second stop, a new member or a deletion at the same moment waits for this one.
+    group = BackstageGroup.objects.select_for_update().get(pk=group.pk)
+    if group.stopped_on:
+        raise ValidationError(_("Deze groep is al gestopt."))
+    today, now = timezone.localdate(), timezone.now()
+    # The meetings to come are cancelled by the coach, all in one statement under one lock (as
+    # sessions.booking.appointment_cancel does one at a time): a meeting has no client, so
+    # its cancellation is never late and costs nobody anything; its time is free again.
+    cancelled = list(
+        Appointment.objects.select_for_update()
+        .filter(pk__in=meetings_to_come(group).values("appointment"))
+        .values_list("pk", flat=True)
+    )
+    Appointment.objects.filter(pk__in=cancelled).update(
+        status=Appointment.Status.CANCELLED,
+        cancelled_by=Appointment.CancelledBy.COACH,
+        # The coach's own reason stays with the group: this one may be read elsewhere.
+        cancel_reason=_("De Backstage-groep is gestopt."),
+        cancelled_at=now,
+        sequence=F("sequence") + 1,
+        updated_at=now,
+    )
+    to_come = list(
+        Meeting.objects.filter(appointment__in=cancelled)
+        .order_by("number")
+        .select_related("appointment")
+    )
+    members = list(group.members.active().select_related("client"))
+    group.members.active().update(left_on=today)
+    group.stopped_on, group.stop_reason, group.stopped_by = today, reason, by
+    group.save(update_fields=["stopped_on", "stop_reason", "stopped_by"])
+    _tell_participants("stopped", group, [m.client_id for m in members], to_come)
+    return Ending(cancelled=len(to_come), told=[str(m.client) for m in members])
+
+
+@transaction.atomic
+def group_delete(*, group: BackstageGroup, by: User | None = None) -> Ending:
+    """Delete a group in which nothing happened yet (no meeting held, no turn, attendance or
+    evaluation): its meetings and their appointments go (the time is free again), and the
+    participants are told. Once something happened, the group can only be stopped."""
+    group = BackstageGroup.objects.select_for_update().get(pk=group.pk)
+    # The meetings locked too: a turn claimed at this moment waits, then finds no meeting.
+    meetings = list(
+        Meeting.objects.select_for_update().filter(group=group).select_related("appointment")
+    )
+    if why := why_not_deletable(group):
+        raise ValidationError(
+            _(
+                "Deze groep kan niet meer worden verwijderd: %(why)s Stop de groep in plaats "
+                "daarvan."
+            )
+            % {"why": why},
+            code="not_deletable",
+        )
+    members = list(group.members.filter(left_on__isnull=True).select_related("client"))
+    to_come = [m for m in meetings if m.appointment.status == Appointment.Status.BOOKED]
+    for meeting in to_come:
+        # The participants' calendars get the cancellation of the event they may have saved.
+        meeting.appointment.status = Appointment.Status.CANCELLED
+        meeting.appointment.sequence += 1
+    appointments = [m.appointment_id for m in meetings]
+    Meeting.objects.filter(pk__in=[m.pk for m in meetings]).delete()
+    Appointment.objects.filter(pk__in=appointments).delete()
+    group.delete()  # its memberships with it
+    _tell_participants("deleted", group, [m.client_id for m in members], to_come)
+    return Ending(cancelled=len(to_come), told=[str(m.client) for m in members])
 
 
 # --- A fair rota ---------------------------------------------------------------------------

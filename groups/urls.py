@@ -11,11 +11,19 @@ urlpatterns = [
     path(
         "coach/groepen/<uuid:group>/stoppen/", views.group_member_leave, name="group_member_leave"
     ),
+    path("coach/groepen/<uuid:group>/plaats/", views.group_place, name="group_place"),
+    path("coach/groepen/<uuid:group>/groep-stoppen/", views.group_stop_view, name="group_stop"),
+    path("coach/groepen/<uuid:group>/verwijderen/", views.group_delete_view, name="group_delete"),
     path("coach/bijeenkomsten/<uuid:meeting>/", views.meeting_detail, name="meeting_detail"),
     path("portaal/backstage/", views.portal_groups, name="portal_groups"),
     path(
         "portaal/backstage/<uuid:meeting>/beurt/",
         views.portal_turn_claim,
         name="portal_turn_claim",
+    ),
+    path(
+        "portaal/backstage/<uuid:meeting>/bijeenkomst.ics",
+        views.portal_meeting_ics,
+        name="portal_meeting_ics",
     ),
 ]

@@ -13,28 +13,47 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
 from audit.log import Action, What, record_each
 from coaching.clients import organisation_for_name
+from coaching.confirm import ReasonForm, confirmation_page
 from coaching.models import Client, Role, Send
 from coaching.roles import role_required
-from groups.forms import ClaimForm, GroupForm, MemberSearchForm, MoveMeetingForm, TurnForm
+from groups.forms import (
+    ClaimForm,
+    GroupForm,
+    MemberExceptionForm,
+    MemberSearchForm,
+    MoveMeetingForm,
+    PlaceForm,
+    TurnForm,
+)
 from groups.models import Attendance, BackstageGroup, Contribution, Meeting, Membership
 from groups.reminders import participant_reminders_of
 from groups.services import (
+    Ending,
     MeetingFull,
     RotaTurn,
     agreements_to_report,
     group_create,
+    group_delete,
+    group_ending,
     group_evaluation_summary,
+    group_place_change,
+    group_stop,
     meeting_move,
     member_add,
     member_leave,
+    outside_the_organisation,
     plan_rota,
     turn_claim,
+    why_not_deletable,
 )
+from sessions import ical
 from sessions.booking import SlotTaken
+from sessions.models import Appointment
 
 # The most clients a search on the group page lists (after that: search more precisely).
 CANDIDATES = 20
@@ -68,6 +87,23 @@ def _is_id(value: str) -> bool:
 
 def _memberships_of_account(user):
     return Membership.objects.active().filter(client__in=Client.objects.for_account(user))
+
+
+def _groups_of_account(user):
+    """The memberships a participant still sees: active ones, and those that ended when their
+    group stopped (the group shows as stopped, with what was held)."""
+    return Membership.objects.seen_by_participant().filter(
+        client__in=Client.objects.for_account(user)
+    )
+
+
+def _form_errors(form, error: ValidationError) -> None:
+    """A service's errors on the form's fields where it has them, else above the form."""
+    if not hasattr(error, "error_dict"):
+        form.add_error(None, error)
+        return
+    for field, errors in error.error_dict.items():
+        form.add_error(field if field in form.fields else None, errors)
 
 
 # --- The coach -------------------------------------------------------------------------------
@@ -109,11 +145,12 @@ def group_new(request: HttpRequest) -> HttpResponse:
                 interval_weeks=data["interval_weeks"],
                 first_start=data["first_start"],
                 location=data["location"],
+                video_link=data["video_link"],
                 organisation=organisation,
                 contact_person=data["contact_person"],
             )
         except ValidationError as error:
-            form.add_error(None, error)
+            _form_errors(form, error)
         else:
             messages.success(request, _("De groep en haar acht bijeenkomsten staan in de agenda."))
             return redirect("group_detail", group=group.uuid)
@@ -128,7 +165,8 @@ def group_new(request: HttpRequest) -> HttpResponse:
 @role_required(Role.COACH)
 def group_detail(request: HttpRequest, group: str) -> HttpResponse:
     group = _group_of_coach(request.user, group)
-    members = list(group.members.active().select_related("client"))
+    # Of a stopped group: those who took part until it stopped.
+    members = list(group.members.seen_by_participant().select_related("client"))
     meetings = list(
         group.meetings.select_related("appointment").prefetch_related(
             Prefetch(
@@ -141,7 +179,11 @@ def group_detail(request: HttpRequest, group: str) -> HttpResponse:
     for meeting in meetings:
         recorded = meeting.attendance.all()
         meeting.present_count = sum(a.present for a in recorded) if recorded else None
-    upcoming = [m.number for m in meetings if m.appointment.start > now]
+    upcoming = [
+        m.number
+        for m in meetings
+        if m.appointment.start > now and m.appointment.status == Appointment.Status.BOOKED
+    ]
     taken = [RotaTurn(m.number, c.membership_id) for m in meetings for c in m.contributions.all()]
     absent = {
         m.number: {a.membership_id for a in m.attendance.all() if not a.present} for m in meetings
@@ -163,6 +205,12 @@ def group_detail(request: HttpRequest, group: str) -> HttpResponse:
     # The page shows the contributions (agreements, report-backs) of these clients.
     shown = [c.membership.client for m in meetings for c in m.contributions.all()]
     record_each(request, Action.VIEW, What.BACKSTAGE, shown)
+    evaluations = group_evaluation_summary(group)
+    # What the page loaded says whether anything happened yet (groups.services.why_not_deletable
+    # decides when the coach asks): then the group can still be deleted, else only stopped.
+    untouched = not evaluations and not any(
+        m.appointment.start <= now or m.contributions.all() or m.attendance.all() for m in meetings
+    )
     return render(
         request,
         "groups/group_detail.html",
@@ -177,7 +225,176 @@ def group_detail(request: HttpRequest, group: str) -> HttpResponse:
             "candidates": candidates and candidates[:CANDIDATES],
             "more_candidates": candidates is not None and len(candidates) > CANDIDATES,
             "missing": max(0, settings.PRAKTIJK_BACKSTAGE["min_size"] - len(members)),
-            "evaluations": group_evaluation_summary(group),
+            "evaluations": evaluations,
+            "may_delete": untouched and not group.stopped_on,
+        },
+    )
+
+
+def _ending_sentences(ending: Ending, *, deleting: bool) -> list[str]:
+    """What the confirmation page says will happen."""
+    if ending.cancelled:
+        sentences = [
+            ngettext(
+                "%(count)s bijeenkomst die nog moest komen gaat niet door: ze verdwijnt uit je "
+                "agenda en de tijd komt vrij voor andere afspraken, ook voor online boeken.",
+                "%(count)s bijeenkomsten die nog moesten komen gaan niet door: ze verdwijnen uit "
+                "je agenda en de tijd komt vrij voor andere afspraken, ook voor online boeken.",
+                ending.cancelled,
+            )
+            % {"count": ending.cancelled}
+        ]
+    else:
+        sentences = [_("Er staan geen bijeenkomsten meer in de agenda die nog moeten komen.")]
+    if ending.told:
+        sentences.append(
+            _(
+                "De deelnemers krijgen een e-mail (zonder de reden en zonder wat er in de groep "
+                "is besproken), met de vervallen bijeenkomsten voor hun agenda: %(names)s."
+            )
+            % {"names": ", ".join(ending.told)}
+        )
+    else:
+        sentences.append(_("Er zijn geen deelnemers die bericht krijgen."))
+    if deleting:
+        sentences.append(
+            _(
+                "De groep, haar deelnemerslijst en haar bijeenkomsten worden verwijderd. Dit kan "
+                "niet ongedaan worden gemaakt."
+            )
+        )
+    else:
+        sentences.append(
+            _(
+                "Wat er al is geweest blijft bewaard: de gehouden bijeenkomsten, de inbreng en "
+                "afspraken, de aanwezigheid en de evaluaties. De groep staat daarna als gestopt, "
+                "met de datum en de reden; de deelname eindigt vandaag."
+            )
+        )
+    return sentences
+
+
+@require_http_methods(["GET", "POST"])
+@role_required(Role.COACH)
+def group_stop_view(request: HttpRequest, group: str) -> HttpResponse:
+    """Stop the group, with a reason: the confirmation page says what happens (GET), the POST
+    does it (groups.services.group_stop)."""
+    group = _group_of_coach(request.user, group)
+    back = reverse("group_detail", args=[group.uuid])
+    if group.stopped_on:
+        messages.info(request, _("Deze groep is al gestopt."))
+        return redirect(back)
+    form = ReasonForm(
+        request.POST or None,
+        label=_("Waarom stopt de groep?"),
+        help_text=_("Blijft bij de groep, voor jou; de deelnemers krijgen de reden niet te zien."),
+    )
+    if request.method == "POST" and form.is_valid():
+        try:
+            ending = group_stop(group=group, by=request.user, reason=form.cleaned_data["reason"])
+        except ValidationError as error:
+            messages.error(request, " ".join(error.messages))
+        else:
+            messages.success(
+                request,
+                ngettext(
+                    "De groep is gestopt; %(count)s bijeenkomst is uit de agenda gehaald.",
+                    "De groep is gestopt; %(count)s bijeenkomsten zijn uit de agenda gehaald.",
+                    ending.cancelled,
+                )
+                % {"count": ending.cancelled},
+            )
+        return redirect(back)
+    return confirmation_page(
+        request,
+        title=_("Groep %(name)s stoppen") % {"name": group.name},
+        consequences=_ending_sentences(group_ending(group), deleting=False),
+        form=form,
+        confirm_label=_("Groep stoppen"),
+        back=back,
+    )
+
+
+@require_http_methods(["GET", "POST"])
+@role_required(Role.COACH)
+def group_delete_view(request: HttpRequest, group: str) -> HttpResponse:
+    """Delete a group in which nothing happened yet; otherwise the coach is sent to stopping
+    it. The confirmation page first (GET), the POST deletes (groups.services.group_delete)."""
+    group = _group_of_coach(request.user, group)
+    back = reverse("group_detail", args=[group.uuid])
+    if group.stopped_on:
+        messages.info(request, _("Deze groep is gestopt; wat er is geweest blijft bewaard."))
+        return redirect(back)
+    if why := why_not_deletable(group):
+        messages.info(
+            request,
+            _(
+                "Deze groep kan niet meer worden verwijderd: %(why)s Stop de groep in plaats "
+                "daarvan."
+            )
+            % {"why": why},
+        )
+        return redirect("group_stop", group=group.uuid)
+    if request.method == "POST":
+        try:
+            ending = group_delete(group=group, by=request.user)
+        except ValidationError as error:
+            messages.error(request, " ".join(error.messages))
+            return redirect(back)
+        messages.success(
+            request,
+            ngettext(
+                "De groep is verwijderd; %(count)s deelnemer krijgt bericht.",
+                "De groep is verwijderd; %(count)s deelnemers krijgen bericht.",
+                len(ending.told),
+            )
+            % {"count": len(ending.told)},
+        )
+        return redirect("group_list")
+    return confirmation_page(
+        request,
+        title=_("Groep %(name)s verwijderen") % {"name": group.name},
+        consequences=_ending_sentences(group_ending(group), deleting=True),
+        confirm_label=_("Groep verwijderen"),
+        back=back,
+    )
+
+
+@require_http_methods(["GET", "POST"])
+@role_required(Role.COACH)
+def group_place(request: HttpRequest, group: str) -> HttpResponse:
+    """Where the group meets: the meetings to come follow, and the participants hear of it."""
+    group = _group_of_coach(request.user, group)
+    form = PlaceForm(
+        request.POST or None, initial={"location": group.location, "video_link": group.video_link}
+    )
+    if request.method == "POST" and form.is_valid():
+        try:
+            moved = group_place_change(
+                group=group,
+                location=form.cleaned_data["location"],
+                video_link=form.cleaned_data["video_link"],
+            )
+        except ValidationError as error:
+            _form_errors(form, error)
+        else:
+            messages.success(
+                request,
+                ngettext(
+                    "De plaats is gewijzigd, ook bij %(count)s bijeenkomst die nog komt.",
+                    "De plaats is gewijzigd, ook bij de %(count)s bijeenkomsten die nog komen.",
+                    moved,
+                )
+                % {"count": moved},
+            )
+            return redirect("group_detail", group=group.uuid)
+    return render(
+        request,
+        "coaching/form_page.html",
+        {
+            "title": _("Plaats van %(name)s") % {"name": group.name},
+            "forms": [form],
+            "back": reverse("group_detail", args=[group.uuid]),
         },
     )
 
@@ -188,12 +405,28 @@ def group_member_add(request: HttpRequest, group: str) -> HttpResponse:
     group = _group_of_coach(request.user, group)
     pk = request.POST.get("client", "")
     client = Client.objects.for_coach(request.user).filter(pk=pk).first() if _is_id(pk) else None
+    # The second round: the coach adds someone from outside the team's organisation anyway.
+    exception = MemberExceptionForm(request.POST) if "reason" in request.POST else None
     if client is None:
         messages.error(request, _("Kies een cliënt."))
+    elif exception is not None and not exception.is_valid():
+        return _ask_for_an_exception(request, group, client, exception)
     else:
+        reason = exception.cleaned_data["reason"] if exception else ""
         try:
-            member_add(group=group, client=client, joined_on=timezone.localdate())
+            member_add(
+                group=group,
+                client=client,
+                joined_on=timezone.localdate(),
+                exception_reason=reason,
+                by=request.user,
+            )
         except ValidationError as error:
+            if getattr(error, "code", None) == "outside_organisation" and not reason:
+                initial = {"client": client.pk, "zoek": request.POST.get("zoek", "")}
+                return _ask_for_an_exception(
+                    request, group, client, MemberExceptionForm(initial=initial)
+                )
             messages.error(request, " ".join(error.messages))
         else:
             messages.success(request, _("%(name)s doet mee.") % {"name": client})
@@ -203,6 +436,31 @@ def group_member_add(request: HttpRequest, group: str) -> HttpResponse:
         query = urlencode({"zoek": search.cleaned_data["zoek"]})
         return redirect(f"{reverse('group_detail', args=[group.uuid])}?{query}#members-heading")
     return redirect("group_detail", group=group.uuid)
+
+
+def _ask_for_an_exception(
+    request: HttpRequest,
+    group: BackstageGroup,
+    client: Client,
+    form: MemberExceptionForm,
+) -> HttpResponse:
+    """A team is one organisation's: someone from elsewhere joins only with a reason."""
+    return confirmation_page(
+        request,
+        title=_("%(name)s toch toevoegen aan %(group)s?") % {"name": client, "group": group},
+        consequences=[
+            outside_the_organisation(group, client),
+            _(
+                "Dit team is in-company: de deelnemers werken bij %(organisation)s. Met een "
+                "reden kan %(name)s toch meedoen; die blijft bij de deelname bewaard."
+            )
+            % {"organisation": group.organisation, "name": client},
+        ],
+        form=form,
+        confirm_label=_("Toch toevoegen"),
+        back=reverse("group_detail", args=[group.uuid]),
+        danger=False,
+    )
 
 
 @require_POST
@@ -228,7 +486,12 @@ def group_rota_accept(request: HttpRequest, group: str) -> HttpResponse:
         RotaTurn(c.meeting.number, c.membership_id)
         for c in Contribution.objects.filter(meeting__group=group).select_related("meeting")
     ]
-    upcoming = [n for n, m in meetings.items() if m.appointment.start > timezone.now()]
+    upcoming = [
+        n
+        for n, m in meetings.items()
+        if m.appointment.start > timezone.now()
+        and m.appointment.status == Appointment.Status.BOOKED
+    ]
     assigned = 0
     for turn in plan_rota(list(members), upcoming, taken=taken):
         try:
@@ -349,7 +612,7 @@ def meeting_detail(request: HttpRequest, meeting: str) -> HttpResponse:
 @require_safe
 @role_required(Role.CLIENT)
 def portal_groups(request: HttpRequest) -> HttpResponse:
-    memberships = list(_memberships_of_account(request.user).select_related("group", "client"))
+    memberships = list(_groups_of_account(request.user).select_related("group", "client"))
     groups = []
     now = timezone.now()
     for membership in memberships:
@@ -393,3 +656,22 @@ def portal_turn_claim(request: HttpRequest, meeting: str) -> HttpResponse:
             request, _("Je hebt een beurt bij bijeenkomst %(number)s.") % {"number": meeting.number}
         )
     return redirect("portal_groups")
+
+
+@require_safe
+@role_required(Role.CLIENT)
+def portal_meeting_ics(request: HttpRequest, meeting: str) -> HttpResponse:
+    """One meeting of the participant's own group as .ics, with the group's place; a 404 for
+    anyone else."""
+    meeting = get_object_or_404(
+        Meeting.objects.filter(
+            group__in=_groups_of_account(request.user).values("group")
+        ).select_related("appointment__coach"),
+        uuid=meeting,
+    )
+    response = HttpResponse(
+        ical.for_client(meeting.appointment, language=request.LANGUAGE_CODE),
+        content_type="text/calendar",
+    )
+    response["Content-Disposition"] = f'attachment; filename="bijeenkomst-{meeting.number}.ics"'
+    return response

@@ -7,6 +7,13 @@ the law makes the practice keep stays, without the dossier: sent invoices (7 yea
 obligation) keep the client's row, anonymised and hidden from every list, and the row of a
 parent an invoice was addressed to. The audit log keeps its rows (it refers to the client
 without a foreign key) and records the erasure itself.
+
+Nothing erased stays readable in the database's files: SQLite zeroes what is deleted
+(`secure_delete`, coaching/settings.py) and, after the erasure commits, its write-ahead log is
+checkpointed and emptied (`wal_checkpoint`). On PostgreSQL see docs/security.md (dead rows,
+the WAL, backups). Every erasure is also one line in the application log, with the client's
+UUID only, so that it can be applied again after a backup from before it is restored
+(`manage.py reapply_erasures`).
 """
 
 import datetime
@@ -15,7 +22,7 @@ from dataclasses import dataclass, field
 
 from django.core.exceptions import ValidationError
 from django.core.files.storage import default_storage
-from django.db import transaction
+from django.db import connection, transaction
 from django.db.models import Exists, Max, OuterRef, Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -131,12 +138,20 @@ def _only_for(account: User, client: Client) -> bool:
 
 
 def client_erase(
-    *, client: Client, by: User | None, request=None, prospects_too: bool = False
+    *,
+    client: Client,
+    by: User | None,
+    request=None,
+    prospects_too: bool = False,
+    again_after_restore: bool = False,
 ) -> Erased:
-    """Erases the client; refused (ValidationError) while the coaching goes on."""
+    """Erases the client; refused (ValidationError) while the coaching goes on, except when
+    an erasure made before is applied again to a restored backup (`again_after_restore`: the
+    backup may be from before the coaching ended)."""
     with transaction.atomic():
         client = Client.objects.select_for_update().get(pk=client.pk)
-        if reason := why_not_erasable(client, prospects_too=prospects_too):
+        checked = client.erased_on is not None or not again_after_restore
+        if checked and (reason := why_not_erasable(client, prospects_too=prospects_too)):
             raise ValidationError(reason)
         done = Erased()
         trajects = list(client.trajects.values_list("pk", flat=True))
@@ -210,9 +225,40 @@ def client_erase(
             role=None if by is not None else "system",
             detail=" ".join(f"{name}={count}" for name, count in done.removed.items() if count),
         )
-        # The files go once the rows are gone for good.
+        # The files go once the rows are gone for good; then nothing of the rows may stay in
+        # the database's files either.
         transaction.on_commit(lambda: _delete_files(files), robust=True)
+        transaction.on_commit(wal_checkpoint, robust=True)
+        # Outside the database, so that it survives the restore of an older backup: the UUID
+        # only, nothing about the person.
+        transaction.on_commit(
+            lambda: log.info(
+                "Erasure: client %s %s",
+                client_uuid,
+                "anonymised (invoices kept)" if done.anonymised else "erased",
+            ),
+            robust=True,
+        )
     return done
+
+
+def wal_checkpoint() -> None:
+    """SQLite writes every change to its write-ahead log (the -wal file) first; a checkpoint
+    copies the pages into the database file, but the log keeps its old frames, with the rows
+    as they were, until it is overwritten. After an erasure: copy everything into the
+    database file (where secure_delete zeroed the erased rows and the freed pages) and empty
+    the log. It waits (the connection's timeout) for readers of the log to finish."""
+    if connection.vendor != "sqlite":
+        return  # PostgreSQL: see docs/security.md
+    with connection.cursor() as cursor:
+        cursor.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+        busy, _frames, _copied = cursor.fetchone()
+    if busy:
+        log.warning(
+            "Erasure: the SQLite write-ahead log could not be emptied (another connection "
+            "kept reading); it is emptied with the next erasure, or run "
+            "`PRAGMA wal_checkpoint(TRUNCATE)` when the application is stopped."
+        )
 
 
 def _delete_files(names: list[str]) -> None:
@@ -349,6 +395,7 @@ def purge_old_invoices(today: datetime.date | None = None) -> int:
                 role="system",
                 detail=f"invoices={count}",
             )
+            transaction.on_commit(wal_checkpoint, robust=True)
         gone += 1
     return gone
 

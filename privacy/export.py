@@ -293,8 +293,8 @@ def export_zip(client: Client, account: User | None = None) -> tuple[str, bytes]
         for message in messages:
             if message.attachment:
                 try:
-                    with message.attachment.open("rb") as file:
-                        archive.writestr(attachment_name(message), file.read())
+                    # As uploaded: the storage holds it encrypted (coaching.crypto).
+                    archive.writestr(attachment_name(message), message.attachment.decrypted())
                 except OSError:  # the file is gone from storage: say so, export the rest
                     missing.append(attachment_name(message))
         data = {

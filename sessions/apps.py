@@ -14,9 +14,11 @@ class AgendaConfig(AppConfig):
     verbose_name = _("Agenda")
 
     def ready(self) -> None:
+        from sessions.kennismaking import register_kennismaking_hook
         from sessions.reminders import register_reminders
 
         register_reminders()
+        register_kennismaking_hook()
 
     def seed_demo(self, demo: dict) -> None:
         """Session types, working hours and a few appointments (called by `seed_demo`)."""

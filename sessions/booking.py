@@ -2,13 +2,23 @@
 
 from datetime import datetime, timedelta
 
+from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext
 
-from coaching.models import Client, User
-from sessions.models import ACTIVE_STATUSES, Appointment, BookingRules, SessionType
+from coaching.models import Client, Role, User
+from sessions.models import (
+    ACTIVE_STATUSES,
+    CLIENT_SIDE,
+    Appointment,
+    BookingRules,
+    CancelledBy,
+    SessionType,
+)
+from sessions.models.availability import Rules
 from sessions.slots import free_slots
 from trajects.evaluations import interim_after_session
 from trajects.models import Traject
@@ -104,7 +114,8 @@ def _refuse_past(appointment: Appointment) -> None:
 
 
 def appointment_move(*, appointment: Appointment, start: datetime, end: datetime) -> Appointment:
-    """Move to another time: the same event (UID) with a higher sequence for calendars."""
+    """Move to another time: the same event (UID) with a higher sequence for calendars. The
+    returned appointment carries the time it had in `previous_start` (not stored)."""
     try:
         with transaction.atomic():
             locked = Appointment.objects.select_for_update().get(pk=appointment.pk)
@@ -113,6 +124,8 @@ def appointment_move(*, appointment: Appointment, start: datetime, end: datetime
                 raise ValidationError(_("Alleen een geplande afspraak kan worden verzet."))
             if _overlaps(locked.coach, start, end, exclude=locked):
                 raise SlotTaken
+            # The notices name the old time and the new one (issue 18, point 4).
+            locked.previous_start = locked.start
             locked.start, locked.end = start, end
             locked.sequence += 1
             locked.save(update_fields=["start", "end", "sequence", "updated_at"])
@@ -159,25 +172,84 @@ def bookable_kinds(traject: Traject) -> set[str]:
     return kinds - planned
 
 
-def can_cancel_free(appointment: Appointment, now: datetime | None = None) -> bool:
+def free_cancel_until(coach: User, start: datetime, rules: Rules | None = None) -> datetime:
+    """Until when an appointment of this coach at `start` can be cancelled or moved free of
+    charge (and, by the coachee, online): the cancellation window before its start."""
+    rules = rules or BookingRules.for_coach(coach)
+    return start - rules.cancel_window
+
+
+def cancel_deadline(appointment: Appointment, rules: Rules | None = None) -> datetime:
+    return free_cancel_until(appointment.coach, appointment.start, rules)
+
+
+def can_cancel_free(
+    appointment: Appointment, now: datetime | None = None, rules: Rules | None = None
+) -> bool:
     """Within the cancellation window: cancelling is free (and possible in the portal)."""
-    rules = BookingRules.for_coach(appointment.coach)
-    return (now or timezone.now()) <= appointment.start - rules.cancel_window
+    return (now or timezone.now()) <= cancel_deadline(appointment, rules)
+
+
+def canceller_of(appointment: Appointment, user: User | None) -> str:
+    """Who cancels, from the account that does it: the coach; the client's own account; a
+    parent's account (acting for a child); anyone else (the admin) for the practice."""
+    if user is not None and (user.pk == appointment.coach_id or user.role == Role.COACH):
+        return CancelledBy.COACH
+    client = appointment.client
+    if user is not None and user.role == Role.CLIENT and client is not None:
+        return CancelledBy.CLIENT if client.account_id == user.pk else CancelledBy.PARENT
+    return CancelledBy.PRACTICE
+
+
+def cancellers(appointment: Appointment) -> list[str]:
+    """Who can cancel this appointment: the client's side only when there is a client, a
+    parent only for a child."""
+    client = appointment.client
+    who = []
+    if client is not None:
+        who.append(CancelledBy.CLIENT)
+        if client.is_child:
+            who.append(CancelledBy.PARENT)
+    return [*who, CancelledBy.COACH, CancelledBy.PRACTICE]
 
 
 @transaction.atomic
-def appointment_cancel(*, appointment: Appointment, by: User, now=None) -> Appointment:
-    """Cancel: in time, or late (after the window; the coach records that, it may be charged)."""
+def appointment_cancel(
+    *,
+    appointment: Appointment,
+    by: User | None,
+    cancelled_by: str | None = None,
+    reason: str = "",
+    now: datetime | None = None,
+) -> Appointment:
+    """Cancel, recording who cancelled (`cancelled_by`; by default the side of the account `by`),
+    why and when. Only the client's own side cancels late, after the free-cancellation
+    deadline, and only that may be charged (issue 18, point 1): the coach or the practice
+    cancelling an hour before is a plain cancellation (the database holds this too)."""
     appointment = Appointment.objects.select_for_update().get(pk=appointment.pk)
     if appointment.status != Appointment.Status.BOOKED:
         raise ValidationError(_("Alleen een geplande afspraak kan worden geannuleerd."))
     _refuse_past(appointment)
-    in_time = can_cancel_free(appointment, now)
-    appointment.status = (
-        Appointment.Status.CANCELLED if in_time else Appointment.Status.CANCELLED_LATE
-    )
+    cancelled_by = cancelled_by or canceller_of(appointment, by)
+    if cancelled_by not in cancellers(appointment):
+        raise ValidationError(_("Kies wie de afspraak afzegt."), code="who")
+    now = now or timezone.now()
+    late = cancelled_by in CLIENT_SIDE and not can_cancel_free(appointment, now)
+    appointment.status = Appointment.Status.CANCELLED_LATE if late else Appointment.Status.CANCELLED
+    appointment.cancelled_by = cancelled_by
+    appointment.cancel_reason = reason.strip()[:500]
+    appointment.cancelled_at = now
     appointment.sequence += 1
-    appointment.save(update_fields=["status", "sequence", "updated_at"])
+    appointment.save(
+        update_fields=[
+            "status",
+            "cancelled_by",
+            "cancel_reason",
+            "cancelled_at",
+            "sequence",
+            "updated_at",
+        ]
+    )
     return appointment
 
 
@@ -236,7 +308,21 @@ def appointment_mark(
     appointment.status = status
     appointment.announces_last = announces_last and not is_last
     appointment.is_last = is_last
-    appointment.save(update_fields=["status", "announces_last", "is_last", "updated_at"])
+    if status != Appointment.Status.NO_SHOW:
+        # Held after all: there is no fee, so no waiver of it either.
+        appointment.fee_waived_reason, appointment.fee_waived_by = "", None
+        appointment.fee_waived_at = None
+    appointment.save(
+        update_fields=[
+            "status",
+            "announces_last",
+            "is_last",
+            "fee_waived_reason",
+            "fee_waived_by",
+            "fee_waived_at",
+            "updated_at",
+        ]
+    )
     if (
         appointment.kind == Appointment.Kind.SESSION
         and status == Appointment.Status.COMPLETED
@@ -248,6 +334,55 @@ def appointment_mark(
     return appointment
 
 
+def open_online_bookings(client: Client, now: datetime | None = None) -> int:
+    """The client's upcoming appointments that were booked in the portal."""
+    return (
+        Appointment.objects.filter(traject__client=client)
+        .upcoming(now or timezone.now())
+        .booked_online()
+        .count()
+    )
+
+
+def online_booking_refusal(client: Client, *, account: User, now: datetime | None = None) -> str:
+    """Why this client cannot book one more appointment online now ("" when they can): at most
+    PRAKTIJK_BOOKING["max_open_online"] upcoming online bookings per client (0: no limit)."""
+    limit = settings.PRAKTIJK_BOOKING.get("max_open_online", 3)
+    if not limit:
+        return ""
+    count = open_online_bookings(client, now)
+    if count < limit:
+        return ""
+    values = {"count": count, "name": client.first_name}
+    if client.account_id == account.pk:
+        text = ngettext(
+            "Je hebt al %(count)s afspraak gepland die nog moet komen; meer kun je online niet "
+            "tegelijk boeken.",
+            "Je hebt al %(count)s afspraken gepland die nog moeten komen; meer kun je online "
+            "niet tegelijk boeken.",
+            count,
+        )
+    else:
+        text = ngettext(
+            "Voor %(name)s staat al %(count)s afspraak gepland die nog moet komen; meer kun je "
+            "online niet tegelijk boeken.",
+            "Voor %(name)s staan al %(count)s afspraken gepland die nog moeten komen; meer kun "
+            "je online niet tegelijk boeken.",
+            count,
+        )
+    return " ".join(
+        [
+            text % values,
+            str(
+                _(
+                    "Na de eerstvolgende afspraak kun je weer een nieuwe boeken, of vraag je "
+                    "coach om een afspraak in te plannen."
+                )
+            ),
+        ]
+    )
+
+
 def portal_book(
     *,
     account: User,
@@ -257,7 +392,8 @@ def portal_book(
     mode: str,
 ) -> Appointment:
     """A coachee (or a parent for a child) books online: only a type that is bookable online,
-    fits the traject's phase and mode, at a time that is free by the coach's hours and rules."""
+    fits the traject's phase and mode, at a time that is free by the coach's hours and rules,
+    and while the client holds fewer upcoming online bookings than the practice allows."""
     if not Client.objects.for_account(account).filter(pk=traject.client_id).exists():
         raise PermissionDenied
     if not (session_type.active and session_type.bookable_online):
@@ -271,18 +407,24 @@ def portal_book(
     day = timezone.localtime(start).date()
     if start not in free_slots(coach=coach, duration=duration, first=day, days=1, mode=mode):
         raise SlotTaken
-    appointment = appointment_book(
-        coach=coach,
-        start=start,
-        end=start + duration,
-        kind=session_type.kind,
-        mode=mode,
-        by=account,
-        traject=traject,
-        session_type=session_type,
-        buffer=BookingRules.for_coach(coach).buffer,
-    )
-    return appointment
+    with transaction.atomic():
+        # The client's row locked: two bookings at once (two tabs, both parents) are counted
+        # one after the other, so they cannot both slip under the limit.
+        Client.objects.select_for_update().filter(pk=traject.client_id).first()
+        refusal = online_booking_refusal(traject.client, account=account)
+        if refusal:
+            raise ValidationError(refusal, code="too_many")
+        return appointment_book(
+            coach=coach,
+            start=start,
+            end=start + duration,
+            kind=session_type.kind,
+            mode=mode,
+            by=account,
+            traject=traject,
+            session_type=session_type,
+            buffer=BookingRules.for_coach(coach).buffer,
+        )
 
 
 def _kennismaking_mode(mode: str) -> str:

@@ -5,7 +5,9 @@ from django import forms
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from coaching.forms import DateInput, DateTimeLocalInput
+from coaching.forms import DateInput, DateTimeLocalInput, YesNoField
+from coaching.models import Guardian
+from coaching.public_forms import honeypot_field
 from sessions.models import (
     Appointment,
     AvailabilityException,
@@ -114,6 +116,28 @@ class MarkForm(forms.Form):
         _helper(self)
 
 
+class CancelForm(forms.Form):
+    """The coach cancels: who cancels (it decides what it costs the client) and why. Rendered in
+    the confirmation page's own <form>."""
+
+    cancelled_by = forms.ChoiceField(
+        label=_("Wie zegt af?"),
+        widget=forms.RadioSelect,
+        error_messages={"required": _("Kies wie de afspraak afzegt.")},
+    )
+    reason = forms.CharField(
+        label=_("Reden"),
+        max_length=500,
+        widget=forms.Textarea(attrs={"rows": 2}),
+        help_text=_("Bijvoorbeeld: ziek, belde af op maandag. Geen details uit het dossier."),
+    )
+
+    def __init__(self, *args, choices: list[tuple[str, str]], **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["cancelled_by"].choices = choices
+        _helper(self)
+
+
 class KennismakingForm(forms.Form):
     """The public request for a kennismaking (no account needed)."""
 
@@ -139,6 +163,19 @@ class KennismakingForm(forms.Form):
         required=False,
         help_text=_("Leeg: dezelfde als de jouwe."),
     )
+    # For a child the parent says who they are to the child and whether they have parental
+    # authority: nothing is assumed (issue 18). Required for a child, see clean().
+    relation = forms.ChoiceField(
+        label=_("Wat is je relatie tot het kind?"),
+        choices=[("", "—"), *Guardian.Relation.choices],
+        required=False,
+    )
+    has_parental_authority = YesNoField(
+        label=_("Heb je ouderlijk gezag?"),
+        required=False,
+        help_text=_("Alleen een ouder of voogd met ouderlijk gezag kan toestemming geven voor "
+                    "bijvoorbeeld contact met school."),
+    )  # fmt: skip
     date_of_birth = forms.DateField(
         label=_("Geboortedatum van wie de coaching krijgt"),
         widget=DateInput(),
@@ -157,11 +194,7 @@ class KennismakingForm(forms.Form):
     )
     slot = forms.DateTimeField(required=False, widget=forms.HiddenInput, validators=[within_reach])
     # A field people do not see: a robot that fills in every field fills this one too.
-    website = forms.CharField(
-        required=False,
-        label=_("Laat dit veld leeg"),
-        widget=forms.TextInput(attrs={"tabindex": "-1", "autocomplete": "off"}),
-    )
+    website = honeypot_field()
 
     def clean_date_of_birth(self):
         day = self.cleaned_data["date_of_birth"]
@@ -171,8 +204,15 @@ class KennismakingForm(forms.Form):
 
     def clean(self):
         data = super().clean()
-        if data.get("for_whom") == self.FOR_CHILD and not data.get("child_first_name"):
-            self.add_error("child_first_name", _("Vul de voornaam van je kind in."))
+        if data.get("for_whom") == self.FOR_CHILD:
+            if not data.get("child_first_name"):
+                self.add_error("child_first_name", _("Vul de voornaam van je kind in."))
+            if not data.get("relation") and "relation" not in self.errors:
+                self.add_error("relation", _("Kies je relatie tot het kind."))
+            if data.get("has_parental_authority") is None and (
+                "has_parental_authority" not in self.errors
+            ):
+                self.add_error("has_parental_authority", _("Geef aan of je ouderlijk gezag hebt."))
         if data.get("how") == self.BY_SLOT and not data.get("slot"):
             self.add_error(None, _("Kies een tijd voor het gesprek, of kies ‘Per e-mail’."))
         return data

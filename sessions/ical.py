@@ -36,11 +36,13 @@ def _event(
     event.add("dtend", appointment.end)
     event.add("summary", summary)
     event.add("status", "CANCELLED" if cancelled else "CONFIRMED")
-    if private:
+    if private and appointment.kind != Appointment.Kind.BACKSTAGE:
         # The coach's feed lands in calendar apps outside the practice: no address, no link.
+        # (A Backstage meeting's place is the group's, a room or a video link, not a client's
+        # address: it is in the feed too.)
         event.add("location", appointment.get_mode_display())
         return event
-    where = appointment.video_link or appointment.location or appointment.get_mode_display()
+    where = appointment.location or appointment.video_link or appointment.get_mode_display()
     event.add("location", where)
     if appointment.video_link:
         event.add("url", appointment.video_link)

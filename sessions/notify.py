@@ -1,6 +1,8 @@
 """E-mails about appointments: to the coachee, or to the parents of a child who receive
 reminders; in each person's language; with the .ics; never with dossier content."""
 
+from datetime import datetime
+
 from django.conf import settings
 from django.core.mail import EmailMultiAlternatives
 from django.utils import timezone, translation
@@ -21,12 +23,24 @@ def recipients(appointment: Appointment) -> list[tuple[str, str, str]]:
 
 
 def appointment_message(
-    appointment: Appointment, event: str, *, address: str, first_name: str, language: str
+    appointment: Appointment,
+    event: str,
+    *,
+    address: str,
+    first_name: str,
+    language: str,
+    previous: datetime | None = None,
 ) -> EmailMultiAlternatives:
-    """The e-mail `appointment_<event>` to one person, in their language, with the .ics."""
+    """The e-mail `appointment_<event>` to one person, in their language, with the .ics; of a
+    move, `previous` is the time it had (the e-mail names the old time and the new)."""
     with translation.override(language):
         local = timezone.localtime(appointment.start)
         when = readable(local, weekday=True, long=True, time=True)
+        was = (
+            readable(timezone.localtime(previous), weekday=True, long=True, time=True)
+            if previous
+            else ""
+        )
     method = METHOD[event]
     return templated_message(
         f"appointment_{event}",
@@ -36,6 +50,7 @@ def appointment_message(
             "first_name": first_name,
             "appointment": appointment,
             "when": when,
+            "was": was,
             "portal_url": f"{settings.SITE_URL}/portaal/afspraken/",
         },
         attachments=[
@@ -48,11 +63,18 @@ def appointment_message(
     )
 
 
-def appointment_mail(appointment: Appointment, event: str) -> int:
+def appointment_mail(
+    appointment: Appointment, event: str, *, previous: datetime | None = None
+) -> int:
     sent = 0
     for address, first_name, language in recipients(appointment):
         appointment_message(
-            appointment, event, address=address, first_name=first_name, language=language
+            appointment,
+            event,
+            address=address,
+            first_name=first_name,
+            language=language,
+            previous=previous,
         ).send()
         sent += 1
     return sent

@@ -1,6 +1,12 @@
 """A prospect asks for a kennismaking on the public site: by picking a free slot, or by asking
-for it by e-mail. This registers the client (and a parent for a child), a traject, and for a
-slot the appointment; the prospect gets a confirmation, the coach a notice (no content)."""
+for it by e-mail. This registers the client (and a parent for a child, with the relation and
+parental authority the parent gave: nothing is assumed), a traject, and for a slot the
+appointment; the prospect gets a confirmation, the coach a notice (no content).
+
+A kennismaking by e-mail is the fourth way of getting acquainted (the practice's own text), not
+e-mail coaching: the traject is a standard one whose kennismaking is to be held by e-mail. Only
+when the client chooses e-mail coaching at the start, after the bedenktijd, does it become one
+(Traject.advance, `kind`)."""
 
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
@@ -27,6 +33,10 @@ class Prospect:
     date_of_birth: date
     child_first_name: str = ""
     child_last_name: str = ""
+    # For a child: the parent's relation to the child and whether they have parental authority
+    # (both asked on the form, both required there).
+    relation: str = ""
+    has_parental_authority: bool | None = None
 
 
 def kennismaking_type() -> SessionType | None:
@@ -62,14 +72,21 @@ def kennismaking_request(
             client=client,
             first_name=prospect.first_name,
             last_name=prospect.last_name,
-            relation=Guardian.Relation.OTHER,
+            relation=prospect.relation,
+            has_parental_authority=prospect.has_parental_authority,
             email=prospect.email,
             phone=prospect.phone,
         )
     today = timezone.localdate()
     if start is None:
+        # A kennismaking to be held by e-mail (the coach records how it went), in a standard
+        # traject: not e-mail coaching (issue 18).
         traject = traject_create(
-            client=client, kind=Traject.Kind.EMAIL, title="", registered_on=today
+            client=client,
+            kind=Traject.Kind.STANDARD,
+            title="",
+            registered_on=today,
+            kennismaking_mode=Traject.Mode.EMAIL,
         )
         dossier_entry_create(
             traject=traject,

@@ -103,6 +103,40 @@ def reminders_of(appointment: Appointment):
     return Send.objects.filter(subject__in=subjects, kind__in=KINDS).order_by("due_at")
 
 
+def reminders_to_come(appointment: Appointment, recorded, now: datetime | None = None) -> list:
+    """What the coach sees for each reminder not recorded yet of a booked appointment still to
+    come, by the finder's own rule: (kind of line, its moment, its lead in hours).
+
+    - "confirmation": booked or moved after the reminder's moment, so none goes out (the
+      confirmation was just sent; an appointment less than 24 hours away gets no reminder);
+    - "later": it goes out at the moment;
+    - "due": its moment has come, the next sweep (within a minute) sends it.
+    """
+    if appointment.status != Appointment.Status.BOOKED or appointment.traject_id is None:
+        return []
+    now = now or timezone.now()
+    if appointment.start <= now:
+        return []
+    done = {
+        send.kind
+        for send in recorded
+        if send.subject == subject_of(appointment.pk, appointment.sequence)
+    }
+    lines = []
+    for kind, lead in lead_times():
+        if kind in done:
+            continue
+        moment = appointment.start - lead
+        hours = int(lead.total_seconds() // 3600)
+        if appointment.updated_at > moment:
+            lines.append(("confirmation", moment, hours))
+        elif moment > now:
+            lines.append(("later", moment, hours))
+        else:
+            lines.append(("due", moment, hours))
+    return lines
+
+
 def register_reminders() -> None:
     for kind in KINDS:
         register(kind, compose_reminders)

@@ -13,7 +13,10 @@ from sessions.models import Appointment
     retry_backoff=30,
     max_retries=5,
 )
-def send_appointment_mail(appointment_pk: int, event: str) -> None:
+def send_appointment_mail(
+    appointment_pk: int, event: str, previous_start: str | None = None
+) -> None:
+    """`previous_start`: of a move, the time it had (ISO 8601), which the e-mail names."""
     from sessions.notify import appointment_mail
 
     appointment = (
@@ -23,7 +26,13 @@ def send_appointment_mail(appointment_pk: int, event: str) -> None:
         .first()
     )
     if appointment is not None:
-        appointment_mail(appointment, event)
+        appointment_mail(appointment, event, previous=_moment(previous_start))
+
+
+def _moment(value: str | None):
+    from datetime import datetime
+
+    return datetime.fromisoformat(value) if value else None
 
 
 @shared_task(
@@ -51,8 +60,9 @@ def send_kennismaking_mails(
     retry_backoff=30,
     max_retries=5,
 )
-def send_coach_notice(appointment_pk: int, event: str) -> None:
-    """The coach hears that a coachee booked, moved or cancelled online (no dossier content)."""
+def send_coach_notice(appointment_pk: int, event: str, previous_start: str | None = None) -> None:
+    """The coach hears that a coachee booked, moved or cancelled online (no dossier content);
+    of a move, the old time (`previous_start`, ISO 8601) and the new one."""
     from django.utils import timezone, translation
 
     from coaching.emails import send_templated
@@ -65,12 +75,19 @@ def send_coach_notice(appointment_pk: int, event: str) -> None:
     if appointment is None:
         return
     coach = appointment.coach
+    previous = _moment(previous_start)
     with translation.override(coach.language):
-        local = timezone.localtime(appointment.start)
-        when = readable(local, weekday=True, long=True, time=True)
+        when = readable(timezone.localtime(appointment.start), weekday=True, long=True, time=True)
+        was = readable(timezone.localtime(previous), weekday=True, long=True, time=True)
     send_templated(
         "coach_notice",
         to=coach.email,
         language=coach.language,
-        context={"coach": coach, "appointment": appointment, "event": event, "when": when},
+        context={
+            "coach": coach,
+            "appointment": appointment,
+            "event": event,
+            "when": when,
+            "was": was if previous else "",
+        },
     )

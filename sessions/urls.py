@@ -28,6 +28,16 @@ urlpatterns = [
         name="appointment_mark",
     ),
     path(
+        "coach/afspraken/<uuid:appointment>/niet-verschenen/",
+        views.appointment_no_show_view,
+        name="appointment_no_show",
+    ),
+    path(
+        "coach/afspraken/<uuid:appointment>/kwijtschelden/",
+        views.appointment_waive_fee_view,
+        name="appointment_waive_fee",
+    ),
+    path(
         "afspraken/<uuid:appointment>/afspraak.ics", views.appointment_ics, name="appointment_ics"
     ),
     path("agenda/<str:feed_token>.ics", views.calendar_feed, name="calendar_feed"),

@@ -10,12 +10,14 @@ class TrajectsConfig(AppConfig):
 
     def ready(self) -> None:
         from trajects.alerts import register_composers
+        from trajects.email_coaching import register_switch_composer
         from trajects.evaluations import register_evaluation_prompts
         from trajects.prompts import register_bedenktijd_prompt
 
         register_composers()
         register_evaluation_prompts()
         register_bedenktijd_prompt()
+        register_switch_composer()
 
     def seed_demo(self, demo: dict) -> None:
         """Trajects in every phase for the demo clients (called by `manage.py seed_demo`)."""

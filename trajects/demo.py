@@ -148,11 +148,17 @@ def demo_trajects(
             on=_days_ago(30),
             note="Na de kennismaking afgezien: verhuist naar het buitenland.",
         )
-    if traject := _start(others["email"], "Zelfvertrouwen", 45, kind="email"):
-        demo_messages(traject, bram)
+    if traject := _start(others["email"], "Zelfvertrouwen", 45):
+        # A kennismaking by e-mail, after which the client chose e-mail coaching.
         traject.advance(
-            "record_kennismaking", by=bram, on=_days_ago(40), mode="email", start_directly=True
+            "record_kennismaking",
+            by=bram,
+            on=_days_ago(40),
+            mode="email",
+            start_directly=True,
+            kind="email",
         )
+        demo_messages(traject, bram)
         intake_record(
             traject=traject,
             by=bram,

@@ -8,12 +8,16 @@ from datetime import date, datetime, timedelta
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.files.uploadedfile import UploadedFile
+from django.core.mail import EmailMessage
 from django.db import transaction
 from django.db.models import QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 
-from coaching.models import User
+from coaching.emails import templated_message
+from coaching.models import Send, User
+from coaching.outbox import NO_RECIPIENT, outbox_add, register
 from trajects.alerts import message_alerts_record
 from trajects.models import Message, Traject, TrajectEvent
 from trajects.models.messages import answer_due
@@ -114,16 +118,21 @@ def message_write(
     return message
 
 
+SWITCHED_TO_LIVE = Send.Kind.SWITCHED_TO_LIVE
+NOT_SWITCHED = gettext_noop("Het traject is niet (meer) overgestapt naar live sessies.")
+
+
 @transaction.atomic
 def email_traject_switch(*, traject: Traject, by: User) -> Traject:
-    """From e-mail coaching to live sessions: the same traject (and its conversation) goes on
-    as a standard traject; the timeline shows when."""
+    """From e-mail coaching to live sessions: the same traject (and its conversation, readable
+    in the portal) goes on as a standard traject; the timeline shows when, and the coachee (or
+    the parents of a child) get an e-mail through the outbox, in this transaction."""
     traject = Traject.objects.select_for_update().get(pk=traject.pk)
     _check_open(traject)
     traject.kind = Traject.Kind.STANDARD
     traject.switch_requested_at = None
     traject.save(update_fields=["kind", "switch_requested_at", "updated_at"])
-    TrajectEvent.objects.create(
+    event = TrajectEvent.objects.create(
         traject=traject,
         step="switch_to_live",
         source=traject.status,
@@ -132,7 +141,55 @@ def email_traject_switch(*, traject: Traject, by: User) -> Traject:
         by=by,
         note=_("Overgestapt van e-mailcoaching naar live sessies."),
     )
+    outbox_add([(f"trajectevent:{event.pk}", SWITCHED_TO_LIVE, timezone.now())])
     return traject
+
+
+def switched_to_live_on(traject: Traject):
+    """The day an e-mail coaching traject went on with live sessions (None: it did not)."""
+    if traject.kind == Traject.Kind.EMAIL:
+        return None
+    return (
+        traject.events.filter(step="switch_to_live").order_by("-on").values_list("on", flat=True)
+    ).first()
+
+
+def compose_switched_to_live(sends: list[Send]) -> dict[int, list[EmailMessage] | str]:
+    """To the coachee, or the parents of a child (Client.mail_recipients), each in their own
+    language: the conversation goes on in live sessions; no content of the conversation."""
+    events = {
+        event.pk: event
+        for event in TrajectEvent.objects.filter(
+            pk__in=[int(send.subject.removeprefix("trajectevent:")) for send in sends],
+            step="switch_to_live",
+            traject__kind=Traject.Kind.STANDARD,
+            traject__client__erased_on__isnull=True,
+        )
+        .select_related("traject__client__coach", "traject__client__account")
+        .prefetch_related("traject__client__guardians__account")
+    }
+    composed = {}
+    for send in sends:
+        event = events.get(int(send.subject.removeprefix("trajectevent:")))
+        if event is None:
+            composed[send.pk] = NOT_SWITCHED
+            continue
+        traject = event.traject
+        url = f"{settings.SITE_URL}/portaal/berichten/{traject.uuid}/"
+        composed[send.pk] = [
+            templated_message(
+                "switched_to_live",
+                to=address,
+                language=language,
+                context={"first_name": first_name, "coach": traject.client.coach, "url": url},
+            )
+            for address, first_name, language in traject.client.mail_recipients()
+        ] or NO_RECIPIENT
+    return composed
+
+
+def register_switch_composer() -> None:
+    register(SWITCHED_TO_LIVE, compose_switched_to_live)
 
 
 @transaction.atomic

@@ -27,6 +27,7 @@ ATTENTION_CHOICES = [
     ("antwoord", _("e-mailcoaching: te beantwoorden")),
     ("live", _("vraagt om live sessies")),
     ("stil", _("e-mailcoaching al weken stil")),
+    ("ingetrokken", _("toestemming ingetrokken")),
 ]
 
 
@@ -69,7 +70,7 @@ class StepForm(HelperMixin, forms.Form):
         label=_("Toelichting"), required=False, widget=forms.Textarea(attrs={"rows": 2})
     )
 
-    def __init__(self, *args, step: str, **kwargs):
+    def __init__(self, *args, step: str, traject: Traject | None = None, **kwargs):
         super().__init__(*args, **kwargs)
         self._helper()
         if step == "plan_kennismaking":
@@ -81,12 +82,29 @@ class StepForm(HelperMixin, forms.Form):
             self.fields["on"].label = _("Datum van plannen")
         if step in ("plan_kennismaking", "record_kennismaking"):
             self.fields["mode"] = forms.ChoiceField(
-                label=_("Vorm"), choices=Traject.Mode.choices, widget=forms.RadioSelect
+                label=_("Vorm"),
+                choices=Traject.Mode.choices,
+                widget=forms.RadioSelect,
+                # The way the client asked for (a kennismaking by e-mail from the website).
+                initial=traject.kennismaking_mode if traject else None,
             )
         if step == "record_kennismaking":
             self.fields["on"].label = _("Gehouden op")
             self.fields["start_directly"] = forms.BooleanField(
                 label=_("De cliënt wil meteen starten (geen bedenktijd)"), required=False
+            )
+        if step in ("record_kennismaking", "start_intake"):
+            # The client chooses at the start: live sessions or e-mail coaching. A kennismaking
+            # by e-mail does not make the traject e-mail coaching (issue 18).
+            self.fields["kind"] = forms.ChoiceField(
+                label=_("Hoe gaat het traject verder?"),
+                choices=Traject.Kind.choices,
+                widget=forms.RadioSelect,
+                required=False,
+                initial=traject.kind if traject else Traject.Kind.STANDARD,
+                help_text=_("Wat de cliënt kiest om te starten.")
+                if step == "start_intake"
+                else _("Alleen als de cliënt meteen start; anders kies je dit bij de start."),
             )
         if step == "record_intake":
             self.fields["on"].label = _("Intake gehouden op")

@@ -5,12 +5,14 @@ from django.conf import settings
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.db.models import Q
-from django.http import FileResponse, Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
 from audit.log import Action, What, record
+from coaching.confirm import confirmation_page
 from coaching.models import Client, Role
 from coaching.roles import has_role, role_required
 from trajects.access import traject_of_coach
@@ -22,6 +24,7 @@ from trajects.email_coaching import (
     email_switch_request,
     email_traject_switch,
     message_write,
+    switched_to_live_on,
 )
 from trajects.forms import MessageForm
 from trajects.models import Message, Traject
@@ -95,6 +98,7 @@ def portal_conversation(request: HttpRequest, traject: str) -> HttpResponse:
             "earlier": earlier,
             "answer_hours": settings.PRAKTIJK_EMAIL_ANSWER_HOURS,
             "form": form,
+            "switched_on": switched_to_live_on(traject),
         },
     )
 
@@ -147,10 +151,35 @@ def coach_reply(request: HttpRequest, traject: str) -> HttpResponse:
     return redirect("traject_detail", traject=traject.uuid)
 
 
-@require_POST
+@require_http_methods(["GET", "POST"])
 @role_required(Role.COACH)
 def coach_switch(request: HttpRequest, traject: str) -> HttpResponse:
+    """GET asks first (what the coachee hears, what stops, what stays); POST switches."""
     traject = traject_of_coach(request.user, traject)
+    if request.method == "GET" and traject.takes_messages:
+        name = traject.client.first_name
+        return confirmation_page(
+            request,
+            title=_("Overstappen naar live sessies – %(name)s") % {"name": traject.client},
+            consequences=[
+                _(
+                    "De cliënt krijgt een e-mail dat de coaching verdergaat met live sessies (bij "
+                    "een kind de ouders), en ziet dat ook in het portaal."
+                ),
+                _("Nieuwe berichten kunnen niet meer; er geldt geen antwoordtermijn meer."),
+                _(
+                    "Het gesprek blijft leesbaar, voor jou in het dossier en voor %(name)s in het "
+                    "portaal. Daarna plan je de sessies in de agenda."
+                )
+                % {"name": name},
+            ],
+            confirm_label=_("Overstappen naar live sessies"),
+            back=reverse("traject_detail", args=[traject.uuid]),
+            danger=False,
+        )
+    if request.method == "GET":  # not (or no longer) e-mail coaching: nothing to ask
+        messages.info(request, _("Dit traject is geen lopende e-mailcoaching."))
+        return redirect("traject_detail", traject=traject.uuid)
     try:
         email_traject_switch(traject=traject, by=request.user)
         record(
@@ -180,11 +209,14 @@ def message_attachment(request: HttpRequest, message: str) -> HttpResponse:
     ):
         raise Http404
     record(request, Action.VIEW, What.ATTACHMENT, client=client, obj=found)
-    response = FileResponse(found.attachment.open("rb"), content_type=found.attachment_type)
+    # Decrypted here, for this response only: the storage holds the ciphertext (at most the
+    # attachment limit, so it is read whole).
+    response = HttpResponse(found.attachment.decrypted(), content_type=found.attachment_type)
     extension = EXTENSIONS.get(found.attachment_type, "")
     response["Content-Disposition"] = (
         f'attachment; filename="bijlage-{found.uuid.hex[:8]}{extension}"'
     )
+    response["Cache-Control"] = "no-store"  # no decrypted copy in a shared or disk cache
     return response
 
 

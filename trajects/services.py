@@ -18,9 +18,17 @@ from trajects.models import (
 from trajects.models.dossier import consent_exists, no_consent_message
 
 
-def traject_create(*, client: Client, kind: str, title: str, registered_on: date) -> Traject:
+def traject_create(
+    *, client: Client, kind: str, title: str, registered_on: date, kennismaking_mode: str = ""
+) -> Traject:
+    """A new traject; `kennismaking_mode` is how the client asked to get acquainted (a
+    kennismaking by e-mail from the website), until the coach records how it was held."""
     return Traject.objects.create(
-        client=client, kind=kind, title=title, registered_on=registered_on
+        client=client,
+        kind=kind,
+        title=title,
+        registered_on=registered_on,
+        kennismaking_mode=kennismaking_mode,
     )
 
 

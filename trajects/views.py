@@ -1,5 +1,7 @@
 """The coach's daily work: dashboard, clients with their trajects, and the traject's dossier."""
 
+from datetime import timedelta
+
 from django.conf import settings
 from django.contrib import messages
 from django.core.exceptions import ValidationError
@@ -15,6 +17,7 @@ from django.views.decorators.http import require_http_methods, require_safe
 from audit.log import Action, What, record
 from audit.models import AuditEvent
 from coaching.access import client_of_coach
+from coaching.dashboard import sections_for
 from coaching.dates import readable
 from coaching.models import Client, Consent, Role
 from coaching.roles import role_required
@@ -61,6 +64,17 @@ def _first(queryset: QuerySet, n: int = SHOWN) -> tuple[list, int]:
     return rows, rows[0].total if rows else 0
 
 
+# How long a consent withdrawn by the client (or a parent) stays on the dashboard; the coach
+# also got an e-mail (coaching.consents).
+WITHDRAWN_DAYS = 14
+
+
+def withdrawn_consents(coach) -> QuerySet:
+    """Consents of the coach's clients withdrawn lately by the client or a parent."""
+    since = timezone.localdate() - timedelta(days=WITHDRAWN_DAYS)
+    return Consent.objects.withdrawn_by_others(coach, since=since)
+
+
 def attention(coach, name: str) -> QuerySet:
     """The trajects of one of the dashboard's lists (ClientFilterForm's ATTENTION_CHOICES)."""
     mine = Traject.objects.for_coach(coach)
@@ -100,6 +114,11 @@ def coach_dashboard(request: HttpRequest) -> HttpResponse:
     quiet, quiet_total = _first(
         attention(request.user, "stil").select_related("client").order_by("created_at", "pk")
     )
+    withdrawn, withdrawn_total = _first(
+        withdrawn_consents(request.user)
+        .select_related("client", "third_party")
+        .order_by("-withdrawn_on", "-pk")
+    )
     return render(
         request,
         "trajects/dashboard.html",
@@ -116,6 +135,10 @@ def coach_dashboard(request: HttpRequest) -> HttpResponse:
             "switch_total": switch_total,
             "quiet": quiet,
             "quiet_total": quiet_total,
+            "withdrawn": withdrawn,
+            "withdrawn_total": withdrawn_total,
+            # What the apps above this one put here (billing's quote requests).
+            "sections": sections_for(request.user),
             # The traject keeps when its dossier last changed (trajects.services): one index.
             "recent": mine.filter(dossier_changed_at__isnull=False)
             .select_related("client")
@@ -141,6 +164,8 @@ def client_list(request: HttpRequest) -> HttpResponse:
     status = search.get("status", "")
     if status in Traject.Status.values:
         clients = clients.filter(trajects__status=status).distinct()
+    elif status == "ingetrokken":
+        clients = clients.filter(pk__in=withdrawn_consents(request.user).values("client"))
     elif status in dict(ATTENTION_CHOICES):
         clients = clients.filter(pk__in=attention(request.user, status).values("client"))
     clients = clients.prefetch_related(
@@ -264,7 +289,7 @@ def traject_step(request: HttpRequest, traject: str, step: str) -> HttpResponse:
     traject = traject_of_coach(request.user, traject)
     if step not in Traject.STEPS:
         raise Http404
-    form = StepForm(request.POST or None, step=step)
+    form = StepForm(request.POST or None, step=step, traject=traject)
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         try:
@@ -284,6 +309,7 @@ def traject_step(request: HttpRequest, traject: str, step: str) -> HttpResponse:
                     planned_at=data.get("planned_at"),
                     mode=data.get("mode", ""),
                     start_directly=data.get("start_directly", False),
+                    kind=data.get("kind", ""),
                 )
         except ValidationError as error:
             _errors_to_form(form, error)

@@ -43,9 +43,14 @@ def at(day: date, hour: int = 10) -> datetime:
     return datetime.combine(day, time(hour), tzinfo=timezone.get_current_timezone())
 
 
-def delivered(traject, day: date, *, minutes=60, kind="session", status="completed", hour=10):
-    """An appointment that took place (or was cancelled late, or missed) on a day."""
+def delivered(
+    traject, day: date, *, minutes=60, kind="session", status="completed", hour=10, **extra
+):
+    """An appointment that took place (or was cancelled, late by the client, or missed) on a
+    day."""
     start = at(day, hour)
+    if status in ("cancelled", "cancelled_late"):
+        extra.setdefault("cancelled_by", "client")  # the client's own (late) cancellation
     return Appointment.objects.create(
         coach=traject.client.coach,
         traject=traject,
@@ -54,6 +59,7 @@ def delivered(traject, day: date, *, minutes=60, kind="session", status="complet
         start=start,
         end=start + timedelta(minutes=minutes),
         status=status,
+        **extra,
     )
 
 

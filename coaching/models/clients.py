@@ -199,7 +199,11 @@ class Guardian(models.Model):
     relation = models.CharField(_("relatie"), max_length=10, choices=Relation)
     email = models.EmailField(_("e-mailadres"), blank=True)
     phone = models.CharField(_("telefoon"), max_length=30, blank=True)
-    has_parental_authority = models.BooleanField(_("heeft ouderlijk gezag"), default=True)
+    # Asked, never assumed (issue 18): unknown (None) until the parent or the coach says so.
+    # Only a parent with authority can consent for the child (coaching.consents).
+    has_parental_authority = models.BooleanField(
+        _("heeft ouderlijk gezag"), null=True, blank=True, default=None
+    )
     receives_reminders = models.BooleanField(_("krijgt herinneringen"), default=True)
     account = models.ForeignKey(
         User,

@@ -55,6 +55,13 @@ class ThirdParty(models.Model):
 
 
 class ConsentQuerySet(models.QuerySet):
+    def withdrawn_by_others(self, coach: User, *, since: date) -> "ConsentQuerySet":
+        """Of the coach's (current) clients, withdrawn since the day by someone else than the
+        coach: the client or a parent, in the portal. What the coach must hear of."""
+        return self.filter(
+            client__coach=coach, client__erased_on__isnull=True, withdrawn_on__gte=since
+        ).exclude(withdrawn_by=coach)
+
     def valid_on(self, day: date) -> "ConsentQuerySet":
         """Given on or before the day, not expired, and not withdrawn on or before it."""
         return self.filter(
@@ -141,10 +148,17 @@ class Consent(models.Model):
         guardian = self.given_by_guardian
         if guardian is not None and self.client_id and guardian.client_id != self.client_id:
             errors["given_by_guardian"] = _("Deze ouder/verzorger hoort bij een andere cliënt.")
+        elif guardian is not None and guardian.has_parental_authority is None:
+            errors["given_by_guardian"] = _(
+                "Van %(name)s is niet bekend of die ouderlijk gezag heeft. Vraag het na en leg "
+                "het vast bij de ouder/verzorger; zonder ouderlijk gezag kan een ouder geen "
+                "toestemming geven."
+            ) % {"name": guardian.first_name}
         elif guardian is not None and not guardian.has_parental_authority:
             errors["given_by_guardian"] = _(
-                "Deze ouder/verzorger heeft geen ouderlijk gezag en kan geen toestemming geven."
-            )
+                "%(name)s heeft geen ouderlijk gezag en kan daarom geen toestemming geven voor "
+                "het kind. Vraag de toestemming aan een ouder of voogd met ouderlijk gezag."
+            ) % {"name": guardian.first_name}
         age = self.client.age_on(self.given_on) if self.client_id and self.given_on else None
         if guardian is None and age is not None and age < CONSENT_AGE:
             errors["given_by_guardian"] = _(

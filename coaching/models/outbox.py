@@ -28,11 +28,14 @@ class Send(models.Model):
         BACKSTAGE_PREPARE = "backstage_prepare", _("Backstage: inbreng voorbereiden")
         BACKSTAGE_REPORT_BACK = "backstage_report_back", _("Backstage: terugkoppelen")
         BEDENKTIJD_OVER = "bedenktijd_over", _("bedenktijd voorbij")
+        CONSENT_WITHDRAWN = "consent_withdrawn", _("toestemming ingetrokken")
         EMAIL_CONFIRMATION = "email_confirmation", _("bevestiging van een e-mailadres")
         EVALUATION_PROMPT = "evaluation_prompt", _("vraag om een evaluatie")
         INVOICE = "invoice", _("factuur")
         MESSAGE_NEAR_DUE = "message_near_due", _("bericht: antwoord bijna te laat")
         MESSAGE_OVERDUE = "message_overdue", _("bericht: antwoord te laat")
+        QUOTE_REQUEST = "quote_request", _("offerteaanvraag voor de coach")
+        SWITCHED_TO_LIVE = "switched_to_live", _("e-mailcoaching: overgestapt naar live sessies")
 
     # What it is about ("appointment:42") and what is sent about it ("reminder_24h").
     subject = models.CharField(_("onderwerp"), max_length=100)

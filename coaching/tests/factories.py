@@ -69,6 +69,7 @@ class GuardianFactory(factory.django.DjangoModelFactory):
     first_name = factory.Faker("first_name", locale="nl_NL")
     last_name = factory.Faker("last_name", locale="nl_NL")
     relation = Guardian.Relation.MOTHER
+    has_parental_authority = True
     account = factory.SubFactory(UserFactory)
 
 

@@ -278,6 +278,8 @@ PUBLIC_PAGES = (
     "kennismaking-thanks",
     "evaluation-fill",
     "invitation-accept",
+    "quote-request",
+    "quote-request-thanks",
 )
 COACH_PAGES = (
     "coach-today",
@@ -309,6 +311,7 @@ COACH_PAGES = (
     "invoice-detail",
     "quote-new",
     "quote-detail",
+    "quote-request-detail",
     "message-statistics",
     "client-log",
     "client-erase",
@@ -401,8 +404,7 @@ def demo_world(transactional_db) -> DemoWorld:
     from django.core.management import call_command
     from django.urls import reverse
 
-    from billing.demo import demo_invoice
-    from billing.models import Invoice
+    from billing.models import Invoice, QuoteRequest
     from billing.services import quote_create
     from coaching.accounts import Invitee, guardian_invite, invitation_tokens
     from coaching.models import Client, Send, Tariff, User
@@ -435,9 +437,8 @@ def demo_world(transactional_db) -> DemoWorld:
     eva = Client.objects.get(account=users["coachee"])
     lotte = Client.objects.get(guardians__account=users["guardian"])
 
-    # The demo makes its tariffs after the invoice would have been made: make it now.
-    demo_invoice(anna=anna, eva=eva)
     invoice = Invoice.objects.get(client=eva)
+    quote_request = QuoteRequest.objects.get(coach=anna)  # the demo's, from the website
     quote = quote_create(
         coach=anna,
         organisation_name="Ziekenhuis Oost",
@@ -523,6 +524,9 @@ def demo_world(transactional_db) -> DemoWorld:
         "invoice-detail": reverse("invoice_detail", args=[invoice.uuid]),
         "quote-new": reverse("quote_new"),
         "quote-detail": reverse("quote_detail", args=[quote.uuid]),
+        "quote-request": reverse("quote_request"),
+        "quote-request-thanks": reverse("quote_request_thanks"),
+        "quote-request-detail": reverse("quote_request_detail", args=[quote_request.uuid]),
         "message-statistics": reverse("message_statistics"),
         "client-log": reverse("client_log", args=[lotte.uuid]),
         "client-erase": reverse("client_erase", args=[closed.uuid]),

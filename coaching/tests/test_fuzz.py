@@ -353,7 +353,14 @@ class Spec:
 
 def post_specs(fw: dict) -> dict[str, Spec]:
     """For each URL in the matrix's POST dict (and the invitation link): what its view reads."""
-    from billing.forms import InvoiceNewForm, LineForm, PaidForm, QuoteForm
+    from billing.forms import (
+        InvoiceNewForm,
+        LineForm,
+        PaidForm,
+        QuoteForm,
+        QuoteRequestCloseForm,
+        QuoteRequestForm,
+    )
     from coaching.forms import (
         AcceptInvitationForm,
         ClientForm,
@@ -364,10 +371,12 @@ def post_specs(fw: dict) -> dict[str, Spec]:
         ThirdPartyForm,
     )
     from coaching.models import Consent, ThirdParty
-    from groups.forms import ClaimForm, GroupForm, MoveMeetingForm, TurnForm
+    from groups.forms import ClaimForm, GroupForm, MoveMeetingForm, PlaceForm, TurnForm
     from privacy.forms import EraseForm
+    from coaching.confirm import ReasonForm
     from sessions.forms import (
         AppointmentForm,
+        CancelForm,
         ExceptionForm,
         KennismakingForm,
         MarkForm,
@@ -452,11 +461,18 @@ def post_specs(fw: dict) -> dict[str, Spec]:
         ),
         "calendar_feed_renew": Spec(),
         "appointment_move": Spec(form_keys(MoveForm())),
-        "appointment_cancel": Spec(),
+        "appointment_cancel": Spec(
+            form_keys(
+                CancelForm(choices=[]),
+                cancelled_by=["client", "parent", "coach", "practice", "x"],
+            )
+        ),
         "appointment_mark": Spec(form_keys(MarkForm())),
+        "appointment_no_show": Spec(),
+        "appointment_waive_fee": Spec(form_keys(ReasonForm())),
         "portal_book": Spec({"mode": raw("choice", "practice"), **slot_keys}),
         "portal_reschedule": Spec(slot_keys),
-        "portal_cancel": Spec(),
+        "portal_cancel": Spec(form_keys(ReasonForm())),
         "kennismaking": Spec(
             {
                 **form_keys(
@@ -491,6 +507,9 @@ def post_specs(fw: dict) -> dict[str, Spec]:
         ),
         "group_rota_accept": Spec(),
         "group_member_leave": Spec({"member": raw("id", *fw["member_pks"])}),
+        "group_place": Spec(form_keys(PlaceForm())),
+        "group_stop": Spec({"reason": raw("text", "Te weinig deelnemers", "")}),
+        "group_delete": Spec(),
         "meeting_detail": Spec(
             {
                 **form_keys(MoveMeetingForm()),
@@ -535,6 +554,9 @@ def post_specs(fw: dict) -> dict[str, Spec]:
         ),
         "invoice_line_delete": Spec(),
         "quote_new": Spec(form_keys(QuoteForm())),
+        "quote_request": Spec(form_keys(QuoteRequestForm(), website=[""])),
+        "quote_request_detail": Spec(form_keys(QuoteForm())),
+        "quote_request_close": Spec(form_keys(QuoteRequestCloseForm())),
         "invitation_accept": Spec(
             form_keys(
                 AcceptInvitationForm(fw["invited"]),
@@ -757,12 +779,13 @@ def fw(world):  # noqa: F811 - the fixture of the same name
 
 @pytest.fixture
 def _no_rate_limit(settings):
-    """The kennismaking's rate limit (five an hour) would turn every later example away before
-    its form is read; the limit itself is tested in sessions/tests."""
+    """The kennismaking's and the quote request's rate limits (five an hour) would turn every
+    later example away before its form is read; the limits themselves are tested in
+    sessions/tests and billing/tests."""
     settings.ACCOUNT_RATE_LIMITS = {
         key: value
         for key, value in settings.ACCOUNT_RATE_LIMITS.items()
-        if key != "kennismaking_request"
+        if key not in {"kennismaking_request", "quote_request"}
     }
 
 
@@ -888,8 +911,11 @@ def form_cases() -> dict[str, tuple[str, object]]:
         LineForm,
         PaidForm,
         QuoteForm,
+        QuoteRequestCloseForm,
+        QuoteRequestForm,
     )
     from coaching import admin as coaching_admin
+    from coaching.confirm import ReasonForm
     from coaching import forms as coaching_forms
     from groups import forms as groups_forms
     from privacy.forms import EraseForm
@@ -960,6 +986,8 @@ def form_cases() -> dict[str, tuple[str, object]]:
         ),
         "groups.forms.GroupForm": plain(groups_forms.GroupForm),
         "groups.forms.MemberSearchForm": plain(groups_forms.MemberSearchForm),
+        "groups.forms.PlaceForm": plain(groups_forms.PlaceForm),
+        "groups.forms.MemberExceptionForm": plain(groups_forms.MemberExceptionForm),
         "groups.forms.MoveMeetingForm": plain(groups_forms.MoveMeetingForm),
         "groups.forms.TurnForm": model_form(groups_forms.TurnForm, lambda fw: fw["turn"]),
         "groups.forms.ClaimForm": plain(groups_forms.ClaimForm),
@@ -968,6 +996,9 @@ def form_cases() -> dict[str, tuple[str, object]]:
         ),
         "sessions.forms.MoveForm": plain(sessions_forms.MoveForm),
         "sessions.forms.MarkForm": plain(sessions_forms.MarkForm),
+        "sessions.forms.CancelForm": lambda fw, **bind: sessions_forms.CancelForm(
+            **bind, choices=[("client", "de cliënt"), ("coach", "ik, de coach")]
+        ),
         "sessions.forms.KennismakingForm": plain(sessions_forms.KennismakingForm),
         "sessions.forms.WorkingHoursForm": model_form(sessions_forms.WorkingHoursForm, hours),
         "sessions.forms.ExceptionForm": model_form(sessions_forms.ExceptionForm, exception),
@@ -989,7 +1020,10 @@ def form_cases() -> dict[str, tuple[str, object]]:
         "billing.forms.PaidForm": plain(PaidForm),
         "billing.forms.LineForm": plain(LineForm),
         "billing.forms.QuoteForm": plain(QuoteForm),
+        "billing.forms.QuoteRequestForm": plain(QuoteRequestForm),
+        "billing.forms.QuoteRequestCloseForm": plain(QuoteRequestCloseForm),
         "privacy.forms.EraseForm": plain(EraseForm),
+        "coaching.confirm.ReasonForm": plain(ReasonForm),
     }
     for step in Traject.STEPS:
         cases[f"trajects.forms.StepForm[{step}]"] = lambda fw, step=step, **bind: (

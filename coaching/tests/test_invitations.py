@@ -31,6 +31,7 @@ def invite_guardian(client, **data):
         "email": "marco@praktijk.test",
         "language": "nl",
         "relation": "father",
+        "has_parental_authority": "True",
         "child_first_name": "Lotte",
         "child_last_name": "Visser",
         "child_date_of_birth": "2016-09-03",
@@ -95,6 +96,7 @@ class TestInviteClient:
         assert child.coach == coach_a and child.account is None and child.is_child
         guardian = Guardian.objects.get(client=child)
         assert (guardian.account, guardian.relation) == (account, Guardian.Relation.FATHER)
+        assert guardian.has_parental_authority is True
         assert list(Client.objects.for_account(account)) == [child]
         assert mailoutbox[0].to == ["marco@praktijk.test"]
 
@@ -116,6 +118,8 @@ class TestInviteClient:
         [
             ({"child_first_name": ""}, "child_first_name", "Vul dit in voor een kind."),
             ({"relation": ""}, "relation", "Vul dit in voor een kind."),
+            # Parental authority is asked, never assumed (issue 18).
+            ({"has_parental_authority": ""}, "has_parental_authority", "Vul dit in voor een kind."),
             ({"child_date_of_birth": ""}, "child_date_of_birth", "Vul dit in voor een kind."),
             (
                 {"child_date_of_birth": "2000-01-01"},

@@ -80,7 +80,7 @@ GET = {
     "guardian_invite_portal": everyone(METHOD),
     "third_party_create": row(LOGIN, DENIED, DENIED, OK, NOT_FOUND, DENIED),
     "consent_create": row(LOGIN, DENIED, DENIED, OK, NOT_FOUND, DENIED),
-    "consent_withdraw": everyone(METHOD),
+    "consent_withdraw": row(LOGIN, DENIED, DENIED, OK, NOT_FOUND, DENIED),  # asks first
     "traject_new": row(LOGIN, DENIED, DENIED, OK, NOT_FOUND, DENIED),
     "traject_detail": row(LOGIN, DENIED, DENIED, OK, NOT_FOUND, DENIED),
     "traject_step": row(LOGIN, DENIED, DENIED, OK, NOT_FOUND, DENIED),
@@ -94,21 +94,25 @@ GET = {
     "client_erase": row(LOGIN, DENIED, DENIED, OK, NOT_FOUND, DENIED),
     # The portal: the consent in the URL is the guardian's child's.
     "portal_consents": row(LOGIN, OK, OK, DENIED, DENIED, DENIED),
-    "portal_consent_withdraw": everyone(METHOD),
+    "portal_consent_withdraw": row(LOGIN, NOT_FOUND, OK, DENIED, DENIED, DENIED),  # asks first
     # The calendar: the appointment in the URL is coach A's, with the guardian's child.
     "calendar_week": row(LOGIN, DENIED, DENIED, OK, OK, DENIED),
     "appointment_new": row(LOGIN, DENIED, DENIED, OK, OK, DENIED),
     "calendar_feed_renew": everyone(METHOD),
     "appointment_detail": row(LOGIN, DENIED, DENIED, OK, NOT_FOUND, DENIED),
     "appointment_move": everyone(METHOD),
-    "appointment_cancel": everyone(METHOD),
+    # Cancelling asks first (issue 18): the confirmation page. A no-show or a waiver of an
+    # appointment still to come, without a fee: refused with a message (redirect).
+    "appointment_cancel": row(LOGIN, DENIED, DENIED, OK, NOT_FOUND, DENIED),
     "appointment_mark": everyone(METHOD),
+    "appointment_no_show": row(LOGIN, DENIED, DENIED, REDIRECT, NOT_FOUND, DENIED),
+    "appointment_waive_fee": row(LOGIN, DENIED, DENIED, REDIRECT, NOT_FOUND, DENIED),
     "appointment_ics": row(LOGIN, NOT_FOUND, OK, OK, NOT_FOUND, DENIED),
     "calendar_feed": everyone(OK),  # the secret in the URL is the key
     "portal_appointments": row(LOGIN, OK, OK, DENIED, DENIED, DENIED),
     "portal_book": row(LOGIN, NOT_FOUND, OK, DENIED, DENIED, DENIED),
     "portal_reschedule": row(LOGIN, NOT_FOUND, OK, DENIED, DENIED, DENIED),
-    "portal_cancel": everyone(METHOD),
+    "portal_cancel": row(LOGIN, NOT_FOUND, OK, DENIED, DENIED, DENIED),  # asks first
     "kennismaking": everyone(OK),
     "kennismaking_thanks": everyone(OK),
     "availability": row(LOGIN, DENIED, DENIED, OK, OK, DENIED),
@@ -119,9 +123,14 @@ GET = {
     "group_member_add": everyone(METHOD),
     "group_rota_accept": everyone(METHOD),
     "group_member_leave": everyone(METHOD),
+    "group_place": row(LOGIN, DENIED, DENIED, OK, NOT_FOUND, DENIED),
+    "group_stop": row(LOGIN, DENIED, DENIED, OK, NOT_FOUND, DENIED),  # the confirmation page
+    "group_delete": row(LOGIN, DENIED, DENIED, OK, NOT_FOUND, DENIED),  # nothing happened yet
     "meeting_detail": row(LOGIN, DENIED, DENIED, OK, NOT_FOUND, DENIED),
     "portal_groups": row(LOGIN, OK, OK, DENIED, DENIED, DENIED),
     "portal_turn_claim": everyone(METHOD),
+    # A meeting's .ics: only for a participant of its group (the guardian's child is none).
+    "portal_meeting_ics": row(LOGIN, OK, NOT_FOUND, DENIED, DENIED, DENIED),
     # E-mail coaching: the traject in the URL is the child's standard traject (not e-mail
     # coaching: a 404 in the portal); the message is the coachee's, in her e-mail traject.
     "portal_messages": row(LOGIN, REDIRECT, OK, DENIED, DENIED, DENIED),
@@ -129,7 +138,8 @@ GET = {
     "portal_conversation_live": everyone(METHOD),
     "portal_conversation_close": everyone(METHOD),
     "coach_reply": everyone(METHOD),
-    "coach_switch": everyone(METHOD),
+    # Asks first; the child's standard traject is no e-mail coaching: nothing to ask (redirect).
+    "coach_switch": row(LOGIN, DENIED, DENIED, REDIRECT, NOT_FOUND, DENIED),
     "message_attachment": row(NOT_FOUND, OK, NOT_FOUND, OK, NOT_FOUND, NOT_FOUND),
     "message_statistics": row(LOGIN, DENIED, DENIED, OK, OK, DENIED),
     # Evaluations: the personal link is the key (of the child's interim evaluation here).
@@ -150,6 +160,11 @@ GET = {
     "quote_new": row(LOGIN, DENIED, DENIED, OK, OK, OK),
     "quote_detail": row(LOGIN, DENIED, DENIED, OK, NOT_FOUND, OK),
     "quote_pdf": row(LOGIN, DENIED, DENIED, OK, NOT_FOUND, OK),
+    # A request for a quote from the website, for coach A: the public form, and her answer.
+    "quote_request": everyone(OK),
+    "quote_request_thanks": everyone(OK),
+    "quote_request_detail": row(LOGIN, DENIED, DENIED, OK, NOT_FOUND, OK),
+    "quote_request_close": everyone(METHOD),
     "portal_invoices": row(LOGIN, OK, OK, DENIED, DENIED, DENIED),
     "portal_invoice_pdf": row(LOGIN, NOT_FOUND, OK, DENIED, DENIED, DENIED),
 }
@@ -183,8 +198,11 @@ POST = {
     "appointment_new": row(LOGIN, DENIED, DENIED, OK, OK, DENIED),
     "calendar_feed_renew": row(LOGIN, DENIED, DENIED, REDIRECT, REDIRECT, DENIED),
     "appointment_move": row(LOGIN, DENIED, DENIED, REDIRECT, NOT_FOUND, DENIED),
-    "appointment_cancel": row(LOGIN, DENIED, DENIED, REDIRECT, NOT_FOUND, DENIED),
+    # Without who cancels and why: the confirmation page again, with what is missing (200).
+    "appointment_cancel": row(LOGIN, DENIED, DENIED, OK, NOT_FOUND, DENIED),
     "appointment_mark": row(LOGIN, DENIED, DENIED, REDIRECT, NOT_FOUND, DENIED),
+    "appointment_no_show": row(LOGIN, DENIED, DENIED, REDIRECT, NOT_FOUND, DENIED),
+    "appointment_waive_fee": row(LOGIN, DENIED, DENIED, REDIRECT, NOT_FOUND, DENIED),
     "portal_book": row(LOGIN, NOT_FOUND, OK, DENIED, DENIED, DENIED),
     "portal_reschedule": row(LOGIN, NOT_FOUND, OK, DENIED, DENIED, DENIED),
     "portal_cancel": row(LOGIN, NOT_FOUND, REDIRECT, DENIED, DENIED, DENIED),
@@ -194,6 +212,10 @@ POST = {
     "group_member_add": row(LOGIN, DENIED, DENIED, REDIRECT, NOT_FOUND, DENIED),
     "group_rota_accept": row(LOGIN, DENIED, DENIED, REDIRECT, NOT_FOUND, DENIED),
     "group_member_leave": row(LOGIN, DENIED, DENIED, REDIRECT, NOT_FOUND, DENIED),
+    # No place, no reason: the form again with what is missing (200); nothing changes.
+    "group_place": row(LOGIN, DENIED, DENIED, OK, NOT_FOUND, DENIED),
+    "group_stop": row(LOGIN, DENIED, DENIED, OK, NOT_FOUND, DENIED),
+    "group_delete": row(LOGIN, DENIED, DENIED, REDIRECT, NOT_FOUND, DENIED),
     "meeting_detail": row(LOGIN, DENIED, DENIED, NOT_FOUND, NOT_FOUND, DENIED),  # no action
     "portal_turn_claim": row(LOGIN, REDIRECT, NOT_FOUND, DENIED, DENIED, DENIED),
     "portal_conversation": row(LOGIN, NOT_FOUND, NOT_FOUND, DENIED, DENIED, DENIED),
@@ -212,6 +234,11 @@ POST = {
     "invoice_line_new": row(LOGIN, DENIED, DENIED, OK, NOT_FOUND, OK),
     "invoice_line_delete": row(LOGIN, DENIED, DENIED, REDIRECT, NOT_FOUND, REDIRECT),
     "quote_new": row(LOGIN, DENIED, DENIED, OK, OK, OK),
+    # Posted empty: the form again with what is missing (200), nothing stored; closing the
+    # request works (without a reason).
+    "quote_request": everyone(OK),
+    "quote_request_detail": row(LOGIN, DENIED, DENIED, OK, NOT_FOUND, OK),
+    "quote_request_close": row(LOGIN, DENIED, DENIED, REDIRECT, NOT_FOUND, REDIRECT),
 }
 
 # Where coachee A reaches what is hers (her conversation's attachment, her e-mail coaching, her
@@ -219,6 +246,7 @@ POST = {
 GET["message_attachment"]["coachee_b"] = NOT_FOUND
 GET["portal_messages"]["coachee_b"] = OK  # no e-mail coaching of her own: the list
 POST["portal_turn_claim"]["coachee_b"] = NOT_FOUND
+GET["portal_meeting_ics"]["coachee_b"] = NOT_FOUND
 
 # django-allauth's pages: those for signing in are open (and must never fail); the account
 # settings need a login.
@@ -317,10 +345,11 @@ def quick_group(coach, *, first_start):
 
 
 def billing_world(coach, child):
-    """A sent invoice of the coach to the child's parent, with one line, and a quote."""
+    """A sent invoice of the coach to the child's parent, with one line, a quote, and a request
+    for a quote from the website."""
     from decimal import Decimal
 
-    from billing.models import Invoice, Quote
+    from billing.models import Invoice, Quote, QuoteRequest
     from billing.services import invoice_line_add, invoice_send
     from coaching.models import Organisation, Tariff
 
@@ -359,7 +388,16 @@ def billing_world(coach, child):
         issued_on=day,
         valid_until=day,
     )
-    return invoice, quote
+    quote_request = QuoteRequest.objects.create(
+        coach=coach,
+        organisation_name="Gemeente Zuid",
+        contact_person="K. Mol",
+        email="k.mol@zuid.test",
+        group_size=6,
+        daypart="day",
+        composition="team",
+    )
+    return invoice, quote, quote_request
 
 
 def build_world() -> dict:
@@ -410,7 +448,7 @@ def build_world() -> dict:
     evaluation = evaluation_request(
         key="permissions", kind="interim", client=child, traject=traject, prompt=False
     )
-    invoice, quote = billing_world(coach_a, child)
+    invoice, quote, quote_request = billing_world(coach_a, child)
     start = timezone.now() + timedelta(days=5)
     appointment = Appointment.objects.create(
         coach=coach_a,
@@ -451,8 +489,13 @@ def build_world() -> dict:
             "invoice": invoice.uuid,
             "line": invoice.lines.get().uuid,
             "quote": quote.uuid,
+            "quote_request": quote_request.uuid,
         },
-        "attachment": (message.attachment.name, b"%PDF-1.7 test"),
+        # As stored: encrypted (coaching.crypto), so the download decrypts it.
+        "attachment": (
+            message.attachment.name,
+            message.attachment.storage.open(message.attachment.name).read(),
+        ),
     }
 
 
@@ -580,11 +623,13 @@ ADMIN_REFUSES_EVERYONE = {
     "admin:billing_invoice_delete",
     "admin:billing_quote_add",
     "admin:billing_quote_delete",
+    "admin:billing_quoterequest_add",  # requests come from the website only
     "admin:audit_auditevent_add",  # the audit log is written by the application only
     "admin:audit_auditevent_delete",
     "admin:privacy_retentionperiod_add",  # one period per kind: changed, never added
     "admin:privacy_retentionperiod_delete",
     "admin:coaching_client_delete",  # a client is erased (an action), never deleted
+    "admin:groups_backstagegroup_add",  # made on the coach's pages, with its eight meetings
     "admin:mfa_authenticator_add",  # a second factor is set up by its owner
 }
 
@@ -638,7 +683,7 @@ def test_the_next_test_finds_it_as_it_was(world):
 
 def _sweepable():
     """The object behind each URL parameter, for the id sweep (tokens are keys, not ids)."""
-    from billing.models import Invoice, InvoiceLine, Quote
+    from billing.models import Invoice, InvoiceLine, Quote, QuoteRequest
     from coaching.models import Consent, Guardian
     from groups.models import BackstageGroup, Meeting
     from trajects.models import DossierEntry, Message, Traject
@@ -656,6 +701,7 @@ def _sweepable():
         "invoice": Invoice,
         "line": InvoiceLine,
         "quote": Quote,
+        "quote_request": QuoteRequest,
         "invitation": Invitation,
     }
 

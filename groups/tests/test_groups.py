@@ -38,10 +38,10 @@ def make_group(coach, **extra):
         coach=coach,
         name="Leidinggevenden Oost",
         composition=extra.pop("composition", "mixed"),
-        daypart="evening",
+        daypart=extra.pop("daypart", "evening"),
         interval_weeks=extra.pop("interval_weeks", 3),
         first_start=extra.pop("first_start", first_evening()),
-        location="De praktijk",
+        location=extra.pop("location", "De praktijk"),
         **extra,
     )
 
@@ -100,6 +100,7 @@ class TestMeetings:
         open_all_week(coach_a)
         group = make_group(
             coach_a,
+            daypart="day",
             first_start=timezone.make_aware(
                 datetime.combine(timezone.localdate() + timedelta(days=3), time(13, 0))
             ),

@@ -12,6 +12,7 @@ from coaching.tests.factories import ClientFactory, UserFactory
 from groups.models import BackstageGroup, Contribution
 from groups.services import member_add, turn_claim
 from groups.tests.test_groups import make_group
+from sessions.models import Appointment
 
 
 def participant(group, first_name):
@@ -223,9 +224,14 @@ class TestPortal:
 
 @pytest.mark.django_db
 def test_the_coach_assigns_a_turn_after_the_meeting_and_odd_ids_are_404(client, coach_a):
-    group = make_group(coach_a, first_start=timezone.now() - timedelta(days=1))
+    group = make_group(coach_a)
     _account, ilse = participant(group, "Ilse")
     first = group.meetings.get(number=1)
+    # The first meeting was yesterday (a new group's first meeting cannot lie in the past).
+    yesterday = timezone.now() - timedelta(days=1)
+    Appointment.objects.filter(pk=first.appointment_id).update(
+        start=yesterday, end=yesterday + timedelta(minutes=150)
+    )
     client.force_login(coach_a)
     client.post(f"/coach/bijeenkomsten/{first.uuid}/", {"action": "assign", "member": ilse.pk})
     assert Contribution.objects.filter(meeting=first, membership=ilse).exists()

@@ -149,6 +149,52 @@ class TestErase:
             client_erase(client=child, by=coach_a)
 
 
+class TestAfterARestore:
+    """Issue 18, point 18: a backup from before an erasure brings the client back; the
+    application log (outside the database) names each erasure by UUID, and
+    `reapply_erasures` erases them again."""
+
+    def test_each_erasure_is_one_log_line_with_the_uuid_only(self, coach_a, coachee, caplog):
+        own = Client.objects.get(account=coachee)
+        _close_everything(own)
+        with caplog.at_level("INFO", logger="privacy.erasure"), _on_commit():
+            client_erase(client=own, by=coach_a)
+        (line,) = [r.getMessage() for r in caplog.records if r.name == "privacy.erasure"]
+        assert line == f"Erasure: client {own.uuid} erased"
+
+    def test_the_erasures_in_the_log_are_applied_again(self, coach_a, coachee, tmp_path):
+        restored = Client.objects.get(account=coachee)
+        TrajectFactory(client=restored)  # the backup is from before the coaching ended
+        untouched = ClientFactory(coach=coach_a)
+        gone = ClientFactory.build().uuid  # erased before the backup was made
+        log = tmp_path / "app.log"
+        log.write_text(
+            f"2026-12-01 10:00:00 INFO privacy.erasure: Erasure: client {restored.uuid} erased\n"
+            f"2026-12-01 10:05:00 INFO privacy.erasure: Erasure: client {gone} erased\n"
+            "2026-12-01 10:06:00 INFO django.request: something else\n"
+        )
+        out = StringIO()
+        call_command("reapply_erasures", "--from-log", str(log), "--dry-run", stdout=out)
+        assert f"{restored.uuid}  te wissen" in out.getvalue()
+        assert Client.objects.filter(pk=restored.pk).exists()
+
+        out = StringIO()
+        with _on_commit():
+            call_command("reapply_erasures", "--from-log", str(log), stdout=out)
+        assert f"{restored.uuid}  gewist" in out.getvalue()
+        assert f"{gone}  niet in deze database" in out.getvalue()
+        assert "1 cliënt(en) opnieuw gewist" in out.getvalue()
+        assert not Client.objects.filter(pk=restored.pk).exists()
+        assert not User.objects.filter(pk=coachee.pk).exists()
+        assert Client.objects.filter(pk=untouched.pk).exists()
+        event = AuditEvent.objects.get(action="erase")
+        assert (event.actor_role, event.object_id) == ("system", str(restored.uuid))
+
+        out = StringIO()  # again: nothing left to do
+        call_command("reapply_erasures", str(restored.uuid), stdout=out)
+        assert "0 cliënt(en) opnieuw gewist" in out.getvalue()
+
+
 class TestWhatStays:
     def test_the_outbox_keeps_what_went_to_others_and_to_a_shared_parent(
         self, coach_a, guardian, child_done

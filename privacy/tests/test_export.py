@@ -335,3 +335,59 @@ def test_the_export_runs_the_same_queries_for_one_note_and_for_ten(
         client.get(url)
     assert len(many) == len(few)
     assert len(few) <= len(SECTIONS) + 12
+
+
+class TestWhatTheDownloadHolds:
+    """Issue 18, point 20: the client's download holds the coach's dossier (the right of
+    access, AVG art. 15), which the portal does not show; the page says so."""
+
+    def test_the_coach_notes_and_intake_are_in_the_clients_own_download_not_in_the_portal(
+        self, client, coach_a, coachee
+    ):
+        from trajects.services import dossier_entry_correct, intake_update
+
+        own = Client.objects.get(account=coachee)
+        traject = running_traject(coach_a, client=own)
+        intake_update(
+            traject=traject,
+            by=coach_a,
+            help_question="HULPVRAAG-INZAGE",
+            life_history="LEVENSLOOP-INZAGE",
+            steps_taken="",
+            goals="DOEL-INZAGE",
+        )
+        entry = note(traject, coach_a, text="AANTEKENING-INZAGE eerste versie")
+        dossier_entry_correct(entry=entry, by=coach_a, text="AANTEKENING-INZAGE verbeterd")
+        client.force_login(coachee)
+
+        texts = [
+            "HULPVRAAG-INZAGE",
+            "LEVENSLOOP-INZAGE",
+            "DOEL-INZAGE",
+            "AANTEKENING-INZAGE eerste versie",
+            "AANTEKENING-INZAGE verbeterd",
+        ]
+        # The portal's pages do not show them...
+        for page in ("/portaal/", "/portaal/afspraken/", "/portaal/mijn-gegevens/"):
+            html = client.get(page).content.decode()
+            assert not [text for text in texts if text in html], page
+        # ...the download does, in both files, every version.
+        response = client.get(f"/portaal/mijn-gegevens/{own.uuid}/gegevens.zip")
+        assert response.status_code == 200
+        data, html, _files = _open(response)
+        versions = [row["text"] for row in data["trajects.dossierentryversion"]]
+        assert versions == ["AANTEKENING-INZAGE eerste versie", "AANTEKENING-INZAGE verbeterd"]
+        assert "HULPVRAAG-INZAGE" in [
+            row["help_question"] for row in data["trajects.intakeversion"]
+        ]
+        for text in texts:
+            assert text in html, text
+        assert "Hierin staat ook het dossier van je coach" in html
+
+    def test_the_page_says_the_download_holds_the_coach_notes_and_why(self, client, coachee):
+        client.force_login(coachee)
+        html = client.get("/portaal/mijn-gegevens/").content.decode()
+        assert "Ook het dossier dat je coach bijhoudt staat erin:" in html
+        assert "alle aantekeningen van je coach" in html
+        assert "In het portaal zie je die aantekeningen niet" in html
+        assert "AVG, artikel 15: het recht op inzage" in html

@@ -88,14 +88,29 @@ class SessionType(models.Model):
 
 class Status(models.TextChoices):
     BOOKED = "booked", _("gepland")
-    CANCELLED = "cancelled", _("tijdig geannuleerd")
+    # Who cancelled, and whether in time, is in `cancelled_by` (issue 18, point 1): a coach who
+    # cancels an hour before has cancelled, not the client late.
+    CANCELLED = "cancelled", _("geannuleerd")
     CANCELLED_LATE = "cancelled_late", _("te laat geannuleerd")
     NO_SHOW = "no_show", _("niet verschenen")
     COMPLETED = "completed", _("gehouden")
 
 
+class CancelledBy(models.TextChoices):
+    CLIENT = "client", _("de cliënt")
+    PARENT = "parent", _("de ouder")
+    COACH = "coach", _("de coach")
+    PRACTICE = "practice", _("de praktijk")
+
+
 # Statuses that hold the coach's time: a cancelled appointment frees it.
 ACTIVE_STATUSES = (Status.BOOKED, Status.COMPLETED, Status.NO_SHOW)
+CANCELLED_STATUSES = (Status.CANCELLED, Status.CANCELLED_LATE)
+# Only the client's own side can cancel late (and be charged for it); the coach or the practice
+# cancelling an hour before costs the client nothing.
+CLIENT_SIDE = (CancelledBy.CLIENT, CancelledBy.PARENT)
+# What may cost the client something that was not held: a late cancellation or a no-show.
+FEE_STATUSES = (Status.CANCELLED_LATE, Status.NO_SHOW)
 
 
 class AppointmentQuerySet(models.QuerySet):
@@ -108,10 +123,31 @@ class AppointmentQuerySet(models.QuerySet):
     def for_coach(self, user: User) -> "AppointmentQuerySet":
         return self.filter(coach=user)
 
+    def chargeable(self) -> "AppointmentQuerySet":
+        """What may go on the client's invoice: held; or cancelled late by the client's own
+        side, or missed, unless the coach waived the fee."""
+        return self.filter(
+            Q(status=Status.COMPLETED)
+            | Q(status=Status.NO_SHOW, fee_waived_at__isnull=True)
+            | Q(
+                status=Status.CANCELLED_LATE,
+                cancelled_by__in=CLIENT_SIDE,
+                fee_waived_at__isnull=True,
+            )
+        )
+
+    def booked_online(self) -> "AppointmentQuerySet":
+        """Booked in the portal: by the client's or a parent's account, not by the coach."""
+        return self.filter(created_by__role=Role.CLIENT)
+
+    def upcoming(self, now) -> "AppointmentQuerySet":
+        return self.filter(status=Status.BOOKED, start__gt=now)
+
 
 class Appointment(models.Model):
     Kind = Kind
     Status = Status
+    CancelledBy = CancelledBy
 
     uuid = models.UUIDField(_("kenmerk"), default=uuid.uuid4, unique=True, editable=False)
     coach = models.ForeignKey(
@@ -149,6 +185,24 @@ class Appointment(models.Model):
     created_by = models.ForeignKey(
         User, on_delete=models.SET_NULL, null=True, related_name="+", verbose_name=_("door")
     )
+    # Who cancelled, why and when (issue 18, point 1): only the client's own late cancellation
+    # may cost the client something.
+    cancelled_by = models.CharField(
+        _("afgezegd door"), max_length=10, choices=CancelledBy, blank=True
+    )
+    cancel_reason = models.CharField(_("reden van afzeggen"), max_length=500, blank=True)
+    cancelled_at = models.DateTimeField(_("afgezegd op"), null=True, blank=True)
+    # The coach waived the fee of a late cancellation or a no-show, before it was invoiced.
+    fee_waived_reason = models.CharField(_("reden van kwijtschelden"), max_length=500, blank=True)
+    fee_waived_by = models.ForeignKey(
+        User,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("kosten kwijtgescholden door"),
+    )
+    fee_waived_at = models.DateTimeField(_("kosten kwijtgescholden op"), null=True, blank=True)
     created_at = models.DateTimeField(_("aangemaakt op"), auto_now_add=True)
     updated_at = models.DateTimeField(_("bijgewerkt op"), auto_now=True)
 
@@ -171,6 +225,27 @@ class Appointment(models.Model):
                 name="appointment_ends_after_start",
                 violation_error_message=_("Een afspraak moet na het begin eindigen."),
             ),
+            models.CheckConstraint(
+                condition=~Q(status=Status.CANCELLED_LATE) | Q(cancelled_by__in=CLIENT_SIDE),
+                name="appointment_late_only_by_the_client",
+                violation_error_message=_(
+                    "Alleen de cliënt of een ouder kan te laat afzeggen; zegt de coach of de "
+                    "praktijk af, dan is de afspraak gewoon geannuleerd."
+                ),
+            ),
+            models.CheckConstraint(
+                condition=Q(cancelled_by="") | Q(status__in=CANCELLED_STATUSES),
+                name="appointment_cancelled_by_only_when_cancelled",
+            ),
+            models.CheckConstraint(
+                condition=Q(fee_waived_at__isnull=True)
+                | (Q(status__in=FEE_STATUSES) & ~Q(fee_waived_reason="")),
+                name="appointment_fee_waived_with_a_reason",
+                violation_error_message=_(
+                    "Alleen de kosten van een te late afzegging of een no-show worden "
+                    "kwijtgescholden, met een reden."
+                ),
+            ),
         ]
 
     def __str__(self) -> str:
@@ -183,6 +258,28 @@ class Appointment(models.Model):
     @property
     def is_active(self) -> bool:
         return self.status in ACTIVE_STATUSES
+
+    @property
+    def is_cancelled(self) -> bool:
+        return self.status in CANCELLED_STATUSES
+
+    @property
+    def fee_waived(self) -> bool:
+        return self.fee_waived_at is not None
+
+    @property
+    def status_text(self) -> str:
+        """The status as people read it, with who cancelled: "geannuleerd door de coach",
+        "te laat geannuleerd door de ouder", "niet verschenen (kosten kwijtgescholden)"."""
+        text = self.get_status_display()
+        if self.is_cancelled and self.cancelled_by:
+            text = _("%(status)s door %(who)s") % {
+                "status": text,
+                "who": self.get_cancelled_by_display(),
+            }
+        if self.fee_waived:
+            text = _("%(status)s (kosten kwijtgescholden)") % {"status": text}
+        return text
 
     @property
     def duration_minutes(self) -> int:

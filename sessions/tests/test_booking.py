@@ -172,3 +172,66 @@ def test_many_coachees_booking_one_slot_through_the_portal_at_once(coach_a):
     assert sorted(outcomes) == [(200, True)] * (len(people) - 1) + [(302, False)], outcomes
     assert Appointment.objects.filter(coach=coach_a).count() == 1
     assert Client.objects.count() == len(people)
+
+
+@pytest.mark.django_db(transaction=True)
+def test_concurrent_online_bookings_of_one_client_stay_within_the_limit(coach_a):
+    """Issue 18, point 5: a client with two upcoming online bookings (the limit is three) books
+    six different free times at the same moment, from six requests: exactly one gets through,
+    the others are refused with the reason. The limit is counted under a lock on the client's
+    row, inside the booking's transaction; counted outside it, several would pass (on
+    PostgreSQL; SQLite's write lock serialises the transactions anyway)."""
+    from django.core.exceptions import ValidationError
+
+    from coaching.models import Client
+    from coaching.tests.factories import ClientFactory, UserFactory
+    from sessions.booking import portal_book
+    from sessions.models import SessionType
+    from sessions.tests.test_pages import future, open_all_week
+    from trajects.tests.factories import running_traject
+
+    open_all_week(coach_a)
+    session = SessionType.objects.create(
+        kind="session",
+        name="Sessie",
+        default_minutes=60,
+        allowed_modes=["practice"],
+        bookable_online=True,
+    )
+    account = UserFactory(email="veel@praktijk.test")
+    traject = running_traject(coach_a, client=ClientFactory(coach=coach_a, account=account))
+    for days in (2, 3):
+        portal_book(
+            account=account, traject=traject, session_type=session, start=future(days),
+            mode="practice",
+        )  # fmt: skip
+    slots = [future(4, hour) for hour in (9, 10, 11, 12, 13, 14)]
+    barrier = threading.Barrier(len(slots))
+    outcomes = []
+    lock = threading.Lock()
+
+    def attempt(start):
+        barrier.wait()
+        try:
+            portal_book(
+                account=account, traject=traject, session_type=session, start=start,
+                mode="practice",
+            )  # fmt: skip
+            outcome = "booked"
+        except ValidationError as refused:
+            outcome = "too many" if refused.code == "too_many" else repr(refused)
+        except Exception as error:  # noqa: BLE001 - any other outcome fails the test below
+            outcome = repr(error)
+        finally:
+            connection.close()
+        with lock:
+            outcomes.append(outcome)
+
+    threads = [threading.Thread(target=attempt, args=(slot,)) for slot in slots]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert sorted(outcomes) == ["booked"] + ["too many"] * (len(slots) - 1), outcomes
+    client = Client.objects.get(account=account)
+    assert Appointment.objects.filter(traject__client=client, status="booked").count() == 3

@@ -208,14 +208,17 @@ def test_coachee_books_moves_and_cancels_a_session(
     expect(item).to_contain_text(f"{when(moved_to)} – coachingsessie")
     expect(planned).not_to_contain_text(when(booked_at))
 
-    # --- Cancel it (days ahead: within the window, so free of charge) ---------------------------
-    item.get_by_role("button", name=re.compile(r"^Annuleren")).click()
+    # --- Cancel it (days ahead: within the window, so free of charge); it asks first ----------
+    item.get_by_role("link", name=re.compile(r"^Annuleren")).click()
+    page.wait_for_url(url_matches(rf"/portaal/afspraken/{UUID}/annuleren/"))
+    expect(page.get_by_role("heading", level=1)).to_have_text("Afspraak annuleren")
+    page.get_by_role("button", name="Ja, annuleren").click()
     page.wait_for_url(path_is("/portaal/afspraken/"))
     expect(page.get_by_role("alert")).to_contain_text("Je afspraak is geannuleerd.")
     expect(planned.get_by_role("listitem")).to_have_count(0)
     expect(planned).to_contain_text("Geen geplande afspraken.")
     expect(page.get_by_role("region", name="Eerder")).to_contain_text(
-        f"{dutch(moved_to, 'tijd')} – coachingsessie (tijdig geannuleerd)"
+        f"{dutch(moved_to, 'tijd')} – coachingsessie (geannuleerd door de cliënt)"
     )
     page_log.assert_stayed_local()
 

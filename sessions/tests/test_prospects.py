@@ -1,5 +1,6 @@
 """A prospect asks for a kennismaking on the public site."""
 
+import re
 from datetime import datetime, time, timedelta
 
 import pytest
@@ -79,17 +80,48 @@ class TestKennismaking:
     def test_for_a_child_the_parent_becomes_the_guardian(self, client, open_coach):
         client.post(
             "/kennismaking/",
-            form(for_whom="child", child_first_name="Sem", date_of_birth="2017-02-02"),
+            form(
+                for_whom="child",
+                child_first_name="Sem",
+                date_of_birth="2017-02-02",
+                relation="father",
+                has_parental_authority="False",
+            ),
         )
         sem = Client.objects.get(first_name="Sem")
         assert sem.is_child and sem.last_name == "Jansen"
-        assert Guardian.objects.get(client=sem).email == "noor@example.org"
+        parent = Guardian.objects.get(client=sem)
+        assert parent.email == "noor@example.org"
+        # What the parent answered, nothing assumed (issue 18): "nee" is kept as no.
+        assert (parent.relation, parent.has_parental_authority) == ("father", False)
 
-    def test_by_email(self, client, open_coach, mailoutbox, django_capture_on_commit_callbacks):
+    def test_a_parent_is_asked_for_the_relation_and_parental_authority(self, client, open_coach):
+        page = client.get("/kennismaking/").content.decode()
+        assert "Wat is je relatie tot het kind?" in page and "Heb je ouderlijk gezag?" in page
+        radios = re.findall(r"<input[^>]*has_parental_authority[^>]*>", page)
+        assert len(radios) == 2 and not any("checked" in radio for radio in radios)
+        response = client.post(
+            "/kennismaking/",
+            form(for_whom="child", child_first_name="Sem", date_of_birth="2017-02-02"),
+        )
+        assert response.status_code == 200 and not Client.objects.exists()
+        html = response.content.decode()
+        assert "Kies je relatie tot het kind." in html
+        assert "Geef aan of je ouderlijk gezag hebt." in html
+        # For an adult coachee the questions are not asked.
+        client.post("/kennismaking/", form(relation="", has_parental_authority=""))
+        assert Client.objects.get().first_name == "Noor" and not Guardian.objects.exists()
+
+    def test_by_email_is_a_kennismaking_by_email_not_email_coaching(
+        self, client, open_coach, mailoutbox, django_capture_on_commit_callbacks
+    ):
         with django_capture_on_commit_callbacks(execute=True):
             client.post("/kennismaking/", form(how="email", slot="", message="Over werkdruk"))
         traject = Traject.objects.get()
-        assert traject.kind == Traject.Kind.EMAIL and traject.status == Traject.Status.AANMELDING
+        # Issue 18: the seed's fourth way of getting acquainted, in a standard traject; only
+        # the client's choice at the start makes it e-mail coaching.
+        assert traject.kind == Traject.Kind.STANDARD and traject.status == Traject.Status.AANMELDING
+        assert traject.kennismaking_mode == Traject.Mode.EMAIL and not traject.takes_messages
         assert DossierEntry.objects.get(traject=traject).current.text == "Over werkdruk"
         assert not Appointment.objects.exists()
         assert "binnen twee werkdagen" in mailoutbox[0].body

@@ -3,16 +3,19 @@
 import uuid
 from datetime import datetime, timedelta
 
-from django.conf import settings
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.text import get_text_list
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
+from coaching.confirm import ReasonForm, confirmation_page
+from coaching.dates import readable
 from coaching.models import CoachProfile, Role
 from coaching.roles import has_role, role_required
 from sessions import ical
@@ -23,10 +26,14 @@ from sessions.booking import (
     appointment_mark,
     appointment_move,
     can_cancel_free,
+    cancel_deadline,
+    cancellers,
 )
-from sessions.forms import AppointmentForm, MarkForm, MoveForm
-from sessions.models import Appointment
-from sessions.reminders import reminders_of
+from sessions.fees import appointment_waive_fee, fee_invoice_notes, fee_text, waivable
+from sessions.forms import AppointmentForm, CancelForm, MarkForm, MoveForm
+from sessions.models import CLIENT_SIDE, Appointment, CancelledBy
+from sessions.notify import recipients
+from sessions.reminders import reminders_of, reminders_to_come
 from sessions.views.common import (
     _appointment_of_account,
     _appointment_of_coach,
@@ -47,6 +54,9 @@ def calendar_week(request: HttpRequest) -> HttpResponse:
     appointments = (
         Appointment.objects.for_coach(request.user)
         .filter(start__gte=start, start__lt=start + timedelta(days=7))
+        # A cancelled Backstage meeting (its group stopped) leaves the week: no client's
+        # cancellation to see there, and its time is free again.
+        .exclude(kind=Appointment.Kind.BACKSTAGE, status=Appointment.Status.CANCELLED)
         .select_related("traject__client", "session_type")
     )
     days = {monday + timedelta(days=n): [] for n in range(7)}
@@ -113,6 +123,13 @@ def appointment_new(request: HttpRequest) -> HttpResponse:
 @role_required(Role.COACH)
 def appointment_detail(request: HttpRequest, appointment: str) -> HttpResponse:
     appointment = _appointment_of_coach(request.user, appointment)
+    reminders = list(reminders_of(appointment))
+    fee_note, waive_refused = "", ""
+    if waivable(appointment):
+        try:
+            fee_note = " ".join(fee_invoice_notes(appointment))
+        except ValidationError as refused:
+            waive_refused = " ".join(refused.messages)
     return render(
         request,
         "sessions/appointment_detail.html",
@@ -120,10 +137,14 @@ def appointment_detail(request: HttpRequest, appointment: str) -> HttpResponse:
             "appointment": appointment,
             "move_form": MoveForm(initial={"start": timezone.localtime(appointment.start)}),
             "mark_form": MarkForm(initial={"status": Appointment.Status.COMPLETED}),
+            "free_until": cancel_deadline(appointment),
             "in_window": can_cancel_free(appointment),
             "past": appointment.start <= timezone.now(),
-            "reminders": reminders_of(appointment),
-            "reminder_hours": settings.PRAKTIJK_REMINDER_HOURS,
+            "reminders": reminders,
+            "reminders_to_come": reminders_to_come(appointment, reminders),
+            "waivable": waivable(appointment) and not waive_refused,
+            "fee_note": fee_note,
+            "waive_refused": waive_refused,
         },
     )
 
@@ -153,26 +174,117 @@ def appointment_move_view(request: HttpRequest, appointment: str) -> HttpRespons
     return redirect("appointment_detail", appointment=appointment.uuid)
 
 
-@require_POST
+def _when(appointment: Appointment) -> str:
+    return readable(appointment.start, weekday=True, long=True, time=True)
+
+
+def _told(appointment: Appointment) -> str:
+    """Who hears of a cancellation by e-mail, as a sentence for the confirmation page."""
+    client = appointment.client
+    if client is None:
+        return ""
+    names = [name for _address, name, _language in recipients(appointment)]
+    if not names:
+        return _(
+            "%(client)s krijgt geen e-mail (er is geen e-mailadres bekend): laat het zelf weten."
+        ) % {"client": client}
+    return ngettext(
+        "%(names)s krijgt een e-mail met de annulering, met een bijlage die de afspraak uit de "
+        "agenda haalt.",
+        "%(names)s krijgen een e-mail met de annulering, met een bijlage die de afspraak uit de "
+        "agenda haalt.",
+        len(names),
+    ) % {"names": get_text_list(names, _("en"))}
+
+
+def cancel_choices(appointment: Appointment, *, late: bool) -> list[tuple[str, str]]:
+    """ "Wie zegt af?", each answer with what it costs the client when it is late."""
+    labels = {
+        CancelledBy.CLIENT: _("de cliënt"),
+        CancelledBy.PARENT: _("de ouder"),
+        CancelledBy.COACH: _("ik, de coach"),
+        CancelledBy.PRACTICE: _("de praktijk"),
+    }
+    fee = fee_text(appointment, Appointment.Status.CANCELLED_LATE) if late else ""
+    choices = []
+    for who in cancellers(appointment):
+        label = labels[who]
+        if late and who in CLIENT_SIDE:
+            label = _("%(who)s – te laat afgezegd: %(fee)s") % {"who": label, "fee": fee}
+        elif late:
+            label = _("%(who)s – geen kosten voor de cliënt") % {"who": label}
+        choices.append((who, label))
+    return choices
+
+
+@require_http_methods(["GET", "POST"])
 @role_required(Role.COACH)
 def appointment_cancel_view(request: HttpRequest, appointment: str) -> HttpResponse:
+    """Asks first (who cancels, why, what it costs), then cancels on POST (issue 18)."""
     appointment = _appointment_of_coach(request.user, appointment)
-    try:
-        cancelled = appointment_cancel(appointment=appointment, by=request.user)
-    except ValidationError as error:
-        messages.error(request, " ".join(error.messages))
-    else:
-        _mail(cancelled, "cancelled")
-        messages.success(
-            request, _("De afspraak is %(status)s.") % {"status": cancelled.get_status_display()}
+    back = reverse("appointment_detail", args=[appointment.uuid])
+    if appointment.status != Appointment.Status.BOOKED or appointment.start <= timezone.now():
+        messages.error(
+            request,
+            _("Alleen een geplande afspraak die nog moet komen kan worden geannuleerd."),
         )
-    return redirect("appointment_detail", appointment=appointment.uuid)
+        return redirect(back)
+    deadline = cancel_deadline(appointment)
+    late = timezone.now() > deadline
+    form = CancelForm(
+        request.POST if request.method == "POST" else None,
+        choices=cancel_choices(appointment, late=late),
+    )
+    if request.method == "POST" and form.is_valid():
+        try:
+            cancelled = appointment_cancel(
+                appointment=appointment,
+                by=request.user,
+                cancelled_by=form.cleaned_data["cancelled_by"],
+                reason=form.cleaned_data["reason"],
+            )
+        except ValidationError as error:
+            messages.error(request, " ".join(error.messages))
+        else:
+            _mail(cancelled, "cancelled")
+            messages.success(
+                request, _("De afspraak is %(status)s.") % {"status": cancelled.status_text}
+            )
+        return redirect(back)
+    until = readable(deadline, weekday=True, time=True)
+    consequences = [
+        _("De afspraak van %(when)s wordt geannuleerd; de tijd komt vrij in je agenda.")
+        % {"when": _when(appointment)},
+        _told(appointment),
+    ]
+    if appointment.client is None:
+        cost = ""
+    elif late:
+        cost = _(
+            "Kosteloos afzeggen kon tot %(until)s. Zegt de cliënt of een ouder nu af, dan is dat "
+            "te laat: %(fee)s, op de volgende factuur (je kunt het daarna nog kwijtschelden). "
+            "Zeg jij of de praktijk af, dan zijn er geen kosten voor de cliënt."
+        ) % {"until": until, "fee": fee_text(appointment, Appointment.Status.CANCELLED_LATE)}
+    else:
+        cost = _("Geen kosten: kosteloos afzeggen kan tot %(until)s.") % {"until": until}
+    return confirmation_page(
+        request,
+        title=_("Afspraak annuleren"),
+        consequences=[sentence for sentence in consequences if sentence],
+        cost=cost,
+        form=form,
+        confirm_label=_("Afspraak annuleren"),
+        back=back,
+    )
 
 
 @require_POST
 @role_required(Role.COACH)
 def appointment_mark_view(request: HttpRequest, appointment: str) -> HttpResponse:
     appointment = _appointment_of_coach(request.user, appointment)
+    if request.POST.get("status") == Appointment.Status.NO_SHOW:
+        # A no-show may cost the client something: it asks first (issue 18, point 2).
+        return redirect("appointment_no_show", appointment=appointment.uuid)
     form = MarkForm(request.POST)
     if form.is_valid():
         try:
@@ -182,6 +294,103 @@ def appointment_mark_view(request: HttpRequest, appointment: str) -> HttpRespons
         else:
             messages.success(request, _("Vastgelegd."))
     return redirect("appointment_detail", appointment=appointment.uuid)
+
+
+@require_http_methods(["GET", "POST"])
+@role_required(Role.COACH)
+def appointment_no_show_view(request: HttpRequest, appointment: str) -> HttpResponse:
+    """ "Niet verschenen": asks first (what it costs the client), records it on POST."""
+    appointment = _appointment_of_coach(request.user, appointment)
+    back = reverse("appointment_detail", args=[appointment.uuid])
+    if appointment.start > timezone.now() or appointment.status not in (
+        Appointment.Status.BOOKED,
+        Appointment.Status.COMPLETED,
+    ):
+        messages.error(
+            request,
+            _("Niet verschenen leg je vast bij een afspraak die al is begonnen of voorbij is."),
+        )
+        return redirect(back)
+    if request.method == "POST":
+        try:
+            appointment_mark(appointment=appointment, status=Appointment.Status.NO_SHOW)
+        except ValidationError as error:
+            messages.error(request, " ".join(error.messages))
+        else:
+            messages.success(request, _("Vastgelegd: niet verschenen."))
+        return redirect(back)
+    client = appointment.client
+    consequences = [
+        _("De afspraak van %(when)s wordt vastgelegd als niet verschenen.")
+        % {"when": _when(appointment)}
+    ]
+    cost = ""
+    if client is not None:
+        consequences.append(_("%(client)s krijgt hier geen e-mail over.") % {"client": client})
+        cost = _(
+            "Kosten voor de cliënt: %(fee)s (het tarief voor niet verschijnen), op de volgende "
+            "factuur. Was er een goede reden, dan kun je het daarna kwijtschelden."
+        ) % {"fee": fee_text(appointment, Appointment.Status.NO_SHOW)}
+    return confirmation_page(
+        request,
+        title=_("Niet verschenen vastleggen"),
+        consequences=consequences,
+        cost=cost,
+        confirm_label=_("Vastleggen: niet verschenen"),
+        back=back,
+    )
+
+
+@require_http_methods(["GET", "POST"])
+@role_required(Role.COACH)
+def appointment_waive_fee_view(request: HttpRequest, appointment: str) -> HttpResponse:
+    """ "Kosten kwijtschelden" of a late cancellation or a no-show, with a reason, until the fee
+    is on a sent invoice (on a draft, its line is taken off)."""
+    appointment = _appointment_of_coach(request.user, appointment)
+    back = reverse("appointment_detail", args=[appointment.uuid])
+    if not waivable(appointment):
+        messages.error(
+            request,
+            _("Alleen de kosten van een te late afzegging of een no-show kun je kwijtschelden."),
+        )
+        return redirect(back)
+    try:
+        notes = fee_invoice_notes(appointment)
+    except ValidationError as refused:
+        messages.error(request, " ".join(refused.messages))
+        return redirect(back)
+    form = ReasonForm(
+        request.POST if request.method == "POST" else None,
+        label=_("Waarom vervallen de kosten?"),
+    )
+    if request.method == "POST" and form.is_valid():
+        try:
+            _waived, notes = appointment_waive_fee(
+                appointment=appointment, by=request.user, reason=form.cleaned_data["reason"]
+            )
+        except ValidationError as error:
+            messages.error(request, " ".join(error.messages))
+        else:
+            messages.success(request, " ".join([_("De kosten zijn kwijtgescholden."), *notes]))
+        return redirect(back)
+    return confirmation_page(
+        request,
+        title=_("Kosten kwijtschelden"),
+        consequences=[
+            _(
+                "De kosten van deze afspraak (%(status)s, %(when)s) vervallen: ze komen niet op "
+                "een factuur."
+            )
+            % {"status": appointment.get_status_display(), "when": _when(appointment)},
+            *notes,
+        ],
+        cost=_("Dit scheelt de cliënt %(fee)s.")
+        % {"fee": fee_text(appointment, appointment.status)},
+        form=form,
+        confirm_label=_("Kosten kwijtschelden"),
+        back=back,
+        danger=False,
+    )
 
 
 @require_POST

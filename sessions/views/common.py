@@ -4,13 +4,14 @@ from datetime import date, datetime, timedelta
 
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
+from coaching.dates import readable
 from coaching.models import Client
 from sessions import tasks
-from sessions.booking import (
-    can_cancel_free,
-)
+from sessions.booking import can_cancel_free, cancel_deadline
 from sessions.models import Appointment
+from sessions.models.availability import Rules
 
 
 def _appointment_of_coach(user, uuid) -> Appointment:
@@ -25,18 +26,58 @@ def _appointment_of_account(user, uuid) -> Appointment:
     return get_object_or_404(
         Appointment.objects.filter(
             traject__client__in=Client.objects.for_account(user)
-        ).select_related("traject__client", "coach", "session_type"),
+        ).select_related("traject__client", "coach__coach_profile", "session_type"),
         uuid=uuid,
     )
 
 
+def coach_contact(coach) -> str:
+    """How to reach the coach, in a sentence: the phone and e-mail the practice set for them
+    (templates use includes/coach_contact.html)."""
+    profile = getattr(coach, "coach_profile", None)
+    ways = [way for way in (profile.phone if profile else "", coach.email) if way]
+    return ", ".join([str(coach), *ways])
+
+
+def refusal(appointment: Appointment, rules: Rules | None = None) -> str:
+    """Why a coachee cannot move or cancel this appointment online, with its deadline and how
+    to reach the coach (issue 18, point 3)."""
+    deadline = cancel_deadline(appointment, rules)
+    session_type = appointment.session_type
+    if not (session_type and session_type.active and session_type.bookable_online):
+        why = _("Deze afspraak plant je coach; verzetten of afzeggen gaat via je coach.")
+        if timezone.now() <= deadline:
+            why += " " + _("Kosteloos afzeggen kan tot %(deadline)s.") % {
+                "deadline": readable(deadline, weekday=True, time=True)
+            }
+    else:
+        why = _(
+            "Online afzeggen of verzetten kon tot %(deadline)s; nu gaat dat alleen nog via je "
+            "coach."
+        ) % {"deadline": readable(deadline, weekday=True, time=True)}
+    return " ".join(
+        [
+            why,
+            _("Neem contact op met je coach: %(contact)s.")
+            % {"contact": coach_contact(appointment.coach)},
+        ]
+    )
+
+
+def _previous(appointment: Appointment) -> str | None:
+    """Of a moved appointment (sessions.booking.appointment_move), the time it had."""
+    previous = getattr(appointment, "previous_start", None)
+    return previous.isoformat() if previous else None
+
+
 def _mail(appointment: Appointment, event: str) -> None:
-    tasks.send_appointment_mail.delay_on_commit(appointment.pk, event)
+    tasks.send_appointment_mail.delay_on_commit(appointment.pk, event, _previous(appointment))
 
 
 def _tell_coach(appointment: Appointment, event: str) -> None:
-    """A coachee changed something online: the coach hears of it (no dossier content)."""
-    tasks.send_coach_notice.delay_on_commit(appointment.pk, event)
+    """A coachee changed something online: the coach hears of it (no dossier content); of a
+    move, with the old time and the new."""
+    tasks.send_coach_notice.delay_on_commit(appointment.pk, event, _previous(appointment))
 
 
 def _monday(value: str | None) -> date:
@@ -59,7 +100,7 @@ def _slot(value: str) -> datetime:
     return moment
 
 
-def _client_may_change(appointment: Appointment) -> bool:
+def _client_may_change(appointment: Appointment, rules: Rules | None = None) -> bool:
     """Online, a coachee moves or cancels only what can be booked online, within the window."""
     session_type = appointment.session_type
     return (
@@ -67,5 +108,5 @@ def _client_may_change(appointment: Appointment) -> bool:
         and session_type is not None
         and session_type.active
         and session_type.bookable_online
-        and can_cancel_free(appointment)
+        and can_cancel_free(appointment, rules=rules)
     )

@@ -5,7 +5,6 @@ from datetime import date, timedelta
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
-from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_safe
 
 from sessions.booking import (
@@ -27,8 +26,7 @@ def _bookable_coaches():
 
 @require_http_methods(["GET", "POST"])
 def kennismaking(request: HttpRequest) -> HttpResponse:
-    from allauth.core import ratelimit
-
+    from coaching.public_forms import TOO_MANY_REQUESTS, filled_in_by_a_robot, over_the_limit
     from sessions.forms import KennismakingForm
     from sessions.prospects import Prospect, kennismaking_request, kennismaking_type
 
@@ -46,14 +44,11 @@ def kennismaking(request: HttpRequest) -> HttpResponse:
     form = KennismakingForm(request.POST or None)
     error = None
     if request.method == "POST":
-        if not ratelimit.consume(request, action="kennismaking_request"):
-            error = _(
-                "Er kwamen te veel aanvragen vanaf deze verbinding. Probeer het over een uur "
-                "opnieuw, of bel de praktijk."
-            )
+        if over_the_limit(request, "kennismaking_request"):
+            error = TOO_MANY_REQUESTS
         elif form.is_valid():
             data = form.cleaned_data
-            if data["website"]:
+            if filled_in_by_a_robot(form):
                 return redirect("kennismaking_thanks")  # a robot: nothing is stored
             child = data["for_whom"] == KennismakingForm.FOR_CHILD
             prospect = Prospect(
@@ -64,6 +59,8 @@ def kennismaking(request: HttpRequest) -> HttpResponse:
                 date_of_birth=data["date_of_birth"],
                 child_first_name=data["child_first_name"] if child else "",
                 child_last_name=data["child_last_name"] if child else "",
+                relation=data["relation"] if child else "",
+                has_parental_authority=data["has_parental_authority"] if child else None,
             )
             by_slot = data["how"] == KennismakingForm.BY_SLOT
             try:

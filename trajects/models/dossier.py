@@ -32,7 +32,27 @@ def today():
     return timezone.localdate()
 
 
+WITHDRAWN = _(
+    "De toestemming voor %(party)s is ingetrokken op %(day)s. Contact met of een verslag aan "
+    "%(party)s leg je pas weer vast als de cliënt (of bij een kind onder 16 een ouder met gezag) "
+    "opnieuw toestemming geeft."
+)
+
+
 def no_consent_message(third_party, day) -> str:
+    """Why a contact with the party cannot be recorded: its consent was withdrawn (on that
+    date, issue 18), or there is none for the day."""
+    newest = (
+        Consent.objects.filter(third_party=third_party)
+        .order_by("-given_on", "-created_at")
+        .only("withdrawn_on")
+        .first()
+    )
+    if newest is not None and newest.withdrawn_on is not None:
+        return WITHDRAWN % {
+            "party": third_party.name,
+            "day": readable(newest.withdrawn_on, long=True, year=True),
+        }
     return NO_CONSENT % {"party": third_party.name, "day": readable(day, long=True)}
 
 

@@ -10,7 +10,7 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from coaching.crypto import EncryptedTextField
+from coaching.crypto import EncryptedFileField, EncryptedTextField
 from coaching.dates import readable
 from coaching.models import User
 from trajects.models.traject import Traject
@@ -58,7 +58,8 @@ class Message(models.Model):
         User, on_delete=models.PROTECT, null=True, related_name="+", verbose_name=_("door")
     )
     body = EncryptedTextField(_("bericht"))
-    attachment = models.FileField(_("bijlage"), upload_to="messages/%Y/%m/", blank=True)
+    # Encrypted in the storage; read it with `attachment.decrypted()`.
+    attachment = EncryptedFileField(_("bijlage"), upload_to="messages/%Y/%m/", blank=True)
     attachment_name = models.CharField(_("naam van de bijlage"), max_length=200, blank=True)
     attachment_type = models.CharField(_("soort bijlage"), max_length=100, blank=True)
     created_at = models.DateTimeField(_("geschreven op"), default=timezone.now)

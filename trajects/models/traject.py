@@ -2,6 +2,7 @@
 aanmelding → kennismaking → bedenktijd → intake → lopend → afgerond, or gestopt from any point."""
 
 import uuid
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
@@ -46,6 +47,20 @@ class Step:
     label: str
     sources: tuple[str, ...]
     target: str
+
+
+# What an app above this one does when a step is taken, in the step's transaction (STYLE.md 8:
+# filled in the other app's AppConfig.ready(), never imported from here). A hook gets the locked
+# traject, the step's event and who took it; a ValidationError it raises refuses the step.
+# The calendar settles a planned kennismaking appointment when the kennismaking is recorded.
+StepHook = Callable[..., None]
+STEP_HOOKS: dict[str, list[StepHook]] = {}
+
+
+def register_step_hook(step: str, hook: StepHook) -> None:
+    hooks = STEP_HOOKS.setdefault(step, [])
+    if hook not in hooks:
+        hooks.append(hook)
 
 
 class Traject(models.Model):
@@ -197,8 +212,14 @@ class Traject(models.Model):
         planned_at: datetime | None = None,
         mode: str = "",
         start_directly: bool = False,
+        kind: str = "",
     ) -> "TrajectEvent":
         """Take one step of the life cycle, dated, and record it on the timeline.
+
+        `kind`: at the start (start_intake, or a kennismaking after which the client starts
+        directly) the client chooses how the traject goes on: live sessions or e-mail coaching.
+        Only then does a traject become e-mail coaching; a kennismaking held by e-mail is a
+        kennismaking_mode, not a kind (issue 18).
 
         Locks the row: two coaches' tabs (or a double click) taking a step at once cannot both
         pass the check on the old state.
@@ -244,6 +265,12 @@ class Traject(models.Model):
                 if not note.strip():
                     raise ValidationError(_("Geef een reden om te stoppen."), code="required")
                 traject.stop_reason = note.strip()
+            if kind and target == self.Status.INTAKE:
+                if kind not in self.Kind.values:
+                    raise ValidationError(_("Kies hoe het traject verdergaat."), code="kind")
+                traject.kind = kind
+                if kind != self.Kind.EMAIL:
+                    traject.switch_requested_at = None
             if target in self.CLOSED:
                 traject.closed_on = on
             traject.status = target
@@ -252,6 +279,8 @@ class Traject(models.Model):
                 traject=traject, step=step_name, source=source, target=target, on=on, by=by,
                 note=note.strip(),
             )  # fmt: skip
+            for hook in STEP_HOOKS.get(step_name, ()):
+                hook(traject=traject, event=event, by=by)
             if target == self.Status.AFGEROND:
                 # The final evaluation, asked for in the same transaction (sent on commit).
                 from trajects.evaluations import final_on_close

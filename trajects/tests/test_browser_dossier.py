@@ -65,9 +65,14 @@ def test_coach_registers_a_child_and_keeps_her_dossier(page: Page, page_log: Pag
     guardian_part.get_by_label(label("Achternaam")).fill("de Boer")
     guardian_part.get_by_label(label("Relatie")).select_option(label="moeder")
     guardian_part.get_by_label(label("E-mailadres")).fill("marieke.deboer@praktijk.test")
-    authority = guardian_part.get_by_label("Heeft ouderlijk gezag")
-    authority.check()
-    expect(authority).to_be_checked()
+    # Asked, with no answer given in advance (issue 18).
+    authority = guardian_part.get_by_role(
+        "group", name=re.compile("Heeft deze ouder/verzorger ouderlijk gezag")
+    )
+    expect(authority.get_by_role("radio", name="Ja")).not_to_be_checked()
+    expect(authority.get_by_role("radio", name="Nee")).not_to_be_checked()
+    authority.get_by_role("radio", name="Ja").check()
+    expect(authority.get_by_role("radio", name="Ja")).to_be_checked()
     page.get_by_role("button", name="Inschrijven").click()
 
     page.wait_for_url(url_matches(rf"/coach/clienten/{UUID}/"))

@@ -9,6 +9,9 @@ from django.core.exceptions import ValidationError
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import IntegrityError, transaction
 
+from coaching import outbox
+from coaching.models import Send
+from coaching.tests.factories import GuardianFactory
 from trajects.email_coaching import (
     answer_statistics,
     email_conversation_close,
@@ -143,6 +146,36 @@ class TestSwitchAndStop:
         assert switched.messages.count() == 1
         assert switched.events.filter(step="switch_to_live").exists()
 
+    def test_the_coachee_is_told_by_email_in_their_language_once_without_content(
+        self, email_traject, coachee, coach_a, mailoutbox, django_capture_on_commit_callbacks
+    ):
+        write(email_traject, coachee, "GEHEIM: ik wil liever praten")
+        coachee.language = "en"
+        coachee.save(update_fields=["language"])
+        mailoutbox.clear()
+        with django_capture_on_commit_callbacks(execute=True):
+            email_traject_switch(traject=email_traject, by=coach_a)
+        [mail] = mailoutbox
+        html = mail.alternatives[0][0]
+        assert mail.to == [coachee.email] and '<html lang="en">' in html
+        assert f"/portaal/berichten/{email_traject.uuid}/" in mail.body
+        assert "GEHEIM" not in mail.body and "GEHEIM" not in html
+        with django_capture_on_commit_callbacks(execute=True):
+            outbox.sweep()
+        assert len(mailoutbox) == 1
+        assert Send.objects.get(kind="switched_to_live").status == Send.Status.SENT
+
+    def test_for_a_child_the_parents_are_told(
+        self, coach_a, mailoutbox, django_capture_on_commit_callbacks
+    ):
+        parent = GuardianFactory(client__coach=coach_a, first_name="Ilse")
+        GuardianFactory(client=parent.client, receives_reminders=False)
+        traject = TrajectFactory(client=parent.client, kind=Traject.Kind.EMAIL)
+        with django_capture_on_commit_callbacks(execute=True):
+            email_traject_switch(traject=traject, by=coach_a)
+        [mail] = mailoutbox
+        assert mail.to == [parent.account.email] and "Beste Ilse" in mail.body
+
     def test_the_coachee_closes_the_conversation(self, email_traject, coachee):
         email_conversation_close(traject=email_traject, by=coachee, reason="Ik heb genoeg geholpen")
         email_traject.refresh_from_db()
@@ -166,8 +199,9 @@ class TestAttachments:
         upload = SimpleUploadedFile("verslag.txt", PDF)  # a misleading name: the content counts
         message = write(email_traject, coachee, attachment=upload)
         assert message.attachment_type == "application/pdf"
-        # Stored under our own name with the extension of what it is, not of what it claims.
-        assert message.attachment.name.endswith(f"{message.uuid.hex}.pdf")
+        # Stored under our own name with the extension of what it is, not of what it claims
+        # (and encrypted: test_attachment_encryption.py).
+        assert message.attachment.name.endswith(f"{message.uuid.hex}.pdf.fernet")
         assert message.attachment_name == "verslag.txt"
 
     def test_anything_else_is_refused_with_a_message(self, email_traject, coachee):

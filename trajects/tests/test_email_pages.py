@@ -8,6 +8,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.utils import timezone
 
 from audit.models import AuditEvent
+from coaching.dates import readable
 from coaching.models import Client
 from trajects.models import Message, Traject
 from trajects.tests.factories import TrajectFactory
@@ -184,11 +185,30 @@ class TestConversation:
         client.post(f"/portaal/berichten/{conversation.uuid}/live/")
         client.force_login(coach_a)
         assert "vraagt om live sessies" in client.get("/coach/").content.decode()
-        client.post(f"/coach/trajecten/{conversation.uuid}/live-sessies/")
+        url = f"/coach/trajecten/{conversation.uuid}/live-sessies/"
+        # The traject page links to the step; the step asks first and changes nothing yet.
+        assert (
+            f'href="{url}"' in client.get(f"/coach/trajecten/{conversation.uuid}/").content.decode()
+        )
+        asked = client.get(url)
+        html = asked.content.decode()
+        assert asked.status_code == 200 and "Wat er gebeurt" in html
+        assert "De cliënt krijgt een e-mail" in html and "Nieuwe berichten kunnen niet meer" in html
+        assert "Het gesprek blijft leesbaar" in html
+        conversation.refresh_from_db()
+        assert conversation.kind == Traject.Kind.EMAIL
+        client.post(url)
         conversation.refresh_from_db()
         assert conversation.kind == Traject.Kind.STANDARD
         page = client.get(f"/coach/trajecten/{conversation.uuid}/").content.decode()
         assert "Hallo" in page and "Overgestapt naar live sessies" in page
+        # Asked again after the switch: nothing to confirm, nothing changes.
+        again = client.get(url)
+        assert (
+            again.status_code == 302
+            and again["Location"] == f"/coach/trajecten/{conversation.uuid}/"
+        )
+        assert conversation.events.filter(step="switch_to_live").count() == 1
 
     def test_the_coachee_closes_the_conversation(self, client, coachee, conversation):
         client.force_login(coachee)
@@ -222,10 +242,20 @@ def test_after_the_switch_the_coachee_still_reads_the_conversation(
     from trajects.email_coaching import email_traject_switch, message_write
 
     message_write(traject=conversation, by=coachee, body="Eerste vraag", from_coach=False)
-    email_traject_switch(traject=conversation, by=coach_a)
     client.force_login(coachee)
+    before = client.get(f"/portaal/berichten/{conversation.uuid}/").content.decode()
+    assert "antwoordt binnen 24 uur" in before
+    email_traject_switch(traject=conversation, by=coach_a)
     html = client.get(f"/portaal/berichten/{conversation.uuid}/").content.decode()
     assert "Eerste vraag" in html and "Versturen" not in html
+    # Issue 18: the portal says so, and no longer promises an answer within 24 hours.
+    assert "antwoordt binnen" not in html
+    notice = html[html.index('id="switched-to-live"') :]
+    today = readable(timezone.localdate(), long=True)
+    assert f"Sinds {today} gaat de coaching verder met live sessies" in notice
+    assert "Nieuwe berichten kunnen hier niet meer; het gesprek blijft hier leesbaar." in notice
+    listed = client.get("/portaal/berichten/")
+    assert listed.status_code == 302  # one conversation: straight to it
 
 
 @pytest.mark.django_db

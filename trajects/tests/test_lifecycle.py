@@ -1,3 +1,4 @@
+import importlib
 from datetime import timedelta
 
 import pytest
@@ -166,3 +167,97 @@ class TestWaiting:
         assert waiting == {new, thinking_long, planned_past, to_intake}
         assert running not in waiting and planned_future not in waiting
         assert exactly_14 not in waiting  # "more than 14 days"
+
+
+@pytest.mark.django_db
+class TestAKennismakingByEmailIsNotEmailCoaching:
+    """Issue 18, point 8: a kennismaking held by e-mail is a way of getting acquainted; the
+    traject becomes e-mail coaching only when the client chooses it at the start."""
+
+    def test_held_by_email_the_traject_stays_standard_until_the_start(self, traject, coach_a):
+        traject.advance("record_kennismaking", by=coach_a, on=START, mode="email", kind="email")
+        assert (traject.status, traject.kind) == (S.BEDENKTIJD, Traject.Kind.STANDARD)
+        assert traject.kennismaking_mode == Traject.Mode.EMAIL and not traject.takes_messages
+        traject.advance("start_intake", by=coach_a, on=START + timedelta(8), kind="email")
+        assert (traject.status, traject.kind) == (S.INTAKE, Traject.Kind.EMAIL)
+        assert traject.takes_messages
+
+    def test_starting_directly_after_the_kennismaking_the_client_chooses_too(
+        self, traject, coach_a
+    ):
+        traject.advance(
+            "record_kennismaking",
+            by=coach_a,
+            on=START,
+            mode="email",
+            start_directly=True,
+            kind="email",
+        )
+        assert (traject.status, traject.kind) == (S.INTAKE, Traject.Kind.EMAIL)
+
+    def test_choosing_live_sessions_at_the_start(self, coach_a):
+        traject = TrajectFactory(client__coach=coach_a, kind="email")
+        traject.advance("record_kennismaking", by=coach_a, on=START, mode="email")
+        traject.advance("start_intake", by=coach_a, on=START + timedelta(3), kind="standard")
+        assert traject.kind == Traject.Kind.STANDARD
+
+    def test_an_unknown_kind_is_refused(self, traject, coach_a):
+        traject.advance("record_kennismaking", by=coach_a, on=START, mode="phone")
+        with pytest.raises(ValidationError) as error:
+            traject.advance("start_intake", by=coach_a, on=START + timedelta(3), kind="fax")
+        assert error.value.code == "kind"
+        traject.refresh_from_db()
+        assert (traject.status, traject.kind) == (S.BEDENKTIJD, Traject.Kind.STANDARD)
+
+    def test_the_start_page_asks_how_the_traject_goes_on(self, client, traject, coach_a):
+        traject.advance("record_kennismaking", by=coach_a, on=START, mode="email")
+        client.force_login(coach_a)
+        url = f"/coach/trajecten/{traject.uuid}/stap/start_intake/"
+        page = client.get(url).content.decode()
+        assert "Hoe gaat het traject verder?" in page
+        response = client.post(url, {"on": timezone.localdate().isoformat(), "kind": "email"})
+        assert response.status_code == 302
+        traject.refresh_from_db()
+        assert (traject.status, traject.kind) == (S.INTAKE, Traject.Kind.EMAIL)
+
+    def test_recording_offers_the_way_the_client_asked_for(self, client, coach_a):
+        traject = TrajectFactory(client__coach=coach_a, kennismaking_mode="email")
+        client.force_login(coach_a)
+        page = client.get(f"/coach/trajecten/{traject.uuid}/stap/record_kennismaking/")
+        assert 'value="email"  id="id_mode_3" required checked' in page.content.decode()
+
+
+@pytest.mark.django_db
+def test_the_migration_puts_the_websites_email_kennismakingen_right(coach_a):
+    from django.apps import apps
+
+    from trajects.models import DossierEntry, Message
+    from trajects.services import dossier_entry_create
+
+    def from_website(**kwargs):
+        traject = TrajectFactory(client__coach=coach_a, kind="email", **kwargs)
+        dossier_entry_create(
+            traject=traject, by=None, kind="other", occurred_on=START, text="Aanvraag"
+        )
+        return traject
+
+    asked = from_website()
+    thinking = from_website()
+    thinking.advance("record_kennismaking", by=coach_a, on=START, mode="phone")
+    started = from_website()
+    started.advance("record_kennismaking", by=coach_a, on=START, mode="email", start_directly=True)
+    writing = from_website()
+    Message.objects.create(traject=writing, from_coach=False, body="Hallo", due_at=timezone.now())
+    by_the_coach = TrajectFactory(client__coach=coach_a, kind="email")
+    assert DossierEntry.objects.count() == 4
+    migration = importlib.import_module(
+        "trajects.migrations.0012_kennismaking_by_email_is_not_email_coaching"
+    )
+    migration.kennismaking_by_email(apps, None)
+    kinds = {
+        traject.pk: (traject.kind, traject.kennismaking_mode) for traject in Traject.objects.all()
+    }
+    assert kinds[asked.pk] == ("standard", "email")
+    assert kinds[thinking.pk] == ("standard", "phone")
+    assert kinds[started.pk] == ("email", "email")  # the client chose it at the start
+    assert kinds[writing.pk][0] == "email" and kinds[by_the_coach.pk][0] == "email"

@@ -62,8 +62,10 @@ class TestQueryCounts:
             email_conversation(coach_a)
         # session, user, MFA check, coach profile (role), counts, waiting trajects with their
         # clients, recent versions with their entries, open messages with their clients, switch
-        # requests, quiet conversations, today's appointments
-        assert queries(client, "/coach/") == small <= 10
+        # requests, quiet conversations, consents withdrawn by clients with their clients and
+        # parties (issue 18), today's appointments, the sections of the apps above (quote
+        # requests)
+        assert queries(client, "/coach/") == small <= 12
 
     def test_client_list(self, client, coach_a):
         client.force_login(coach_a)
@@ -123,14 +125,35 @@ class TestClients:
                 "guardian-last_name": "de Boer",
                 "guardian-relation": "mother",
                 "guardian-email": "ilse@praktijk.test",
-                "guardian-has_parental_authority": "on",
+                "guardian-has_parental_authority": "True",
                 "guardian-may_act_in_portal": "on",
             },
         )
         sam = Client.objects.get(first_name="Sam")
         assert response["Location"] == f"/coach/clienten/{sam.uuid}/"
         assert sam.coach == coach_a and sam.is_child
-        assert Guardian.objects.get(client=sam).has_parental_authority
+        assert Guardian.objects.get(client=sam).has_parental_authority is True
+
+    def test_the_parents_authority_is_asked_not_assumed(self, client, coach_a):
+        # Issue 18: the question has no answer given in advance, and "nee" is an answer.
+        client.force_login(coach_a)
+        page = client.get("/coach/clienten/nieuw/").content.decode()
+        radios = re.findall(r"<input[^>]*guardian-has_parental_authority[^>]*>", page)
+        assert len(radios) == 2 and not any("checked" in radio for radio in radios)
+        data = {
+            "first_name": "Sam",
+            "last_name": "de Boer",
+            "date_of_birth": str(TODAY.replace(year=TODAY.year - 10)),
+            "new_organisation": "",
+            "guardian-first_name": "Ilse",
+            "guardian-last_name": "de Boer",
+            "guardian-relation": "mother",
+        }
+        response = client.post("/coach/clienten/nieuw/", data)
+        assert response.status_code == 200 and not Client.objects.filter(first_name="Sam")
+        assert "Heeft deze ouder/verzorger ouderlijk gezag?" in response.content.decode()
+        client.post("/coach/clienten/nieuw/", {**data, "guardian-has_parental_authority": "False"})
+        assert Guardian.objects.get(client__first_name="Sam").has_parental_authority is False
 
     def test_a_child_needs_a_guardian(self, client, coach_a):
         client.force_login(coach_a)

@@ -61,8 +61,9 @@ class Command(BaseCommand):
                 email: self._account(email, first, last, role, staff)
                 for email, first, last, role, staff in DEMO_ACCOUNTS
             }
-            self._clients(users)
+            # The tariffs first: the apps' demos price what they deliver (billing's invoice).
             self._tariffs()
+            self._clients(users)
         self.stdout.write(self.style.SUCCESS(f"Demo accounts (password for all: {DEMO_PASSWORD}):"))
         for email, first, last, role, _staff in DEMO_ACCOUNTS:
             self.stdout.write(f"  {role.label:<18} {email:<28} {first} {last}")
@@ -194,6 +195,7 @@ class Command(BaseCommand):
                 "first_name": "Marco",
                 "last_name": "Visser",
                 "relation": Guardian.Relation.FATHER,
+                "has_parental_authority": True,
                 "email": marco.email,
             },
         )
@@ -214,7 +216,11 @@ class Command(BaseCommand):
             client=mila,
             first_name="Sandra",
             last_name="de Jong",
-            defaults={"relation": Guardian.Relation.MOTHER, "email": "sandra@example.org"},
+            defaults={
+                "relation": Guardian.Relation.MOTHER,
+                "has_parental_authority": True,
+                "email": "sandra@example.org",
+            },
         )
         # The other apps add their part (trajects, later groups and appointments) through a
         # `seed_demo(demo)` method on their AppConfig: coaching does not import them.
