@@ -23,10 +23,12 @@ def demo_group(*, anna: User, **others) -> None:
     if BackstageGroup.objects.filter(coach=anna).exists():
         return
     hospital, _ = Organisation.objects.get_or_create(name="Ziekenhuis Oost")
-    # Four meetings behind, four ahead: every three weeks, Tuesday evening.
+    # Four meetings behind, four ahead: every three weeks, Tuesday evening. A new group's first
+    # meeting cannot lie in the past: it is made eight weeks-of-three ahead, then moved back.
     today = timezone.localdate()
     tuesday = today - timedelta(days=(today.weekday() - 1) % 7) - timedelta(weeks=3 * 4 - 1)
-    first = timezone.make_aware(datetime.combine(tuesday, time(19, 0)))
+    back = timedelta(weeks=3 * 8)
+    first = timezone.make_aware(datetime.combine(tuesday + back, time(19, 0)))
     group = group_create(
         coach=anna,
         name="Teamleiders Ziekenhuis Oost",
@@ -38,6 +40,15 @@ def demo_group(*, anna: User, **others) -> None:
         organisation=hospital,
         contact_person="P. de Wit",
     )
+    for meeting in group.meetings.select_related("appointment"):
+        start = timezone.make_aware(
+            datetime.combine(
+                timezone.localtime(meeting.appointment.start).date() - back, time(19, 0)
+            )
+        )
+        Appointment.objects.filter(pk=meeting.appointment_id).update(
+            start=start, end=start + timedelta(minutes=group.meeting_minutes)
+        )
     members = []
     for first_name, last_name in PEOPLE:
         client = Client.objects.create(

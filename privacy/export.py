@@ -147,6 +147,7 @@ EXCLUDED = {
     "agenda.AvailabilityException": "the coach's",
     "agenda.BookingRules": "the coach's",
     "billing.Quote": "an organisation's, never a client's",
+    "billing.QuoteRequest": "an organisation's request for a quote, never a client's",
     "billing.Claim": "an internal key that stops work being invoiced twice",
     "account.EmailAddress": "the account's address is in the account's row",
     "mfa.Authenticator": "second-factor secrets: never handed out",

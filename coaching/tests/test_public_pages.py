@@ -12,7 +12,8 @@ from django.utils import timezone, translation
 from coaching.models import Tariff
 from coaching.templatetags.money import money
 
-PAGES = ["home", "way_of_working", "backstage_info", "tariffs", "contact"]
+# The quote request for a Backstage group (billing) is a public page too, linked from its page.
+PAGES = ["home", "way_of_working", "backstage_info", "tariffs", "contact", "quote_request"]
 PUBLIC = ["way_of_working", "backstage_info", "tariffs", "contact"]
 DUTCH_MONTHS = (
     "januari",
@@ -132,6 +133,7 @@ class TestPages:
         assert "Een bijeenkomst duurt 2,5 uur" in html
         assert "hoogstens twee deelnemers" in html
         assert "Neem contact op met Drs. A. Test" in html
+        assert f'href="{reverse("quote_request")}"' in page(client, "backstage_info")
 
 
 @pytest.mark.django_db

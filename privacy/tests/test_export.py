@@ -21,7 +21,7 @@ from audit.models import AuditEvent
 from coaching.models import Client
 from coaching.tests.factories import ClientFactory, GuardianFactory
 from coaching.tests.test_permissions import billing_world, quick_group
-from groups.models import Attendance, Contribution, GroupEvaluation
+from groups.models import Attendance, Contribution, GroupEvaluation, Membership
 from groups.services import member_add
 from privacy.export import EXCLUDED, SECTIONS
 from sessions.models import Appointment
@@ -98,7 +98,13 @@ def _filled(text: str, coach, client: Client, *, account=None, questionnaires=No
     # Each call its own hours: one coach's appointments never overlap (PostgreSQL refuses it).
     shift = timedelta(hours=4 * Appointment.objects.filter(coach=coach).count())
     group = quick_group(coach, first_start=timezone.now() - timedelta(days=2) + shift)
-    membership = member_add(group=group, client=client, joined_on=date.today() - timedelta(7))
+    joined = date.today() - timedelta(7)
+    if client.age is not None and client.age < 18:
+        # A child never joins a group (member_add refuses it); the export shows whatever is
+        # stored, so the row is written as it is to fill every section.
+        membership = Membership.objects.create(group=group, client=client, joined_on=joined)
+    else:
+        membership = member_add(group=group, client=client, joined_on=joined)
     meeting = group.meetings.get(number=1)
     Attendance.objects.create(meeting=meeting, membership=membership, present=True)
     Contribution.objects.create(

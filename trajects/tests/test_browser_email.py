@@ -147,20 +147,36 @@ def test_coachee_asks_for_live_sessions_and_the_coach_switches(
     coach.wait_for_url(path_is(f"/coach/trajecten/{eva_traject.uuid}/"))
     conversation = coach.get_by_role("region", name="E-mailcoaching: het gesprek")
     expect(conversation).to_contain_text("De cliënt vraagt om live sessies.")
-    conversation.get_by_role("button", name="Overstappen naar live sessies").click()
+    conversation.get_by_role("link", name="Overstappen naar live sessies").click()
+    # The switch asks first, saying what happens (issue 18).
+    coach.wait_for_url(path_is(f"/coach/trajecten/{eva_traject.uuid}/live-sessies/"))
+    consequences = coach.get_by_role("main").get_by_role("list")
+    expect(consequences).to_contain_text("De cliënt krijgt een e-mail")
+    expect(consequences).to_contain_text("Nieuwe berichten kunnen niet meer")
+    expect(consequences).to_contain_text("Het gesprek blijft leesbaar")
+    assert_accessible(coach)
+    coach.get_by_role("button", name="Overstappen naar live sessies").click()
     coach.wait_for_url(path_is(f"/coach/trajecten/{eva_traject.uuid}/"))
     expect(coach.get_by_role("alert")).to_contain_text("Het traject gaat verder met live sessies")
 
     # The conversation stays in the dossier; the timeline shows the switch; no more replies.
     expect(conversation).to_contain_text(QUESTION)
     expect(conversation).not_to_contain_text("De cliënt vraagt om live sessies.")
-    expect(conversation.get_by_role("button", name="Overstappen naar live sessies")).to_have_count(
-        0
-    )
+    expect(conversation.get_by_role("link", name="Overstappen naar live sessies")).to_have_count(0)
     expect(conversation.get_by_role("button", name="Antwoord versturen")).to_have_count(0)
     timeline = coach.get_by_role("region", name="Tijdlijn")
     expect(timeline).to_contain_text("Overgestapt naar live sessies")
     assert_accessible(coach)
+
+    # --- Eva sees it in the portal: no more promise of an answer, the conversation readable ---
+    page.reload()
+    notice = page.get_by_role("status")
+    expect(notice).to_contain_text("gaat de coaching verder met live sessies")
+    expect(notice).to_contain_text("het gesprek blijft hier leesbaar")
+    expect(page.get_by_role("main")).not_to_contain_text("antwoordt binnen")
+    expect(page.get_by_role("listitem").filter(has_text=QUESTION)).to_have_count(1)
+    expect(page.get_by_role("button", name="Versturen", exact=True)).to_have_count(0)
+    assert_accessible(page)
 
     eva_traject.refresh_from_db()
     assert (eva_traject.kind, eva_traject.switch_requested_at) == (Traject.Kind.STANDARD, None)
