@@ -28,7 +28,7 @@ SHOWN = 10
 def backstage_coach() -> User | None:
     """Who answers a quote request: the coach of the practice's most recent Backstage group
     (the one who runs the groups now); in a practice without groups yet, the first coach."""
-    coaches = User.objects.coaches()
+    coaches = User.objects.coaches().filter(coach_profile__isnull=False)  # who can log in as one
     latest = BackstageGroup.objects.filter(coach__in=coaches).order_by("-created_at", "-pk")
     return (
         coaches.filter(pk__in=latest.values("coach")[:1]).first()

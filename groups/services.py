@@ -214,9 +214,15 @@ def member_add(
 
     The group's and the client's rows are locked, so that two additions at once count each
     other (the size) and a client's employer or date of birth cannot change under the check."""
-    locked = BackstageGroup.objects.select_for_update().select_related("organisation")
-    group = locked.get(pk=group.pk)
-    client = Client.objects.select_for_update().select_related("organisation").get(pk=client.pk)
+    locked = BackstageGroup.objects.select_for_update(of=("self",)).select_related("organisation")
+    group = locked.filter(pk=group.pk).first()
+    if group is None:
+        raise ValidationError(_("Deze groep is net verwijderd."), code="gone")
+    client = (
+        Client.objects.select_for_update(of=("self",))
+        .select_related("organisation")
+        .get(pk=client.pk)
+    )
     if client.coach_id != group.coach_id:
         raise ValidationError(_("Alleen cliënten van de coach van de groep kunnen deelnemen."))
     if group.stopped_on:
@@ -361,6 +367,14 @@ def _tell_participants(event: str, group: BackstageGroup, clients: list[int], me
     )
 
 
+def _locked(group: BackstageGroup) -> BackstageGroup:
+    """The group's row, locked (and read again: another request may have changed it)."""
+    try:
+        return BackstageGroup.objects.select_for_update().get(pk=group.pk)
+    except BackstageGroup.DoesNotExist as gone:
+        raise ValidationError(_("Deze groep is net verwijderd."), code="gone") from gone
+
+
 @dataclass(frozen=True)
 class Ending:
     """What stopping or deleting a group did (and what the confirmation page announces)."""
@@ -389,7 +403,7 @@ def group_stop(*, group: BackstageGroup, by: User, reason: str) -> Ending:
     if not reason:
         raise ValidationError({"reason": _("Zeg waarom de groep stopt.")})
     # Locked: a second stop, a new member or a deletion at the same moment waits for this one.
-    group = BackstageGroup.objects.select_for_update().get(pk=group.pk)
+    group = _locked(group)
     if group.stopped_on:
         raise ValidationError(_("Deze groep is al gestopt."))
     today, now = timezone.localdate(), timezone.now()
@@ -428,7 +442,9 @@ def group_delete(*, group: BackstageGroup, by: User | None = None) -> Ending:
     """Delete a group in which nothing happened yet (no meeting held, no turn, attendance or
     evaluation): its meetings and their appointments go (the time is free again), and the
     participants are told. Once something happened, the group can only be stopped."""
-    group = BackstageGroup.objects.select_for_update().get(pk=group.pk)
+    group = _locked(group)
+    if group.stopped_on:
+        raise ValidationError(_("Deze groep is gestopt; wat er is geweest blijft bewaard."))
     # The meetings locked too: a turn claimed at this moment waits, then finds no meeting.
     meetings = list(
         Meeting.objects.select_for_update().filter(group=group).select_related("appointment")

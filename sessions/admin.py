@@ -45,8 +45,8 @@ class SessionTypeAdmin(admin.ModelAdmin):
 class AppointmentAdmin(admin.ModelAdmin):
     """An overview; appointments are planned on the coach pages, where overlaps are refused."""
 
-    list_display = ["start", "coach", "kind", "mode", "status"]
-    list_filter = ["status", "kind", "coach"]
+    list_display = ["start", "coach", "kind", "mode", "status", "cancelled_by"]
+    list_filter = ["status", "cancelled_by", "kind", "coach"]
     date_hierarchy = "start"
     list_select_related = ["coach"]
     fields = readonly_fields = shown_fields(Appointment)

@@ -57,11 +57,17 @@ def fee_tariff(
 
 
 def fee_text(appointment: Appointment, status: str) -> str:
-    """What the fee for `status` comes to, for a page: "€ 50,00", or why there is none."""
+    """What the fee for `status` comes to, for a page: "€ 50,00"; "geen kosten" for what costs
+    nothing itself (a free kennismaking); or that the tariff is still to be set."""
     tariff = fee_tariff(appointment, status)
-    if tariff is None:
-        return _("geen kosten (er is geen tarief voor)")
-    return money(tariff.price_incl_vat)
+    if tariff is not None:
+        return money(tariff.price_incl_vat)
+    if appointment.kind in COMPONENT_OF_KIND and status in COMPONENT_OF_STATUS:
+        day = timezone.localdate(appointment.start)
+        if tariff_for(COMPONENT_OF_STATUS[status], on=day) is not None:
+            return _("geen kosten")  # the appointment itself is free
+        return _("het tarief daarvoor (de beheerder stelt het nog in)")
+    return _("geen kosten")
 
 
 # --- The invoice's say (registered by billing) ------------------------------------------------

@@ -306,6 +306,10 @@ NOT_AUDITED = {
     "(privacy/tests/test_erasure.py)",
     "group_rota_accept": "the order of the turns",
     "group_member_leave": "who is in the group: no contribution's content",
+    "group_place": "where the group meets: no contribution's content",
+    "group_stop": "who is told and how many meetings go: no contribution's content",
+    "group_delete": "who is told and how many meetings go: no contribution's content",
+    "portal_meeting_ics": "a meeting's time and place: no contribution's content",
 }
 
 

@@ -44,9 +44,7 @@ def look(page: Page, name: str) -> None:
 def test_an_organisation_asks_and_the_coach_answers(
     page: Page, page_log: PageLog, coach_a, mailoutbox, size
 ):
-    tariff(
-        "backstage", "5600", unit="group", min_participants=4, max_participants=6, meetings=8
-    )
+    tariff("backstage", "5600", unit="group", min_participants=4, max_participants=6, meetings=8)
     page.set_viewport_size(size)
 
     # The visitor reads about the group and asks for a quote.

@@ -41,6 +41,7 @@ class Migration(migrations.Migration):
                     ("invoice", "factuur"),
                     ("message_near_due", "bericht: antwoord bijna te laat"),
                     ("message_overdue", "bericht: antwoord te laat"),
+                    ("quote_request", "offerteaanvraag voor de coach"),
                     ("switched_to_live", "e-mailcoaching: overgestapt naar live sessies"),
                 ],
                 max_length=50,

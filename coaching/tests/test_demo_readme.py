@@ -4,8 +4,9 @@ The README's table of demo accounts (### Demo accounts) is read here, row by row
 exists and logs in with the password the README gives, is who the first column says (a coach,
 an adult coachee, a father of a child of that age, the practice admin), and each claim of the
 last column (split at ";") holds in the database `seed_demo` made, as the first `make run` on a
-fresh machine leaves it; a second start changes nothing. A claim that no check below understands fails the test: a new promise in the README needs a
-check here, and a demo that stops keeping one fails its check."""
+fresh machine leaves it; a second start changes nothing. A claim that no check below
+understands fails the test: a new promise in the README needs a check here, and a demo that
+stops keeping one fails its check."""
 
 import io
 import re

@@ -665,3 +665,73 @@ class TestDeleting:
         )
         assert response.status_code == 403
         assert BackstageGroup.objects.filter(pk=running.pk).exists()
+
+
+# --- At the same moment (real threads; on PostgreSQL too) ---------------------------------------
+
+
+def at_once(*calls) -> list[str]:
+    """Run the calls in threads that start together; each one's outcome: "ok" or its error."""
+    import threading
+
+    from django.db import connection
+
+    barrier = threading.Barrier(len(calls))
+    outcomes = [None] * len(calls)
+
+    def run(index, call):
+        barrier.wait()
+        try:
+            call()
+            outcomes[index] = "ok"
+        except ValidationError as error:
+            outcomes[index] = " ".join(error.messages)
+        except Exception as error:  # noqa: BLE001 - any other outcome fails the test
+            outcomes[index] = repr(error)
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=run, args=pair) for pair in enumerate(calls)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    return outcomes
+
+
+@pytest.mark.django_db(transaction=True)
+def test_stopping_and_deleting_at_once_one_wins_and_no_meeting_is_left_without_its_group(
+    coach_a,
+):
+    group = create(coach_a)
+    stopped, deleted = at_once(
+        lambda: group_stop(group=group, by=coach_a, reason="Klaar"),
+        lambda: group_delete(group=group, by=coach_a),
+    )
+    assert sorted([stopped, deleted]).count("ok") == 1, (stopped, deleted)
+    if stopped == "ok":
+        assert "gestopt" in deleted
+        assert Meeting.objects.count() == Appointment.objects.count() == 8
+    else:
+        assert "verwijderd" in stopped
+        assert not Meeting.objects.exists() and not Appointment.objects.exists()
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_turn_claimed_while_the_group_is_deleted_is_never_lost_silently(coach_a):
+    group = create(coach_a)
+    ana = participant(group, "Ana")
+    first = Meeting.objects.select_related("appointment").get(group=group, number=1)
+    claimed, deleted = at_once(
+        lambda: turn_claim(meeting=first, membership=ana, problem="Een lastige collega"),
+        lambda: group_delete(group=group, by=coach_a),
+    )
+    if deleted == "ok":
+        # The deletion went first: the claim found no meeting, nothing was kept of it.
+        assert claimed != "ok" and not Contribution.objects.exists()
+        assert not Appointment.objects.exists()
+    else:
+        # The claim went first: the group holds a turn now, so it can only be stopped.
+        assert claimed == "ok" and "beurt" in deleted
+        assert Contribution.objects.get().problem == "Een lastige collega"
+        assert Meeting.objects.count() == Appointment.objects.count() == 8

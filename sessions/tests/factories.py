@@ -24,7 +24,7 @@ def appointment_for(
         end=start + timedelta(minutes=minutes),
         kind=kind,
         mode=extra.pop("mode", "practice"),
-        by=coach,
+        by=extra.pop("by", coach),
         traject=traject,
         **extra,
     )

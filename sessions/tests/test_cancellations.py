@@ -277,3 +277,28 @@ class TestPortal:
         assert (appointment.status, appointment.cancelled_by) == ("cancelled", "client")
         page = client.get("/portaal/afspraken/").content.decode()
         assert "(geannuleerd door de cliënt): Op vakantie" in page
+
+
+@pytest.mark.django_db
+def test_the_migration_says_who_cancelled_the_cancellations_from_before(
+    coach_a, coachee, guardian, eva_traject, lotte_traject
+):
+    """Migration 0007: a cancellation from before it got who cancelled from who booked it (a
+    client's or a parent's own online booking), else the practice (unknown)."""
+    from importlib import import_module
+
+    from django.apps import apps
+
+    migration = import_module("sessions.migrations.0007_who_cancelled_and_fee_waivers")
+    by_coach = soon(eva_traject, hours=40)
+    by_eva = soon(eva_traject, hours=44, by=coachee)
+    by_parent = soon(lotte_traject, hours=48, by=guardian)
+    Appointment.objects.update(status="cancelled")  # as they were: nobody recorded
+    migration.who_cancelled(apps, None)
+    assert {
+        a.pk: (a.cancelled_by, a.cancelled_at == a.updated_at) for a in Appointment.objects.all()
+    } == {
+        by_coach.pk: ("practice", True),
+        by_eva.pk: ("client", True),
+        by_parent.pk: ("parent", True),
+    }

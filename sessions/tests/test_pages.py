@@ -374,7 +374,11 @@ class TestCoach:
         )
         ours.refresh_from_db()
         theirs.refresh_from_db()
-        assert (ours.status, ours.cancelled_by, ours.cancel_reason) == ("cancelled", "coach", "Ziek")
+        assert (ours.status, ours.cancelled_by, ours.cancel_reason) == (
+            "cancelled",
+            "coach",
+            "Ziek",
+        )
         assert (theirs.status, theirs.cancelled_by) == ("cancelled_late", "client")
 
     def test_week_view_queries_do_not_grow(self, client, coach_a, session_type):

@@ -31,7 +31,7 @@ from sessions.booking import (
 )
 from sessions.fees import appointment_waive_fee, fee_invoice_notes, fee_text, waivable
 from sessions.forms import AppointmentForm, CancelForm, MarkForm, MoveForm
-from sessions.models import CLIENT_SIDE, Appointment, CancelledBy
+from sessions.models import CLIENT_SIDE, Appointment, BookingRules, CancelledBy
 from sessions.notify import recipients
 from sessions.reminders import reminders_of, reminders_to_come
 from sessions.views.common import (
@@ -124,6 +124,7 @@ def appointment_new(request: HttpRequest) -> HttpResponse:
 def appointment_detail(request: HttpRequest, appointment: str) -> HttpResponse:
     appointment = _appointment_of_coach(request.user, appointment)
     reminders = list(reminders_of(appointment))
+    rules = BookingRules.for_coach(appointment.coach)
     fee_note, waive_refused = "", ""
     if waivable(appointment):
         try:
@@ -137,8 +138,8 @@ def appointment_detail(request: HttpRequest, appointment: str) -> HttpResponse:
             "appointment": appointment,
             "move_form": MoveForm(initial={"start": timezone.localtime(appointment.start)}),
             "mark_form": MarkForm(initial={"status": Appointment.Status.COMPLETED}),
-            "free_until": cancel_deadline(appointment),
-            "in_window": can_cancel_free(appointment),
+            "free_until": cancel_deadline(appointment, rules),
+            "in_window": can_cancel_free(appointment, rules=rules),
             "past": appointment.start <= timezone.now(),
             "reminders": reminders,
             "reminders_to_come": reminders_to_come(appointment, reminders),
