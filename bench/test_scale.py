@@ -101,8 +101,10 @@ def measure_http(made: dict) -> dict:
         )
 
 
+@override_settings(PRAKTIJK_BOOKING={**settings.PRAKTIJK_BOOKING, "max_open_online": 0})
 def measure_booking(made: dict) -> dict:
-    """Bookings one after another through the portal's service, then 50 of one slot at once."""
+    """Bookings one after another through the portal's service, then 50 of one slot at once.
+    One account books them all: without the practice's limit on open online bookings."""
     page = pages(made)["cliënt: vrije tijden (boeken)"]
     account = page[0]
     traject = Traject.objects.get(uuid=page[1].split("/")[4])

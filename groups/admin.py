@@ -63,10 +63,16 @@ class BackstageGroupAdmin(admin.ModelAdmin):
         return obj is None or (not obj.stopped_on and not why_not_deletable(obj))
 
     def save_model(self, request, obj, form, change):
-        place = {"location", "video_link"} & set(form.changed_data)
+        if not change or not {"location", "video_link"} & set(form.changed_data):
+            super().save_model(request, obj, form, change)
+            return
+        # A new place goes through the service: the meetings to come follow, the participants
+        # are told.
+        place = {"location": obj.location, "video_link": obj.video_link}
+        obj.location, obj.video_link = form.initial["location"], form.initial["video_link"]
         super().save_model(request, obj, form, change)
-        if change and place:
-            group_place_change(group=obj, location=obj.location, video_link=obj.video_link)
+        group_place_change(group=obj, **place)
+        obj.refresh_from_db()
 
     def get_deleted_objects(self, objs, request):
         """What deleting takes with it, counted (groups.services.group_delete deletes the

@@ -1,6 +1,7 @@
-"""The e-mail to the participants when their group stops or is deleted: in each person's
-language, with every cancelled meeting as an .ics (METHOD:CANCEL, the event's own UID) so that
-their calendars drop it; never the reason, nor anything said or written in the group."""
+"""The e-mail to the participants when their group stops or is deleted (every cancelled meeting
+as an .ics, METHOD:CANCEL with the event's own UID, so that their calendars drop it), or meets
+somewhere else from now on (the meetings to come, METHOD:REQUEST, updated): in each person's
+language; never the reason, nor anything said or written in the group."""
 
 import uuid
 from datetime import datetime
@@ -15,18 +16,19 @@ from coaching.models import Client, User
 from sessions import ical
 from sessions.models import Appointment
 
-EVENTS = ("stopped", "deleted")
+# The event, and whether its meetings are cancelled (else: updated).
+EVENTS = {"stopped": True, "deleted": True, "place": False}
 
 
-def cancelled_appointment(coach: User, meeting: dict) -> Appointment:
-    """The meeting's appointment as it was cancelled (kept as plain values: after a deletion
-    the row is gone), for its .ics."""
+def meeting_appointment(coach: User, meeting: dict, *, cancelled: bool) -> Appointment:
+    """The meeting's appointment as it is now (kept as plain values: after a deletion the row
+    is gone), for its .ics."""
     return Appointment(
         uuid=uuid.UUID(meeting["uuid"]),
         sequence=meeting["sequence"],
         start=datetime.fromisoformat(meeting["start"]),
         end=datetime.fromisoformat(meeting["end"]),
-        status=Appointment.Status.CANCELLED,
+        status=Appointment.Status.CANCELLED if cancelled else Appointment.Status.BOOKED,
         kind=Appointment.Kind.BACKSTAGE,
         mode=meeting["mode"],
         coach=coach,
@@ -38,9 +40,13 @@ def cancelled_appointment(coach: User, meeting: dict) -> Appointment:
 def group_notice_messages(
     event: str, *, coach: User, group_name: str, clients: list[Client], meetings: list[dict]
 ) -> list[EmailMultiAlternatives]:
-    if event not in EVENTS:
-        raise ValueError(event)
-    appointments = [(m["number"], cancelled_appointment(coach, m)) for m in meetings]
+    cancelled = EVENTS[event]
+    method = "CANCEL" if cancelled else "REQUEST"
+    appointments = [
+        (m["number"], meeting_appointment(coach, m, cancelled=cancelled)) for m in meetings
+    ]
+    place = meetings[0]["location"] if meetings else ""
+    video_link = meetings[0]["video_link"] if meetings else ""
     messages = []
     for client in clients:
         for address, first_name, language in client.mail_recipients():
@@ -51,7 +57,7 @@ def group_notice_messages(
                 ]
             messages.append(
                 templated_message(
-                    "backstage_group_ended",
+                    "backstage_group_notice",
                     to=address,
                     language=language,
                     context={
@@ -61,15 +67,17 @@ def group_notice_messages(
                         "coach": coach,
                         "coach_email": coach.email,
                         "meetings": when,
+                        "location": place,
+                        "video_link": video_link,
                         "url": f"{settings.SITE_URL}/portaal/afspraken/",
                     },
                     attachments=[
                         (
                             f"bijeenkomst-{number}.ics",
                             ical.for_client(
-                                appointment, method="CANCEL", language=language, attendee=address
+                                appointment, method=method, language=language, attendee=address
                             ),
-                            "text/calendar; method=CANCEL",
+                            f"text/calendar; method={method}",
                         )
                         for number, appointment in appointments
                     ],

@@ -142,20 +142,30 @@ def group_place_change(*, group: BackstageGroup, location: str, video_link: str)
     if not location and not video_link:
         raise ValidationError({"location": ValidationError(NO_PLACE, code="no_place")})
     group = BackstageGroup.objects.select_for_update().get(pk=group.pk)
+    if (group.location, group.video_link) == (location, video_link):
+        return 0  # nothing changed: nobody is told
     group.location, group.video_link = location, video_link
     group.full_clean()
     group.save(update_fields=["location", "video_link"])
-    return Appointment.objects.filter(
-        backstage_meeting__group=group,
-        status=Appointment.Status.BOOKED,
-        start__gt=timezone.now(),
-    ).update(
+    to_come = list(meetings_to_come(group).values_list("appointment", flat=True))
+    Appointment.objects.filter(pk__in=to_come).update(
         location=location,
         video_link=video_link,
         mode=group.meeting_mode,
         sequence=F("sequence") + 1,
         updated_at=timezone.now(),
     )
+    # The participants hear where, with the meetings to come for their calendars (the same
+    # events, updated).
+    meetings = list(
+        Meeting.objects.filter(appointment__in=to_come)
+        .order_by("number")
+        .select_related("appointment")
+    )
+    members = group.members.active().values_list("client", flat=True)
+    if meetings:
+        _tell_participants("place", group, list(members), meetings)
+    return len(meetings)
 
 
 @transaction.atomic
@@ -341,7 +351,7 @@ def why_not_deletable(group: BackstageGroup) -> str:
 
 def _tell_participants(event: str, group: BackstageGroup, clients: list[int], meetings) -> None:
     """The participants hear of it by e-mail, after the transaction commits (groups.notify):
-    with the cancelled meetings for their calendars, never anything said in the group."""
+    with the meetings concerned for their calendars, never anything said in the group."""
     from groups.tasks import send_group_notice
 
     if not clients:

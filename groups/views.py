@@ -381,8 +381,10 @@ def group_place(request: HttpRequest, group: str) -> HttpResponse:
             messages.success(
                 request,
                 ngettext(
-                    "De plaats is gewijzigd, ook bij %(count)s bijeenkomst die nog komt.",
-                    "De plaats is gewijzigd, ook bij de %(count)s bijeenkomsten die nog komen.",
+                    "De plaats is gewijzigd, ook bij %(count)s bijeenkomst die nog komt; de "
+                    "deelnemers krijgen bericht.",
+                    "De plaats is gewijzigd, ook bij de %(count)s bijeenkomsten die nog komen; de "
+                    "deelnemers krijgen bericht.",
                     moved,
                 )
                 % {"count": moved},

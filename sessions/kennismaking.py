@@ -29,8 +29,6 @@ from sessions.models import Appointment
 from trajects.models import Traject, TrajectEvent
 from trajects.models.traject import register_step_hook
 
-CANCEL_REASON = "De kennismaking heeft al plaatsgevonden."
-
 
 def kennismaking_settle(*, traject: Traject, event: TrajectEvent, by: User | None) -> None:
     """The planned kennismaking appointments of the traject, after its kennismaking was
@@ -50,7 +48,7 @@ def kennismaking_settle(*, traject: Traject, event: TrajectEvent, by: User | Non
                 appointment=appointment,
                 by=by,
                 cancelled_by=Appointment.CancelledBy.COACH,
-                reason=CANCEL_REASON,
+                reason=_("De kennismaking heeft al plaatsgevonden."),
             )
             tasks.send_appointment_mail.delay_on_commit(cancelled.pk, "cancelled")
         elif day == event.on:

@@ -15,6 +15,7 @@ from django.utils import timezone
 
 from coaching.models import User
 from sessions.models import Appointment, AvailabilityException, BookingRules, WorkingHours
+from sessions.models.availability import Rules
 
 Interval = tuple[datetime, datetime]
 
@@ -102,9 +103,11 @@ def free_slots(
     days: int,
     mode: str | None = None,
     now: datetime | None = None,
+    rules: Rules | None = None,
 ) -> list[datetime]:
-    """Start times (aware, UTC) at which an appointment of `duration` can be booked."""
-    rules = BookingRules.for_coach(coach)
+    """Start times (aware, UTC) at which an appointment of `duration` can be booked; `rules`:
+    the coach's booking rules when the caller has them already."""
+    rules = rules or BookingRules.for_coach(coach)
     now = now or timezone.now()
     last = first + timedelta(days=days - 1)
     windows = working_windows(coach, first, last, mode)

@@ -141,7 +141,8 @@ def email_traject_switch(*, traject: Traject, by: User) -> Traject:
         by=by,
         note=_("Overgestapt van e-mailcoaching naar live sessies."),
     )
-    outbox_add([(f"trajectevent:{event.pk}", SWITCHED_TO_LIVE, timezone.now())])
+    # Under the traject's subjects ("traject:<pk>:…"): an erasure of the client finds it.
+    outbox_add([(f"traject:{traject.pk}:live:{event.pk}", SWITCHED_TO_LIVE, timezone.now())])
     return traject
 
 
@@ -157,10 +158,11 @@ def switched_to_live_on(traject: Traject):
 def compose_switched_to_live(sends: list[Send]) -> dict[int, list[EmailMessage] | str]:
     """To the coachee, or the parents of a child (Client.mail_recipients), each in their own
     language: the conversation goes on in live sessions; no content of the conversation."""
+    wanted = {send.pk: int(send.subject.rpartition(":")[2]) for send in sends}
     events = {
         event.pk: event
         for event in TrajectEvent.objects.filter(
-            pk__in=[int(send.subject.removeprefix("trajectevent:")) for send in sends],
+            pk__in=wanted.values(),
             step="switch_to_live",
             traject__kind=Traject.Kind.STANDARD,
             traject__client__erased_on__isnull=True,
@@ -170,7 +172,7 @@ def compose_switched_to_live(sends: list[Send]) -> dict[int, list[EmailMessage] 
     }
     composed = {}
     for send in sends:
-        event = events.get(int(send.subject.removeprefix("trajectevent:")))
+        event = events.get(wanted[send.pk])
         if event is None:
             composed[send.pk] = NOT_SWITCHED
             continue

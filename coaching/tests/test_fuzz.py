@@ -361,6 +361,7 @@ def post_specs(fw: dict) -> dict[str, Spec]:
         QuoteRequestCloseForm,
         QuoteRequestForm,
     )
+    from coaching.confirm import ReasonForm
     from coaching.forms import (
         AcceptInvitationForm,
         ClientForm,
@@ -373,7 +374,6 @@ def post_specs(fw: dict) -> dict[str, Spec]:
     from coaching.models import Consent, ThirdParty
     from groups.forms import ClaimForm, GroupForm, MoveMeetingForm, PlaceForm, TurnForm
     from privacy.forms import EraseForm
-    from coaching.confirm import ReasonForm
     from sessions.forms import (
         AppointmentForm,
         CancelForm,
@@ -915,8 +915,8 @@ def form_cases() -> dict[str, tuple[str, object]]:
         QuoteRequestForm,
     )
     from coaching import admin as coaching_admin
-    from coaching.confirm import ReasonForm
     from coaching import forms as coaching_forms
+    from coaching.confirm import ReasonForm
     from groups import forms as groups_forms
     from privacy.forms import EraseForm
     from sessions import admin as sessions_admin

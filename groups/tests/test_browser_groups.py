@@ -13,6 +13,7 @@ import pytest
 from django.utils import timezone
 from playwright.sync_api import Browser, Page, expect
 
+from coaching.models import Organisation
 from coaching.tests.browser import (
     TIMEOUT_MS,
     PageLog,
@@ -54,6 +55,9 @@ def participant(coach, first_name: str):
 
 def test_coach_creates_a_team_group_and_adds_a_participant(page: Page, page_log: PageLog, coach_a):
     _, noor = participant(coach_a, "Noor")
+    # She works there: a team takes its organisation's employees (issue 18, point 13).
+    noor.organisation = Organisation.objects.create(name="Gemeente Oost")
+    noor.save()
     first = timezone.localdate() + timedelta(days=14)
 
     log_in_as(page, coach_a)

@@ -362,6 +362,67 @@ class TestThePlace:
         with pytest.raises(ValidationError):
             group_place_change(group=group, location=" ", video_link="")
 
+    def test_the_participants_hear_of_a_new_place_with_their_calendars_updated(
+        self, coach_a, django_capture_on_commit_callbacks
+    ):
+        group = create(coach_a)
+        participant(group, "Ana")
+        hold(group.meetings.get(number=1))
+        with django_capture_on_commit_callbacks(execute=True):
+            assert (
+                group_place_change(group=group, location="De praktijk, zaal 2", video_link="") == 0
+            )
+        assert not mail.outbox  # nothing changed, nobody told
+        with django_capture_on_commit_callbacks(execute=True):
+            group_place_change(group=group, location="Stadskantoor, kamer 4", video_link=VIDEO)
+        (message,) = mail.outbox
+        assert "andere plek" in message.subject
+        assert "Waar: Stadskantoor, kamer 4" in message.body and VIDEO in message.body
+        assert len(message.attachments) == 7  # the meetings to come, not the one held
+        name, ics, mimetype = message.attachments[0]
+        second = group.meetings.get(number=2).appointment
+        assert (name, mimetype) == ("bijeenkomst-2.ics", "text/calendar; method=REQUEST")
+        unfolded = ics.replace("\r\n ", "")
+        assert f"UID:{second.uuid}@praktijk" in unfolded and "SEQUENCE:1" in unfolded
+        assert "LOCATION:Stadskantoor\\, kamer 4" in unfolded
+
+    def test_a_new_place_in_the_admin_goes_through_the_service(self, coach_a, admin_user, rf):
+        from django.contrib import admin
+
+        group = create(coach_a)
+        request = rf.post("/")
+        request.user = admin_user
+        model_admin = admin.site._registry[BackstageGroup]
+        Form = model_admin.get_form(request, group, change=True)
+        fields = ["name", "composition", "daypart", "interval_weeks", "meeting_minutes"]
+        data = {name: getattr(group, name) for name in fields}
+        form = Form(
+            {**data, "coach": coach_a.pk, "location": "Stadskantoor", "video_link": ""},
+            instance=group,
+        )
+        assert form.is_valid(), form.errors
+        model_admin.save_model(request, form.save(commit=False), form, change=True)
+        places = set(group.meetings.values_list("appointment__location", flat=True))
+        assert places == {"Stadskantoor"}
+
+    def test_the_coach_changes_the_place_on_the_group_page(self, client, coach_a, coach_b):
+        group = create(coach_a)
+        url = f"/coach/groepen/{group.uuid}/plaats/"
+        client.force_login(coach_a)
+        assert url in client.get(f"/coach/groepen/{group.uuid}/").content.decode()
+        assert 'value="De praktijk, zaal 2"' in client.get(url).content.decode()
+        response = client.post(url, {"location": "", "video_link": ""})
+        assert response.status_code == 200 and 'id="error_1_id_location"' in (
+            response.content.decode()
+        )
+        response = client.post(url, {"location": "Stadskantoor", "video_link": ""}, follow=True)
+        assert "ook bij de 8 bijeenkomsten die nog komen" in response.content.decode()
+        assert set(group.meetings.values_list("appointment__location", flat=True)) == {
+            "Stadskantoor"
+        }
+        client.force_login(coach_b)
+        assert client.post(url, {"location": "Elders"}).status_code == 404
+
     def test_a_moved_meeting_keeps_its_place(self, coach_a):
         group = create(coach_a, video_link=VIDEO)
         third = group.meetings.get(number=3)

@@ -225,6 +225,25 @@ class TestNoShowAndWaiver:
         page = response.content.decode()
         assert "Kosten kwijtschelden" in page
 
+    def test_a_no_show_only_by_its_coach_and_once(
+        self, client, coach_a, coach_b, coachee, eva_traject
+    ):
+        held = appointment_for(eva_traject, timezone.now() - timedelta(hours=2))
+        url = f"/coach/afspraken/{held.uuid}/niet-verschenen/"
+        client.force_login(coach_b)
+        assert client.get(url).status_code == 404 and client.post(url).status_code == 404
+        client.force_login(coachee)
+        assert client.post(url).status_code == 403
+        client.force_login(coach_a)
+        assert client.put(url).status_code == 405
+        held.refresh_from_db()
+        assert held.status == "booked"
+        client.post(url)
+        response = client.post(url, follow=True)  # a second click
+        assert "staat al als niet verschenen vastgelegd" in response.content.decode()
+        held.refresh_from_db()
+        assert held.status == "no_show"
+
     def test_no_no_show_before_it_began(self, client, coach_a, eva_traject):
         planned = soon(eva_traject, hours=5)
         client.force_login(coach_a)
@@ -232,6 +251,11 @@ class TestNoShowAndWaiver:
         assert "al is begonnen of voorbij is" in response.content.decode()
         planned.refresh_from_db()
         assert planned.status == "booked"
+        cancelled = appointment_cancel(appointment=planned, by=coach_a)
+        response = client.post(f"/coach/afspraken/{cancelled.uuid}/niet-verschenen/", follow=True)
+        assert "niet is geannuleerd" in response.content.decode()
+        cancelled.refresh_from_db()
+        assert cancelled.status == "cancelled"
 
     def test_the_coach_waives_a_late_fee_with_a_reason(self, client, coach_a, coach_b, eva_traject):
         tariffs()
@@ -277,6 +301,11 @@ class TestPortal:
         assert (appointment.status, appointment.cancelled_by) == ("cancelled", "client")
         page = client.get("/portaal/afspraken/").content.decode()
         assert "(geannuleerd door de cliënt): Op vakantie" in page
+        # A second click changes nothing, and says so.
+        response = client.post(url, {"reason": "Nogmaals"}, follow=True)
+        assert "Deze afspraak was al geannuleerd of is voorbij." in response.content.decode()
+        appointment.refresh_from_db()
+        assert (appointment.cancel_reason, appointment.sequence) == ("Op vakantie", 1)
 
 
 @pytest.mark.django_db

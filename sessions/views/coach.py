@@ -303,13 +303,19 @@ def appointment_no_show_view(request: HttpRequest, appointment: str) -> HttpResp
     """ "Niet verschenen": asks first (what it costs the client), records it on POST."""
     appointment = _appointment_of_coach(request.user, appointment)
     back = reverse("appointment_detail", args=[appointment.uuid])
+    if appointment.status == Appointment.Status.NO_SHOW:  # a second click: nothing to do
+        messages.info(request, _("Deze afspraak staat al als niet verschenen vastgelegd."))
+        return redirect(back)
     if appointment.start > timezone.now() or appointment.status not in (
         Appointment.Status.BOOKED,
         Appointment.Status.COMPLETED,
     ):
         messages.error(
             request,
-            _("Niet verschenen leg je vast bij een afspraak die al is begonnen of voorbij is."),
+            _(
+                "Niet verschenen leg je vast bij een afspraak die niet is geannuleerd en al is "
+                "begonnen of voorbij is."
+            ),
         )
         return redirect(back)
     if request.method == "POST":

@@ -91,11 +91,7 @@ def _inside_window(request: HttpRequest, coach, start) -> dict | None:
     deadline = free_cancel_until(coach, start, rules)
     if timezone.now() <= deadline:
         return None
-    return {
-        "slot": start,
-        "deadline": deadline,
-        "hours": int(rules.cancel_window.total_seconds() // 3600),
-    }
+    return {"slot": start, "deadline": deadline, "hours": _hours(rules.cancel_window)}
 
 
 def _slots_by_day(slots) -> dict[date, list]:
@@ -164,6 +160,7 @@ def portal_book_view(request: HttpRequest, traject: str, session_type: int) -> H
                 return redirect("portal_appointments")
     first = _monday(request.GET.get("week"))
     first = max(first, timezone.localdate())
+    rules = BookingRules.for_coach(coach)
     slots = (
         []
         if full
@@ -173,6 +170,7 @@ def portal_book_view(request: HttpRequest, traject: str, session_type: int) -> H
             first=first,
             days=14,
             mode=mode,
+            rules=rules,
         )
     )
     return render(
@@ -192,15 +190,15 @@ def portal_book_view(request: HttpRequest, traject: str, session_type: int) -> H
             "full": bool(full),
             "warning": warning,
             "chosen": chosen,
-            "cancel_hours": _window_hours(coach),
+            "cancel_hours": _hours(rules.cancel_window),
             "coach": coach,
             "later": first + timedelta(days=14),
         },
     )
 
 
-def _window_hours(coach) -> int:
-    return int(BookingRules.for_coach(coach).cancel_window.total_seconds() // 3600)
+def _hours(window: timedelta) -> int:
+    return int(window.total_seconds() // 3600)
 
 
 def _cancel_consequences(appointment: Appointment, account) -> list[str]:
@@ -304,8 +302,14 @@ def portal_reschedule(request: HttpRequest, appointment: str) -> HttpResponse:
                 )
                 return redirect("portal_appointments")
     first = max(_monday(request.GET.get("week")), timezone.localdate())
+    rules = BookingRules.for_coach(appointment.coach)
     slots = free_slots(
-        coach=appointment.coach, duration=duration, first=first, days=14, mode=appointment.mode
+        coach=appointment.coach,
+        duration=duration,
+        first=first,
+        days=14,
+        mode=appointment.mode,
+        rules=rules,
     )
     return render(
         request,
@@ -320,7 +324,7 @@ def portal_reschedule(request: HttpRequest, appointment: str) -> HttpResponse:
             "error": error,
             "warning": warning,
             "chosen": chosen,
-            "cancel_hours": _window_hours(appointment.coach),
+            "cancel_hours": _hours(rules.cancel_window),
             "coach": appointment.coach,
             "later": first + timedelta(days=14),
         },
