@@ -9,7 +9,7 @@ from datetime import date, datetime, time, timedelta
 from decimal import Decimal
 
 from django.core.exceptions import ValidationError
-from django.db.models import Count, Min
+from django.db.models import Count, Min, Q
 from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.translation import gettext as _
@@ -235,12 +235,20 @@ def backstage_price(
 
 def _groups_at_their_start(groups) -> dict:
     """The groups by pk, each with its first meeting's start, its number of meetings and its
-    size on the day of the first meeting (who joined by then and had not left): two queries."""
+    size on the day of the first meeting (who joined by then and had not left): two queries.
+
+    A stopped group's meetings to come left the calendar (cancelled): only the meetings held or
+    still planned count, so a group stopped after four meetings is priced for four (pro rata),
+    and one stopped before its first meeting is not invoiced at all."""
     groups = {
         group.pk: group
         for group in groups.annotate(
             first_start=Min("meetings__appointment__start"),
-            meeting_count=Count("meetings", distinct=True),
+            meeting_count=Count(
+                "meetings",
+                filter=~Q(meetings__appointment__status=Appointment.Status.CANCELLED),
+                distinct=True,
+            ),
         )
     }
     for group in groups.values():
@@ -275,7 +283,7 @@ def _membership_items(
     items = []
     for membership in memberships:
         group = groups[membership.group_id]
-        if group.first_start is None or not since <= group.first_start < until:
+        if not group.meeting_count or not since <= group.first_start < until:
             continue
         if _left_before(membership.left_on, group):
             continue  # left before the group began: no place to pay for
@@ -329,7 +337,7 @@ def organisation_items(organisation: Organisation, coach, start: date, end: date
     book = tariffs_between(start, end)
     items = []
     for group in groups.values():
-        if group.first_start is None or not since <= group.first_start < until:
+        if not group.meeting_count or not since <= group.first_start < until:
             continue
         day = group.first_day
         size = max(group.size, 1)

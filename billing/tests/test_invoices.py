@@ -310,6 +310,37 @@ class TestWhatIsInvoiced:
         assert line.unit_price == Decimal("5600.00") and "5 deelnemers" in line.description
         assert invoice.bill_to_email == "hr@oost.test"
 
+    def test_a_stopped_group_is_invoiced_for_the_meetings_it_had(self, coach_a, db):
+        """Stopping a group cancels its meetings to come: the organisation pays (pro rata) for
+        the meetings held and none for those that left the calendar."""
+        from coaching.models import Organisation
+        from coaching.tests.test_permissions import quick_group
+        from groups.services import group_stop
+
+        tariff(
+            "backstage", "5600", unit="group", min_participants=4, max_participants=6, meetings=8
+        )
+        hospital = Organisation.objects.create(name="Ziekenhuis Oost", email="hr@oost.test")
+        first = timezone.localtime() - timedelta(weeks=6)
+        group = quick_group(coach_a, first_start=first.replace(hour=19, minute=0))
+        BackstageGroup.objects.filter(pk=group.pk).update(composition="team", organisation=hospital)
+        for _n in range(5):
+            Membership.objects.create(
+                group=group, client=ClientFactory(coach=coach_a), joined_on=first.date()
+            )
+        group_stop(group=group, by=coach_a, reason="De organisatie stopt ermee.")
+        had = group.meetings.exclude(appointment__status="cancelled").count()
+        assert 0 < had < 8
+        invoice = invoice_create(
+            recipient=Recipient("organisation", organisation=hospital, group_coach=coach_a),
+            by=coach_a,
+            start=first.date(),
+            end=timezone.localdate(),
+        )
+        (line,) = invoice.lines.all()
+        assert line.unit_price == Decimal("5600.00") * had / 8
+        assert f"{had} bijeenkomsten" in line.description
+
 
 def _pdf(invoice):
     from billing.pdf import invoice_pdf

@@ -298,3 +298,40 @@ def test_the_admin_page_of_a_group_loads_its_meetings_and_members_in_one_query_e
     response = client.get(f"/beheer/groups/backstagegroup/{group.pk}/change/")
     assert response.status_code == 200
     assert response.content.decode().count(f"{group.name} – ") == 8  # the eight meetings
+
+
+@pytest.mark.django_db
+class TestTheCalendarLeadsToTheMeeting:
+    """A Backstage meeting is moved, cancelled and marked on its meeting page (the group's
+    2-4 week rhythm, its participants told): the calendar's own appointment pages lead there
+    and change nothing themselves."""
+
+    def test_the_week_links_the_meeting_page(self, client, coach_a):
+        group = make_group(coach_a)
+        meeting = group.meetings.select_related("appointment").get(number=1)
+        client.force_login(coach_a)
+        week = timezone.localtime(meeting.appointment.start).date().isoformat()
+        page = client.get(f"/coach/agenda/?week={week}").content.decode()
+        assert f'href="/coach/bijeenkomsten/{meeting.uuid}/"' in page
+        assert f"/coach/afspraken/{meeting.appointment.uuid}/" not in page
+
+    @pytest.mark.parametrize(
+        "path, method",
+        [("", "get"), ("verzetten/", "post"), ("annuleren/", "get"), ("annuleren/", "post")],
+    )
+    def test_the_appointment_pages_lead_to_the_meeting(self, client, coach_a, path, method):
+        group = make_group(coach_a)
+        meeting = group.meetings.select_related("appointment").get(number=2)
+        before = Appointment.objects.get(pk=meeting.appointment_id)
+        client.force_login(coach_a)
+        url = f"/coach/afspraken/{before.uuid}/{path}"
+        data = {"start": "2030-01-01T19:00", "cancelled_by": "coach", "reason": "Ziek"}
+        response = getattr(client, method)(url, data if method == "post" else None)
+        assert response.status_code == 302
+        assert response["Location"] == f"/coach/bijeenkomsten/{meeting.uuid}/"
+        after = Appointment.objects.get(pk=before.pk)
+        assert (after.start, after.status, after.sequence) == (
+            before.start,
+            before.status,
+            before.sequence,
+        )

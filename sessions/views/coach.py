@@ -38,6 +38,7 @@ from sessions.views.common import (
     _appointment_of_account,
     _appointment_of_coach,
     _mail,
+    _meeting_page,
     _monday,
 )
 from trajects.models import Traject
@@ -57,7 +58,7 @@ def calendar_week(request: HttpRequest) -> HttpResponse:
         # A cancelled Backstage meeting (its group stopped) leaves the week: no client's
         # cancellation to see there, and its time is free again.
         .exclude(kind=Appointment.Kind.BACKSTAGE, status=Appointment.Status.CANCELLED)
-        .select_related("traject__client", "session_type")
+        .select_related("traject__client", "session_type", "backstage_meeting")
     )
     days = {monday + timedelta(days=n): [] for n in range(7)}
     for appointment in appointments:
@@ -123,6 +124,8 @@ def appointment_new(request: HttpRequest) -> HttpResponse:
 @role_required(Role.COACH)
 def appointment_detail(request: HttpRequest, appointment: str) -> HttpResponse:
     appointment = _appointment_of_coach(request.user, appointment)
+    if elsewhere := _meeting_page(appointment):
+        return elsewhere
     reminders = list(reminders_of(appointment))
     rules = BookingRules.for_coach(appointment.coach)
     fee_note, waive_refused = "", ""
@@ -154,6 +157,8 @@ def appointment_detail(request: HttpRequest, appointment: str) -> HttpResponse:
 @role_required(Role.COACH)
 def appointment_move_view(request: HttpRequest, appointment: str) -> HttpResponse:
     appointment = _appointment_of_coach(request.user, appointment)
+    if elsewhere := _meeting_page(appointment):
+        return elsewhere
     form = MoveForm(request.POST)
     if form.is_valid() and appointment.status == Appointment.Status.BOOKED:
         start = form.cleaned_data["start"]
@@ -223,6 +228,8 @@ def cancel_choices(appointment: Appointment, *, late: bool) -> list[tuple[str, s
 def appointment_cancel_view(request: HttpRequest, appointment: str) -> HttpResponse:
     """Asks first (who cancels, why, what it costs), then cancels on POST (issue 18)."""
     appointment = _appointment_of_coach(request.user, appointment)
+    if elsewhere := _meeting_page(appointment):
+        return elsewhere
     back = reverse("appointment_detail", args=[appointment.uuid])
     if appointment.status != Appointment.Status.BOOKED or appointment.start <= timezone.now():
         messages.error(
@@ -283,6 +290,8 @@ def appointment_cancel_view(request: HttpRequest, appointment: str) -> HttpRespo
 @role_required(Role.COACH)
 def appointment_mark_view(request: HttpRequest, appointment: str) -> HttpResponse:
     appointment = _appointment_of_coach(request.user, appointment)
+    if elsewhere := _meeting_page(appointment):
+        return elsewhere
     if request.POST.get("status") == Appointment.Status.NO_SHOW:
         # A no-show may cost the client something: it asks first (issue 18, point 2).
         return redirect("appointment_no_show", appointment=appointment.uuid)
@@ -302,6 +311,8 @@ def appointment_mark_view(request: HttpRequest, appointment: str) -> HttpRespons
 def appointment_no_show_view(request: HttpRequest, appointment: str) -> HttpResponse:
     """ "Niet verschenen": asks first (what it costs the client), records it on POST."""
     appointment = _appointment_of_coach(request.user, appointment)
+    if elsewhere := _meeting_page(appointment):
+        return elsewhere
     back = reverse("appointment_detail", args=[appointment.uuid])
     if appointment.status == Appointment.Status.NO_SHOW:  # a second click: nothing to do
         messages.info(request, _("Deze afspraak staat al als niet verschenen vastgelegd."))
@@ -354,6 +365,8 @@ def appointment_waive_fee_view(request: HttpRequest, appointment: str) -> HttpRe
     """ "Kosten kwijtschelden" of a late cancellation or a no-show, with a reason, until the fee
     is on a sent invoice (on a draft, its line is taken off)."""
     appointment = _appointment_of_coach(request.user, appointment)
+    if elsewhere := _meeting_page(appointment):
+        return elsewhere
     back = reverse("appointment_detail", args=[appointment.uuid])
     if not waivable(appointment):
         messages.error(

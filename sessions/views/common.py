@@ -2,7 +2,8 @@
 
 from datetime import date, datetime, timedelta
 
-from django.shortcuts import get_object_or_404
+from django.http import HttpResponse
+from django.shortcuts import get_object_or_404, redirect
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -19,6 +20,17 @@ def _appointment_of_coach(user, uuid) -> Appointment:
         Appointment.objects.for_coach(user).select_related("traject__client", "session_type"),
         uuid=uuid,
     )
+
+
+def _meeting_page(appointment: Appointment) -> HttpResponse | None:
+    """A Backstage meeting is kept on its meeting page, where moving it keeps the group's
+    rhythm (2-4 weeks) and its participants are told: the calendar's appointment pages lead
+    there (None: an appointment of its own). The relation is read by name: sessions does not
+    import groups, which sits above it."""
+    if appointment.kind != Appointment.Kind.BACKSTAGE:
+        return None
+    meeting = getattr(appointment, "backstage_meeting", None)
+    return None if meeting is None else redirect("meeting_detail", meeting=meeting.uuid)
 
 
 def _appointment_of_account(user, uuid) -> Appointment:
