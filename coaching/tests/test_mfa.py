@@ -181,7 +181,9 @@ def test_every_other_url_sends_them_to_the_setup(client, role):
         "meeting": "00000000-0000-0000-0000-000000000000",
         "evaluation": "00000000-0000-0000-0000-000000000000",
         "link_token": "x",
-        **dict.fromkeys(["invoice", "line", "quote"], "00000000-0000-0000-0000-000000000000"),
+        **dict.fromkeys(
+            ["invoice", "line", "quote", "quote_request"], "00000000-0000-0000-0000-000000000000"
+        ),
     }
     checked = 0
     for name, params in all_url_patterns():

@@ -112,7 +112,12 @@ def test_recording_a_kennismaking_by_phone_settles_its_planned_appointment(
     main = page.get_by_role("main")
     expect(main).to_contain_text("geannuleerd")
     expect(main).not_to_contain_text("gepland")
-    expect(page.get_by_role("button", name=re.compile("Annuleren"))).to_have_count(0)
+    # Nothing left to cancel: no button and no link to the cancellation page.
+    expect(main.get_by_role("button", name=re.compile("Annuleren"))).to_have_count(0)
+    expect(main.get_by_role("link", name=re.compile("^Annuleren$"))).to_have_count(0)
+    expect(
+        main.locator(f'a[href$="/coach/afspraken/{appointment.uuid}/annuleren/"]')
+    ).to_have_count(0)
     assert_accessible(page)
     screenshots(page, tmp_path, "appointment")
 
