@@ -127,7 +127,7 @@ def _free(appointment: Appointment, day: date, book: list[Tariff]) -> bool:
     return own is not None and own.price == 0
 
 
-def fee_on_invoice(appointment: Appointment, *, release: bool = False) -> str:
+def fee_on_invoice(appointment: Appointment, *, release: bool = False, change: bool = False) -> str:
     """The invoice's say on waiving an appointment's fee (registered in sessions.fees by
     BillingConfig.ready()): "" when the fee is on no invoice; refused (ValidationError) when it
     is on a sent invoice, which only a credit invoice corrects; on a draft, `release` takes its
@@ -144,14 +144,25 @@ def fee_on_invoice(appointment: Appointment, *, release: bool = False) -> str:
     if invoice is None:  # deleted a moment ago, with its lines and claims
         return ""
     if not invoice.is_draft:
-        raise ValidationError(
-            _(
+        if change:
+            refused = _(
+                "Deze afspraak staat op factuur %(number)s, die al is verstuurd: hoe ze ging, kan "
+                "daarom niet meer veranderen. Corrigeer de factuur met een creditfactuur."
+            )
+        else:
+            refused = _(
                 "Deze kosten staan op factuur %(number)s, die al is verstuurd: kwijtschelden kan "
                 "niet meer. Corrigeer de factuur met een creditfactuur."
             )
-            % {"number": invoice.number},
-            code="invoiced",
-        )
+        raise ValidationError(refused % {"number": invoice.number}, code="invoiced")
+    if change:
+        if release:
+            claim.line.delete()
+            return _(
+                "De regel voor deze afspraak is van de conceptfactuur gehaald; een nieuwe factuur "
+                "neemt haar mee zoals ze nu is vastgelegd."
+            )
+        return ""
     if release:
         claim.line.delete()  # its claim goes with it
         return _("De kosten zijn van de conceptfactuur gehaald.")

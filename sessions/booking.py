@@ -9,6 +9,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
+from coaching.dates import readable
 from coaching.models import Client, Role, User
 from sessions.models import (
     ACTIVE_STATUSES,
@@ -221,11 +222,17 @@ def appointment_cancel(
     cancelled_by: str | None = None,
     reason: str = "",
     now: datetime | None = None,
+    free_only: bool = False,
 ) -> Appointment:
     """Cancel, recording who cancelled (`cancelled_by`; by default the side of the account `by`),
     why and when. Only the client's own side cancels late, after the free-cancellation
     deadline, and only that may be charged (issue 18, point 1): the coach or the practice
-    cancelling an hour before is a plain cancellation (the database holds this too)."""
+    cancelling an hour before is a plain cancellation (the database holds this too).
+
+    `free_only` (the portal): a cancellation that would be late is refused (code "late"). It is
+    checked here, under the lock, because the deadline can pass, or the coach can move the
+    appointment into the window, between the portal's own check and this moment: the coachee
+    would then be charged for a cancellation the page said was free."""
     appointment = Appointment.objects.select_for_update().get(pk=appointment.pk)
     if appointment.status != Appointment.Status.BOOKED:
         raise ValidationError(_("Alleen een geplande afspraak kan worden geannuleerd."))
@@ -235,6 +242,16 @@ def appointment_cancel(
         raise ValidationError(_("Kies wie de afspraak afzegt."), code="who")
     now = now or timezone.now()
     late = cancelled_by in CLIENT_SIDE and not can_cancel_free(appointment, now)
+    if late and free_only:
+        deadline = readable(cancel_deadline(appointment), weekday=True, time=True)
+        raise ValidationError(
+            _(
+                "Online afzeggen of verzetten kon tot %(deadline)s; nu gaat dat alleen nog via je "
+                "coach."
+            )
+            % {"deadline": deadline},
+            code="late",
+        )
     appointment.status = Appointment.Status.CANCELLED_LATE if late else Appointment.Status.CANCELLED
     appointment.cancelled_by = cancelled_by
     appointment.cancel_reason = reason.strip()[:500]
@@ -305,6 +322,14 @@ def appointment_mark(
         raise ValidationError(
             _("De volgende sessie staat als laatste vastgelegd; die aankondiging blijft staan.")
         )
+    appointment.invoice_notes = []
+    if appointment.status != Appointment.Status.BOOKED and appointment.status != status:
+        # Another outcome than the one recorded (held ↔ no-show): what an invoice holds for
+        # it is wrong now. On a draft its line goes (the next invoice prices it as it is
+        # now); on a sent invoice the change is refused (a credit invoice corrects that).
+        from sessions.fees import fee_invoice_notes
+
+        appointment.invoice_notes = fee_invoice_notes(appointment, release=True, change=True)
     appointment.status = status
     appointment.announces_last = announces_last and not is_last
     appointment.is_last = is_last

@@ -56,18 +56,30 @@ def fee_tariff(
     return tariff_for(COMPONENT_OF_STATUS[status], on=day, minutes=minutes, among=among)
 
 
+def costs_nothing(appointment: Appointment) -> bool:
+    """Missing this appointment (late, or not at all) costs nobody anything, whatever the fee
+    tariffs say: there is no client to charge, its kind is not priced, or the appointment
+    itself is free on its day (a free kennismaking). billing.items leaves such a fee off the
+    invoice in the same way, so the pages must not announce one (nor offer to waive it)."""
+    if appointment.traject_id is None or appointment.kind not in COMPONENT_OF_KIND:
+        return True
+    own = tariff_for(
+        COMPONENT_OF_KIND[appointment.kind],
+        on=timezone.localdate(appointment.start),
+        minutes=appointment.duration_minutes,
+    )
+    return own is not None and own.price == 0
+
+
 def fee_text(appointment: Appointment, status: str) -> str:
     """What the fee for `status` comes to, for a page: "€ 50,00"; "geen kosten" for what costs
     nothing itself (a free kennismaking); or that the tariff is still to be set."""
+    if status not in COMPONENT_OF_STATUS or costs_nothing(appointment):
+        return _("geen kosten")
     tariff = fee_tariff(appointment, status)
     if tariff is not None:
         return money(tariff.price_incl_vat)
-    if appointment.kind in COMPONENT_OF_KIND and status in COMPONENT_OF_STATUS:
-        day = timezone.localdate(appointment.start)
-        if tariff_for(COMPONENT_OF_STATUS[status], on=day) is not None:
-            return _("geen kosten")  # the appointment itself is free
-        return _("het tarief daarvoor (de beheerder stelt het nog in)")
-    return _("geen kosten")
+    return _("het tarief daarvoor (de beheerder stelt het nog in)")
 
 
 # --- The invoice's say (registered by billing) ------------------------------------------------
@@ -84,14 +96,23 @@ def register_fee_guard(guard: FeeGuard) -> None:
         _guards.append(guard)
 
 
-def fee_invoice_notes(appointment: Appointment, *, release: bool = False) -> list[str]:
-    """What the registered guards say about the fee (ValidationError: it cannot be waived)."""
-    notes = [guard(appointment, release=release) for guard in _guards]
+def fee_invoice_notes(
+    appointment: Appointment, *, release: bool = False, change: bool = False
+) -> list[str]:
+    """What the registered guards say about the fee (ValidationError: it cannot be waived).
+    `change`: not a waiver but another outcome (held ↔ no-show) of an appointment whose line
+    may be on an invoice; the same rule, in its own words."""
+    notes = [guard(appointment, release=release, change=change) for guard in _guards]
     return [note for note in notes if note]
 
 
 def waivable(appointment: Appointment) -> bool:
-    return appointment.status in FEE_STATUSES and not appointment.fee_waived
+    """A fee to waive: a late cancellation or a no-show, not waived yet, that costs something."""
+    return (
+        appointment.status in FEE_STATUSES
+        and not appointment.fee_waived
+        and not costs_nothing(appointment)
+    )
 
 
 @transaction.atomic

@@ -129,7 +129,10 @@ class CancelForm(forms.Form):
         label=_("Reden"),
         max_length=500,
         widget=forms.Textarea(attrs={"rows": 2}),
-        help_text=_("Bijvoorbeeld: ziek, belde af op maandag. Geen details uit het dossier."),
+        help_text=_(
+            "Bijvoorbeeld: ziek, belde af op maandag. De cliënt (en bij een kind de ouders) "
+            "ziet deze reden in het portaal: geen details uit het dossier."
+        ),
     )
 
     def __init__(self, *args, choices: list[tuple[str, str]], **kwargs):

@@ -137,3 +137,40 @@ class TestFees:
         client.force_login(coach_a)
         page = client.get(f"/coach/afspraken/{missed.uuid}/kwijtschelden/").content.decode()
         assert "De kosten staan op een conceptfactuur; kwijtschelden haalt ze daar af." in page
+
+
+@pytest.mark.django_db
+class TestAnotherOutcome:
+    """Marked a no-show, then held after all (or the other way round): the invoice follows the
+    outcome as it is now. On a draft the old line goes and the next invoice prices the new
+    outcome; once the invoice is sent, the outcome cannot change (a credit invoice corrects)."""
+
+    def test_a_no_show_held_after_all_leaves_the_draft_and_is_invoiced_as_held(
+        self, client, coach_a, eva, tariffs
+    ):
+        traject = traject_of(eva, coach_a)
+        missed = booked(traject, -5)
+        appointment_mark(appointment=missed, status="no_show")
+        invoice = draft(eva, coach_a)
+        assert [d for d, _p in lines(invoice)] == ["Niet verschenen: coachingsessie"]
+        client.force_login(coach_a)
+        response = client.post(
+            f"/coach/afspraken/{missed.uuid}/afronden/", {"status": "completed"}, follow=True
+        )
+        assert "De regel voor deze afspraak is van de conceptfactuur gehaald" in (
+            response.content.decode()
+        )
+        assert lines(invoice) == []
+        invoice.delete()
+        assert lines(draft(eva, coach_a)) == [("Coachingsessie 60 min", Decimal("80.00"))]
+
+    def test_on_a_sent_invoice_the_outcome_stays(self, coach_a, eva, tariffs):
+        traject = traject_of(eva, coach_a)
+        held = booked(traject, -5)
+        appointment_mark(appointment=held, status="completed")
+        invoice = invoice_send(invoice=draft(eva, coach_a))
+        with pytest.raises(ValidationError, match=f"factuur {invoice.number}, die al is"):
+            appointment_mark(appointment=held, status="no_show")
+        held.refresh_from_db()
+        assert held.status == "completed"
+        assert len(lines(invoice)) == 1

@@ -331,3 +331,93 @@ def test_the_migration_says_who_cancelled_the_cancellations_from_before(
         by_eva.pk: ("client", True),
         by_parent.pk: ("parent", True),
     }
+
+
+@pytest.mark.django_db
+class TestOnlineIsFreeOrNothing:
+    """The portal cancels only free of charge, checked again under the lock: between the
+    portal's check and the cancellation the deadline can pass, or the coach can move the
+    appointment into the window; the coachee must not get a late fee the page said was free."""
+
+    def test_the_service_refuses_a_late_online_cancellation(self, coachee, eva_traject):
+        appointment = soon(eva_traject, hours=2)
+        with pytest.raises(ValidationError, match="Online afzeggen of verzetten kon tot") as e:
+            appointment_cancel(appointment=appointment, by=coachee, free_only=True)
+        assert e.value.code == "late"
+        appointment.refresh_from_db()
+        assert (appointment.status, appointment.cancelled_by) == ("booked", "")
+        # In time it cancels as before.
+        in_time = appointment_cancel(
+            appointment=soon(eva_traject, hours=30), by=coachee, free_only=True
+        )
+        assert (in_time.status, in_time.cancelled_by) == ("cancelled", "client")
+
+    def test_moved_into_the_window_after_the_portals_check(
+        self, client, coach_a, coachee, eva_traject, monkeypatch
+    ):
+        session = SessionType.objects.create(
+            kind="session", name="Sessie", default_minutes=60, allowed_modes=["practice"],
+            bookable_online=True,
+        )  # fmt: skip
+        appointment = soon(eva_traject, hours=50, session_type=session)
+        # The portal's check said "free" a moment ago; then the coach moved it to two hours
+        # from now (inside the 24-hour window).
+        monkeypatch.setattr(
+            "sessions.views.portal._client_may_change", lambda appointment, rules=None: True
+        )
+        start = timezone.now() + timedelta(hours=2)
+        Appointment.objects.filter(pk=appointment.pk).update(
+            start=start, end=start + timedelta(hours=1)
+        )
+        client.force_login(coachee)
+        response = client.post(
+            f"/portaal/afspraken/{appointment.uuid}/annuleren/", {"reason": "x"}, follow=True
+        )
+        appointment.refresh_from_db()
+        assert (appointment.status, appointment.cancelled_by) == ("booked", "")
+        page = response.content.decode()
+        assert "Online afzeggen of verzetten kon tot" in page
+        assert "Neem contact op met je coach: Anna Coach" in page
+
+
+@pytest.mark.django_db
+class TestWhatCostsNothing:
+    """A free kennismaking costs nothing when it is missed or cancelled late either: billing
+    leaves the fee off the invoice, so the pages announce none and offer no waiver."""
+
+    def free_kennismaking(self):
+        tariffs()
+        Tariff.objects.create(
+            component="kennismaking", unit="appointment", name="Kennismaking", price=0,
+            vat="exempt", valid_from=timezone.localdate() - timedelta(days=400),
+        )  # fmt: skip
+
+    def test_a_missed_free_kennismaking(self, client, coach_a, eva_traject):
+        self.free_kennismaking()
+        missed = appointment_for(
+            eva_traject, timezone.now() - timedelta(hours=2), kind="kennismaking"
+        )
+        client.force_login(coach_a)
+        url = f"/coach/afspraken/{missed.uuid}/niet-verschenen/"
+        page = client.get(url).content.decode()
+        assert "aan deze afspraak zijn geen kosten verbonden" in page
+        assert "op de volgende factuur" not in page
+        client.post(url)
+        missed.refresh_from_db()
+        assert missed.status == "no_show"
+        page = client.get(f"/coach/afspraken/{missed.uuid}/").content.decode()
+        assert "Kosten kwijtschelden" not in page
+        assert "komt op de volgende factuur" not in page
+        # A session missed does cost something, and says so.
+        session = appointment_for(eva_traject, timezone.now() - timedelta(hours=4))
+        page = client.get(f"/coach/afspraken/{session.uuid}/niet-verschenen/").content.decode()
+        assert "Kosten voor de cliënt: € 60,00" in page
+
+    def test_a_free_kennismaking_cancelled_late(self, client, coach_a, eva_traject):
+        self.free_kennismaking()
+        planned = soon(eva_traject, hours=2, kind="kennismaking")
+        client.force_login(coach_a)
+        page = client.get(f"/coach/afspraken/{planned.uuid}/annuleren/").content.decode()
+        assert "aan deze afspraak zijn geen kosten verbonden" in page
+        assert "op de volgende factuur" not in page
+        assert "de cliënt – te laat afgezegd: geen kosten" in page

@@ -29,7 +29,13 @@ from sessions.booking import (
     cancel_deadline,
     cancellers,
 )
-from sessions.fees import appointment_waive_fee, fee_invoice_notes, fee_text, waivable
+from sessions.fees import (
+    appointment_waive_fee,
+    costs_nothing,
+    fee_invoice_notes,
+    fee_text,
+    waivable,
+)
 from sessions.forms import AppointmentForm, CancelForm, MarkForm, MoveForm
 from sessions.models import CLIENT_SIDE, Appointment, BookingRules, CancelledBy
 from sessions.notify import recipients
@@ -180,6 +186,15 @@ def appointment_move_view(request: HttpRequest, appointment: str) -> HttpRespons
     return redirect("appointment_detail", appointment=appointment.uuid)
 
 
+def _free_anyway() -> str:
+    """The cost sentence for an appointment that costs nothing itself (a free kennismaking):
+    no fee goes on an invoice for it (sessions.fees.costs_nothing), so none is announced."""
+    return _(
+        "Geen kosten voor de cliënt: aan deze afspraak zijn geen kosten verbonden, ook niet als "
+        "die te laat wordt afgezegd of gemist."
+    )
+
+
 def _when(appointment: Appointment) -> str:
     return readable(appointment.start, weekday=True, long=True, time=True)
 
@@ -267,6 +282,8 @@ def appointment_cancel_view(request: HttpRequest, appointment: str) -> HttpRespo
     ]
     if appointment.client is None:
         cost = ""
+    elif late and costs_nothing(appointment):
+        cost = _free_anyway()
     elif late:
         cost = _(
             "Kosteloos afzeggen kon tot %(until)s. Zegt de cliënt of een ouder nu af, dan is dat "
@@ -298,11 +315,11 @@ def appointment_mark_view(request: HttpRequest, appointment: str) -> HttpRespons
     form = MarkForm(request.POST)
     if form.is_valid():
         try:
-            appointment_mark(appointment=appointment, **form.cleaned_data)
+            marked = appointment_mark(appointment=appointment, **form.cleaned_data)
         except ValidationError as error:
             messages.error(request, " ".join(error.messages))
         else:
-            messages.success(request, _("Vastgelegd."))
+            messages.success(request, " ".join([_("Vastgelegd."), *marked.invoice_notes]))
     return redirect("appointment_detail", appointment=appointment.uuid)
 
 
@@ -331,11 +348,13 @@ def appointment_no_show_view(request: HttpRequest, appointment: str) -> HttpResp
         return redirect(back)
     if request.method == "POST":
         try:
-            appointment_mark(appointment=appointment, status=Appointment.Status.NO_SHOW)
+            marked = appointment_mark(appointment=appointment, status=Appointment.Status.NO_SHOW)
         except ValidationError as error:
             messages.error(request, " ".join(error.messages))
         else:
-            messages.success(request, _("Vastgelegd: niet verschenen."))
+            messages.success(
+                request, " ".join([_("Vastgelegd: niet verschenen."), *marked.invoice_notes])
+            )
         return redirect(back)
     client = appointment.client
     consequences = [
@@ -345,6 +364,9 @@ def appointment_no_show_view(request: HttpRequest, appointment: str) -> HttpResp
     cost = ""
     if client is not None:
         consequences.append(_("%(client)s krijgt hier geen e-mail over.") % {"client": client})
+    if client is not None and costs_nothing(appointment):
+        cost = _free_anyway()
+    elif client is not None:
         cost = _(
             "Kosten voor de cliënt: %(fee)s (het tarief voor niet verschijnen), op de volgende "
             "factuur. Was er een goede reden, dan kun je het daarna kwijtschelden."

@@ -241,10 +241,18 @@ def portal_cancel(request: HttpRequest, appointment: str) -> HttpResponse:
     if request.method == "POST" and form.is_valid():
         try:
             cancelled = appointment_cancel(
-                appointment=appointment, by=request.user, reason=form.cleaned_data["reason"]
+                appointment=appointment,
+                by=request.user,
+                reason=form.cleaned_data["reason"],
+                free_only=True,  # online only free of charge, checked again under the lock
             )
-        except ValidationError:  # cancelled a moment ago (a second click)
-            messages.info(request, _("Deze afspraak was al geannuleerd of is voorbij."))
+        except ValidationError as refused:
+            if refused.code == "late":  # the deadline passed, or the coach moved it, just now
+                messages.error(
+                    request, refusal(_appointment_of_account(request.user, appointment.uuid))
+                )
+            else:  # cancelled a moment ago (a second click)
+                messages.info(request, _("Deze afspraak was al geannuleerd of is voorbij."))
         else:
             _mail(cancelled, "cancelled")
             _tell_coach(cancelled, "cancelled")
