@@ -51,7 +51,10 @@ class BackstageGroupAdmin(admin.ModelAdmin):
     list_display = ["name", "coach", "composition", "organisation", "interval_weeks", "stopped_on"]
     list_filter = ["composition", "coach"]
     search_fields = ["name", "organisation__name"]
-    readonly_fields = ["stopped_on", "stop_reason", "stopped_by"]
+    # The coach is not changed here: the meetings are in that coach's calendar and the
+    # participants are that coach's clients (another coach would see them, and the calendar
+    # would stay behind).
+    readonly_fields = ["coach", "stopped_on", "stop_reason", "stopped_by"]
     inlines = [MembershipInline, MeetingInline]
 
     def has_add_permission(self, request):

@@ -115,6 +115,7 @@ class BackstageGroup(models.Model):
             raise ValidationError({"location": ValidationError(NO_PLACE, code="no_place")})
         if self.pk is None:
             return  # a new group: group_create checks the first meeting's time
+        self._check_team_members()
         # A changed daypart (the admin) must still fit the meetings to come.
         for start in Appointment.objects.filter(
             backstage_meeting__group=self.pk,
@@ -123,6 +124,34 @@ class BackstageGroup(models.Model):
         ).values_list("start", flat=True):
             if message := daypart_mismatch(self.daypart, start):
                 raise ValidationError({"daypart": message})
+
+    def _check_team_members(self) -> None:
+        """A group made a team, or a team given another organisation (the admin), must not hold
+        employees of others: its participants work there, or joined with a reason the coach gave
+        (groups.services.member_add)."""
+        if self.composition != self.Composition.TEAM or self.organisation_id is None:
+            return
+        before = (
+            BackstageGroup.objects.filter(pk=self.pk)
+            .values_list("composition", "organisation_id")
+            .first()
+        )
+        if before == (self.composition, self.organisation_id):
+            return  # unchanged: who joined was checked then
+        outside = (
+            Membership.objects.active()
+            .filter(group=self.pk, outside_organisation_by__isnull=True)
+            .exclude(client__organisation=self.organisation_id)
+            .select_related("client")
+        )
+        names = ", ".join(str(membership.client) for membership in outside)
+        if names:
+            message = gettext(
+                "Een team is van één organisatie, maar deze deelnemers werken niet bij "
+                "%(organisation)s: %(names)s. Laat hen eerst stoppen in de groep, of laat de "
+                "samenstelling en de organisatie zoals ze waren."
+            ) % {"organisation": self.organisation, "names": names}
+            raise ValidationError({"organisation": message})
 
 
 def evening_from() -> time:

@@ -170,10 +170,17 @@ def group_place_change(*, group: BackstageGroup, location: str, video_link: str)
 
 @transaction.atomic
 def meeting_move(*, meeting: Meeting, start: datetime) -> Meeting:
-    """Move one meeting; refused when it would break the 2-4 week rhythm with its neighbours.
-    It keeps its place (the appointment's location and video link)."""
+    """Move one meeting; refused when it would break the 2-4 week rhythm with its neighbours,
+    or leave the group's daypart (as group_create and BackstageGroup.clean hold it). It keeps
+    its place (the appointment's location and video link)."""
     if meeting.group.stopped_on:
         raise ValidationError(_("Deze groep is gestopt."))
+    daypart = meeting.group.daypart
+    # A group made before the daypart was checked may meet outside it already: such a meeting
+    # can still be moved (a week on, at its own hour), not moved out of a daypart it fits.
+    fits_now = not daypart_mismatch(daypart, meeting.appointment.start)
+    if fits_now and (mismatch := daypart_mismatch(daypart, start)):
+        raise ValidationError(mismatch, code="daypart")
     meetings = {
         m.number: m
         for m in Meeting.objects.select_for_update()

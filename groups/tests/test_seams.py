@@ -180,6 +180,55 @@ class TestTheMethod:
         form = Form({**data, "daypart": "evening", "location": ""}, instance=group)
         assert "videolink" in form.errors["location"][0]
 
+    def test_a_moved_meeting_keeps_to_the_daypart(self, coach_a, admin_user, rf):
+        """Moving one meeting is another way to the daypart rule (review of issue 18): an
+        evening group's meeting moved to the afternoon was accepted, and then the admin could
+        not save the group at all (its clean() found a meeting to come outside the daypart)."""
+        from django.contrib import admin
+
+        group = create(coach_a)  # evening, at 19:00
+        third = group.meetings.select_related("appointment", "group").get(number=3)
+        planned = third.appointment.start
+        afternoon = timezone.localtime(planned).replace(hour=14)
+        with pytest.raises(ValidationError, match="Een avondgroep begint om 17:00 of later"):
+            meeting_move(meeting=third, start=afternoon)
+        third.appointment.refresh_from_db()
+        assert third.appointment.start == planned
+        # Within the daypart a move is fine, and the admin still saves the group.
+        meeting_move(meeting=third, start=timezone.localtime(planned).replace(hour=18))
+        request = rf.get("/")
+        request.user = admin_user
+        Form = admin.site._registry[BackstageGroup].get_form(request, group, change=True)
+        fields = ["name", "composition", "daypart", "interval_weeks", "meeting_minutes"]
+        data = {name: getattr(group, name) for name in fields}
+        data["coach"] = coach_a.pk
+        form = Form({**data, "location": group.location, "name": "Nieuw"}, instance=group)
+        assert form.is_valid(), form.errors
+
+    def test_a_group_from_before_the_daypart_check_can_still_move_its_meetings(self, coach_a):
+        group = create(coach_a)  # at 19:00; made "overdag" before the daypart was checked
+        BackstageGroup.objects.filter(pk=group.pk).update(daypart="day")
+        third = group.meetings.select_related("appointment", "group").get(number=3)
+        later = third.appointment.start + timedelta(days=7)
+        meeting_move(meeting=third, start=later)
+        third.appointment.refresh_from_db()
+        assert third.appointment.start == later
+
+    def test_the_meeting_page_says_why_a_move_is_refused(self, client, coach_a):
+        group = create(coach_a)
+        third = group.meetings.select_related("appointment").get(number=3)
+        planned = third.appointment.start
+        client.force_login(coach_a)
+        afternoon = timezone.localtime(planned).replace(hour=14)
+        response = client.post(
+            f"/coach/bijeenkomsten/{third.uuid}/",
+            {"action": "move", "start": afternoon.strftime("%Y-%m-%dT%H:%M")},
+            follow=True,
+        )
+        assert "Een avondgroep begint om 17:00 of later" in response.content.decode()
+        third.appointment.refresh_from_db()
+        assert third.appointment.start == planned
+
 
 # --- 13. A team is one organisation's, and no child joins -------------------------------------
 
@@ -279,6 +328,76 @@ class TestWhoJoins:
                 joined_on=date.today(),
                 outside_organisation_by=coach_a,
             )
+
+    def test_the_admin_cannot_make_a_team_of_other_employers(
+        self, coach_a, hospital, admin_user, rf
+    ):
+        """The admin is another way to the team rule (review of issue 18): a mixed group made a
+        team of an organisation, or a team given another organisation, would hold employees of
+        others without a reason."""
+        from django.contrib import admin
+
+        group = create(coach_a)
+        school = Organisation.objects.create(name="School West")
+        participant(group, "Ana", organisation=school)
+        participant(group, "Bo", organisation=hospital)
+        participant(group, "Cor", organisation=None)
+        request = rf.get("/")
+        request.user = admin_user
+        Form = admin.site._registry[BackstageGroup].get_form(request, group, change=True)
+        fields = ["name", "daypart", "interval_weeks", "meeting_minutes", "location"]
+        data = {name: getattr(group, name) for name in fields} | {"coach": coach_a.pk}
+        form = Form({**data, "composition": "team", "organisation": hospital.pk}, instance=group)
+        assert not form.is_valid()
+        said = str(form.errors["organisation"])
+        assert "Ana" in said and "Cor" in said and "Bo" not in said
+        # A place with a reason the coach gave is no objection.
+        Membership.objects.filter(client__first_name__in=["Ana", "Cor"]).update(
+            outside_organisation_reason="Gedetacheerd", outside_organisation_by=coach_a
+        )
+        form = Form({**data, "composition": "team", "organisation": hospital.pk}, instance=group)
+        assert form.is_valid(), form.errors
+        form.save()
+        # A team given another organisation: Bo works at the hospital, not the school.
+        form = Form({**data, "composition": "team", "organisation": school.pk}, instance=group)
+        assert "Bo" in str(form.errors["organisation"])
+        # An unrelated correction of the team is not held up by its members.
+        form = Form(
+            {**data, "name": "Nieuw", "composition": "team", "organisation": hospital.pk},
+            instance=group,
+        )
+        assert form.is_valid(), form.errors
+
+    def test_the_admin_does_not_hand_a_group_to_another_coach(
+        self, client, admin_user, coach_a, coach_b
+    ):
+        """Its meetings stay in the calendar of the coach who made it, its participants are
+        that coach's clients: another coach in the admin's form would show them to that coach
+        and leave the calendar behind."""
+        group = create(coach_a)
+        participant(group, "Ana")
+        client.force_login(admin_user)
+        url = f"/beheer/groups/backstagegroup/{group.pk}/change/"
+        page = client.get(url).content.decode()
+        assert 'name="coach"' not in page  # shown, not a field
+        data = {
+            "name": group.name,
+            "coach": coach_b.pk,
+            "composition": group.composition,
+            "daypart": group.daypart,
+            "interval_weeks": group.interval_weeks,
+            "meeting_minutes": group.meeting_minutes,
+            "location": group.location,
+            "video_link": "",
+            "members-TOTAL_FORMS": 0,
+            "members-INITIAL_FORMS": 0,
+            "meetings-TOTAL_FORMS": 0,
+            "meetings-INITIAL_FORMS": 0,
+        }
+        assert client.post(url, data).status_code == 302  # saved, the coach left as it was
+        group.refresh_from_db()
+        assert group.coach == coach_a
+        assert set(group.meetings.values_list("appointment__coach", flat=True)) == {coach_a.pk}
 
     def test_a_stopped_group_takes_nobody(self, team, hospital, coach_a):
         group_stop(group=team, by=coach_a, reason="Te weinig aanmeldingen")

@@ -21,6 +21,7 @@ from django.core.management import call_command
 
 from coaching.crypto import FILE_PREFIX, UnreadableText, encrypt_files
 from coaching.models import Client
+from coaching.tests.factories import UserFactory
 from trajects.models import Message, Traject
 from trajects.tests.factories import TrajectFactory
 
@@ -194,3 +195,29 @@ def test_names_do_not_grow_with_every_rotation(
     stem = message.uuid.hex
     assert all(re.search(rf"/{stem}(_[A-Za-z0-9]{{7}})?\.pdf\.fernet$", name) for name in names)
     assert len(names) > 2  # each rotation wrote a new file
+
+
+def test_the_attachment_is_a_404_for_everyone_but_the_trajects_coach_and_client(
+    client, coachee, guardian, coach_a, coach_b, admin_user, conversation
+):
+    """Another client of the same coach, a parent of another child, another coach's client,
+    another coach and the practice admin: none of them gets the file, nor learns it exists."""
+    from coaching.tests.personas import coachee_b
+    from trajects.email_coaching import message_write
+
+    message = message_write(
+        traject=conversation,
+        by=coachee,
+        body="Vraag",
+        from_coach=False,
+        attachment=SimpleUploadedFile("a.pdf", _pdf("van-eva")),
+    )
+    same_coach = Client.objects.create(coach=coach_a, first_name="Ruud", last_name="Ander")
+    same_coach.account = UserFactory(email="ruud@praktijk.test")
+    same_coach.save(update_fields=["account"])
+    others = [same_coach.account, guardian, coachee_b(coach_b), coach_b, admin_user]
+    for user in others:
+        assert _download(client, user, message).status_code == 404, user
+    client.logout()
+    assert client.get(f"/berichten/{message.uuid}/bijlage/").status_code == 404
+    assert _download(client, coachee, message).content == _pdf("van-eva")
