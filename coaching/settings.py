@@ -303,9 +303,14 @@ PRAKTIJK_EMAIL_ANSWER_HOURS = int(env("PRAKTIJK_EMAIL_ANSWER_HOURS", "24"))
 PRAKTIJK_EMAIL_NEAR_DUE_HOURS = int(env("PRAKTIJK_EMAIL_NEAR_DUE_HOURS", "4"))
 PRAKTIJK_EMAIL_QUIET_WEEKS = int(env("PRAKTIJK_EMAIL_QUIET_WEEKS", "4"))
 PRAKTIJK_EMAIL_MAX_ATTACHMENT_MB = int(env("PRAKTIJK_EMAIL_MAX_ATTACHMENT_MB", "5"))
-# An upload up to the attachment limit (and the form around it) stays in memory: a larger one
-# would be written, unencrypted, to a temporary file (attachments are encrypted at rest).
+# An upload up to the attachment limit (and the form around it) stays in memory. A larger one is
+# not written, unencrypted, to a temporary file (attachments are encrypted at rest): it is
+# skipped and the form says so, keeping the typed text (coaching.uploads).
 FILE_UPLOAD_MAX_MEMORY_SIZE = (PRAKTIJK_EMAIL_MAX_ATTACHMENT_MB + 1) * 1024 * 1024
+FILE_UPLOAD_HANDLERS = [
+    "django.core.files.uploadhandler.MemoryFileUploadHandler",
+    "coaching.uploads.MemoryOnlyUploadHandler",  # instead of TemporaryFileUploadHandler
+]
 # Backstage groups (seed 000): 8 meetings of 2½ hours, every 2 to 4 weeks, with this many people.
 PRAKTIJK_BACKSTAGE = {
     "meetings": 8,

@@ -130,8 +130,8 @@ class CancelForm(forms.Form):
         max_length=500,
         widget=forms.Textarea(attrs={"rows": 2}),
         help_text=_(
-            "Bijvoorbeeld: ziek, belde af op maandag. De cliënt (en bij een kind de ouders) "
-            "ziet deze reden in het portaal: geen details uit het dossier."
+            "Bijvoorbeeld: ziek, belde af op maandag. Wie de afspraken in het portaal ziet, "
+            "leest deze reden: geen details uit het dossier."
         ),
     )
 

@@ -9,6 +9,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from coaching.forms import DateInput, DateTimeLocalInput
+from coaching.uploads import RefusedUploadsMixin
 from sessions.forms import within_reach
 from trajects.models import DossierEntry, Traject
 from trajects.models.evaluations import Question
@@ -182,7 +183,7 @@ class CorrectionForm(HelperMixin, forms.Form):
         self._helper()
 
 
-class MessageForm(HelperMixin, forms.Form):
+class MessageForm(RefusedUploadsMixin, HelperMixin, forms.Form):
     body = forms.CharField(label=_("Bericht"), widget=forms.Textarea(attrs={"rows": 6}))
     attachment = forms.FileField(
         label=_("Bijlage"),

@@ -15,6 +15,7 @@ from audit.log import Action, What, record
 from coaching.confirm import confirmation_page
 from coaching.models import Client, Role
 from coaching.roles import has_role, role_required
+from coaching.uploads import refused_uploads
 from trajects.access import traject_of_coach
 from trajects.email_coaching import (
     EXTENSIONS,
@@ -49,7 +50,8 @@ def _email_traject_of_account(user, uuid) -> Traject:
 
 
 def _write(request, traject: Traject, *, from_coach: bool) -> MessageForm:
-    form = MessageForm(request.POST, request.FILES)
+    # An attachment too large to keep in memory was not kept at all: the form says so.
+    form = MessageForm(request.POST, request.FILES, refused_uploads=refused_uploads(request))
     if form.is_valid():
         try:
             message = message_write(
