@@ -1,7 +1,8 @@
 """The e-mail to the participants when their group stops or is deleted (every cancelled meeting
-as an .ics, METHOD:CANCEL with the event's own UID, so that their calendars drop it), or meets
-somewhere else from now on (the meetings to come, METHOD:REQUEST, updated): in each person's
-language; never the reason, nor anything said or written in the group."""
+as an .ics, METHOD:CANCEL with the event's own UID, so that their calendars drop it), meets
+somewhere else from now on (the meetings to come, METHOD:REQUEST, updated), or when one meeting
+moves (the old time and the new, the place, its .ics updated): in each person's language; never
+the reason, nor anything said or written in the group."""
 
 import uuid
 from datetime import datetime
@@ -17,7 +18,7 @@ from sessions import ical
 from sessions.models import Appointment
 
 # The event, and whether its meetings are cancelled (else: updated).
-EVENTS = {"stopped": True, "deleted": True, "place": False}
+EVENTS = {"stopped": True, "deleted": True, "place": False, "moved": False}
 
 
 def meeting_appointment(coach: User, meeting: dict, *, cancelled: bool) -> Appointment:
@@ -38,8 +39,16 @@ def meeting_appointment(coach: User, meeting: dict, *, cancelled: bool) -> Appoi
 
 
 def group_notice_messages(
-    event: str, *, coach: User, group_name: str, clients: list[Client], meetings: list[dict]
+    event: str,
+    *,
+    coach: User,
+    group_name: str,
+    clients: list[Client],
+    meetings: list[dict],
+    previous: datetime | None = None,
 ) -> list[EmailMultiAlternatives]:
+    """One e-mail per person told; of a move (`event` "moved"), `previous` is the time the
+    meeting had, named with the new one."""
     cancelled = EVENTS[event]
     method = "CANCEL" if cancelled else "REQUEST"
     appointments = [
@@ -55,6 +64,11 @@ def group_notice_messages(
                     readable(timezone.localtime(a.start), weekday=True, long=True, time=True)
                     for _number, a in appointments
                 ]
+                was = (
+                    readable(timezone.localtime(previous), weekday=True, long=True, time=True)
+                    if previous
+                    else ""
+                )
             messages.append(
                 templated_message(
                     "backstage_group_notice",
@@ -67,6 +81,8 @@ def group_notice_messages(
                         "coach": coach,
                         "coach_email": coach.email,
                         "meetings": when,
+                        "was": was,
+                        "number": appointments[0][0] if appointments else "",
                         "location": place,
                         "video_link": video_link,
                         "url": f"{settings.SITE_URL}/portaal/afspraken/",

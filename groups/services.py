@@ -172,7 +172,9 @@ def group_place_change(*, group: BackstageGroup, location: str, video_link: str)
 def meeting_move(*, meeting: Meeting, start: datetime) -> Meeting:
     """Move one meeting; refused when it would break the 2-4 week rhythm with its neighbours,
     or leave the group's daypart (as group_create and BackstageGroup.clean hold it). It keeps
-    its place (the appointment's location and video link)."""
+    its place (the appointment's location and video link). The active participants hear of it
+    after the commit: the old time and the new, the place, and the meeting's .ics (the same
+    event, a higher sequence, so that their calendars move it)."""
     if meeting.group.stopped_on:
         raise ValidationError(_("Deze groep is gestopt."))
     daypart = meeting.group.daypart
@@ -192,8 +194,13 @@ def meeting_move(*, meeting: Meeting, start: datetime) -> Meeting:
     _check_gap(previous.appointment.start if previous else None, start)
     _check_gap(start, following.appointment.start if following else None)
     duration = timedelta(minutes=meeting.group.meeting_minutes)
-    appointment_move(appointment=meeting.appointment, start=start, end=start + duration)
+    moved = appointment_move(appointment=meeting.appointment, start=start, end=start + duration)
     meeting.appointment.refresh_from_db()
+    if moved.previous_start != moved.start:
+        members = meeting.group.members.active().values_list("client", flat=True)
+        _tell_participants(
+            "moved", meeting.group, list(members), [meeting], previous=moved.previous_start
+        )
     return meeting
 
 
@@ -356,9 +363,17 @@ def why_not_deletable(group: BackstageGroup) -> str:
     return ""
 
 
-def _tell_participants(event: str, group: BackstageGroup, clients: list[int], meetings) -> None:
+def _tell_participants(
+    event: str,
+    group: BackstageGroup,
+    clients: list[int],
+    meetings,
+    *,
+    previous: datetime | None = None,
+) -> None:
     """The participants hear of it by e-mail, after the transaction commits (groups.notify):
-    with the meetings concerned for their calendars, never anything said in the group."""
+    with the meetings concerned for their calendars, never anything said in the group. Of a
+    move, `previous` is the time the meeting had."""
     from groups.tasks import send_group_notice
 
     if not clients:
@@ -368,6 +383,7 @@ def _tell_participants(event: str, group: BackstageGroup, clients: list[int], me
         coach_pk=group.coach_id,
         group_name=group.name,
         client_pks=clients,
+        previous_start=previous.isoformat() if previous else None,
         meetings=[
             {
                 "uuid": str(m.appointment.uuid),

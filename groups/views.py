@@ -520,7 +520,12 @@ def meeting_detail(request: HttpRequest, meeting: str) -> HttpResponse:
             if form.is_valid():
                 try:
                     meeting_move(meeting=meeting, start=form.cleaned_data["start"])
-                    messages.success(request, _("De bijeenkomst is verzet."))
+                    messages.success(
+                        request,
+                        _("De bijeenkomst is verzet; de deelnemers krijgen bericht.")
+                        if members
+                        else _("De bijeenkomst is verzet."),
+                    )
                 except (ValidationError, SlotTaken) as error:
                     messages.error(request, " ".join(getattr(error, "messages", [str(error)])))
         elif action == "record":

@@ -16,9 +16,11 @@ class AgendaConfig(AppConfig):
     def ready(self) -> None:
         from sessions.kennismaking import register_kennismaking_hook
         from sessions.reminders import register_reminders
+        from sessions.traject_end import register_traject_end_hooks
 
         register_reminders()
         register_kennismaking_hook()
+        register_traject_end_hooks()
 
     def seed_demo(self, demo: dict) -> None:
         """Session types, working hours and a few appointments (called by `seed_demo`)."""

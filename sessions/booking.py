@@ -5,6 +5,7 @@ from datetime import datetime, timedelta
 from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
+from django.db.models import F, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
@@ -268,6 +269,34 @@ def appointment_cancel(
         ]
     )
     return appointment
+
+
+@transaction.atomic
+def appointments_cancel(
+    *, appointments: QuerySet[Appointment], cancelled_by: str, reason: str
+) -> list[int]:
+    """Cancel many at once for the coach's or the practice's side (a traject that ends): of
+    `appointments`, those still booked and not begun, locked and cancelled in one statement,
+    with who and why, as appointment_cancel does one at a time. Never the client's side, so
+    never late and never a fee. Returns the cancelled appointments' ids (for their mails)."""
+    if cancelled_by in CLIENT_SIDE:
+        raise ValueError("A cancellation by the client's side goes through appointment_cancel.")
+    now = timezone.now()
+    cancelled = list(
+        appointments.select_for_update()
+        .filter(status=Appointment.Status.BOOKED, start__gt=now)
+        .order_by("start")
+        .values_list("pk", flat=True)
+    )
+    Appointment.objects.filter(pk__in=cancelled).update(
+        status=Appointment.Status.CANCELLED,
+        cancelled_by=cancelled_by,
+        cancel_reason=reason.strip()[:500],
+        cancelled_at=now,
+        sequence=F("sequence") + 1,
+        updated_at=now,
+    )
+    return cancelled
 
 
 @transaction.atomic

@@ -17,6 +17,7 @@ from django.views.decorators.http import require_http_methods, require_safe
 from audit.log import Action, What, record
 from audit.models import AuditEvent
 from coaching.access import client_of_coach
+from coaching.confirm import confirmation_page
 from coaching.dashboard import sections_for
 from coaching.dates import readable
 from coaching.models import Client, Consent, Role
@@ -52,6 +53,9 @@ def _errors_to_form(form, error: ValidationError) -> None:
     else:
         form.add_error(None, error)
 
+
+# The steps that end a traject: their page is a confirmation that says what goes with them.
+ENDING_STEPS = ("stop", "close")
 
 # Rows per list on the dashboard: the rest is one click away, in the client list's filter of the
 # same name (ATTENTION).
@@ -329,11 +333,24 @@ def traject_step(request: HttpRequest, traject: str, step: str) -> HttpResponse:
                 % {"status": traject.get_status_display()},
             )
             return redirect("traject_detail", traject=traject.uuid)
+    title = f"{Traject.STEPS[step].label} – {traject.client}"
+    if step in ENDING_STEPS:
+        # Stopping or closing asks first and says what else goes with it: the appointments
+        # to come are cancelled and the client is told (the calendar's preview, issue 18).
+        return confirmation_page(
+            request,
+            title=title,
+            consequences=traject.step_consequences(step),
+            form=form,
+            confirm_label=Traject.STEPS[step].label,
+            back=_traject_url(traject),
+            danger=step == "stop",
+        )
     return render(
         request,
         "coaching/form_page.html",
         {
-            "title": f"{Traject.STEPS[step].label} – {traject.client}",
+            "title": title,
             "forms": [form],
             "back": _traject_url(traject),
         },

@@ -4,14 +4,14 @@ someone else with a reason) and never a child; the group's place is on every mee
 calendar, the feed, the .ics files, the reminders and the portal; a group is stopped (with a
 reason) or, while nothing happened yet, deleted, and its meetings to come leave the calendar."""
 
-from datetime import date, datetime, time, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 
 import pytest
 from django.core import mail
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.db.models import ProtectedError
-from django.utils import timezone
+from django.utils import timezone, translation
 
 from coaching.models import Organisation
 from coaching.tests.factories import ClientFactory, UserFactory
@@ -636,6 +636,99 @@ class TestThePlace:
         week = timezone.localtime(first.start).date()
         html = client.get(f"/coach/agenda/?week={week:%Y-%m-%d}").content.decode()
         assert "Ziekenhuis Oost, zaal 3" in html
+
+
+# --- A moved meeting is announced (review of issue 18: moves say what moved, point 4) ----------
+
+
+def _unfolded(message, index: int = 0) -> str:
+    return message.attachments[index][1].replace("\r\n ", "")
+
+
+@pytest.mark.django_db
+class TestAMovedMeetingIsAnnounced:
+    def test_the_active_participants_hear_the_old_and_the_new_time_and_the_place(
+        self, coach_a, django_capture_on_commit_callbacks
+    ):
+        from coaching.dates import readable
+        from groups.services import member_leave
+
+        group = create(coach_a, video_link=VIDEO)
+        participant(group, "Ana")
+        member_leave(membership=participant(group, "Bo"), on=date.today())  # left: not told
+        eli = participant(group, "Eli")
+        eli.client.account.language = "en"
+        eli.client.account.save(update_fields=["language"])
+        third = group.meetings.select_related("appointment", "group").get(number=3)
+        planned = third.appointment.start
+        later = planned + timedelta(days=7)
+        with django_capture_on_commit_callbacks(execute=True):
+            meeting_move(meeting=third, start=later)
+        assert sorted(m.to[0] for m in mail.outbox) == ["ana@example.test", "eli@example.test"]
+        [ana] = [m for m in mail.outbox if m.to == ["ana@example.test"]]
+        assert "Verzet: bijeenkomst 3 van Leidinggevenden Oost, nu op " in ana.subject
+        was = readable(planned, weekday=True, long=True, time=True)
+        now = readable(later, weekday=True, long=True, time=True)
+        assert f"is verzet van {was} naar {now}." in ana.body
+        assert f"Was: {was}" in ana.body and f"Nu: {now}" in ana.body
+        assert "Waar: De praktijk, zaal 2" in ana.body and f"Videolink: {VIDEO}" in ana.body
+        # The same event for their calendars, with a higher sequence and the new time.
+        [(name, _ics, mimetype)] = ana.attachments
+        assert (name, mimetype) == ("bijeenkomst-3.ics", "text/calendar; method=REQUEST")
+        ics = _unfolded(ana)
+        third.appointment.refresh_from_db()
+        assert f"UID:{third.appointment.uuid}@praktijk" in ics and "SEQUENCE:1" in ics
+        assert f"DTSTART:{later.astimezone(UTC):%Y%m%dT%H%M%SZ}" in ics
+        assert "LOCATION:De praktijk\\, zaal 2" in ics
+        # In each person's language: the times too.
+        [english] = [m for m in mail.outbox if m.to == ["eli@example.test"]]
+        with translation.override("en"):
+            assert readable(later, weekday=True, long=True, time=True) in english.body
+
+    def test_only_after_the_commit_and_not_when_refused(
+        self, coach_a, django_capture_on_commit_callbacks
+    ):
+        group = create(coach_a)
+        participant(group, "Ana")
+        third = group.meetings.select_related("appointment", "group").get(number=3)
+        afternoon = timezone.localtime(third.appointment.start).replace(hour=14)
+        with django_capture_on_commit_callbacks(execute=True), pytest.raises(ValidationError):
+            meeting_move(meeting=third, start=afternoon)
+        assert not mail.outbox
+        with django_capture_on_commit_callbacks() as callbacks:
+            meeting_move(meeting=third, start=third.appointment.start + timedelta(days=7))
+        assert not mail.outbox and len(callbacks) == 1  # waits for the commit
+
+    def test_a_group_without_participants_tells_nobody(
+        self, coach_a, django_capture_on_commit_callbacks
+    ):
+        group = create(coach_a)
+        third = group.meetings.select_related("appointment", "group").get(number=3)
+        with django_capture_on_commit_callbacks(execute=True):
+            meeting_move(meeting=third, start=third.appointment.start + timedelta(days=7))
+        assert not mail.outbox
+
+    def test_the_coach_moves_it_on_the_meeting_page_and_the_participants_are_told(
+        self, client, coach_a, django_capture_on_commit_callbacks
+    ):
+        group = create(coach_a)
+        participant(group, "Ana")
+        third = group.meetings.select_related("appointment").get(number=3)
+        later = timezone.localtime(third.appointment.start + timedelta(days=7))
+        client.force_login(coach_a)
+        url = f"/coach/bijeenkomsten/{third.uuid}/"
+        assert "De deelnemers krijgen een e-mail met de oude en de nieuwe tijd." in (
+            client.get(url).content.decode()
+        )
+        with django_capture_on_commit_callbacks(execute=True):
+            response = client.post(
+                url, {"action": "move", "start": later.strftime("%Y-%m-%dT%H:%M")}, follow=True
+            )
+        assert "De bijeenkomst is verzet; de deelnemers krijgen bericht." in (
+            response.content.decode()
+        )
+        (message,) = mail.outbox
+        assert message.to == ["ana@example.test"] and "Verzet: bijeenkomst 3" in message.subject
 
 
 # --- 15. Stopping or deleting a group ----------------------------------------------------------

@@ -52,7 +52,8 @@ class Step:
 # What an app above this one does when a step is taken, in the step's transaction (STYLE.md 8:
 # filled in the other app's AppConfig.ready(), never imported from here). A hook gets the locked
 # traject, the step's event and who took it; a ValidationError it raises refuses the step.
-# The calendar settles a planned kennismaking appointment when the kennismaking is recorded.
+# The calendar settles a planned kennismaking appointment when the kennismaking is recorded, and
+# cancels the appointments to come of a traject that stops or is closed.
 StepHook = Callable[..., None]
 STEP_HOOKS: dict[str, list[StepHook]] = {}
 
@@ -61,6 +62,19 @@ def register_step_hook(step: str, hook: StepHook) -> None:
     hooks = STEP_HOOKS.setdefault(step, [])
     if hook not in hooks:
         hooks.append(hook)
+
+
+# What such a hook will do, said before the step is taken (its confirmation page): a preview
+# gets the traject and gives a sentence ("" when it has nothing to say). The calendar says how
+# many appointments to come stopping or closing the traject cancels.
+StepPreview = Callable[["Traject"], str]
+STEP_PREVIEWS: dict[str, list[StepPreview]] = {}
+
+
+def register_step_preview(step: str, preview: StepPreview) -> None:
+    previews = STEP_PREVIEWS.setdefault(step, [])
+    if preview not in previews:
+        previews.append(preview)
 
 
 class Traject(models.Model):
@@ -201,6 +215,12 @@ class Traject(models.Model):
 
     def possible_steps(self) -> list[tuple[str, Step]]:
         return [(name, step) for name, step in self.STEPS.items() if self.status in step.sources]
+
+    def step_consequences(self, step_name: str) -> list[str]:
+        """What the apps above this one will also do when the step is taken now, in sentences
+        for its confirmation page (STEP_PREVIEWS)."""
+        sentences = (preview(self) for preview in STEP_PREVIEWS.get(step_name, ()))
+        return [str(sentence) for sentence in sentences if sentence]
 
     def advance(
         self,
