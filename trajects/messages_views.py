@@ -1,6 +1,8 @@
 """E-mail coaching in the browser: the coachee's conversation in the portal, the coach's reply
 on the traject page, attachments behind the same access, and the statistics."""
 
+import logging
+
 from django.conf import settings
 from django.contrib import messages
 from django.core.exceptions import ValidationError
@@ -68,6 +70,9 @@ def _write(request, traject: Traject, *, from_coach: bool) -> MessageForm:
             send_message_notice.delay_on_commit(message.pk)
             messages.success(request, _("Je bericht is verstuurd."))
     return form
+
+
+logger = logging.getLogger(__name__)
 
 
 @require_safe
@@ -213,7 +218,14 @@ def message_attachment(request: HttpRequest, message: str) -> HttpResponse:
     record(request, Action.VIEW, What.ATTACHMENT, client=client, obj=found)
     # Decrypted here, for this response only: the storage holds the ciphertext (at most the
     # attachment limit, so it is read whole).
-    response = HttpResponse(found.attachment.decrypted(), content_type=found.attachment_type)
+    try:
+        content = found.attachment.decrypted()
+    except OSError:
+        # The row is there but its file is not (a storage restored without its files): the
+        # person gets "not found", the practice a log line to act on (no name in it).
+        logger.error("The attachment file of message %s is missing from the storage.", found.uuid)
+        raise Http404 from None
+    response = HttpResponse(content, content_type=found.attachment_type)
     extension = EXTENSIONS.get(found.attachment_type, "")
     response["Content-Disposition"] = (
         f'attachment; filename="bijlage-{found.uuid.hex[:8]}{extension}"'

@@ -7,7 +7,7 @@ import pytest
 from django.apps import apps
 from django.core.exceptions import ValidationError
 from django.core.files.storage import default_storage
-from django.core.management import call_command
+from django.core.management import CommandError, call_command
 from django.db import connection
 from django.utils import timezone
 
@@ -193,6 +193,12 @@ class TestAfterARestore:
         out = StringIO()  # again: nothing left to do
         call_command("reapply_erasures", str(restored.uuid), stdout=out)
         assert "0 cliënt(en) opnieuw gewist" in out.getvalue()
+
+    def test_a_malformed_uuid_is_refused_before_anything_is_erased(self, coach_a):
+        kept = ClientFactory(coach=coach_a)
+        with pytest.raises(CommandError, match="Not a client's UUID: niet-een-uuid"):
+            call_command("reapply_erasures", str(kept.uuid), "niet-een-uuid", stdout=StringIO())
+        assert Client.objects.filter(pk=kept.pk, erased_on=None).exists()
 
 
 class TestWhatStays:

@@ -221,3 +221,25 @@ def test_the_attachment_is_a_404_for_everyone_but_the_trajects_coach_and_client(
     client.logout()
     assert client.get(f"/berichten/{message.uuid}/bijlage/").status_code == 404
     assert _download(client, coachee, message).content == _pdf("van-eva")
+
+
+def test_a_missing_file_is_not_found_and_logged_without_a_name(
+    client, coachee, conversation, caplog
+):
+    """A message whose file is gone from the storage (restored without its files): the coachee
+    gets a 404, not a server error, and the practice a log line with the message's id only."""
+    from trajects.email_coaching import message_write
+
+    message = message_write(
+        traject=conversation,
+        by=coachee,
+        body="Vraag",
+        from_coach=False,
+        attachment=SimpleUploadedFile("a.pdf", _pdf("weg")),
+    )
+    message.attachment.storage.delete(message.attachment.name)
+    with caplog.at_level("ERROR", logger="trajects.messages_views"):
+        assert _download(client, coachee, message).status_code == 404
+    (line,) = [r.getMessage() for r in caplog.records if r.name == "trajects.messages_views"]
+    assert str(message.uuid) in line
+    assert conversation.client.first_name not in line

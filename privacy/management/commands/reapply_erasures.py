@@ -1,11 +1,12 @@
 import re
 import sys
 
-from django.core.management.base import BaseCommand
+from django.core.management.base import BaseCommand, CommandError
 
 from coaching.models import Client
 from privacy.erasure import client_erase
 
+UUID = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}")
 # The line privacy.erasure writes to the application log for every erasure.
 LOGGED = re.compile(
     r"Erasure: client ([0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12})"
@@ -27,6 +28,9 @@ class Command(BaseCommand):
 
     def handle(self, *args, uuids, from_log=None, dry_run: bool = False, **options):
         wanted = {uuid.lower() for uuid in uuids}
+        malformed = sorted(uuid for uuid in wanted if not UUID.fullmatch(uuid))
+        if malformed:
+            raise CommandError(f"Not a client's UUID: {', '.join(malformed)}. Nothing was erased.")
         if from_log:
             if from_log == "-":
                 wanted |= set(LOGGED.findall(sys.stdin.read()))
