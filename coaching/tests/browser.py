@@ -249,3 +249,45 @@ def log_in_as(page: Page, user) -> None:
     page.wait_for_url(
         lambda url: urlsplit(url).path not in ("/account/login/", "/account/2fa/authenticate/")
     )
+
+
+# --- Looks ----------------------------------------------------------------------------------------
+
+# Where the browser tests leave screenshots for a person to look at (issue 19, point 6): printed
+# by look_at, so the test output names them. SCREENSHOTS_DIR moves them.
+SCREENSHOTS = Path(
+    os.environ.get("SCREENSHOTS_DIR", Path(__file__).resolve().parents[2] / "var" / "screenshots")
+)
+LAPTOP = {"width": 1280, "height": 900}
+PHONE = {"width": 360, "height": 780}
+
+
+def no_sideways_scroll(page: Page) -> None:
+    """Nothing on the page is wider than the window (a phone never scrolls sideways)."""
+    overflow = page.evaluate(
+        "() => document.scrollingElement.scrollWidth - document.scrollingElement.clientWidth"
+    )
+    assert overflow <= 0, f"{page.url} scrolls {overflow} px sideways at {page.viewport_size}"
+
+
+def look_at(
+    page: Page, name: str, *, widths=(LAPTOP, PHONE), accessible: bool = True
+) -> list[Path]:
+    """The page at a laptop's width and a phone's: a full-page screenshot of each under
+    var/screenshots/ (the paths are printed), no sideways scrolling, and (unless told) axe-core's
+    0 violations at each width. The window is a laptop's again afterwards."""
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    paths = []
+    try:
+        for size in widths:
+            page.set_viewport_size(size)
+            no_sideways_scroll(page)
+            if accessible:
+                assert_accessible(page)
+            path = SCREENSHOTS / f"{name}-{size['width']}.png"
+            page.screenshot(path=str(path), full_page=True)
+            print(f"screenshot: {path}")  # noqa: T201 - the test output names the screenshots
+            paths.append(path)
+    finally:
+        page.set_viewport_size(LAPTOP)
+    return paths
