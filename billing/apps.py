@@ -14,10 +14,12 @@ class BillingConfig(AppConfig):
         from billing.items import register_fee_guard
         from billing.mail import register_mail
         from billing.quote_requests import register_quote_requests
+        from billing.today import register_today
 
         register_mail()
         register_fee_guard()  # the calendar asks before a fee is waived (issue 18)
         register_quote_requests()
+        register_today()  # Vandaag: drafts of a month that is over (issue 19)
 
     def seed_demo(self, demo: dict) -> None:
         """A sent invoice for Eva's sessions of the last weeks, and a request for a quote

@@ -13,6 +13,7 @@ from coaching.models import (
     EMAIL_IN_USE,
     MINOR_NEEDS_GUARDIAN,
     Client,
+    CoachProfile,
     Consent,
     Guardian,
     Role,
@@ -324,3 +325,29 @@ class ConsentForm(forms.ModelForm):
                 _("Leg een toestemming vast op of na de dag dat ze gegeven is."), code="future"
             )
         return day
+
+
+class CoachProfileForm(forms.ModelForm):
+    """The coach's own details on "Mijn profiel": how clients reach them, and their video room
+    (CoachProfile.clean checks that it is an https address)."""
+
+    class Meta:
+        model = CoachProfile
+        fields = ["phone", "video_room_url"]
+        widgets = {
+            "phone": forms.TextInput(attrs={"autocomplete": "tel", "inputmode": "tel"}),
+            "video_room_url": forms.URLInput(attrs={"placeholder": "https://"}),
+        }
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["phone"].help_text = _(
+            "Cliënten en ouders zien dit nummer in het portaal, bij hoe ze je bereiken."
+        )
+        if not settings.PRAKTIJK_VIDEO_ROOM_BASE:
+            self.fields["video_room_url"].help_text = _(
+                "Het vaste adres van je videoruimte (bijvoorbeeld bij Jitsi, Whereby of Teams). "
+                "Leeg: de praktijk maakt geen videoruimtes; je stuurt de cliënt zelf een link."
+            )
+        self.helper = FormHelper()
+        self.helper.form_tag = False

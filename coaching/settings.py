@@ -569,6 +569,24 @@ PRAKTIJK_DETAILS = {
         "phone",
     ]
 }
+# Video appointments (issue 19): a coach's own room (their profile) goes first; else each video
+# appointment gets a room of its own under this base address (base + "/" + an unguessable name,
+# coaching.video). Empty: no link, the coach sends one. Production has no default: the practice
+# chooses its video service (and its processing agreement); the demo uses the public Jitsi.
+PRAKTIJK_VIDEO_ROOM_BASE = env(
+    "PRAKTIJK_VIDEO_ROOM_BASE", "" if PRODUCTION else "https://meet.jit.si"
+).rstrip("/")
+_video_base = urlparse(PRAKTIJK_VIDEO_ROOM_BASE)
+if PRAKTIJK_VIDEO_ROOM_BASE and (
+    _video_base.scheme not in ({"https"} if PRODUCTION else {"https", "http"})
+    or not _video_base.hostname
+    or _video_base.query
+    or _video_base.fragment
+):
+    raise ImproperlyConfigured(
+        "PRAKTIJK_VIDEO_ROOM_BASE is an https address without ?query or #fragment, such as "
+        "https://meet.jit.si (http only outside production), or empty."
+    )
 # Invoices: days to pay.
 PRAKTIJK_PAYMENT_DAYS = int(env("PRAKTIJK_PAYMENT_DAYS", "14"))
 # How stale the heartbeat may be before the status page says the worker or beat is down.

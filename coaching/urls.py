@@ -4,7 +4,7 @@ from django.contrib import admin
 from django.urls import include, path
 from django.views.generic import RedirectView
 
-from coaching import client_views, public_views, views
+from coaching import client_views, profile, public_views, views
 from coaching.admin_i18n import admin_javascript_catalog
 
 # The Django admin signs in through allauth (its rate limits and second factor), not its own form.
@@ -33,6 +33,7 @@ urlpatterns = [
         client_views.portal_consent_withdraw,
         name="portal_consent_withdraw",
     ),
+    path("coach/profiel/", profile.coach_profile, name="coach_profile"),
     path("coach/clienten/nieuw/", client_views.client_create, name="client_create"),
     path("coach/clienten/<uuid:client>/bewerken/", client_views.client_edit, name="client_edit"),
     path(

@@ -25,6 +25,7 @@ from coaching.forms import (
     StaffInvitationForm,
 )
 from coaching.models import EMAIL_IN_USE, Client, Guardian, Heartbeat, Invitation, Role
+from coaching.portal import portal_cards
 from coaching.roles import has_role, home_url_for, role_required
 
 
@@ -64,8 +65,10 @@ def set_language(request: HttpRequest) -> HttpResponse:
 @require_safe
 @role_required(Role.CLIENT)
 def portal_home(request: HttpRequest) -> HttpResponse:
-    clients = Client.objects.for_account(request.user).select_related("coach")
-    return render(request, "coaching/portal.html", {"clients": clients})
+    """What comes next, per client the account is or acts for (issue 19, point 4): the
+    sections the apps above coaching registered (coaching.portal), and how to reach the coach."""
+    clients = list(Client.objects.for_account(request.user).select_related("coach__coach_profile"))
+    return render(request, "coaching/portal.html", {"cards": portal_cards(request.user, clients)})
 
 
 def _invitations_page(
@@ -211,6 +214,7 @@ def admin_status(request: HttpRequest) -> HttpResponse:
             "max_age_minutes": settings.PRAKTIJK_HEARTBEAT_MAX_AGE_SECONDS // 60,
             "broker": settings.CELERY_BROKER_URL.split("://", 1)[0],
             "database": connection.vendor,
+            "video_room_base": settings.PRAKTIJK_VIDEO_ROOM_BASE,
         },
     )
 

@@ -1,14 +1,20 @@
 """A participant's Backstage meetings among their appointments in the portal (registered with
 sessions.portal_extras): each with the group's place and an .ics only a member can fetch."""
 
+from collections.abc import Sequence
+
+from django.db.models import Count, F, OuterRef, Q, Subquery, Window
+from django.db.models.functions import RowNumber
 from django.urls import reverse
 from django.utils import timezone
 
 from coaching.models import Client, User
-from groups.models import Meeting, Membership
+from coaching.portal import register_portal_section
+from groups.models import Contribution, Meeting, Membership
 from sessions.models import Appointment
 
 TEMPLATE = "groups/includes/portal_meeting.html"
+HOME_TEMPLATE = "groups/includes/portal_home_meeting.html"
 
 
 def portal_meetings(account: User) -> list[Appointment]:
@@ -35,3 +41,94 @@ def portal_meetings(account: User) -> list[Appointment]:
         appointment.ics_url = reverse("portal_meeting_ics", args=[meeting.uuid])
         appointments.append(appointment)
     return appointments
+
+
+def _next_meetings(groups: set[int], now) -> dict[int, Meeting]:
+    """Each group's first booked meeting that has not ended, with `turns` (how many turns
+    are taken). One query: a window numbers each group's meetings."""
+    turns = (
+        Contribution.objects.filter(meeting=OuterRef("pk"))
+        .order_by()
+        .values("meeting")
+        .annotate(n=Count("pk"))
+        .values("n")
+    )
+    meetings = (
+        Meeting.objects.filter(
+            group__in=groups,
+            appointment__status=Appointment.Status.BOOKED,
+            appointment__end__gt=now,
+        )
+        .select_related("appointment__coach", "group")
+        .annotate(
+            place_in_line=Window(
+                RowNumber(),
+                partition_by=[F("group")],
+                order_by=[F("appointment__start").asc(), F("pk").asc()],
+            ),
+            turns=Subquery(turns),
+        )
+        .filter(place_in_line=1)
+    )
+    return {meeting.group_id: meeting for meeting in meetings}
+
+
+def portal_home_meetings(account: User, clients: Sequence[Client]) -> dict[int, dict]:
+    """The portal's home (coaching.portal, issue 19 point 4): per client in a Backstage group,
+    the next meeting of their groups, whether it is their turn, and the agreements they made at
+    the meeting before it, to report back on (DESIGN.md §4.4). The agreements are the client's
+    own: this answers only for the clients the account is or acts for. Three queries at most,
+    whatever the number of clients, groups and meetings."""
+    now = timezone.now()
+    memberships = list(
+        Membership.objects.active()
+        .filter(client__in=[client.pk for client in clients])
+        .select_related("group")
+    )
+    if not memberships:
+        return {}
+    nexts = _next_meetings({m.group_id for m in memberships}, now)
+    chosen: dict[int, tuple[Membership, Meeting]] = {}
+    for membership in memberships:
+        meeting = nexts.get(membership.group_id)
+        if meeting is None:
+            continue  # the group's meetings are over
+        if timezone.localtime(meeting.appointment.start).date() < membership.joined_on:
+            continue  # joins later
+        earlier = chosen.get(membership.client_id)
+        if earlier is None or meeting.appointment.start < earlier[1].appointment.start:
+            chosen[membership.client_id] = (membership, meeting)
+    if not chosen:
+        return {}
+    # The client's turn at the next meeting, and at the one before it (its agreements).
+    wanted = Q()
+    for membership, meeting in chosen.values():
+        wanted |= Q(membership=membership, meeting=meeting) | Q(
+            membership=membership,
+            meeting__group=meeting.group_id,
+            meeting__number=meeting.number - 1,
+        )
+    turns = {}
+    for contribution in Contribution.objects.filter(wanted).select_related("meeting"):
+        turns[(contribution.membership_id, contribution.meeting.number)] = contribution
+    answers = {}
+    for client_pk, (membership, meeting) in chosen.items():
+        appointment = meeting.appointment
+        turn = turns.get((membership.pk, meeting.number))
+        previous = turns.get((membership.pk, meeting.number - 1))
+        appointment.under_way = appointment.start <= now
+        answers[client_pk] = {
+            "meeting": meeting,
+            "appointment": appointment,
+            "turn": turn,
+            "report": previous if previous and previous.agreements else None,
+            "free_turn": turn is None and (meeting.turns or 0) < 2 and not appointment.under_way,
+            "ics_url": reverse("portal_meeting_ics", args=[meeting.uuid]),
+        }
+    return answers
+
+
+def register_portal_home() -> None:
+    register_portal_section(
+        "backstage", template=HOME_TEMPLATE, context=portal_home_meetings, order=20
+    )

@@ -8,7 +8,7 @@ from django.conf import settings
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.db.models import Count, Prefetch, Q
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -54,6 +54,7 @@ from groups.services import (
 from sessions import ical
 from sessions.booking import SlotTaken
 from sessions.models import Appointment
+from sessions.views.common import json_answer, wants_json
 
 # The most clients a search on the group page lists (after that: search more precisely).
 CANDIDATES = 20
@@ -505,6 +506,19 @@ def group_rota_accept(request: HttpRequest, group: str) -> HttpResponse:
     return redirect("group_detail", group=group.uuid)
 
 
+def _meeting_dragged(request: HttpRequest, meeting: Meeting, moved_text: str) -> JsonResponse:
+    """A meeting dragged in the coach's calendar (static/js/calendar.js): the same form and
+    service as the move form, the answer in JSON (`{"ok": …, "message": …}`)."""
+    form = MoveMeetingForm(request.POST)
+    if not form.is_valid():
+        return json_answer(" ".join(form.errors.get("start", [])), status=400)
+    try:
+        meeting_move(meeting=meeting, start=form.cleaned_data["start"])
+    except (ValidationError, SlotTaken) as error:
+        return json_answer(" ".join(getattr(error, "messages", [str(error)])), status=409)
+    return json_answer(moved_text)
+
+
 @require_http_methods(["GET", "POST"])
 @role_required(Role.COACH)
 def meeting_detail(request: HttpRequest, meeting: str) -> HttpResponse:
@@ -515,17 +529,19 @@ def meeting_detail(request: HttpRequest, meeting: str) -> HttpResponse:
     members = list(group.members.active().select_related("client"))
     if request.method == "POST":
         action = request.POST.get("action")
+        moved_text = (
+            _("De bijeenkomst is verzet; de deelnemers krijgen bericht.")
+            if members
+            else _("De bijeenkomst is verzet.")
+        )
+        if action == "move" and wants_json(request):
+            return _meeting_dragged(request, meeting, moved_text)
         if action == "move":
             form = MoveMeetingForm(request.POST)
             if form.is_valid():
                 try:
                     meeting_move(meeting=meeting, start=form.cleaned_data["start"])
-                    messages.success(
-                        request,
-                        _("De bijeenkomst is verzet; de deelnemers krijgen bericht.")
-                        if members
-                        else _("De bijeenkomst is verzet."),
-                    )
+                    messages.success(request, moved_text)
                 except (ValidationError, SlotTaken) as error:
                     messages.error(request, " ".join(getattr(error, "messages", [str(error)])))
         elif action == "record":

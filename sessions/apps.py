@@ -15,12 +15,16 @@ class AgendaConfig(AppConfig):
 
     def ready(self) -> None:
         from sessions.kennismaking import register_kennismaking_hook
+        from sessions.portal_home import register_portal_home
         from sessions.reminders import register_reminders
+        from sessions.today import register_today
         from sessions.traject_end import register_traject_end_hooks
 
         register_reminders()
         register_kennismaking_hook()
+        register_portal_home()  # the next appointment on the portal's home (issue 19)
         register_traject_end_hooks()
+        register_today()  # Vandaag: the day's appointments, the days ahead (issue 19)
 
     def seed_demo(self, demo: dict) -> None:
         """Session types, working hours and a few appointments (called by `seed_demo`)."""

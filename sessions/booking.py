@@ -12,12 +12,14 @@ from django.utils.translation import ngettext
 
 from coaching.dates import readable
 from coaching.models import Client, Role, User
+from coaching.video import video_room_for
 from sessions.models import (
     ACTIVE_STATUSES,
     CLIENT_SIDE,
     Appointment,
     BookingRules,
     CancelledBy,
+    Mode,
     SessionType,
 )
 from sessions.models.availability import Rules
@@ -66,7 +68,13 @@ def appointment_book(
     but the exclusion constraint lets only one commit (the other's IntegrityError becomes
     SlotTaken). On SQLite the transaction starts with the write lock (IMMEDIATE), so the second
     request waits and then sees the first one's appointment in its check.
+
+    A video appointment without a link given gets one here, for every way in (the coach's form,
+    online booking, a kennismaking from the website): the coach's own room, else a room of its
+    own from the practice's pattern (coaching.video). A link the coach typed wins.
     """
+    if mode == Mode.VIDEO and not video_link:
+        video_link = video_room_for(coach)
     try:
         with transaction.atomic():
             # Serialises bookings of this coach (PostgreSQL; SQLite already holds the lock).

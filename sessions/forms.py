@@ -57,7 +57,15 @@ class AppointmentForm(forms.Form):
         required=False,
         help_text=_("Leeg: de standaardduur van deze soort afspraak."),
     )
-    video_link = forms.URLField(label=_("Videolink"), required=False, assume_scheme="https")
+    video_link = forms.URLField(
+        label=_("Videolink"),
+        required=False,
+        assume_scheme="https",
+        help_text=_(
+            "Leeg bij een video-afspraak: je eigen videoruimte (Mijn profiel), anders een eigen "
+            "ruimte van de praktijk."
+        ),
+    )
     location = forms.CharField(label=_("Locatie"), max_length=200, required=False)
 
     def __init__(self, *args, coach, **kwargs):

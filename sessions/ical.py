@@ -6,10 +6,13 @@ from email.utils import parseaddr
 
 from django.conf import settings
 from django.utils import timezone, translation
-from icalendar import Calendar, Event, vCalAddress, vText
+from django.utils.translation import gettext_lazy as _
+from icalendar import Calendar, Conference, Event, vCalAddress, vText
 
 from coaching.models import User
 from sessions.models import Appointment
+
+JOIN_BY_VIDEO = _("Deelnemen via video")
 
 
 def uid(appointment: Appointment) -> str:
@@ -26,7 +29,12 @@ def _calendar(method: str | None = None) -> Calendar:
 
 
 def _event(
-    appointment: Appointment, *, summary: str, cancelled: bool, private: bool = False
+    appointment: Appointment,
+    *,
+    summary: str,
+    cancelled: bool,
+    private: bool = False,
+    video_label: str = "",
 ) -> Event:
     event = Event()
     event.add("uid", uid(appointment))
@@ -36,16 +44,22 @@ def _event(
     event.add("dtend", appointment.end)
     event.add("summary", summary)
     event.add("status", "CANCELLED" if cancelled else "CONFIRMED")
-    if private and appointment.kind != Appointment.Kind.BACKSTAGE:
-        # The coach's feed lands in calendar apps outside the practice: no address, no link.
-        # (A Backstage meeting's place is the group's, a room or a video link, not a client's
-        # address: it is in the feed too.)
-        event.add("location", appointment.get_mode_display())
+    if private:
+        # The coach's feed lands in calendar apps outside the practice, behind a URL that is
+        # its only secret: no client's address and never a video link, not even a Backstage
+        # group's (whoever has the feed could join the meeting). A Backstage meeting's room is
+        # the group's, not a client's address: that one stays.
+        where = appointment.kind == Appointment.Kind.BACKSTAGE and appointment.location
+        event.add("location", where or appointment.get_mode_display())
         return event
     where = appointment.location or appointment.video_link or appointment.get_mode_display()
     event.add("location", where)
     if appointment.video_link:
         event.add("url", appointment.video_link)
+        # RFC 7986: calendar apps that know CONFERENCE show a "join" button.
+        event.conferences = [
+            Conference(appointment.video_link, feature="AUDIO,VIDEO", label=video_label or None)
+        ]
     return event
 
 
@@ -65,8 +79,14 @@ def for_client(
     calendar programs need to apply updates and cancellations (RFC 5546)."""
     with translation.override(language):
         summary = f"{appointment.get_kind_display()} – {appointment.coach}"
+        video_label = str(JOIN_BY_VIDEO)
     calendar = _calendar(method)
-    event = _event(appointment, summary=summary, cancelled=_cancelled(appointment))
+    event = _event(
+        appointment,
+        summary=summary,
+        cancelled=_cancelled(appointment),
+        video_label=video_label,
+    )
     if attendee:
         organizer = vCalAddress(f"mailto:{parseaddr(settings.DEFAULT_FROM_EMAIL)[1]}")
         organizer.params["cn"] = vText(settings.PRAKTIJK_NAME)

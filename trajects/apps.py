@@ -12,12 +12,14 @@ class TrajectsConfig(AppConfig):
         from trajects.alerts import register_composers
         from trajects.email_coaching import register_switch_composer
         from trajects.evaluations import register_evaluation_prompts
+        from trajects.portal_home import register_portal_home
         from trajects.prompts import register_bedenktijd_prompt
 
         register_composers()
         register_evaluation_prompts()
         register_bedenktijd_prompt()
         register_switch_composer()
+        register_portal_home()  # evaluations and unread messages on the portal's home
 
     def seed_demo(self, demo: dict) -> None:
         """Trajects in every phase for the demo clients (called by `manage.py seed_demo`)."""

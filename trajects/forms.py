@@ -29,6 +29,7 @@ ATTENTION_CHOICES = [
     ("live", _("vraagt om live sessies")),
     ("stil", _("e-mailcoaching al weken stil")),
     ("ingetrokken", _("toestemming ingetrokken")),
+    ("verloopt", _("toestemming verloopt binnen 30 dagen")),
 ]
 
 

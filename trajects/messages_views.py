@@ -10,6 +10,7 @@ from django.db.models import Q
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
@@ -96,6 +97,10 @@ def portal_conversation(request: HttpRequest, traject: str) -> HttpResponse:
             return redirect("portal_conversation", traject=traject.uuid)
     record(request, Action.VIEW, What.MESSAGES, client=traject.client, obj=traject)
     messages_list, earlier = conversation_messages(traject, everything="alle" in request.GET)
+    if any(message.from_coach and message.read_at is None for message in messages_list):
+        # The client's side opened the conversation: the coach's messages are read (issue 19,
+        # point 4). One UPDATE, and only when an unread one is shown: the unread are the newest.
+        traject.messages.unread().update(read_at=timezone.now())
     return render(
         request,
         "trajects/portal_conversation.html",

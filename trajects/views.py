@@ -18,7 +18,7 @@ from audit.log import Action, What, record
 from audit.models import AuditEvent
 from coaching.access import client_of_coach
 from coaching.confirm import confirmation_page
-from coaching.dashboard import sections_for
+from coaching.dashboard import sections_for, visit
 from coaching.dates import readable
 from coaching.models import Client, Consent, Role
 from coaching.roles import role_required
@@ -35,7 +35,7 @@ from trajects.forms import (
     StepForm,
     TrajectForm,
 )
-from trajects.models import DossierEntryVersion, Message, Traject
+from trajects.models import DossierEntryVersion, Evaluation, Message, Traject
 from trajects.services import (
     dossier_entry_correct,
     dossier_entry_create,
@@ -79,6 +79,33 @@ def withdrawn_consents(coach) -> QuerySet:
     return Consent.objects.withdrawn_by_others(coach, since=since)
 
 
+# A consent that ends within this many days is on the dashboard: time to ask for a new one
+# before a third-party contact is refused (DESIGN.md §4.5).
+ENDING_DAYS = 30
+
+
+def ending_consents(coach) -> QuerySet:
+    """Consents of the coach's (current) clients, not withdrawn, whose last valid day is
+    today or one of the next ENDING_DAYS days."""
+    today = timezone.localdate()
+    return Consent.objects.filter(
+        client__coach=coach,
+        client__erased_on__isnull=True,
+        withdrawn_on__isnull=True,
+        valid_until__gte=today,
+        valid_until__lte=today + timedelta(days=ENDING_DAYS),
+    )
+
+
+def answered_evaluations(coach, since) -> QuerySet:
+    """Evaluations of the coach's trajects filled in after `since`. A Backstage group's
+    evaluation (no traject) is left out: its answers are read together, without names, on the
+    group's page."""
+    return Evaluation.objects.completed().filter(
+        traject__client__coach=coach, completed_at__gt=since
+    )
+
+
 def attention(coach, name: str) -> QuerySet:
     """The trajects of one of the dashboard's lists (ClientFilterForm's ATTENTION_CHOICES)."""
     mine = Traject.objects.for_coach(coach)
@@ -97,6 +124,8 @@ def attention(coach, name: str) -> QuerySet:
 @require_safe
 @role_required(Role.COACH)
 def coach_dashboard(request: HttpRequest) -> HttpResponse:
+    # First, so that what is new counts from the previous visit (one UPDATE).
+    since = visit(request.user.coach_profile, timezone.now())
     mine = Traject.objects.for_coach(request.user)
     waiting, waiting_total = _first(
         attention(request.user, "wacht").select_related("client").order_by("registered_on", "pk")
@@ -123,6 +152,16 @@ def coach_dashboard(request: HttpRequest) -> HttpResponse:
         .select_related("client", "third_party")
         .order_by("-withdrawn_on", "-pk")
     )
+    ending, ending_total = _first(
+        ending_consents(request.user)
+        .select_related("client", "third_party")
+        .order_by("valid_until", "pk")
+    )
+    evaluations, evaluations_total = _first(
+        answered_evaluations(request.user, since)
+        .select_related("traject__client", "questionnaire")
+        .order_by("-completed_at", "-pk")
+    )
     return render(
         request,
         "trajects/dashboard.html",
@@ -141,7 +180,15 @@ def coach_dashboard(request: HttpRequest) -> HttpResponse:
             "quiet_total": quiet_total,
             "withdrawn": withdrawn,
             "withdrawn_total": withdrawn_total,
-            # What the apps above this one put here (billing's quote requests).
+            "ending": ending,
+            "ending_total": ending_total,
+            "ending_days": ENDING_DAYS,
+            "evaluations": evaluations,
+            "evaluations_total": evaluations_total,
+            "since": since,
+            # What the apps above this one put here, per position: the day's appointments and
+            # the days ahead at the top (sessions); past appointments without an outcome
+            # (sessions), quote requests and draft invoices (billing) among the lists.
             "sections": sections_for(request.user),
             # The traject keeps when its dossier last changed (trajects.services): one index.
             "recent": mine.filter(dossier_changed_at__isnull=False)
@@ -170,6 +217,8 @@ def client_list(request: HttpRequest) -> HttpResponse:
         clients = clients.filter(trajects__status=status).distinct()
     elif status == "ingetrokken":
         clients = clients.filter(pk__in=withdrawn_consents(request.user).values("client"))
+    elif status == "verloopt":
+        clients = clients.filter(pk__in=ending_consents(request.user).values("client"))
     elif status in dict(ATTENTION_CHOICES):
         clients = clients.filter(pk__in=attention(request.user, status).values("client"))
     clients = clients.prefetch_related(

@@ -329,7 +329,9 @@ def test_coach_invoices_last_month_sends_it_and_marks_it_paid(
     # --- Eva finds it in her portal --------------------------------------------------------------
     eva, eva_log = other_page
     log_in_as(eva, coachee)
-    eva.get_by_role("navigation", name="Hoofdmenu").get_by_role("link", name="Facturen").click()
+    eva_menu = eva.get_by_role("navigation", name="Hoofdmenu")
+    eva_menu.get_by_role("button", name="Meer").click()  # a client's invoices: under "Meer"
+    eva_menu.get_by_role("link", name="Facturen").click()
     eva.wait_for_url(path_is("/portaal/facturen/"))
     item = eva.get_by_role("main").get_by_role("listitem")
     expect(item).to_have_count(1)

@@ -13,6 +13,8 @@ from django.db.models.functions import Lower
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from coaching.video import validate_room_url
+
 EMAIL_IN_USE = _("Er bestaat al een account met dit e-mailadres.")
 MINOR_NEEDS_GUARDIAN = _(
     "Deze cliënt is jonger dan 18: nodig dan een ouder of verzorger uit, die namens het kind "
@@ -190,3 +192,10 @@ class CoachProfile(models.Model):
 
     def __str__(self) -> str:
         return str(self.user)
+
+    def clean(self) -> None:
+        super().clean()
+        try:
+            validate_room_url(self.video_room_url)
+        except ValidationError as error:
+            raise ValidationError({"video_room_url": error}) from error

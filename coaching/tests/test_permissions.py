@@ -61,6 +61,7 @@ GET = {
     "after_login": row(LOGIN, REDIRECT, REDIRECT, REDIRECT, REDIRECT, REDIRECT),
     "set_language": everyone(METHOD),
     "coach_dashboard": row(LOGIN, DENIED, DENIED, OK, OK, DENIED),
+    "coach_profile": row(LOGIN, DENIED, DENIED, OK, OK, DENIED),
     "portal_home": row(LOGIN, OK, OK, DENIED, DENIED, DENIED),
     "invitations": row(LOGIN, DENIED, DENIED, OK, OK, OK),
     "invitation_create_client": everyone(METHOD),
@@ -176,6 +177,8 @@ POST = {
     "invitation_create_staff": row(LOGIN, DENIED, DENIED, DENIED, DENIED, OK),
     "invitation_resend": row(LOGIN, DENIED, DENIED, REDIRECT, NOT_FOUND, REDIRECT),
     "admin_status_ping": row(LOGIN, DENIED, DENIED, DENIED, DENIED, REDIRECT),
+    # Mijn profiel: the coach's own, saved (an empty phone and room are valid).
+    "coach_profile": row(LOGIN, DENIED, DENIED, REDIRECT, REDIRECT, DENIED),
     # Forms posted empty are shown again with their errors (200); nothing changes.
     "client_create": row(LOGIN, DENIED, DENIED, OK, OK, DENIED),
     "client_edit": row(LOGIN, DENIED, DENIED, OK, NOT_FOUND, DENIED),

@@ -129,7 +129,7 @@ def test_a_participant_finds_the_meeting_with_its_place_and_downloads_its_ics(
     item = planned.get_by_role("listitem").filter(has_text="Backstage-bijeenkomst 1:")
     expect(item).to_contain_text(f"Backstage-bijeenkomst 1: {group.name}")
     expect(item).to_contain_text(f"Waar: {PLACE}")
-    expect(item.get_by_role("link", name="videolink")).to_have_attribute(
+    expect(item.get_by_role("link", name="Deelnemen via video")).to_have_attribute(
         "href", "https://meet.example/linde"
     )
     expect(planned.get_by_role("listitem")).to_have_count(8)

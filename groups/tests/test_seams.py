@@ -572,7 +572,9 @@ class TestThePlace:
         feed = ical.coach_feed(coach_a).decode()
         unfolded = feed.replace("\r\n ", "")
         assert unfolded.count("LOCATION:Ziekenhuis Oost\\, zaal 3") == 8
-        assert f"URL:{VIDEO}" in unfolded
+        # Never a video link in the feed (issue 19), not even the group's: the feed's URL is
+        # its only secret, and it lives in calendar apps outside the practice.
+        assert VIDEO not in unfolded and "CONFERENCE" not in unfolded
         assert "Thuisstraat" not in unfolded
 
     def test_the_ics_of_a_meeting_has_its_place(self, coach_a):

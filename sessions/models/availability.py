@@ -141,7 +141,18 @@ class BookingRules(models.Model):
 
     @classmethod
     def for_coach(cls, coach: User) -> Rules:
-        own = cls.objects.filter(coach=coach).first()
+        return cls._rules(cls.objects.filter(coach=coach).first())
+
+    @classmethod
+    def for_coaches(cls, coach_ids) -> dict[int, Rules]:
+        """Each coach's rules in one query (a page with the appointments of several coaches:
+        the portal's home of a parent whose children have different coaches)."""
+        coach_ids = set(coach_ids)
+        own = {rules.coach_id: rules for rules in cls.objects.filter(coach__in=coach_ids)}
+        return {pk: cls._rules(own.get(pk)) for pk in coach_ids}
+
+    @classmethod
+    def _rules(cls, own: "BookingRules | None") -> Rules:
         defaults = settings.PRAKTIJK_BOOKING
 
         def pick(name):

@@ -1,5 +1,6 @@
 """The calendar's views, by who uses them."""
 
+from sessions.views.calendar import calendar_week
 from sessions.views.coach import (
     appointment_cancel_view,
     appointment_detail,
@@ -12,7 +13,6 @@ from sessions.views.coach import (
     availability,
     calendar_feed,
     calendar_feed_renew,
-    calendar_week,
 )
 from sessions.views.portal import (
     portal_appointments,

@@ -1,7 +1,7 @@
 """The coach's calendar: the week, appointments, the feed, and availability."""
 
 import uuid
-from datetime import datetime, timedelta
+from datetime import timedelta
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -9,6 +9,7 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.http import url_has_allowed_host_and_scheme, urlencode
 from django.utils.text import get_text_list
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
@@ -45,44 +46,13 @@ from sessions.views.common import (
     _appointment_of_coach,
     _mail,
     _meeting_page,
-    _monday,
+    json_answer,
+    start_asked,
+    wants_json,
 )
 from trajects.models import Traject
 
 # --- The coach -------------------------------------------------------------------------------
-
-
-@require_safe
-@role_required(Role.COACH)
-def calendar_week(request: HttpRequest) -> HttpResponse:
-    monday = _monday(request.GET.get("week"))
-    zone = timezone.get_current_timezone()
-    start = datetime.combine(monday, datetime.min.time(), tzinfo=zone)
-    appointments = (
-        Appointment.objects.for_coach(request.user)
-        .filter(start__gte=start, start__lt=start + timedelta(days=7))
-        # A cancelled Backstage meeting (its group stopped) leaves the week: no client's
-        # cancellation to see there, and its time is free again.
-        .exclude(kind=Appointment.Kind.BACKSTAGE, status=Appointment.Status.CANCELLED)
-        .select_related("traject__client", "session_type", "backstage_meeting")
-    )
-    days = {monday + timedelta(days=n): [] for n in range(7)}
-    for appointment in appointments:
-        days[timezone.localtime(appointment.start).date()].append(appointment)
-    return render(
-        request,
-        "sessions/calendar_week.html",
-        {
-            "days": days.items(),
-            "monday": monday,
-            "previous": monday - timedelta(days=7),
-            "next": monday + timedelta(days=7),
-            "today": timezone.localdate(),
-            "feed_url": request.build_absolute_uri(
-                reverse("calendar_feed", args=[request.user.coach_profile.calendar_token])
-            ),
-        },
-    )
 
 
 @require_http_methods(["GET", "POST"])
@@ -95,6 +65,8 @@ def appointment_new(request: HttpRequest) -> HttpResponse:
         wanted = None
     if wanted:
         initial["traject"] = Traject.objects.for_coach(request.user).filter(uuid=wanted).first()
+    if start := start_asked(request.GET.get("start", "")):  # a free time clicked in the calendar
+        initial["start"] = start
     form = AppointmentForm(request.POST or None, coach=request.user, initial=initial)
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
@@ -166,6 +138,8 @@ def appointment_move_view(request: HttpRequest, appointment: str) -> HttpRespons
     if elsewhere := _meeting_page(appointment):
         return elsewhere
     form = MoveForm(request.POST)
+    # Dragged in the calendar (static/js/calendar.js): the same rules, the answer in JSON.
+    as_json = wants_json(request)
     if form.is_valid() and appointment.status == Appointment.Status.BOOKED:
         start = form.cleaned_data["start"]
         try:
@@ -175,14 +149,26 @@ def appointment_move_view(request: HttpRequest, appointment: str) -> HttpRespons
                 end=start + (appointment.end - appointment.start),
             )
         except SlotTaken as taken:
+            if as_json:
+                return json_answer(str(taken), status=409)
             messages.error(request, str(taken))
         except ValidationError as error:
+            if as_json:
+                return json_answer(" ".join(error.messages), status=409)
             messages.error(request, " ".join(error.messages))
         else:
             _mail(moved, "moved")
+            if as_json:
+                return json_answer(
+                    _("De afspraak is verzet naar %(when)s.") % {"when": _when(moved)}
+                )
             messages.success(request, _("De afspraak is verzet."))
     elif not form.is_valid():
+        if as_json:
+            return json_answer(" ".join(form.errors.get("start", [])), status=400)
         messages.error(request, _("Kies een geldig nieuw begin."))
+    elif as_json:
+        return json_answer(_("Alleen een geplande afspraak kan worden verzet."), status=409)
     return redirect("appointment_detail", appointment=appointment.uuid)
 
 
@@ -303,15 +289,30 @@ def appointment_cancel_view(request: HttpRequest, appointment: str) -> HttpRespo
     )
 
 
+def _back_to(request: HttpRequest, default: str) -> str:
+    """Where a step goes back to: the page it was taken on when it says so (`next`, e.g.
+    Vandaag, issue 19) and that page is on this site; else `default`. Another host, or a
+    scheme-relative "//elsewhere", is never followed."""
+    wanted = request.POST.get("next") or request.GET.get("next") or ""
+    if wanted and url_has_allowed_host_and_scheme(
+        wanted, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+    ):
+        return wanted
+    return default
+
+
 @require_POST
 @role_required(Role.COACH)
 def appointment_mark_view(request: HttpRequest, appointment: str) -> HttpResponse:
     appointment = _appointment_of_coach(request.user, appointment)
     if elsewhere := _meeting_page(appointment):
         return elsewhere
+    back = _back_to(request, reverse("appointment_detail", args=[appointment.uuid]))
     if request.POST.get("status") == Appointment.Status.NO_SHOW:
         # A no-show may cost the client something: it asks first (issue 18, point 2).
-        return redirect("appointment_no_show", appointment=appointment.uuid)
+        no_show = reverse("appointment_no_show", args=[appointment.uuid])
+        came_from = "" if back == reverse("appointment_detail", args=[appointment.uuid]) else back
+        return redirect(f"{no_show}?{urlencode({'next': came_from})}" if came_from else no_show)
     form = MarkForm(request.POST)
     if form.is_valid():
         try:
@@ -320,7 +321,7 @@ def appointment_mark_view(request: HttpRequest, appointment: str) -> HttpRespons
             messages.error(request, " ".join(error.messages))
         else:
             messages.success(request, " ".join([_("Vastgelegd."), *marked.invoice_notes]))
-    return redirect("appointment_detail", appointment=appointment.uuid)
+    return redirect(back)
 
 
 @require_http_methods(["GET", "POST"])
@@ -330,7 +331,8 @@ def appointment_no_show_view(request: HttpRequest, appointment: str) -> HttpResp
     appointment = _appointment_of_coach(request.user, appointment)
     if elsewhere := _meeting_page(appointment):
         return elsewhere
-    back = reverse("appointment_detail", args=[appointment.uuid])
+    # Vandaag sends the coach here with next=/coach/: "Terug" and the step return there.
+    back = _back_to(request, reverse("appointment_detail", args=[appointment.uuid]))
     if appointment.status == Appointment.Status.NO_SHOW:  # a second click: nothing to do
         messages.info(request, _("Deze afspraak staat al als niet verschenen vastgelegd."))
         return redirect(back)

@@ -2,7 +2,7 @@
 
 from datetime import date, datetime, timedelta
 
-from django.http import HttpResponse
+from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -32,6 +32,17 @@ def _meeting_page(appointment: Appointment) -> HttpResponse | None:
         return None
     meeting = getattr(appointment, "backstage_meeting", None)
     return None if meeting is None else redirect("meeting_detail", meeting=meeting.uuid)
+
+
+def wants_json(request: HttpRequest) -> bool:
+    """A move by dragging in the calendar (static/js/calendar.js) asks for its answer in JSON;
+    the forms get their page."""
+    return "application/json" in request.headers.get("Accept", "")
+
+
+def json_answer(message: str, *, status: int = 200) -> JsonResponse:
+    """`{"ok": …, "message": …}`: what happened, or why not, in the user's language."""
+    return JsonResponse({"ok": status < 400, "message": str(message)}, status=status)
 
 
 def _appointment_of_account(user, uuid) -> Appointment:
@@ -103,6 +114,21 @@ def _monday(value: str | None) -> date:
     if abs((day - today).days) > 5 * 366:
         day = today
     return day - timedelta(days=day.weekday())
+
+
+def start_asked(value: str) -> datetime | None:
+    """A time clicked in the calendar (`?start=2026-06-03T10:30`, local time): None for
+    anything else, or years away."""
+    try:
+        moment = datetime.fromisoformat(value)
+        if timezone.is_naive(moment):
+            moment = timezone.make_aware(moment)
+        # Year 1 at +14:00 lies before year 1 in UTC: an overflow, not a time.
+        if abs((moment - timezone.now()).days) > 5 * 366:
+            return None
+    except (ValueError, OverflowError):
+        return None
+    return timezone.localtime(moment)
 
 
 def _slot(value: str) -> datetime:

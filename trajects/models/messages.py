@@ -32,6 +32,10 @@ class MessageQuerySet(models.QuerySet):
         """Coachee messages the coach has not answered yet."""
         return self.filter(from_coach=False, answered_at__isnull=True)
 
+    def unread(self) -> "MessageQuerySet":
+        """The coach's messages that the client's side has not opened yet."""
+        return self.filter(from_coach=True, read_at__isnull=True)
+
     def waiting(self) -> "MessageQuerySet":
         """Open messages of a conversation that still runs: after the switch to live sessions or
         the end of the traject a message no longer waits for an answer by e-mail."""
@@ -65,6 +69,10 @@ class Message(models.Model):
     created_at = models.DateTimeField(_("geschreven op"), default=timezone.now)
     due_at = models.DateTimeField(_("antwoord uiterlijk"), null=True, blank=True)
     answered_at = models.DateTimeField(_("beantwoord op"), null=True, blank=True)
+    # A coach's message, read: when the client's (or a parent's) account first opened the
+    # conversation after it was written (issue 19, point 4: the portal's home counts the
+    # unread ones). Empty on the client's own messages.
+    read_at = models.DateTimeField(_("gelezen op"), null=True, blank=True, editable=False)
 
     objects = MessageQuerySet.as_manager()
 

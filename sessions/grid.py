@@ -1,0 +1,312 @@
+"""The coach's calendar on a time grid (issue 19, point 2): which rows of the grid each
+appointment, working time and day off takes, computed here so that the template only places
+them. Rendered on the server: the grid works without JavaScript, is translated by Django and
+keeps the strict CSP (the rows are set by one nonce'd <style> block, never by style="…").
+
+A row is a quarter of an hour of wall-clock time (Europe/Amsterdam); row 1 starts at the first
+hour shown. Grid lines count from 1, so an appointment from 10:00 to 11:00 in a grid that starts
+at 07:00 takes `grid-row: 13 / 17`.
+"""
+
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from datetime import date, datetime, time, timedelta
+
+from django.utils import timezone
+
+from sessions.models import Appointment, AvailabilityException, WorkingHours
+
+ROW_MINUTES = 15
+CELL_MINUTES = 30  # a free time to click on: half an hour (a row each would be too small a target)
+FIRST_HOUR, LAST_HOUR = 7, 21  # shown by default; widened to what the days hold
+
+
+@dataclass
+class Block:
+    """An appointment on the grid."""
+
+    appointment: Appointment
+    start: int  # minutes since midnight, local time
+    end: int
+    lane: int = 1
+    lanes: int = 1  # of the day: a cancelled appointment sits next to the one now at its time
+    row_start: int = 0
+    row_end: int = 0
+    draggable: bool = False
+
+    @property
+    def dom_id(self) -> str:
+        return f"blk-{self.appointment.uuid}"
+
+    @property
+    def short(self) -> bool:
+        """Half an hour or less: time and name on one line."""
+        return self.end - self.start <= 30
+
+    @property
+    def column(self) -> str:
+        return "1 / -1" if self.lanes == 1 else str(self.lane)
+
+
+@dataclass
+class Shade:
+    """Working time (shaded) or time off (hatched, with its note) on one day."""
+
+    dom_id: str
+    row_start: int
+    row_end: int
+    off: bool = False
+    note: str = ""
+    start: time | None = None
+    end: time | None = None
+
+
+@dataclass
+class Cell:
+    """A free half hour: a link to plan an appointment then."""
+
+    dom_id: str
+    row_start: int
+    row_end: int
+    start: datetime  # naive local, for `?start=`
+
+
+@dataclass
+class Day:
+    date: date
+    index: int  # 1…7, the day's place in the view (its heading is `day-<index>`)
+    is_today: bool
+    blocks: list[Block] = field(default_factory=list)
+    shades: list[Shade] = field(default_factory=list)
+    cells: list[Cell] = field(default_factory=list)
+    off_notes: list[str] = field(default_factory=list)  # blocked: the whole day, with its note
+    lanes: int = 1
+
+
+@dataclass
+class Grid:
+    days: list[Day]
+    first_hour: int
+    last_hour: int
+    now_percent: float | None  # where the current time line is in today's column
+
+    @property
+    def rows(self) -> int:
+        return (self.last_hour - self.first_hour) * 60 // ROW_MINUTES
+
+    @property
+    def hours(self) -> list[time]:
+        return [time(hour) for hour in range(self.first_hour, self.last_hour)]
+
+    def css(self) -> str:
+        """One rule per placed thing, for the page's nonce'd <style> block."""
+        rules = [f".cal-body{{height:calc({self.rows} * var(--cal-row))}}"]
+        rules.append(f".cal-layer,.cal-hours{{grid-template-rows:repeat({self.rows},1fr)}}")
+        for day in self.days:
+            if day.lanes > 1:
+                rules.append(
+                    f"#blocks-{day.index}{{grid-template-columns:repeat({day.lanes},minmax(0,1fr))}}"
+                )
+            for shade in day.shades:
+                rules.append(f"#{shade.dom_id}{{grid-row:{shade.row_start}/{shade.row_end}}}")
+            for cell in day.cells:
+                rules.append(f"#{cell.dom_id}{{grid-row:{cell.row_start}/{cell.row_end}}}")
+            for block in day.blocks:
+                rules.append(
+                    f"#{block.dom_id}{{grid-row:{block.row_start}/{block.row_end};"
+                    f"grid-column:{block.column}}}"
+                )
+        if self.now_percent is not None:
+            rules.append(f"#cal-now{{top:{self.now_percent:.2f}%}}")
+        return "\n".join(rules)
+
+
+def _minutes(moment: time) -> int:
+    return moment.hour * 60 + moment.minute
+
+
+def _local_span(appointment: Appointment, day: date) -> tuple[int, int]:
+    """Start and end in minutes since the day's midnight (an end after midnight: 24:00)."""
+    start = timezone.localtime(appointment.start)
+    end = timezone.localtime(appointment.end)
+    begin = _minutes(start.time()) if start.date() == day else 0
+    finish = _minutes(end.time()) if end.date() == day else 24 * 60
+    return begin, max(finish, begin + ROW_MINUTES)
+
+
+def _lanes(blocks: list[Block]) -> int:
+    """Overlapping blocks side by side (only a cancelled one can overlap another: a coach's
+    active appointments never do). The one that holds the time takes the first lane."""
+    lane_ends: list[int] = []
+    for block in sorted(blocks, key=lambda b: (b.start, not b.appointment.is_active)):
+        for number, end in enumerate(lane_ends, start=1):
+            if end <= block.start:
+                block.lane = number
+                lane_ends[number - 1] = block.end
+                break
+        else:
+            lane_ends.append(block.end)
+            block.lane = len(lane_ends)
+    return max(len(lane_ends), 1)
+
+
+def build(
+    *,
+    days: list[date],
+    appointments: Iterable[Appointment],
+    working_hours: Iterable[WorkingHours],
+    exceptions: Iterable[AvailabilityException],
+    now: datetime,
+) -> Grid:
+    """The grid of these days, from rows already fetched (no queries here)."""
+    today = timezone.localdate(now)
+    by_day = {day: Day(date=day, index=n, is_today=day == today) for n, day in enumerate(days, 1)}
+    hours_of = {}
+    for hours in working_hours:
+        hours_of.setdefault(hours.weekday, []).append(hours)
+    first, last = FIRST_HOUR * 60, LAST_HOUR * 60
+
+    blocks: dict[date, list[Block]] = {day: [] for day in days}
+    for appointment in appointments:
+        day = timezone.localtime(appointment.start).date()
+        if day in blocks:
+            start, end = _local_span(appointment, day)
+            blocks[day].append(Block(appointment, start, end))
+            first, last = min(first, start), max(last, end)
+    spans: dict[date, list[tuple[int, int, bool, str]]] = {day: [] for day in days}
+    for day in days:
+        for hours in hours_of.get(day.weekday(), []):
+            spans[day].append((_minutes(hours.start_time), _minutes(hours.end_time), False, ""))
+    for exception in exceptions:
+        if exception.date not in by_day:
+            continue
+        off = exception.kind == AvailabilityException.Kind.BLOCKED
+        if exception.start_time is None:  # the whole day off
+            by_day[exception.date].off_notes.append(exception.note)
+            continue
+        start, end = _minutes(exception.start_time), _minutes(exception.end_time)
+        spans[exception.date].append((start, end, off, exception.note))
+    for day_spans in spans.values():
+        for start, end, _off, _note in day_spans:
+            first, last = min(first, start), max(last, end)
+    first_hour, last_hour = first // 60, min(-(-last // 60), 24)
+    origin = first_hour * 60
+
+    def row(minutes: int) -> int:
+        return (minutes - origin) // ROW_MINUTES + 1
+
+    def row_after(minutes: int) -> int:
+        return -(-(minutes - origin) // ROW_MINUTES) + 1
+
+    last_line = row(last_hour * 60)
+    for day in days:
+        entry = by_day[day]
+        for n, (start, end, off, note) in enumerate(sorted(spans[day]), 1):
+            entry.shades.append(
+                Shade(
+                    dom_id=f"{'off' if off else 'work'}-{entry.index}-{n}",
+                    row_start=row(start),
+                    row_end=row_after(end),
+                    off=off,
+                    note=note,
+                    start=time(start // 60, start % 60),
+                    end=time(end // 60, end % 60) if end < 24 * 60 else time(23, 59),
+                )
+            )
+        if entry.off_notes:
+            entry.shades.append(
+                Shade(dom_id=f"off-{entry.index}-0", row_start=1, row_end=last_line, off=True)
+            )
+        entry.blocks = sorted(blocks[day], key=lambda b: b.start)
+        entry.lanes = _lanes(entry.blocks)
+        for block in entry.blocks:
+            block.row_start, block.row_end = row(block.start), row_after(block.end)
+            block.lanes = entry.lanes
+            block.draggable = (
+                block.appointment.status == Appointment.Status.BOOKED
+                and block.appointment.start > now
+            )
+        taken = [(b.start, b.end) for b in entry.blocks]
+        for minutes in range(origin, last_hour * 60, CELL_MINUTES):
+            if any(start < minutes + CELL_MINUTES and minutes < end for start, end in taken):
+                continue
+            entry.cells.append(
+                Cell(
+                    dom_id=f"c-{entry.index}-{minutes}",
+                    row_start=row(minutes),
+                    row_end=row(minutes + CELL_MINUTES),
+                    start=datetime.combine(day, time(minutes // 60, minutes % 60)),
+                )
+            )
+
+    now_percent = None
+    local_now = timezone.localtime(now)
+    minutes_now = _minutes(local_now.time())
+    if today in by_day and origin <= minutes_now < last_hour * 60:
+        now_percent = 100 * (minutes_now - origin) / ((last_hour - first_hour) * 60)
+    return Grid(
+        days=[by_day[day] for day in days],
+        first_hour=first_hour,
+        last_hour=last_hour,
+        now_percent=now_percent,
+    )
+
+
+@dataclass
+class MonthDay:
+    date: date
+    in_month: bool
+    is_today: bool
+    count: int = 0
+    first: list[Appointment] = field(default_factory=list)
+    off: bool = False
+
+    @property
+    def more(self) -> int:
+        return self.count - len(self.first)
+
+
+SHOWN_PER_DAY = 3
+
+
+def month_weeks(
+    *,
+    month: date,
+    appointments: Iterable[Appointment],
+    exceptions: Iterable[AvailabilityException],
+    today: date,
+) -> list[list[MonthDay]]:
+    """The weeks (Monday to Sunday) that hold the month's days: per day how many appointments
+    hold the coach's time, and the first few of them."""
+    start, end = month_range(month)
+    days = {
+        start + timedelta(days=n): MonthDay(
+            date=start + timedelta(days=n),
+            in_month=(start + timedelta(days=n)).month == month.month,
+            is_today=start + timedelta(days=n) == today,
+        )
+        for n in range((end - start).days)
+    }
+    for appointment in appointments:
+        entry = days.get(timezone.localtime(appointment.start).date())
+        if entry is None or not appointment.is_active:
+            continue
+        entry.count += 1
+        if len(entry.first) < SHOWN_PER_DAY:
+            entry.first.append(appointment)
+    for exception in exceptions:
+        if (
+            exception.kind == AvailabilityException.Kind.BLOCKED
+            and exception.start_time is None
+            and exception.date in days
+        ):
+            days[exception.date].off = True
+    ordered = list(days.values())
+    return [ordered[n : n + 7] for n in range(0, len(ordered), 7)]
+
+
+def month_range(month: date) -> tuple[date, date]:
+    """The first Monday and the day after the last Sunday of the month's grid."""
+    start = month - timedelta(days=month.weekday())
+    following = (month.replace(day=28) + timedelta(days=4)).replace(day=1)
+    return start, following + timedelta(days=(7 - following.weekday()) % 7)

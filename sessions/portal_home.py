@@ -1,0 +1,91 @@
+"""The next appointment on the portal's home (issue 19, point 4), registered with
+coaching.portal: per client the first booked appointment that has not ended, with its place or
+video link, its .ics, and until when it can be moved or cancelled free of charge."""
+
+from collections.abc import Sequence
+from datetime import datetime
+
+from django.conf import settings
+from django.db.models import Count, F, Window
+from django.db.models.functions import RowNumber
+from django.utils import timezone
+
+from coaching.models import Client, User
+from coaching.portal import register_portal_section
+from sessions.booking import cancel_deadline
+from sessions.models import Appointment, BookingRules
+from sessions.models.appointments import Mode
+from sessions.views.common import _client_may_change
+
+TEMPLATE = "sessions/includes/portal_home_appointment.html"
+
+
+def next_appointments(clients: Sequence[Client], now: datetime) -> dict[int, Appointment]:
+    """Each client's first booked appointment that has not ended (one under way counts: its
+    video link is wanted then), with `more`: how many more are booked after it. One query:
+    a window numbers each client's appointments, so a client with fifty planned sessions
+    costs no more than one with none."""
+    by_client = F("traject__client")
+    upcoming = (
+        Appointment.objects.filter(
+            traject__client__in=[client.pk for client in clients],
+            status=Appointment.Status.BOOKED,
+            end__gt=now,
+        )
+        .select_related("traject__client", "coach__coach_profile", "session_type")
+        .annotate(
+            place_in_line=Window(
+                RowNumber(), partition_by=[by_client], order_by=[F("start").asc(), F("pk").asc()]
+            ),
+            booked=Window(Count("pk"), partition_by=[by_client]),
+        )
+        .filter(place_in_line=1)
+    )
+    found = {}
+    for appointment in upcoming:
+        appointment.more = appointment.booked - 1
+        found[appointment.traject.client_id] = appointment
+    return found
+
+
+def _place(appointment: Appointment) -> str:
+    """Where, in words: the place given, else the practice's address for a session there."""
+    if appointment.location:
+        return appointment.location
+    if appointment.mode == Mode.PRACTICE:
+        details = settings.PRAKTIJK_DETAILS
+        town = " ".join(part for part in (details["postal_code"], details["city"]) if part)
+        return ", ".join(part for part in (details["address"], town) if part)
+    return ""
+
+
+def _day_word(start: datetime, now: datetime) -> str:
+    """ "today" or "tomorrow" (the template translates), else ""."""
+    days = (timezone.localtime(start).date() - timezone.localtime(now).date()).days
+    return {0: "today", 1: "tomorrow"}.get(days, "")
+
+
+def portal_home_appointments(account: User, clients: Sequence[Client]) -> dict[int, dict]:
+    """Every client gets the section: the next appointment, or a friendly "none planned".
+    Two queries whatever the number of clients and appointments (the next appointments; the
+    booking rules of their coaches, only when there is one)."""
+    now = timezone.now()
+    found = next_appointments(clients, now)
+    rules = BookingRules.for_coaches(a.coach_id for a in found.values()) if found else {}
+    for appointment in found.values():
+        coach_rules = rules[appointment.coach_id]
+        appointment.may_change = _client_may_change(appointment, coach_rules)
+        appointment.free_until = cancel_deadline(appointment, coach_rules)
+        appointment.place = _place(appointment)
+        appointment.under_way = appointment.start <= now
+        appointment.day_word = _day_word(appointment.start, now)
+    return {
+        client.pk: {"appointment": found.get(client.pk), "client": client, "now": now}
+        for client in clients
+    }
+
+
+def register_portal_home() -> None:
+    register_portal_section(
+        "appointment", template=TEMPLATE, context=portal_home_appointments, order=10
+    )

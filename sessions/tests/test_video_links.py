@@ -1,0 +1,409 @@
+"""Issue 19, point 3: a video appointment has a link. It comes from the coach's own room or the
+practice's pattern (a room of its own per appointment), is handed out in one place
+(appointment_book) for every way in, survives a move, and is in the e-mails, the client's .ics
+and the portal; never in the coach's private feed, and never for someone else's people."""
+
+import re
+from datetime import timedelta
+
+import pytest
+from django.core.exceptions import ValidationError
+from django.utils import timezone
+from icalendar import Calendar
+
+from coaching.models import Client, CoachProfile, Send
+from coaching.tests import personas
+from coaching.video import validate_room_url
+from sessions.booking import appointment_book, appointment_move
+from sessions.models import Appointment, SessionType
+from sessions.reminders import FIRST, compose_reminders, subject_of
+from sessions.tests.test_pages import future, open_all_week
+from sessions.tests.test_prospects import form
+from trajects.tests.factories import running_traject
+
+pytestmark = pytest.mark.django_db
+
+BASE = "https://meet.example"
+OWN_ROOM = "https://whereby.example/anna-coach"
+ROOM = re.compile(r"^https://meet\.example/praktijk-de-haas-[0-9a-f]{16}$")
+NO_LINK_YET = "Je coach stuurt je de videolink vóór de afspraak."
+
+
+@pytest.fixture(autouse=True)
+def _pattern(settings):
+    settings.PRAKTIJK_VIDEO_ROOM_BASE = BASE
+    settings.PRAKTIJK_NAME = "Praktijk De Haas"
+
+
+@pytest.fixture
+def eva_traject(coach_a, coachee):
+    open_all_week(coach_a)
+    return running_traject(coach_a, client=coachee.client_record)
+
+
+@pytest.fixture
+def session_type(db):
+    return SessionType.objects.create(
+        kind="session",
+        name="Coachingsessie",
+        default_minutes=60,
+        allowed_modes=["practice", "video"],
+        bookable_online=True,
+    )
+
+
+def own_room(coach, url=OWN_ROOM):
+    CoachProfile.objects.filter(user=coach).update(video_room_url=url)
+
+
+def book(coach, traject=None, *, mode="video", days=3, hour=10, **extra) -> Appointment:
+    start = future(days, hour)
+    return appointment_book(
+        coach=coach,
+        start=start,
+        end=start + timedelta(hours=1),
+        kind="session",
+        mode=mode,
+        by=coach,
+        traject=traject,
+        **extra,
+    )
+
+
+def event_of(ics) -> dict:
+    text = ics if isinstance(ics, str) else ics.decode()
+    return Calendar.from_ical(text).walk("VEVENT")[0]
+
+
+def unfolded(ics) -> str:
+    text = ics if isinstance(ics, str) else ics.decode()
+    return text.replace("\r\n ", "")
+
+
+# --- Where the link comes from -----------------------------------------------------------------
+
+
+class TestWhereTheLinkComesFrom:
+    def test_the_coachs_own_room(self, coach_a):
+        own_room(coach_a)
+        assert book(coach_a).video_link == OWN_ROOM
+        assert book(coach_a, days=4).video_link == OWN_ROOM  # a fixed room: the same each time
+
+    def test_the_practices_pattern_makes_a_room_of_its_own_per_appointment(self, coach_a):
+        first, second = book(coach_a), book(coach_a, days=4)
+        assert ROOM.match(first.video_link) and ROOM.match(second.video_link)
+        assert first.video_link != second.video_link
+
+    def test_a_link_the_coach_types_wins(self, coach_a):
+        own_room(coach_a)
+        typed = "https://teams.example/l/meetup-join/42"
+        assert book(coach_a, video_link=typed).video_link == typed
+
+    @pytest.mark.parametrize("mode", ["practice", "phone", "home"])
+    def test_not_by_video_no_link(self, coach_a, mode):
+        own_room(coach_a)
+        assert book(coach_a, mode=mode).video_link == ""
+
+    def test_no_pattern_and_no_room_no_link(self, coach_a, settings):
+        settings.PRAKTIJK_VIDEO_ROOM_BASE = ""
+        assert book(coach_a).video_link == ""
+        own_room(coach_a)
+        assert book(coach_a, days=4).video_link == OWN_ROOM
+
+    def test_a_move_keeps_the_link(self, coach_a):
+        appointment = book(coach_a)
+        link = appointment.video_link
+        moved = appointment_move(
+            appointment=appointment, start=future(5), end=future(5) + timedelta(hours=1)
+        )
+        moved.refresh_from_db()
+        assert moved.video_link == link and moved.start == future(5)
+
+    def test_the_coachs_form_gives_one(self, client, coach_a, eva_traject, session_type):
+        client.force_login(coach_a)
+        response = client.post(
+            "/coach/agenda/nieuw/",
+            {
+                "traject": eva_traject.pk,
+                "session_type": session_type.pk,
+                "mode": "video",
+                "start": future(3).strftime("%Y-%m-%dT%H:%M"),
+                "minutes": "",
+                "video_link": "",
+                "location": "",
+            },
+        )
+        assert response.status_code == 302
+        assert ROOM.match(Appointment.objects.get().video_link)
+
+    def test_online_booking_in_the_portal_gives_one(
+        self, client, coachee, eva_traject, session_type
+    ):
+        own_room(eva_traject.client.coach)
+        client.force_login(coachee)
+        url = f"/portaal/afspraken/boeken/{eva_traject.uuid}/{session_type.pk}/"
+        response = client.post(url, {"slot": future(3).isoformat(), "mode": "video"})
+        assert response["Location"] == "/portaal/afspraken/"
+        assert Appointment.objects.get().video_link == OWN_ROOM
+
+    def test_a_kennismaking_from_the_website_by_video_gets_one_and_the_mail_has_it(
+        self, client, coach_a, mailoutbox, django_capture_on_commit_callbacks
+    ):
+        open_all_week(coach_a)
+        SessionType.objects.create(
+            kind="kennismaking",
+            name="Kennismaking",
+            default_minutes=30,
+            allowed_modes=["phone", "video"],
+            bookable_online=True,
+        )
+        with django_capture_on_commit_callbacks(execute=True):
+            response = client.post("/kennismaking/", form(mode="video"))
+        assert response["Location"] == "/kennismaking/bedankt/"
+        appointment = Appointment.objects.get(kind="kennismaking")
+        assert appointment.mode == "video" and ROOM.match(appointment.video_link)
+        to_prospect = next(m for m in mailoutbox if m.to == ["noor@example.org"])
+        assert f"Videolink: {appointment.video_link}" in to_prospect.body
+        html = to_prospect.alternatives[0][0]
+        assert f'<a href="{appointment.video_link}">' in html
+        (ics,) = [content for name, content, _mime in to_prospect.attachments]
+        assert str(event_of(ics)["URL"]) == appointment.video_link
+
+
+class TestTheRoomAddressIsHttps:
+    @pytest.mark.parametrize("value", ["https://meet.example/x", ""])
+    def test_accepted(self, value, settings):
+        settings.PRODUCTION = True
+        validate_room_url(value)
+
+    @pytest.mark.parametrize("value", ["ftp://meet.example/x", "javascript:alert(1)", "https://"])
+    def test_refused(self, value):
+        with pytest.raises(ValidationError, match="https://"):
+            validate_room_url(value)
+
+    def test_http_only_outside_production(self, settings):
+        validate_room_url("http://localhost:8443/kamer")
+        settings.PRODUCTION = True
+        with pytest.raises(ValidationError):
+            validate_room_url("http://localhost:8443/kamer")
+
+    def test_the_profile_refuses_it_too(self, coach_a, settings):
+        settings.PRODUCTION = True
+        profile = coach_a.coach_profile
+        profile.video_room_url = "http://meet.example/anna"
+        with pytest.raises(ValidationError) as raised:
+            profile.full_clean()
+        assert "video_room_url" in raised.value.message_dict
+
+
+# --- Where the link shows ----------------------------------------------------------------------
+
+
+class TestTheEmails:
+    def test_the_confirmation_has_the_link_in_text_and_html(
+        self, client, coachee, eva_traject, session_type, mailoutbox
+    ):
+        client.force_login(coachee)
+        url = f"/portaal/afspraken/boeken/{eva_traject.uuid}/{session_type.pk}/"
+        client.post(url, {"slot": future(3).isoformat(), "mode": "video"})
+        link = Appointment.objects.get().video_link
+        (mail,) = [m for m in mailoutbox if m.to == [coachee.email]]
+        assert f"Videolink: {link}" in mail.body
+        html = mail.alternatives[0][0]
+        assert f'<strong>Videolink:</strong> <a href="{link}">{link}</a>' in html
+        ics = next(content for name, content, _mime in mail.attachments if name == "afspraak.ics")
+        assert event_of(ics).conferences[0].uri == link
+
+    def test_the_reminder_has_the_link(self, coach_a, eva_traject):
+        appointment = book(coach_a, eva_traject)
+        send = Send.objects.create(
+            subject=subject_of(appointment.pk, appointment.sequence),
+            kind=FIRST,
+            due_at=timezone.now(),
+        )
+        (message,) = compose_reminders([send])[send.pk]
+        assert "herinnering" in message.body
+        assert f"Videolink: {appointment.video_link}" in message.body
+        assert f'href="{appointment.video_link}"' in message.alternatives[0][0]
+
+    def test_without_a_link_the_mail_says_the_coach_sends_it(self, coach_a, eva_traject, settings):
+        from sessions.notify import appointment_message
+
+        settings.PRAKTIJK_VIDEO_ROOM_BASE = ""
+        appointment = book(coach_a, eva_traject)
+        message = appointment_message(
+            appointment, "booked", address="eva@example.org", first_name="Eva", language="nl"
+        )
+        assert NO_LINK_YET in message.body and "Videolink:" not in message.body
+        assert NO_LINK_YET in message.alternatives[0][0]
+
+    def test_not_by_video_no_video_line(self, coach_a, eva_traject):
+        from sessions.notify import appointment_message
+
+        appointment = book(coach_a, eva_traject, mode="practice", location="De praktijk")
+        message = appointment_message(
+            appointment, "booked", address="eva@example.org", first_name="Eva", language="nl"
+        )
+        assert "Videolink" not in message.body and NO_LINK_YET not in message.body
+
+
+class TestTheClientsIcs:
+    def test_location_url_and_conference(self, client, coachee, eva_traject):
+        appointment = book(eva_traject.client.coach, eva_traject)
+        link = appointment.video_link
+        client.force_login(coachee)
+        response = client.get(f"/afspraken/{appointment.uuid}/afspraak.ics")
+        assert response.status_code == 200
+        event = event_of(response.content)
+        assert str(event["LOCATION"]) == link
+        assert str(event["URL"]) == link
+        (conference,) = event.conferences
+        assert (conference.uri, conference.feature, conference.label) == (
+            link,
+            "AUDIO,VIDEO",
+            "Deelnemen via video",
+        )
+        assert "CONFERENCE;" in unfolded(response.content)
+
+    def test_the_label_in_the_clients_language(self, client, coachee, eva_traject):
+        appointment = book(eva_traject.client.coach, eva_traject)
+        client.force_login(coachee)
+        response = client.get(
+            f"/afspraken/{appointment.uuid}/afspraak.ics", headers={"accept-language": "en"}
+        )
+        (conference,) = event_of(response.content).conferences
+        assert conference.label == "Join by video"
+
+    def test_not_by_video_no_url_and_no_conference(self, client, coachee, eva_traject):
+        appointment = book(eva_traject.client.coach, eva_traject, mode="practice")
+        client.force_login(coachee)
+        text = unfolded(client.get(f"/afspraken/{appointment.uuid}/afspraak.ics").content)
+        assert "URL:" not in text and "CONFERENCE" not in text
+
+
+class TestNeverInTheFeed:
+    def test_not_the_link_and_not_the_room_name(self, client, coach_a, eva_traject):
+        appointment = book(coach_a, eva_traject)
+        room = appointment.video_link.rsplit("/", 1)[1]
+        token = coach_a.coach_profile.calendar_token
+        feed = unfolded(client.get(f"/agenda/{token}.ics").content)
+        assert f"UID:{appointment.uuid}@praktijk" in feed  # the appointment is there
+        assert room not in feed and BASE not in feed
+        assert "URL" not in feed and "CONFERENCE" not in feed
+        assert "LOCATION:via video" in feed
+
+    def test_not_the_coachs_own_room_either(self, client, coach_a, eva_traject):
+        own_room(coach_a)
+        book(coach_a, eva_traject)
+        feed = unfolded(client.get(f"/agenda/{coach_a.coach_profile.calendar_token}.ics").content)
+        assert "anna-coach" not in feed and "whereby" not in feed
+
+
+class TestThePages:
+    def test_the_portal_shows_join_by_video(self, client, coachee, eva_traject):
+        link = book(eva_traject.client.coach, eva_traject).video_link
+        client.force_login(coachee)
+        page = client.get("/portaal/afspraken/").content.decode()
+        assert (
+            f'<a class="btn btn-sm btn-primary" href="{link}" target="_blank" '
+            'rel="noopener noreferrer">Deelnemen via video' in page
+        )
+
+    def test_the_coachs_appointment_page_shows_it(self, client, coach_a, eva_traject):
+        appointment = book(coach_a, eva_traject)
+        client.force_login(coach_a)
+        page = client.get(f"/coach/afspraken/{appointment.uuid}/").content.decode()
+        assert f'href="{appointment.video_link}"' in page and "Deelnemen via video" in page
+
+    def test_nobody_elses_people_reach_the_link(self, client, coach_a, coach_b, eva_traject):
+        appointment = book(coach_a, eva_traject)
+        room = appointment.video_link.rsplit("/", 1)[1]
+        # Another coach: the appointment's page and .ics are a 404, their calendar lacks it.
+        client.force_login(coach_b)
+        assert client.get(f"/coach/afspraken/{appointment.uuid}/").status_code == 404
+        assert client.get(f"/afspraken/{appointment.uuid}/afspraak.ics").status_code == 404
+        assert room not in client.get("/coach/agenda/").content.decode()
+        assert room not in client.get("/coach/").content.decode()
+        # Another coachee: the .ics is a 404, her portal lacks it.
+        other = personas.coachee_b(coach_b)
+        client.force_login(other)
+        assert client.get(f"/afspraken/{appointment.uuid}/afspraak.ics").status_code == 404
+        for page in ("/portaal/", "/portaal/afspraken/"):
+            response = client.get(page)
+            assert response.status_code == 200 and room not in response.content.decode()
+
+    def test_a_parent_sees_the_childs_link(self, client, coach_a, guardian):
+        child = Client.objects.get(guardians__account=guardian)
+        appointment = book(coach_a, running_traject(coach_a, client=child))
+        client.force_login(guardian)
+        assert appointment.video_link in client.get("/portaal/afspraken/").content.decode()
+        response = client.get(f"/afspraken/{appointment.uuid}/afspraak.ics")
+        assert str(event_of(response.content)["URL"]) == appointment.video_link
+
+
+# --- Where the coach sets their room -----------------------------------------------------------
+
+
+class TestMyProfile:
+    URL = "/coach/profiel/"
+
+    def test_the_coach_sets_phone_and_room(self, client, coach_a):
+        client.force_login(coach_a)
+        page = client.get(self.URL)
+        assert page.status_code == 200
+        assert "eigen videoruimte" in page.content.decode().lower()
+        response = client.post(self.URL, {"phone": "06 1234 5678", "video_room_url": OWN_ROOM})
+        assert response["Location"] == self.URL
+        profile = CoachProfile.objects.get(user=coach_a)
+        assert (profile.phone, profile.video_room_url) == ("06 1234 5678", OWN_ROOM)
+        assert book(coach_a).video_link == OWN_ROOM
+        # The same again changes nothing (and says nothing).
+        response = client.post(
+            self.URL, {"phone": "06 1234 5678", "video_room_url": OWN_ROOM}, follow=True
+        )
+        assert "opgeslagen" not in response.content.decode()
+
+    def test_a_room_without_https_is_refused_in_production(self, client, coach_a, settings):
+        settings.PRODUCTION = True
+        client.force_login(coach_a)
+        response = client.post(
+            self.URL, {"phone": "", "video_room_url": "http://meet.example/anna"}
+        )
+        assert response.status_code == 200
+        assert "Gebruik een adres dat begint met https://." in response.content.decode()
+        assert CoachProfile.objects.get(user=coach_a).video_room_url == ""
+
+    def test_the_page_says_what_an_empty_room_means(self, client, coach_a, settings):
+        client.force_login(coach_a)
+        assert "eigen ruimte van de praktijk" in client.get(self.URL).content.decode()
+        settings.PRAKTIJK_VIDEO_ROOM_BASE = ""
+        assert "geen videoruimtes" in client.get(self.URL).content.decode()
+
+    def test_only_for_coaches(self, client, coachee, admin_user):
+        assert client.get(self.URL)["Location"].startswith("/account/login/")
+        for user in (coachee, admin_user):
+            client.force_login(user)
+            assert client.get(self.URL).status_code == 403
+            assert client.post(self.URL, {"video_room_url": OWN_ROOM}).status_code == 403
+        assert not CoachProfile.objects.exclude(video_room_url="").exists()
+
+    def test_wrong_method(self, client, coach_a):
+        client.force_login(coach_a)
+        assert client.put(self.URL).status_code == 405
+
+    def test_in_the_user_menu(self, client, coach_a, coachee):
+        client.force_login(coach_a)
+        assert f'href="{self.URL}">Mijn profiel' in client.get("/coach/").content.decode()
+        client.force_login(coachee)
+        assert self.URL not in client.get("/portaal/").content.decode()
+
+    def test_the_admin_shows_the_room_and_checks_it(self, client, admin_user, coach_a):
+        client.force_login(admin_user)
+        page = client.get(f"/beheer/coaching/user/{coach_a.pk}/change/").content.decode()
+        assert 'name="coach_profile-0-video_room_url"' in page
+
+    def test_the_status_page_names_the_pattern(self, client, admin_user, settings):
+        client.force_login(admin_user)
+        assert BASE in client.get("/beheer/status/").content.decode()
+        settings.PRAKTIJK_VIDEO_ROOM_BASE = ""
+        assert "PRAKTIJK_VIDEO_ROOM_BASE is leeg" in client.get("/beheer/status/").content.decode()

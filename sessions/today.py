@@ -1,0 +1,226 @@
+"""The calendar's part of the coach's *Vandaag* (issue 19, point 1).
+
+At the top of the page: today's appointments and Backstage meetings in time order, each with
+what fits the moment (prepare before; mark held or no-show once it has begun), and the days
+ahead with their counts. Among the lists that wait for the coach: appointments in the past
+that still have no outcome. Registered on the page through coaching.dashboard (trajects, which
+renders it, sits below this app).
+
+A Backstage meeting's details (its group, "bijeenkomst n van 8", today's contributors) belong to
+groups, above this app: groups registers a function here (`register_appointment_details`) that
+adds them to the day's appointments of its kind, in one query for all of them.
+"""
+
+from collections.abc import Callable
+from datetime import date, datetime, time, timedelta
+
+from django.db.models import Count, Max, Min, OuterRef, Q, Subquery, Window
+from django.db.models.functions import TruncDate
+from django.urls import reverse
+from django.utils import timezone
+
+from coaching.models import User
+from sessions.models import Appointment
+from sessions.models.appointments import CANCELLED_STATUSES
+from trajects.models import DossierEntry
+
+# Today's list is bounded by the day itself (active appointments never overlap); this is for
+# the cancelled ones, which do not hold time and could pile up.
+DAY_LIMIT = 40
+# The days ahead: tomorrow and at least the rest of the week; a full week keeps the same
+# weekday in view on a Friday as on a Monday.
+DAYS_AHEAD = 7
+# Past appointments without an outcome: the first few, with how many there are.
+SHOWN = 10
+
+Details = Callable[[list[Appointment]], None]
+DETAILS: dict[str, Details] = {}
+
+
+def register_appointment_details(kind: str, details: Details) -> None:
+    """`details(appointments)` adds what the app above knows to the day's appointments of this
+    kind (attributes on each), in a bounded number of queries whatever their number. It sets
+    `prepare_url` (where the coach prepares), and may set `detail_url`, `attendance_url` and
+    `details` (a dict its part of the template reads)."""
+    DETAILS[kind] = details
+
+
+def _day_bounds(day: date) -> tuple[datetime, datetime]:
+    zone = timezone.get_current_timezone()
+    start = datetime.combine(day, time.min, tzinfo=zone)
+    return start, datetime.combine(day + timedelta(days=1), time.min, tzinfo=zone)
+
+
+def _last_session_note():
+    """The uuid of the traject's latest session note: where the coach picks up (a subquery, so
+    the day's list stays one query)."""
+    return Subquery(
+        DossierEntry.objects.filter(
+            traject=OuterRef("traject"), kind=DossierEntry.Kind.SESSION_NOTE
+        )
+        .order_by("-occurred_on", "-created_at")
+        .values("uuid")[:1]
+    )
+
+
+def _what_fits(appointment: Appointment, now: datetime) -> None:
+    """What the row offers now: before and during, prepare; once begun and still only
+    planned, mark held or no-show (a Backstage meeting: its attendance on its page)."""
+    appointment.is_cancelled_row = appointment.status in CANCELLED_STATUSES
+    appointment.has_begun = appointment.start <= now
+    appointment.is_now = appointment.start <= now < appointment.end
+    appointment.is_over = appointment.end <= now
+    planned = appointment.status == Appointment.Status.BOOKED
+    backstage = appointment.kind == Appointment.Kind.BACKSTAGE
+    appointment.can_prepare = planned and not appointment.is_over
+    appointment.can_mark = planned and appointment.has_begun and not backstage
+    appointment.can_take_attendance = planned and appointment.has_begun and backstage
+    # Held: the session note is next (a dossier entry of the traject).
+    appointment.note_url = (
+        reverse("entry_new", args=[appointment.traject.uuid])
+        if appointment.status == Appointment.Status.COMPLETED and appointment.traject_id
+        else ""
+    )
+    appointment.detail_url = reverse("appointment_detail", args=[appointment.uuid])
+    appointment.attendance_url = ""
+    appointment.details = {}
+    if appointment.traject_id:
+        anchor = f"#entry-{appointment.last_note}" if appointment.last_note else ""
+        appointment.prepare_url = reverse("traject_detail", args=[appointment.traject.uuid])
+        appointment.prepare_url += anchor
+    else:
+        appointment.prepare_url = appointment.detail_url
+
+
+def todays_appointments(coach: User, now: datetime) -> list[Appointment]:
+    """The coach's appointments of today in time order, with what each row offers; one query
+    (plus one per registered kind that is on the day, for all of its appointments)."""
+    start, end = _day_bounds(timezone.localdate(now))
+    appointments = list(
+        Appointment.objects.for_coach(coach)
+        .filter(start__gte=start, start__lt=end)
+        # A cancelled Backstage meeting (its group stopped) is not an hour the coach planned;
+        # a cancelled session is shown, muted: the coach sees the hour is free.
+        .exclude(kind=Appointment.Kind.BACKSTAGE, status__in=CANCELLED_STATUSES)
+        .select_related("traject__client", "session_type")
+        .annotate(last_note=_last_session_note())
+        .order_by("start", "pk")[:DAY_LIMIT]
+    )
+    for appointment in appointments:
+        _what_fits(appointment, now)
+    for kind, details in DETAILS.items():
+        of_kind = [appointment for appointment in appointments if appointment.kind == kind]
+        if of_kind:
+            details(of_kind)
+    return appointments
+
+
+def days_ahead(coach: User, today: date) -> list[dict]:
+    """Each of the next days: how many appointments (meetings among them), the first start and
+    the last end; one query, counted per local day by the database."""
+    first = today + timedelta(days=1)
+    start, _ = _day_bounds(first)
+    _, end = _day_bounds(first + timedelta(days=DAYS_AHEAD - 1))
+    zone = timezone.get_current_timezone()
+    per_day = {
+        row["day"]: row
+        for row in Appointment.objects.for_coach(coach)
+        .active()
+        .filter(start__gte=start, start__lt=end)
+        .annotate(day=TruncDate("start", tzinfo=zone))
+        .values("day")
+        .annotate(
+            count=Count("pk"),
+            meetings=Count("pk", filter=Q(kind=Appointment.Kind.BACKSTAGE)),
+            first=Min("start"),
+            last=Max("end"),
+        )
+        .order_by("day")
+    }
+    days = []
+    for n in range(DAYS_AHEAD):
+        day = first + timedelta(days=n)
+        row = per_day.get(day, {})
+        days.append(
+            {
+                "day": day,
+                "is_tomorrow": n == 0,
+                "count": row.get("count", 0),
+                "meetings": row.get("meetings", 0),
+                "first": row.get("first"),
+                "last": row.get("last"),
+                "url": reverse("calendar_week") + f"?view=day&date={day.isoformat()}",
+            }
+        )
+    return days
+
+
+def without_outcome(coach: User, now: datetime) -> tuple[list[Appointment], int]:
+    """Appointments of earlier days still only planned (neither held nor missed recorded), the
+    latest first; the first SHOWN and how many there are, in one query (a count over a window).
+    Today's are on the day's list with their buttons; a Backstage meeting's outcome is its
+    attendance, on its own page."""
+    today_start, _ = _day_bounds(timezone.localdate(now))
+    rows = list(
+        Appointment.objects.for_coach(coach)
+        .filter(status=Appointment.Status.BOOKED, end__lt=now, start__lt=today_start)
+        .exclude(kind=Appointment.Kind.BACKSTAGE)
+        .select_related("traject__client", "session_type")
+        .annotate(total=Window(Count("pk")))
+        .order_by("-start", "-pk")[:SHOWN]
+    )
+    return rows, rows[0].total if rows else 0
+
+
+def today_section(coach: User) -> dict:
+    """The day's list, always shown (an empty day says so)."""
+    now = timezone.now()
+    appointments = todays_appointments(coach, now)
+    return {
+        "appointments": appointments,
+        "today": timezone.localdate(now),
+        "more": len(appointments) == DAY_LIMIT,
+        "day_url": reverse("calendar_week")
+        + f"?view=day&date={timezone.localdate(now).isoformat()}",
+        "next": reverse("coach_dashboard"),
+        # Shown, not counted: what is still to come today.
+        "still_to_come": sum(1 for a in appointments if not a.is_cancelled_row and not a.has_begun),
+        "active": sum(1 for a in appointments if not a.is_cancelled_row),
+    }
+
+
+def days_section(coach: User) -> dict:
+    return {"days": days_ahead(coach, timezone.localdate())}
+
+
+def without_outcome_section(coach: User) -> dict | None:
+    rows, total = without_outcome(coach, timezone.now())
+    if not rows:
+        return None
+    return {"appointments": rows, "total": total, "next": reverse("coach_dashboard")}
+
+
+def register_today() -> None:
+    from coaching.dashboard import register_section
+
+    register_section(
+        "today",
+        template="sessions/includes/today.html",
+        context=today_section,
+        position="top",
+        order=10,
+    )
+    register_section(
+        "days_ahead",
+        template="sessions/includes/today_days.html",
+        context=days_section,
+        position="top",
+        order=20,
+    )
+    register_section(
+        "without_outcome",
+        template="sessions/includes/today_without_outcome.html",
+        context=without_outcome_section,
+        position="attention",
+        order=10,
+    )

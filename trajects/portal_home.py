@@ -1,0 +1,99 @@
+"""The portal's home (issue 19, point 4), registered with coaching.portal: the evaluations
+waiting to be filled in and the coach's messages not read yet, per client, each in one query
+whatever the number of clients, evaluations and messages."""
+
+from collections.abc import Sequence
+
+from django.conf import settings
+from django.db.models import Count, Exists, F, OuterRef, Q, Window
+from django.db.models.functions import RowNumber
+from django.urls import reverse
+from django.utils import timezone
+
+from coaching.models import Client, User
+from coaching.portal import register_portal_section
+from trajects.evaluations import link_for
+from trajects.models import Evaluation, Message, Traject
+
+EVALUATIONS_TEMPLATE = "trajects/includes/portal_home_evaluations.html"
+MESSAGES_TEMPLATE = "trajects/includes/portal_home_messages.html"
+# The home names the first few; the rest are one click away (Evaluaties).
+SHOWN_EVALUATIONS = 3
+
+
+def portal_home_evaluations(account: User, clients: Sequence[Client]) -> dict[int, dict]:
+    """Per client with evaluations open (not filled in, not expired): the first few, the
+    soonest to expire first, each with its personal link, and how many there are. One query."""
+    now = timezone.now()
+    by_client = F("client")
+    waiting = (
+        Evaluation.objects.filter(
+            client__in=[client.pk for client in clients],
+            completed_at__isnull=True,
+            expires_at__gt=now,
+        )
+        .select_related("questionnaire")
+        .annotate(
+            place_in_line=Window(
+                RowNumber(),
+                partition_by=[by_client],
+                order_by=[F("expires_at").asc(), F("pk").asc()],
+            ),
+            waiting=Window(Count("pk"), partition_by=[by_client]),
+        )
+        .filter(place_in_line__lte=SHOWN_EVALUATIONS)
+        .order_by("client", "expires_at", "pk")
+    )
+    answers: dict[int, dict] = {}
+    for evaluation in waiting:
+        evaluation.link = link_for(evaluation)
+        section = answers.setdefault(
+            evaluation.client_id, {"evaluations": [], "waiting": evaluation.waiting}
+        )
+        section["evaluations"].append(evaluation)
+    for section in answers.values():
+        section["more"] = section["waiting"] - len(section["evaluations"])
+    return answers
+
+
+def portal_home_messages(account: User, clients: Sequence[Client]) -> dict[int, dict]:
+    """Per client in e-mail coaching: the coach's messages not read yet (Message.read_at,
+    set when the client's side opens the conversation). A conversation that ended shows only
+    while something in it is unread. One query."""
+    has_messages = Exists(Message.objects.filter(traject=OuterRef("pk")))
+    conversations = (
+        Traject.objects.filter(client__in=[client.pk for client in clients])
+        .filter(Q(kind=Traject.Kind.EMAIL) | has_messages)
+        .annotate(
+            unread=Count(
+                "messages",
+                filter=Q(messages__from_coach=True, messages__read_at__isnull=True),
+            )
+        )
+        .order_by("client", "-registered_on", "pk")
+    )
+    answers: dict[int, dict] = {}
+    for traject in conversations:
+        if not (traject.takes_messages or traject.unread):
+            continue
+        traject.link = reverse("portal_conversation", args=[traject.uuid])
+        section = answers.setdefault(
+            traject.client_id,
+            {
+                "conversations": [],
+                "unread": 0,
+                "answer_hours": settings.PRAKTIJK_EMAIL_ANSWER_HOURS,
+            },
+        )
+        section["conversations"].append(traject)
+        section["unread"] += traject.unread
+    return answers
+
+
+def register_portal_home() -> None:
+    register_portal_section(
+        "evaluations", template=EVALUATIONS_TEMPLATE, context=portal_home_evaluations, order=30
+    )
+    register_portal_section(
+        "messages", template=MESSAGES_TEMPLATE, context=portal_home_messages, order=40
+    )
