@@ -29,7 +29,8 @@ class Block:
     start: int  # minutes since midnight, local time
     end: int
     lane: int = 1
-    lanes: int = 1  # of the day: a cancelled appointment sits next to the one now at its time
+    lanes: int = 1  # of its cluster (blocks that overlap, directly or through another)
+    day_lanes: int = 1  # the most of any cluster that day: the day's columns
     row_start: int = 0
     row_end: int = 0
     draggable: bool = False
@@ -45,7 +46,12 @@ class Block:
 
     @property
     def column(self) -> str:
-        return "1 / -1" if self.lanes == 1 else str(self.lane)
+        """The grid columns it takes: the last lane of its cluster runs to the day's edge."""
+        if self.lanes == 1:
+            return "1 / -1"
+        if self.lane == self.lanes and self.lanes < self.day_lanes:
+            return f"{self.lane} / -1"
+        return str(self.lane)
 
 
 @dataclass
@@ -136,9 +142,23 @@ def _local_span(appointment: Appointment, day: date) -> tuple[int, int]:
 
 def _lanes(blocks: list[Block]) -> int:
     """Overlapping blocks side by side (only a cancelled one can overlap another: a coach's
-    active appointments never do). The one that holds the time takes the first lane."""
+    active appointments never do); a block that overlaps nothing keeps the whole width. The
+    one that holds the time takes the first lane. Returns the day's number of columns."""
+    most = 1
+    cluster: list[Block] = []
     lane_ends: list[int] = []
+    cluster_end = -1
+
+    def close() -> None:
+        for member in cluster:
+            member.lanes = len(lane_ends)
+
     for block in sorted(blocks, key=lambda b: (b.start, not b.appointment.is_active)):
+        if block.start >= cluster_end:  # overlaps nothing before it: a new cluster
+            close()
+            cluster, lane_ends = [], []
+        cluster.append(block)
+        cluster_end = max(cluster_end, block.end)
         for number, end in enumerate(lane_ends, start=1):
             if end <= block.start:
                 block.lane = number
@@ -147,7 +167,9 @@ def _lanes(blocks: list[Block]) -> int:
         else:
             lane_ends.append(block.end)
             block.lane = len(lane_ends)
-    return max(len(lane_ends), 1)
+        most = max(most, len(lane_ends))
+    close()
+    return most
 
 
 def build(
@@ -221,7 +243,7 @@ def build(
         entry.lanes = _lanes(entry.blocks)
         for block in entry.blocks:
             block.row_start, block.row_end = row(block.start), row_after(block.end)
-            block.lanes = entry.lanes
+            block.day_lanes = entry.lanes
             block.draggable = (
                 block.appointment.status == Appointment.Status.BOOKED
                 and block.appointment.start > now

@@ -24,8 +24,11 @@ pytestmark = pytest.mark.django_db
 # 2 December 2026: a page that needs one more query raises its budget here, with the reason).
 BUDGET = {
     # Issue 18: + consents withdrawn by clients (trajects), + the quote requests (billing's
-    # section).
-    "coach: Vandaag": 12,
+    # section). Issue 19, the coach's day: + the visit (one UPDATE), + today's appointments,
+    # + their meetings' groups and contributors, + the days ahead (counted per day), + past
+    # appointments without an outcome (sessions), + evaluations answered since the last
+    # visit, + consents ending within 30 days (trajects), + drafts of a month over (billing).
+    "coach: Vandaag": 20,
     "coach: cliënten": 7,
     "coach: cliënt": 11,
     "coach: traject met dossier": 14,
@@ -34,7 +37,10 @@ BUDGET = {
     "coach: Backstage-groep": 11,
     # Issue 18: + the client's upcoming online bookings, counted against the practice's limit.
     "cliënt: vrije tijden (boeken)": 10,
-    "cliënt: portaal": 3,
+    # Issue 19: the home shows what comes next (coaching.portal's sections): + the next
+    # appointment and its coach's booking rules, + the Backstage memberships, next meetings and
+    # turns, + the evaluations waiting, + the conversations with their unread counts.
+    "cliënt: portaal": 10,
     "cliënt: berichten (inbox)": 5,
 }
 

@@ -113,8 +113,9 @@ SMALL_TARGETS = """([min, root]) => {
             height: Math.max(...rects.map((r) => r.bottom)) - top,
         };
     };
-    const name = (e) => e.tagName.toLowerCase() + (e.id ? "#" + e.id : "")
-        + (e.classList.length ? "." + [...e.classList].join(".") : "")
+    const tag = (e) => e.tagName.toLowerCase() + (e.id ? "#" + e.id : "")
+        + (e.classList.length ? "." + [...e.classList].join(".") : "");
+    const name = (e) => `${tag(e.parentElement)} > ${tag(e)}`
         + ` "${(e.innerText || e.value || e.ariaLabel || "").trim().slice(0, 30)}"`;
     return [...document.querySelector(root).querySelectorAll(INTERACTIVE)]
         .filter((e) => shown(e) && !inRunningText(e))

@@ -35,7 +35,7 @@ pytestmark = pytest.mark.django_db
 # rules (1); the Backstage memberships (1), each group's next meeting (1) and the turns at it
 # and the meeting before (1); the evaluations waiting (1); the e-mail conversations with
 # their unread counts (1).
-PORTAL_HOME_QUERIES = 11
+PORTAL_HOME_QUERIES = 10
 
 
 @pytest.fixture
