@@ -1,4 +1,4 @@
-""""Mijn profiel": the coach's own details, as clients see them, and their video room."""
+"""The coach's own page, "Mijn profiel": their details as clients see them, and their video room."""
 
 from django.conf import settings
 from django.contrib import messages

@@ -43,7 +43,5 @@ def video_room_for(coach) -> str:
     """The link for a new video appointment of this coach: their own room, else a new one."""
     from coaching.models import CoachProfile
 
-    own = (
-        CoachProfile.objects.filter(user=coach).values_list("video_room_url", flat=True).first()
-    )
+    own = CoachProfile.objects.filter(user=coach).values_list("video_room_url", flat=True).first()
     return own or new_room()

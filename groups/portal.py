@@ -3,7 +3,7 @@ sessions.portal_extras): each with the group's place and an .ics only a member c
 
 from collections.abc import Sequence
 
-from django.db.models import Count, F, OuterRef, Q, Subquery, Window
+from django.db.models import Count, F, OuterRef, Subquery, Window
 from django.db.models.functions import RowNumber
 from django.urls import reverse
 from django.utils import timezone
@@ -43,7 +43,7 @@ def portal_meetings(account: User) -> list[Appointment]:
     return appointments
 
 
-def _next_meetings(groups: set[int], now) -> dict[int, Meeting]:
+def _next_meetings(groups, now) -> dict[int, Meeting]:
     """Each group's first booked meeting that has not ended, with `turns` (how many turns
     are taken). One query: a window numbers each group's meetings."""
     turns = (
@@ -77,17 +77,21 @@ def portal_home_meetings(account: User, clients: Sequence[Client]) -> dict[int, 
     """The portal's home (coaching.portal, issue 19 point 4): per client in a Backstage group,
     the next meeting of their groups, whether it is their turn, and the agreements they made at
     the meeting before it, to report back on (DESIGN.md §4.4). The agreements are the client's
-    own: this answers only for the clients the account is or acts for. Three queries at most,
-    whatever the number of clients, groups and meetings."""
+    own: this answers only for the clients the account is or acts for.
+
+    Three queries, whatever the number of clients, groups and meetings, and also when there
+    is nothing to show (the page runs the same queries for everyone): the memberships, each
+    group's next meeting, and the client's turns in those groups (at most eight each)."""
     now = timezone.now()
-    memberships = list(
-        Membership.objects.active()
-        .filter(client__in=[client.pk for client in clients])
-        .select_related("group")
-    )
-    if not memberships:
-        return {}
-    nexts = _next_meetings({m.group_id for m in memberships}, now)
+    active = Membership.objects.active().filter(client__in=[client.pk for client in clients])
+    memberships = list(active)
+    nexts = _next_meetings(active.values("group"), now)
+    turns = {
+        (contribution.membership_id, contribution.meeting.number): contribution
+        for contribution in Contribution.objects.filter(membership__in=active.values("pk"))
+        .select_related("meeting")
+        .only("membership", "agreements", "meeting__number")
+    }
     chosen: dict[int, tuple[Membership, Meeting]] = {}
     for membership in memberships:
         meeting = nexts.get(membership.group_id)
@@ -98,23 +102,11 @@ def portal_home_meetings(account: User, clients: Sequence[Client]) -> dict[int, 
         earlier = chosen.get(membership.client_id)
         if earlier is None or meeting.appointment.start < earlier[1].appointment.start:
             chosen[membership.client_id] = (membership, meeting)
-    if not chosen:
-        return {}
-    # The client's turn at the next meeting, and at the one before it (its agreements).
-    wanted = Q()
-    for membership, meeting in chosen.values():
-        wanted |= Q(membership=membership, meeting=meeting) | Q(
-            membership=membership,
-            meeting__group=meeting.group_id,
-            meeting__number=meeting.number - 1,
-        )
-    turns = {}
-    for contribution in Contribution.objects.filter(wanted).select_related("meeting"):
-        turns[(contribution.membership_id, contribution.meeting.number)] = contribution
     answers = {}
     for client_pk, (membership, meeting) in chosen.items():
         appointment = meeting.appointment
         turn = turns.get((membership.pk, meeting.number))
+        # The agreements made at the meeting before: reported back on at this one.
         previous = turns.get((membership.pk, meeting.number - 1))
         appointment.under_way = appointment.start <= now
         answers[client_pk] = {

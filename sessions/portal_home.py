@@ -32,7 +32,9 @@ def next_appointments(clients: Sequence[Client], now: datetime) -> dict[int, App
             status=Appointment.Status.BOOKED,
             end__gt=now,
         )
-        .select_related("traject__client", "coach__coach_profile", "session_type")
+        .select_related(
+            "traject__client", "coach__coach_profile", "coach__booking_rules", "session_type"
+        )
         .annotate(
             place_in_line=Window(
                 RowNumber(), partition_by=[by_client], order_by=[F("start").asc(), F("pk").asc()]
@@ -46,6 +48,15 @@ def next_appointments(clients: Sequence[Client], now: datetime) -> dict[int, App
         appointment.more = appointment.booked - 1
         found[appointment.traject.client_id] = appointment
     return found
+
+
+def _rules_of(coach: User):
+    """The coach's booking rules, loaded with the appointment (no row: the defaults)."""
+    try:
+        own = coach.booking_rules
+    except BookingRules.DoesNotExist:
+        own = None
+    return BookingRules.of(own)
 
 
 def _place(appointment: Appointment) -> str:
@@ -67,13 +78,12 @@ def _day_word(start: datetime, now: datetime) -> str:
 
 def portal_home_appointments(account: User, clients: Sequence[Client]) -> dict[int, dict]:
     """Every client gets the section: the next appointment, or a friendly "none planned".
-    Two queries whatever the number of clients and appointments (the next appointments; the
-    booking rules of their coaches, only when there is one)."""
+    One query whatever the number of clients and appointments (their coaches' booking rules
+    come with them)."""
     now = timezone.now()
     found = next_appointments(clients, now)
-    rules = BookingRules.for_coaches(a.coach_id for a in found.values()) if found else {}
     for appointment in found.values():
-        coach_rules = rules[appointment.coach_id]
+        coach_rules = _rules_of(appointment.coach)
         appointment.may_change = _client_may_change(appointment, coach_rules)
         appointment.free_until = cancel_deadline(appointment, coach_rules)
         appointment.place = _place(appointment)

@@ -186,6 +186,7 @@ def coach_dashboard(request: HttpRequest) -> HttpResponse:
             "evaluations": evaluations,
             "evaluations_total": evaluations_total,
             "since": since,
+            "first_visit": request.user.coach_profile.today_since is None,
             # What the apps above this one put here, per position: the day's appointments and
             # the days ahead at the top (sessions); past appointments without an outcome
             # (sessions), quote requests and draft invoices (billing) among the lists.

@@ -33,14 +33,18 @@ BUDGET = {
     "coach: cliënt": 11,
     "coach: traject met dossier": 14,
     "coach: e-mailgesprek": 14,
-    "coach: agenda (week)": 5,
+    # Issue 19: the time grid: + the week's exceptions (days off), + the working hours.
+    "coach: agenda (week)": 7,
+    "coach: agenda (dag)": 7,
+    # The month: the appointments and the days off, no working hours.
+    "coach: agenda (maand)": 6,
     "coach: Backstage-groep": 11,
     # Issue 18: + the client's upcoming online bookings, counted against the practice's limit.
     "cliënt: vrije tijden (boeken)": 10,
     # Issue 19: the home shows what comes next (coaching.portal's sections): + the next
-    # appointment and its coach's booking rules, + the Backstage memberships, next meetings and
-    # turns, + the evaluations waiting, + the conversations with their unread counts.
-    "cliënt: portaal": 10,
+    # appointment (with its coach's booking rules), + the Backstage memberships, next meetings
+    # and turns, + the evaluations waiting, + the conversations with their unread counts.
+    "cliënt: portaal": 9,
     "cliënt: berichten (inbox)": 5,
 }
 
@@ -73,6 +77,8 @@ def pages(made: dict) -> dict[str, tuple]:
         "coach: traject met dossier": (coach, f"/coach/trajecten/{standard.uuid}/"),
         "coach: e-mailgesprek": (coach, f"/coach/trajecten/{email.uuid}/"),
         "coach: agenda (week)": (coach, "/coach/agenda/"),
+        "coach: agenda (dag)": (coach, "/coach/agenda/?view=day"),
+        "coach: agenda (maand)": (coach, "/coach/agenda/?view=month"),
         "coach: Backstage-groep": (coach, f"/coach/groepen/{group.uuid}/"),
         "cliënt: vrije tijden (boeken)": (
             standard.client.account,

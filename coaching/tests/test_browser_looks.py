@@ -12,7 +12,15 @@ from datetime import date
 import pytest
 from playwright.sync_api import Page, expect
 
-from coaching.tests.browser import LAPTOP, PHONE, PageLog, log_in_as, look_at, path_is
+from coaching.tests.browser import (
+    LAPTOP,
+    PHONE,
+    SCREENSHOTS,
+    PageLog,
+    log_in_as,
+    look_at,
+    path_is,
+)
 from coaching.tests.test_browser import DemoWorld, demo_world  # noqa: F401 - the fixture
 
 
@@ -171,6 +179,14 @@ def small_targets(page: Page, root: str = "body") -> list[str]:
     return page.evaluate(SMALL_TARGETS, [MIN_TARGET, root])
 
 
+def screenshot(page: Page, name: str) -> None:
+    """The window as it is (a menu open), next to look_at's screenshots."""
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    path = SCREENSHOTS / f"{name}.png"
+    page.screenshot(path=str(path))
+    print(f"screenshot: {path}")  # noqa: T201 - the test output names the screenshots
+
+
 def menu(page: Page):
     """The main menu (its name is "Hoofdmenu" in Dutch, "Main menu" in English)."""
     return page.locator("header nav.navbar")
@@ -207,6 +223,7 @@ def test_the_menu_is_one_row_on_a_laptop_and_a_list_of_big_targets_on_a_phone(
     if more:
         nav.get_by_role("button", name="Meer").click()
         expect(nav.locator(".nav-more .dropdown-item")).to_have_text(more)
+        screenshot(page, f"{persona}-menu-1280")
         page.keyboard.press("Escape")
         expect(nav.locator(".nav-more .dropdown-menu")).to_be_hidden()
     # The language: one button, the other language; the menu stays one row in English too.
@@ -229,6 +246,7 @@ def test_the_menu_is_one_row_on_a_laptop_and_a_list_of_big_targets_on_a_phone(
     assert small == [], f"targets smaller than {MIN_TARGET} px in the open menu:\n" + "\n".join(
         small
     )
+    screenshot(page, f"{persona}-menu-360")
     page.locator("#account-menu").click()
     expect(page.locator("#account-menu + .dropdown-menu")).to_be_visible()
     small = small_targets(page, "header")

@@ -39,7 +39,7 @@ def week_of(moment: datetime) -> str:
 
 
 def day_of(page: Page, moment: datetime):
-    """The week view's card of the day of `moment` (a region named by its heading)."""
+    """The week view's column of the day of `moment` (a region named by its heading)."""
     local = timezone.localtime(moment)
     index = local.weekday() + 1  # the days are day-1 … day-7
     return page.locator(f"section[aria-labelledby='day-{index}']")
@@ -99,9 +99,11 @@ def test_the_coach_creates_a_group_with_its_place_and_sees_it_in_the_week(
     page.get_by_role("navigation", name="Hoofdmenu").get_by_role("link", name="Agenda").click()
     page.wait_for_url(path_is("/coach/agenda/"))
     page.goto(week_of(first))
-    meeting = day_of(page, first).get_by_role("listitem").filter(has_text="Backstage-bijeenkomst")
+    # A block on the time grid (issue 19): the group, which of the eight, the place.
+    meeting = day_of(page, first).get_by_role("listitem").filter(has_text="bijeenkomst 1 van 8")
     expect(meeting).to_have_count(1)
-    expect(meeting).to_contain_text("19:00–21:30 Backstage-bijeenkomst")
+    expect(meeting).to_contain_text("19:00–21:30")
+    expect(meeting).to_contain_text("Leidinggevenden Oost")
     expect(meeting).to_contain_text(PLACE)
     assert_accessible(page)
     screenshots(page, "week")

@@ -141,18 +141,12 @@ class BookingRules(models.Model):
 
     @classmethod
     def for_coach(cls, coach: User) -> Rules:
-        return cls._rules(cls.objects.filter(coach=coach).first())
+        return cls.of(cls.objects.filter(coach=coach).first())
 
     @classmethod
-    def for_coaches(cls, coach_ids) -> dict[int, Rules]:
-        """Each coach's rules in one query (a page with the appointments of several coaches:
-        the portal's home of a parent whose children have different coaches)."""
-        coach_ids = set(coach_ids)
-        own = {rules.coach_id: rules for rules in cls.objects.filter(coach__in=coach_ids)}
-        return {pk: cls._rules(own.get(pk)) for pk in coach_ids}
-
-    @classmethod
-    def _rules(cls, own: "BookingRules | None") -> Rules:
+    def of(cls, own: "BookingRules | None") -> Rules:
+        """The rules from a coach's own row (None: the practice's defaults); for a page that
+        loaded the rows with its appointments (`select_related("coach__booking_rules")`)."""
         defaults = settings.PRAKTIJK_BOOKING
 
         def pick(name):

@@ -332,7 +332,7 @@ def test_coach_marks_a_past_session_held_from_the_week_view(
     assert_accessible(page)
     if yesterday < monday:  # today is Monday: yesterday was last week
         page.get_by_role("link", name="Vorige week").click()
-        page.wait_for_url(path_is("/coach/agenda/", week=(monday - timedelta(days=7)).isoformat()))
+        page.wait_for_url(path_is("/coach/agenda/", date=(monday - timedelta(days=7)).isoformat()))
         expect(page.get_by_role("heading", level=1)).to_have_text(
             f"Week van {dutch(monday - timedelta(days=7), '')}"
         )
@@ -340,8 +340,12 @@ def test_coach_marks_a_past_session_held_from_the_week_view(
     day = page.get_by_role("region", name=dutch(yesterday), exact=True)
     entry = day.get_by_role("listitem")
     expect(entry).to_have_count(1)
-    expect(entry).to_contain_text("Eva Coachee · in de praktijk")
-    entry.get_by_role("link", name="10:00–11:00 coachingsessie").click()
+    expect(entry).to_contain_text("Eva Coachee")
+    expect(entry).to_contain_text("coachingsessie · in de praktijk")
+    # On the time grid (issue 19): the block's link says the day, the time, who and what.
+    entry.get_by_role(
+        "link", name=f"{dutch(yesterday)}, 10:00–11:00 Eva Coachee coachingsessie · in de praktijk"
+    ).click()
 
     page.wait_for_url(url_matches(rf"/coach/afspraken/{UUID}/"))
     expect(page.get_by_role("heading", level=1)).to_have_text("coachingsessie – Eva Coachee")
@@ -360,7 +364,7 @@ def test_coach_marks_a_past_session_held_from_the_week_view(
 
     # Back in the week (of that appointment), the entry says so too.
     page.get_by_role("link", name="← Agenda").click()
-    expect(entry).to_contain_text("Eva Coachee · in de praktijk · gehouden")
+    expect(entry).to_contain_text(re.compile(r"coachingsessie · in de praktijk\s+gehouden"))
     page_log.assert_stayed_local()
 
     assert Appointment.objects.get(traject=eva_traject).status == "completed"

@@ -168,6 +168,11 @@ def test_the_week_the_day_and_the_month(page: Page, page_log: PageLog, coach_a, 
     if soon.month == today.month:
         cell = page.locator("td").filter(has=page.locator(f'a[href*="date={soon.isoformat()}"]'))
         expect(cell).to_contain_text("4 afspraken")  # the cancelled one holds no time
+        page.set_viewport_size(PHONE)
+        busy = page.locator(".cal-list-link").filter(has_text="4 afspraken")
+        expect(busy).to_be_visible()
+        assert busy.bounding_box()["height"] >= 44
+        page.set_viewport_size(LAPTOP)
     look_at(page, "agenda-month")
     page_log.assert_stayed_local()
 

@@ -9,6 +9,7 @@ Runs in headless Chromium against the live server; the fixtures come from
 coaching/tests/browser.py."""
 
 import re
+from datetime import timedelta
 
 import pytest
 from django.utils import timezone
@@ -18,12 +19,13 @@ from coaching.tests.browser import PageLog, log_in_as, look_at, path_is
 from sessions.models import Appointment
 from sessions.tests.factories import appointment_for
 from sessions.tests.test_vandaag import at, meeting_today, shift_clock
-from trajects.tests.factories import note, running_traject
+from trajects.tests.factories import ConsentFactory, ThirdPartyFactory, note, running_traject
+from trajects.tests.test_vandaag_day import answered, invoice
 
 pytestmark = pytest.mark.browser
 
 
-def test_the_coachs_morning(page: Page, page_log: PageLog, coach_a, monkeypatch):
+def test_the_coachs_morning(page: Page, page_log: PageLog, coach_a, monkeypatch, questionnaires):
     today = timezone.localdate()
     shift_clock(monkeypatch, at(today, 11, 30))
     eva = running_traject(coach_a, client__coach=coach_a, client__first_name="Eva")
@@ -35,6 +37,18 @@ def test_the_coachs_morning(page: Page, page_log: PageLog, coach_a, monkeypatch)
         jan, at(today, 15, 30), mode="video", video_link="https://meet.example/praktijk-jan"
     )
     meeting_today(coach_a, at(today, 12, 30), contributors=("Ilse",))
+    # The rest of the page, to look at: the days ahead, and a row in each list that waits.
+    tomorrow = today + timedelta(days=1)
+    appointment_for(jan, at(tomorrow, 9, 0))
+    appointment_for(eva, at(tomorrow, 14, 0), minutes=90)
+    forgotten = appointment_for(eva, at(today - timedelta(days=1), 10, 0))
+    ConsentFactory(
+        third_party=ThirdPartyFactory(client=eva.client, name="Basisschool De Linde"),
+        valid_until=today + timedelta(days=10),
+    )
+    last_month = today.replace(day=1) - timedelta(days=1)
+    invoice(coach_a, jan.client, last_month.replace(day=1), last_month)
+    answered(jan, at_moment=timezone.now() - timedelta(hours=2), key="browser:jan")
 
     log_in_as(page, coach_a)
     page.wait_for_url(path_is("/coach/"))
@@ -51,6 +65,13 @@ def test_the_coachs_morning(page: Page, page_log: PageLog, coach_a, monkeypatch)
     expect(
         rows.nth(2).get_by_role("link", name=re.compile("^Deelnemen via video"))
     ).to_have_attribute("href", "https://meet.example/praktijk-jan")
+    expect(
+        page.get_by_role("region", name="De komende dagen").get_by_role("link").first
+    ).to_contain_text("2 afspraken")
+    waiting = page.get_by_role("region", name=re.compile("^Afspraken zonder uitkomst"))
+    expect(waiting.get_by_role("link", name=re.compile("^Eva"))).to_have_attribute(
+        "href", f"/coach/afspraken/{forgotten.uuid}/"
+    )
     # No dossier text on Vandaag: it is seen over the shoulder.
     expect(page.get_by_text("nee zeggen")).to_have_count(0)
     look_at(page, "vandaag")

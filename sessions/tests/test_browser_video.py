@@ -100,7 +100,7 @@ def test_the_coachs_room_reaches_the_client(
     expect(join).to_have_attribute("rel", "noopener noreferrer")
     with page.expect_download() as download_info:
         item.get_by_role("link", name="In mijn agenda").click()
-    ics = Path(download_info.value.path()).read_text().replace("\r\n ", "")
+    ics = Path(download_info.value.path()).read_bytes().decode().replace("\r\n ", "")
     assert f"LOCATION:{ROOM}" in ics and f"URL:{ROOM}" in ics
     assert re.search(rf"^CONFERENCE;.*FEATURE=\"?AUDIO,VIDEO\"?.*:{re.escape(ROOM)}\r?$", ics, re.M)
     look_at(page, "portaal-afspraken-video")

@@ -115,9 +115,7 @@ class TestTheGrid:
 
     def test_working_hours_and_days_off_are_shown(self, coach_a, week_page):
         monday = next_monday()
-        WorkingHours.objects.create(
-            coach=coach_a, weekday=0, start_time=time(9), end_time=time(17)
-        )
+        WorkingHours.objects.create(coach=coach_a, weekday=0, start_time=time(9), end_time=time(17))
         WorkingHours.objects.create(
             coach=coach_a, weekday=1, start_time=time(9), end_time=time(12, 30)
         )
@@ -189,8 +187,7 @@ class TestTheGrid:
         assert "Leidinggevenden Oost" in text and "bijeenkomst 1 van 8" in text
         assert f'href="/coach/bijeenkomsten/{meeting.uuid}/"' in html
         assert (
-            f'data-move-url="/coach/bijeenkomsten/{meeting.uuid}/" data-move-action="move"'
-            in html
+            f'data-move-url="/coach/bijeenkomsten/{meeting.uuid}/" data-move-action="move"' in html
         )
 
     def test_today_is_marked(self, client, coach_a):
@@ -316,9 +313,7 @@ class TestQueries:
         client.force_login(coach_a)
         monday = next_monday()
         url = f"/coach/agenda/?view={view}&date={monday}"
-        WorkingHours.objects.create(
-            coach=coach_a, weekday=0, start_time=time(9), end_time=time(17)
-        )
+        WorkingHours.objects.create(coach=coach_a, weekday=0, start_time=time(9), end_time=time(17))
         book(coach_a, at(monday, 8), 60, traject=traject)
         group = make_group(coach_a, first_start=at(monday, 19))
 

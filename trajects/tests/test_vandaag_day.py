@@ -12,6 +12,7 @@ from django.utils import timezone
 
 from billing.models import Invoice
 from coaching.dashboard import FIRST_VISIT_LOOKS_BACK, SITTING, visit
+from coaching.dates import readable
 from coaching.models import CoachProfile
 from sessions.booking import appointment_cancel
 from sessions.tests.factories import appointment_for
@@ -99,6 +100,7 @@ class TestEvaluationsSinceTheLastVisit:
         answered(theirs, at_moment=now - timedelta(hours=1), key="t:theirs")
         page = part(vandaag(client, coach_a), "evaluations-new-heading")
         assert f'/coach/trajecten/{eva.uuid}/#evaluation-{new.uuid}"' in page
+        assert f"Sinds je vorige bezoek ({readable(previous, weekday=True, time=True)})" in page
         assert str(seen.uuid) not in page and "Jan" not in page and "Andermans" not in page
         dossier = client.get(f"/coach/trajecten/{eva.uuid}/").content.decode()
         assert f'id="evaluation-{new.uuid}"' in dossier
@@ -116,6 +118,7 @@ class TestEvaluationsSinceTheLastVisit:
         before = answered(jan, at_moment=now - timedelta(days=8), key="t:jan")
         page = part(vandaag(client, coach_a), "evaluations-new-heading")
         assert str(within.uuid) in page and str(before.uuid) not in page
+        assert "In de afgelopen week." in page
 
 
 class TestConsentsEnding:
