@@ -12,7 +12,7 @@ from django.utils import timezone
 
 from coaching.models import Client, User
 from coaching.portal import register_portal_section
-from trajects.evaluations import link_for
+from trajects.evaluations import token_for
 from trajects.models import Evaluation, Message, Traject
 
 EVALUATIONS_TEMPLATE = "trajects/includes/portal_home_evaluations.html"
@@ -46,7 +46,8 @@ def portal_home_evaluations(account: User, clients: Sequence[Client]) -> dict[in
     )
     answers: dict[int, dict] = {}
     for evaluation in waiting:
-        evaluation.link = link_for(evaluation)
+        # On this site (the e-mail's link_for is absolute, for a mail client).
+        evaluation.link = reverse("evaluation_fill", args=[evaluation.uuid, token_for(evaluation)])
         section = answers.setdefault(
             evaluation.client_id, {"evaluations": [], "waiting": evaluation.waiting}
         )

@@ -77,6 +77,9 @@ def test_an_adults_home_shows_what_comes_next(
     expect(meeting).to_contain_text("Elke maandag een één-op-één")
     evaluations = page.get_by_role("region", name="Evaluaties")
     expect(evaluations).to_contain_text("1 evaluatie om in te vullen")
+    expect(evaluations.get_by_role("link", name=re.compile("^Invullen"))).to_have_attribute(
+        "href", re.compile(r"^/evaluatie/[0-9a-f-]{36}/\w+/$")
+    )
     messages = page.get_by_role("region", name="E-mailcoaching")
     expect(messages).to_contain_text("2 nieuwe berichten van je coach")
     coach = page.get_by_role("region", name="Je coach")

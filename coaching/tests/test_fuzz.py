@@ -583,8 +583,21 @@ def get_specs(fw: dict) -> dict[str, Spec]:
         "invitations": Spec(page),
         "client_log": Spec(page),
         "portal_privacy": Spec(page),
-        "calendar_week": Spec({"week": week, "date": week}),
-        "appointment_new": Spec({"traject": raw("id", fw["traject"].uuid)}),
+        # Issue 19: the time grid's view and a traject the coach came from; a free time clicked.
+        "calendar_week": Spec(
+            {
+                "week": week,
+                "date": week,
+                "view": raw("choice", "day", "week", "month"),
+                "traject": raw("id", fw["traject"].uuid),
+            }
+        ),
+        "appointment_new": Spec(
+            {
+                "traject": raw("id", fw["traject"].uuid),
+                "start": raw("moment", *[f"{today + timedelta(days=7)}T10:30"]),
+            }
+        ),
         "portal_book": Spec({"week": week, "mode": raw("choice", "practice")}),
         "portal_reschedule": Spec({"week": week}),
         "traject_detail": Spec({"alle": raw("text", "", "1")}),

@@ -24,7 +24,7 @@ from sessions.models import Appointment, BookingRules, SessionType
 from sessions.tests.factories import appointment_for
 from sessions.tests.test_pages import future, open_all_week
 from trajects.email_coaching import message_write
-from trajects.evaluations import evaluation_request, link_for
+from trajects.evaluations import evaluation_request, token_for
 from trajects.models import Evaluation, Message, Traject
 from trajects.tests.factories import TrajectFactory, running_traject
 
@@ -258,6 +258,10 @@ class TestBackstage:
         assert "Volgende Backstage-bijeenkomst" not in home(client, coachee)
 
 
+def fill_url(evaluation: Evaluation) -> str:
+    return reverse("evaluation_fill", args=[evaluation.uuid, token_for(evaluation)])
+
+
 class TestEvaluations:
     def test_open_evaluations_wait_with_their_links(self, client, coachee, eva, questionnaires):
         traject = traject_of(eva)
@@ -282,9 +286,9 @@ class TestEvaluations:
 
         assert "2 evaluaties om in te vullen" in html
         for evaluation in waiting:
-            assert link_for(evaluation) in html
+            assert fill_url(evaluation) in html
         for evaluation in (done, expired, someone_else):
-            assert link_for(evaluation) not in html
+            assert fill_url(evaluation) not in html
 
     def test_nothing_waiting_no_card(self, client, coachee, eva):
         assert "om in te vullen" not in home(client, coachee)

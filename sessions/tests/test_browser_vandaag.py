@@ -75,6 +75,17 @@ def test_the_coachs_morning(page: Page, page_log: PageLog, coach_a, monkeypatch,
     # No dossier text on Vandaag: it is seen over the shoulder.
     expect(page.get_by_text("nee zeggen")).to_have_count(0)
     look_at(page, "vandaag")
+    # On a phone each action is a button to tap: at least 44 px high and wide.
+    page.set_viewport_size({"width": 360, "height": 780})
+    sizes = page.eval_on_selector_all(
+        ".today-actions a, .today-actions button, .day-card",
+        "els => els.map(e => [e.textContent.trim().slice(0, 30), e.getBoundingClientRect().height,"
+        " e.getBoundingClientRect().width])",
+    )
+    assert len(sizes) >= 16, sizes
+    small = [(text, h, w) for text, h, w in sizes if h < 44 or w < 44]
+    assert not small, small
+    page.set_viewport_size({"width": 1280, "height": 900})
 
     # Preparing Jan's session: the dossier opens at the last session note.
     rows.nth(2).get_by_role("link", name=re.compile("^Voorbereiden")).click()

@@ -187,6 +187,26 @@ class TestTheRoomAddressIsHttps:
         with pytest.raises(ValidationError):
             validate_room_url("http://localhost:8443/kamer")
 
+    @pytest.mark.parametrize(
+        "base", ["meet.example", "ftp://meet.example", "https://meet.example/?room=x"]
+    )
+    def test_the_setting_is_refused_at_start(self, base):
+        from coaching.tests.test_setup import LOAD, run_python
+
+        result = run_python(LOAD, PRAKTIJK_VIDEO_ROOM_BASE=base)
+        assert result.returncode != 0 and "PRAKTIJK_VIDEO_ROOM_BASE is an https" in result.stderr
+
+    def test_the_setting_http_only_outside_production(self):
+        from coaching.tests.test_setup import PRODUCTION_ENV, run_python
+
+        code = "from django.conf import settings; print(settings.PRAKTIJK_VIDEO_ROOM_BASE)"
+        result = run_python(code, PRAKTIJK_VIDEO_ROOM_BASE="http://localhost:8443/")
+        assert result.stdout.strip() == "http://localhost:8443"  # no trailing slash
+        result = run_python(code, **PRODUCTION_ENV, PRAKTIJK_VIDEO_ROOM_BASE="http://x.nl")
+        assert "PRAKTIJK_VIDEO_ROOM_BASE is an https" in result.stderr
+        result = run_python(code, **PRODUCTION_ENV)
+        assert result.returncode == 0 and result.stdout.strip() == ""  # no default in production
+
     def test_the_profile_refuses_it_too(self, coach_a, settings):
         settings.PRODUCTION = True
         profile = coach_a.coach_profile

@@ -66,7 +66,7 @@ class TestQueryCounts:
         # parties (issue 18), the sections of the apps above (quote requests); issue 19: the
         # visit (an UPDATE), consents ending, evaluations answered, today's appointments, the
         # days ahead, appointments without an outcome, draft invoices (a meeting today adds
-        # one: sessions/tests/test_vandaag.py)
+        # one: trajects/tests/test_vandaag_day.py)
         assert queries(client, "/coach/") == small <= 19
 
     def test_client_list(self, client, coach_a):
