@@ -136,6 +136,7 @@ def test_the_week_the_day_and_the_month(page: Page, page_log: PageLog, coach_a, 
         expect(short).to_contain_text("10:30–11:00 Lotte")
         assert short.bounding_box()["height"] < 40
     look_at(page, "agenda-week")
+    look_at(page, "agenda-week-tablet", widths=({"width": 820, "height": 1000},))
 
     # --- The day: one column; tomorrow ------------------------------------------------------
     page.get_by_role("navigation", name="Weergave").get_by_role("link", name="Dag").click()
