@@ -104,7 +104,8 @@ def demo_calendar(*, anna: User, bram: User, eva, lotte, **others) -> None:
                 by=anna,
                 traject=eva.trajects.first(),
                 session_type=types["session"],
-                video_link="https://video.example/praktijk-eva",
+                # No link given: the practice's pattern makes its room (coaching.video), as
+                # for a real video appointment; none configured, and the e-mail says so.
             )
         except SlotTaken:
             return

@@ -52,14 +52,15 @@ def _event(
         where = appointment.kind == Appointment.Kind.BACKSTAGE and appointment.location
         event.add("location", where or appointment.get_mode_display())
         return event
-    where = appointment.location or appointment.video_link or appointment.get_mode_display()
+    # A cancelled appointment no longer invites to its video room (the CANCEL in the e-mail,
+    # a download afterwards): its place in words, no URL, no CONFERENCE.
+    link = "" if cancelled else appointment.video_link
+    where = appointment.location or link or appointment.get_mode_display()
     event.add("location", where)
-    if appointment.video_link:
-        event.add("url", appointment.video_link)
+    if link:
+        event.add("url", link)
         # RFC 7986: calendar apps that know CONFERENCE show a "join" button.
-        event.conferences = [
-            Conference(appointment.video_link, feature="AUDIO,VIDEO", label=video_label or None)
-        ]
+        event.conferences = [Conference(link, feature="AUDIO,VIDEO", label=video_label or None)]
     return event
 
 
