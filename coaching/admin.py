@@ -40,6 +40,7 @@ from coaching.models import (
     tariff_add,
     tariff_remove,
 )
+from coaching.video import room_changed
 
 
 class CoachProfileInline(admin.StackedInline):
@@ -128,9 +129,15 @@ class UserAdmin(DjangoUserAdmin):
             )
 
     def save_related(self, request, form, formsets, change):
+        rooms = CoachProfile.objects.filter(user=form.instance).values_list(
+            "video_room_url", flat=True
+        )
+        old_room = rooms.first() or ""
         super().save_related(request, form, formsets, change)
         if form.instance.role == Role.COACH:
             CoachProfile.objects.get_or_create(user=form.instance)
+            # As on "Mijn profiel": the appointments to come in the old room follow.
+            room_changed(form.instance, old_room, rooms.first() or "")
 
 
 class GuardianInline(TabularInline):

@@ -19,12 +19,14 @@ class AgendaConfig(AppConfig):
         from sessions.reminders import register_reminders
         from sessions.today import register_today
         from sessions.traject_end import register_traject_end_hooks
+        from sessions.video_rooms import register_room_follower_of_sessions
 
         register_reminders()
         register_kennismaking_hook()
         register_portal_home()  # the next appointment on the portal's home (issue 19)
         register_traject_end_hooks()
         register_today()  # Vandaag: the day's appointments, the days ahead (issue 19)
+        register_room_follower_of_sessions()  # a coach's new video room (issue 19)
 
     def seed_demo(self, demo: dict) -> None:
         """Session types, working hours and a few appointments (called by `seed_demo`)."""

@@ -132,6 +132,12 @@ def appointment_move(*, appointment: Appointment, start: datetime, end: datetime
             _refuse_past(locked)
             if locked.status != Appointment.Status.BOOKED:
                 raise ValidationError(_("Alleen een geplande afspraak kan worden verzet."))
+            if start <= timezone.now():
+                # The client would be told of a time that has gone (by the form or by dragging a
+                # block in the calendar): an appointment that took place is recorded, not moved.
+                raise ValidationError(
+                    _("Verzet een afspraak naar een tijd die nog moet komen."), code="to_past"
+                )
             if _overlaps(locked.coach, start, end, exclude=locked):
                 raise SlotTaken
             # The notices name the old time and the new one (issue 18, point 4).

@@ -13,7 +13,14 @@ from sessions import ical
 from sessions.models import Appointment
 
 # A reminder carries the same event (UID and sequence) again: calendars keep one entry.
-METHOD = {"booked": "REQUEST", "moved": "REQUEST", "cancelled": "CANCEL", "reminder": "REQUEST"}
+# "room": the coach's video room changed (sessions.video_rooms): the same time, a new link.
+METHOD = {
+    "booked": "REQUEST",
+    "moved": "REQUEST",
+    "cancelled": "CANCEL",
+    "reminder": "REQUEST",
+    "room": "REQUEST",
+}
 
 
 def recipients(appointment: Appointment) -> list[tuple[str, str, str]]:

@@ -98,7 +98,11 @@ def todays_appointments(coach: User, now: datetime) -> list[Appointment]:
     start, end = _day_bounds(timezone.localdate(now))
     appointments = list(
         Appointment.objects.for_coach(coach)
-        .filter(start__gte=start, start__lt=end)
+        # On the day: also one from last night that runs (or ran) past midnight; it is
+        # today's to mark, and without_outcome leaves it to this list. No appointment lasts
+        # a day: the lower bound keeps this on the (coach, start) index.
+        .overlapping(start, end)
+        .filter(start__gt=start - timedelta(days=1))
         # A cancelled Backstage meeting (its group stopped) is not an hour the coach planned;
         # a cancelled session is shown, muted: the coach sees the hour is free.
         .exclude(kind=Appointment.Kind.BACKSTAGE, status__in=CANCELLED_STATUSES)
@@ -163,7 +167,8 @@ def without_outcome(coach: User, now: datetime) -> tuple[list[Appointment], int]
     today_start, _ = _day_bounds(timezone.localdate(now))
     rows = list(
         Appointment.objects.for_coach(coach)
-        .filter(status=Appointment.Status.BOOKED, end__lt=now, start__lt=today_start)
+        # Ended before today began: one that ran past midnight is on the day's list.
+        .filter(status=Appointment.Status.BOOKED, end__lte=today_start)
         .exclude(kind=Appointment.Kind.BACKSTAGE)
         .select_related("traject__client", "session_type")
         .annotate(total=Window(Count("pk")))

@@ -6,7 +6,7 @@ from django.conf import settings
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
-from django.db.models import Count, Prefetch, Q, QuerySet, Window
+from django.db.models import Count, Exists, OuterRef, Prefetch, Q, QuerySet, Window
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -86,15 +86,21 @@ ENDING_DAYS = 30
 
 def ending_consents(coach) -> QuerySet:
     """Consents of the coach's (current) clients, not withdrawn, whose last valid day is
-    today or one of the next ENDING_DAYS days."""
+    today or one of the next ENDING_DAYS days, and not renewed yet: a newer consent for the
+    same third party, not withdrawn, that lasts longer (or has no end) took its place."""
     today = timezone.localdate()
+    renewed = Consent.objects.filter(
+        client=OuterRef("client"),
+        third_party=OuterRef("third_party"),
+        withdrawn_on__isnull=True,
+    ).filter(Q(valid_until__isnull=True) | Q(valid_until__gt=OuterRef("valid_until")))
     return Consent.objects.filter(
         client__coach=coach,
         client__erased_on__isnull=True,
         withdrawn_on__isnull=True,
         valid_until__gte=today,
         valid_until__lte=today + timedelta(days=ENDING_DAYS),
-    )
+    ).exclude(Exists(renewed))
 
 
 def answered_evaluations(coach, since) -> QuerySet:

@@ -254,6 +254,19 @@ class TestBackstage:
         assert "Elke maandag" not in piets
         assert "Jij bent aan de beurt" not in piets
 
+    def test_joining_from_a_later_meeting_shows_that_one(self, client, coach_a, coachee, eva):
+        """Added to join from meeting 3 on: meeting 2 is the group's next but not hers."""
+        group = make_group(coach_a)
+        third = group.meetings.select_related("appointment").get(number=3)
+        member_add(
+            group=group,
+            client=eva,
+            joined_on=timezone.localtime(third.appointment.start).date(),
+        )
+        html = home(client, coachee)
+        assert "Bijeenkomst 3 van 8: Leidinggevenden Oost" in html
+        assert reverse("portal_meeting_ics", args=[third.uuid]) in html
+
     def test_no_group_no_backstage_card(self, client, coachee, eva):
         assert "Volgende Backstage-bijeenkomst" not in home(client, coachee)
 

@@ -79,3 +79,39 @@ def test_never_in_the_coachs_feed(online, coach_a):
     feed = ical.coach_feed(coach_a).decode().replace("\r\n ", "")
     assert feed.count("BEGIN:VEVENT") == 8
     assert "backstage-online" not in feed and "CONFERENCE" not in feed and "URL:" not in feed
+
+
+def test_the_participants_reminder_of_an_online_group_has_the_link_and_a_join_button(online):
+    """The Backstage reminder (groups.reminders): "Videolink: …" in text and html, and its
+    .ics with the link as LOCATION, URL and CONFERENCE."""
+    from django.utils import timezone
+
+    from coaching.models import Send
+    from groups.reminders import MEETING, compose_participant_reminders, meeting_subject
+
+    noor = participant(online, "Noor")
+    meeting = online.meetings.get(number=1)
+    send = Send.objects.create(
+        subject=meeting_subject(meeting.pk, 0, noor.pk), kind=MEETING, due_at=timezone.now()
+    )
+    (message,) = compose_participant_reminders([send])[send.pk]
+    assert f"Videolink: {VIDEO}" in message.body and "Waar:" not in message.body
+    assert f'<a href="{VIDEO}">{VIDEO}</a>' in message.alternatives[0][0]
+    (_name, ics, mime) = message.attachments[0]
+    event = event_of(ics.encode() if isinstance(ics, str) else ics)
+    assert mime == "text/calendar; method=REQUEST"
+    assert (str(event["LOCATION"]), str(event["URL"])) == (VIDEO, VIDEO)
+    assert event.conferences[0].uri == VIDEO
+
+
+def test_a_cancelled_meeting_no_longer_invites_to_the_room(client, online):
+    from groups.services import group_stop
+
+    noor = participant(online, "Noor")
+    meeting = online.meetings.get(number=3)
+    group_stop(group=online, by=online.coach, reason="Te weinig deelnemers")
+    client.force_login(noor.client.account)
+    event = event_of(client.get(f"/portaal/backstage/{meeting.uuid}/bijeenkomst.ics").content)
+    assert str(event["STATUS"]) == "CANCELLED"
+    assert "URL" not in event and not event.conferences
+    assert VIDEO not in str(event["LOCATION"])

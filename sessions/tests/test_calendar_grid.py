@@ -442,6 +442,26 @@ class TestDraggingAnAppointment:
         assert response.status_code == 409
         assert "al begonnen of voorbij" in json.loads(response.content)["message"]
 
+    def test_a_time_gone_by_is_refused_and_the_client_is_not_told(
+        self, client, coach_a, traject, mailoutbox, django_capture_on_commit_callbacks
+    ):
+        """Dragged (or typed) to an hour ago: the appointment stays, no "moved" e-mail names a
+        time that has gone."""
+        appointment = book(coach_a, at(next_monday(), 10), 60, traject=traject)
+        client.force_login(coach_a)
+        gone = timezone.localtime(timezone.now() - timedelta(hours=1))
+        with django_capture_on_commit_callbacks(execute=True):
+            response = client.post(
+                f"/coach/afspraken/{appointment.uuid}/verzetten/",
+                {"start": gone.strftime("%Y-%m-%dT%H:%M")},
+                **JSON,
+            )
+        assert response.status_code == 409
+        assert "nog moet komen" in json.loads(response.content)["message"]
+        appointment.refresh_from_db()
+        assert timezone.localtime(appointment.start) == at(next_monday(), 10)
+        assert mailoutbox == []
+
     def test_a_cancelled_one_and_a_bad_time_are_refused(self, client, coach_a, traject):
         monday = next_monday()
         appointment = book(coach_a, at(monday, 10), 60, traject=traject)

@@ -289,3 +289,32 @@ class TestWithoutAnOutcome:
         page = part(vandaag(client, coach_a), "without-outcome-heading")
         assert page.count("afronden/") == SHOWN
         assert f"{SHOWN} van {SHOWN + 2} getoond" in page
+
+
+class TestAcrossMidnight:
+    """An appointment from last night that runs past midnight is today's while it runs and
+    until its outcome is recorded: on the day's list (with its buttons once it ended), not
+    missing from Vandaag nor listed twice."""
+
+    def test_under_way_since_yesterday_is_on_todays_list(self, client, coach_a, monkeypatch):
+        today = timezone.localdate()
+        shift_clock(monkeypatch, at(today, 0, 15))
+        late = appointment_for(
+            client_traject(coach_a, "Eva"), at(today - timedelta(days=1), 23, 30)
+        )
+        page = vandaag(client, coach_a)
+        row = row_of(part(page, "today-heading"), late)
+        assert "today-now" in row and f"/coach/afspraken/{late.uuid}/afronden/" in row
+        assert "without-outcome-heading" not in page
+
+    def test_ended_after_midnight_is_on_todays_list_only(self, client, coach_a, monkeypatch):
+        today = timezone.localdate()
+        shift_clock(monkeypatch, at(today, 9, 0))
+        late = appointment_for(
+            client_traject(coach_a, "Eva"), at(today - timedelta(days=1), 23, 30)
+        )
+        page = vandaag(client, coach_a)
+        assert f"/coach/afspraken/{late.uuid}/afronden/" in row_of(
+            part(page, "today-heading"), late
+        )
+        assert "without-outcome-heading" not in page

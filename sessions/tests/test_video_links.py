@@ -14,8 +14,9 @@ from icalendar import Calendar
 from coaching.models import Client, CoachProfile, Send
 from coaching.tests import personas
 from coaching.video import validate_room_url
-from sessions.booking import appointment_book, appointment_move
+from sessions.booking import appointment_book, appointment_cancel, appointment_move
 from sessions.models import Appointment, SessionType
+from sessions.notify import appointment_message
 from sessions.reminders import FIRST, compose_reminders, subject_of
 from sessions.tests.test_pages import future, open_all_week
 from sessions.tests.test_prospects import form
@@ -254,7 +255,6 @@ class TestTheEmails:
         assert f'href="{appointment.video_link}"' in message.alternatives[0][0]
 
     def test_without_a_link_the_mail_says_the_coach_sends_it(self, coach_a, eva_traject, settings):
-        from sessions.notify import appointment_message
 
         settings.PRAKTIJK_VIDEO_ROOM_BASE = ""
         appointment = book(coach_a, eva_traject)
@@ -265,7 +265,6 @@ class TestTheEmails:
         assert NO_LINK_YET in message.alternatives[0][0]
 
     def test_not_by_video_no_video_line(self, coach_a, eva_traject):
-        from sessions.notify import appointment_message
 
         appointment = book(coach_a, eva_traject, mode="practice", location="De praktijk")
         message = appointment_message(
@@ -434,3 +433,134 @@ class TestMyProfile:
         assert BASE in client.get("/beheer/status/").content.decode()
         settings.PRAKTIJK_VIDEO_ROOM_BASE = ""
         assert "PRAKTIJK_VIDEO_ROOM_BASE is leeg" in client.get("/beheer/status/").content.decode()
+
+
+# --- After review: cancelled, moved in the portal, a coach who changes their room ------------
+
+NEW_ROOM = "https://whereby.example/anna-nieuw"
+
+
+class TestACancelledAppointment:
+    def test_its_mail_and_ics_no_longer_invite_to_the_room(self, coach_a, eva_traject):
+        appointment = book(coach_a, eva_traject)
+        link = appointment.video_link
+        assert ROOM.match(link)
+        appointment_cancel(appointment=appointment, by=coach_a, reason="")
+        appointment.refresh_from_db()
+        message = appointment_message(
+            appointment, "cancelled", address="eva@example.org", first_name="Eva", language="nl"
+        )
+        assert "geannuleerd" in message.body
+        assert link not in message.body
+        assert link not in message.alternatives[0][0]
+        (_name, ics, _mime) = message.attachments[0]
+        event = event_of(ics)
+        assert str(event["STATUS"]) == "CANCELLED"
+        assert str(event["LOCATION"]) == "via video"
+        assert link not in unfolded(ics) and "CONFERENCE" not in unfolded(ics)
+
+    def test_its_ics_in_the_portal_neither(self, client, coachee, eva_traject):
+        appointment = book(eva_traject.client.coach, eva_traject)
+        appointment_cancel(appointment=appointment, by=coachee, reason="")
+        client.force_login(coachee)
+        text = unfolded(client.get(f"/afspraken/{appointment.uuid}/afspraak.ics").content)
+        assert appointment.video_link not in text and "URL:" not in text
+
+
+def test_a_move_by_the_client_in_the_portal_keeps_the_link(
+    client, coachee, eva_traject, session_type, mailoutbox, django_capture_on_commit_callbacks
+):
+    appointment = book(eva_traject.client.coach, eva_traject, days=4, session_type=session_type)
+    link = appointment.video_link
+    client.force_login(coachee)
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post(
+            f"/portaal/afspraken/{appointment.uuid}/verzetten/",
+            {"slot": future(6, 11).isoformat()},
+        )
+    assert response.status_code == 302
+    appointment.refresh_from_db()
+    assert (appointment.start, appointment.video_link) == (future(6, 11), link)
+    (mail,) = [m for m in mailoutbox if m.to == [coachee.email]]
+    assert "verzet" in mail.body and f"Videolink: {link}" in mail.body
+    assert event_of(mail.attachments[0][1]).conferences[0].uri == link
+
+
+class TestTheCoachChangesTheirRoom:
+    URL = "/coach/profiel/"
+
+    def change(self, client, coach, room, callbacks):
+        client.force_login(coach)
+        with callbacks(execute=True):
+            return client.post(self.URL, {"phone": "", "video_room_url": room}, follow=True)
+
+    def test_the_appointments_to_come_in_the_old_room_follow_and_the_client_hears(
+        self, client, coach_a, coachee, eva_traject, mailoutbox, django_capture_on_commit_callbacks
+    ):
+        own_room(coach_a)
+        coming = book(coach_a, eva_traject, days=3)
+        typed = book(coach_a, eva_traject, days=4, video_link="https://teams.example/eigen")
+        cancelled = book(coach_a, eva_traject, days=5)
+        appointment_cancel(appointment=cancelled, by=coach_a, reason="")
+        past = book(coach_a, eva_traject, days=6)
+        start = timezone.now() - timedelta(days=2)
+        Appointment.objects.filter(pk=past.pk).update(start=start, end=start + timedelta(hours=1))
+        mailoutbox.clear()
+
+        response = self.change(client, coach_a, NEW_ROOM, django_capture_on_commit_callbacks)
+
+        page = response.content.decode()
+        assert "1 geplande video-afspraak gaat nu naar je nieuwe videoruimte" in page
+        links = dict(Appointment.objects.values_list("pk", "video_link"))
+        assert links[coming.pk] == NEW_ROOM
+        assert links[typed.pk] == "https://teams.example/eigen"
+        assert links[cancelled.pk] == OWN_ROOM and links[past.pk] == OWN_ROOM
+        coming.refresh_from_db()
+        assert coming.sequence == 1
+        (mail,) = [m for m in mailoutbox if m.to == [coachee.email]]
+        assert "Nieuwe videolink" in mail.subject
+        assert f"Videolink: {NEW_ROOM}" in mail.body and OWN_ROOM not in mail.body
+        assert f'href="{NEW_ROOM}"' in mail.alternatives[0][0]
+        (_name, ics, mime) = mail.attachments[0]
+        event = event_of(ics)
+        assert mime == "text/calendar; method=REQUEST"
+        assert (str(event["URL"]), int(event["SEQUENCE"])) == (NEW_ROOM, 1)
+
+    def test_emptied_each_gets_a_room_of_its_own_from_the_pattern(
+        self, client, coach_a, eva_traject, django_capture_on_commit_callbacks
+    ):
+        own_room(coach_a)
+        first = book(coach_a, eva_traject, days=3)
+        second = book(coach_a, eva_traject, days=4)
+        self.change(client, coach_a, "", django_capture_on_commit_callbacks)
+        first.refresh_from_db()
+        second.refresh_from_db()
+        assert ROOM.match(first.video_link) and ROOM.match(second.video_link)
+        assert first.video_link != second.video_link
+        assert first.video_link.startswith(BASE)
+
+    def test_rooms_of_their_own_stay_when_a_coach_first_sets_a_room(
+        self, client, coach_a, eva_traject, mailoutbox, django_capture_on_commit_callbacks
+    ):
+        pattern = book(coach_a, eva_traject)
+        mailoutbox.clear()
+        response = self.change(client, coach_a, NEW_ROOM, django_capture_on_commit_callbacks)
+        pattern.refresh_from_db()
+        assert ROOM.match(pattern.video_link) and pattern.sequence == 0
+        assert mailoutbox == [] and "gaat nu naar" not in response.content.decode()
+        assert CoachProfile.objects.get(user=coach_a).video_room_url == NEW_ROOM
+
+    def test_another_coachs_appointments_in_the_same_room_stay(
+        self, client, coach_a, coach_b, eva_traject, django_capture_on_commit_callbacks
+    ):
+        own_room(coach_a)
+        own_room(coach_b)
+        theirs = book(coach_b, days=3)
+        self.change(client, coach_a, NEW_ROOM, django_capture_on_commit_callbacks)
+        theirs.refresh_from_db()
+        assert theirs.video_link == OWN_ROOM
+
+    def test_the_page_says_what_happens(self, client, coach_a):
+        client.force_login(coach_a)
+        page = client.get(self.URL).content.decode()
+        assert "gaan de geplande afspraken in je oude ruimte mee naar de nieuwe" in page

@@ -147,6 +147,27 @@ class TestConsentsEnding:
         listed = client.get("/coach/clienten/?status=verloopt").content.decode()
         assert "1 cliënt" in listed and "Eva" in listed and "Bea" not in listed
 
+    def test_renewed_for_the_same_party_is_not_ending(self, client, coach_a):
+        """A new consent for the same third party that lasts longer (or has no end) replaces
+        the one that ends: nothing to ask for. A renewal that was withdrawn, or that ends
+        sooner, replaces nothing."""
+        today = timezone.localdate()
+        eva = running_traject(coach_a, client__coach=coach_a, client__first_name="Eva").client
+        school = ThirdPartyFactory(client=eva, name="Renewed")
+        ConsentFactory(third_party=school, valid_until=today + timedelta(days=10))
+        ConsentFactory(third_party=school, given_on=today, valid_until=today + timedelta(400))
+        mentor = ThirdPartyFactory(client=eva, name="Openended")
+        ConsentFactory(third_party=mentor, valid_until=today + timedelta(days=10))
+        ConsentFactory(third_party=mentor, given_on=today)
+        club = ThirdPartyFactory(client=eva, name="WithdrawnRenewal")
+        ConsentFactory(third_party=club, valid_until=today + timedelta(days=10))
+        ConsentFactory(third_party=club, given_on=today, withdrawn_on=today, withdrawn_by=coach_a)
+        page = part(vandaag(client, coach_a), "ending-heading")
+        assert "WithdrawnRenewal" in page
+        assert "Renewed" not in page and "Openended" not in page
+        listed = client.get("/coach/clienten/?status=verloopt").content.decode()
+        assert "1 cliënt" in listed
+
     def test_the_first_rows_and_the_rest_in_the_client_list(self, client, coach_a):
         today = timezone.localdate()
         for n in range(SHOWN + 1):
