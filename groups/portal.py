@@ -3,8 +3,7 @@ sessions.portal_extras): each with the group's place and an .ics only a member c
 
 from collections.abc import Sequence
 
-from django.db.models import Count, F, OuterRef, Subquery, Window
-from django.db.models.functions import RowNumber
+from django.db.models import Count, OuterRef, Subquery
 from django.urls import reverse
 from django.utils import timezone
 
@@ -43,9 +42,10 @@ def portal_meetings(account: User) -> list[Appointment]:
     return appointments
 
 
-def _next_meetings(groups, now) -> dict[int, Meeting]:
-    """Each group's first booked meeting that has not ended, with `turns` (how many turns
-    are taken). One query: a window numbers each group's meetings."""
+def _next_meetings(groups, now) -> dict[int, list[Meeting]]:
+    """Each group's booked meetings that have not ended, in time order, with `turns` (how
+    many turns are taken). One query, at most eight rows per group: a participant who joins
+    from a later meeting on needs the first one on or after that day, not the group's next."""
     turns = (
         Contribution.objects.filter(meeting=OuterRef("pk"))
         .order_by()
@@ -60,17 +60,13 @@ def _next_meetings(groups, now) -> dict[int, Meeting]:
             appointment__end__gt=now,
         )
         .select_related("appointment__coach", "group")
-        .annotate(
-            place_in_line=Window(
-                RowNumber(),
-                partition_by=[F("group")],
-                order_by=[F("appointment__start").asc(), F("pk").asc()],
-            ),
-            turns=Subquery(turns),
-        )
-        .filter(place_in_line=1)
+        .annotate(turns=Subquery(turns))
+        .order_by("appointment__start", "pk")
     )
-    return {meeting.group_id: meeting for meeting in meetings}
+    upcoming: dict[int, list[Meeting]] = {}
+    for meeting in meetings:
+        upcoming.setdefault(meeting.group_id, []).append(meeting)
+    return upcoming
 
 
 def portal_home_meetings(account: User, clients: Sequence[Client]) -> dict[int, dict]:
@@ -81,7 +77,7 @@ def portal_home_meetings(account: User, clients: Sequence[Client]) -> dict[int, 
 
     Three queries, whatever the number of clients, groups and meetings, and also when there
     is nothing to show (the page runs the same queries for everyone): the memberships, each
-    group's next meeting, and the client's turns in those groups (at most eight each)."""
+    group's coming meetings, and the client's turns in those groups (at most eight each)."""
     now = timezone.now()
     active = Membership.objects.active().filter(client__in=[client.pk for client in clients])
     memberships = list(active)
@@ -94,11 +90,17 @@ def portal_home_meetings(account: User, clients: Sequence[Client]) -> dict[int, 
     }
     chosen: dict[int, tuple[Membership, Meeting]] = {}
     for membership in memberships:
-        meeting = nexts.get(membership.group_id)
+        # The first from the day they join (the group's meetings over: none).
+        meeting = next(
+            (
+                meeting
+                for meeting in nexts.get(membership.group_id, [])
+                if timezone.localtime(meeting.appointment.start).date() >= membership.joined_on
+            ),
+            None,
+        )
         if meeting is None:
-            continue  # the group's meetings are over
-        if timezone.localtime(meeting.appointment.start).date() < membership.joined_on:
-            continue  # joins later
+            continue
         earlier = chosen.get(membership.client_id)
         if earlier is None or meeting.appointment.start < earlier[1].appointment.start:
             chosen[membership.client_id] = (membership, meeting)

@@ -350,6 +350,28 @@ class TestUnreadMessages:
         client.get(reverse("traject_detail", args=[conversation.uuid]))
         assert Message.objects.get(traject=conversation).read_at is None
 
+    def test_a_message_written_while_the_page_opens_stays_unread(
+        self, client, coach_a, coachee, eva, monkeypatch
+    ):
+        """Only what the page showed is read: a coach's message that arrives between reading
+        the conversation and marking it read was never seen."""
+        from trajects import messages_views
+
+        conversation = TrajectFactory(client=eva, kind=Traject.Kind.EMAIL)
+        message_write(traject=conversation, by=coach_a, body="Gezien", from_coach=True)
+        shown = messages_views.conversation_messages
+
+        def and_then_one_more(*args, **kwargs):
+            answer = shown(*args, **kwargs)
+            message_write(traject=conversation, by=coach_a, body="Net binnen", from_coach=True)
+            return answer
+
+        monkeypatch.setattr(messages_views, "conversation_messages", and_then_one_more)
+        client.force_login(coachee)
+        client.get(reverse("portal_conversation", args=[conversation.uuid]))
+        unread = Message.objects.filter(traject=conversation).unread()
+        assert [m.body for m in unread] == ["Net binnen"]
+
     def test_opening_an_already_read_conversation_writes_nothing(
         self, client, coach_a, coachee, eva
     ):

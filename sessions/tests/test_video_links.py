@@ -564,3 +564,19 @@ class TestTheCoachChangesTheirRoom:
         client.force_login(coach_a)
         page = client.get(self.URL).content.decode()
         assert "gaan de geplande afspraken in je oude ruimte mee naar de nieuwe" in page
+
+    def test_a_new_room_in_the_admin_is_followed_too(
+        self, client, admin_user, coach_a, eva_traject, django_capture_on_commit_callbacks
+    ):
+        from coaching.tests.test_admin import change_account
+
+        own_room(coach_a)
+        coming = book(coach_a, eva_traject)
+        client.force_login(admin_user)
+        with django_capture_on_commit_callbacks(execute=True):
+            response = change_account(
+                client, coach_a, **{"coach_profile-0-video_room_url": NEW_ROOM}
+            )
+        assert response.status_code == 302
+        coming.refresh_from_db()
+        assert (coming.video_link, coming.sequence) == (NEW_ROOM, 1)
