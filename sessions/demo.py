@@ -72,6 +72,14 @@ def demo_calendar(*, anna: User, bram: User, eva, lotte, **others) -> None:
         (eva.trajects.first(), "session", at(3, 10), "booked"),
         (lotte.trajects.first(), "session", at(-7, 14), "completed"),
         (lotte.trajects.first(), "session", at(5, 15), "booked"),
+        # Today, whatever the weekday, so that *Vandaag* opens on the day's work (issue 19):
+        # still to come, or (seeded in the evening) over and waiting for "held" or "no-show".
+        (
+            eva.trajects.first(),
+            "session",
+            timezone.datetime.combine(today, time(16), tzinfo=zone),
+            "booked",
+        ),
     ]
     for traject, kind, start, status in plan:
         if traject is None:

@@ -100,7 +100,9 @@ def portal_conversation(request: HttpRequest, traject: str) -> HttpResponse:
     if any(message.from_coach and message.read_at is None for message in messages_list):
         # The client's side opened the conversation: the coach's messages are read (issue 19,
         # point 4). One UPDATE, and only when an unread one is shown: the unread are the newest.
-        traject.messages.unread().update(read_at=timezone.now())
+        # Up to the last one shown: one written since this page read them was not seen.
+        last_shown = max(message.pk for message in messages_list)
+        traject.messages.unread().filter(pk__lte=last_shown).update(read_at=timezone.now())
     return render(
         request,
         "trajects/portal_conversation.html",

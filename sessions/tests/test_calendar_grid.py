@@ -5,9 +5,11 @@ free time that plans, and a move by dragging (JSON) through the move form's rule
 import json
 import re
 from datetime import date, datetime, time, timedelta
+from zoneinfo import ZoneInfo
 
 import pytest
 from django.db import connection
+from django.template.loader import render_to_string
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
@@ -216,6 +218,73 @@ class TestTheGrid:
             days=days[3:], appointments=[], working_hours=[], exceptions=[], now=at(today, 14)
         )
         assert html_free.now_percent is None  # today not shown
+
+    def test_the_time_line_is_there_to_show_when_the_day_shown_begins(self, rf, coach_a):
+        """Opened at 06:30 (the grid from 07:00), today's line is on the page, hidden, for
+        calendar.js to show at 07:00; before the fix there was none until a reload."""
+        today = date(2026, 6, 3)
+        built = grid.build(
+            days=[today], appointments=[], working_hours=[], exceptions=[], now=at(today, 6, 30)
+        )
+        html = render_to_string(
+            "sessions/calendar_grid.html", {"grid": built, "view": "day"}, request=rf.get("/")
+        )
+        assert '<div id="cal-now" class="cal-now" aria-hidden="true" hidden></div>' in html
+        at_noon = grid.build(
+            days=[today], appointments=[], working_hours=[], exceptions=[], now=at(today, 12)
+        )
+        html = render_to_string(
+            "sessions/calendar_grid.html", {"grid": at_noon, "view": "day"}, request=rf.get("/")
+        )
+        assert '<div id="cal-now" class="cal-now" aria-hidden="true"></div>' in html
+
+    def test_an_appointment_past_midnight_is_on_both_days(self, coach_a, traject, week_page):
+        sunday = next_monday() + timedelta(days=6)
+        late = book(coach_a, at(sunday, 23), 120, traject=traject)  # to Monday 01:00
+        css = style_of(week_page(sunday, "day"))
+        assert f"#blk-{late.uuid}{{grid-row:65/69;" in css  # 07:00-24:00: 23:00 to the end
+        html = week_page(sunday + timedelta(days=1), "day")
+        css = style_of(html)
+        # Monday, from 00:00: the hour after midnight is taken, not a free time to plan in.
+        assert f"#blk-{late.uuid}-next{{grid-row:1/5;grid-column:1 / -1}}" in css
+        assert f"?start={sunday + timedelta(days=1)}T00:30" not in html
+        assert f"?start={sunday + timedelta(days=1)}T01:00" in html
+        text = re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", html))
+        assert "23:00–01:00 Noor" in text
+        # Dragged only by its start, on Sunday.
+        block = re.search(rf'<li id="blk-{late.uuid}-next" class="[^"]+"([^>]*)>', html)
+        assert block and "data-move-url" not in block[1]
+        # The next week's Monday, in the week view, too.
+        assert f"#blk-{late.uuid}-next{{grid-row:1/5;" in style_of(
+            week_page(sunday + timedelta(days=1))
+        )
+
+    def test_the_nights_the_clocks_change(self):
+        """Europe/Amsterdam: 28 March 2027 has no 02:00-03:00, 31 October 2027 has it twice.
+        A block is as long as its appointment, and no free time is offered at a time the
+        appointment form cannot take (it refuses a time that does not exist or comes twice)."""
+        utc = ZoneInfo("UTC")
+
+        def appointment(start: datetime, minutes: int) -> Appointment:
+            return Appointment(start=start, end=start + timedelta(minutes=minutes), status="booked")
+
+        spring, autumn = date(2027, 3, 28), date(2027, 10, 31)
+        early = appointment(datetime(2027, 3, 28, 0, 0, tzinfo=utc), 30)  # 01:00 (+01:00)
+        built = grid.build(
+            days=[spring], appointments=[early], working_hours=[], exceptions=[], now=at(spring, 9)
+        )
+        starts = [cell.start.time() for cell in built.days[0].cells]
+        assert time(1, 30) in starts and time(3) in starts
+        assert time(2) not in starts and time(2, 30) not in starts
+
+        twice = appointment(datetime(2027, 10, 31, 0, 30, tzinfo=utc), 60)  # 02:30+02 - 02:30+01
+        built = grid.build(
+            days=[autumn], appointments=[twice], working_hours=[], exceptions=[], now=at(spring, 9)
+        )
+        block = built.days[0].blocks[0]
+        assert (block.start, block.end) == (150, 210)  # an hour long, not a 15-minute sliver
+        starts = [cell.start.time() for cell in built.days[0].cells]
+        assert time(2) not in starts and time(3, 30) in starts
 
     def test_another_coachs_appointments_are_never_shown(
         self, client, coach_a, coach_b, client_b, traject
