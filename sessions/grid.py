@@ -34,10 +34,11 @@ class Block:
     row_start: int = 0
     row_end: int = 0
     draggable: bool = False
+    continued: bool = False  # the part after midnight of one that began the day before
 
     @property
     def dom_id(self) -> str:
-        return f"blk-{self.appointment.uuid}"
+        return f"blk-{self.appointment.uuid}{'-next' if self.continued else ''}"
 
     @property
     def short(self) -> bool:
@@ -109,9 +110,18 @@ class Grid:
         rules = [f".cal-body{{height:calc({self.rows} * var(--cal-row))}}"]
         rules.append(f".cal-layer,.cal-hours{{grid-template-rows:repeat({self.rows},1fr)}}")
         for day in self.days:
-            if day.lanes > 1:
+            if day.lanes == 2:
                 rules.append(
                     f"#blocks-{day.index}{{grid-template-columns:repeat({day.lanes},minmax(0,1fr))}}"
+                )
+            elif day.lanes > 2:
+                # The first lane (where the appointment that holds the time goes) keeps half the
+                # day, however many cancelled ones sit beside it: six lanes of a week's day
+                # would leave it one letter wide.
+                rest = day.lanes - 1
+                rules.append(
+                    f"#blocks-{day.index}{{grid-template-columns:"
+                    f"minmax(0,{rest}fr) repeat({rest},minmax(0,1fr))}}"
                 )
             for shade in day.shades:
                 rules.append(f"#{shade.dom_id}{{grid-row:{shade.row_start}/{shade.row_end}}}")
@@ -132,43 +142,70 @@ def _minutes(moment: time) -> int:
 
 
 def _local_span(appointment: Appointment, day: date) -> tuple[int, int]:
-    """Start and end in minutes since the day's midnight (an end after midnight: 24:00)."""
+    """Start and end in minutes since the day's midnight (an end after midnight: 24:00; a
+    start the day before: 00:00). On its first day a block is as long as the appointment, not
+    as the clock's difference: the night the clocks go back, 02:30 to 02:30 is an hour (and
+    dragging it keeps that length, static/js/calendar.js)."""
     start = timezone.localtime(appointment.start)
     end = timezone.localtime(appointment.end)
-    begin = _minutes(start.time()) if start.date() == day else 0
-    finish = _minutes(end.time()) if end.date() == day else 24 * 60
-    return begin, max(finish, begin + ROW_MINUTES)
+    if start.date() == day:
+        begin = _minutes(start.time())
+        finish = begin + appointment.duration_minutes if end.date() == day else 24 * 60
+    else:
+        begin = 0
+        finish = _minutes(end.time()) if end.date() == day else 24 * 60
+    return begin, max(min(finish, 24 * 60), begin + ROW_MINUTES)
+
+
+def _days_of(appointment: Appointment) -> list[date]:
+    """The local days an appointment takes (two when it runs past midnight)."""
+    first = timezone.localtime(appointment.start).date()
+    last = timezone.localtime(appointment.end - timedelta(microseconds=1)).date()
+    return [first + timedelta(days=n) for n in range(max((last - first).days, 0) + 1)]
+
+
+def _on_the_clock(moment: datetime) -> bool:
+    """A local time that happens exactly once: not in the hour skipped when the clocks go
+    forward, nor in the hour that comes twice when they go back (the forms refuse those)."""
+    zone = timezone.get_current_timezone()
+    return (
+        moment.replace(tzinfo=zone, fold=0).utcoffset()
+        == moment.replace(tzinfo=zone, fold=1).utcoffset()
+    )
 
 
 def _lanes(blocks: list[Block]) -> int:
     """Overlapping blocks side by side (only a cancelled one can overlap another: a coach's
     active appointments never do); a block that overlaps nothing keeps the whole width. The
-    one that holds the time takes the first lane. Returns the day's number of columns."""
-    most = 1
-    cluster: list[Block] = []
-    lane_ends: list[int] = []
+    ones that hold the time take the first lane, also when a cancelled one began earlier.
+    Returns the day's number of columns."""
+    clusters: list[list[Block]] = []
     cluster_end = -1
-
-    def close() -> None:
-        for member in cluster:
-            member.lanes = len(lane_ends)
-
-    for block in sorted(blocks, key=lambda b: (b.start, not b.appointment.is_active)):
+    for block in sorted(blocks, key=lambda b: b.start):
         if block.start >= cluster_end:  # overlaps nothing before it: a new cluster
-            close()
-            cluster, lane_ends = [], []
-        cluster.append(block)
+            clusters.append([])
+        clusters[-1].append(block)
         cluster_end = max(cluster_end, block.end)
-        for number, end in enumerate(lane_ends, start=1):
-            if end <= block.start:
-                block.lane = number
-                lane_ends[number - 1] = block.end
-                break
-        else:
-            lane_ends.append(block.end)
-            block.lane = len(lane_ends)
-        most = max(most, len(lane_ends))
-    close()
+    most = 1
+    for cluster in clusters:
+        lanes: list[list[tuple[int, int]]] = []  # per lane, the spans in it
+        for block in sorted(cluster, key=lambda b: (not b.appointment.is_active, b.start)):
+            number = next(
+                (
+                    n
+                    for n, spans in enumerate(lanes, start=1)
+                    if all(block.end <= start or end <= block.start for start, end in spans)
+                ),
+                0,
+            )
+            if not number:
+                lanes.append([])
+                number = len(lanes)
+            lanes[number - 1].append((block.start, block.end))
+            block.lane = number
+        for block in cluster:
+            block.lanes = len(lanes)
+        most = max(most, len(lanes))
     return most
 
 
@@ -190,11 +227,12 @@ def build(
 
     blocks: dict[date, list[Block]] = {day: [] for day in days}
     for appointment in appointments:
-        day = timezone.localtime(appointment.start).date()
-        if day in blocks:
-            start, end = _local_span(appointment, day)
-            blocks[day].append(Block(appointment, start, end))
-            first, last = min(first, start), max(last, end)
+        days_of = _days_of(appointment)
+        for day in days_of:
+            if day in blocks:
+                start, end = _local_span(appointment, day)
+                blocks[day].append(Block(appointment, start, end, continued=day != days_of[0]))
+                first, last = min(first, start), max(last, end)
     spans: dict[date, list[tuple[int, int, bool, str]]] = {day: [] for day in days}
     for day in days:
         for hours in hours_of.get(day.weekday(), []):
@@ -245,19 +283,23 @@ def build(
             block.row_start, block.row_end = row(block.start), row_after(block.end)
             block.day_lanes = entry.lanes
             block.draggable = (
-                block.appointment.status == Appointment.Status.BOOKED
+                not block.continued
+                and block.appointment.status == Appointment.Status.BOOKED
                 and block.appointment.start > now
             )
         taken = [(b.start, b.end) for b in entry.blocks]
         for minutes in range(origin, last_hour * 60, CELL_MINUTES):
             if any(start < minutes + CELL_MINUTES and minutes < end for start, end in taken):
                 continue
+            moment = datetime.combine(day, time(minutes // 60, minutes % 60))
+            if not _on_the_clock(moment):  # 02:00-03:00 on the last Sunday of March/October
+                continue
             entry.cells.append(
                 Cell(
                     dom_id=f"c-{entry.index}-{minutes}",
                     row_start=row(minutes),
                     row_end=row(minutes + CELL_MINUTES),
-                    start=datetime.combine(day, time(minutes // 60, minutes % 60)),
+                    start=moment,
                 )
             )
 

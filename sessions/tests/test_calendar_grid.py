@@ -172,6 +172,23 @@ class TestTheGrid:
         booked = re.search(rf'<li id="blk-{second.uuid}" class="[^"]+"([^>]*)>', html)
         assert f'data-move-url="/coach/afspraken/{second.uuid}/verzetten/"' in booked[1]
 
+    def test_six_at_one_time_leave_the_one_that_holds_it_readable(
+        self, coach_a, traject, week_page
+    ):
+        """Five cancelled (one of them from 09:30) and the one now at 10:00: the one that holds
+        the time has the first lane, half the day's width, not a sixth of it."""
+        monday = next_monday()
+        earlier = book(coach_a, at(monday, 9, 30), 60, traject=traject)
+        appointment_cancel(appointment=earlier, by=coach_a, cancelled_by="coach", reason="Ziek")
+        for _ in range(4):
+            gone = book(coach_a, at(monday, 10), 60, traject=traject)
+            appointment_cancel(appointment=gone, by=coach_a, cancelled_by="client", reason="")
+        holds = book(coach_a, at(monday, 10), 60, traject=traject)
+        css = style_of(week_page())
+        assert "#blocks-1{grid-template-columns:minmax(0,5fr) repeat(5,minmax(0,1fr))}" in css
+        assert f"#blk-{holds.uuid}{{grid-row:13/17;grid-column:1}}" in css
+        assert f"#blk-{earlier.uuid}{{grid-row:11/15;grid-column:2}}" in css
+
     def test_a_past_appointment_is_not_draggable(self, client, coach_a, traject):
         yesterday = timezone.localdate() - timedelta(days=1)
         past = book(coach_a, at(yesterday, 10), 60, traject=traject)

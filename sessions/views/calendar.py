@@ -51,11 +51,15 @@ def _traject(request: HttpRequest) -> str:
 
 def _appointments(coach, start: date, end: date):
     zone = timezone.get_current_timezone()
+    begin = datetime.combine(start, time.min, tzinfo=zone)
     return (
         Appointment.objects.for_coach(coach)
         .filter(
-            start__gte=datetime.combine(start, time.min, tzinfo=zone),
+            # One that began the evening before and runs past midnight is on the first day
+            # too (an appointment lasts at most 8 hours: AppointmentForm.minutes).
+            start__gte=begin - timedelta(days=1),
             start__lt=datetime.combine(end, time.min, tzinfo=zone),
+            end__gt=begin,
         )
         # A cancelled Backstage meeting (its group stopped) leaves the calendar: no client's
         # cancellation to see there, and its time is free again.
