@@ -71,3 +71,18 @@ def guardian(coach_a):
 def client_b(coach_b):
     """A client of coach B (coach A must never see her)."""
     return personas.client_b(coach_b)
+
+
+@pytest.fixture
+def session_type(db):
+    """A one-hour coaching session at the practice or by video, bookable online (the session
+    type most tests of the calendar, the portal and the e-mails plan)."""
+    from sessions.models import SessionType
+
+    return SessionType.objects.create(
+        kind="session",
+        name="Coachingsessie",
+        default_minutes=60,
+        allowed_modes=["practice", "video"],
+        bookable_online=True,
+    )

@@ -15,7 +15,6 @@ from coaching.models import Client
 from coaching.tests.browser import PageLog, log_in_as, look_at, path_is
 from coaching.tests.factories import ClientFactory, GuardianFactory
 from coaching.tests.test_portal_home import backstage, traject_of
-from sessions.models import SessionType
 from sessions.tests.factories import appointment_for
 from sessions.tests.test_pages import future, open_all_week
 from trajects.email_coaching import message_write
@@ -24,17 +23,6 @@ from trajects.models import Traject
 from trajects.tests.factories import TrajectFactory, running_traject
 
 pytestmark = pytest.mark.browser
-
-
-@pytest.fixture
-def session_type(transactional_db):
-    return SessionType.objects.create(
-        kind="session",
-        name="Coachingsessie",
-        default_minutes=60,
-        allowed_modes=["practice", "video"],
-        bookable_online=True,
-    )
 
 
 def test_an_adults_home_shows_what_comes_next(

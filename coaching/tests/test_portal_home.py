@@ -20,7 +20,7 @@ from groups.models import Contribution
 from groups.services import member_add, turn_claim
 from groups.tests.test_groups import make_group
 from sessions.booking import cancel_deadline
-from sessions.models import Appointment, BookingRules, SessionType
+from sessions.models import Appointment, BookingRules
 from sessions.tests.factories import appointment_for
 from sessions.tests.test_pages import future, open_all_week
 from trajects.email_coaching import message_write
@@ -37,17 +37,6 @@ pytestmark = pytest.mark.django_db
 # next meeting (1) and the client's turns in those groups (1); the evaluations waiting (1);
 # the e-mail conversations with their unread counts (1).
 PORTAL_HOME_QUERIES = 9
-
-
-@pytest.fixture
-def session_type(db):
-    return SessionType.objects.create(
-        kind="session",
-        name="Coachingsessie",
-        default_minutes=60,
-        allowed_modes=["practice", "video"],
-        bookable_online=True,
-    )
 
 
 @pytest.fixture

@@ -62,17 +62,6 @@ def pick_slot(day_group: Locator, hh_mm: str) -> Locator:
 
 
 @pytest.fixture
-def session_type(db):
-    return SessionType.objects.create(
-        kind="session",
-        name="Coachingsessie",
-        default_minutes=60,
-        allowed_modes=["practice", "video"],
-        bookable_online=True,
-    )
-
-
-@pytest.fixture
 def eva_traject(coach_a, coachee) -> Traject:
     open_all_week(coach_a)
     return running_traject(coach_a, client=Client.objects.get(account=coachee))

@@ -17,17 +17,6 @@ from trajects.tests.factories import TrajectFactory, running_traject
 
 
 @pytest.fixture
-def session_type(db):
-    return SessionType.objects.create(
-        kind="session",
-        name="Coachingsessie",
-        default_minutes=60,
-        allowed_modes=["practice", "video"],
-        bookable_online=True,
-    )
-
-
-@pytest.fixture
 def intake_type(db):
     return SessionType.objects.create(
         kind="intake",

@@ -42,17 +42,6 @@ def eva_traject(coach_a, coachee):
     return running_traject(coach_a, client=coachee.client_record)
 
 
-@pytest.fixture
-def session_type(db):
-    return SessionType.objects.create(
-        kind="session",
-        name="Coachingsessie",
-        default_minutes=60,
-        allowed_modes=["practice", "video"],
-        bookable_online=True,
-    )
-
-
 def own_room(coach, url=OWN_ROOM):
     CoachProfile.objects.filter(user=coach).update(video_room_url=url)
 
