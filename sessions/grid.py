@@ -19,6 +19,8 @@ from sessions.models import Appointment, AvailabilityException, WorkingHours
 ROW_MINUTES = 15
 CELL_MINUTES = 30  # a free time to click on: half an hour (a row each would be too small a target)
 FIRST_HOUR, LAST_HOUR = 7, 21  # shown by default; widened to what the days hold
+# Blocks side by side at one time, at most: a week's day column is ~150 px at 1280 px wide.
+MOST_LANES_WEEK, MOST_LANES_DAY = 3, 8
 
 
 @dataclass
@@ -35,6 +37,8 @@ class Block:
     row_end: int = 0
     draggable: bool = False
     continued: bool = False  # the part after midnight of one that began the day before
+    left_off: bool = False  # a cancelled one with no room beside the others (the day view has it)
+    more: int = 0  # of those left off beside this one, how many
 
     @property
     def dom_id(self) -> str:
@@ -89,6 +93,11 @@ class Day:
     off_notes: list[str] = field(default_factory=list)  # blocked: the whole day, with its note
     lanes: int = 1
 
+    @property
+    def placed(self) -> list[Block]:
+        """The blocks drawn on the grid (the phone's list has them all)."""
+        return [block for block in self.blocks if not block.left_off]
+
 
 @dataclass
 class Grid:
@@ -127,7 +136,7 @@ class Grid:
                 rules.append(f"#{shade.dom_id}{{grid-row:{shade.row_start}/{shade.row_end}}}")
             for cell in day.cells:
                 rules.append(f"#{cell.dom_id}{{grid-row:{cell.row_start}/{cell.row_end}}}")
-            for block in day.blocks:
+            for block in day.placed:
                 rules.append(
                     f"#{block.dom_id}{{grid-row:{block.row_start}/{block.row_end};"
                     f"grid-column:{block.column}}}"
@@ -174,11 +183,12 @@ def _on_the_clock(moment: datetime) -> bool:
     )
 
 
-def _lanes(blocks: list[Block]) -> int:
+def _lanes(blocks: list[Block], most_lanes: int) -> int:
     """Overlapping blocks side by side (only a cancelled one can overlap another: a coach's
     active appointments never do); a block that overlaps nothing keeps the whole width. The
     ones that hold the time take the first lane, also when a cancelled one began earlier.
-    Returns the day's number of columns."""
+    Cancelled ones beyond `most_lanes` are left off (a lane too narrow to read or to click,
+    under axe's 24 px), counted on the cluster's first block. Returns the day's columns."""
     clusters: list[list[Block]] = []
     cluster_end = -1
     for block in sorted(blocks, key=lambda b: b.start):
@@ -199,12 +209,18 @@ def _lanes(blocks: list[Block]) -> int:
                 0,
             )
             if not number:
+                if len(lanes) >= most_lanes and not block.appointment.is_active:
+                    block.left_off = True
+                    continue
                 lanes.append([])
                 number = len(lanes)
             lanes[number - 1].append((block.start, block.end))
             block.lane = number
         for block in cluster:
             block.lanes = len(lanes)
+        if left_off := sum(block.left_off for block in cluster):
+            first = next(b for b in cluster if b.lane == 1 and not b.left_off)
+            first.more = left_off
         most = max(most, len(lanes))
     return most
 
@@ -278,7 +294,7 @@ def build(
                 Shade(dom_id=f"off-{entry.index}-0", row_start=1, row_end=last_line, off=True)
             )
         entry.blocks = sorted(blocks[day], key=lambda b: b.start)
-        entry.lanes = _lanes(entry.blocks)
+        entry.lanes = _lanes(entry.blocks, MOST_LANES_DAY if len(days) == 1 else MOST_LANES_WEEK)
         for block in entry.blocks:
             block.row_start, block.row_end = row(block.start), row_after(block.end)
             block.day_lanes = entry.lanes

@@ -176,18 +176,34 @@ class TestTheGrid:
         self, coach_a, traject, week_page
     ):
         """Five cancelled (one of them from 09:30) and the one now at 10:00: the one that holds
-        the time has the first lane, half the day's width, not a sixth of it."""
+        the time has the first lane and the most room; a week's day has three lanes at most
+        (six were 17 px each: unreadable, and under axe's 24 px target size), the rest is
+        counted there and shown in the day view, where all six fit."""
         monday = next_monday()
         earlier = book(coach_a, at(monday, 9, 30), 60, traject=traject)
         appointment_cancel(appointment=earlier, by=coach_a, cancelled_by="coach", reason="Ziek")
+        gone = []
         for _ in range(4):
-            gone = book(coach_a, at(monday, 10), 60, traject=traject)
-            appointment_cancel(appointment=gone, by=coach_a, cancelled_by="client", reason="")
+            gone.append(book(coach_a, at(monday, 10), 60, traject=traject))
+            appointment_cancel(appointment=gone[-1], by=coach_a, cancelled_by="client", reason="")
         holds = book(coach_a, at(monday, 10), 60, traject=traject)
-        css = style_of(week_page())
-        assert "#blocks-1{grid-template-columns:minmax(0,5fr) repeat(5,minmax(0,1fr))}" in css
+        html = week_page()
+        css = style_of(html)
+        assert "#blocks-1{grid-template-columns:minmax(0,2fr) repeat(2,minmax(0,1fr))}" in css
         assert f"#blk-{holds.uuid}{{grid-row:13/17;grid-column:1}}" in css
         assert f"#blk-{earlier.uuid}{{grid-row:11/15;grid-column:2}}" in css
+        assert f"#blk-{gone[0].uuid}{{grid-row:13/17;grid-column:3}}" in css
+        grid_part = html.split('<div class="cal-list')[0]
+        for left_off in gone[1:]:
+            assert f"#blk-{left_off.uuid}" not in css
+            assert str(left_off.uuid) not in grid_part
+        text = re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", grid_part))
+        assert "+3 geannuleerd (in de dagweergave)" in text
+        # The phone's list and the day view have them all.
+        assert html.split('<div class="cal-list')[1].count("text-decoration-line-through") >= 5
+        day_css = style_of(week_page(monday, "day"))
+        assert "#blocks-1{grid-template-columns:minmax(0,5fr) repeat(5,minmax(0,1fr))}" in day_css
+        assert all(f"#blk-{left_off.uuid}" in day_css for left_off in gone)
 
     def test_a_past_appointment_is_not_draggable(self, client, coach_a, traject):
         yesterday = timezone.localdate() - timedelta(days=1)
