@@ -366,6 +366,7 @@ def post_specs(fw: dict) -> dict[str, Spec]:
         AcceptInvitationForm,
         ClientForm,
         ClientInvitationForm,
+        CoachProfileForm,
         ConsentForm,
         GuardianForm,
         StaffInvitationForm,
@@ -467,8 +468,13 @@ def post_specs(fw: dict) -> dict[str, Spec]:
                 cancelled_by=["client", "parent", "coach", "practice", "x"],
             )
         ),
-        "appointment_mark": Spec(form_keys(MarkForm())),
-        "appointment_no_show": Spec(),
+        # `next`: Vandaag's buttons come back to Vandaag (issue 19); any other value is not
+        # followed.
+        "appointment_mark": Spec(
+            {**form_keys(MarkForm()), "next": raw("text", "/coach/", "/coach/agenda/")}
+        ),
+        "appointment_no_show": Spec({"next": raw("text", "/coach/")}),
+        "coach_profile": Spec(form_keys(CoachProfileForm(instance=coach_a.coach_profile))),
         "appointment_waive_fee": Spec(form_keys(ReasonForm())),
         "portal_book": Spec({"mode": raw("choice", "practice"), **slot_keys}),
         "portal_reschedule": Spec(slot_keys),
@@ -983,6 +989,9 @@ def form_cases() -> dict[str, tuple[str, object]]:
             **bind, instance=fw["child"]
         ),
         "coaching.forms.GuardianForm": plain(coaching_forms.GuardianForm),
+        "coaching.forms.CoachProfileForm": model_form(
+            coaching_forms.CoachProfileForm, lambda fw: fw["users"]["coach_a"].coach_profile
+        ),
         "coaching.forms.ThirdPartyForm": third_party,
         "coaching.forms.ConsentForm[child]": consent("child"),
         "coaching.forms.ConsentForm[adult]": consent("adult"),

@@ -182,7 +182,17 @@ class TestWhatFitsTheMoment:
 
 class TestBackToVandaag:
     @pytest.mark.parametrize(
-        "elsewhere", ["https://evil.example/coach/", "//evil.example/", "javascript:alert(1)"]
+        "elsewhere",
+        [
+            "https://evil.example/coach/",
+            "//evil.example/",
+            "javascript:alert(1)",
+            # Not a path: redirect() would take a bare word for a view's name (a 500 the fuzz
+            # test found); a NUL cannot go in a header.
+            "3714-04-11T20:00",
+            "a\x00b",
+            "/coach/\x00",
+        ],
     )
     def test_a_next_to_another_host_is_never_followed(self, client, coach_a, today, elsewhere):
         begun = appointment_for(client_traject(coach_a, "Eva"), at(today, 10, 0))

@@ -294,8 +294,14 @@ def _back_to(request: HttpRequest, default: str) -> str:
     Vandaag, issue 19) and that page is on this site; else `default`. Another host, or a
     scheme-relative "//elsewhere", is never followed."""
     wanted = request.POST.get("next") or request.GET.get("next") or ""
-    if wanted and url_has_allowed_host_and_scheme(
-        wanted, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+    # A path of this site only: "/coach/". Anything else (a bare word would be taken for a
+    # view's name by redirect(), a control character cannot go in a header) is not followed.
+    if (
+        wanted.startswith("/")
+        and wanted.isprintable()
+        and url_has_allowed_host_and_scheme(
+            wanted, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+        )
     ):
         return wanted
     return default
