@@ -124,6 +124,30 @@ def outbox_add(items: Iterable[Item], *, deliver_now: bool = True) -> list[int]:
     return _pending_ids({(subject, kind) for subject, kind, _due in items})
 
 
+def outbox_send(
+    subject: str,
+    kind: str,
+    *,
+    client=None,
+    context: dict | None = None,
+    due_at: datetime | None = None,
+) -> int | None:
+    """One e-mail that a change causes (a booking's confirmation, an invitation): its row is
+    written in the caller's transaction, so a rolled-back change sends nothing and a committed
+    one cannot lose its mail; a worker gets it after the commit. `subject` names the change
+    ("appointment:42:moved:<time>"): recording the same subject and kind again is a no-op.
+    Returns the row's id while it is pending, else None."""
+    due = due_at or timezone.now()
+    Send.objects.bulk_create(
+        [Send(subject=subject, kind=kind, due_at=due, client=client, context=context or {})],
+        ignore_conflicts=True,
+    )
+    pending = _pending_ids({(subject, kind)})
+    if pending and due <= timezone.now():
+        enqueue(pending)
+    return pending[0] if pending else None
+
+
 def _enqueue_due(ids: list[int]) -> list[int]:
     now = timezone.now()
     due = []

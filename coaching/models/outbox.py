@@ -1,4 +1,4 @@
-"""The outbox: every reminder or prompt the practice sends is a row, claimed before it is sent.
+"""The outbox: every e-mail the practice sends is a row, claimed before it is sent.
 
 One row per (subject, kind), held by a unique constraint: a retry, a second worker, a second beat
 or a redelivered task finds the row already there (and claimed or sent) and does nothing."""
@@ -22,18 +22,30 @@ class Send(models.Model):
     class Kind(models.TextChoices):
         """What is sent: each kind is registered by the app that writes it (its composer)."""
 
+        ACCOUNT_MAIL = "account_mail", _("accountbericht (wachtwoord, beveiliging)")
+        APPOINTMENT_BOOKED = "appointment_booked", _("bevestiging van een afspraak")
+        APPOINTMENT_CANCELLED = "appointment_cancelled", _("afspraak afgezegd")
+        APPOINTMENT_MOVED = "appointment_moved", _("afspraak verplaatst")
         APPOINTMENT_REMINDER = "appointment_reminder", _("herinnering aan een afspraak")
         APPOINTMENT_REMINDER_2 = "appointment_reminder_2", _("tweede herinnering aan een afspraak")
+        APPOINTMENT_ROOM = "appointment_room", _("nieuwe videoruimte voor een afspraak")
+        BACKSTAGE_GROUP_NOTICE = "backstage_group_notice", _("Backstage: wijziging in de groep")
         BACKSTAGE_MEETING = "backstage_meeting", _("herinnering aan een Backstage-bijeenkomst")
         BACKSTAGE_PREPARE = "backstage_prepare", _("Backstage: inbreng voorbereiden")
         BACKSTAGE_REPORT_BACK = "backstage_report_back", _("Backstage: terugkoppelen")
         BEDENKTIJD_OVER = "bedenktijd_over", _("bedenktijd voorbij")
+        COACH_NOTICE = "coach_notice", _("bericht aan de coach over een online afspraak")
         CONSENT_WITHDRAWN = "consent_withdrawn", _("toestemming ingetrokken")
         EMAIL_CONFIRMATION = "email_confirmation", _("bevestiging van een e-mailadres")
         EVALUATION_PROMPT = "evaluation_prompt", _("vraag om een evaluatie")
+        INVITATION = "invitation", _("uitnodiging")
         INVOICE = "invoice", _("factuur")
+        KENNISMAKING_FOR_COACH = "kennismaking_for_coach", _("kennismaking: aanvraag voor de coach")
+        KENNISMAKING_RECEIVED = "kennismaking_received", _("kennismaking: aanvraag ontvangen")
         MESSAGE_NEAR_DUE = "message_near_due", _("bericht: antwoord bijna te laat")
         MESSAGE_OVERDUE = "message_overdue", _("bericht: antwoord te laat")
+        MESSAGE_WAITING = "message_waiting", _("e-mailcoaching: er wacht een bericht")
+        PORTAL_LINKED = "portal_linked", _("portaal: ouder gekoppeld aan een kind")
         QUOTE_REQUEST = "quote_request", _("offerteaanvraag voor de coach")
         SWITCHED_TO_LIVE = "switched_to_live", _("e-mailcoaching: overgestapt naar live sessies")
 
@@ -51,6 +63,20 @@ class Send(models.Model):
     claimed_at = models.DateTimeField(_("opgepakt op"), null=True, blank=True)
     attempts = models.PositiveSmallIntegerField(_("pogingen"), default=0)
     sent_at = models.DateTimeField(_("verstuurd op"), null=True, blank=True)
+    # Whom it concerns, so that the coach sees what was sent about a client (and erasure finds
+    # it); empty for mail to a coach about their own work or to an address without a client.
+    client = models.ForeignKey(
+        "coaching.Client",
+        verbose_name=_("cliënt"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="sends",
+    )
+    # What the composer needs that the database may no longer hold when the row is sent (the
+    # time a moved appointment had; a deleted group's name and meetings). Plain values only:
+    # never dossier or message text, never a secret (links are made when the message is).
+    context = models.JSONField(_("gegevens voor het bericht"), default=dict, blank=True)
     recipients = models.JSONField(_("ontvangers"), default=list, blank=True)
     # Of a row with several messages: the addresses the server accepted theirs for already (a
     # later attempt sends to the others only).
