@@ -5,7 +5,7 @@ PY := $(VENV)/bin/python
 MANAGE := $(PY) manage.py
 PORT ?= 8000
 
-.PHONY: run test bench venv messages makemessages lint bandit audit-deps format check-deploy ci vendor vnu clean
+.PHONY: run test bench venv messages makemessages lint lint-imports bandit audit-deps format check-deploy ci vendor vnu clean
 
 # A fresh machine needs nothing but Python >= 3.12: no PostgreSQL, no Redis. Ctrl-C stops all.
 # `make run PORT=8101` serves on another port; the links in e-mails follow it (SITE_URL).
@@ -83,6 +83,11 @@ makemessages: venv
 lint: venv
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
+
+# The apps depend one way (README "Architecture"; contracts in pyproject.toml): privacy, billing,
+# groups, sessions, trajects, audit, coaching from the top down. A new upward import fails here.
+lint-imports: venv
+	$(VENV)/bin/lint-imports --no-cache
 
 # bandit over our own code (not tests or migrations): no medium or high finding may stand.
 bandit: venv

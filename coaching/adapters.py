@@ -1,11 +1,17 @@
 """django-allauth customisation (through its adapter, not by copying its views)."""
 
+from collections.abc import Callable
+
 from allauth.account.adapter import DefaultAccountAdapter
 from django.core.exceptions import ValidationError
 from django.http import HttpRequest
 
-from audit.log import login_blocked
 from coaching.roles import home_url_for
+
+# Who hears that allauth refused a login attempt over its rate limits (allauth sends no signal
+# for it): the audit log registers itself here in its AppConfig.ready(), as the core does not
+# import the layers above it.
+LOGIN_BLOCKED: list[Callable[[HttpRequest, dict], None]] = []
 
 
 class AccountAdapter(DefaultAccountAdapter):
@@ -29,5 +35,6 @@ class AccountAdapter(DefaultAccountAdapter):
         try:
             super().pre_authenticate(request, **credentials)
         except ValidationError:
-            login_blocked(request, credentials)
+            for listener in LOGIN_BLOCKED:
+                listener(request, credentials)
             raise

@@ -2,7 +2,7 @@ from datetime import timedelta
 from urllib.parse import urlencode
 
 from allauth.account.models import EmailAddress
-from django.contrib import admin, messages
+from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
 from django.contrib.auth.forms import (
     AdminPasswordChangeForm,
@@ -10,18 +10,19 @@ from django.contrib.auth.forms import (
     SetUnusablePasswordMixin,
     UserChangeForm,
 )
-from django.core.exceptions import ValidationError
-from django.template.response import TemplateResponse
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.html import format_html
 from django.utils.text import format_lazy
 from django.utils.translation import gettext_lazy as _
 
-from audit.admin import AuditedAdminMixin
-from audit.models import AuditEvent
 from coaching import admin_mfa  # noqa: F401 (the second factors' admin, in Dutch)
-from coaching.admin_base import EditableListAdmin, ReadOnlyAdmin, TabularInline
+from coaching.admin_base import (
+    AuditedAdminMixin,
+    EditableListAdmin,
+    ReadOnlyAdmin,
+    TabularInline,
+)
 from coaching.admin_phrases import shown_fields
 from coaching.dates import readable
 from coaching.models import (
@@ -166,11 +167,10 @@ class ClientAdmin(AuditedAdminMixin, admin.ModelAdmin):
     raw_id_fields = ["account"]
     inlines = [GuardianInline, ThirdPartyInline]
     list_select_related = ["coach", "organisation"]
-    actions = ["erase_selected"]
 
-    # A client is erased (the action below), never deleted: deleting would leave the portal
-    # accounts, the files and the outbox's rows behind. An erased client's row (kept for the
-    # invoices) is not changed any more.
+    # A client is erased (the privacy app adds that action here), never deleted: deleting would
+    # leave the portal accounts, the files and the outbox's rows behind. An erased client's row
+    # (kept for the invoices) is not changed any more.
     def has_delete_permission(self, request, obj=None):
         return False
 
@@ -178,34 +178,6 @@ class ClientAdmin(AuditedAdminMixin, admin.ModelAdmin):
         if obj is not None and obj.erased_on is not None:
             return False
         return super().has_change_permission(request, obj)
-
-    @admin.action(description=_("Geselecteerde cliënten wissen (AVG)"))
-    def erase_selected(self, request, queryset):
-        """Erasure as on the coach's page (privacy.erasure), after a confirmation."""
-        # The privacy app reads every app's models; it is imported here, where it is used.
-        from privacy.erasure import client_erase, why_not_erasable
-
-        if request.POST.get("confirm") != "yes":
-            return TemplateResponse(
-                request,
-                "admin/coaching/client/erase_confirmation.html",
-                {
-                    **self.admin_site.each_context(request),
-                    "title": _("Cliënten wissen"),
-                    "clients": [(client, why_not_erasable(client)) for client in queryset],
-                    "action_checkbox_name": admin.helpers.ACTION_CHECKBOX_NAME,
-                    "opts": self.model._meta,
-                },
-            )
-        for client in queryset:
-            name = str(client)
-            try:
-                client_erase(client=client, by=request.user, request=request)
-            except ValidationError as error:
-                self.message_user(request, f"{name}: {' '.join(error.messages)}", messages.ERROR)
-            else:
-                self.message_user(request, _("%(name)s is gewist.") % {"name": name})
-        return None
 
 
 @admin.register(Organisation)
@@ -219,7 +191,7 @@ class ConsentAdmin(AuditedAdminMixin, ReadOnlyAdmin):
     """Consent is recorded and withdrawn by the coach or the client, not changed here (nor
     deleted: a recorded contact may rest on it)."""
 
-    audit_what = AuditEvent.What.CONSENT
+    audit_what = "consent"
 
     def audit_client_of(self, obj):
         return obj.client

@@ -1,6 +1,7 @@
 """What several apps' admins share: records the admin may read but never add, change or
-delete (they are written by the application's own workflows, and kept), and inputs that are named
-for screen readers where the admin shows them without a <label>."""
+delete (they are written by the application's own workflows, and kept), pages of a client's
+data that are written to the audit log, and inputs that are named for screen readers where the
+admin shows them without a <label>."""
 
 from collections.abc import Callable
 
@@ -68,3 +69,42 @@ class EditableListAdmin(admin.ModelAdmin):
         """The row's name as its first column shows it (a tariff's name, a retention's kind)."""
         field, _attr, value = lookup_field(self.list_display[0], obj, self)
         return str(display_for_field(value, field, "") if field is not None else value)
+
+
+# Writes an admin page's opening, saving or deleting to the audit log: set by the audit app in
+# its AppConfig.ready() (the core does not import the log, which sits above it). Called as
+# recorder(request, action, what, client=…, obj=…) with the log's action and subject codes.
+ADMIN_RECORDER: Callable | None = None
+
+
+class AuditedAdminMixin:
+    """A ModelAdmin whose pages show a client's data: opening an object's page, saving it and
+    deleting it are written to the audit log, as on the coach's pages."""
+
+    audit_what = "client"  # the log's code of what the page shows (audit.models.AuditEvent.What)
+
+    def audit_client_of(self, obj):
+        return obj
+
+    def _record(self, request, action: str, obj) -> None:
+        if ADMIN_RECORDER is None:
+            raise RuntimeError("The audit app is not installed: the admin cannot log openings.")
+        ADMIN_RECORDER(request, action, self.audit_what, client=self.audit_client_of(obj), obj=obj)
+
+    def render_change_form(self, request, context, add=False, change=False, form_url="", obj=None):
+        if obj is not None and request.method == "GET":
+            self._record(request, "view", obj)
+        return super().render_change_form(request, context, add, change, form_url, obj)
+
+    def save_model(self, request, obj, form, change):
+        super().save_model(request, obj, form, change)
+        self._record(request, "change" if change else "create", obj)
+
+    def delete_model(self, request, obj):
+        self._record(request, "erase", obj)
+        super().delete_model(request, obj)
+
+    def delete_queryset(self, request, queryset):
+        for obj in queryset:
+            self._record(request, "erase", obj)
+        super().delete_queryset(request, queryset)

@@ -1,3 +1,5 @@
+from datetime import datetime, timedelta
+
 from crispy_forms.helper import FormHelper
 from crispy_forms.layout import Div, Field, Fieldset, Layout
 from django import forms
@@ -38,6 +40,19 @@ class DateTimeLocalInput(forms.DateTimeInput):
 
     def __init__(self, attrs=None):
         super().__init__(attrs, format="%Y-%m-%dT%H:%M")
+
+
+# How far from today a time in the calendar may lie (as the pages' week and slot parameters).
+REACH = timedelta(days=5 * 366)
+
+
+def within_reach(moment: datetime) -> None:
+    """A time for the calendar: not years away. Year 9999 has no room for an appointment's end,
+    and a time in year 1 cannot be read back from the database (before year 1 in UTC)."""
+    if abs(moment - timezone.now()) > REACH:
+        raise forms.ValidationError(
+            _("Kies een tijdstip binnen vijf jaar van vandaag."), code="out_of_reach"
+        )
 
 
 class YesNoField(forms.TypedChoiceField):

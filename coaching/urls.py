@@ -4,7 +4,7 @@ from django.contrib import admin
 from django.urls import include, path
 from django.views.generic import RedirectView
 
-from coaching import client_views, profile, public_views, views
+from coaching import profile, public_views, views
 from coaching.admin_i18n import admin_javascript_catalog
 
 # The Django admin signs in through allauth (its rate limits and second factor), not its own form.
@@ -27,49 +27,8 @@ urlpatterns = [
     ),
     path("taal/", views.set_language, name="set_language"),
     path("portaal/", views.portal_home, name="portal_home"),
-    path("portaal/toestemmingen/", client_views.portal_consents, name="portal_consents"),
-    path(
-        "portaal/toestemmingen/<uuid:consent>/intrekken/",
-        client_views.portal_consent_withdraw,
-        name="portal_consent_withdraw",
-    ),
     path("coach/profiel/", profile.coach_profile, name="coach_profile"),
-    path("coach/clienten/nieuw/", client_views.client_create, name="client_create"),
-    path("coach/clienten/<uuid:client>/bewerken/", client_views.client_edit, name="client_edit"),
-    path(
-        "coach/clienten/<uuid:client>/portaal/",
-        client_views.client_invite_portal,
-        name="client_invite_portal",
-    ),
-    path(
-        "coach/clienten/<uuid:client>/ouders/nieuw/",
-        client_views.guardian_create,
-        name="guardian_create",
-    ),
-    path(
-        "coach/ouders/<uuid:guardian>/bewerken/", client_views.guardian_edit, name="guardian_edit"
-    ),
-    path(
-        "coach/ouders/<uuid:guardian>/portaal/",
-        client_views.guardian_invite_portal,
-        name="guardian_invite_portal",
-    ),
-    path(
-        "coach/clienten/<uuid:client>/derden/nieuw/",
-        client_views.third_party_create,
-        name="third_party_create",
-    ),
-    path(
-        "coach/clienten/<uuid:client>/toestemmingen/nieuw/",
-        client_views.consent_create,
-        name="consent_create",
-    ),
-    path(
-        "coach/toestemmingen/<uuid:consent>/intrekken/",
-        client_views.consent_withdraw_by_coach,
-        name="consent_withdraw",
-    ),
-    # The coach's dashboard, client list and pages, and the trajects (the trajects app).
+    # The coach's dashboard, clients and their trajects, e-mail coaching (the trajects app).
     path("", include("trajects.urls")),
     # The calendar: appointments, booking, iCalendar (the sessions app, label "agenda").
     path("", include("sessions.urls")),
@@ -77,9 +36,7 @@ urlpatterns = [
     path("", include("groups.urls")),
     # Invoices and quotes (the billing app).
     path("", include("billing.urls")),
-    # The audit log as the coach and the client see it, and the client's own data (audit app).
-    path("", include("audit.urls")),
-    # Downloading all of a client's data, and erasure (privacy app).
+    # A client's data as a whole: download, the log of who opened it, erasure (privacy app).
     path("", include("privacy.urls")),
     path("uitnodigingen/", views.invitations, name="invitations"),
     path("uitnodigingen/client/", views.invitation_create_client, name="invitation_create_client"),

@@ -1,9 +1,8 @@
 from django.contrib import admin
 from django.core.exceptions import PermissionDenied
 
-from audit.admin import AuditedAdminMixin
 from audit.models import AuditEvent
-from coaching.admin_base import TabularInline
+from coaching.admin_base import AuditedAdminMixin, TabularInline
 from groups.models import BackstageGroup, Contribution, Meeting, Membership
 from groups.services import group_delete, group_place_change, why_not_deletable
 

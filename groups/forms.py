@@ -3,10 +3,9 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from coaching.confirm import ReasonForm
-from coaching.forms import DateTimeLocalInput
+from coaching.forms import DateTimeLocalInput, within_reach
 from coaching.models import Organisation
 from groups.models import BackstageGroup, Contribution
-from sessions.forms import within_reach
 
 
 def _helper(form):

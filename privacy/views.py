@@ -1,7 +1,9 @@
-"""Downloading all of a client's data: by the coach, and by the client (or a parent of a child)
-in the portal. Each download is written to the audit log."""
+"""A client's data as a whole: the coach downloads it, reads who opened it (the audit log) or
+erases it; the client (or a parent of a child) downloads it in the portal and reads who opened
+or changed it. Each download is written to the audit log."""
 
 from django.contrib import messages
+from django.core.paginator import Paginator
 from django.core.exceptions import ValidationError
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
@@ -9,12 +11,16 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_safe
 
 from audit.log import Action, What, record
+from audit.models import AuditEvent
 from coaching.access import client_of_coach
 from coaching.models import Client, Role
 from coaching.roles import role_required
 from privacy.erasure import client_erase, why_not_erasable
 from privacy.export import export_zip
 from privacy.forms import EraseForm
+
+
+PER_PAGE = 50  # rows of the log per page
 
 
 def may_download(account, client: Client) -> bool:
@@ -89,4 +95,31 @@ def client_erase_view(request: HttpRequest, client: str) -> HttpResponse:
             "trajects": client.trajects.count(),
             "invoices": client.invoices.exclude(status="draft").count(),
         },
+    )
+
+
+@require_safe
+@role_required(Role.COACH)
+def client_log(request: HttpRequest, client: str) -> HttpResponse:
+    client = client_of_coach(request.user, client)
+    events = AuditEvent.objects.about_client(client).select_related("actor")
+    page = Paginator(events, PER_PAGE).get_page(request.GET.get("page"))
+    return render(request, "privacy/client_log.html", {"client": client, "page": page})
+
+
+@require_safe
+@role_required(Role.CLIENT)
+def portal_privacy(request: HttpRequest) -> HttpResponse:
+    """The client's own data: download it all, and see who opened or changed it."""
+    clients = list(Client.objects.for_account(request.user))
+    for client in clients:
+        client.may_download = may_download(request.user, client)
+    events = AuditEvent.objects.opened_by_others(clients, request.user).select_related(
+        "actor", "client"
+    )
+    page = Paginator(events, PER_PAGE).get_page(request.GET.get("page"))
+    return render(
+        request,
+        "privacy/portal_privacy.html",
+        {"clients": clients, "page": page, "several": len(clients) > 1},
     )

@@ -1,11 +1,9 @@
-from datetime import datetime, timedelta
-
 from crispy_forms.helper import FormHelper
 from django import forms
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from coaching.forms import DateInput, DateTimeLocalInput, YesNoField
+from coaching.forms import DateInput, DateTimeLocalInput, YesNoField, within_reach
 from coaching.models import Guardian
 from coaching.public_forms import honeypot_field
 from sessions.models import (
@@ -22,19 +20,6 @@ from trajects.models import Traject
 def _helper(form):
     form.helper = FormHelper()
     form.helper.form_tag = False
-
-
-# How far from today a time in the calendar may lie (as the pages' week and slot parameters).
-REACH = timedelta(days=5 * 366)
-
-
-def within_reach(moment: datetime) -> None:
-    """A time for the calendar: not years away. Year 9999 has no room for an appointment's end,
-    and a time in year 1 cannot be read back from the database (before year 1 in UTC)."""
-    if abs(moment - timezone.now()) > REACH:
-        raise forms.ValidationError(
-            _("Kies een tijdstip binnen vijf jaar van vandaag."), code="out_of_reach"
-        )
 
 
 class AppointmentForm(forms.Form):

@@ -8,9 +8,8 @@ from django import forms
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from coaching.forms import DateInput, DateTimeLocalInput
+from coaching.forms import DateInput, DateTimeLocalInput, within_reach
 from coaching.uploads import RefusedUploadsMixin
-from sessions.forms import within_reach
 from trajects.models import DossierEntry, Traject
 from trajects.models.evaluations import Question
 

@@ -1,61 +1,104 @@
 from django.urls import path
 
-from trajects import evaluation_views, messages_views, views
+from trajects.views import clients, dashboard, evaluations, messages, trajects
 
 urlpatterns = [
     path(
         "evaluatie/<uuid:evaluation>/<str:link_token>/",
-        evaluation_views.evaluation_fill,
+        evaluations.evaluation_fill,
         name="evaluation_fill",
     ),
-    path("portaal/evaluaties/", evaluation_views.portal_evaluations, name="portal_evaluations"),
-    path("portaal/berichten/", messages_views.portal_messages, name="portal_messages"),
+    path("portaal/evaluaties/", evaluations.portal_evaluations, name="portal_evaluations"),
+    path("portaal/berichten/", messages.portal_messages, name="portal_messages"),
     path(
         "portaal/berichten/<uuid:traject>/",
-        messages_views.portal_conversation,
+        messages.portal_conversation,
         name="portal_conversation",
     ),
     path(
         "portaal/berichten/<uuid:traject>/live/",
-        messages_views.portal_conversation_live,
+        messages.portal_conversation_live,
         name="portal_conversation_live",
     ),
     path(
         "portaal/berichten/<uuid:traject>/afsluiten/",
-        messages_views.portal_conversation_close,
+        messages.portal_conversation_close,
         name="portal_conversation_close",
     ),
     path(
         "coach/trajecten/<uuid:traject>/berichten/",
-        messages_views.coach_reply,
+        messages.coach_reply,
         name="coach_reply",
     ),
     path(
         "coach/trajecten/<uuid:traject>/live-sessies/",
-        messages_views.coach_switch,
+        messages.coach_switch,
         name="coach_switch",
     ),
     path(
         "berichten/<uuid:message>/bijlage/",
-        messages_views.message_attachment,
+        messages.message_attachment,
         name="message_attachment",
     ),
     path(
         "coach/berichten/statistiek/",
-        messages_views.message_statistics,
+        messages.message_statistics,
         name="message_statistics",
     ),
-    path("coach/", views.coach_dashboard, name="coach_dashboard"),
-    path("coach/clienten/", views.client_list, name="client_list"),
-    path("coach/clienten/<uuid:client>/", views.client_detail, name="client_detail"),
-    path("coach/clienten/<uuid:client>/trajecten/nieuw/", views.traject_new, name="traject_new"),
-    path("coach/trajecten/<uuid:traject>/", views.traject_detail, name="traject_detail"),
+    path("coach/", dashboard.coach_dashboard, name="coach_dashboard"),
+    path("coach/clienten/", clients.client_list, name="client_list"),
+    path("coach/clienten/<uuid:client>/", clients.client_detail, name="client_detail"),
+    path("coach/clienten/<uuid:client>/trajecten/nieuw/", trajects.traject_new, name="traject_new"),
+    path("coach/trajecten/<uuid:traject>/", trajects.traject_detail, name="traject_detail"),
     path(
         "coach/trajecten/<uuid:traject>/stap/<slug:step>/",
-        views.traject_step,
+        trajects.traject_step,
         name="traject_step",
     ),
-    path("coach/trajecten/<uuid:traject>/intake/", views.intake_edit, name="intake_edit"),
-    path("coach/trajecten/<uuid:traject>/aantekeningen/nieuw/", views.entry_new, name="entry_new"),
-    path("coach/aantekeningen/<uuid:entry>/corrigeren/", views.entry_correct, name="entry_correct"),
+    path("coach/trajecten/<uuid:traject>/intake/", trajects.intake_edit, name="intake_edit"),
+    path(
+        "coach/trajecten/<uuid:traject>/aantekeningen/nieuw/", trajects.entry_new, name="entry_new"
+    ),
+    path(
+        "coach/aantekeningen/<uuid:entry>/corrigeren/", trajects.entry_correct, name="entry_correct"
+    ),
+    path("portaal/toestemmingen/", clients.portal_consents, name="portal_consents"),
+    path(
+        "portaal/toestemmingen/<uuid:consent>/intrekken/",
+        clients.portal_consent_withdraw,
+        name="portal_consent_withdraw",
+    ),
+    path("coach/clienten/nieuw/", clients.client_create, name="client_create"),
+    path("coach/clienten/<uuid:client>/bewerken/", clients.client_edit, name="client_edit"),
+    path(
+        "coach/clienten/<uuid:client>/portaal/",
+        clients.client_invite_portal,
+        name="client_invite_portal",
+    ),
+    path(
+        "coach/clienten/<uuid:client>/ouders/nieuw/",
+        clients.guardian_create,
+        name="guardian_create",
+    ),
+    path("coach/ouders/<uuid:guardian>/bewerken/", clients.guardian_edit, name="guardian_edit"),
+    path(
+        "coach/ouders/<uuid:guardian>/portaal/",
+        clients.guardian_invite_portal,
+        name="guardian_invite_portal",
+    ),
+    path(
+        "coach/clienten/<uuid:client>/derden/nieuw/",
+        clients.third_party_create,
+        name="third_party_create",
+    ),
+    path(
+        "coach/clienten/<uuid:client>/toestemmingen/nieuw/",
+        clients.consent_create,
+        name="consent_create",
+    ),
+    path(
+        "coach/toestemmingen/<uuid:consent>/intrekken/",
+        clients.consent_withdraw_by_coach,
+        name="consent_withdraw",
+    ),
 ]

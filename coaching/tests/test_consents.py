@@ -19,7 +19,7 @@ from coaching.dates import readable
 from coaching.models import Client, Consent, Guardian, Send
 from coaching.tests.factories import ClientFactory, GuardianFactory
 from trajects.tests.factories import ConsentFactory, ThirdPartyFactory, note, running_traject
-from trajects.views import WITHDRAWN_DAYS
+from trajects.views.dashboard import WITHDRAWN_DAYS
 
 pytestmark = pytest.mark.django_db
 

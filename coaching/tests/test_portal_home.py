@@ -344,7 +344,7 @@ class TestUnreadMessages:
     ):
         """Only what the page showed is read: a coach's message that arrives between reading
         the conversation and marking it read was never seen."""
-        from trajects import messages_views
+        from trajects.views import messages as messages_views
 
         conversation = TrajectFactory(client=eva, kind=Traject.Kind.EMAIL)
         message_write(traject=conversation, by=coach_a, body="Gezien", from_coach=True)

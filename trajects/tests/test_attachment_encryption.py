@@ -238,8 +238,8 @@ def test_a_missing_file_is_not_found_and_logged_without_a_name(
         attachment=SimpleUploadedFile("a.pdf", _pdf("weg")),
     )
     message.attachment.storage.delete(message.attachment.name)
-    with caplog.at_level("ERROR", logger="trajects.messages_views"):
+    with caplog.at_level("ERROR", logger="trajects.views.messages"):
         assert _download(client, coachee, message).status_code == 404
-    (line,) = [r.getMessage() for r in caplog.records if r.name == "trajects.messages_views"]
+    (line,) = [r.getMessage() for r in caplog.records if r.name == "trajects.views.messages"]
     assert str(message.uuid) in line
     assert conversation.client.first_name not in line

@@ -15,7 +15,7 @@ from trajects.email_coaching import email_switch_request, message_write
 from trajects.models import Traject
 from trajects.services import _dossier_changed, dossier_entry_correct, intake_update
 from trajects.tests.factories import TrajectFactory, note, running_traject
-from trajects.views import SHOWN
+from trajects.views.dashboard import SHOWN
 
 pytestmark = pytest.mark.django_db
 

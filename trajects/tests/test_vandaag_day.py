@@ -20,7 +20,7 @@ from sessions.tests.test_vandaag import at, meeting_today, part, shift_clock
 from trajects.evaluations import evaluation_request
 from trajects.models import Evaluation, Questionnaire
 from trajects.tests.factories import ConsentFactory, ThirdPartyFactory, running_traject
-from trajects.views import ENDING_DAYS, SHOWN
+from trajects.views.dashboard import ENDING_DAYS, SHOWN
 
 pytestmark = pytest.mark.django_db
 

@@ -33,7 +33,7 @@ from trajects.email_coaching import (
 from trajects.forms import MessageForm
 from trajects.models import Message, Traject
 from trajects.tasks import send_message_notice
-from trajects.views import traject_page
+from trajects.views.trajects import traject_page
 
 
 def _conversations_of_account(user):

@@ -1,8 +1,11 @@
-"""The coach's forms for clients, guardians, third parties and consent; and the client's view of
-their consents in the portal. Client pages that show trajects live in the trajects app."""
+"""The coach's pages of clients: the list, a client with their trajects, and the forms for
+clients, guardians, third parties and consent; and the client's view of their consents in the
+portal."""
 
 from django.contrib import messages
 from django.core.exceptions import ValidationError
+from django.core.paginator import Paginator
+from django.db.models import Prefetch
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -24,6 +27,71 @@ from coaching.consents import consent_record, consent_withdraw
 from coaching.forms import ClientForm, ConsentForm, GuardianForm, ThirdPartyForm
 from coaching.models import Client, Consent, Role, ThirdParty
 from coaching.roles import role_required
+from trajects.forms import (
+    ATTENTION_CHOICES,
+    ClientFilterForm,
+)
+from trajects.models import Traject
+from trajects.views.dashboard import attention, ending_consents, withdrawn_consents
+
+
+@require_safe
+@role_required(Role.COACH)
+def client_list(request: HttpRequest) -> HttpResponse:
+    form = ClientFilterForm(request.GET or None)
+    # What the form accepts (each valid field, also when another is not): a search with a NUL
+    # character gets the form's error, not a query the database refuses; an unknown status
+    # filters nothing.
+    form.is_valid()
+    search = getattr(form, "cleaned_data", {})
+    clients = (
+        Client.objects.for_coach(request.user)
+        .named(search.get("q", ""))
+        .select_related("organisation")
+    )
+    status = search.get("status", "")
+    if status in Traject.Status.values:
+        clients = clients.filter(trajects__status=status).distinct()
+    elif status == "ingetrokken":
+        clients = clients.filter(pk__in=withdrawn_consents(request.user).values("client"))
+    elif status == "verloopt":
+        clients = clients.filter(pk__in=ending_consents(request.user).values("client"))
+    elif status in dict(ATTENTION_CHOICES):
+        clients = clients.filter(pk__in=attention(request.user, status).values("client"))
+    clients = clients.prefetch_related(
+        Prefetch("trajects", queryset=Traject.objects.order_by("-registered_on"))
+    )
+    page = Paginator(clients, 25).get_page(request.GET.get("page"))
+    return render(request, "trajects/client_list.html", {"form": form, "page": page})
+
+
+@require_safe
+@role_required(Role.COACH)
+def client_detail(request: HttpRequest, client: str) -> HttpResponse:
+    client = client_of_coach(request.user, client)
+    record(request, Action.VIEW, What.CLIENT, client=client, obj=client)
+    return render(
+        request,
+        "trajects/client_detail.html",
+        {
+            "client": client,
+            "guardians": client.guardians.select_related("account"),
+            "trajects": client.trajects.order_by("-registered_on"),
+            "third_parties": _parties_with_consents(client),
+            "today": timezone.localdate(),
+        },
+    )
+
+
+def _parties_with_consents(client: Client) -> list:
+    """The client's third parties, each with its consents (newest first), in two queries."""
+    parties = list(client.third_parties.all())
+    by_party = {party.pk: [] for party in parties}
+    for consent in Consent.objects.filter(client=client).select_related("given_by_guardian"):
+        by_party[consent.third_party_id].append(consent)
+    for party in parties:
+        party.consent_list = by_party[party.pk]
+    return parties
 
 
 def _form_page(request, title: str, forms: list, *, back: str, intro: str = "") -> HttpResponse:
