@@ -190,7 +190,7 @@ def invoice_send(*, invoice: Invoice, on: date | None = None) -> Invoice:
         raise ValidationError(
             _(
                 "Op een factuur horen de gegevens van de praktijk; nu ontbreekt: %(what)s. De "
-                "beheerder stelt ze in (zie de README: PRAKTIJK_ADDRESS en verder)."
+                "beheerder stelt ze in (zie docs/configuration.md: PRAKTIJK_ADDRESS en verder)."
             )
             % {"what": ", ".join(str(label) for label in missing)}
         )

@@ -6,10 +6,17 @@ from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
-from django.shortcuts import get_object_or_404, redirect, render
+from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
+from billing.access import (
+    invoice_line_of_staff,
+    invoice_of_account,
+    invoice_of_staff,
+    quote_of_staff,
+    quote_request_of_staff,
+)
 from billing.forms import (
     InvoiceFilterForm,
     InvoiceNewForm,
@@ -19,7 +26,7 @@ from billing.forms import (
     QuoteRequestCloseForm,
     QuoteRequestForm,
 )
-from billing.models import Invoice, InvoiceLine, Quote, QuoteRequest
+from billing.models import Invoice, Quote, QuoteRequest
 from billing.pdf import invoice_filename, invoice_pdf, quote_pdf
 from billing.quote_requests import backstage_coach, quote_request_close, quote_request_submit
 from billing.services import (
@@ -37,13 +44,6 @@ from coaching.public_forms import TOO_MANY_REQUESTS, filled_in_by_a_robot, over_
 from coaching.roles import role_required
 
 STAFF = (Role.COACH, Role.ADMIN)
-
-
-def invoice_of_staff(user, uuid) -> Invoice:
-    """A coach's own invoice (the admin's: any); another's is a 404."""
-    return get_object_or_404(
-        Invoice.objects.for_staff(user).select_related("credit_for", "client", "coach"), uuid=uuid
-    )
 
 
 def _pdf_response(content: bytes, filename: str) -> HttpResponse:
@@ -207,12 +207,7 @@ def invoice_line_new(request: HttpRequest, invoice) -> HttpResponse:
 @require_POST
 @role_required(*STAFF)
 def invoice_line_delete(request: HttpRequest, line) -> HttpResponse:
-    line = get_object_or_404(
-        InvoiceLine.objects.filter(
-            invoice__in=Invoice.objects.for_staff(request.user)
-        ).select_related("invoice"),
-        uuid=line,
-    )
+    line = invoice_line_of_staff(request.user, line)
     return _act(
         request,
         line.invoice,
@@ -242,18 +237,8 @@ def portal_invoices(request: HttpRequest) -> HttpResponse:
 @require_safe
 @role_required(Role.CLIENT)
 def portal_invoice_pdf(request: HttpRequest, invoice) -> HttpResponse:
-    invoice = get_object_or_404(
-        Invoice.objects.for_account(request.user).select_related("credit_for", "client"),
-        uuid=invoice,
-    )
+    invoice = invoice_of_account(request.user, invoice)
     return _pdf_response(invoice_pdf(invoice), invoice_filename(invoice))
-
-
-def quote_of_staff(user, uuid) -> Quote:
-    return get_object_or_404(
-        Quote.objects.for_staff(user).select_related("organisation", "tariff", "request"),
-        uuid=uuid,
-    )
 
 
 def _quote_from_form(form: QuoteForm, *, coach, quote_request=None) -> Quote | None:
@@ -349,13 +334,6 @@ def quote_request(request: HttpRequest) -> HttpResponse:
 @require_safe
 def quote_request_thanks(request: HttpRequest) -> HttpResponse:
     return render(request, "billing/quote_request_thanks.html")
-
-
-def quote_request_of_staff(user, uuid) -> QuoteRequest:
-    """A request the coach answers (the admin's: any); another coach's is a 404."""
-    return get_object_or_404(
-        QuoteRequest.objects.for_staff(user).with_state().select_related("coach"), uuid=uuid
-    )
 
 
 @require_http_methods(["GET", "POST"])

@@ -1,19 +1,44 @@
 """Creating accounts by invitation: a coach invites clients, the admin invites coaches and admins;
-the invited person sets a password through an e-mailed link."""
+the invited person sets a password through an e-mailed link.
 
+The e-mails (the invitation, and "a child was linked to your account") are outbox rows written in
+the transaction that creates the account or the link: a rolled-back invitation sends nothing, a
+committed one cannot lose its mail. The link is made when the message is written
+(`compose_invitation`), so no token sits in the outbox."""
+
+import time
 from dataclasses import dataclass
 from datetime import date
 
 from allauth.account.models import EmailAddress
 from django.conf import settings
 from django.contrib.auth.tokens import PasswordResetTokenGenerator
+from django.core.mail import EmailMessage
 from django.db import transaction
+from django.db.models import Q
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.translation import gettext_noop
 
-from coaching import tasks
-from coaching.emails import send_templated
-from coaching.models import EMAIL_IN_USE, Client, CoachProfile, Guardian, Invitation, Role, User
+from coaching.emails import templated_message
+from coaching.models import (
+    EMAIL_IN_USE,
+    Client,
+    CoachProfile,
+    Guardian,
+    Invitation,
+    Role,
+    Send,
+    User,
+)
+from coaching.outbox import one_by_one, outbox_send, register
+
+# Why an invitation's or a link's mail was not sent (kept on the outbox row; translated where
+# it is shown).
+INVITATION_GONE = gettext_noop("De uitnodiging bestaat niet meer.")
+INVITATION_USED = gettext_noop("De uitnodiging is al gebruikt: er is een wachtwoord gekozen.")
+ACCOUNT_INACTIVE = gettext_noop("Het account is uitgeschakeld.")
+NOT_LINKED = gettext_noop("De ouder/verzorger is niet meer aan een account gekoppeld.")
 
 
 class InvitationTokenGenerator(PasswordResetTokenGenerator):
@@ -56,11 +81,17 @@ class Invitee:
 
 @transaction.atomic
 def account_invite(*, invitee: Invitee, role: Role, invited_by: User | None) -> Invitation:
-    """Create an account without a usable password; its owner gets a link to choose one.
+    """Create an account without a usable password; its owner gets a link to choose one (an
+    outbox row in this transaction: a slow or failing mail server neither delays nor breaks the
+    request)."""
+    invitation = _invited_account(invitee=invitee, role=role, invited_by=invited_by)
+    invitation_send(invitation=invitation)
+    return invitation
 
-    The e-mail goes out from a Celery task after the transaction commits: a slow or failing mail
-    server neither delays nor breaks the request, and a rolled-back invitation sends nothing.
-    """
+
+def _invited_account(*, invitee: Invitee, role: Role, invited_by: User | None) -> Invitation:
+    """The account and its invitation, without the e-mail: the caller sends it once the client
+    it concerns exists (the outbox row names the client, for the coach's page and erasure)."""
     user = User.objects.create_user(
         email=invitee.email,
         first_name=invitee.first_name,
@@ -73,15 +104,13 @@ def account_invite(*, invitee: Invitee, role: Role, invited_by: User | None) -> 
     if role == Role.COACH:
         CoachProfile.objects.create(user=user)
     EmailAddress.objects.create(user=user, email=user.email, primary=True, verified=False)
-    invitation = Invitation.objects.create(user=user, invited_by=invited_by)
-    tasks.send_invitation.delay_on_commit(invitation.pk)
-    return invitation
+    return Invitation.objects.create(user=user, invited_by=invited_by)
 
 
 @transaction.atomic
 def client_invite(*, coach: User, invitee: Invitee, date_of_birth: date | None) -> Invitation:
     """An adult client of this coach, who uses the portal with their own account."""
-    invitation = account_invite(invitee=invitee, role=Role.CLIENT, invited_by=coach)
+    invitation = _invited_account(invitee=invitee, role=Role.CLIENT, invited_by=coach)
     client = Client(
         coach=coach,
         first_name=invitee.first_name,
@@ -91,6 +120,7 @@ def client_invite(*, coach: User, invitee: Invitee, date_of_birth: date | None) 
     )
     client.full_clean()  # a minor gets no account of their own
     client.save()
+    invitation_send(invitation=invitation)
     return invitation
 
 
@@ -107,7 +137,7 @@ def guardian_invite(
 ) -> Invitation:
     """A child client of this coach, and the parent or guardian who acts for them in the portal
     (whether they have parental authority as the coach asked it; None: not known yet)."""
-    invitation = account_invite(invitee=invitee, role=Role.CLIENT, invited_by=coach)
+    invitation = _invited_account(invitee=invitee, role=Role.CLIENT, invited_by=coach)
     child = Client.objects.create(
         coach=coach,
         first_name=child_first_name,
@@ -122,11 +152,64 @@ def guardian_invite(
         relation=relation,
         has_parental_authority=has_parental_authority,
     )
+    invitation_send(invitation=invitation)
     return invitation
 
 
-def invitation_send(*, invitation: Invitation) -> None:
-    send_templated(
+def invitation_send(*, invitation: Invitation) -> bool:
+    """Put the invitation's e-mail in the outbox, in the caller's transaction. Each call is a
+    row of its own (a resend is a new e-mail, with a new link). False, and nothing sent, when
+    the invitation was used already."""
+    if not invitation.is_open:
+        return False
+    outbox_send(
+        f"invitation:{invitation.pk}:{time.time_ns()}",
+        Send.Kind.INVITATION,
+        client=client_of_account(invitation.user),
+        context={"invitation": invitation.pk},
+    )
+    return True
+
+
+def invitation_sends(invitations) -> dict[int, Send]:
+    """The latest e-mail (outbox row) of each invitation, by the invitation's id, in one query:
+    what the coach sees of it (being sent, sent, failed)."""
+    pks = [invitation.pk for invitation in invitations]
+    if not pks:
+        return {}
+    rows = Send.objects.filter(kind=Send.Kind.INVITATION, context__invitation__in=pks)
+    latest = {}
+    for send in rows.only("context", "status", "sent_at", "due_at").order_by("created_at", "pk"):
+        latest[send.context["invitation"]] = send
+    return latest
+
+
+def client_of_account(user: User | None) -> Client | None:
+    """The client an account's mail concerns (shown on the coach's page of that client, erased
+    with it): the account's own client record, or the first child it acts for."""
+    if user is None or user.pk is None:
+        return None
+    accounts = Q(account=user) | Q(guardians__account=user)
+    return Client.objects.filter(accounts).order_by("pk").first()
+
+
+def compose_invitation(send: Send) -> EmailMessage | str:
+    """The invitation with a fresh link (its token is made now, valid for
+    PRAKTIJK_INVITATION_DAYS from now, which is what `sent_at` records), or why not: the
+    invitation was deleted or used in the meantime."""
+    invitation = (
+        Invitation.objects.select_related("user", "invited_by")
+        .filter(pk=send.context.get("invitation"))
+        .first()
+    )
+    if invitation is None:
+        return INVITATION_GONE
+    if not invitation.is_open:
+        return INVITATION_USED
+    if not invitation.user.is_active:
+        return ACCOUNT_INACTIVE
+    Invitation.objects.filter(pk=invitation.pk).update(sent_at=timezone.now())
+    return templated_message(
         "invitation",
         to=invitation.user.email,
         language=invitation.user.language,
@@ -137,8 +220,6 @@ def invitation_send(*, invitation: Invitation) -> None:
             "days": settings.PRAKTIJK_INVITATION_DAYS,
         },
     )
-    invitation.sent_at = timezone.now()
-    invitation.save(update_fields=["sent_at"])
 
 
 def invitation_is_valid(invitation: Invitation, token: str) -> bool:
@@ -195,13 +276,14 @@ def client_portal_invite(*, client: Client, by: User) -> PortalAccess:
         raise PortalInviteRefused(_("Vul eerst het e-mailadres van de cliënt in."))
     if email_in_use(client.email):
         raise PortalInviteRefused(EMAIL_IN_USE)
-    invitation = account_invite(
+    invitation = _invited_account(
         invitee=Invitee(client.email, client.first_name, client.last_name),
         role=Role.CLIENT,
         invited_by=by,
     )
     client.account = invitation.user
     client.save(update_fields=["account", "updated_at"])
+    invitation_send(invitation=invitation)
     return PortalAccess(invitation.user, invited=True)
 
 
@@ -234,15 +316,47 @@ def guardian_portal_invite(*, guardian: Guardian, by: User) -> PortalAccess:
             raise PortalInviteRefused(_("Dit account is al ouder/verzorger van deze cliënt."))
         guardian.account = existing
         guardian.save(update_fields=["account"])
-        tasks.send_portal_linked.delay_on_commit(guardian.pk)
+        outbox_send(
+            f"guardian:{guardian.pk}:linked:{time.time_ns()}",
+            Send.Kind.PORTAL_LINKED,
+            client=guardian.client,
+            context={"guardian": guardian.pk},
+        )
         return PortalAccess(existing, invited=False)
     if email_in_use(guardian.email):  # an address still being verified on another account
         raise PortalInviteRefused(EMAIL_IN_USE)
-    invitation = account_invite(
+    invitation = _invited_account(
         invitee=Invitee(guardian.email, guardian.first_name, guardian.last_name),
         role=Role.CLIENT,
         invited_by=by,
     )
     guardian.account = invitation.user
     guardian.save(update_fields=["account"])
+    invitation_send(invitation=invitation)
     return PortalAccess(invitation.user, invited=True)
+
+
+def compose_portal_linked(send: Send) -> EmailMessage | str:
+    """To a parent: they can now also act for this child (no details: they log in to see)."""
+    guardian = (
+        Guardian.objects.select_related("account", "client")
+        .filter(pk=send.context.get("guardian"), client__erased_on__isnull=True)
+        .first()
+    )
+    if guardian is None or guardian.account is None:
+        return NOT_LINKED
+    return templated_message(
+        "portal_linked",
+        to=guardian.account.email,
+        language=guardian.account.language,
+        context={
+            "user": guardian.account,
+            "child": guardian.client.first_name,
+            "url": settings.SITE_URL + reverse("portal_home"),
+        },
+    )
+
+
+def register_composers() -> None:
+    register(Send.Kind.INVITATION, one_by_one(compose_invitation))
+    register(Send.Kind.PORTAL_LINKED, one_by_one(compose_portal_linked))

@@ -23,6 +23,20 @@ class AccountAdapter(DefaultAccountAdapter):
     def get_login_redirect_url(self, request: HttpRequest) -> str:
         return home_url_for(request.user)
 
+    def send_mail(self, template_prefix: str, email: str, context: dict) -> None:
+        """Every other allauth e-mail (the password reset, the security notices, "no account with
+        this address") through the outbox as well (coaching/account_mail.py): a row in the
+        request's transaction, its link made when a worker writes the message."""
+        from coaching.account_mail import account_mail_record
+
+        account_mail_record(template_prefix, email, context)
+
+    def send_notification_mail(self, template_prefix: str, user, context=None, email=None):
+        """allauth passes the account on to send_mail for none of its notices: add it (the
+        message's language, the client the row concerns)."""
+        context = {**(context or {}), "user": user}
+        return super().send_notification_mail(template_prefix, user, context, email)
+
     def send_confirmation_mail(self, request: HttpRequest, emailconfirmation, signup: bool):
         """Through the outbox (coaching/account_mail.py), not from the request: an unreachable
         mail server must not turn a login into an error."""

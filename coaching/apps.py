@@ -7,9 +7,9 @@ class CoachingConfig(AppConfig):
     verbose_name = _("Praktijk")
 
     def ready(self) -> None:
-        from coaching import admin_phrases, consents
-        from coaching.account_mail import register_composers
+        from coaching import account_mail, accounts, admin_phrases, consents
 
-        register_composers()
+        account_mail.register_composers()
+        accounts.register_composers()
         consents.register_composers()
         admin_phrases.install()

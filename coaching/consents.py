@@ -12,6 +12,7 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.mail import EmailMessage
 from django.db import transaction
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop
@@ -101,7 +102,7 @@ def compose_consent_withdrawn(send: Send) -> EmailMessage | str:
         context={
             "first_name": coach.first_name,
             "client_first_name": client.first_name,
-            "url": f"{settings.SITE_URL}/coach/clienten/{client.uuid}/",
+            "url": settings.SITE_URL + reverse("client_detail", args=[client.uuid]),
         },
     )
 

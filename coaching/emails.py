@@ -1,4 +1,5 @@
-"""Sending e-mail from templates: templates/emails/<name>_subject.txt, _body.txt and _body.html.
+"""E-mail from templates: templates/emails/<name>_subject.txt, _body.txt and _body.html, written
+by the outbox's composers (coaching.outbox sends them).
 
 Notification e-mails never carry dossier or message content (DESIGN.md §7): they say that
 something is waiting and link to the site.
@@ -8,19 +9,6 @@ from django.conf import settings
 from django.core.mail import EmailMultiAlternatives
 from django.template.loader import render_to_string
 from django.utils import translation
-
-
-def send_templated(
-    name: str,
-    *,
-    to: str,
-    context: dict,
-    language: str | None = None,
-    attachments: list[tuple[str, bytes, str]] = (),
-) -> None:
-    templated_message(
-        name, to=to, context=context, language=language, attachments=attachments
-    ).send()
 
 
 def templated_message(

@@ -15,6 +15,7 @@ Composers and finders are registered per kind by the apps (`register`, `register
 the core imports none of them."""
 
 import logging
+import time
 from collections.abc import Callable, Iterable
 from datetime import datetime, timedelta
 from email.utils import parseaddr
@@ -56,7 +57,7 @@ FINDERS: dict[str, Finder] = {}
 
 
 def register(kind: str, composer: Composer) -> None:
-    COMPOSERS[kind] = composer
+    COMPOSERS[str(kind)] = composer  # a Send.Kind member is its value
 
 
 def register_finder(name: str, finder: Finder) -> None:
@@ -74,6 +75,7 @@ def one_by_one(compose: Callable[[Send], EmailMessage | str | None]) -> Composer
             result[send.pk] = message if isinstance(message, str) else [message] if message else []
         return result
 
+    composer.__wrapped__ = compose  # where the message is written (inspect.unwrap)
     return composer
 
 
@@ -206,7 +208,13 @@ def claim(ids: list[int]) -> list[Send]:
 
 def deliver(ids: list[int]) -> dict[str, int]:
     """Claim, compose, send, mark. Returns how many were sent, skipped, failed and how many were
-    not ours to send (already claimed or done: the no-ops)."""
+    not ours to send (already claimed or done: the no-ops).
+
+    No new message is taken up after PRAKTIJK_SEND_SOFT_TIME_LIMIT: the rows not begun are given
+    back and handed over again. With Celery's hard limit this keeps every claim younger than the
+    stale limit while its task runs, also where nothing enforces Celery's limits (an orphaned
+    pool process, a pool without time limits)."""
+    deadline = time.monotonic() + settings.PRAKTIJK_SEND_SOFT_TIME_LIMIT
     sends = claim(ids)
     counts = {"sent": 0, "skipped": 0, "failed": 0, "not_ours": len(set(ids)) - len(sends)}
     if counts["not_ours"]:
@@ -225,7 +233,9 @@ def deliver(ids: list[int]) -> dict[str, int]:
         try:
             messages = COMPOSERS[kind](group)
         except SoftTimeLimitExceeded:
-            raise  # out of time: the claim is taken over later, nothing is marked failed
+            # Out of time before anything was sent: nothing is marked failed, all goes back.
+            _release([send.pk for send in sends], token)
+            raise
         except Exception as error:  # a composer's bug must not block the other kinds
             log.exception("outbox: composing %s sends of kind %s failed", len(group), kind)
             reason = f"{type(error).__name__}: {error}"
@@ -245,7 +255,7 @@ def deliver(ids: list[int]) -> dict[str, int]:
         counts["skipped"] += len(rows)
     if composed:
         Send.objects.bulk_update([send for send, _ in composed], ["recipients"], batch_size=500)
-        sent, failed = _send_all(composed, token)
+        sent, failed = _send_all(composed, token, deadline)
         counts["sent"] += sent
         counts["failed"] += failed
     return counts
@@ -260,7 +270,9 @@ def _identify(send: Send, messages: list[EmailMessage]) -> None:
         message.extra_headers["Message-ID"] = f"<send.{send.pk}.{index}.{stamp}@{domain}>"
 
 
-def _send_all(composed: list[tuple[Send, list[EmailMessage]]], token) -> tuple[int, int]:
+def _send_all(
+    composed: list[tuple[Send, list[EmailMessage]]], token, deadline: float
+) -> tuple[int, int]:
     """One SMTP connection for the chunk. A row is marked sent as soon as the server accepted
     its messages, in bulk per PRAKTIJK_SEND_MARK_EVERY rows: a worker killed after the server
     accepted a message and before its row was marked sends that message again after the
@@ -274,7 +286,8 @@ def _send_all(composed: list[tuple[Send, list[EmailMessage]]], token) -> tuple[i
     admin, and the chunk goes on. A passing trouble (a 4xx answer, a dropped connection) gives
     the row and the rest of the chunk back as pending, to be tried again by the sweep, up to
     PRAKTIJK_SEND_MAX_ATTEMPTS times. A connection refused for good (a wrong password) fails
-    the chunk with the reason."""
+    the chunk with the reason. Past the `deadline` (monotonic) the rows not begun are given back,
+    after one row at least (so that a task always gets on)."""
     every = max(1, settings.PRAKTIJK_SEND_MARK_EVERY)
     unmarked: list[int] = []
     done: set[int] = set()
@@ -283,6 +296,11 @@ def _send_all(composed: list[tuple[Send, list[EmailMessage]]], token) -> tuple[i
     try:
         connection.open()
         for index, (send, messages) in enumerate(composed):
+            if index and time.monotonic() >= deadline:
+                rest = [row.pk for row, _ in composed[index:]]
+                done |= set(rest)
+                _release(rest, token)
+                break
             delivered = list(send.delivered_to)
             try:
                 for message in messages:
@@ -292,7 +310,12 @@ def _send_all(composed: list[tuple[Send, list[EmailMessage]]], token) -> tuple[i
                     delivered += message.to
             except SoftTimeLimitExceeded:
                 _remember(send, delivered, token)
-                raise  # what was sent is marked (finally); the rest is taken over later
+                # What was sent is marked (finally); the rows not begun go back at once; the
+                # one in flight (the server may have accepted it) is taken over once stale.
+                rest = [row.pk for row, _ in composed[index + 1 :]]
+                done |= set(rest)
+                _release(rest, token)
+                raise
             except Exception as error:
                 _remember(send, delivered, token)
                 if not _transient(error):
@@ -327,6 +350,23 @@ def _send_all(composed: list[tuple[Send, list[EmailMessage]]], token) -> tuple[i
         except Exception:  # the server hung up first: nothing is lost
             log.warning("outbox: closing the SMTP connection failed", exc_info=True)
     return sent, failed
+
+
+def _release(ids: list[int], token) -> None:
+    """Rows claimed and not begun, given back (the task ran out of time): pending again without
+    counting an attempt, and handed over again at once."""
+    if not ids:
+        return
+    released = list(
+        Send.objects.filter(pk__in=ids, claim_token=token, status=Send.Status.CLAIMED).values_list(
+            "pk", flat=True
+        )
+    )
+    Send.objects.filter(pk__in=released, claim_token=token).update(
+        status=Send.Status.PENDING, claim_token=None, claimed_at=None, attempts=F("attempts") - 1
+    )
+    log.info("outbox: out of time, %s sends handed over again", len(released))
+    enqueue(released)
 
 
 def _remember(send: Send, delivered: list[str], token) -> None:

@@ -3,7 +3,8 @@ Settings for Praktijk, in one module, read from environment variables.
 
 Every variable has a safe embedded default so that `make run` works on a fresh machine without
 PostgreSQL or Redis. `PRAKTIJK_ENV=production` switches to production mode, which refuses to start
-with the default secret key or with DEBUG on. The README lists every variable.
+with the default secret key or with DEBUG on. docs/configuration.md lists every variable (a test
+holds it to this module).
 """
 
 import base64
@@ -453,15 +454,18 @@ CELERY_BEAT_SCHEDULE_FILENAME = str(VAR_DIR / "celery" / "beat-schedule")
 # Beat writes its schedule there: the folder must exist whatever the broker (on Redis nothing
 # else makes it, and beat stopped at once with FileNotFoundError).
 (VAR_DIR / "celery").mkdir(parents=True, exist_ok=True)
-# The sweep runs every minute (on the minute); PRAKTIJK_SWEEP_SECONDS sets another interval in
-# seconds (the tests run two beats at once sweeping every second). Unset or 60: every minute.
-_sweep_seconds = int(env("PRAKTIJK_SWEEP_SECONDS") or "60")
+# The sweep runs every PRAKTIJK_SWEEP_SECONDS (20): with the stale limit of the outbox's claims
+# (PRAKTIJK_SEND_CLAIM_STALE_SECONDS, 60) it sets how soon the rows of a worker that died go out
+# once a worker runs again: within stale limit + interval + the sending (under 2 minutes). The
+# tests run beats sweeping every second.
+_sweep_seconds = int(env("PRAKTIJK_SWEEP_SECONDS") or "20")
 CELERY_BEAT_SCHEDULE = {
     "outbox-sweep": {
         "task": "coaching.tasks.sweep_sends",
         # What is due and not sent (missed, or stale).
-        "schedule": crontab() if _sweep_seconds == 60 else timedelta(seconds=_sweep_seconds),
-        "options": {"expires": 55},
+        "schedule": timedelta(seconds=_sweep_seconds),
+        # A sweep that waited in the queue longer than this is superseded by a later one.
+        "options": {"expires": max(_sweep_seconds, 15)},
     },
     "retention-purge": {
         "task": "privacy.tasks.purge_expired",
@@ -591,10 +595,16 @@ if PRAKTIJK_VIDEO_ROOM_BASE and (
 PRAKTIJK_PAYMENT_DAYS = int(env("PRAKTIJK_PAYMENT_DAYS", "14"))
 # How stale the heartbeat may be before the status page says the worker or beat is down.
 PRAKTIJK_HEARTBEAT_MAX_AGE_SECONDS = 180
-# The outbox (reminders and prompts): rows per worker task and per SMTP connection; a claim older
-# than this is taken to be of a worker that died, and taken over; the sweep's batch.
+# The outbox (every e-mail): rows per worker task and per SMTP connection; a claim older than
+# the stale limit is taken to be of a worker that died, and taken over; the sweep's batch.
 PRAKTIJK_SEND_CHUNK = int(env("PRAKTIJK_SEND_CHUNK", "100"))
-PRAKTIJK_SEND_CLAIM_STALE_SECONDS = int(env("PRAKTIJK_SEND_CLAIM_STALE_SECONDS", "300"))
+PRAKTIJK_SEND_CLAIM_STALE_SECONDS = float(env("PRAKTIJK_SEND_CLAIM_STALE_SECONDS", "60"))
+# A delivery task takes up no new message after half the stale limit (it gives the rest back)
+# and Celery kills it at three quarters: a claim older than the stale limit can belong to no task
+# still running, so taking it over never sends a live worker's rows twice. The last quarter is
+# the margin for clocks that differ between machines.
+PRAKTIJK_SEND_SOFT_TIME_LIMIT = PRAKTIJK_SEND_CLAIM_STALE_SECONDS / 2
+PRAKTIJK_SEND_TIME_LIMIT = PRAKTIJK_SEND_CLAIM_STALE_SECONDS * 3 / 4
 PRAKTIJK_SEND_SWEEP_LIMIT = 20000
 # Rows marked sent per UPDATE while a chunk is sent: 1 marks each row as soon as the server
 # accepted it (a worker killed mid-chunk then resends at most the message in flight).

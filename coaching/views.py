@@ -17,6 +17,8 @@ from coaching.accounts import (
     guardian_invite,
     invitation_accept,
     invitation_is_valid,
+    invitation_send,
+    invitation_sends,
 )
 from coaching.forms import (
     AcceptInvitationForm,
@@ -89,6 +91,10 @@ def _invitations_page(
         Prefetch("user__guardianships", queryset=Guardian.objects.select_related("client"))
     )
     page = Paginator(sent, 25).get_page(request.GET.get("page"))
+    # What became of each one's latest e-mail (its outbox row), in one query.
+    mails = invitation_sends(page.object_list)
+    for invitation in page.object_list:
+        invitation.mail = mails.get(invitation.pk)
     return render(
         request,
         "coaching/invitations.html",
@@ -167,8 +173,7 @@ def invitation_resend(request: HttpRequest, invitation: str) -> HttpResponse:
     invitation = get_object_or_404(
         Invitation.objects.visible_to(request.user).select_related("user"), uuid=invitation
     )
-    if invitation.is_open:
-        tasks.send_invitation.delay_on_commit(invitation.pk)
+    if invitation_send(invitation=invitation):
         messages.success(
             request,
             _("Uitnodiging opnieuw verstuurd naar %(email)s.") % {"email": invitation.user.email},

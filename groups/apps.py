@@ -9,12 +9,14 @@ class GroupsConfig(AppConfig):
     verbose_name = _("Backstage-groepen")
 
     def ready(self) -> None:
+        from groups import notify
         from groups.portal import portal_meetings, register_portal_home
         from groups.reminders import register_backstage_sends
         from groups.today import register_today
         from sessions.portal_extras import register_portal_appointments
 
         register_backstage_sends()
+        notify.register_composers()  # the participants' notice of a change in their group
         register_portal_appointments("backstage", portal_meetings)
         register_portal_home()  # the next meeting on the portal's home (issue 19)
         register_today()  # a meeting's group, number and contributors on Vandaag (issue 19)

@@ -108,18 +108,6 @@ class MemberSearchForm(forms.Form):
     )
 
 
-class MoveMeetingForm(forms.Form):
-    start = forms.DateTimeField(
-        label=_("Nieuw begin"),
-        widget=DateTimeLocalInput(),
-        validators=[within_reach],
-    )
-
-    def __init__(self, *args, **kwargs):
-        super().__init__(*args, **kwargs)
-        _helper(self)
-
-
 class TurnForm(forms.ModelForm):
     """The steps of a turn, as the coach writes them down during or after the meeting."""
 

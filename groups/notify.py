@@ -2,23 +2,37 @@
 as an .ics, METHOD:CANCEL with the event's own UID, so that their calendars drop it), meets
 somewhere else from now on (the meetings to come, METHOD:REQUEST, updated), or when one meeting
 moves (the old time and the new, the place, its .ics updated): in each person's language; never
-the reason, nor anything said or written in the group."""
+the reason, nor anything said or written in the group.
+
+Through the outbox (coaching.outbox): the service that makes the change (groups.services)
+records one row per participant told, in its own transaction, so a rolled-back change tells
+nobody and a committed one cannot lose its mail. The row keeps what the e-mail names as plain
+values (the group's name, the meetings as they were, the time a moved meeting had): after a
+deletion the group is gone by the time it is sent. Each change has a subject of its own
+(`group:<uuid>:<event>[:<appointment>.<sequence>]:<client>`: a new place or a move raises the
+meetings' sequence), so recording it again is a no-op."""
 
 import uuid
 from datetime import datetime
 
 from django.conf import settings
-from django.core.mail import EmailMultiAlternatives
+from django.core.mail import EmailMessage, EmailMultiAlternatives
+from django.urls import reverse
 from django.utils import timezone, translation
+from django.utils.translation import gettext_noop
 
 from coaching.dates import readable
 from coaching.emails import templated_message
-from coaching.models import Client, User
+from coaching.models import Client, Send, User
+from coaching.outbox import NO_RECIPIENT, outbox_send, register
 from sessions import ical
 from sessions.models import Appointment
 
+GROUP_NOTICE = Send.Kind.BACKSTAGE_GROUP_NOTICE
 # The event, and whether its meetings are cancelled (else: updated).
 EVENTS = {"stopped": True, "deleted": True, "place": False, "moved": False}
+# Why a row was skipped (Dutch, translated where it is shown).
+NOBODY = gettext_noop("De deelnemer of de coach is niet meer bekend.")
 
 
 def meeting_appointment(coach: User, meeting: dict, *, cancelled: bool) -> Appointment:
@@ -85,7 +99,7 @@ def group_notice_messages(
                         "number": appointments[0][0] if appointments else "",
                         "location": place,
                         "video_link": video_link,
-                        "url": f"{settings.SITE_URL}/portaal/afspraken/",
+                        "url": settings.SITE_URL + reverse("portal_appointments"),
                     },
                     attachments=[
                         (
@@ -100,3 +114,89 @@ def group_notice_messages(
                 )
             )
     return messages
+
+
+# --- Recording: in the transaction of the change ---------------------------------------------
+
+
+def group_notice_record(
+    event: str,
+    group,
+    clients: list[int],
+    meetings,
+    *,
+    previous: datetime | None = None,
+) -> None:
+    """One outbox row per participant (`clients`: their ids) told of `event` in `group`, with
+    the meetings concerned (Meeting rows with their appointments, as they are after the
+    change); of a move, `previous` is the time the meeting had."""
+    if not clients:
+        return
+    change = event
+    if event in ("place", "moved") and meetings:
+        first = meetings[0].appointment
+        change = f"{event}:{first.pk}.{first.sequence}"
+    context = {
+        "event": event,
+        "coach": group.coach_id,
+        "group_name": group.name,
+        "previous_start": previous.isoformat() if previous else None,
+        "meetings": [
+            {
+                "uuid": str(m.appointment.uuid),
+                "sequence": m.appointment.sequence,
+                "start": m.appointment.start.isoformat(),
+                "end": m.appointment.end.isoformat(),
+                "mode": m.appointment.mode,
+                "location": m.appointment.location,
+                "video_link": m.appointment.video_link,
+                "number": m.number,
+            }
+            for m in meetings
+        ],
+    }
+    for client in Client.objects.filter(pk__in=clients).order_by("pk"):
+        outbox_send(
+            f"group:{group.uuid}:{change}:{client.pk}",
+            GROUP_NOTICE,
+            client=client,
+            context=context,
+        )
+
+
+# --- Composing: when a worker sends it ---------------------------------------------------------
+
+
+def compose_group_notices(sends: list[Send]) -> dict[int, list[EmailMessage] | str]:
+    """The participants' notices of a chunk, with their people and coaches in three queries."""
+    clients = {
+        client.pk: client
+        for client in Client.objects.current()
+        .filter(pk__in={send.client_id for send in sends})
+        .select_related("account")
+        .prefetch_related("guardians__account")
+    }
+    coaches = User.objects.in_bulk({send.context.get("coach") for send in sends})
+    result = {}
+    for send in sends:
+        client, coach = clients.get(send.client_id), coaches.get(send.context.get("coach"))
+        if client is None or coach is None:
+            result[send.pk] = NOBODY
+            continue
+        previous = send.context.get("previous_start")
+        result[send.pk] = (
+            group_notice_messages(
+                send.context["event"],
+                coach=coach,
+                group_name=send.context["group_name"],
+                clients=[client],
+                meetings=send.context["meetings"],
+                previous=datetime.fromisoformat(previous) if previous else None,
+            )
+            or NO_RECIPIENT
+        )
+    return result
+
+
+def register_composers() -> None:
+    register(GROUP_NOTICE, compose_group_notices)

@@ -16,6 +16,7 @@ from datetime import UTC, date, datetime, timedelta
 from django.conf import settings
 from django.core.mail import EmailMessage
 from django.db.models import Q
+from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.translation import gettext_noop
 
@@ -165,7 +166,7 @@ def _participant_reminder(meeting, address, first_name, language) -> EmailMessag
             # The group's place, on the meeting's appointment (groups.services keeps it there).
             "location": appointment.location or meeting.group.location,
             "video_link": appointment.video_link or meeting.group.video_link,
-            "url": f"{settings.SITE_URL}/portaal/backstage/",
+            "url": settings.SITE_URL + reverse("portal_groups"),
         },
         attachments=[
             (
@@ -296,7 +297,7 @@ def _reminder(kind, meeting, address, first_name, language) -> EmailMessage:
             "when": when,
             "location": meeting.appointment.location or meeting.group.location,
             "video_link": meeting.appointment.video_link or meeting.group.video_link,
-            "url": f"{settings.SITE_URL}/portaal/backstage/",
+            "url": settings.SITE_URL + reverse("portal_groups"),
         },
     )
 

@@ -3,9 +3,10 @@ move a meeting within the rules, change its place, add and remove participants (
 organisation's employees, nobody under 18), claim and assign turns, stop or delete the group,
 and a fair rota of turns."""
 
-from collections.abc import Iterable
+from collections.abc import Collection, Iterable, Mapping
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
+from uuid import UUID
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
@@ -26,6 +27,7 @@ from groups.models import (
     Membership,
     daypart_mismatch,
 )
+from groups.notify import group_notice_record
 from sessions.booking import SlotTaken, appointment_book, appointment_move
 from sessions.models import Appointment
 
@@ -336,6 +338,60 @@ def agreements_to_report(meeting: Meeting) -> list[Contribution]:
     )
 
 
+def meeting_report_back(*, meeting: Meeting, texts: Mapping[str, str]) -> list[Contribution]:
+    """How last meeting's agreements went, by turn (`texts` keyed by the turn's uuid): an empty
+    or unchanged text changes nothing. Returns the turns that changed."""
+    changed = []
+    for contribution in agreements_to_report(meeting):
+        text = texts.get(str(contribution.uuid), "").strip()
+        if text and text != contribution.report_back:
+            contribution.report_back = text
+            contribution.save(update_fields=["report_back"])
+            changed.append(contribution)
+    return changed
+
+
+@transaction.atomic
+def meeting_attendance_record(*, meeting: Meeting, present: Collection[int]) -> None:
+    """Who was there: every active participant, present (their membership's id in `present`)
+    or not; a second record replaces the first."""
+    for member in meeting.group.members.active():
+        Attendance.objects.update_or_create(
+            meeting=meeting, membership=member, defaults={"present": member.pk in present}
+        )
+
+
+def turn_release(*, meeting: Meeting, turn: UUID) -> bool:
+    """The coach frees a turn of this meeting, with what was noted at it; False when it was
+    free already (a second click)."""
+    return Contribution.objects.filter(meeting=meeting, uuid=turn).delete()[0] > 0
+
+
+def rota_accept(*, group: BackstageGroup) -> int:
+    """The proposed rota becomes turns, for the meetings still to come; a turn taken meanwhile
+    is skipped (the coach adjusts by hand). Returns how many turns were assigned."""
+    members = {m.pk: m for m in group.members.active()}
+    meetings = {m.number: m for m in group.meetings.select_related("appointment")}
+    taken = [
+        RotaTurn(c.meeting.number, c.membership_id)
+        for c in Contribution.objects.filter(meeting__group=group).select_related("meeting")
+    ]
+    upcoming = [
+        number
+        for number, m in meetings.items()
+        if m.appointment.start > timezone.now()
+        and m.appointment.status == Appointment.Status.BOOKED
+    ]
+    assigned = 0
+    for turn in plan_rota(list(members), upcoming, taken=taken):
+        try:
+            turn_claim(meeting=meetings[turn.meeting], membership=members[turn.member])
+        except (MeetingFull, ValidationError):
+            continue
+        assigned += 1
+    return assigned
+
+
 # --- Stopping or deleting a group ------------------------------------------------------------
 
 
@@ -371,33 +427,10 @@ def _tell_participants(
     *,
     previous: datetime | None = None,
 ) -> None:
-    """The participants hear of it by e-mail, after the transaction commits (groups.notify):
-    with the meetings concerned for their calendars, never anything said in the group. Of a
-    move, `previous` is the time the meeting had."""
-    from groups.tasks import send_group_notice
-
-    if not clients:
-        return
-    send_group_notice.delay_on_commit(
-        event,
-        coach_pk=group.coach_id,
-        group_name=group.name,
-        client_pks=clients,
-        previous_start=previous.isoformat() if previous else None,
-        meetings=[
-            {
-                "uuid": str(m.appointment.uuid),
-                "sequence": m.appointment.sequence,
-                "start": m.appointment.start.isoformat(),
-                "end": m.appointment.end.isoformat(),
-                "mode": m.appointment.mode,
-                "location": m.appointment.location,
-                "video_link": m.appointment.video_link,
-                "number": m.number,
-            }
-            for m in meetings
-        ],
-    )
+    """The participants hear of it by e-mail, recorded in the outbox in this transaction
+    (groups.notify): with the meetings concerned for their calendars, never anything said in
+    the group. Of a move, `previous` is the time the meeting had."""
+    group_notice_record(event, group, clients, meetings, previous=previous)
 
 
 def _locked(group: BackstageGroup) -> BackstageGroup:

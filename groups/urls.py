@@ -15,6 +15,33 @@ urlpatterns = [
     path("coach/groepen/<uuid:group>/groep-stoppen/", views.group_stop_view, name="group_stop"),
     path("coach/groepen/<uuid:group>/verwijderen/", views.group_delete_view, name="group_delete"),
     path("coach/bijeenkomsten/<uuid:meeting>/", views.meeting_detail, name="meeting_detail"),
+    # The meeting page's forms, one view each (POST only).
+    path(
+        "coach/bijeenkomsten/<uuid:meeting>/verzetten/",
+        views.meeting_move_view,
+        name="meeting_move",
+    ),
+    path(
+        "coach/bijeenkomsten/<uuid:meeting>/terugkoppeling/",
+        views.meeting_report_back_view,
+        name="meeting_report_back",
+    ),
+    path(
+        "coach/bijeenkomsten/<uuid:meeting>/aanwezigheid/",
+        views.meeting_attendance,
+        name="meeting_attendance",
+    ),
+    path("coach/bijeenkomsten/<uuid:meeting>/toewijzen/", views.turn_assign, name="turn_assign"),
+    path(
+        "coach/bijeenkomsten/<uuid:meeting>/beurt/<uuid:turn>/",
+        views.turn_record,
+        name="turn_record",
+    ),
+    path(
+        "coach/bijeenkomsten/<uuid:meeting>/beurt/<uuid:turn>/vrijgeven/",
+        views.turn_release_view,
+        name="turn_release",
+    ),
     path("portaal/backstage/", views.portal_groups, name="portal_groups"),
     path(
         "portaal/backstage/<uuid:meeting>/beurt/",

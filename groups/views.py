@@ -1,15 +1,15 @@
 """Backstage groups in the browser: the coach runs the group from its first to its eighth
 meeting; a participant sees the schedule, claims a turn, and reads their own agreements."""
 
-import uuid
 from urllib.parse import urlencode
+from uuid import UUID
 
 from django.conf import settings
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.db.models import Count, Prefetch, Q
-from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
-from django.shortcuts import get_object_or_404, redirect, render
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -21,16 +21,27 @@ from coaching.clients import organisation_for_name
 from coaching.confirm import ReasonForm, confirmation_page
 from coaching.models import Client, Role, Send
 from coaching.roles import role_required
+from groups.access import (
+    client_to_add,
+    group_of_coach,
+    groups_of_coach,
+    is_id,
+    meeting_of_account,
+    meeting_of_coach,
+    meeting_to_claim,
+    member_of_group,
+    memberships_seen_by_account,
+    turn_of_coach,
+)
 from groups.forms import (
     ClaimForm,
     GroupForm,
     MemberExceptionForm,
     MemberSearchForm,
-    MoveMeetingForm,
     PlaceForm,
     TurnForm,
 )
-from groups.models import Attendance, BackstageGroup, Contribution, Meeting, Membership
+from groups.models import BackstageGroup, Contribution, Meeting
 from groups.reminders import participant_reminders_of
 from groups.services import (
     Ending,
@@ -43,59 +54,26 @@ from groups.services import (
     group_evaluation_summary,
     group_place_change,
     group_stop,
+    meeting_attendance_record,
     meeting_move,
+    meeting_report_back,
     member_add,
     member_leave,
     outside_the_organisation,
     plan_rota,
+    rota_accept,
     turn_claim,
+    turn_release,
     why_not_deletable,
 )
 from sessions import ical
 from sessions.booking import SlotTaken
+from sessions.forms import MoveForm
 from sessions.models import Appointment
 from sessions.views.common import json_answer, wants_json
 
 # The most clients a search on the group page lists (after that: search more precisely).
 CANDIDATES = 20
-
-
-def _group_of_coach(user, uuid) -> BackstageGroup:
-    return get_object_or_404(
-        BackstageGroup.objects.filter(coach=user).select_related("organisation"), uuid=uuid
-    )
-
-
-def _meeting_of_coach(user, uuid) -> Meeting:
-    return get_object_or_404(
-        Meeting.objects.filter(group__coach=user).select_related("group", "appointment"),
-        uuid=uuid,
-    )
-
-
-def _is_uuid(value: str) -> bool:
-    try:
-        uuid.UUID(value)
-    except ValueError:
-        return False
-    return True
-
-
-def _is_id(value: str) -> bool:
-    """A row's id as a form sends it: ASCII digits ("²".isdigit() is true, but no int)."""
-    return value.isascii() and value.isdigit()
-
-
-def _memberships_of_account(user):
-    return Membership.objects.active().filter(client__in=Client.objects.for_account(user))
-
-
-def _groups_of_account(user):
-    """The memberships a participant still sees: active ones, and those that ended when their
-    group stopped (the group shows as stopped, with what was held)."""
-    return Membership.objects.seen_by_participant().filter(
-        client__in=Client.objects.for_account(user)
-    )
 
 
 def _form_errors(form, error: ValidationError) -> None:
@@ -114,7 +92,7 @@ def _form_errors(form, error: ValidationError) -> None:
 @role_required(Role.COACH)
 def group_list(request: HttpRequest) -> HttpResponse:
     groups = (
-        BackstageGroup.objects.filter(coach=request.user)
+        groups_of_coach(request.user)
         .select_related("organisation")
         .annotate(
             size=Count("members", filter=Q(members__left_on__isnull=True), distinct=True),
@@ -164,8 +142,8 @@ def group_new(request: HttpRequest) -> HttpResponse:
 
 @require_safe
 @role_required(Role.COACH)
-def group_detail(request: HttpRequest, group: str) -> HttpResponse:
-    group = _group_of_coach(request.user, group)
+def group_detail(request: HttpRequest, group: UUID) -> HttpResponse:
+    group = group_of_coach(request.user, group)
     # Of a stopped group: those who took part until it stopped.
     members = list(group.members.seen_by_participant().select_related("client"))
     meetings = list(
@@ -277,10 +255,10 @@ def _ending_sentences(ending: Ending, *, deleting: bool) -> list[str]:
 
 @require_http_methods(["GET", "POST"])
 @role_required(Role.COACH)
-def group_stop_view(request: HttpRequest, group: str) -> HttpResponse:
+def group_stop_view(request: HttpRequest, group: UUID) -> HttpResponse:
     """Stop the group, with a reason: the confirmation page says what happens (GET), the POST
     does it (groups.services.group_stop)."""
-    group = _group_of_coach(request.user, group)
+    group = group_of_coach(request.user, group)
     back = reverse("group_detail", args=[group.uuid])
     if group.stopped_on:
         messages.info(request, _("Deze groep is al gestopt."))
@@ -318,10 +296,10 @@ def group_stop_view(request: HttpRequest, group: str) -> HttpResponse:
 
 @require_http_methods(["GET", "POST"])
 @role_required(Role.COACH)
-def group_delete_view(request: HttpRequest, group: str) -> HttpResponse:
+def group_delete_view(request: HttpRequest, group: UUID) -> HttpResponse:
     """Delete a group in which nothing happened yet; otherwise the coach is sent to stopping
     it. The confirmation page first (GET), the POST deletes (groups.services.group_delete)."""
-    group = _group_of_coach(request.user, group)
+    group = group_of_coach(request.user, group)
     back = reverse("group_detail", args=[group.uuid])
     if group.stopped_on:
         messages.info(request, _("Deze groep is gestopt; wat er is geweest blijft bewaard."))
@@ -363,9 +341,9 @@ def group_delete_view(request: HttpRequest, group: str) -> HttpResponse:
 
 @require_http_methods(["GET", "POST"])
 @role_required(Role.COACH)
-def group_place(request: HttpRequest, group: str) -> HttpResponse:
+def group_place(request: HttpRequest, group: UUID) -> HttpResponse:
     """Where the group meets: the meetings to come follow, and the participants hear of it."""
-    group = _group_of_coach(request.user, group)
+    group = group_of_coach(request.user, group)
     form = PlaceForm(
         request.POST or None, initial={"location": group.location, "video_link": group.video_link}
     )
@@ -404,10 +382,9 @@ def group_place(request: HttpRequest, group: str) -> HttpResponse:
 
 @require_POST
 @role_required(Role.COACH)
-def group_member_add(request: HttpRequest, group: str) -> HttpResponse:
-    group = _group_of_coach(request.user, group)
-    pk = request.POST.get("client", "")
-    client = Client.objects.for_coach(request.user).filter(pk=pk).first() if _is_id(pk) else None
+def group_member_add(request: HttpRequest, group: UUID) -> HttpResponse:
+    group = group_of_coach(request.user, group)
+    client = client_to_add(request.user, request.POST.get("client", ""))
     # The second round: the coach adds someone from outside the team's organisation anyway.
     exception = MemberExceptionForm(request.POST) if "reason" in request.POST else None
     if client is None:
@@ -468,10 +445,9 @@ def _ask_for_an_exception(
 
 @require_POST
 @role_required(Role.COACH)
-def group_member_leave(request: HttpRequest, group: str) -> HttpResponse:
-    group = _group_of_coach(request.user, group)
-    pk = request.POST.get("member", "")
-    membership = group.members.active().filter(pk=pk).first() if _is_id(pk) else None
+def group_member_leave(request: HttpRequest, group: UUID) -> HttpResponse:
+    group = group_of_coach(request.user, group)
+    membership = member_of_group(group, request.POST.get("member"))
     if membership is not None:
         member_leave(membership=membership, on=timezone.localdate())
         messages.success(request, _("%(name)s is gestopt.") % {"name": membership.client})
@@ -480,124 +456,23 @@ def group_member_leave(request: HttpRequest, group: str) -> HttpResponse:
 
 @require_POST
 @role_required(Role.COACH)
-def group_rota_accept(request: HttpRequest, group: str) -> HttpResponse:
+def group_rota_accept(request: HttpRequest, group: UUID) -> HttpResponse:
     """The coach accepts the proposed rota: each proposed turn becomes a contribution."""
-    group = _group_of_coach(request.user, group)
-    members = {m.pk: m for m in group.members.active()}
-    meetings = {m.number: m for m in group.meetings.select_related("appointment")}
-    taken = [
-        RotaTurn(c.meeting.number, c.membership_id)
-        for c in Contribution.objects.filter(meeting__group=group).select_related("meeting")
-    ]
-    upcoming = [
-        n
-        for n, m in meetings.items()
-        if m.appointment.start > timezone.now()
-        and m.appointment.status == Appointment.Status.BOOKED
-    ]
-    assigned = 0
-    for turn in plan_rota(list(members), upcoming, taken=taken):
-        try:
-            turn_claim(meeting=meetings[turn.meeting], membership=members[turn.member])
-            assigned += 1
-        except (MeetingFull, ValidationError):
-            continue  # taken meanwhile: the coach adjusts by hand
+    group = group_of_coach(request.user, group)
+    assigned = rota_accept(group=group)
     messages.success(request, _("%(count)s beurten ingedeeld.") % {"count": assigned})
     return redirect("group_detail", group=group.uuid)
 
 
-def _meeting_dragged(request: HttpRequest, meeting: Meeting, moved_text: str) -> JsonResponse:
-    """A meeting dragged in the coach's calendar (static/js/calendar.js): the same form and
-    service as the move form, the answer in JSON (`{"ok": …, "message": …}`)."""
-    form = MoveMeetingForm(request.POST)
-    if not form.is_valid():
-        return json_answer(" ".join(form.errors.get("start", [])), status=400)
-    try:
-        meeting_move(meeting=meeting, start=form.cleaned_data["start"])
-    except (ValidationError, SlotTaken) as error:
-        return json_answer(" ".join(getattr(error, "messages", [str(error)])), status=409)
-    return json_answer(moved_text)
-
-
-@require_http_methods(["GET", "POST"])
+@require_safe
 @role_required(Role.COACH)
-def meeting_detail(request: HttpRequest, meeting: str) -> HttpResponse:
-    meeting = _meeting_of_coach(request.user, meeting)
+def meeting_detail(request: HttpRequest, meeting: UUID) -> HttpResponse:
+    """The meeting page; each of its forms posts to a view of its own (below)."""
+    meeting = meeting_of_coach(request.user, meeting)
     group = meeting.group
     contributions = list(meeting.contributions.select_related("membership__client"))
     previous = agreements_to_report(meeting)
     members = list(group.members.active().select_related("client"))
-    if request.method == "POST":
-        action = request.POST.get("action")
-        moved_text = (
-            _("De bijeenkomst is verzet; de deelnemers krijgen bericht.")
-            if members
-            else _("De bijeenkomst is verzet.")
-        )
-        if action == "move" and wants_json(request):
-            return _meeting_dragged(request, meeting, moved_text)
-        if action == "move":
-            form = MoveMeetingForm(request.POST)
-            if form.is_valid():
-                try:
-                    meeting_move(meeting=meeting, start=form.cleaned_data["start"])
-                    messages.success(request, moved_text)
-                except (ValidationError, SlotTaken) as error:
-                    messages.error(request, " ".join(getattr(error, "messages", [str(error)])))
-        elif action == "record":
-            try:
-                wanted = uuid.UUID(request.POST.get("turn", ""))
-            except ValueError as error:
-                raise Http404 from error
-            turn = get_object_or_404(Contribution, meeting=meeting, uuid=wanted)
-            form = TurnForm(request.POST, instance=turn, prefix=str(turn.uuid))
-            if form.is_valid():
-                form.save()
-                record_each(request, Action.CHANGE, What.BACKSTAGE, [turn.membership.client])
-                messages.success(
-                    request,
-                    _("De beurt van %(name)s is vastgelegd.")
-                    % {"name": turn.membership.client.first_name},
-                )
-        elif action == "report_back":
-            changed = []
-            for contribution in previous:
-                text = request.POST.get(f"report-{contribution.uuid}", "").strip()
-                if text and text != contribution.report_back:
-                    contribution.report_back = text
-                    contribution.save(update_fields=["report_back"])
-                    changed.append(contribution.membership.client)
-            record_each(request, Action.CHANGE, What.BACKSTAGE, changed)
-            messages.success(request, _("De terugkoppeling is vastgelegd."))
-        elif action == "assign":
-            member = next((m for m in members if str(m.pk) == request.POST.get("member")), None)
-            try:
-                if member is None:
-                    raise ValidationError(_("Kies een deelnemer."))
-                turn_claim(meeting=meeting, membership=member, by_coach=True)
-                messages.success(request, _("De beurt is toegewezen."))
-            except (MeetingFull, ValidationError) as error:
-                messages.error(request, " ".join(getattr(error, "messages", [str(error)])))
-        elif action == "release":
-            released = (
-                Contribution.objects.filter(meeting=meeting, uuid=request.POST.get("turn", ""))
-                if _is_uuid(request.POST.get("turn", ""))
-                else Contribution.objects.none()
-            )
-            if released.delete()[0]:
-                messages.success(request, _("De beurt is vrijgegeven."))
-        elif action == "attendance":
-            present = set(request.POST.getlist("present"))
-            for member in members:
-                Attendance.objects.update_or_create(
-                    meeting=meeting,
-                    membership=member,
-                    defaults={"present": str(member.pk) in present},
-                )
-            messages.success(request, _("De aanwezigheid is vastgelegd."))
-        else:
-            raise Http404
-        return redirect("meeting_detail", meeting=meeting.uuid)
     attendance = {a.membership_id: a.present for a in meeting.attendance.all()}
     record_each(
         request,
@@ -615,9 +490,7 @@ def meeting_detail(request: HttpRequest, meeting: str) -> HttpResponse:
             "previous": previous,
             "members": members,
             "present": {pk for pk, here in attendance.items() if here},
-            "move_form": MoveMeetingForm(
-                initial={"start": timezone.localtime(meeting.appointment.start)}
-            ),
+            "move_form": MoveForm(initial={"start": timezone.localtime(meeting.appointment.start)}),
             "free_turns": 2 - len(contributions),
             "reminders_sent": [
                 send
@@ -629,13 +502,128 @@ def meeting_detail(request: HttpRequest, meeting: str) -> HttpResponse:
     )
 
 
+def _why(error: Exception) -> str:
+    """What a refusing service said, for a message."""
+    return " ".join(getattr(error, "messages", [str(error)]))
+
+
+def _back_to(meeting: Meeting) -> HttpResponse:
+    return redirect("meeting_detail", meeting=meeting.uuid)
+
+
+@require_POST
+@role_required(Role.COACH)
+def meeting_move_view(request: HttpRequest, meeting: UUID) -> HttpResponse:
+    """Move the meeting (groups.services.meeting_move): from the form on its page, or dragged
+    in the coach's calendar (static/js/calendar.js), which asks for the answer in JSON
+    (`{"ok": …, "message": …}`)."""
+    meeting = meeting_of_coach(request.user, meeting)
+    form = MoveForm(request.POST)
+    refusal, status = "", 200
+    if not form.is_valid():
+        refusal, status = " ".join(form.errors.get("start", [])), 400
+    else:
+        try:
+            meeting_move(meeting=meeting, start=form.cleaned_data["start"])
+        except (ValidationError, SlotTaken) as error:
+            refusal, status = _why(error), 409
+    if refusal:
+        if wants_json(request):
+            return json_answer(refusal, status=status)
+        messages.error(request, refusal)
+        return _back_to(meeting)
+    moved = (
+        _("De bijeenkomst is verzet; de deelnemers krijgen bericht.")
+        if meeting.group.members.active().exists()
+        else _("De bijeenkomst is verzet.")
+    )
+    if wants_json(request):
+        return json_answer(moved)
+    messages.success(request, moved)
+    return _back_to(meeting)
+
+
+@require_POST
+@role_required(Role.COACH)
+def turn_record(request: HttpRequest, meeting: UUID, turn: UUID) -> HttpResponse:
+    """The steps of a turn, as the coach writes them down during or after the meeting."""
+    turn = turn_of_coach(request.user, meeting, turn)
+    form = TurnForm(request.POST, instance=turn, prefix=str(turn.uuid))
+    if form.is_valid():
+        form.save()
+        record_each(request, Action.CHANGE, What.BACKSTAGE, [turn.membership.client])
+        messages.success(
+            request,
+            _("De beurt van %(name)s is vastgelegd.") % {"name": turn.membership.client.first_name},
+        )
+    else:
+        messages.error(request, " ".join(e for errors in form.errors.values() for e in errors))
+    return _back_to(turn.meeting)
+
+
+@require_POST
+@role_required(Role.COACH)
+def meeting_report_back_view(request: HttpRequest, meeting: UUID) -> HttpResponse:
+    """How last meeting's agreements went (`report-<turn's uuid>`, one field a turn)."""
+    meeting = meeting_of_coach(request.user, meeting)
+    texts = {
+        key.removeprefix("report-"): value
+        for key, value in request.POST.items()
+        if key.startswith("report-")
+    }
+    changed = meeting_report_back(meeting=meeting, texts=texts)
+    record_each(
+        request, Action.CHANGE, What.BACKSTAGE, [turn.membership.client for turn in changed]
+    )
+    messages.success(request, _("De terugkoppeling is vastgelegd."))
+    return _back_to(meeting)
+
+
+@require_POST
+@role_required(Role.COACH)
+def turn_assign(request: HttpRequest, meeting: UUID) -> HttpResponse:
+    """The coach gives a free turn to a participant (also during or after the meeting)."""
+    meeting = meeting_of_coach(request.user, meeting)
+    member = member_of_group(meeting.group, request.POST.get("member"))
+    try:
+        if member is None:
+            raise ValidationError(_("Kies een deelnemer."))
+        turn_claim(meeting=meeting, membership=member, by_coach=True)
+    except (MeetingFull, ValidationError) as error:
+        messages.error(request, _why(error))
+    else:
+        messages.success(request, _("De beurt is toegewezen."))
+    return _back_to(meeting)
+
+
+@require_POST
+@role_required(Role.COACH)
+def turn_release_view(request: HttpRequest, meeting: UUID, turn: UUID) -> HttpResponse:
+    """Free a turn; a turn freed already (a second click) changes nothing."""
+    meeting = meeting_of_coach(request.user, meeting)
+    if turn_release(meeting=meeting, turn=turn):
+        messages.success(request, _("De beurt is vrijgegeven."))
+    return _back_to(meeting)
+
+
+@require_POST
+@role_required(Role.COACH)
+def meeting_attendance(request: HttpRequest, meeting: UUID) -> HttpResponse:
+    """Who was there: the participants ticked are present, the others absent."""
+    meeting = meeting_of_coach(request.user, meeting)
+    present = {int(pk) for pk in request.POST.getlist("present") if is_id(pk)}
+    meeting_attendance_record(meeting=meeting, present=present)
+    messages.success(request, _("De aanwezigheid is vastgelegd."))
+    return _back_to(meeting)
+
+
 # --- A participant ----------------------------------------------------------------------------
 
 
 @require_safe
 @role_required(Role.CLIENT)
 def portal_groups(request: HttpRequest) -> HttpResponse:
-    memberships = list(_groups_of_account(request.user).select_related("group", "client"))
+    memberships = list(memberships_seen_by_account(request.user).select_related("group", "client"))
     groups = []
     now = timezone.now()
     for membership in memberships:
@@ -658,13 +646,8 @@ def portal_groups(request: HttpRequest) -> HttpResponse:
 
 @require_POST
 @role_required(Role.CLIENT)
-def portal_turn_claim(request: HttpRequest, meeting: str) -> HttpResponse:
-    meeting = get_object_or_404(
-        Meeting.objects.select_related("appointment", "group"), uuid=meeting
-    )
-    membership = _memberships_of_account(request.user).filter(group=meeting.group_id).first()
-    if membership is None:
-        raise Http404
+def portal_turn_claim(request: HttpRequest, meeting: UUID) -> HttpResponse:
+    meeting, membership = meeting_to_claim(request.user, meeting)
     form = ClaimForm(request.POST)
     form.is_valid()
     try:
@@ -683,15 +666,10 @@ def portal_turn_claim(request: HttpRequest, meeting: str) -> HttpResponse:
 
 @require_safe
 @role_required(Role.CLIENT)
-def portal_meeting_ics(request: HttpRequest, meeting: str) -> HttpResponse:
+def portal_meeting_ics(request: HttpRequest, meeting: UUID) -> HttpResponse:
     """One meeting of the participant's own group as .ics, with the group's place; a 404 for
     anyone else."""
-    meeting = get_object_or_404(
-        Meeting.objects.filter(
-            group__in=_groups_of_account(request.user).values("group")
-        ).select_related("appointment__coach"),
-        uuid=meeting,
-    )
+    meeting = meeting_of_account(request.user, meeting)
     response = HttpResponse(
         ical.for_client(meeting.appointment, language=request.LANGUAGE_CODE),
         content_type="text/calendar",

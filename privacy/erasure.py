@@ -102,9 +102,10 @@ def _addresses_of_others(client: Client, addresses: set[str]) -> set[str]:
 
 
 def _outbox_rows(client: Client, appointments, evaluations, messages, trajects) -> list[int]:
-    """The outbox's rows about the client's things, and those sent only to addresses that are
-    the client's alone (a parent's reminders about a brother or sister stay)."""
-    subjects = Q(pk__in=[])
+    """The outbox's rows that name the client or are about the client's things, and those sent
+    only to addresses that are the client's alone (a parent's reminders about a brother or
+    sister stay)."""
+    subjects = Q(client=client)
     for pk in appointments:
         subjects |= Q(subject__startswith=f"appointment:{pk}.")
     for pk in trajects:

@@ -29,7 +29,7 @@ from django.utils.translation import gettext_lazy as _
 from audit.models import AuditEvent
 from billing.models import Invoice, InvoiceLine
 from coaching.dates import readable
-from coaching.models import Client, Consent, Guardian, ThirdParty, User
+from coaching.models import Client, Consent, Guardian, Send, ThirdParty, User
 from groups.models import Attendance, Contribution, GroupEvaluation, Membership
 from sessions.models import Appointment
 from trajects.models import (
@@ -82,6 +82,12 @@ def _invoice_lines(client: Client, account):
     return InvoiceLine.objects.filter(invoice__in=_invoices(client, account))
 
 
+def _mails(client: Client, account):
+    # What was sent about the client and when; the addresses are in the account's and the
+    # guardians' rows (a parent does not get the other parent's through this one).
+    return Send.objects.filter(client=client)
+
+
 SECTIONS = [
     Section(Client, lambda c, a: Client.objects.filter(pk=c.pk), _("Gegevens")),
     Section(User, _account, _("Portaalaccount")),
@@ -131,6 +137,7 @@ SECTIONS = [
     Section(Invoice, _invoices, _("Facturen")),
     Section(InvoiceLine, _invoice_lines, _("Factuurregels")),
     # What was done with the client's data (not the accounts' logins: a parent's are theirs).
+    Section(Send, _mails, _("Verzonden e-mails")),
     Section(AuditEvent, lambda c, a: AuditEvent.objects.filter(client=c), _("Logboek")),
 ]
 
@@ -162,6 +169,18 @@ SKIPPED_FIELDS = {
     "trajects.Evaluation": {"key"},
     "trajects.Message": {"attachment"},  # the file itself is in bijlagen/
     "agenda.Appointment": {"sequence"},
+    # The outbox's workings, and the addresses (exported with the account and the guardians).
+    "coaching.Send": {
+        "subject",
+        "claim_token",
+        "claimed_at",
+        "queued_at",
+        "attempts",
+        "recipients",
+        "delivered_to",
+        "context",
+        "error",
+    },
     # Who opened the data and when is the client's; the addresses they did it from are theirs.
     "audit.AuditEvent": {"ip", "page", "object_id"},
 }

@@ -3,10 +3,10 @@ erases it; the client (or a parent of a child) downloads it in the portal and re
 or changed it. Each download is written to the audit log."""
 
 from django.contrib import messages
-from django.core.paginator import Paginator
 from django.core.exceptions import ValidationError
-from django.http import Http404, HttpRequest, HttpResponse
-from django.shortcuts import get_object_or_404, redirect, render
+from django.core.paginator import Paginator
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_safe
 
@@ -15,25 +15,12 @@ from audit.models import AuditEvent
 from coaching.access import client_of_coach
 from coaching.models import Client, Role
 from coaching.roles import role_required
+from privacy.access import client_to_download, may_download
 from privacy.erasure import client_erase, why_not_erasable
 from privacy.export import export_zip
 from privacy.forms import EraseForm
 
-
 PER_PAGE = 50  # rows of the log per page
-
-
-def may_download(account, client: Client) -> bool:
-    """An adult client downloads their own data; a parent with parental authority that of a
-    child under 16 (AVG: from 16 a child exercises these rights themselves). `client` is one
-    the account acts for (Client.objects.for_account)."""
-    if client.account_id == account.pk:
-        return True
-    return (
-        client.age is not None
-        and client.age < 16
-        and client.guardians.filter(account=account, has_parental_authority=True).exists()
-    )
 
 
 def _download(request: HttpRequest, client: Client, account=None) -> HttpResponse:
@@ -56,9 +43,7 @@ def client_export(request: HttpRequest, client: str) -> HttpResponse:
 def portal_export(request: HttpRequest, client: str) -> HttpResponse:
     """The account's own data, or a child's it acts for (AVG: a parent with authority of a
     child under 16 exercises the child's rights)."""
-    client = get_object_or_404(Client.objects.for_account(request.user), uuid=client)
-    if not may_download(request.user, client):
-        raise Http404
+    client = client_to_download(request.user, client)
     return _download(request, client, request.user)
 
 

@@ -14,6 +14,7 @@ class AgendaConfig(AppConfig):
     verbose_name = _("Agenda")
 
     def ready(self) -> None:
+        from sessions import notify, prospects
         from sessions.kennismaking import register_kennismaking_hook
         from sessions.portal_home import register_portal_home
         from sessions.reminders import register_reminders
@@ -22,6 +23,8 @@ class AgendaConfig(AppConfig):
         from sessions.video_rooms import register_room_follower_of_sessions
 
         register_reminders()
+        notify.register_composers()  # the appointments' own mails and the coach's notice
+        prospects.register_composers()  # the kennismaking asked for on the website
         register_kennismaking_hook()
         register_portal_home()  # the next appointment on the portal's home (issue 19)
         register_traject_end_hooks()

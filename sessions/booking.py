@@ -23,6 +23,7 @@ from sessions.models import (
     SessionType,
 )
 from sessions.models.availability import Rules
+from sessions.notify import appointment_notify
 from sessions.slots import free_slots
 from trajects.evaluations import interim_after_session
 from trajects.models import Traject
@@ -57,8 +58,15 @@ def appointment_book(
     video_link: str = "",
     location: str = "",
     buffer: timedelta = timedelta(0),
+    notify: bool = False,
 ) -> Appointment:
     """Put an appointment in the coach's calendar, or raise SlotTaken.
+
+    `notify` (the coach's form, the portal): the client's side gets a confirmation of an
+    appointment still to come (a past one is only written down), and the coach a notice when
+    the client's side booked it (`by`); both recorded in the outbox in this transaction
+    (sessions.notify). Other ways in tell people their own way, or not at all: a kennismaking
+    from the website (its own two mails), a group's meetings (no client), the demo.
 
     `buffer`: the pause kept free around other appointments (online bookings keep it; a coach
     may plan back to back). It is checked under a lock on the coach's row, so two bookings a
@@ -105,6 +113,8 @@ def appointment_book(
                     planned_at=start,
                     mode=_kennismaking_mode(mode),
                 )
+            if notify and start > timezone.now():
+                appointment_notify(appointment, "booked", by=by)
             return appointment
     except IntegrityError as error:
         if "appointment_no_overlap" in str(error):
@@ -123,15 +133,23 @@ def _refuse_past(appointment: Appointment) -> None:
         )
 
 
-def appointment_move(*, appointment: Appointment, start: datetime, end: datetime) -> Appointment:
+def appointment_move(
+    *, appointment: Appointment, start: datetime, end: datetime, by: User | None = None
+) -> Appointment:
     """Move to another time: the same event (UID) with a higher sequence for calendars. The
-    returned appointment carries the time it had in `previous_start` (not stored)."""
+    returned appointment carries the time it had in `previous_start` (not stored). The
+    client's side is told, with the old time and the new, and the coach when the client's side
+    moved it (`by`), through the outbox in this transaction. A move to the time it has already
+    (a second click) changes nothing and tells nobody."""
     try:
         with transaction.atomic():
             locked = Appointment.objects.select_for_update().get(pk=appointment.pk)
             _refuse_past(locked)
             if locked.status != Appointment.Status.BOOKED:
                 raise ValidationError(_("Alleen een geplande afspraak kan worden verzet."))
+            if (locked.start, locked.end) == (start, end):
+                locked.previous_start = locked.start
+                return locked
             if start <= timezone.now():
                 # The client would be told of a time that has gone (by the form or by dragging a
                 # block in the calendar): an appointment that took place is recorded, not moved.
@@ -153,6 +171,7 @@ def appointment_move(*, appointment: Appointment, start: datetime, end: datetime
             ):
                 # The traject follows its kennismaking (the dashboard asks after it).
                 Traject.objects.filter(pk=traject.pk).update(kennismaking_planned_at=start)
+            appointment_notify(locked, "moved", by=by, previous=locked.previous_start)
             return locked
     except IntegrityError as error:
         if "appointment_no_overlap" in str(error):
@@ -247,7 +266,11 @@ def appointment_cancel(
     `free_only` (the portal): a cancellation that would be late is refused (code "late"). It is
     checked here, under the lock, because the deadline can pass, or the coach can move the
     appointment into the window, between the portal's own check and this moment: the coachee
-    would then be charged for a cancellation the page said was free."""
+    would then be charged for a cancellation the page said was free.
+
+    The client's side gets the cancellation (with the .ics that takes it out of the calendar),
+    and the coach a notice when the client's side cancelled (`by`), through the outbox in this
+    transaction."""
     appointment = Appointment.objects.select_for_update().get(pk=appointment.pk)
     if appointment.status != Appointment.Status.BOOKED:
         raise ValidationError(_("Alleen een geplande afspraak kan worden geannuleerd."))
@@ -282,6 +305,7 @@ def appointment_cancel(
             "updated_at",
         ]
     )
+    appointment_notify(appointment, "cancelled", by=by)
     return appointment
 
 
@@ -292,7 +316,8 @@ def appointments_cancel(
     """Cancel many at once for the coach's or the practice's side (a traject that ends): of
     `appointments`, those still booked and not begun, locked and cancelled in one statement,
     with who and why, as appointment_cancel does one at a time. Never the client's side, so
-    never late and never a fee. Returns the cancelled appointments' ids (for their mails)."""
+    never late and never a fee. Each client's side gets its cancellation through the outbox,
+    in this transaction. Returns the cancelled appointments' ids."""
     if cancelled_by in CLIENT_SIDE:
         raise ValueError("A cancellation by the client's side goes through appointment_cancel.")
     now = timezone.now()
@@ -310,6 +335,10 @@ def appointments_cancel(
         sequence=F("sequence") + 1,
         updated_at=now,
     )
+    for appointment in Appointment.objects.filter(pk__in=cancelled).select_related(
+        "traject__client"
+    ):
+        appointment_notify(appointment, "cancelled")
     return cancelled
 
 
@@ -492,6 +521,7 @@ def portal_book(
             traject=traject,
             session_type=session_type,
             buffer=BookingRules.for_coach(coach).buffer,
+            notify=True,
         )
 
 

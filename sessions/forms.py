@@ -79,6 +79,9 @@ class AppointmentForm(forms.Form):
 
 
 class MoveForm(forms.Form):
+    """A new start, within reach: for an appointment and for a Backstage meeting (whose view
+    keeps the group's rhythm and length); the end follows from the duration."""
+
     start = forms.DateTimeField(
         label=_("Nieuw begin"),
         widget=DateTimeLocalInput(),

@@ -9,7 +9,8 @@ The rule:
   marked held;
 - any other planned one (later that day, or on a day still to come) is no longer needed: it is
   cancelled by the coach (never a late cancellation, nothing to pay) and the client, or the
-  parents of a child, get the cancellation by e-mail (after the commit);
+  parents of a child, get the cancellation by e-mail (through the outbox, in the step's
+  transaction);
 - one in the past on another day is not guessed at (held then? not shown up?): the step is
   refused, and says how to go on.
 
@@ -23,7 +24,6 @@ from django.utils.translation import gettext as _
 
 from coaching.dates import readable
 from coaching.models import User
-from sessions import tasks
 from sessions.booking import appointment_cancel, appointment_mark
 from sessions.models import Appointment
 from trajects.models import Traject, TrajectEvent
@@ -44,13 +44,13 @@ def kennismaking_settle(*, traject: Traject, event: TrajectEvent, by: User | Non
     for appointment in planned:
         day = timezone.localtime(appointment.start).date()
         if appointment.start > now:
-            cancelled = appointment_cancel(
+            # The client's side gets the cancellation through the outbox (appointment_cancel).
+            appointment_cancel(
                 appointment=appointment,
                 by=by,
                 cancelled_by=Appointment.CancelledBy.COACH,
                 reason=_("De kennismaking heeft al plaatsgevonden."),
             )
-            tasks.send_appointment_mail.delay_on_commit(cancelled.pk, "cancelled")
         elif day == event.on:
             appointment_mark(appointment=appointment, status=Appointment.Status.COMPLETED)
         else:

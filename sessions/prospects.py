@@ -11,17 +11,31 @@ when the client chooses e-mail coaching at the start, after the bedenktijd, does
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
+from django.conf import settings
+from django.core.mail import EmailMessage
 from django.db import transaction
+from django.urls import reverse
 from django.utils import timezone, translation
+from django.utils.translation import gettext_noop
 
 from coaching.dates import readable
-from coaching.emails import send_templated
-from coaching.models import Client, Guardian, User
+from coaching.emails import templated_message
+from coaching.models import Client, Guardian, Send, User
+from coaching.outbox import NO_RECIPIENT, one_by_one, outbox_send, register
+from sessions import ical
 from sessions.booking import SlotTaken, appointment_book
 from sessions.models import Appointment, BookingRules, SessionType
 from sessions.slots import free_slots
 from trajects.models import Traject
 from trajects.services import dossier_entry_create, traject_create
+
+KENNISMAKING_RECEIVED = Send.Kind.KENNISMAKING_RECEIVED
+KENNISMAKING_FOR_COACH = Send.Kind.KENNISMAKING_FOR_COACH
+# Why a row was skipped (Dutch, translated where it is shown).
+GONE = gettext_noop("De aanvraag bestaat niet meer.")
+SLOT_GONE = gettext_noop(
+    "De kennismakingsafspraak is intussen geannuleerd: het bericht daarover geldt."
+)
 
 
 @dataclass(frozen=True)
@@ -95,7 +109,7 @@ def kennismaking_request(
             occurred_on=today,
             text=message or "Aanvraag voor een kennismaking per e-mail via de website.",
         )
-        transaction.on_commit(lambda: _notify(traject, None, language))
+        _notify(traject, None, language)
         return traject
     session_type = kennismaking_type()
     duration = timedelta(minutes=session_type.default_minutes)
@@ -120,28 +134,43 @@ def kennismaking_request(
         dossier_entry_create(
             traject=traject, by=None, kind="other", occurred_on=today, text=message
         )
-    transaction.on_commit(lambda: _notify(traject, appointment, language))
+    _notify(traject, appointment, language)
     return traject
 
 
 def _notify(traject: Traject, appointment: Appointment | None, language: str) -> None:
-    from sessions import tasks
+    """The prospect's confirmation and the coach's notice, recorded in the request's transaction
+    (coaching.outbox): the prospect's language is kept with the row, as nothing else holds it.
+    One request per traject, so the traject names it."""
+    subject = f"traject:{traject.pk}:kennismaking"
+    context = {"language": language, "appointment": appointment.pk if appointment else None}
+    outbox_send(subject, KENNISMAKING_RECEIVED, client=traject.client, context=context)
+    outbox_send(subject, KENNISMAKING_FOR_COACH, client=traject.client, context=context)
 
-    tasks.send_kennismaking_mails.delay(
-        traject.pk, appointment.pk if appointment else None, language
-    )
+
+def _traject_of(send: Send) -> Traject | None:
+    pk = int(send.subject.split(":")[1])
+    return Traject.objects.select_related("client__coach").filter(pk=pk).first()
 
 
-def kennismaking_mails(traject: Traject, appointment: Appointment | None, language: str) -> None:
-    from sessions import ical
-
+def compose_kennismaking_received(send: Send) -> EmailMessage | str:
+    """To the prospect (for a child: the parent who asked), in the language of the site they
+    asked on: the request came in; for a slot, the time, with the .ics."""
+    traject = _traject_of(send)
+    if traject is None:
+        return GONE
     client = traject.client
     guardian = client.guardians.first()
     address = guardian.email if guardian else client.email
-    name = guardian.first_name if guardian else client.first_name
-    attachments = []
-    when = ""
-    if appointment is not None:
+    if not address:
+        return NO_RECIPIENT
+    language = send.context.get("language") or settings.LANGUAGE_CODE
+    attachments, when, appointment = [], "", None
+    if pk := send.context.get("appointment"):
+        appointment = Appointment.objects.select_related("coach").filter(pk=pk).first()
+        if appointment is None or appointment.status != Appointment.Status.BOOKED:
+            # Its cancellation's own mail says what holds; this one's .ics would put it back.
+            return SLOT_GONE
         attachments.append(
             (
                 "kennismaking.ics",
@@ -152,21 +181,40 @@ def kennismaking_mails(traject: Traject, appointment: Appointment | None, langua
         with translation.override(language):
             local = timezone.localtime(appointment.start)
             when = readable(local, weekday=True, long=True, time=True)
-    send_templated(
+    return templated_message(
         "kennismaking_received",
         to=address,
         language=language,
         context={
-            "first_name": name,
+            "first_name": guardian.first_name if guardian else client.first_name,
             "appointment": appointment,
             "coach": client.coach,
             "when": when,
         },
         attachments=attachments,
     )
-    send_templated(
+
+
+def compose_kennismaking_for_coach(send: Send) -> EmailMessage | str:
+    """To the coach: a kennismaking was asked for on the website (no content), and where to
+    find it."""
+    traject = _traject_of(send)
+    if traject is None:
+        return GONE
+    coach = traject.client.coach
+    return templated_message(
         "kennismaking_for_coach",
-        to=client.coach.email,
-        language=client.coach.language,
-        context={"coach": client.coach, "traject": traject, "by_slot": appointment is not None},
+        to=coach.email,
+        language=coach.language,
+        context={
+            "coach": coach,
+            "traject": traject,
+            "by_slot": bool(send.context.get("appointment")),
+            "url": settings.SITE_URL + reverse("coach_dashboard"),
+        },
     )
+
+
+def register_composers() -> None:
+    register(KENNISMAKING_RECEIVED, one_by_one(compose_kennismaking_received))
+    register(KENNISMAKING_FOR_COACH, one_by_one(compose_kennismaking_for_coach))

@@ -145,3 +145,11 @@ def _align(moment: datetime, step_minutes: int) -> datetime:
     # go back, wall-time arithmetic would lose which of the two it is. Amsterdam's offsets are
     # whole hours, so the grid is the same in both.
     return moment.astimezone(UTC).replace(second=0, microsecond=0) + timedelta(minutes=extra)
+
+
+def slots_by_day(slots: Iterable[datetime]) -> dict[date, list[datetime]]:
+    """Start times grouped by their local day (the booking pages list them so), in order."""
+    by_day: dict[date, list[datetime]] = {}
+    for slot in slots:
+        by_day.setdefault(timezone.localtime(slot).date(), []).append(slot)
+    return by_day

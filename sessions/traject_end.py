@@ -9,8 +9,9 @@ one lock), so that none stays "gepland" with a reminder due:
   coachee ending their e-mail coaching): never the client's side, so never a late
   cancellation, nothing to pay;
 - with the reason "Het traject is gestopt." or "Het traject is afgerond.";
-- the client, or the parents of a child, get each cancellation by e-mail after the commit (the
-  appointment's own cancellation mail, with the .ics that takes it out of their calendar).
+- the client, or the parents of a child, get each cancellation by e-mail (the appointment's own
+  cancellation mail, with the .ics that takes it out of their calendar), recorded in the
+  outbox in the step's transaction by appointments_cancel.
 
 Appointments in the past that were never recorded are left for the coach to record; Backstage
 meetings belong to no traject and are not touched. The step's confirmation page says how many
@@ -25,7 +26,6 @@ from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
 from coaching.models import Role, User
-from sessions import tasks
 from sessions.booking import appointments_cancel
 from sessions.models import Appointment, CancelledBy
 from trajects.models import Traject, TrajectEvent
@@ -58,13 +58,11 @@ def _canceller(by: User | None) -> str:
 def appointments_cancel_on_end(*, traject: Traject, event: TrajectEvent, by: User | None) -> None:
     """Cancel the appointments to come of a traject that was just stopped or closed. Runs in
     the step's transaction (the traject is locked): a failure refuses the step."""
-    cancelled = appointments_cancel(
+    appointments_cancel(
         appointments=Appointment.objects.filter(traject=traject),
         cancelled_by=_canceller(by),
         reason=_reason(event.step),
     )
-    for pk in cancelled:
-        tasks.send_appointment_mail.delay_on_commit(pk, "cancelled")
 
 
 def appointments_cancel_preview(traject: Traject) -> str:

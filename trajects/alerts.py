@@ -7,6 +7,7 @@ from datetime import timedelta
 
 from django.conf import settings
 from django.core.mail import EmailMessage
+from django.urls import reverse
 from django.utils.translation import gettext_noop
 
 from coaching.emails import templated_message
@@ -49,7 +50,7 @@ def compose_message_alert(send: Send) -> EmailMessage | str:
             "client_first_name": client.first_name,
             "due_at": message.due_at,
             "overdue": send.kind == OVERDUE,
-            "url": f"{settings.SITE_URL}/coach/trajecten/{message.traject.uuid}/",
+            "url": settings.SITE_URL + reverse("traject_detail", args=[message.traject.uuid]),
         },
     )
 

@@ -10,7 +10,7 @@ class TrajectsConfig(AppConfig):
 
     def ready(self) -> None:
         from trajects.alerts import register_composers
-        from trajects.email_coaching import register_switch_composer
+        from trajects.email_coaching import register_email_composers
         from trajects.evaluations import register_evaluation_prompts
         from trajects.portal_home import register_portal_home
         from trajects.prompts import register_bedenktijd_prompt
@@ -18,7 +18,7 @@ class TrajectsConfig(AppConfig):
         register_composers()
         register_evaluation_prompts()
         register_bedenktijd_prompt()
-        register_switch_composer()
+        register_email_composers()  # switched to live sessions; a message waits
         register_portal_home()  # evaluations and unread messages on the portal's home
 
     def seed_demo(self, demo: dict) -> None:

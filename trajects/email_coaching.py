@@ -11,13 +11,14 @@ from django.core.files.uploadedfile import UploadedFile
 from django.core.mail import EmailMessage
 from django.db import transaction
 from django.db.models import QuerySet
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop
 
 from coaching.emails import templated_message
 from coaching.models import Send, User
-from coaching.outbox import NO_RECIPIENT, outbox_add, register
+from coaching.outbox import NO_RECIPIENT, outbox_add, outbox_send, register
 from trajects.alerts import message_alerts_record
 from trajects.models import Message, Traject, TrajectEvent
 from trajects.models.messages import answer_due
@@ -88,7 +89,8 @@ def message_write(
     """A message in the conversation. The coachee's gets its deadline; the coach's answers
     the open messages of the coachee (answered at the moment of the reply): those up to
     seen_until, the last message on the coach's screen, so one that came in while the coach
-    was typing stays open; without it, all of them."""
+    was typing stays open; without it, all of them. The other side hears that a message
+    waits (message_waiting), through the outbox in this transaction."""
     traject = Traject.objects.select_for_update().get(pk=traject.pk)
     _check_open(traject)
     now = timezone.now()
@@ -115,7 +117,62 @@ def message_write(
         if seen_until is not None:
             answered = answered.filter(pk__lte=seen_until)
         answered.update(answered_at=now)
+    outbox_send(f"message:{message.pk}:waiting", MESSAGE_WAITING, client=traject.client)
     return message
+
+
+MESSAGE_WAITING = Send.Kind.MESSAGE_WAITING
+MESSAGE_GONE = gettext_noop("Het bericht bestaat niet meer.")
+
+
+def _told_of(message: Message) -> tuple[list[tuple[str, str, str]], str]:
+    """Who hears that the message waits, (address, first name, language) each, and the page
+    it waits on: of the coach's message the coachee, or the parents of a child who act in the
+    portal, in the portal; of the coachee's message the coach, on the traject's page."""
+    client = message.traject.client
+    if not message.from_coach:
+        coach = client.coach
+        url = reverse("traject_detail", args=[message.traject.uuid])
+        return [(coach.email, coach.first_name, coach.language)], url
+    people = []
+    if client.account_id:
+        people.append((client.account.email, client.first_name, client.account.language))
+    elif client.is_child:
+        for guardian in client.guardians.all():
+            if guardian.account_id and guardian.may_act_in_portal:
+                people.append(
+                    (guardian.account.email, guardian.first_name, guardian.account.language)
+                )
+    return people, reverse("portal_conversation", args=[message.traject.uuid])
+
+
+def compose_message_waiting(sends: list[Send]) -> dict[int, list[EmailMessage] | str]:
+    """Someone wrote in an e-mail coaching conversation: the other side hears that a message
+    waits, with a link, never the text (DESIGN.md §7)."""
+    wanted = {send.pk: int(send.subject.split(":")[1]) for send in sends}
+    found = {
+        message.pk: message
+        for message in Message.objects.filter(pk__in=wanted.values())
+        .select_related("traject__client__coach", "traject__client__account")
+        .prefetch_related("traject__client__guardians__account")
+    }
+    composed = {}
+    for send in sends:
+        message = found.get(wanted[send.pk])
+        if message is None:
+            composed[send.pk] = MESSAGE_GONE
+            continue
+        people, path = _told_of(message)
+        composed[send.pk] = [
+            templated_message(
+                "message_waiting",
+                to=address,
+                language=language,
+                context={"first_name": first_name, "url": settings.SITE_URL + path},
+            )
+            for address, first_name, language in people
+        ] or NO_RECIPIENT
+    return composed
 
 
 SWITCHED_TO_LIVE = Send.Kind.SWITCHED_TO_LIVE
@@ -177,7 +234,7 @@ def compose_switched_to_live(sends: list[Send]) -> dict[int, list[EmailMessage] 
             composed[send.pk] = NOT_SWITCHED
             continue
         traject = event.traject
-        url = f"{settings.SITE_URL}/portaal/berichten/{traject.uuid}/"
+        url = settings.SITE_URL + reverse("portal_conversation", args=[traject.uuid])
         composed[send.pk] = [
             templated_message(
                 "switched_to_live",
@@ -190,8 +247,9 @@ def compose_switched_to_live(sends: list[Send]) -> dict[int, list[EmailMessage] 
     return composed
 
 
-def register_switch_composer() -> None:
+def register_email_composers() -> None:
     register(SWITCHED_TO_LIVE, compose_switched_to_live)
+    register(MESSAGE_WAITING, compose_message_waiting)
 
 
 @transaction.atomic

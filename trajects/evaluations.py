@@ -19,6 +19,7 @@ from django.core.exceptions import ValidationError
 from django.core.mail import EmailMessage
 from django.db import IntegrityError, transaction
 from django.db.models import Avg
+from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.crypto import constant_time_compare, salted_hmac
 from django.utils.translation import gettext_lazy as _
@@ -117,7 +118,9 @@ def token_ok(evaluation: Evaluation, token: str) -> bool:
 
 
 def link_for(evaluation: Evaluation) -> str:
-    return f"{settings.SITE_URL}/evaluatie/{evaluation.uuid}/{token_for(evaluation)}/"
+    return settings.SITE_URL + reverse(
+        "evaluation_fill", args=[evaluation.uuid, token_for(evaluation)]
+    )
 
 
 def state_of(evaluation: Evaluation, now=None) -> str:

@@ -7,6 +7,7 @@ from datetime import datetime, time, timedelta
 
 from django.conf import settings
 from django.core.mail import EmailMessage
+from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.translation import gettext_noop
 
@@ -69,7 +70,7 @@ def compose_bedenktijd_over(send: Send) -> EmailMessage | str:
             "client_first_name": traject.client.first_name,
             "kennismaking_on": kennismaking_on,
             "days": settings.PRAKTIJK_BEDENKTIJD_DAYS,
-            "url": f"{settings.SITE_URL}/coach/trajecten/{traject.uuid}/",
+            "url": settings.SITE_URL + reverse("traject_detail", args=[traject.uuid]),
         },
     )
 

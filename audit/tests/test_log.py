@@ -31,6 +31,8 @@ from trajects.tests.factories import (
 
 pytestmark = pytest.mark.django_db
 TODAY = date.today()
+# The turn of the coachee at the group's first meeting: its id names the fields of its forms.
+TURN = "5e1f0c2a-7d3b-4c8e-9a61-0b2d4f6e8a10"
 
 
 @pytest.fixture
@@ -58,11 +60,17 @@ def things(coach_a, coachee, guardian, child, questionnaires):
     )
     group = quick_group(coach_a, first_start=timezone.now() + timedelta(days=40))
     membership = member_add(group=group, client=own, joined_on=TODAY)
-    Contribution.objects.create(
-        meeting=group.meetings.get(number=1), membership=membership, turn=1, problem="Werkdruk"
+    turn = Contribution.objects.create(
+        uuid=TURN,
+        meeting=group.meetings.get(number=1),
+        membership=membership,
+        turn=1,
+        problem="Werkdruk",
+        agreements="Nee zeggen",
     )
     return {
         "group": group,
+        "turn": turn,
         "meeting": group.meetings.get(number=1),
         "meeting2": group.meetings.get(number=2),
         "client": child,
@@ -265,6 +273,20 @@ AUDITED = {
     ),
     "group_detail": ("coach_a", "get", {"group": "group"}, {}, ("view", "backstage", "own")),
     "meeting_detail": ("coach_a", "get", {"meeting": "meeting"}, {}, ("view", "backstage", "own")),
+    "turn_record": (
+        "coach_a",
+        "post",
+        {"meeting": "meeting", "turn": "turn"},
+        {f"{TURN}-problem": "Werkdruk", f"{TURN}-agreements": "Nee zeggen"},
+        ("change", "backstage", "own"),
+    ),
+    "meeting_report_back": (
+        "coach_a",
+        "post",
+        {"meeting": "meeting2"},
+        {f"report-{TURN}": "Twee keer gelukt"},
+        ("change", "backstage", "own"),
+    ),
     "portal_turn_claim:post": (
         "coachee",
         "post",
@@ -310,6 +332,10 @@ NOT_AUDITED = {
     "group_stop": "who is told and how many meetings go: no contribution's content",
     "group_delete": "who is told and how many meetings go: no contribution's content",
     "portal_meeting_ics": "a meeting's time and place: no contribution's content",
+    "meeting_move": "a meeting's time: no contribution's content",
+    "meeting_attendance": "who was there: no contribution's content",
+    "turn_assign": "who has a turn: no contribution's content",
+    "turn_release": "frees a turn (what was noted at it goes with it) and shows nothing",
 }
 
 

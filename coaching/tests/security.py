@@ -27,8 +27,8 @@ def production_security() -> dict:
     result = run_python(code, **PRODUCTION_ENV)
     assert result.returncode == 0, result.stderr
     values = json.loads(result.stdout.strip().splitlines()[-1])
-    # What production promises (README): HSTS for a year with subdomains and preload, and
-    # cookies only over HTTPS.
+    # What production promises (docs/production.md): HSTS for a year with subdomains and
+    # preload, and cookies only over HTTPS.
     assert values["SECURE_HSTS_SECONDS"] >= 365 * 24 * 3600, values
     assert all(values[name] for name in PRODUCTION_ONLY), values
     return values

@@ -155,7 +155,7 @@ def test_a_login_that_needs_a_verification_is_no_error_when_the_mail_server_is_d
 
 @pytest.mark.django_db
 def test_the_first_admin_made_on_the_command_line_can_log_in(client, monkeypatch):
-    """README, production: `createsuperuser` with its required fields; the address is taken as
+    """docs/production.md: `createsuperuser` with its required fields; the address is taken as
     verified, so the login goes on to setting up the second factor, not to a verification."""
     from django.core.management import call_command
 

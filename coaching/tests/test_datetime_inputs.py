@@ -18,7 +18,7 @@ from django.apps import apps
 from django.utils import timezone, translation
 
 from coaching.forms import DateTimeLocalInput
-from groups.forms import GroupForm, MoveMeetingForm
+from groups.forms import GroupForm
 from sessions.forms import AppointmentForm, MoveForm
 from trajects.forms import StepForm
 
@@ -48,7 +48,6 @@ FORMS = {
         "planned_at",
     ),
     "new group": (lambda coach, at: GroupForm(initial={"first_start": at}), "first_start"),
-    "move meeting": (lambda coach, at: MoveMeetingForm(initial={"start": at}), "start"),
 }  # fmt: skip
 
 
@@ -102,9 +101,7 @@ def test_no_form_of_ours_has_a_datetime_field_with_another_widget():
     """Walks every form class of the project (declared and model fields): a DateTimeField is
     either hidden or drawn by the one datetime-local widget."""
     classes = _form_classes()
-    assert {"AppointmentForm", "GroupForm", "MoveForm", "MoveMeetingForm"} <= {
-        cls.__name__ for cls in classes
-    }
+    assert {"AppointmentForm", "GroupForm", "MoveForm"} <= {cls.__name__ for cls in classes}
     wrong = [
         f"{cls.__module__}.{cls.__name__}.{name}"
         for cls in classes

@@ -373,7 +373,7 @@ def post_specs(fw: dict) -> dict[str, Spec]:
         ThirdPartyForm,
     )
     from coaching.models import Consent, ThirdParty
-    from groups.forms import ClaimForm, GroupForm, MoveMeetingForm, PlaceForm, TurnForm
+    from groups.forms import ClaimForm, GroupForm, PlaceForm, TurnForm
     from privacy.forms import EraseForm
     from sessions.forms import (
         AppointmentForm,
@@ -397,6 +397,8 @@ def post_specs(fw: dict) -> dict[str, Spec]:
     from trajects.models import Traject
 
     users, child, traject, turn = fw["users"], fw["child"], fw["traject"], fw["turn"]
+    # The meeting of the turn (its first) and the next, where its agreements are reported on.
+    meetings = st.sampled_from(fw["meetings"]).map(lambda uuid: {"meeting": uuid})
     coach_a = users["coach_a"]
     adult, kid = ("1980-05-01", "2000-01-31"), ("2016-03-01", "2012-12-31")
     message = {
@@ -516,20 +518,17 @@ def post_specs(fw: dict) -> dict[str, Spec]:
         "group_place": Spec(form_keys(PlaceForm())),
         "group_stop": Spec({"reason": raw("text", "Te weinig deelnemers", "")}),
         "group_delete": Spec(),
-        "meeting_detail": Spec(
-            {
-                **form_keys(MoveMeetingForm()),
-                **form_keys(TurnForm(instance=turn, prefix=str(turn.uuid))),
-                "action": raw(
-                    "choice", "move", "record", "report_back", "assign", "release", "attendance"
-                ),
-                "turn": raw("id", turn.uuid),
-                "member": raw("id", *fw["member_pks"]),
-                "present": Key(st.lists(st.sampled_from(fw["member_pks"]), max_size=2), "id"),
-                f"report-{turn.uuid}": raw("text", "Gelukt", "Nog niet"),
-            },
-            url=st.sampled_from(fw["meetings"]).map(lambda uuid: {"meeting": uuid}),
+        "meeting_move": Spec(form_keys(MoveForm()), url=meetings),
+        "meeting_report_back": Spec(
+            {f"report-{turn.uuid}": raw("text", "Gelukt", "Nog niet")}, url=meetings
         ),
+        "meeting_attendance": Spec(
+            {"present": Key(st.lists(st.sampled_from(fw["member_pks"]), max_size=2), "id")},
+            url=meetings,
+        ),
+        "turn_assign": Spec({"member": raw("id", *fw["member_pks"])}, url=meetings),
+        "turn_record": Spec(form_keys(TurnForm(instance=turn, prefix=str(turn.uuid)))),
+        "turn_release": Spec(),
         "portal_turn_claim": Spec(form_keys(ClaimForm())),
         "portal_conversation": Spec(message, attachment, url=st.just({"traject": email})),
         "portal_conversation_live": Spec(url=st.just({"traject": email})),
@@ -626,7 +625,6 @@ PRIORITY = ["anonymous", "coach_a", "guardian", "coachee", "admin"]
 # e-mail coaching) is refused for everyone, the fuzzer posts as the role whose page it is.
 ROLE_OVERRIDES = {
     "availability": ["coach_a"],
-    "meeting_detail": ["coach_a"],
     "portal_conversation": ["coachee"],
     "portal_conversation_live": ["coachee"],
     "portal_conversation_close": ["coachee"],
@@ -711,12 +709,11 @@ class FuzzWorld(dict):
 @pytest.fixture
 def fw(world):  # noqa: F811 - the fixture of the same name
     """The matrix's world, plus what makes the forms reachable: working hours and a kennismaking
-    (so that there are slots), a turn with agreements at the first meeting, a draft invoice, a
+    (so that there are slots), agreements at the world's turn, a draft invoice, a
     new traject. Made in the test's savepoint: gone after the test."""
     from billing.models import Invoice
     from coaching.models import Client, Invitation
-    from groups.models import Meeting
-    from groups.services import turn_claim
+    from groups.models import Contribution, Membership
     from sessions.models import SessionType, WorkingHours
     from sessions.slots import free_slots
     from trajects.models import Evaluation, Traject
@@ -740,11 +737,12 @@ def fw(world):  # noqa: F811 - the fixture of the same name
     child = Client.objects.get(uuid=kwargs["client"])
     traject = Traject.objects.get(uuid=kwargs["traject"])
     email_traject = Traject.objects.get(client__account=users["coachee"], kind="email")
-    meeting = Meeting.objects.get(uuid=kwargs["meeting"])
-    membership = meeting.group.members.get()
-    turn = turn_claim(meeting=meeting, membership=membership, problem="Vooraf")
-    turn.agreements = "Een afspraak"
+    turn = Contribution.objects.select_related("meeting__group", "membership").get(
+        uuid=kwargs["turn"]
+    )
+    turn.problem, turn.agreements = "Vooraf", "Een afspraak"
     turn.save()
+    meeting, membership = turn.meeting, turn.membership
     draft = Invoice.objects.create(
         coach=coach_a,
         recipient_kind="guardian",
@@ -785,7 +783,10 @@ def fw(world):  # noqa: F811 - the fixture of the same name
         session_type=SessionType.objects.get(kind="session"),
         turn=turn,
         meetings=[meeting.uuid, meeting.group.meetings.get(number=2).uuid],
-        member_pks=[membership.pk],
+        # The coachee's in both groups: the group pages' and the meeting pages'.
+        member_pks=list(
+            Membership.objects.filter(client=membership.client_id).values_list("pk", flat=True)
+        ),
         client_pks=list(Client.objects.values_list("pk", flat=True)),
         hours_pks=[h.pk for h in hours],
         draft=draft,
@@ -1010,7 +1011,6 @@ def form_cases() -> dict[str, tuple[str, object]]:
         "groups.forms.MemberSearchForm": plain(groups_forms.MemberSearchForm),
         "groups.forms.PlaceForm": plain(groups_forms.PlaceForm),
         "groups.forms.MemberExceptionForm": plain(groups_forms.MemberExceptionForm),
-        "groups.forms.MoveMeetingForm": plain(groups_forms.MoveMeetingForm),
         "groups.forms.TurnForm": model_form(groups_forms.TurnForm, lambda fw: fw["turn"]),
         "groups.forms.ClaimForm": plain(groups_forms.ClaimForm),
         "sessions.forms.AppointmentForm": lambda fw, **bind: sessions_forms.AppointmentForm(

@@ -128,6 +128,12 @@ GET = {
     "group_stop": row(LOGIN, DENIED, DENIED, OK, NOT_FOUND, DENIED),  # the confirmation page
     "group_delete": row(LOGIN, DENIED, DENIED, OK, NOT_FOUND, DENIED),  # nothing happened yet
     "meeting_detail": row(LOGIN, DENIED, DENIED, OK, NOT_FOUND, DENIED),
+    "meeting_move": everyone(METHOD),
+    "meeting_report_back": everyone(METHOD),
+    "meeting_attendance": everyone(METHOD),
+    "turn_assign": everyone(METHOD),
+    "turn_record": everyone(METHOD),
+    "turn_release": everyone(METHOD),
     "portal_groups": row(LOGIN, OK, OK, DENIED, DENIED, DENIED),
     "portal_turn_claim": everyone(METHOD),
     # A meeting's .ics: only for a participant of its group (the guardian's child is none).
@@ -219,7 +225,14 @@ POST = {
     "group_place": row(LOGIN, DENIED, DENIED, OK, NOT_FOUND, DENIED),
     "group_stop": row(LOGIN, DENIED, DENIED, OK, NOT_FOUND, DENIED),
     "group_delete": row(LOGIN, DENIED, DENIED, REDIRECT, NOT_FOUND, DENIED),
-    "meeting_detail": row(LOGIN, DENIED, DENIED, NOT_FOUND, NOT_FOUND, DENIED),  # no action
+    "meeting_detail": everyone(METHOD),  # its forms post to the views below
+    # Posted without what the form asks: refused with a message, or nothing to change (redirect).
+    "meeting_move": row(LOGIN, DENIED, DENIED, REDIRECT, NOT_FOUND, DENIED),
+    "meeting_report_back": row(LOGIN, DENIED, DENIED, REDIRECT, NOT_FOUND, DENIED),
+    "meeting_attendance": row(LOGIN, DENIED, DENIED, REDIRECT, NOT_FOUND, DENIED),
+    "turn_assign": row(LOGIN, DENIED, DENIED, REDIRECT, NOT_FOUND, DENIED),
+    "turn_record": row(LOGIN, DENIED, DENIED, REDIRECT, NOT_FOUND, DENIED),
+    "turn_release": row(LOGIN, DENIED, DENIED, REDIRECT, NOT_FOUND, DENIED),
     "portal_turn_claim": row(LOGIN, REDIRECT, NOT_FOUND, DENIED, DENIED, DENIED),
     "portal_conversation": row(LOGIN, NOT_FOUND, NOT_FOUND, DENIED, DENIED, DENIED),
     "portal_conversation_live": row(LOGIN, NOT_FOUND, NOT_FOUND, DENIED, DENIED, DENIED),
@@ -429,10 +442,19 @@ def build_world() -> dict:
         allowed_modes=["practice"],
         bookable_online=True,
     )
-    from groups.services import member_add
+    from groups.services import member_add, turn_claim
 
+    # Two groups with the coachee in them: the group pages' in which nothing happened yet (it
+    # can still be deleted), and the meeting pages', with her turn at its first meeting.
     group = quick_group(coach_a, first_start=timezone.now() + timedelta(days=40))
     member_add(group=group, client=Client.objects.get(account=coachee), joined_on=date.today())
+    held = quick_group(coach_a, first_start=timezone.now() + timedelta(days=41))
+    turn = turn_claim(
+        meeting=held.meetings.get(number=1),
+        membership=member_add(
+            group=held, client=Client.objects.get(account=coachee), joined_on=date.today()
+        ),
+    )
     from django.core.files.uploadedfile import SimpleUploadedFile
 
     from trajects.email_coaching import message_write
@@ -486,7 +508,8 @@ def build_world() -> dict:
             "feed_token": coach_a.coach_profile.calendar_token,
             "group": group.uuid,
             "message": message.uuid,
-            "meeting": group.meetings.get(number=1).uuid,
+            "meeting": turn.meeting.uuid,
+            "turn": turn.uuid,
             "evaluation": evaluation.uuid,
             "link_token": token_for(evaluation),
             "invoice": invoice.uuid,
@@ -688,7 +711,7 @@ def _sweepable():
     """The object behind each URL parameter, for the id sweep (tokens are keys, not ids)."""
     from billing.models import Invoice, InvoiceLine, Quote, QuoteRequest
     from coaching.models import Consent, Guardian
-    from groups.models import BackstageGroup, Meeting
+    from groups.models import BackstageGroup, Contribution, Meeting
     from trajects.models import DossierEntry, Message, Traject
 
     return {
@@ -700,6 +723,7 @@ def _sweepable():
         "appointment": Appointment,
         "group": BackstageGroup,
         "meeting": Meeting,
+        "turn": Contribution,
         "message": Message,
         "invoice": Invoice,
         "line": InvoiceLine,
@@ -724,23 +748,25 @@ def test_id_sweep_every_object_of_others_is_out_of_reach(client, world, role):
         swept = [param for param in params if param in sweepable]
         if not swept or name.startswith("admin:") or "token" in params or "link_token" in params:
             continue
-        (param,) = swept
-        model = sweepable[param]
-        objects = model.objects.all()
-        if model is Client:
-            objects = objects.exclude(coach=user).exclude(pk=getattr(own_client, "pk", None))
-        for uuid in objects.values_list("uuid", flat=True):
-            kwargs = {key: world["kwargs"][key] for key in params}
-            kwargs[param] = uuid
-            url = reverse(name, kwargs=kwargs)
-            for method in (client.get, client.post):
-                response = method(url)
-                requests += 1
-                if response.status_code == 200 or (
-                    response.status_code == 302
-                    and not response["Location"].startswith("/account/login/")
-                ):
-                    successes.append((method.__name__, url, response.status_code))
+        # One parameter at a time (a meeting's turn: the meeting, then the turn); the others
+        # are the world's.
+        for param in swept:
+            model = sweepable[param]
+            objects = model.objects.all()
+            if model is Client:
+                objects = objects.exclude(coach=user).exclude(pk=getattr(own_client, "pk", None))
+            for uuid in objects.values_list("uuid", flat=True):
+                kwargs = {key: world["kwargs"][key] for key in params}
+                kwargs[param] = uuid
+                url = reverse(name, kwargs=kwargs)
+                for method in (client.get, client.post):
+                    response = method(url)
+                    requests += 1
+                    if response.status_code == 200 or (
+                        response.status_code == 302
+                        and not response["Location"].startswith("/account/login/")
+                    ):
+                        successes.append((method.__name__, url, response.status_code))
     print(f"id sweep as {role}: {requests} requests, {len(successes)} successes")
     assert requests > 100
     assert successes == []

@@ -63,13 +63,11 @@ class TestCoachPages:
         _account, ilse = participant(group, "Ilse")
         first, second = group.meetings.get(number=1), group.meetings.get(number=2)
         client.force_login(coach_a)
-        client.post(f"/coach/bijeenkomsten/{first.uuid}/", {"action": "assign", "member": ilse.pk})
+        client.post(f"/coach/bijeenkomsten/{first.uuid}/toewijzen/", {"member": ilse.pk})
         turn = Contribution.objects.get(meeting=first)
         client.post(
-            f"/coach/bijeenkomsten/{first.uuid}/",
+            f"/coach/bijeenkomsten/{first.uuid}/beurt/{turn.uuid}/",
             {
-                "action": "record",
-                "turn": turn.uuid,
                 f"{turn.uuid}-problem": "Teamoverleg loopt uit",
                 f"{turn.uuid}-agreements": "Agenda vooraf rondsturen",
             },
@@ -77,8 +75,8 @@ class TestCoachPages:
         page = client.get(f"/coach/bijeenkomsten/{second.uuid}/").content.decode()
         assert "Agenda vooraf rondsturen" in page and "Hoe ging het, Ilse?" in page
         client.post(
-            f"/coach/bijeenkomsten/{second.uuid}/",
-            {"action": "report_back", f"report-{turn.uuid}": "Overleg was in een uur klaar"},
+            f"/coach/bijeenkomsten/{second.uuid}/terugkoppeling/",
+            {f"report-{turn.uuid}": "Overleg was in een uur klaar"},
         )
         turn.refresh_from_db()
         assert turn.report_back == "Overleg was in een uur klaar"
@@ -89,8 +87,8 @@ class TestCoachPages:
         client.force_login(coach_a)
         too_early = timezone.localtime(second.appointment.start - timedelta(days=10))
         response = client.post(
-            f"/coach/bijeenkomsten/{second.uuid}/",
-            {"action": "move", "start": too_early.strftime("%Y-%m-%dT%H:%M")},
+            f"/coach/bijeenkomsten/{second.uuid}/verzetten/",
+            {"start": too_early.strftime("%Y-%m-%dT%H:%M")},
             follow=True,
         )
         assert "twee tot vier weken" in response.content.decode()
@@ -233,9 +231,9 @@ def test_the_coach_assigns_a_turn_after_the_meeting_and_odd_ids_are_404(client, 
         start=yesterday, end=yesterday + timedelta(minutes=150)
     )
     client.force_login(coach_a)
-    client.post(f"/coach/bijeenkomsten/{first.uuid}/", {"action": "assign", "member": ilse.pk})
+    client.post(f"/coach/bijeenkomsten/{first.uuid}/toewijzen/", {"member": ilse.pk})
     assert Contribution.objects.filter(meeting=first, membership=ilse).exists()
-    response = client.post(f"/coach/bijeenkomsten/{first.uuid}/", {"action": "record", "turn": "x"})
+    response = client.post(f"/coach/bijeenkomsten/{first.uuid}/beurt/x/")
     assert response.status_code == 404
 
 
@@ -247,9 +245,7 @@ def test_a_participant_leaves_and_a_turn_is_released(client, coach_a):
     client.force_login(coach_a)
     page = client.get(f"/coach/groepen/{group.uuid}/").content.decode()
     assert "Nog 3 deelnemers nodig" in page
-    client.post(
-        f"/coach/bijeenkomsten/{turn.meeting.uuid}/", {"action": "release", "turn": turn.uuid}
-    )
+    client.post(f"/coach/bijeenkomsten/{turn.meeting.uuid}/beurt/{turn.uuid}/vrijgeven/")
     assert not Contribution.objects.exists()
     client.post(f"/coach/groepen/{group.uuid}/stoppen/", {"member": ilse.pk})
     ilse.refresh_from_db()

@@ -221,8 +221,8 @@ class TestTheMethod:
         client.force_login(coach_a)
         afternoon = timezone.localtime(planned).replace(hour=14)
         response = client.post(
-            f"/coach/bijeenkomsten/{third.uuid}/",
-            {"action": "move", "start": afternoon.strftime("%Y-%m-%dT%H:%M")},
+            f"/coach/bijeenkomsten/{third.uuid}/verzetten/",
+            {"start": afternoon.strftime("%Y-%m-%dT%H:%M")},
             follow=True,
         )
         assert "Een avondgroep begint om 17:00 of later" in response.content.decode()
@@ -724,7 +724,7 @@ class TestAMovedMeetingIsAnnounced:
         )
         with django_capture_on_commit_callbacks(execute=True):
             response = client.post(
-                url, {"action": "move", "start": later.strftime("%Y-%m-%dT%H:%M")}, follow=True
+                f"{url}verzetten/", {"start": later.strftime("%Y-%m-%dT%H:%M")}, follow=True
             )
         assert "De bijeenkomst is verzet; de deelnemers krijgen bericht." in (
             response.content.decode()

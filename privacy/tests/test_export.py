@@ -18,7 +18,7 @@ from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from audit.models import AuditEvent
-from coaching.models import Client
+from coaching.models import Client, Send
 from coaching.tests.factories import ClientFactory, GuardianFactory
 from coaching.tests.test_permissions import billing_world, quick_group
 from groups.models import Attendance, Contribution, GroupEvaluation, Membership
@@ -128,6 +128,13 @@ def _filled(text: str, coach, client: Client, *, account=None, questionnaires=No
     AuditEvent.objects.create(
         actor=coach, actor_role="coach", client=client, action="view", what="dossier"
     )
+    Send.objects.create(
+        subject=f"test:{text}",
+        kind=Send.Kind.APPOINTMENT_BOOKED,
+        client=client,
+        recipients=[f"geheim-{text.lower()}@example.test"],
+        context={"secret": text},
+    )
     return {"party": party, "message": message}
 
 
@@ -190,6 +197,11 @@ class TestTheExport:
         assert coachee.password not in response.content.decode("latin-1")
         assert all("key" not in row for row in data["trajects.evaluation"])
         assert all("ip" not in row for row in data["audit.auditevent"])
+        # What was sent about her, not the outbox's workings or its addresses.
+        (mail,) = data["coaching.send"]
+        assert mail["kind"] == "appointment_booked"
+        assert not {"subject", "claim_token", "recipients", "context"} & set(mail)
+        assert "geheim-eva@" not in json.dumps(data) + html
 
     def test_nothing_of_another_client(self, client, coach_a, coach_b, guardian, coachee):
         child = Client.objects.get(guardians__account=guardian)

@@ -221,9 +221,7 @@ class TestTheGrid:
         text = re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", html))
         assert "Leidinggevenden Oost" in text and "bijeenkomst 1 van 8" in text
         assert f'href="/coach/bijeenkomsten/{meeting.uuid}/"' in html
-        assert (
-            f'data-move-url="/coach/bijeenkomsten/{meeting.uuid}/" data-move-action="move"' in html
-        )
+        assert f'data-move-url="/coach/bijeenkomsten/{meeting.uuid}/verzetten/"' in html
 
     def test_today_is_marked(self, client, coach_a):
         client.force_login(coach_a)
@@ -612,8 +610,8 @@ class TestDraggingAMeeting:
         client.force_login(coach_a)
         with django_capture_on_commit_callbacks(execute=True):
             response = client.post(
-                f"/coach/bijeenkomsten/{meeting.uuid}/",
-                {"action": "move", "start": new.strftime("%Y-%m-%dT%H:%M")},
+                f"/coach/bijeenkomsten/{meeting.uuid}/verzetten/",
+                {"start": new.strftime("%Y-%m-%dT%H:%M")},
                 **JSON,
             )
         assert response.status_code == 200
@@ -630,10 +628,10 @@ class TestDraggingAMeeting:
         meeting = group.meetings.select_related("appointment").get(number=2)
         start = timezone.localtime(meeting.appointment.start)
         client.force_login(coach_a)
-        url = f"/coach/bijeenkomsten/{meeting.uuid}/"
+        url = f"/coach/bijeenkomsten/{meeting.uuid}/verzetten/"
         too_soon = client.post(
             url,
-            {"action": "move", "start": (start - timedelta(days=14)).strftime("%Y-%m-%dT%H:%M")},
+            {"start": (start - timedelta(days=14)).strftime("%Y-%m-%dT%H:%M")},
             **JSON,
         )
         assert too_soon.status_code == 409
@@ -641,7 +639,7 @@ class TestDraggingAMeeting:
         book(coach_a, start + timedelta(days=1), 60, traject=traject)
         taken = client.post(
             url,
-            {"action": "move", "start": (start + timedelta(days=1)).strftime("%Y-%m-%dT%H:%M")},
+            {"start": (start + timedelta(days=1)).strftime("%Y-%m-%dT%H:%M")},
             **JSON,
         )
         assert taken.status_code == 409
@@ -657,8 +655,8 @@ class TestDraggingAMeeting:
         )
         client.force_login(coach_a)
         response = client.post(
-            f"/coach/bijeenkomsten/{meeting.uuid}/",
-            {"action": "move", "start": f"{next_monday()}T19:00"},
+            f"/coach/bijeenkomsten/{meeting.uuid}/verzetten/",
+            {"start": f"{next_monday()}T19:00"},
             **JSON,
         )
         assert response.status_code == 409
@@ -668,10 +666,11 @@ class TestDraggingAMeeting:
         group = make_group(coach_a)
         meeting = group.meetings.select_related("appointment").get(number=2)
         start = timezone.localtime(meeting.appointment.start)
-        data = {"action": "move", "start": (start - timedelta(days=14)).strftime("%Y-%m-%dT%H:%M")}
+        data = {"start": (start - timedelta(days=14)).strftime("%Y-%m-%dT%H:%M")}
+        url = f"/coach/bijeenkomsten/{meeting.uuid}/verzetten/"
         client.force_login(coach_b)
-        assert client.post(f"/coach/bijeenkomsten/{meeting.uuid}/", data, **JSON).status_code == 404
+        assert client.post(url, data, **JSON).status_code == 404
         client.force_login(coach_a)
-        page = client.post(f"/coach/bijeenkomsten/{meeting.uuid}/", data, follow=True)
+        page = client.post(url, data, follow=True)
         assert page.redirect_chain == [(f"/coach/bijeenkomsten/{meeting.uuid}/", 302)]
         assert "twee tot vier weken" in page.content.decode()

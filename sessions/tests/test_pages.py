@@ -521,7 +521,6 @@ class TestLastSession:
         ("sessions.forms.MoveForm", "start"),
         ("sessions.forms.KennismakingForm", "slot"),
         ("groups.forms.GroupForm", "first_start"),
-        ("groups.forms.MoveMeetingForm", "start"),
         ("trajects.forms.StepForm", "planned_at"),
     ],
 )

@@ -15,7 +15,8 @@ from django.views.decorators.http import require_safe
 from coaching.models import Role
 from coaching.roles import role_required
 from sessions import grid
-from sessions.models import Appointment, AvailabilityException, WorkingHours
+from sessions.access import appointments_of_coach, exceptions_of_coach, working_hours_of_coach
+from sessions.models import Appointment
 
 VIEWS = ("day", "week", "month")
 # How far from today the calendar goes (as the move form's reach): further is today.
@@ -55,7 +56,7 @@ def _appointments(coach, start: date, end: date):
     zone = timezone.get_current_timezone()
     begin = datetime.combine(start, time.min, tzinfo=zone)
     return (
-        Appointment.objects.for_coach(coach)
+        appointments_of_coach(coach)
         .filter(
             # One that began the evening before and runs past midnight is on the first day
             # too (an appointment lasts at most 8 hours: AppointmentForm.minutes).
@@ -92,9 +93,7 @@ def calendar_week(request: HttpRequest) -> HttpResponse:
         end = start + timedelta(days=7)
         previous, following = start - timedelta(days=7), start + timedelta(days=7)
     appointments = list(_appointments(coach, start, end))
-    exceptions = list(
-        AvailabilityException.objects.filter(coach=coach, date__gte=start, date__lt=end)
-    )
+    exceptions = list(exceptions_of_coach(coach).filter(date__gte=start, date__lt=end))
     context = {
         "view": view,
         "anchor": anchor,
@@ -123,7 +122,7 @@ def calendar_week(request: HttpRequest) -> HttpResponse:
         context["grid"] = grid.build(
             days=[start + timedelta(days=n) for n in range((end - start).days)],
             appointments=appointments,
-            working_hours=WorkingHours.objects.filter(coach=coach),
+            working_hours=working_hours_of_coach(coach),
             exceptions=exceptions,
             now=timezone.now(),
         )

@@ -1,12 +1,11 @@
 """The coach's calendar: the week, appointments, the feed, and availability."""
 
-import uuid
 from datetime import timedelta
 
 from django.contrib import messages
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.http import Http404, HttpRequest, HttpResponse
-from django.shortcuts import get_object_or_404, redirect, render
+from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme, urlencode
@@ -17,9 +16,19 @@ from django.views.decorators.http import require_http_methods, require_POST, req
 
 from coaching.confirm import ReasonForm, confirmation_page
 from coaching.dates import readable
-from coaching.models import CoachProfile, Role
-from coaching.roles import has_role, role_required
+from coaching.models import Role
+from coaching.roles import role_required
 from sessions import ical
+from sessions.access import (
+    appointment_of_coach,
+    appointment_of_user,
+    coach_of_feed,
+    exception_of_coach,
+    exceptions_of_coach,
+    hours_block_of_coach,
+    traject_to_plan,
+    working_hours_of_coach,
+)
 from sessions.booking import (
     SlotTaken,
     appointment_book,
@@ -37,20 +46,31 @@ from sessions.fees import (
     fee_text,
     waivable,
 )
-from sessions.forms import AppointmentForm, CancelForm, MarkForm, MoveForm
-from sessions.models import CLIENT_SIDE, Appointment, BookingRules, CancelledBy
+from sessions.forms import (
+    AppointmentForm,
+    CancelForm,
+    ExceptionForm,
+    MarkForm,
+    MoveForm,
+    RulesForm,
+    WorkingHoursForm,
+)
+from sessions.models import (
+    CLIENT_SIDE,
+    Appointment,
+    AvailabilityException,
+    BookingRules,
+    CancelledBy,
+    WorkingHours,
+)
 from sessions.notify import recipients
 from sessions.reminders import reminders_of, reminders_to_come
 from sessions.views.common import (
-    _appointment_of_account,
-    _appointment_of_coach,
-    _mail,
     _meeting_page,
     json_answer,
     start_asked,
     wants_json,
 )
-from trajects.models import Traject
 
 # --- The coach -------------------------------------------------------------------------------
 
@@ -59,12 +79,8 @@ from trajects.models import Traject
 @role_required(Role.COACH)
 def appointment_new(request: HttpRequest) -> HttpResponse:
     initial = {}
-    try:
-        wanted = uuid.UUID(request.GET.get("traject", ""))
-    except ValueError:
-        wanted = None
-    if wanted:
-        initial["traject"] = Traject.objects.for_coach(request.user).filter(uuid=wanted).first()
+    if traject := traject_to_plan(request.user, request.GET.get("traject", "")):
+        initial["traject"] = traject
     if start := start_asked(request.GET.get("start", "")):  # a free time clicked in the calendar
         initial["start"] = start
     form = AppointmentForm(request.POST or None, coach=request.user, initial=initial)
@@ -83,12 +99,11 @@ def appointment_new(request: HttpRequest) -> HttpResponse:
                 session_type=data["session_type"],
                 video_link=data["video_link"],
                 location=data["location"],
+                notify=True,  # the client's confirmation, of one still to come
             )
         except SlotTaken as taken:
             form.add_error("start", str(taken))
         else:
-            if appointment.start > timezone.now():  # a past one is only written down
-                _mail(appointment, "booked")
             messages.success(request, _("De afspraak staat in de agenda."))
             return redirect("appointment_detail", appointment=appointment.uuid)
     return render(
@@ -101,7 +116,7 @@ def appointment_new(request: HttpRequest) -> HttpResponse:
 @require_safe
 @role_required(Role.COACH)
 def appointment_detail(request: HttpRequest, appointment: str) -> HttpResponse:
-    appointment = _appointment_of_coach(request.user, appointment)
+    appointment = appointment_of_coach(request.user, appointment)
     if elsewhere := _meeting_page(appointment):
         return elsewhere
     reminders = list(reminders_of(appointment))
@@ -134,7 +149,7 @@ def appointment_detail(request: HttpRequest, appointment: str) -> HttpResponse:
 @require_POST
 @role_required(Role.COACH)
 def appointment_move_view(request: HttpRequest, appointment: str) -> HttpResponse:
-    appointment = _appointment_of_coach(request.user, appointment)
+    appointment = appointment_of_coach(request.user, appointment)
     if elsewhere := _meeting_page(appointment):
         return elsewhere
     form = MoveForm(request.POST)
@@ -157,7 +172,6 @@ def appointment_move_view(request: HttpRequest, appointment: str) -> HttpRespons
                 return json_answer(" ".join(error.messages), status=409)
             messages.error(request, " ".join(error.messages))
         else:
-            _mail(moved, "moved")
             if as_json:
                 return json_answer(
                     _("De afspraak is verzet naar %(when)s.") % {"when": _when(moved)}
@@ -224,11 +238,27 @@ def cancel_choices(appointment: Appointment, *, late: bool) -> list[tuple[str, s
     return choices
 
 
+def _cancel_cost(appointment: Appointment, deadline, *, late: bool) -> str:
+    """What a cancellation costs the client, as a sentence for the confirmation page."""
+    until = readable(deadline, weekday=True, time=True)
+    if appointment.client is None:
+        return ""
+    if late and costs_nothing(appointment):
+        return _free_anyway()
+    if late:
+        return _(
+            "Kosteloos afzeggen kon tot %(until)s. Zegt de cliënt of een ouder nu af, dan is dat "
+            "te laat: %(fee)s, op de volgende factuur (je kunt het daarna nog kwijtschelden). "
+            "Zeg jij of de praktijk af, dan zijn er geen kosten voor de cliënt."
+        ) % {"until": until, "fee": fee_text(appointment, Appointment.Status.CANCELLED_LATE)}
+    return _("Geen kosten: kosteloos afzeggen kan tot %(until)s.") % {"until": until}
+
+
 @require_http_methods(["GET", "POST"])
 @role_required(Role.COACH)
 def appointment_cancel_view(request: HttpRequest, appointment: str) -> HttpResponse:
     """Asks first (who cancels, why, what it costs), then cancels on POST (issue 18)."""
-    appointment = _appointment_of_coach(request.user, appointment)
+    appointment = appointment_of_coach(request.user, appointment)
     if elsewhere := _meeting_page(appointment):
         return elsewhere
     back = reverse("appointment_detail", args=[appointment.uuid])
@@ -255,34 +285,20 @@ def appointment_cancel_view(request: HttpRequest, appointment: str) -> HttpRespo
         except ValidationError as error:
             messages.error(request, " ".join(error.messages))
         else:
-            _mail(cancelled, "cancelled")
             messages.success(
                 request, _("De afspraak is %(status)s.") % {"status": cancelled.status_text}
             )
         return redirect(back)
-    until = readable(deadline, weekday=True, time=True)
     consequences = [
         _("De afspraak van %(when)s wordt geannuleerd; de tijd komt vrij in je agenda.")
         % {"when": _when(appointment)},
         _told(appointment),
     ]
-    if appointment.client is None:
-        cost = ""
-    elif late and costs_nothing(appointment):
-        cost = _free_anyway()
-    elif late:
-        cost = _(
-            "Kosteloos afzeggen kon tot %(until)s. Zegt de cliënt of een ouder nu af, dan is dat "
-            "te laat: %(fee)s, op de volgende factuur (je kunt het daarna nog kwijtschelden). "
-            "Zeg jij of de praktijk af, dan zijn er geen kosten voor de cliënt."
-        ) % {"until": until, "fee": fee_text(appointment, Appointment.Status.CANCELLED_LATE)}
-    else:
-        cost = _("Geen kosten: kosteloos afzeggen kan tot %(until)s.") % {"until": until}
     return confirmation_page(
         request,
         title=_("Afspraak annuleren"),
         consequences=[sentence for sentence in consequences if sentence],
-        cost=cost,
+        cost=_cancel_cost(appointment, deadline, late=late),
         form=form,
         confirm_label=_("Afspraak annuleren"),
         back=back,
@@ -310,7 +326,7 @@ def _back_to(request: HttpRequest, default: str) -> str:
 @require_POST
 @role_required(Role.COACH)
 def appointment_mark_view(request: HttpRequest, appointment: str) -> HttpResponse:
-    appointment = _appointment_of_coach(request.user, appointment)
+    appointment = appointment_of_coach(request.user, appointment)
     if elsewhere := _meeting_page(appointment):
         return elsewhere
     back = _back_to(request, reverse("appointment_detail", args=[appointment.uuid]))
@@ -334,7 +350,7 @@ def appointment_mark_view(request: HttpRequest, appointment: str) -> HttpRespons
 @role_required(Role.COACH)
 def appointment_no_show_view(request: HttpRequest, appointment: str) -> HttpResponse:
     """ "Niet verschenen": asks first (what it costs the client), records it on POST."""
-    appointment = _appointment_of_coach(request.user, appointment)
+    appointment = appointment_of_coach(request.user, appointment)
     if elsewhere := _meeting_page(appointment):
         return elsewhere
     # Vandaag sends the coach here with next=/coach/: "Terug" and the step return there.
@@ -394,7 +410,7 @@ def appointment_no_show_view(request: HttpRequest, appointment: str) -> HttpResp
 def appointment_waive_fee_view(request: HttpRequest, appointment: str) -> HttpResponse:
     """ "Kosten kwijtschelden" of a late cancellation or a no-show, with a reason, until the fee
     is on a sent invoice (on a draft, its line is taken off)."""
-    appointment = _appointment_of_coach(request.user, appointment)
+    appointment = appointment_of_coach(request.user, appointment)
     if elsewhere := _meeting_page(appointment):
         return elsewhere
     back = reverse("appointment_detail", args=[appointment.uuid])
@@ -458,12 +474,8 @@ def calendar_feed_renew(request: HttpRequest) -> HttpResponse:
 @require_safe
 def calendar_feed(request: HttpRequest, feed_token: str) -> HttpResponse:
     """The coach's private feed for calendar apps: the secret in the URL is the key."""
-    profile = get_object_or_404(
-        CoachProfile.objects.select_related("user"), calendar_token=feed_token
-    )
-    if not profile.user.is_active:
-        raise Http404
-    response = HttpResponse(ical.coach_feed(profile.user), content_type="text/calendar")
+    coach = coach_of_feed(feed_token)
+    response = HttpResponse(ical.coach_feed(coach), content_type="text/calendar")
     response["Cache-Control"] = "private, max-age=300"
     return response
 
@@ -473,12 +485,7 @@ def appointment_ics(request: HttpRequest, appointment: str) -> HttpResponse:
     """One appointment as .ics, for its coach or its client (or a parent of the child)."""
     if not request.user.is_authenticated:
         return redirect(f"{reverse('account_login')}?next={request.get_full_path()}")
-    if has_role(request.user, Role.COACH):
-        found = _appointment_of_coach(request.user, appointment)
-    elif has_role(request.user, Role.CLIENT):
-        found = _appointment_of_account(request.user, appointment)
-    else:
-        raise PermissionDenied
+    found = appointment_of_user(request.user, appointment)
     response = HttpResponse(
         ical.for_client(found, language=request.LANGUAGE_CODE), content_type="text/calendar"
     )
@@ -493,61 +500,42 @@ def appointment_ics(request: HttpRequest, appointment: str) -> HttpResponse:
 @role_required(Role.COACH)
 def availability(request: HttpRequest) -> HttpResponse:
     """Working hours, exceptions and booking rules of the coach, on one page."""
-    from sessions.forms import ExceptionForm, RulesForm, WorkingHoursForm
-    from sessions.models import AvailabilityException, BookingRules, WorkingHours
-
     coach = request.user
     rules, _created = BookingRules.objects.get_or_create(coach=coach)
-    hours_form = WorkingHoursForm(instance=WorkingHours(coach=coach))
-    exception_form = ExceptionForm(instance=AvailabilityException(coach=coach))
-    rules_form = RulesForm(instance=rules)
-    if request.method == "POST":
-        action = request.POST.get("action")
-        if action == "add_hours":
-            hours_form = WorkingHoursForm(request.POST, instance=WorkingHours(coach=coach))
-            if hours_form.is_valid():
-                hours_form.save()
-                messages.success(request, _("De werktijd is toegevoegd."))
-                return redirect("availability")
-        elif action == "add_exception":
-            exception_form = ExceptionForm(
-                request.POST, instance=AvailabilityException(coach=coach)
-            )
-            if exception_form.is_valid():
-                exception_form.save()
-                messages.success(request, _("De uitzondering is toegevoegd."))
-                return redirect("availability")
-        elif action == "rules":
-            rules_form = RulesForm(request.POST, instance=rules)
-            if rules_form.is_valid():
-                rules_form.save()
-                messages.success(request, _("De boekingsregels zijn opgeslagen."))
-                return redirect("availability")
-        elif action in ("delete_hours", "delete_exception"):
-            model = WorkingHours if action == "delete_hours" else AvailabilityException
-            pk = request.POST.get("id", "")
-            # isdigit() alone lets "²" through, which is no number to int().
-            found = (
-                model.objects.filter(coach=coach, pk=pk)
-                if pk.isascii() and pk.isdigit()
-                else model.objects.none()
-            )
-            deleted, _kinds = found.delete()
-            if deleted:
-                messages.success(request, _("Verwijderd."))
-            return redirect("availability")
-        else:
-            raise Http404
+    # Each form on the page: the POST action that fills it, and what it says once saved.
+    kinds = {
+        "add_hours": (WorkingHoursForm, WorkingHours(coach=coach), _("De werktijd is toegevoegd.")),
+        "add_exception": (
+            ExceptionForm,
+            AvailabilityException(coach=coach),
+            _("De uitzondering is toegevoegd."),
+        ),
+        "rules": (RulesForm, rules, _("De boekingsregels zijn opgeslagen.")),
+    }
+    action = request.POST.get("action") if request.method == "POST" else None
+    if action in ("delete_hours", "delete_exception"):
+        found = hours_block_of_coach if action == "delete_hours" else exception_of_coach
+        if found(coach, request.POST.get("id", "")).delete()[0]:
+            messages.success(request, _("Verwijderd."))
+        return redirect("availability")
+    if request.method == "POST" and action not in kinds:
+        raise Http404
+    forms = {
+        name: form_class(request.POST if name == action else None, instance=instance)
+        for name, (form_class, instance, _saved) in kinds.items()
+    }
+    if action and forms[action].is_valid():
+        forms[action].save()
+        messages.success(request, kinds[action][2])
+        return redirect("availability")
     return render(
         request,
         "sessions/availability.html",
         {
-            "hours": WorkingHours.objects.filter(coach=coach),
-            "exceptions": AvailabilityException.objects.filter(
-                coach=coach, date__gte=timezone.localdate()
-            ),
-            "hours_form": hours_form,
-            "exception_form": exception_form,
-            "rules_form": rules_form,
+            "hours": working_hours_of_coach(coach),
+            "exceptions": exceptions_of_coach(coach).filter(date__gte=timezone.localdate()),
+            "hours_form": forms["add_hours"],
+            "exception_form": forms["add_exception"],
+            "rules_form": forms["rules"],
         },
     )

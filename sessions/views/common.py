@@ -1,25 +1,17 @@
-"""Shared by the calendar's views: access helpers, e-mail hand-offs, input parsing."""
+"""Shared by the calendar's views: the way to a meeting's page, JSON answers, the refusal
+sentence, input parsing. Objects are looked up in sessions.access."""
 
 from datetime import date, datetime, timedelta
 
 from django.http import HttpRequest, HttpResponse, JsonResponse
-from django.shortcuts import get_object_or_404, redirect
+from django.shortcuts import redirect
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from coaching.dates import readable
-from coaching.models import Client
-from sessions import tasks
 from sessions.booking import can_cancel_free, cancel_deadline
 from sessions.models import Appointment
 from sessions.models.availability import Rules
-
-
-def _appointment_of_coach(user, uuid) -> Appointment:
-    return get_object_or_404(
-        Appointment.objects.for_coach(user).select_related("traject__client", "session_type"),
-        uuid=uuid,
-    )
 
 
 def _meeting_page(appointment: Appointment) -> HttpResponse | None:
@@ -43,16 +35,6 @@ def wants_json(request: HttpRequest) -> bool:
 def json_answer(message: str, *, status: int = 200) -> JsonResponse:
     """`{"ok": …, "message": …}`: what happened, or why not, in the user's language."""
     return JsonResponse({"ok": status < 400, "message": str(message)}, status=status)
-
-
-def _appointment_of_account(user, uuid) -> Appointment:
-    """An appointment of the client this account is, or acts for (a parent for a child)."""
-    return get_object_or_404(
-        Appointment.objects.filter(
-            traject__client__in=Client.objects.for_account(user)
-        ).select_related("traject__client", "coach__coach_profile", "session_type"),
-        uuid=uuid,
-    )
 
 
 def coach_contact(coach) -> str:
@@ -86,22 +68,6 @@ def refusal(appointment: Appointment, rules: Rules | None = None) -> str:
             % {"contact": coach_contact(appointment.coach)},
         ]
     )
-
-
-def _previous(appointment: Appointment) -> str | None:
-    """Of a moved appointment (sessions.booking.appointment_move), the time it had."""
-    previous = getattr(appointment, "previous_start", None)
-    return previous.isoformat() if previous else None
-
-
-def _mail(appointment: Appointment, event: str) -> None:
-    tasks.send_appointment_mail.delay_on_commit(appointment.pk, event, _previous(appointment))
-
-
-def _tell_coach(appointment: Appointment, event: str) -> None:
-    """A coachee changed something online: the coach hears of it (no dossier content); of a
-    move, with the old time and the new."""
-    tasks.send_coach_notice.delay_on_commit(appointment.pk, event, _previous(appointment))
 
 
 def _monday(value: str | None) -> date:

@@ -1,11 +1,13 @@
 """The coachee (or a parent for a child): appointments, online booking, moving, cancelling."""
 
-from datetime import date, timedelta
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
 
 from django.contrib import messages
 from django.core.exceptions import ValidationError
-from django.http import Http404, HttpRequest, HttpResponse
-from django.shortcuts import get_object_or_404, redirect, render
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -13,8 +15,15 @@ from django.views.decorators.http import require_http_methods, require_safe
 
 from coaching.confirm import ReasonForm, confirmation_page
 from coaching.dates import readable
-from coaching.models import Client, Role
+from coaching.models import Role, User
 from coaching.roles import role_required
+from sessions.access import (
+    appointment_of_account,
+    appointments_of_account,
+    bookable_online,
+    traject_of_account,
+    trajects_of_account,
+)
 from sessions.booking import (
     SlotTaken,
     appointment_cancel,
@@ -27,16 +36,8 @@ from sessions.booking import (
 )
 from sessions.models import Appointment, BookingRules, SessionType
 from sessions.portal_extras import portal_extras
-from sessions.slots import free_slots
-from sessions.views.common import (
-    _appointment_of_account,
-    _client_may_change,
-    _mail,
-    _monday,
-    _slot,
-    _tell_coach,
-    refusal,
-)
+from sessions.slots import free_slots, slots_by_day
+from sessions.views.common import _client_may_change, _monday, _slot, refusal
 from trajects.models import Traject
 
 # --- The coachee (or a parent) -----------------------------------------------------------------
@@ -45,12 +46,11 @@ from trajects.models import Traject
 @require_safe
 @role_required(Role.CLIENT)
 def portal_appointments(request: HttpRequest) -> HttpResponse:
-    clients = Client.objects.for_account(request.user)
-    appointments = Appointment.objects.filter(traject__client__in=clients).select_related(
+    appointments = appointments_of_account(request.user).select_related(
         "traject__client", "coach__coach_profile", "session_type"
     )
     now = timezone.now()
-    trajects = Traject.objects.filter(client__in=clients).open().select_related("client")
+    trajects = trajects_of_account(request.user).open().select_related("client")
     bookable = SessionType.objects.filter(active=True, bookable_online=True)
     offers = [
         (traject, [t for t in bookable if t.kind in bookable_kinds(traject)])
@@ -82,6 +82,88 @@ def _rules_per_coach(appointments) -> dict:
     return {pk: BookingRules.for_coach(coach) for pk, coach in coaches.items()}
 
 
+# --- Booking and moving: one page, one path --------------------------------------------------
+
+
+@dataclass
+class _TimeToChoose:
+    """What the booking page offers times for: a new appointment of a session type, or a new
+    time for a planned one. Both go the same way (_choose_a_time); only this differs."""
+
+    traject: Traject
+    session_type: SessionType | None
+    coach: User
+    duration: timedelta
+    mode: str
+    # The forms to choose from on the page ([] when moving: an appointment keeps its form).
+    modes: list[tuple[str, str]]
+    # The service that books or moves, given the start chosen; it checks the rules again.
+    save: Callable[[datetime], Appointment]
+    done: str  # the message once it is saved
+    appointment: Appointment | None = None  # the one being moved
+    refused: str = ""  # why no time can be booked at all now (the limit of online bookings)
+    error: str | None = None  # what was wrong with the request itself (a form that does not fit)
+
+
+def _choose_a_time(request: HttpRequest, choice: _TimeToChoose) -> HttpResponse:
+    """Booking and moving online: the free times of two weeks, by day. On POST the time chosen
+    is checked to be free still, a time inside the cancellation window warns first, and then the
+    service saves it (checking the rules again, under a lock)."""
+    error, warning, chosen = choice.error, None, ""
+    if request.method == "POST" and not (error or choice.refused):
+        try:
+            start = _slot(request.POST.get("slot", ""))
+            chosen = start.isoformat()
+            if start not in _free(choice, first=timezone.localtime(start).date(), days=1):
+                raise SlotTaken  # no warning for a time that cannot be booked anyway
+            warning = _inside_window(request, choice.coach, start)
+            if warning is None:
+                choice.save(start)
+        except ValueError:
+            error = _("Kies een tijdstip.")
+        except SlotTaken as taken:
+            error = str(taken)
+        except ValidationError as invalid:
+            error = " ".join(invalid.messages)
+        else:
+            if warning is None:
+                messages.success(request, choice.done)
+                return redirect("portal_appointments")
+    first = max(_monday(request.GET.get("week")), timezone.localdate())
+    rules = BookingRules.for_coach(choice.coach)
+    slots = [] if choice.refused else _free(choice, first=first, days=14, rules=rules)
+    return render(
+        request,
+        "sessions/portal_book.html",
+        {
+            "traject": choice.traject,
+            "session_type": choice.session_type,
+            "appointment": choice.appointment,
+            "mode": choice.mode,
+            "modes": choice.modes,
+            "by_day": slots_by_day(slots).items(),
+            "error": error or choice.refused,
+            "full": bool(choice.refused),
+            "warning": warning,
+            "chosen": chosen,
+            "cancel_hours": _hours(rules.cancel_window),
+            "coach": choice.coach,
+            "later": first + timedelta(days=14),
+        },
+    )
+
+
+def _free(choice: _TimeToChoose, *, first: date, days: int, rules=None) -> list[datetime]:
+    return free_slots(
+        coach=choice.coach,
+        duration=choice.duration,
+        first=first,
+        days=days,
+        mode=choice.mode,
+        rules=rules,
+    )
+
+
 def _inside_window(request: HttpRequest, coach, start) -> dict | None:
     """Booking (or moving to) a time inside the cancellation window warns first: afterwards it
     cannot be cancelled or moved online (issue 18, point 3). None: no warning (any more)."""
@@ -94,111 +176,78 @@ def _inside_window(request: HttpRequest, coach, start) -> dict | None:
     return {"slot": start, "deadline": deadline, "hours": _hours(rules.cancel_window)}
 
 
-def _slots_by_day(slots) -> dict[date, list]:
-    by_day: dict[date, list] = {}
-    for slot in slots:
-        by_day.setdefault(timezone.localtime(slot).date(), []).append(slot)
-    return by_day
+def _hours(window: timedelta) -> int:
+    return int(window.total_seconds() // 3600)
 
 
 @require_http_methods(["GET", "POST"])
 @role_required(Role.CLIENT)
 def portal_book_view(request: HttpRequest, traject: str, session_type: int) -> HttpResponse:
-    traject = get_object_or_404(
-        Traject.objects.filter(client__in=Client.objects.for_account(request.user)).select_related(
-            "client__coach__coach_profile"
-        ),
-        uuid=traject,
-    )
-    session_type = get_object_or_404(
-        SessionType.objects.filter(active=True, bookable_online=True), pk=session_type
-    )
-    if session_type.kind not in bookable_kinds(traject):
-        raise Http404
-    coach = traject.client.coach
-    mode = request.POST.get("mode") or request.GET.get("mode") or session_type.allowed_modes[0]
-    error, warning, chosen = None, None, ""
-    # At the limit of open online bookings: said before any time is chosen (issue 18, point 5).
-    # portal_book checks it again, under a lock.
-    full = online_booking_refusal(traject.client, account=request.user)
-    if mode not in session_type.allowed_modes:
+    traject = traject_of_account(request.user, traject)
+    session_type = bookable_online(traject, session_type)
+    allowed = session_type.allowed_modes
+    mode = request.POST.get("mode") or request.GET.get("mode") or allowed[0]
+    error = None
+    if mode not in allowed:
         if request.method == "POST":
             error = _("Kies een vorm die bij deze afspraak hoort.")
-        mode = session_type.allowed_modes[0]
-    elif request.method == "POST" and not full:
-        try:
-            start = _slot(request.POST.get("slot", ""))
-            chosen = start.isoformat()
-            duration = timedelta(minutes=session_type.default_minutes)
-            day = timezone.localtime(start).date()
-            if start not in free_slots(
-                coach=coach, duration=duration, first=day, days=1, mode=mode
-            ):
-                raise SlotTaken  # no warning for a time that cannot be booked anyway
-            warning = _inside_window(request, coach, start)
-            if warning is None:
-                appointment = portal_book(
-                    account=request.user,
-                    traject=traject,
-                    session_type=session_type,
-                    start=start,
-                    mode=mode,
-                )
-        except ValueError:
-            error = _("Kies een tijdstip.")
-        except SlotTaken as taken:
-            error = str(taken)
-        except ValidationError as invalid:
-            error = " ".join(invalid.messages)
-        else:
-            if warning is None:
-                _mail(appointment, "booked")
-                _tell_coach(appointment, "booked")
-                messages.success(
-                    request, _("Je afspraak staat vast. Je krijgt een bevestiging per e-mail.")
-                )
-                return redirect("portal_appointments")
-    first = _monday(request.GET.get("week"))
-    first = max(first, timezone.localdate())
-    rules = BookingRules.for_coach(coach)
-    slots = (
-        []
-        if full
-        else free_slots(
-            coach=coach,
-            duration=timedelta(minutes=session_type.default_minutes),
-            first=first,
-            days=14,
-            mode=mode,
-            rules=rules,
+        mode = allowed[0]
+
+    def book(start: datetime) -> Appointment:
+        return portal_book(
+            account=request.user, traject=traject, session_type=session_type, start=start, mode=mode
         )
+
+    choice = _TimeToChoose(
+        traject=traject,
+        session_type=session_type,
+        coach=traject.client.coach,
+        duration=timedelta(minutes=session_type.default_minutes),
+        mode=mode,
+        modes=[
+            (value, label)
+            for value, label in Appointment._meta.get_field("mode").choices
+            if value in allowed
+        ],
+        save=book,
+        done=_("Je afspraak staat vast. Je krijgt een bevestiging per e-mail."),
+        # At the limit of open online bookings: said before any time is chosen (issue 18,
+        # point 5). portal_book checks it again, under a lock.
+        refused=online_booking_refusal(traject.client, account=request.user),
+        error=error,
     )
-    return render(
-        request,
-        "sessions/portal_book.html",
-        {
-            "traject": traject,
-            "session_type": session_type,
-            "mode": mode,
-            "modes": [
-                (value, label)
-                for value, label in Appointment._meta.get_field("mode").choices
-                if value in session_type.allowed_modes
-            ],
-            "by_day": _slots_by_day(slots).items(),
-            "error": error or full,
-            "full": bool(full),
-            "warning": warning,
-            "chosen": chosen,
-            "cancel_hours": _hours(rules.cancel_window),
-            "coach": coach,
-            "later": first + timedelta(days=14),
-        },
-    )
+    return _choose_a_time(request, choice)
 
 
-def _hours(window: timedelta) -> int:
-    return int(window.total_seconds() // 3600)
+@require_http_methods(["GET", "POST"])
+@role_required(Role.CLIENT)
+def portal_reschedule(request: HttpRequest, appointment: str) -> HttpResponse:
+    appointment = appointment_of_account(request.user, appointment)
+    if not _client_may_change(appointment):
+        messages.error(request, refusal(appointment))
+        return redirect("portal_appointments")
+    duration = appointment.end - appointment.start
+
+    def move(start: datetime) -> Appointment:
+        return appointment_move(
+            appointment=appointment, start=start, end=start + duration, by=request.user
+        )
+
+    choice = _TimeToChoose(
+        traject=appointment.traject,
+        session_type=appointment.session_type,
+        coach=appointment.coach,
+        duration=duration,
+        mode=appointment.mode,
+        modes=[],
+        save=move,
+        done=_("Je afspraak is verzet. Je krijgt een bevestiging per e-mail."),
+        appointment=appointment,
+    )
+    return _choose_a_time(request, choice)
+
+
+# --- Cancelling ------------------------------------------------------------------------------
 
 
 def _cancel_consequences(appointment: Appointment, account) -> list[str]:
@@ -224,7 +273,7 @@ def _cancel_consequences(appointment: Appointment, account) -> list[str]:
 @role_required(Role.CLIENT)
 def portal_cancel(request: HttpRequest, appointment: str) -> HttpResponse:
     """Asks first (what happens, that it is free until the deadline), cancels on POST."""
-    appointment = _appointment_of_account(request.user, appointment)
+    appointment = appointment_of_account(request.user, appointment)
     back = reverse("portal_appointments")
     if appointment.status != Appointment.Status.BOOKED or appointment.start <= timezone.now():
         messages.info(request, _("Deze afspraak was al geannuleerd of is voorbij."))
@@ -240,7 +289,7 @@ def portal_cancel(request: HttpRequest, appointment: str) -> HttpResponse:
     )
     if request.method == "POST" and form.is_valid():
         try:
-            cancelled = appointment_cancel(
+            appointment_cancel(
                 appointment=appointment,
                 by=request.user,
                 reason=form.cleaned_data["reason"],
@@ -249,13 +298,11 @@ def portal_cancel(request: HttpRequest, appointment: str) -> HttpResponse:
         except ValidationError as refused:
             if refused.code == "late":  # the deadline passed, or the coach moved it, just now
                 messages.error(
-                    request, refusal(_appointment_of_account(request.user, appointment.uuid))
+                    request, refusal(appointment_of_account(request.user, appointment.uuid))
                 )
             else:  # cancelled a moment ago (a second click)
                 messages.info(request, _("Deze afspraak was al geannuleerd of is voorbij."))
         else:
-            _mail(cancelled, "cancelled")
-            _tell_coach(cancelled, "cancelled")
             messages.success(request, _("Je afspraak is geannuleerd."))
         return redirect(back)
     return confirmation_page(
@@ -267,73 +314,4 @@ def portal_cancel(request: HttpRequest, appointment: str) -> HttpResponse:
         form=form,
         confirm_label=_("Ja, annuleren"),
         back=back,
-    )
-
-
-@require_http_methods(["GET", "POST"])
-@role_required(Role.CLIENT)
-def portal_reschedule(request: HttpRequest, appointment: str) -> HttpResponse:
-    appointment = _appointment_of_account(request.user, appointment)
-    if not _client_may_change(appointment):
-        messages.error(request, refusal(appointment))
-        return redirect("portal_appointments")
-    duration = appointment.end - appointment.start
-    error, warning, chosen = None, None, ""
-    if request.method == "POST":
-        try:
-            start = _slot(request.POST.get("slot", ""))
-            chosen = start.isoformat()
-            free = free_slots(
-                coach=appointment.coach,
-                duration=duration,
-                first=timezone.localtime(start).date(),
-                days=1,
-                mode=appointment.mode,
-            )
-            if start not in free:
-                raise SlotTaken
-            warning = _inside_window(request, appointment.coach, start)
-            if warning is None:
-                moved = appointment_move(appointment=appointment, start=start, end=start + duration)
-        except ValueError:
-            error = _("Kies een tijdstip.")
-        except SlotTaken as taken:
-            error = str(taken)
-        except ValidationError as invalid:
-            error = " ".join(invalid.messages)
-        else:
-            if warning is None:
-                _mail(moved, "moved")
-                _tell_coach(moved, "moved")
-                messages.success(
-                    request, _("Je afspraak is verzet. Je krijgt een bevestiging per e-mail.")
-                )
-                return redirect("portal_appointments")
-    first = max(_monday(request.GET.get("week")), timezone.localdate())
-    rules = BookingRules.for_coach(appointment.coach)
-    slots = free_slots(
-        coach=appointment.coach,
-        duration=duration,
-        first=first,
-        days=14,
-        mode=appointment.mode,
-        rules=rules,
-    )
-    return render(
-        request,
-        "sessions/portal_book.html",
-        {
-            "traject": appointment.traject,
-            "session_type": appointment.session_type,
-            "appointment": appointment,
-            "mode": appointment.mode,
-            "modes": [],
-            "by_day": _slots_by_day(slots).items(),
-            "error": error,
-            "warning": warning,
-            "chosen": chosen,
-            "cancel_hours": _hours(rules.cancel_window),
-            "coach": appointment.coach,
-            "later": first + timedelta(days=14),
-        },
     )

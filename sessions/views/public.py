@@ -1,44 +1,31 @@
 """A prospect (no account) asks for a kennismaking."""
 
-from datetime import date, timedelta
+from datetime import timedelta
 
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_http_methods, require_safe
 
-from sessions.booking import (
-    SlotTaken,
-)
-from sessions.models import Appointment
-from sessions.slots import free_slots
+from coaching.public_forms import TOO_MANY_REQUESTS, filled_in_by_a_robot, over_the_limit
+from sessions.access import coach_chosen, coaches_for_kennismaking
+from sessions.booking import SlotTaken
+from sessions.forms import KennismakingForm
+from sessions.models import Appointment, SessionType
+from sessions.prospects import Prospect, kennismaking_request, kennismaking_type
+from sessions.slots import free_slots, slots_by_day
 
 # --- A prospect (no account) -------------------------------------------------------------------
 
 
-def _bookable_coaches():
-    from coaching.models import User
-
-    return (
-        User.objects.coaches().filter(working_hours__isnull=False).distinct().order_by("first_name")
-    )
-
-
 @require_http_methods(["GET", "POST"])
 def kennismaking(request: HttpRequest) -> HttpResponse:
-    from coaching.public_forms import TOO_MANY_REQUESTS, filled_in_by_a_robot, over_the_limit
-    from sessions.forms import KennismakingForm
-    from sessions.prospects import Prospect, kennismaking_request, kennismaking_type
-
-    coaches = list(_bookable_coaches())
+    coaches = list(coaches_for_kennismaking())
     session_type = kennismaking_type()
     if not coaches or session_type is None:
         return render(request, "sessions/kennismaking.html", {"closed": True})
-    chosen = request.POST.get("coach") or request.GET.get("coach")
-    coach = next((c for c in coaches if str(c.uuid) == chosen), coaches[0])
-    modes = [m for m in session_type.allowed_modes if m in ("phone", "video", "practice")]
-    if not modes:  # a kennismaking only by e-mail: no times to pick
-        modes = ["email"]
+    coach = coach_chosen(coaches, request.POST.get("coach") or request.GET.get("coach"))
+    modes = _modes(session_type)
     mode = request.POST.get("mode") or request.GET.get("mode") or modes[0]
     mode = mode if mode in modes else modes[0]
     form = KennismakingForm(request.POST or None)
@@ -47,31 +34,10 @@ def kennismaking(request: HttpRequest) -> HttpResponse:
         if over_the_limit(request, "kennismaking_request"):
             error = TOO_MANY_REQUESTS
         elif form.is_valid():
-            data = form.cleaned_data
             if filled_in_by_a_robot(form):
                 return redirect("kennismaking_thanks")  # a robot: nothing is stored
-            child = data["for_whom"] == KennismakingForm.FOR_CHILD
-            prospect = Prospect(
-                first_name=data["first_name"],
-                last_name=data["last_name"],
-                email=data["email"],
-                phone=data["phone"],
-                date_of_birth=data["date_of_birth"],
-                child_first_name=data["child_first_name"] if child else "",
-                child_last_name=data["child_last_name"] if child else "",
-                relation=data["relation"] if child else "",
-                has_parental_authority=data["has_parental_authority"] if child else None,
-            )
-            by_slot = data["how"] == KennismakingForm.BY_SLOT
             try:
-                kennismaking_request(
-                    coach=coach,
-                    prospect=prospect,
-                    start=data["slot"] if by_slot else None,
-                    mode=mode,
-                    message=data["message"],
-                    language=request.LANGUAGE_CODE,
-                )
+                _ask(request, form.cleaned_data, coach=coach, mode=mode)
             except SlotTaken as taken:
                 error = str(taken)
             else:
@@ -87,9 +53,6 @@ def kennismaking(request: HttpRequest) -> HttpResponse:
             mode=mode,
         )
     )
-    by_day: dict[date, list] = {}
-    for slot in slots:
-        by_day.setdefault(timezone.localtime(slot).date(), []).append(slot)
     mode_labels = dict(Appointment._meta.get_field("mode").choices)
     return render(
         request,
@@ -100,11 +63,43 @@ def kennismaking(request: HttpRequest) -> HttpResponse:
             "coach": coach,
             "mode": mode,
             "modes": [(m, mode_labels[m]) for m in modes],
-            "by_day": by_day.items(),
+            "by_day": slots_by_day(slots).items(),
             "error": error,
             "minutes": session_type.default_minutes,
             "chosen_slot": request.POST.get("slot", ""),
         },
+    )
+
+
+def _modes(session_type: SessionType) -> list[str]:
+    """How a kennismaking can be held: by phone, by video, at the practice; only by e-mail when
+    it is none of those (no times to pick then)."""
+    modes = [m for m in session_type.allowed_modes if m in ("phone", "video", "practice")]
+    return modes or ["email"]
+
+
+def _ask(request: HttpRequest, data: dict, *, coach, mode: str) -> None:
+    """The request as the form filled it in: at a free time, or "contact me" (SlotTaken when
+    the time was taken meanwhile)."""
+    child = data["for_whom"] == KennismakingForm.FOR_CHILD
+    prospect = Prospect(
+        first_name=data["first_name"],
+        last_name=data["last_name"],
+        email=data["email"],
+        phone=data["phone"],
+        date_of_birth=data["date_of_birth"],
+        child_first_name=data["child_first_name"] if child else "",
+        child_last_name=data["child_last_name"] if child else "",
+        relation=data["relation"] if child else "",
+        has_parental_authority=data["has_parental_authority"] if child else None,
+    )
+    kennismaking_request(
+        coach=coach,
+        prospect=prospect,
+        start=data["slot"] if data["how"] == KennismakingForm.BY_SLOT else None,
+        mode=mode,
+        message=data["message"],
+        language=request.LANGUAGE_CODE,
     )
 
 

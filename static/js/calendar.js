@@ -196,9 +196,6 @@
     const start = minutesAt(state.newRow);
     const data = new FormData();
     data.append("start", state.target.dataset.date + "T" + clock(start));
-    if (state.block.dataset.moveAction) {
-      data.append("action", state.block.dataset.moveAction);
-    }
     state.block.classList.add("cal-busy");
     fetch(state.block.dataset.moveUrl, {
       method: "POST",

@@ -78,6 +78,9 @@ def client_detail(request: HttpRequest, client: str) -> HttpResponse:
             "guardians": client.guardians.select_related("account"),
             "trajects": client.trajects.order_by("-registered_on"),
             "third_parties": _parties_with_consents(client),
+            # The latest e-mails about this client (the outbox's rows that name them): what
+            # was sent, is being sent or failed, in one query.
+            "mails": list(client.sends.order_by("-created_at", "-pk")[:10]),
             "today": timezone.localdate(),
         },
     )

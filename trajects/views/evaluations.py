@@ -4,13 +4,14 @@
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.http import Http404, HttpRequest, HttpResponse
-from django.shortcuts import get_object_or_404, redirect, render
+from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_safe
 
 from audit.log import Action, What, record
 from coaching.models import Role
 from coaching.roles import role_required
+from trajects.access import evaluation_by_link
 from trajects.evaluations import evaluation_submit, link_for, state_of, token_ok
 from trajects.forms import EvaluationForm
 from trajects.models import Evaluation
@@ -20,9 +21,7 @@ from trajects.models import Evaluation
 def evaluation_fill(request: HttpRequest, evaluation: str, link_token: str) -> HttpResponse:
     """The personal link: no password needed (the token is the key), valid until it expires
     and only once. A wrong token is a 404, like an evaluation that does not exist."""
-    evaluation = get_object_or_404(
-        Evaluation.objects.select_related("questionnaire", "client__coach"), uuid=evaluation
-    )
+    evaluation = evaluation_by_link(evaluation)
     if not token_ok(evaluation, link_token):
         raise Http404
     questions = evaluation.questionnaire.questions.all()

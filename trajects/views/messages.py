@@ -6,9 +6,8 @@ import logging
 from django.conf import settings
 from django.contrib import messages
 from django.core.exceptions import ValidationError
-from django.db.models import Q
 from django.http import Http404, HttpRequest, HttpResponse
-from django.shortcuts import get_object_or_404, redirect, render
+from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -16,10 +15,15 @@ from django.views.decorators.http import require_http_methods, require_POST, req
 
 from audit.log import Action, What, record
 from coaching.confirm import confirmation_page
-from coaching.models import Client, Role
-from coaching.roles import has_role, role_required
+from coaching.models import Role
+from coaching.roles import role_required
 from coaching.uploads import refused_uploads
-from trajects.access import traject_of_coach
+from trajects.access import (
+    conversation_of_account,
+    conversations_of_account,
+    message_with_attachment,
+    traject_of_coach,
+)
 from trajects.email_coaching import (
     EXTENSIONS,
     answer_statistics,
@@ -31,25 +35,8 @@ from trajects.email_coaching import (
     switched_to_live_on,
 )
 from trajects.forms import MessageForm
-from trajects.models import Message, Traject
-from trajects.tasks import send_message_notice
+from trajects.models import Traject
 from trajects.views.trajects import traject_page
-
-
-def _conversations_of_account(user):
-    """E-mail coaching of the client this account is (or acts for); after a switch to live
-    sessions the conversation stays readable."""
-    return (
-        Traject.objects.filter(client__in=Client.objects.for_account(user))
-        .filter(Q(kind=Traject.Kind.EMAIL) | Q(messages__isnull=False))
-        .distinct()
-    )
-
-
-def _email_traject_of_account(user, uuid) -> Traject:
-    return get_object_or_404(
-        _conversations_of_account(user).select_related("client__coach"), uuid=uuid
-    )
 
 
 def _write(request, traject: Traject, *, from_coach: bool) -> MessageForm:
@@ -57,7 +44,7 @@ def _write(request, traject: Traject, *, from_coach: bool) -> MessageForm:
     form = MessageForm(request.POST, request.FILES, refused_uploads=refused_uploads(request))
     if form.is_valid():
         try:
-            message = message_write(
+            message_write(
                 traject=traject,
                 by=request.user,
                 body=form.cleaned_data["body"],
@@ -68,7 +55,6 @@ def _write(request, traject: Traject, *, from_coach: bool) -> MessageForm:
         except ValidationError as error:
             form.add_error("attachment" if error.code in ("type", "too_big") else None, error)
         else:
-            send_message_notice.delay_on_commit(message.pk)
             messages.success(request, _("Je bericht is verstuurd."))
     return form
 
@@ -79,7 +65,7 @@ logger = logging.getLogger(__name__)
 @require_safe
 @role_required(Role.CLIENT)
 def portal_messages(request: HttpRequest) -> HttpResponse:
-    trajects = _conversations_of_account(request.user).select_related("client")
+    trajects = conversations_of_account(request.user).select_related("client")
     if len(trajects) == 1:
         return redirect("portal_conversation", traject=trajects[0].uuid)
     return render(request, "trajects/portal_messages.html", {"trajects": trajects})
@@ -88,7 +74,7 @@ def portal_messages(request: HttpRequest) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 @role_required(Role.CLIENT)
 def portal_conversation(request: HttpRequest, traject: str) -> HttpResponse:
-    traject = _email_traject_of_account(request.user, traject)
+    traject = conversation_of_account(request.user, traject)
     form = MessageForm()
     if request.method == "POST":
         form = _write(request, traject, from_coach=False)
@@ -120,7 +106,7 @@ def portal_conversation(request: HttpRequest, traject: str) -> HttpResponse:
 @require_POST
 @role_required(Role.CLIENT)
 def portal_conversation_live(request: HttpRequest, traject: str) -> HttpResponse:
-    traject = _email_traject_of_account(request.user, traject)
+    traject = conversation_of_account(request.user, traject)
     try:
         email_switch_request(traject=traject)
         record(
@@ -137,7 +123,7 @@ def portal_conversation_live(request: HttpRequest, traject: str) -> HttpResponse
 @require_POST
 @role_required(Role.CLIENT)
 def portal_conversation_close(request: HttpRequest, traject: str) -> HttpResponse:
-    traject = _email_traject_of_account(request.user, traject)
+    traject = conversation_of_account(request.user, traject)
     try:
         email_conversation_close(
             traject=traject,
@@ -211,17 +197,8 @@ def coach_switch(request: HttpRequest, traject: str) -> HttpResponse:
 @require_safe
 def message_attachment(request: HttpRequest, message: str) -> HttpResponse:
     """An attachment, only for the traject's coach and the coachee (or parent)."""
-    if not request.user.is_authenticated:
-        raise Http404
-    found = Message.objects.select_related("traject__client").filter(uuid=message).first()
-    if found is None or not found.attachment:
-        raise Http404
+    found = message_with_attachment(request.user, message)
     client = found.traject.client
-    if not (
-        (has_role(request.user, Role.COACH) and client.coach_id == request.user.pk)
-        or Client.objects.for_account(request.user).filter(pk=client.pk).exists()
-    ):
-        raise Http404
     record(request, Action.VIEW, What.ATTACHMENT, client=client, obj=found)
     # Decrypted here, for this response only: the storage holds the ciphertext (at most the
     # attachment limit, so it is read whole).

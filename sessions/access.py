@@ -1,0 +1,142 @@
+"""What an account may reach in the calendar: a coach their own appointments, availability and
+feed; a client (or a parent for a child) the appointments and trajects of the clients the
+account acts for; a prospect the coaches that take kennismakingen. Any other id is a 404, never
+a 403 that would confirm it exists (STYLE.md 4). Every view of the app looks objects up here."""
+
+import uuid as uuids
+
+from django.core.exceptions import PermissionDenied
+from django.db.models import QuerySet
+from django.http import Http404
+from django.shortcuts import get_object_or_404
+
+from coaching.models import Client, CoachProfile, Role, User
+from coaching.roles import has_role
+from sessions.booking import bookable_kinds
+from sessions.models import Appointment, AvailabilityException, SessionType, WorkingHours
+from trajects.models import Traject
+
+
+def is_id(value: str) -> bool:
+    """A row's id as a form sends it: ASCII digits ("²".isdigit() is true, but no int)."""
+    return value.isascii() and value.isdigit()
+
+
+# --- The coach -------------------------------------------------------------------------------
+
+
+def appointments_of_coach(user: User) -> QuerySet[Appointment]:
+    return Appointment.objects.for_coach(user)
+
+
+def appointment_of_coach(user: User, uuid) -> Appointment:
+    return get_object_or_404(
+        appointments_of_coach(user).select_related("traject__client", "session_type"), uuid=uuid
+    )
+
+
+def traject_to_plan(user: User, value: str) -> Traject | None:
+    """A traject the coach came from (`?traject=` on "Nieuwe afspraak"): one of their own, by
+    its uuid; None for anything else (the form then asks which)."""
+    try:
+        wanted = uuids.UUID(value)
+    except ValueError:
+        return None
+    return Traject.objects.for_coach(user).filter(uuid=wanted).first()
+
+
+def working_hours_of_coach(user: User) -> QuerySet[WorkingHours]:
+    return WorkingHours.objects.filter(coach=user)
+
+
+def hours_block_of_coach(user: User, pk: str) -> QuerySet[WorkingHours]:
+    """A block of the coach's working hours by the id a form sent (to delete it): empty for
+    anything else."""
+    return working_hours_of_coach(user).filter(pk=pk) if is_id(pk) else WorkingHours.objects.none()
+
+
+def exceptions_of_coach(user: User) -> QuerySet[AvailabilityException]:
+    return AvailabilityException.objects.filter(coach=user)
+
+
+def exception_of_coach(user: User, pk: str) -> QuerySet[AvailabilityException]:
+    """An exception to the coach's availability by the id a form sent (to delete it): empty
+    for anything else."""
+    if not is_id(pk):
+        return AvailabilityException.objects.none()
+    return exceptions_of_coach(user).filter(pk=pk)
+
+
+def coach_of_feed(token: str) -> User:
+    """The coach whose private calendar feed this is: the secret in the URL is the key; an
+    account that no longer works has no feed."""
+    profile = get_object_or_404(CoachProfile.objects.select_related("user"), calendar_token=token)
+    if not profile.user.is_active:
+        raise Http404
+    return profile.user
+
+
+# --- The client (or a parent) ----------------------------------------------------------------
+
+
+def appointments_of_account(user: User) -> QuerySet[Appointment]:
+    """The appointments of the clients this portal account is, or acts for."""
+    return Appointment.objects.filter(traject__client__in=Client.objects.for_account(user))
+
+
+def appointment_of_account(user: User, uuid) -> Appointment:
+    return get_object_or_404(
+        appointments_of_account(user).select_related(
+            "traject__client", "coach__coach_profile", "session_type"
+        ),
+        uuid=uuid,
+    )
+
+
+def trajects_of_account(user: User) -> QuerySet[Traject]:
+    return Traject.objects.filter(client__in=Client.objects.for_account(user))
+
+
+def traject_of_account(user: User, uuid) -> Traject:
+    return get_object_or_404(
+        trajects_of_account(user).select_related("client__coach__coach_profile"), uuid=uuid
+    )
+
+
+def bookable_online(traject: Traject, pk) -> SessionType:
+    """A session type the account may book online for this traject: in use, bookable online,
+    and fitting the traject's phase."""
+    session_type = get_object_or_404(
+        SessionType.objects.filter(active=True, bookable_online=True), pk=pk
+    )
+    if session_type.kind not in bookable_kinds(traject):
+        raise Http404
+    return session_type
+
+
+# --- Either ----------------------------------------------------------------------------------
+
+
+def appointment_of_user(user: User, uuid) -> Appointment:
+    """An appointment for its coach, or for its client (or a parent of the child); an account
+    that is neither coach nor client is refused."""
+    if has_role(user, Role.COACH):
+        return appointment_of_coach(user, uuid)
+    if has_role(user, Role.CLIENT):
+        return appointment_of_account(user, uuid)
+    raise PermissionDenied
+
+
+# --- A prospect (no account) -----------------------------------------------------------------
+
+
+def coaches_for_kennismaking() -> QuerySet[User]:
+    """The coaches a prospect can ask for a kennismaking: those with working hours."""
+    return (
+        User.objects.coaches().filter(working_hours__isnull=False).distinct().order_by("first_name")
+    )
+
+
+def coach_chosen(coaches: list[User], value: str | None) -> User:
+    """The coach a prospect picked (by uuid) among `coaches`; the first for anything else."""
+    return next((coach for coach in coaches if str(coach.uuid) == value), coaches[0])
