@@ -103,12 +103,14 @@ def traject_of_account(user: User, uuid) -> Traject:
     )
 
 
+def types_bookable_online() -> QuerySet[SessionType]:
+    return SessionType.objects.filter(active=True, bookable_online=True)
+
+
 def bookable_online(traject: Traject, pk) -> SessionType:
     """A session type the account may book online for this traject: in use, bookable online,
     and fitting the traject's phase."""
-    session_type = get_object_or_404(
-        SessionType.objects.filter(active=True, bookable_online=True), pk=pk
-    )
+    session_type = get_object_or_404(types_bookable_online(), pk=pk)
     if session_type.kind not in bookable_kinds(traject):
         raise Http404
     return session_type

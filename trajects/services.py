@@ -40,6 +40,25 @@ def intake_record(*, traject: Traject, by: User, held_on: date, **record: str) -
 
 
 @transaction.atomic
+def traject_step_take(*, traject: Traject, step: str, by: User, data: dict) -> None:
+    """A step of the method with what its form asked (StepForm's cleaned data): recording the
+    intake keeps the intake's text; every other step is the traject's own (Traject.advance)."""
+    if step == "record_intake":
+        fields = {name: data[name] for name in IntakeVersion.TEXT_FIELDS}
+        intake_record(traject=traject, by=by, held_on=data["on"], **fields)
+        return
+    traject.advance(
+        step,
+        by=by,
+        on=data["on"],
+        note=data.get("note", ""),
+        planned_at=data.get("planned_at"),
+        mode=data.get("mode", ""),
+        start_directly=data.get("start_directly", False),
+        kind=data.get("kind", ""),
+    )
+
+
 def intake_update(*, traject: Traject, by: User, **record: str) -> IntakeVersion:
     """The coach keeps the intake record up to date: every change is a new version."""
     traject = Traject.objects.select_for_update().get(pk=traject.pk)

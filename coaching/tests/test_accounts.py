@@ -45,11 +45,31 @@ class TestLogin:
 
 @pytest.mark.django_db
 class TestPasswordReset:
-    def test_reset_by_mail_link(self, client, coachee, mailoutbox):
-        response = client.post("/account/password/reset/", {"email": coachee.email})
+    def test_reset_by_mail_link(self, client, coachee, mailoutbox, django_capture_on_commit_callbacks):
+        """Request → an outbox row without a secret → the worker writes and sends the mail, its
+        link made then → the link sets a new password."""
+        from coaching.models import Send
+
+        with django_capture_on_commit_callbacks() as handed_over:
+            response = client.post("/account/password/reset/", {"email": coachee.email})
         assert response.status_code == 302
-        assert len(mailoutbox) == 1
-        link = re.search(r"http://testserver(/account/password/reset/key/\S+/)", mailoutbox[0].body)
+        assert mailoutbox == []  # not from the request
+        send = Send.objects.get()
+        assert (send.kind, send.status) == (Send.Kind.ACCOUNT_MAIL, Send.Status.PENDING)
+        assert send.context == {
+            "template": "account/email/password_reset_key",
+            "email": coachee.email,
+            "user": coachee.pk,
+        }
+        for deliver in handed_over:  # the worker (eager in the tests)
+            deliver()
+        send.refresh_from_db()
+        assert send.status == Send.Status.SENT and send.recipients == [coachee.email]
+        (mail,) = mailoutbox
+        assert mail.subject == "[Praktijk] Wachtwoord opnieuw instellen"
+        assert mail.extra_headers["Message-ID"].startswith(f"<send.{send.pk}.0.")
+        link = re.search(r"http://testserver(/account/password/reset/key/\S+/)", mail.body)
+        assert link.group(1).split("/")[-2] not in str(send.context) + send.subject
         response = client.get(link.group(1))  # allauth moves the key into the session
         form_url = response["Location"]
         new = "een-heel-nieuw-wachtwoord"
@@ -57,12 +77,126 @@ class TestPasswordReset:
         assert response.status_code == 302
         coachee.refresh_from_db()
         assert coachee.check_password(new)
+        # The link worked once: the new password changed what its token hashes.
+        assert client.get(link.group(1)).status_code == 200
+        assert "password/reset/key/done" not in client.get(link.group(1)).content.decode()
+
+    def test_the_mail_is_in_the_accounts_language(
+        self, client, coachee, mailoutbox, django_capture_on_commit_callbacks
+    ):
+        coachee.language = "en"
+        coachee.save(update_fields=["language"])
+        with django_capture_on_commit_callbacks(execute=True):
+            client.post("/account/password/reset/", {"email": coachee.email})
+        assert mailoutbox[0].subject == "[Praktijk] Password Reset Email"
+
+    def test_a_request_left_waiting_too_long_sends_no_link(
+        self, client, coachee, mailoutbox, settings
+    ):
+        from datetime import timedelta
+
+        from coaching import outbox
+        from coaching.account_mail import RESET_EXPIRED
+        from coaching.models import Send
+
+        client.post("/account/password/reset/", {"email": coachee.email})
+        send = Send.objects.get()
+        age = timedelta(seconds=settings.PASSWORD_RESET_TIMEOUT + 60)
+        Send.objects.filter(pk=send.pk).update(created_at=send.created_at - age)
+        outbox.deliver([send.pk])
+        send.refresh_from_db()
+        assert (send.status, send.error) == (Send.Status.SKIPPED, RESET_EXPIRED)
+        assert mailoutbox == []
 
     def test_unknown_address_reveals_nothing(self, client, coachee):
         known = client.post("/account/password/reset/", {"email": coachee.email})
         unknown = client.post("/account/password/reset/", {"email": "onbekend@praktijk.test"})
         assert (unknown.status_code, unknown["Location"]) == (known.status_code, known["Location"])
         assert unknown["Location"] == "/account/password/reset/done/"
+
+    def test_an_unknown_address_is_told_in_the_language_of_the_page(
+        self, client, db, mailoutbox, django_capture_on_commit_callbacks
+    ):
+        from coaching.models import Send
+
+        client.cookies["django_language"] = "en"
+        with django_capture_on_commit_callbacks(execute=True):
+            client.post("/account/password/reset/", {"email": "onbekend@praktijk.test"})
+        send = Send.objects.get()
+        assert send.client is None and send.context["language"] == "en"
+        (mail,) = mailoutbox
+        assert mail.to == ["onbekend@praktijk.test"]
+        assert mail.subject == "[Praktijk] Unknown Account"
+        assert "http://testserver/account/signup/" in mail.body
+
+
+@pytest.mark.django_db
+class TestAllauthMailThroughTheOutbox:
+    """Every e-mail of allauth goes through the adapter's send_mail into the outbox."""
+
+    def test_a_security_notice_keeps_plain_values_and_names_the_client(
+        self, coachee, mailoutbox, django_capture_on_commit_callbacks
+    ):
+        from django.test import RequestFactory
+
+        from allauth.account.adapter import get_adapter
+        from allauth.core.context import request_context
+
+        from coaching.models import Client, Send
+
+        request = RequestFactory().get("/", HTTP_USER_AGENT="Testbrowser")
+        with django_capture_on_commit_callbacks(execute=True), request_context(request):
+            adapter = get_adapter(request)
+            adapter.send_notification_mail(
+                "account/email/email_changed",
+                coachee,
+                {"from_email": coachee.email, "to_email": "nieuw@praktijk.test"},
+                email=coachee.email,
+            )
+        send = Send.objects.get()
+        assert send.kind == Send.Kind.ACCOUNT_MAIL
+        assert send.client == Client.objects.get(account=coachee)
+        assert send.context["to_email"] == "nieuw@praktijk.test"
+        assert send.context["user_agent"] == "Testbrowser"
+        assert send.context["datetimes"] == ["timestamp"]
+        (mail,) = mailoutbox
+        assert mail.to == [coachee.email] and mail.subject == "[Praktijk] E-mailadres gewijzigd"
+        assert "nieuw@praktijk.test" in mail.body and "Testbrowser" in mail.body
+
+    def test_a_mail_with_a_code_is_refused_not_stored(self, coachee):
+        from allauth.account.adapter import get_adapter
+        from django.core.exceptions import ImproperlyConfigured
+
+        from coaching.models import Send
+
+        with pytest.raises(ImproperlyConfigured):
+            get_adapter().send_mail("account/email/login_code", coachee.email, {"code": "123456"})
+        assert not Send.objects.exists()
+
+    def test_the_settings_keep_the_code_mails_off(self, settings):
+        for name in (
+            "ACCOUNT_LOGIN_BY_CODE_ENABLED",
+            "ACCOUNT_PASSWORD_RESET_BY_CODE_ENABLED",
+            "ACCOUNT_EMAIL_VERIFICATION_BY_CODE_ENABLED",
+        ):
+            assert not getattr(settings, name, False), name
+
+    def test_an_account_deleted_meanwhile_gets_nothing(self, coachee, mailoutbox):
+        from coaching import outbox
+        from coaching.account_mail import ACCOUNT_GONE
+        from coaching.models import Send
+        from coaching.tests.factories import UserFactory
+
+        from allauth.account.adapter import get_adapter
+
+        other = UserFactory(email="weg@praktijk.test")
+        get_adapter().send_mail("account/email/password_changed", other.email, {"user": other})
+        send = Send.objects.get()
+        other.delete()
+        outbox.deliver([send.pk])
+        send.refresh_from_db()
+        assert (send.status, send.error) == (Send.Status.SKIPPED, ACCOUNT_GONE)
+        assert mailoutbox == []
 
 
 @pytest.mark.django_db

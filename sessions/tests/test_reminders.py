@@ -149,11 +149,14 @@ class TestSent:
         )
         # The move was confirmed in its own e-mail now; days later it is moved again, with the
         # old row still waiting: the old time's reminder is skipped, the new one sent.
-        Send.objects.update(status=Send.Status.PENDING, sent_at=None, queued_at=None)
+        sweep(django_capture_on_commit_callbacks)
+        assert Send.objects.get(kind=Send.Kind.APPOINTMENT_MOVED).status == Send.Status.SENT
+        reminders = Send.objects.filter(kind__in=[FIRST, SECOND])
+        reminders.update(status=Send.Status.PENDING, sent_at=None, queued_at=None)
         Appointment.objects.filter(pk=moved.pk).update(updated_at=start - timedelta(days=2))
         mail.outbox.clear()
         sweep(django_capture_on_commit_callbacks)
-        statuses = dict(Send.objects.values_list("subject", "status"))
+        statuses = dict(reminders.values_list("subject", "status"))
         assert statuses == {
             f"appointment:{moved.pk}.0": Send.Status.SKIPPED,
             f"appointment:{moved.pk}.1": Send.Status.SENT,
@@ -169,7 +172,11 @@ class TestSent:
         outbox.outbox_record(find_reminders(timezone.now()))
         appointment_cancel(appointment=appointment, by=coach_a)
         sweep(django_capture_on_commit_callbacks)
-        assert Send.objects.get().status == Send.Status.SKIPPED and not mail.outbox
+        assert Send.objects.get(kind=FIRST).status == Send.Status.SKIPPED
+        # What the client gets is the cancellation, not a reminder.
+        (message,) = mail.outbox
+        assert Send.objects.get(kind=Send.Kind.APPOINTMENT_CANCELLED).status == Send.Status.SENT
+        assert "METHOD:CANCEL" in str(message.attachments[0][1])
 
     def test_a_chunk_of_reminders_costs_a_fixed_number_of_queries_and_one_mark_a_row(
         self, coach_a, eva, django_assert_num_queries

@@ -23,6 +23,7 @@ from sessions.access import (
     bookable_online,
     traject_of_account,
     trajects_of_account,
+    types_bookable_online,
 )
 from sessions.booking import (
     SlotTaken,
@@ -51,7 +52,7 @@ def portal_appointments(request: HttpRequest) -> HttpResponse:
     )
     now = timezone.now()
     trajects = trajects_of_account(request.user).open().select_related("client")
-    bookable = SessionType.objects.filter(active=True, bookable_online=True)
+    bookable = types_bookable_online()
     offers = [
         (traject, [t for t in bookable if t.kind in bookable_kinds(traject)])
         for traject in trajects

@@ -59,6 +59,9 @@ def no_consent_message(third_party, day) -> str:
 class IntakeVersion(models.Model):
     """One version of the intake record; the newest is the current one."""
 
+    # What the coach writes down (the intake form's fields).
+    TEXT_FIELDS = ("help_question", "life_history", "steps_taken", "goals")
+
     traject = models.ForeignKey(
         Traject,
         on_delete=models.CASCADE,

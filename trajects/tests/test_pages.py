@@ -10,7 +10,7 @@ from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from audit.models import AuditEvent
-from coaching.models import Client, Consent, Guardian, ThirdParty
+from coaching.models import Client, Consent, Guardian, Send, ThirdParty
 from coaching.tests.factories import ClientFactory, GuardianFactory
 from trajects.email_coaching import email_switch_request, message_write
 from trajects.models import DossierEntry, Traject
@@ -85,14 +85,15 @@ class TestQueryCounts:
         ConsentFactory(third_party=ThirdPartyFactory(client=child))
         url = f"/coach/clienten/{child.uuid}/"
         small = queries(client, url)
-        for _ in range(5):
+        for n in range(5):
             GuardianFactory(client=child)
             TrajectFactory(client=child)
             party = ThirdPartyFactory(client=child)
             ConsentFactory(third_party=party, given_by_guardian=child.guardians.first())
+            Send.objects.create(subject=f"invitation:{n}:1", kind=Send.Kind.INVITATION, client=child)
         # session, user, MFA, coach profile, client, the audit log's row, guardians, trajects,
-        # parties, consents (with party and guardian)
-        assert queries(client, url) == small <= 10
+        # parties, consents (with party and guardian), the latest e-mails about the client
+        assert queries(client, url) == small <= 11
 
     def test_traject_detail(self, client, coach_a):
         client.force_login(coach_a)

@@ -85,70 +85,57 @@ def attention(coach, name: str) -> QuerySet:
     raise ValueError(name)
 
 
+def _lists(coach, since) -> dict:
+    """The dashboard's lists: of each the first SHOWN rows and how many there are."""
+    lists = {
+        ("waiting", "waiting_total"): attention(coach, "wacht")
+        .select_related("client")
+        .order_by("registered_on", "pk"),
+        ("open_messages", "messages_total"): Message.objects.waiting()
+        .filter(traject__client__coach=coach)
+        .select_related("traject__client")
+        .order_by("due_at", "pk"),
+        ("switch_requests", "switch_total"): attention(coach, "live")
+        .select_related("client")
+        .order_by("switch_requested_at", "pk"),
+        ("quiet", "quiet_total"): attention(coach, "stil")
+        .select_related("client")
+        .order_by("created_at", "pk"),
+        ("withdrawn", "withdrawn_total"): withdrawn_consents(coach)
+        .select_related("client", "third_party")
+        .order_by("-withdrawn_on", "-pk"),
+        ("ending", "ending_total"): ending_consents(coach)
+        .select_related("client", "third_party")
+        .order_by("valid_until", "pk"),
+        ("evaluations", "evaluations_total"): answered_evaluations(coach, since)
+        .select_related("traject__client", "questionnaire")
+        .order_by("-completed_at", "-pk"),
+    }
+    context = {}
+    for (name, total), queryset in lists.items():
+        context[name], context[total] = _first(queryset)
+    now = timezone.now()
+    for message in context["open_messages"]:
+        message.current_state = message.state(now)
+    return context
+
+
 @require_safe
 @role_required(Role.COACH)
 def coach_dashboard(request: HttpRequest) -> HttpResponse:
     # First, so that what is new counts from the previous visit (one UPDATE).
     since = visit(request.user.coach_profile, timezone.now())
     mine = Traject.objects.for_coach(request.user)
-    waiting, waiting_total = _first(
-        attention(request.user, "wacht").select_related("client").order_by("registered_on", "pk")
-    )
-    open_messages, messages_total = _first(
-        Message.objects.waiting()
-        .filter(traject__client__coach=request.user)
-        .select_related("traject__client")
-        .order_by("due_at", "pk")
-    )
-    now = timezone.now()
-    for message in open_messages:
-        message.current_state = message.state(now)
-    switch_requests, switch_total = _first(
-        attention(request.user, "live")
-        .select_related("client")
-        .order_by("switch_requested_at", "pk")
-    )
-    quiet, quiet_total = _first(
-        attention(request.user, "stil").select_related("client").order_by("created_at", "pk")
-    )
-    withdrawn, withdrawn_total = _first(
-        withdrawn_consents(request.user)
-        .select_related("client", "third_party")
-        .order_by("-withdrawn_on", "-pk")
-    )
-    ending, ending_total = _first(
-        ending_consents(request.user)
-        .select_related("client", "third_party")
-        .order_by("valid_until", "pk")
-    )
-    evaluations, evaluations_total = _first(
-        answered_evaluations(request.user, since)
-        .select_related("traject__client", "questionnaire")
-        .order_by("-completed_at", "-pk")
-    )
     return render(
         request,
         "trajects/dashboard.html",
         {
+            **_lists(request.user, since),
             "counts": mine.open().aggregate(
                 open=Count("pk"), running=Count("pk", filter=Q(status=Traject.Status.LOPEND))
             ),
             "bedenktijd_days": settings.PRAKTIJK_BEDENKTIJD_DAYS,
-            "waiting": waiting,
-            "waiting_total": waiting_total,
-            "open_messages": open_messages,
-            "messages_total": messages_total,
-            "switch_requests": switch_requests,
-            "switch_total": switch_total,
-            "quiet": quiet,
-            "quiet_total": quiet_total,
-            "withdrawn": withdrawn,
-            "withdrawn_total": withdrawn_total,
-            "ending": ending,
-            "ending_total": ending_total,
             "ending_days": ENDING_DAYS,
-            "evaluations": evaluations,
-            "evaluations_total": evaluations_total,
             "since": since,
             "first_visit": request.user.coach_profile.today_since is None,
             # What the apps above this one put here, per position: the day's appointments and

@@ -34,9 +34,9 @@ from trajects.models import DossierEntryVersion, Traject
 from trajects.services import (
     dossier_entry_correct,
     dossier_entry_create,
-    intake_record,
     intake_update,
     traject_create,
+    traject_step_take,
 )
 
 # The steps that end a traject: their page is a confirmation that says what goes with them.
@@ -141,24 +141,7 @@ def traject_step(request: HttpRequest, traject: str, step: str) -> HttpResponse:
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         try:
-            if step == "record_intake":
-                intake_record(
-                    traject=traject,
-                    by=request.user,
-                    held_on=data["on"],
-                    **{name: data[name] for name in IntakeForm.base_fields},
-                )
-            else:
-                traject.advance(
-                    step,
-                    by=request.user,
-                    on=data["on"],
-                    note=data.get("note", ""),
-                    planned_at=data.get("planned_at"),
-                    mode=data.get("mode", ""),
-                    start_directly=data.get("start_directly", False),
-                    kind=data.get("kind", ""),
-                )
+            traject_step_take(traject=traject, step=step, by=request.user, data=data)
         except ValidationError as error:
             _errors_to_form(form, error)
         else:
@@ -180,7 +163,7 @@ def traject_step(request: HttpRequest, traject: str, step: str) -> HttpResponse:
     title = f"{Traject.STEPS[step].label} – {traject.client}"
     if step in ENDING_STEPS:
         # Stopping or closing asks first and says what else goes with it: the appointments
-        # to come are cancelled and the client is told (the calendar's preview, issue 18).
+        # to come are cancelled and the client is told (the calendar's preview).
         return confirmation_page(
             request,
             title=title,
@@ -190,14 +173,9 @@ def traject_step(request: HttpRequest, traject: str, step: str) -> HttpResponse:
             back=_traject_url(traject),
             danger=step == "stop",
         )
+    back = _traject_url(traject)
     return render(
-        request,
-        "coaching/form_page.html",
-        {
-            "title": title,
-            "forms": [form],
-            "back": _traject_url(traject),
-        },
+        request, "coaching/form_page.html", {"title": title, "forms": [form], "back": back}
     )
 
 
