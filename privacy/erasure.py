@@ -169,50 +169,9 @@ def client_erase(
         locked = User.objects.select_for_update().filter(pk__in=[a.pk for a in accounts])
         accounts = [a for a in locked if _only_for(a, client)]
 
-        def delete(name: str, queryset) -> None:
-            done.removed[name] = queryset.delete()[0]
-
-        delete(
-            "outbox",
-            Send.objects.filter(
-                pk__in=_outbox_rows(client, appointments, evaluations, message_pks, trajects)
-            ),
-        )
-        delete("contributions", Contribution.objects.filter(membership__client=client))
-        delete("memberships", Membership.objects.filter(client=client))
-        delete("evaluations", Evaluation.objects.filter(client=client))
-        delete("appointments", Appointment.objects.filter(pk__in=appointments))
-        delete("trajects", Traject.objects.filter(client=client))  # with the whole dossier
-        delete("consents", Consent.objects.filter(client=client))
-        delete("third_parties", ThirdParty.objects.filter(client=client))
-        # The Django admin's history names the client and the people around them.
-        delete("admin_history", _admin_history(client))
-        delete("draft_invoices", Invoice.objects.filter(client=client, status="draft"))
-        invoiced = Invoice.objects.filter(client=client)
-        kept_guardians = set(invoiced.exclude(guardian=None).values_list("guardian", flat=True))
-        delete("guardians", client.guardians.exclude(pk__in=kept_guardians))
-        client.guardians.filter(pk__in=kept_guardians).update(
-            first_name="—", last_name="—", email="", phone="", account=None
-        )
-        done.kept_invoices = invoiced.count()
+        _remove_rows(client, done, appointments, evaluations, message_pks, trajects)
         client_pk, client_uuid = client.pk, client.uuid
-        if done.anonymised:
-            # The invoices keep their addressee as sent; the client's row keeps nothing else.
-            Client.objects.filter(pk=client.pk).update(
-                first_name="—",  # data, not text: the same in every language
-                last_name="—",
-                date_of_birth=None,
-                email="",
-                phone="",
-                street="",
-                postal_code="",
-                city="",
-                organisation=None,
-                account=None,
-                erased_on=timezone.localdate(),
-            )
-        else:
-            Client.objects.filter(pk=client.pk).delete()
+        _erase_row(client, anonymised=done.anonymised)
         for account in accounts:
             account.delete()
         done.accounts = len(accounts)
@@ -241,6 +200,59 @@ def client_erase(
             robust=True,
         )
     return done
+
+
+def _remove_rows(client: Client, done: Erased, appointments, evaluations, messages, trajects):
+    """Everything about the client but their row: deleted, except the invoices sent (kept, as
+    the law asks) and the guardians they are addressed to (anonymised)."""
+
+    def delete(name: str, queryset) -> None:
+        done.removed[name] = queryset.delete()[0]
+
+    delete(
+        "outbox",
+        Send.objects.filter(
+            pk__in=_outbox_rows(client, appointments, evaluations, messages, trajects)
+        ),
+    )
+    delete("contributions", Contribution.objects.filter(membership__client=client))
+    delete("memberships", Membership.objects.filter(client=client))
+    delete("evaluations", Evaluation.objects.filter(client=client))
+    delete("appointments", Appointment.objects.filter(pk__in=appointments))
+    delete("trajects", Traject.objects.filter(client=client))  # with the whole dossier
+    delete("consents", Consent.objects.filter(client=client))
+    delete("third_parties", ThirdParty.objects.filter(client=client))
+    # The Django admin's history names the client and the people around them.
+    delete("admin_history", _admin_history(client))
+    delete("draft_invoices", Invoice.objects.filter(client=client, status="draft"))
+    invoiced = Invoice.objects.filter(client=client)
+    kept_guardians = set(invoiced.exclude(guardian=None).values_list("guardian", flat=True))
+    delete("guardians", client.guardians.exclude(pk__in=kept_guardians))
+    client.guardians.filter(pk__in=kept_guardians).update(
+        first_name="—", last_name="—", email="", phone="", account=None
+    )
+    done.kept_invoices = invoiced.count()
+
+
+def _erase_row(client: Client, *, anonymised: bool) -> None:
+    """The client's own row: anonymised when invoices keep it, else deleted."""
+    if anonymised:
+        # The invoices keep their addressee as sent; the client's row keeps nothing else.
+        Client.objects.filter(pk=client.pk).update(
+            first_name="—",  # data, not text: the same in every language
+            last_name="—",
+            date_of_birth=None,
+            email="",
+            phone="",
+            street="",
+            postal_code="",
+            city="",
+            organisation=None,
+            account=None,
+            erased_on=timezone.localdate(),
+        )
+    else:
+        Client.objects.filter(pk=client.pk).delete()
 
 
 def wal_checkpoint() -> None:

@@ -5,7 +5,8 @@ import pytest
 from allauth.account.models import EmailAddress
 from django.utils import timezone
 
-from coaching.models import Client, CoachProfile, Guardian, Invitation, Role, User
+from coaching import outbox
+from coaching.models import Client, CoachProfile, Guardian, Invitation, Role, Send, User
 
 NEW_PASSWORD = "een-lang-nieuw-wachtwoord"
 
@@ -502,3 +503,163 @@ def test_two_invitations_for_one_address_at_the_same_moment(coach_a, coach_b):
     assert sorted(results.values()) == [200, 302]
     assert User.objects.filter(email="eva.nieuw@praktijk.test").count() == 1
     assert Client.objects.count() == 1
+
+
+def status_cell(page: str, email: str) -> str:
+    """The status column of the invitation to `email` on the invitations page."""
+    row = page[page.rindex(email) :]  # the table, not the flash message
+    return row.split("<td>")[2].split("</td>")[0]
+
+
+@pytest.mark.django_db
+class TestThroughTheOutbox:
+    """The invitation's e-mail is an outbox row written with the account (services enqueue, the
+    worker writes the message and its link), so a mail server that is down or a worker that dies
+    loses none; the coach sees what became of it."""
+
+    def test_the_row_is_written_with_the_invitation_and_holds_no_link(self, client, coach_a):
+        client.force_login(coach_a)
+        invite_client(client)  # the test's transaction never commits: nothing handed over
+        invitation = Invitation.objects.get()
+        send = Send.objects.get()
+        assert (send.kind, send.status) == (Send.Kind.INVITATION, Send.Status.PENDING)
+        assert send.context == {"invitation": invitation.pk}
+        assert send.client == Client.objects.get(account=invitation.user)
+        assert send.subject.startswith(f"invitation:{invitation.pk}:")
+
+    def test_a_parents_invitation_names_the_child_a_colleagues_none(
+        self, client, coach_a, admin_user
+    ):
+        client.force_login(coach_a)
+        invite_guardian(client)
+        assert Send.objects.get().client == Client.objects.get(first_name="Lotte")
+        client.force_login(admin_user)
+        invite_staff(client)
+        assert Send.objects.get(context__invitation=Invitation.objects.latest("pk").pk).client is None
+
+    def test_the_page_shows_what_became_of_the_mail(self, client, coach_a, mailoutbox):
+        client.force_login(coach_a)
+        invite_client(client)
+        email = "eva.nieuw@praktijk.test"
+        assert "wordt verstuurd" in status_cell(client.get("/uitnodigingen/").content.decode(), email)
+        send = Send.objects.get()
+        outbox.deliver([send.pk])
+        cell = status_cell(client.get("/uitnodigingen/").content.decode(), email)
+        assert ">verstuurd<" in cell and "wordt verstuurd" not in cell
+        Send.objects.filter(pk=send.pk).update(status=Send.Status.FAILED, sent_at=None)
+        assert "mislukt" in status_cell(client.get("/uitnodigingen/").content.decode(), email)
+
+    def test_an_invitation_whose_mail_was_lost_before_the_outbox_says_so(self, client, coach_a):
+        user = User.objects.create_user(email="oud@praktijk.test", first_name="O", last_name="D")
+        Invitation.objects.create(user=user, invited_by=coach_a)  # no row, never sent
+        client.force_login(coach_a)
+        page = client.get("/uitnodigingen/").content.decode()
+        assert "niet verstuurd" in status_cell(page, "oud@praktijk.test")
+
+    def test_a_resend_is_a_new_row(self, client, coach_a, mailoutbox, send_now):
+        client.force_login(coach_a)
+        with send_now():
+            invite_client(client)
+        invitation = Invitation.objects.get()
+        with send_now():
+            client.post(f"/uitnodigingen/{invitation.uuid}/opnieuw/")
+        sends = list(Send.objects.order_by("pk"))
+        assert [send.status for send in sends] == [Send.Status.SENT, Send.Status.SENT]
+        assert sends[0].subject != sends[1].subject
+        assert [mail.extra_headers["Message-ID"] for mail in mailoutbox] == [
+            f"<send.{send.pk}.0.{int(send.created_at.timestamp())}@localhost>" for send in sends
+        ]
+
+    def test_accepted_before_the_worker_wrote_it_sends_nothing(self, client, coach_a, mailoutbox):
+        from coaching.accounts import INVITATION_USED, invitation_accept
+
+        client.force_login(coach_a)
+        invite_client(client)
+        assert invitation_accept(invitation=Invitation.objects.get(), password=NEW_PASSWORD)
+        send = Send.objects.get()
+        outbox.deliver([send.pk])
+        send.refresh_from_db()
+        assert (send.status, send.error) == (Send.Status.SKIPPED, INVITATION_USED)
+        assert mailoutbox == []
+
+    def test_a_deleted_invitation_sends_nothing(self, client, coach_a, mailoutbox):
+        from coaching.accounts import INVITATION_GONE
+
+        client.force_login(coach_a)
+        invite_client(client)
+        Invitation.objects.all().delete()
+        send = Send.objects.get()
+        outbox.deliver([send.pk])
+        send.refresh_from_db()
+        assert (send.status, send.error) == (Send.Status.SKIPPED, INVITATION_GONE)
+        assert mailoutbox == []
+
+    def test_a_mail_server_that_is_down_loses_no_invitation(
+        self, client, coach_a, mailoutbox, send_now, settings
+    ):
+        import socket
+
+        with socket.socket() as probe:
+            probe.bind(("127.0.0.1", 0))
+            closed = probe.getsockname()[1]  # nobody listens once the block ends
+        default = settings.MAILERS
+        settings.MAILERS = {
+            "default": {
+                "BACKEND": "django.core.mail.backends.smtp.EmailBackend",
+                "OPTIONS": {"host": "127.0.0.1", "port": closed, "timeout": 2},
+            }
+        }
+        client.force_login(coach_a)
+        with send_now():  # the worker's attempt fails
+            response = invite_client(client)
+        assert response.status_code == 302
+        send = Send.objects.get()
+        assert send.status == Send.Status.PENDING and "Connection refused" in send.error
+        settings.MAILERS = default  # the server is back: the sweep hands it over again
+        outbox.deliver([send.pk])
+        assert Send.objects.get().status == Send.Status.SENT
+        assert link_from(mailoutbox[0]).startswith(f"/uitnodiging/{Invitation.objects.get().uuid}/")
+
+
+@pytest.mark.django_db
+class TestPortalLinked:
+    """A parent who has an account already gets the new child linked, and an e-mail about it:
+    an outbox row written with the link."""
+
+    @pytest.fixture
+    def parent(self, coach_a, guardian):
+        from coaching.tests.factories import ClientFactory, GuardianFactory
+
+        sibling = ClientFactory(coach=coach_a, first_name="Pim", date_of_birth=date(2019, 5, 5))
+        return GuardianFactory(client=sibling, email=guardian.email, account=None)
+
+    def test_the_row_names_the_child_and_the_mail_links_to_the_portal(
+        self, parent, coach_a, guardian, mailoutbox, django_capture_on_commit_callbacks
+    ):
+        from coaching.accounts import guardian_portal_invite
+
+        with django_capture_on_commit_callbacks(execute=True):
+            access = guardian_portal_invite(guardian=parent, by=coach_a)
+        assert access.account == guardian and not access.invited
+        send = Send.objects.get()
+        assert (send.kind, send.client, send.status) == (
+            Send.Kind.PORTAL_LINKED,
+            parent.client,
+            Send.Status.SENT,
+        )
+        (mail,) = mailoutbox
+        assert mail.to == [guardian.email]
+        assert "namens Pim" in mail.body and "http://testserver/portaal/" in mail.body
+
+    def test_unlinked_before_the_worker_wrote_it_sends_nothing(
+        self, parent, coach_a, mailoutbox
+    ):
+        from coaching.accounts import NOT_LINKED, guardian_portal_invite
+
+        guardian_portal_invite(guardian=parent, by=coach_a)
+        Guardian.objects.filter(pk=parent.pk).update(account=None)
+        send = Send.objects.get()
+        outbox.deliver([send.pk])
+        send.refresh_from_db()
+        assert (send.status, send.error) == (Send.Status.SKIPPED, NOT_LINKED)
+        assert mailoutbox == []

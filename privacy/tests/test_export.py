@@ -198,9 +198,9 @@ class TestTheExport:
         assert all("key" not in row for row in data["trajects.evaluation"])
         assert all("ip" not in row for row in data["audit.auditevent"])
         # What was sent about her, not the outbox's workings or its addresses.
-        (mail,) = data["coaching.send"]
-        assert mail["kind"] == "appointment_booked"
-        assert not {"subject", "claim_token", "recipients", "context"} & set(mail)
+        mails = data["coaching.send"]
+        assert "appointment_booked" in {mail["kind"] for mail in mails}
+        assert not any({"subject", "claim_token", "recipients", "context"} & set(m) for m in mails)
         assert "geheim-eva@" not in json.dumps(data) + html
 
     def test_nothing_of_another_client(self, client, coach_a, coach_b, guardian, coachee):

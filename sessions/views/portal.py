@@ -36,6 +36,7 @@ from sessions.booking import (
     portal_book,
 )
 from sessions.models import Appointment, BookingRules, SessionType
+from sessions.models.availability import Rules
 from sessions.portal_extras import portal_extras
 from sessions.slots import free_slots, slots_by_day
 from sessions.views.common import _client_may_change, _monday, _slot, refusal
@@ -94,6 +95,7 @@ class _TimeToChoose:
     traject: Traject
     session_type: SessionType | None
     coach: User
+    rules: Rules  # the coach's booking rules, read once for the whole request
     duration: timedelta
     mode: str
     # The forms to choose from on the page ([] when moving: an appointment keeps its form).
@@ -110,14 +112,16 @@ def _choose_a_time(request: HttpRequest, choice: _TimeToChoose) -> HttpResponse:
     """Booking and moving online: the free times of two weeks, by day. On POST the time chosen
     is checked to be free still, a time inside the cancellation window warns first, and then the
     service saves it (checking the rules again, under a lock)."""
+    rules = choice.rules
     error, warning, chosen = choice.error, None, ""
     if request.method == "POST" and not (error or choice.refused):
         try:
             start = _slot(request.POST.get("slot", ""))
             chosen = start.isoformat()
-            if start not in _free(choice, first=timezone.localtime(start).date(), days=1):
+            day = timezone.localtime(start).date()
+            if start not in _free(choice, first=day, days=1, rules=rules):
                 raise SlotTaken  # no warning for a time that cannot be booked anyway
-            warning = _inside_window(request, choice.coach, start)
+            warning = _inside_window(request, choice.coach, start, rules)
             if warning is None:
                 choice.save(start)
         except ValueError:
@@ -131,7 +135,6 @@ def _choose_a_time(request: HttpRequest, choice: _TimeToChoose) -> HttpResponse:
                 messages.success(request, choice.done)
                 return redirect("portal_appointments")
     first = max(_monday(request.GET.get("week")), timezone.localdate())
-    rules = BookingRules.for_coach(choice.coach)
     slots = [] if choice.refused else _free(choice, first=first, days=14, rules=rules)
     return render(
         request,
@@ -154,7 +157,7 @@ def _choose_a_time(request: HttpRequest, choice: _TimeToChoose) -> HttpResponse:
     )
 
 
-def _free(choice: _TimeToChoose, *, first: date, days: int, rules=None) -> list[datetime]:
+def _free(choice: _TimeToChoose, *, first: date, days: int, rules: Rules) -> list[datetime]:
     return free_slots(
         coach=choice.coach,
         duration=choice.duration,
@@ -165,12 +168,11 @@ def _free(choice: _TimeToChoose, *, first: date, days: int, rules=None) -> list[
     )
 
 
-def _inside_window(request: HttpRequest, coach, start) -> dict | None:
+def _inside_window(request: HttpRequest, coach, start, rules: Rules) -> dict | None:
     """Booking (or moving to) a time inside the cancellation window warns first: afterwards it
     cannot be cancelled or moved online (issue 18, point 3). None: no warning (any more)."""
     if request.POST.get("inside_window") == "ok":
         return None
-    rules = BookingRules.for_coach(coach)
     deadline = free_cancel_until(coach, start, rules)
     if timezone.now() <= deadline:
         return None
@@ -199,10 +201,12 @@ def portal_book_view(request: HttpRequest, traject: str, session_type: int) -> H
             account=request.user, traject=traject, session_type=session_type, start=start, mode=mode
         )
 
+    coach = traject.client.coach
     choice = _TimeToChoose(
         traject=traject,
         session_type=session_type,
-        coach=traject.client.coach,
+        coach=coach,
+        rules=BookingRules.for_coach(coach),
         duration=timedelta(minutes=session_type.default_minutes),
         mode=mode,
         modes=[
@@ -224,8 +228,9 @@ def portal_book_view(request: HttpRequest, traject: str, session_type: int) -> H
 @role_required(Role.CLIENT)
 def portal_reschedule(request: HttpRequest, appointment: str) -> HttpResponse:
     appointment = appointment_of_account(request.user, appointment)
-    if not _client_may_change(appointment):
-        messages.error(request, refusal(appointment))
+    rules = BookingRules.for_coach(appointment.coach)
+    if not _client_may_change(appointment, rules):
+        messages.error(request, refusal(appointment, rules))
         return redirect("portal_appointments")
     duration = appointment.end - appointment.start
 
@@ -238,6 +243,7 @@ def portal_reschedule(request: HttpRequest, appointment: str) -> HttpResponse:
         traject=appointment.traject,
         session_type=appointment.session_type,
         coach=appointment.coach,
+        rules=rules,
         duration=duration,
         mode=appointment.mode,
         modes=[],

@@ -239,7 +239,7 @@ class Traject(models.Model):
         `kind`: at the start (start_intake, or a kennismaking after which the client starts
         directly) the client chooses how the traject goes on: live sessions or e-mail coaching.
         Only then does a traject become e-mail coaching; a kennismaking held by e-mail is a
-        kennismaking_mode, not a kind (issue 18).
+        kennismaking_mode, not a kind.
 
         Locks the row: two coaches' tabs (or a double click) taking a step at once cannot both
         pass the check on the old state.
@@ -247,50 +247,12 @@ class Traject(models.Model):
         step = self.STEPS[step_name]
         with transaction.atomic():
             traject = Traject.objects.select_for_update().get(pk=self.pk)
-            if traject.status not in step.sources:
-                raise ValidationError(
-                    _("Dit kan niet in de fase ‘%(status)s’."),
-                    code="wrong_status",
-                    params={"status": traject.get_status_display()},
-                )
-            if on > timezone.localdate():
-                raise ValidationError(_("Deze datum ligt in de toekomst."), code="future")
-            if on < traject.last_step_on():
-                raise ValidationError(
-                    _("Deze datum ligt vóór de vorige stap (%(day)s)."),
-                    code="before_previous",
-                    params={"day": readable(traject.last_step_on(), long=True)},
-                )
+            traject._check_step(step, on)
             source = traject.status
-            target = step.target
-            if step_name == "plan_kennismaking":
-                if planned_at is None or not mode:
-                    raise ValidationError(_("Kies een moment en een vorm."), code="required")
-                if timezone.localtime(planned_at).date() < traject.registered_on:
-                    raise ValidationError(
-                        _("De kennismaking kan niet vóór de aanmelding liggen."), code="before"
-                    )
-                traject.kennismaking_planned_at = planned_at
-                traject.kennismaking_mode = mode
-            elif step_name == "record_kennismaking":
-                if not mode:
-                    raise ValidationError(_("Kies de vorm van de kennismaking."), code="required")
-                traject.kennismaking_on = on
-                traject.kennismaking_mode = mode
-                if start_directly:
-                    target = self.Status.INTAKE
-            elif step_name == "record_intake":
-                traject.intake_on = on
-            elif step_name == "stop":
-                if not note.strip():
-                    raise ValidationError(_("Geef een reden om te stoppen."), code="required")
-                traject.stop_reason = note.strip()
-            if kind and target == self.Status.INTAKE:
-                if kind not in self.Kind.values:
-                    raise ValidationError(_("Kies hoe het traject verdergaat."), code="kind")
-                traject.kind = kind
-                if kind != self.Kind.EMAIL:
-                    traject.switch_requested_at = None
+            target = traject._fill_step(
+                step_name, step.target, on=on, note=note, planned_at=planned_at, mode=mode,
+                start_directly=start_directly, kind=kind,
+            )  # fmt: skip
             if target in self.CLOSED:
                 traject.closed_on = on
             traject.status = target
@@ -308,6 +270,59 @@ class Traject(models.Model):
                 final_on_close(traject)
         self.refresh_from_db()
         return event
+
+    def _check_step(self, step, on: date) -> None:
+        """A step fits the traject's phase, and its date lies between the previous step's and
+        today."""
+        if self.status not in step.sources:
+            raise ValidationError(
+                _("Dit kan niet in de fase ‘%(status)s’."),
+                code="wrong_status",
+                params={"status": self.get_status_display()},
+            )
+        if on > timezone.localdate():
+            raise ValidationError(_("Deze datum ligt in de toekomst."), code="future")
+        if on < self.last_step_on():
+            raise ValidationError(
+                _("Deze datum ligt vóór de vorige stap (%(day)s)."),
+                code="before_previous",
+                params={"day": readable(self.last_step_on(), long=True)},
+            )
+
+    def _fill_step(
+        self, step_name: str, target: str, *, on: date, note: str, planned_at, mode: str,
+        start_directly: bool, kind: str,
+    ) -> str:  # fmt: skip
+        """What the step records on the traject (checked); returns the phase it leads to."""
+        if step_name == "plan_kennismaking":
+            if planned_at is None or not mode:
+                raise ValidationError(_("Kies een moment en een vorm."), code="required")
+            if timezone.localtime(planned_at).date() < self.registered_on:
+                raise ValidationError(
+                    _("De kennismaking kan niet vóór de aanmelding liggen."), code="before"
+                )
+            self.kennismaking_planned_at = planned_at
+            self.kennismaking_mode = mode
+        elif step_name == "record_kennismaking":
+            if not mode:
+                raise ValidationError(_("Kies de vorm van de kennismaking."), code="required")
+            self.kennismaking_on = on
+            self.kennismaking_mode = mode
+            if start_directly:
+                target = self.Status.INTAKE
+        elif step_name == "record_intake":
+            self.intake_on = on
+        elif step_name == "stop":
+            if not note.strip():
+                raise ValidationError(_("Geef een reden om te stoppen."), code="required")
+            self.stop_reason = note.strip()
+        if kind and target == self.Status.INTAKE:
+            if kind not in self.Kind.values:
+                raise ValidationError(_("Kies hoe het traject verdergaat."), code="kind")
+            self.kind = kind
+            if kind != self.Kind.EMAIL:
+                self.switch_requested_at = None
+        return target
 
     def last_step_on(self) -> date:
         last = self.events.order_by("-on").values_list("on", flat=True).first()

@@ -37,7 +37,9 @@ class TestAlerts:
     def test_near_due_and_overdue_each_once_without_the_text(
         self, conversation, coachee, coach_a, settings, django_capture_on_commit_callbacks
     ):
-        message = write(conversation, coachee)
+        with django_capture_on_commit_callbacks(execute=True):
+            message = write(conversation, coachee)  # the coach hears at once that it waits
+        mail.outbox.clear()
         near, over = (Send.objects.get(kind=kind) for kind in (NEAR_DUE, OVERDUE))
         hours = settings.PRAKTIJK_EMAIL_NEAR_DUE_HOURS
         assert near.due_at == message.due_at - timedelta(hours=hours)
@@ -59,12 +61,15 @@ class TestAlerts:
     def test_answered_or_switched_means_no_alert(
         self, conversation, coachee, coach_a, django_capture_on_commit_callbacks
     ):
-        write(conversation, coachee)
-        message_write(traject=conversation, by=coach_a, body="Antwoord", from_coach=True)
+        with django_capture_on_commit_callbacks(execute=True):  # each side hears it waits
+            write(conversation, coachee)
+            message_write(traject=conversation, by=coach_a, body="Antwoord", from_coach=True)
         fall_due(NEAR_DUE)
         with django_capture_on_commit_callbacks(execute=True):
             outbox.sweep()
-        write(conversation, coachee)
+        with django_capture_on_commit_callbacks(execute=True):
+            write(conversation, coachee)
+        mail.outbox.clear()
         email_traject_switch(traject=conversation, by=coach_a)
         fall_due(OVERDUE)
         with django_capture_on_commit_callbacks(execute=True):
