@@ -167,36 +167,74 @@ def invoice_filename(invoice: Invoice) -> str:
     return f"{name}.pdf"
 
 
+def _invoice_heading(invoice: Invoice) -> tuple[str, list, str]:
+    """The invoice's title, its facts (number, dates, what it corrects) and its addressee."""
+    if invoice.is_credit:
+        title = _("Creditfactuur %(number)s") % {"number": invoice.number}
+    elif invoice.is_draft:
+        title = _("Factuur (concept)")
+    else:
+        title = _("Factuur %(number)s") % {"number": invoice.number}
+    facts = []
+    if invoice.number:
+        facts.append((_("Factuurnummer"), invoice.number))
+    if invoice.issued_on:
+        facts.append((_("Factuurdatum"), readable(invoice.issued_on, year=True)))
+    facts.append(
+        (
+            _("Periode"),
+            f"{readable(invoice.period_start, year=True)} – "
+            f"{readable(invoice.period_end, year=True)}",
+        )
+    )
+    if invoice.is_credit:
+        facts.append((_("Correctie van"), invoice.credit_for.number))
+    elif invoice.due_on:
+        facts.append((_("Te betalen uiterlijk"), readable(invoice.due_on, year=True)))
+    addressee = "\n".join(part for part in [invoice.bill_to_name, invoice.bill_to_address] if part)
+    if invoice.recipient_kind == Invoice.Recipient.GUARDIAN:
+        addressee += "\n" + _("Betreft: %(client)s") % {"client": invoice.client}
+    return title, facts, addressee
+
+
+def _invoice_notes(invoice: Invoice, lines: list[InvoiceLine], total, practice: dict) -> list:
+    """Under the totals: the VAT exemption, and what to do (or what was done) about paying."""
+    notes = []
+    if any(line.vat == Vat.EXEMPT for line in lines):
+        notes.append(
+            _("Vrijgesteld van btw op grond van artikel 11 van de Wet op de omzetbelasting 1968.")
+        )
+    if invoice.is_credit:
+        notes.append(
+            _(
+                "Deze creditfactuur vervangt factuur %(number)s. Een betaald bedrag "
+                "wordt teruggestort."
+            )
+            % {"number": invoice.credit_for.number}
+        )
+    elif invoice.status == Invoice.Status.PAID:
+        notes.append(
+            _("Betaald op %(day)s. Dank je wel.") % {"day": readable(invoice.paid_on, year=True)}
+        )
+    elif total > 0:
+        notes.append(
+            _(
+                "Graag het totaal uiterlijk %(due)s overmaken op %(iban)s ten name van "
+                "%(name)s, onder vermelding van het factuurnummer."
+            )
+            % {
+                "due": readable(invoice.due_on, year=True) if invoice.due_on else "…",
+                "iban": practice["iban"] or "…",
+                "name": practice["name"],
+            }
+        )
+    return [_p(note, SMALL) for note in notes]
+
+
 def invoice_pdf(invoice: Invoice) -> bytes:
     lines: list[InvoiceLine] = list(invoice.lines.all())
     with translation.override(invoice.language):
-        if invoice.is_credit:
-            title = _("Creditfactuur %(number)s") % {"number": invoice.number}
-        elif invoice.is_draft:
-            title = _("Factuur (concept)")
-        else:
-            title = _("Factuur %(number)s") % {"number": invoice.number}
-        facts = []
-        if invoice.number:
-            facts.append((_("Factuurnummer"), invoice.number))
-        if invoice.issued_on:
-            facts.append((_("Factuurdatum"), readable(invoice.issued_on, year=True)))
-        facts.append(
-            (
-                _("Periode"),
-                f"{readable(invoice.period_start, year=True)} – "
-                f"{readable(invoice.period_end, year=True)}",
-            )
-        )
-        if invoice.is_credit:
-            facts.append((_("Correctie van"), invoice.credit_for.number))
-        elif invoice.due_on:
-            facts.append((_("Te betalen uiterlijk"), readable(invoice.due_on, year=True)))
-        addressee = "\n".join(
-            part for part in [invoice.bill_to_name, invoice.bill_to_address] if part
-        )
-        if invoice.recipient_kind == Invoice.Recipient.GUARDIAN:
-            addressee += "\n" + _("Betreft: %(client)s") % {"client": invoice.client}
+        title, facts, addressee = _invoice_heading(invoice)
         rows = [
             [
                 _p(readable(line.day, year=True)),
@@ -214,41 +252,7 @@ def invoice_pdf(invoice: Invoice) -> bytes:
         story += [_lines_table(rows, with_day=True), Spacer(1, 5 * mm)]
         story.append(_totals_table(totals["per_rate"], totals["excl"], totals["vat"]))
         story.append(Spacer(1, 8 * mm))
-        notes = []
-        if any(line.vat == Vat.EXEMPT for line in lines):
-            notes.append(
-                _(
-                    "Vrijgesteld van btw op grond van artikel 11 van de Wet op de "
-                    "omzetbelasting 1968."
-                )
-            )
-        if invoice.is_credit:
-            notes.append(
-                _(
-                    "Deze creditfactuur vervangt factuur %(number)s. Een betaald bedrag "
-                    "wordt teruggestort."
-                )
-                % {"number": invoice.credit_for.number}
-            )
-        elif invoice.status == Invoice.Status.PAID:
-            notes.append(
-                _("Betaald op %(day)s. Dank je wel.")
-                % {"day": readable(invoice.paid_on, year=True)}
-            )
-        elif totals["incl"] > 0:
-            iban = practice["iban"]
-            notes.append(
-                _(
-                    "Graag het totaal uiterlijk %(due)s overmaken op %(iban)s ten name van "
-                    "%(name)s, onder vermelding van het factuurnummer."
-                )
-                % {
-                    "due": readable(invoice.due_on, year=True) if invoice.due_on else "…",
-                    "iban": iban or "…",
-                    "name": practice["name"],
-                }
-            )
-        story += [_p(note, SMALL) for note in notes]
+        story += _invoice_notes(invoice, lines, totals["incl"], practice)
         return _build(story, title)
 
 
@@ -288,38 +292,40 @@ def quote_pdf(quote: Quote) -> bytes:
         story = _header(
             title, addressee, facts, {"name": settings.PRAKTIJK_NAME, **settings.PRAKTIJK_DETAILS}
         )
-        story.append(
-            _p(
-                _(
-                    "Backstage-groep in-company: %(size)s deelnemers, %(meetings)s bijeenkomsten "
-                    "van %(minutes)s minuten, elke twee tot vier weken. Elke bijeenkomst brengen "
-                    "hoogstens twee deelnemers een praktijkprobleem in; de groep analyseert het en "
-                    "reikt oplossingen aan, en de inbrenger maakt afspraken voor de werkvloer."
-                )
-                % {
-                    "size": quote.group_size,
-                    "meetings": quote.meetings,
-                    "minutes": settings.PRAKTIJK_BACKSTAGE["meeting_minutes"],
-                }
-            )
-        )
+        story.append(_quote_intro(quote))
         story.append(Spacer(1, 4 * mm))
         if quote.wishes:
             story += [_p(_("Specifieke wensen"), HEAD), _p(quote.wishes), Spacer(1, 4 * mm)]
         story += [_lines_table(rows, with_day=False), Spacer(1, 5 * mm)]
         story.append(_totals_table(vat_totals, totals["excl"], totals["vat"]))
         story.append(Spacer(1, 8 * mm))
-        story.append(
-            _p(
-                _(
-                    "Deze offerte is geldig tot en met %(day)s. Met vragen kunt u terecht "
-                    "bij %(person)s."
-                )
-                % {
-                    "day": readable(quote.valid_until, year=True),
-                    "person": settings.PRAKTIJK_DETAILS["contact_person"] or settings.PRAKTIJK_NAME,
-                },
-                SMALL,
-            )
-        )
+        story.append(_quote_closing(quote))
         return _build(story, title)
+
+
+def _quote_intro(quote: Quote):
+    """What the quote is for: an in-company Backstage group, as the method has it."""
+    return _p(
+        _(
+            "Backstage-groep in-company: %(size)s deelnemers, %(meetings)s bijeenkomsten "
+            "van %(minutes)s minuten, elke twee tot vier weken. Elke bijeenkomst brengen "
+            "hoogstens twee deelnemers een praktijkprobleem in; de groep analyseert het en "
+            "reikt oplossingen aan, en de inbrenger maakt afspraken voor de werkvloer."
+        )
+        % {
+            "size": quote.group_size,
+            "meetings": quote.meetings,
+            "minutes": settings.PRAKTIJK_BACKSTAGE["meeting_minutes"],
+        }
+    )
+
+
+def _quote_closing(quote: Quote):
+    return _p(
+        _("Deze offerte is geldig tot en met %(day)s. Met vragen kunt u terecht bij %(person)s.")
+        % {
+            "day": readable(quote.valid_until, year=True),
+            "person": settings.PRAKTIJK_DETAILS["contact_person"] or settings.PRAKTIJK_NAME,
+        },
+        SMALL,
+    )

@@ -185,21 +185,26 @@ def client_erase(
             role=None if by is not None else "system",
             detail=" ".join(f"{name}={count}" for name, count in done.removed.items() if count),
         )
-        # The files go once the rows are gone for good; then nothing of the rows may stay in
-        # the database's files either.
-        transaction.on_commit(lambda: _delete_files(files), robust=True)
-        transaction.on_commit(wal_checkpoint, robust=True)
-        # Outside the database, so that it survives the restore of an older backup: the UUID
-        # only, nothing about the person.
-        transaction.on_commit(
-            lambda: log.info(
-                "Erasure: client %s %s",
-                client_uuid,
-                "anonymised (invoices kept)" if done.anonymised else "erased",
-            ),
-            robust=True,
-        )
+        _when_committed(files, client_uuid, anonymised=done.anonymised)
     return done
+
+
+def _when_committed(files: list[str], client_uuid, *, anonymised: bool) -> None:
+    """What follows the erasure once it is committed (nothing, when it is rolled back)."""
+    # The files go once the rows are gone for good; then nothing of the rows may stay in
+    # the database's files either.
+    transaction.on_commit(lambda: _delete_files(files), robust=True)
+    transaction.on_commit(wal_checkpoint, robust=True)
+    # Outside the database, so that it survives the restore of an older backup: the UUID
+    # only, nothing about the person.
+    transaction.on_commit(
+        lambda: log.info(
+            "Erasure: client %s %s",
+            client_uuid,
+            "anonymised (invoices kept)" if anonymised else "erased",
+        ),
+        robust=True,
+    )
 
 
 def _remove_rows(client: Client, done: Erased, appointments, evaluations, messages, trajects):

@@ -354,46 +354,15 @@ def appointment_mark(
     appointment = Appointment.objects.select_for_update().get(pk=appointment.pk)
     if appointment.traject_id:
         Traject.objects.select_for_update().get(pk=appointment.traject_id)
-    if appointment.status not in (
-        Appointment.Status.BOOKED,
-        Appointment.Status.COMPLETED,
-        Appointment.Status.NO_SHOW,
-    ):
-        raise ValidationError(
-            _("Een geannuleerde afspraak kan niet als gehouden worden gemarkeerd.")
-        )
-    if appointment.start > timezone.now():
-        raise ValidationError(_("Deze afspraak moet nog plaatsvinden."))
+    _refuse_unmarkable(appointment)
     if status == Appointment.Status.NO_SHOW:
         announces_last = is_last = False
-    if (is_last or announces_last) and appointment.kind != Appointment.Kind.SESSION:
-        raise ValidationError(_("Alleen een coachingsessie kan de laatste zijn."))
     sessions = Appointment.objects.filter(
         traject_id=appointment.traject_id,
         kind=Appointment.Kind.SESSION,
         status__in=ACTIVE_STATUSES,
     ).exclude(pk=appointment.pk)
-    if is_last:
-        # The session right before this one (whatever its status) must have announced it.
-        before = sessions.filter(start__lt=appointment.start).order_by("-start").first()
-        if (
-            appointment.traject_id is None
-            or before is None
-            or before.status != Appointment.Status.COMPLETED
-            or not before.announces_last
-        ):
-            raise ValidationError(
-                _(
-                    "Dit kan alleen de laatste sessie zijn als dat in de sessie ervoor is "
-                    "aangekondigd. Kondig het nu aan; dan is de volgende sessie de laatste."
-                ),
-                code="not_announced",
-            )
-    after = sessions.filter(start__gt=appointment.start).order_by("start").first()
-    if appointment.announces_last and not announces_last and after is not None and after.is_last:
-        raise ValidationError(
-            _("De volgende sessie staat als laatste vastgelegd; die aankondiging blijft staan.")
-        )
+    _refuse_last_out_of_turn(appointment, sessions, announces_last=announces_last, is_last=is_last)
     appointment.invoice_notes = []
     if appointment.status != Appointment.Status.BOOKED and appointment.status != status:
         # Another outcome than the one recorded (held ↔ no-show): what an invoice holds for
@@ -429,6 +398,51 @@ def appointment_mark(
         # Every N held sessions an interim evaluation (once per N: the key is unique).
         interim_after_session(appointment.traject, held)
     return appointment
+
+
+def _refuse_unmarkable(appointment: Appointment) -> None:
+    """Only an appointment that was not cancelled and has begun is marked held or missed."""
+    if appointment.status not in (
+        Appointment.Status.BOOKED,
+        Appointment.Status.COMPLETED,
+        Appointment.Status.NO_SHOW,
+    ):
+        raise ValidationError(
+            _("Een geannuleerde afspraak kan niet als gehouden worden gemarkeerd.")
+        )
+    if appointment.start > timezone.now():
+        raise ValidationError(_("Deze afspraak moet nog plaatsvinden."))
+
+
+def _refuse_last_out_of_turn(
+    appointment: Appointment, sessions, *, announces_last: bool, is_last: bool
+) -> None:
+    """The last-session rule (DESIGN.md §4.7) for a mark: only a coaching session is the last,
+    and only when the session before it announced that; an announcement stays while the next
+    session is recorded as the last. `sessions`: the traject's other active sessions."""
+    if (is_last or announces_last) and appointment.kind != Appointment.Kind.SESSION:
+        raise ValidationError(_("Alleen een coachingsessie kan de laatste zijn."))
+    if is_last:
+        # The session right before this one (whatever its status) must have announced it.
+        before = sessions.filter(start__lt=appointment.start).order_by("-start").first()
+        if (
+            appointment.traject_id is None
+            or before is None
+            or before.status != Appointment.Status.COMPLETED
+            or not before.announces_last
+        ):
+            raise ValidationError(
+                _(
+                    "Dit kan alleen de laatste sessie zijn als dat in de sessie ervoor is "
+                    "aangekondigd. Kondig het nu aan; dan is de volgende sessie de laatste."
+                ),
+                code="not_announced",
+            )
+    after = sessions.filter(start__gt=appointment.start).order_by("start").first()
+    if appointment.announces_last and not announces_last and after is not None and after.is_last:
+        raise ValidationError(
+            _("De volgende sessie staat als laatste vastgelegd; die aankondiging blijft staan.")
+        )
 
 
 def open_online_bookings(client: Client, now: datetime | None = None) -> int:

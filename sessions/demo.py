@@ -34,6 +34,18 @@ TYPES = [
 
 
 def demo_calendar(*, anna: User, bram: User, eva, lotte, **others) -> None:
+    types = _session_types()
+    for coach in (anna, bram):
+        _working_hours(coach)
+    # (The Backstage demo may have put the group's meetings in Anna's calendar already.)
+    if Appointment.objects.filter(coach=anna, traject__isnull=False).exists():
+        return
+    _appointments(anna, eva, lotte, types)
+    if eva.trajects.exists():
+        _reminded(anna, eva, types)
+
+
+def _session_types() -> dict[str, SessionType]:
     types = {}
     for kind, name, name_en, minutes, modes, online in TYPES:
         types[kind], _ = SessionType.objects.get_or_create(
@@ -46,18 +58,24 @@ def demo_calendar(*, anna: User, bram: User, eva, lotte, **others) -> None:
                 "bookable_online": online,
             },
         )
-    for coach in (anna, bram):
-        if not WorkingHours.objects.filter(coach=coach).exists():
-            for weekday in range(5):
-                WorkingHours.objects.create(
-                    coach=coach, weekday=weekday, start_time=time(9), end_time=time(12, 30)
-                )
-                WorkingHours.objects.create(
-                    coach=coach, weekday=weekday, start_time=time(13, 30), end_time=time(17)
-                )
-    # (The Backstage demo may have put the group's meetings in Anna's calendar already.)
-    if Appointment.objects.filter(coach=anna, traject__isnull=False).exists():
+    return types
+
+
+def _working_hours(coach: User) -> None:
+    """Weekdays 9:00-12:30 and 13:30-17:00, unless the coach has hours already."""
+    if WorkingHours.objects.filter(coach=coach).exists():
         return
+    for weekday in range(5):
+        WorkingHours.objects.create(
+            coach=coach, weekday=weekday, start_time=time(9), end_time=time(12, 30)
+        )
+        WorkingHours.objects.create(
+            coach=coach, weekday=weekday, start_time=time(13, 30), end_time=time(17)
+        )
+
+
+def _appointments(anna: User, eva, lotte, types: dict[str, SessionType]) -> None:
+    """Eva's and Lotte's sessions with Anna: two held, three to come (one of them today)."""
     today = timezone.localdate()
     zone = timezone.get_current_timezone()
 
@@ -68,55 +86,46 @@ def demo_calendar(*, anna: User, bram: User, eva, lotte, **others) -> None:
         return timezone.datetime.combine(day, time(hour), tzinfo=zone)
 
     plan = [
-        (eva.trajects.first(), "session", at(-14, 10), "completed"),
-        (eva.trajects.first(), "session", at(3, 10), "booked"),
-        (lotte.trajects.first(), "session", at(-7, 14), "completed"),
-        (lotte.trajects.first(), "session", at(5, 15), "booked"),
-        # Today, whatever the weekday, so that *Vandaag* opens on the day's work (issue 19):
+        (eva.trajects.first(), at(-14, 10), "completed"),
+        (eva.trajects.first(), at(3, 10), "booked"),
+        (lotte.trajects.first(), at(-7, 14), "completed"),
+        (lotte.trajects.first(), at(5, 15), "booked"),
+        # Today, whatever the weekday, so that *Vandaag* opens on the day's work:
         # still to come, or (seeded in the evening) over and waiting for "held" or "no-show".
-        (
-            eva.trajects.first(),
-            "session",
-            timezone.datetime.combine(today, time(16), tzinfo=zone),
-            "booked",
-        ),
+        (eva.trajects.first(), timezone.datetime.combine(today, time(16), tzinfo=zone), "booked"),
     ]
-    for traject, kind, start, status in plan:
+    for traject, start, status in plan:
         if traject is None:
             continue
-        try:
-            appointment = appointment_book(
-                coach=anna,
-                start=start,
-                end=start + timedelta(minutes=60),
-                kind=kind,
-                mode="practice",
-                by=anna,
-                traject=traject,
-                session_type=types[kind],
-            )
-        except SlotTaken:
-            continue
-        Appointment.objects.filter(pk=appointment.pk).update(status=status)
-    # Booked last week, tomorrow at about this time: its reminder goes out at the first sweep
-    # of `make run` (var/mail/), and the coach sees it on the appointment.
+        if appointment := _session(anna, traject, start, types["session"], mode="practice"):
+            Appointment.objects.filter(pk=appointment.pk).update(status=status)
+
+
+def _reminded(anna: User, eva, types: dict[str, SessionType]) -> None:
+    """Booked last week, tomorrow at about this time: its reminder goes out at the first sweep
+    of `make run` (var/mail/), and the coach sees it on the appointment. By video with no link
+    given: the practice's pattern makes its room (coaching.video), as for a real video
+    appointment; none configured, and the e-mail says so."""
     soon = (timezone.now() + timedelta(hours=20)).replace(minute=0, second=0, microsecond=0)
-    if eva.trajects.exists():
-        try:
-            reminded = appointment_book(
-                coach=anna,
-                start=soon,
-                end=soon + timedelta(minutes=60),
-                kind="session",
-                mode="video",
-                by=anna,
-                traject=eva.trajects.first(),
-                session_type=types["session"],
-                # No link given: the practice's pattern makes its room (coaching.video), as
-                # for a real video appointment; none configured, and the e-mail says so.
-            )
-        except SlotTaken:
-            return
+    if reminded := _session(anna, eva.trajects.first(), soon, types["session"], mode="video"):
         Appointment.objects.filter(pk=reminded.pk).update(
             updated_at=timezone.now() - timedelta(days=7)
         )
+
+
+def _session(anna: User, traject, start, session_type: SessionType, *, mode: str):
+    """An hour's coaching session with Anna; None when the time is taken (the Backstage demo
+    may have put a meeting there)."""
+    try:
+        return appointment_book(
+            coach=anna,
+            start=start,
+            end=start + timedelta(minutes=60),
+            kind="session",
+            mode=mode,
+            by=anna,
+            traject=traject,
+            session_type=session_type,
+        )
+    except SlotTaken:
+        return None

@@ -1,4 +1,4 @@
-"""The coach's calendar on a time grid (issue 19, point 2): which rows of the grid each
+"""The coach's calendar on a time grid: which rows of the grid each
 appointment, working time and day off takes, computed here so that the template only places
 them. Rendered on the server: the grid works without JavaScript, is translated by Django and
 keeps the strict CSP (the rows are set by one nonce'd <style> block, never by style="…").
@@ -236,11 +236,52 @@ def build(
     """The grid of these days, from rows already fetched (no queries here)."""
     today = timezone.localdate(now)
     by_day = {day: Day(date=day, index=n, is_today=day == today) for n, day in enumerate(days, 1)}
-    hours_of = {}
-    for hours in working_hours:
-        hours_of.setdefault(hours.weekday, []).append(hours)
+    blocks = _blocks(days, appointments)
+    spans = _spans(by_day, working_hours, exceptions)
+    # The hours shown: FIRST_HOUR to LAST_HOUR, widened to what the days hold.
     first, last = FIRST_HOUR * 60, LAST_HOUR * 60
+    for day in days:
+        for start, end in [(b.start, b.end) for b in blocks[day]] + [s[:2] for s in spans[day]]:
+            first, last = min(first, start), max(last, end)
+    first_hour, last_hour = first // 60, min(-(-last // 60), 24)
+    rows = _Rows(origin=first_hour * 60, end=last_hour * 60)
+    most_lanes = MOST_LANES_DAY if len(days) == 1 else MOST_LANES_WEEK
+    for day in days:
+        entry = by_day[day]
+        entry.shades = _shades(entry, spans[day], rows)
+        _place(entry, blocks[day], rows, most_lanes=most_lanes, now=now)
+        entry.cells = _cells(entry, rows)
+    now_percent = None
+    minutes_now = _minutes(timezone.localtime(now).time())
+    if today in by_day and rows.origin <= minutes_now < rows.end:
+        now_percent = 100 * (minutes_now - rows.origin) / (rows.end - rows.origin)
+    return Grid(
+        days=[by_day[day] for day in days],
+        first_hour=first_hour,
+        last_hour=last_hour,
+        now_percent=now_percent,
+    )
 
+
+@dataclass(frozen=True)
+class _Rows:
+    """The grid's rows between two wall-clock times (minutes since midnight): row 1 starts at
+    `origin`, the first hour shown; `end` is the end of the last hour shown."""
+
+    origin: int
+    end: int
+
+    def at(self, minutes: int) -> int:
+        """The grid line at (or, between two, before) a time."""
+        return (minutes - self.origin) // ROW_MINUTES + 1
+
+    def after(self, minutes: int) -> int:
+        """The grid line at (or, between two, after) a time: where a span that ends then ends."""
+        return -(-(minutes - self.origin) // ROW_MINUTES) + 1
+
+
+def _blocks(days: list[date], appointments: Iterable[Appointment]) -> dict[date, list[Block]]:
+    """Each day's appointments as blocks; one past midnight on both days."""
     blocks: dict[date, list[Block]] = {day: [] for day in days}
     for appointment in appointments:
         days_of = _days_of(appointment)
@@ -248,11 +289,26 @@ def build(
             if day in blocks:
                 start, end = _local_span(appointment, day)
                 blocks[day].append(Block(appointment, start, end, continued=day != days_of[0]))
-                first, last = min(first, start), max(last, end)
-    spans: dict[date, list[tuple[int, int, bool, str]]] = {day: [] for day in days}
-    for day in days:
-        for hours in hours_of.get(day.weekday(), []):
-            spans[day].append((_minutes(hours.start_time), _minutes(hours.end_time), False, ""))
+    return blocks
+
+
+def _spans(
+    by_day: dict[date, Day],
+    working_hours: Iterable[WorkingHours],
+    exceptions: Iterable[AvailabilityException],
+) -> dict[date, list[tuple[int, int, bool, str]]]:
+    """Each day's working time and exceptions as (start, end, off, note) in minutes; a whole
+    day off goes in the day's `off_notes` instead."""
+    hours_of: dict[int, list[WorkingHours]] = {}
+    for hours in working_hours:
+        hours_of.setdefault(hours.weekday, []).append(hours)
+    spans: dict[date, list[tuple[int, int, bool, str]]] = {
+        day: [
+            (_minutes(hours.start_time), _minutes(hours.end_time), False, "")
+            for hours in hours_of.get(day.weekday(), [])
+        ]
+        for day in by_day
+    }
     for exception in exceptions:
         if exception.date not in by_day:
             continue
@@ -262,74 +318,63 @@ def build(
             continue
         start, end = _minutes(exception.start_time), _minutes(exception.end_time)
         spans[exception.date].append((start, end, off, exception.note))
-    for day_spans in spans.values():
-        for start, end, _off, _note in day_spans:
-            first, last = min(first, start), max(last, end)
-    first_hour, last_hour = first // 60, min(-(-last // 60), 24)
-    origin = first_hour * 60
+    return spans
 
-    def row(minutes: int) -> int:
-        return (minutes - origin) // ROW_MINUTES + 1
 
-    def row_after(minutes: int) -> int:
-        return -(-(minutes - origin) // ROW_MINUTES) + 1
+def _shades(entry: Day, spans: list[tuple[int, int, bool, str]], rows: _Rows) -> list[Shade]:
+    shades = [
+        Shade(
+            dom_id=f"{'off' if off else 'work'}-{entry.index}-{n}",
+            row_start=rows.at(start),
+            row_end=rows.after(end),
+            off=off,
+            note=note,
+            start=time(start // 60, start % 60),
+            end=time(end // 60, end % 60) if end < 24 * 60 else time(23, 59),
+        )
+        for n, (start, end, off, note) in enumerate(sorted(spans), 1)
+    ]
+    if entry.off_notes:
+        shades.append(
+            Shade(dom_id=f"off-{entry.index}-0", row_start=1, row_end=rows.at(rows.end), off=True)
+        )
+    return shades
 
-    last_line = row(last_hour * 60)
-    for day in days:
-        entry = by_day[day]
-        for n, (start, end, off, note) in enumerate(sorted(spans[day]), 1):
-            entry.shades.append(
-                Shade(
-                    dom_id=f"{'off' if off else 'work'}-{entry.index}-{n}",
-                    row_start=row(start),
-                    row_end=row_after(end),
-                    off=off,
-                    note=note,
-                    start=time(start // 60, start % 60),
-                    end=time(end // 60, end % 60) if end < 24 * 60 else time(23, 59),
-                )
-            )
-        if entry.off_notes:
-            entry.shades.append(
-                Shade(dom_id=f"off-{entry.index}-0", row_start=1, row_end=last_line, off=True)
-            )
-        entry.blocks = sorted(blocks[day], key=lambda b: b.start)
-        entry.lanes = _lanes(entry.blocks, MOST_LANES_DAY if len(days) == 1 else MOST_LANES_WEEK)
-        for block in entry.blocks:
-            block.row_start, block.row_end = row(block.start), row_after(block.end)
-            block.day_lanes = entry.lanes
-            block.draggable = (
-                not block.continued
-                and block.appointment.status == Appointment.Status.BOOKED
-                and block.appointment.start > now
-            )
-        taken = [(b.start, b.end) for b in entry.blocks]
-        for minutes in range(origin, last_hour * 60, CELL_MINUTES):
-            if any(start < minutes + CELL_MINUTES and minutes < end for start, end in taken):
-                continue
-            moment = datetime.combine(day, time(minutes // 60, minutes % 60))
-            if not _on_the_clock(moment):  # 02:00-03:00 on the last Sunday of March/October
-                continue
-            entry.cells.append(
-                Cell(
-                    dom_id=f"c-{entry.index}-{minutes}",
-                    row_start=row(minutes),
-                    row_end=row(minutes + CELL_MINUTES),
-                    start=moment,
-                )
-            )
 
-    now_percent = None
-    local_now = timezone.localtime(now)
-    minutes_now = _minutes(local_now.time())
-    if today in by_day and origin <= minutes_now < last_hour * 60:
-        now_percent = 100 * (minutes_now - origin) / ((last_hour - first_hour) * 60)
-    return Grid(
-        days=[by_day[day] for day in days],
-        first_hour=first_hour,
-        last_hour=last_hour,
-        now_percent=now_percent,
-    )
+def _place(entry: Day, blocks: list[Block], rows: _Rows, *, most_lanes: int, now: datetime):
+    """The day's blocks in order, in their lanes and rows; those still to come can be dragged."""
+    entry.blocks = sorted(blocks, key=lambda b: b.start)
+    entry.lanes = _lanes(entry.blocks, most_lanes)
+    for block in entry.blocks:
+        block.row_start, block.row_end = rows.at(block.start), rows.after(block.end)
+        block.day_lanes = entry.lanes
+        block.draggable = (
+            not block.continued
+            and block.appointment.status == Appointment.Status.BOOKED
+            and block.appointment.start > now
+        )
+
+
+def _cells(entry: Day, rows: _Rows) -> list[Cell]:
+    """The day's free half hours (none where a block is, nor in an hour the clock skips or
+    repeats)."""
+    taken = [(b.start, b.end) for b in entry.blocks]
+    cells = []
+    for minutes in range(rows.origin, rows.end, CELL_MINUTES):
+        if any(start < minutes + CELL_MINUTES and minutes < end for start, end in taken):
+            continue
+        moment = datetime.combine(entry.date, time(minutes // 60, minutes % 60))
+        if not _on_the_clock(moment):  # 02:00-03:00 on the last Sunday of March/October
+            continue
+        cells.append(
+            Cell(
+                dom_id=f"c-{entry.index}-{minutes}",
+                row_start=rows.at(minutes),
+                row_end=rows.at(minutes + CELL_MINUTES),
+                start=moment,
+            )
+        )
+    return cells
 
 
 @dataclass

@@ -114,7 +114,8 @@ class TestRecovery:
             status=Send.Status.CLAIMED,
             attempts=1,
             claim_token=Send.new_token(),
-            claimed_at=timezone.now() - timedelta(seconds=60),
+            claimed_at=timezone.now()
+            - timedelta(seconds=settings.PRAKTIJK_SEND_CLAIM_STALE_SECONDS - 5),
         )
         assert outbox.deliver([pk])["not_ours"] == 1  # a live claim is left alone
         Send.objects.filter(pk=pk).update(
@@ -264,9 +265,13 @@ def test_a_send_has_the_same_message_id_every_time(django_capture_on_commit_call
 
 
 @pytest.mark.django_db
-def test_out_of_time_leaves_the_rest_claimed_for_a_takeover_not_failed(monkeypatch):
-    """The task's soft time limit in the middle of a chunk: what went out is marked sent, the
-    rest stays claimed (taken over after the stale limit), nothing is marked failed."""
+def test_out_of_time_gives_the_rest_back_at_once_and_keeps_the_one_in_flight_claimed(
+    monkeypatch, django_capture_on_commit_callbacks
+):
+    """The task's soft time limit in the middle of a chunk: what went out is marked sent; the
+    message in flight (the server may have accepted it) stays claimed, taken over after the
+    stale limit; the rows not begun are pending again at once, handed over again, their
+    attempt not counted; nothing is marked failed."""
     from celery.exceptions import SoftTimeLimitExceeded
 
     ids = outbox.outbox_add(
@@ -281,14 +286,58 @@ def test_out_of_time_leaves_the_rest_claimed_for_a_takeover_not_failed(monkeypat
         return len(messages)
 
     monkeypatch.setattr("django.core.mail.backends.locmem.EmailBackend.send_messages", slow_server)
-    with pytest.raises(SoftTimeLimitExceeded):
+    with (
+        patch("coaching.tasks.deliver_sends.delay") as delay,
+        django_capture_on_commit_callbacks(execute=True),
+        pytest.raises(SoftTimeLimitExceeded),
+    ):
         outbox.deliver(ids)
-    statuses = dict(Send.objects.values_list("subject", "status"))
-    assert statuses == {
-        "appointment:0": Send.Status.SENT,
-        "appointment:1": Send.Status.CLAIMED,
-        "appointment:2": Send.Status.CLAIMED,
+    rows = {row.subject: (row.status, row.attempts) for row in Send.objects.all()}
+    assert rows == {
+        "appointment:0": (Send.Status.SENT, 1),
+        "appointment:1": (Send.Status.CLAIMED, 1),
+        "appointment:2": (Send.Status.PENDING, 0),
     }
+    delay.assert_called_once_with([Send.objects.get(subject="appointment:2").pk])
+
+
+@pytest.mark.django_db
+def test_a_task_takes_up_no_new_message_after_the_soft_limit(
+    settings, django_capture_on_commit_callbacks
+):
+    """Also where nothing enforces Celery's time limits (an orphaned pool process), a task stops
+    taking up messages after PRAKTIJK_SEND_SOFT_TIME_LIMIT: one at least (so that it gets on),
+    the rest back to pending and handed over again, so that no claim of a running task gets as
+    old as the stale limit."""
+    settings.PRAKTIJK_SEND_SOFT_TIME_LIMIT = 0
+    ids = outbox.outbox_add(
+        [(f"appointment:{n}", KIND, timezone.now()) for n in range(3)], deliver_now=False
+    )
+    with (
+        patch("coaching.tasks.deliver_sends.delay") as delay,
+        django_capture_on_commit_callbacks(execute=True),
+    ):
+        assert outbox.deliver(ids) == {"sent": 1, "skipped": 0, "failed": 0, "not_ours": 0}
+    rest = Send.objects.exclude(status=Send.Status.SENT)
+    assert {(row.status, row.attempts, row.claim_token) for row in rest} == {
+        (Send.Status.PENDING, 0, None)
+    }
+    (handed_over,) = delay.call_args_list
+    assert sorted(handed_over.args[0]) == sorted(row.pk for row in rest)
+    assert len(mail.outbox) == 1
+
+
+def test_a_claim_older_than_the_stale_limit_belongs_to_no_running_task(settings):
+    """The delivery task's limits lie below the stale limit (with a margin for clocks): taking
+    a stale claim over never sends a live task's rows twice. And with the sweep's interval the
+    rows of a dead worker go out within 2 minutes of a worker running again."""
+    from coaching.tasks import deliver_sends
+
+    stale = settings.PRAKTIJK_SEND_CLAIM_STALE_SECONDS
+    assert deliver_sends.soft_time_limit == settings.PRAKTIJK_SEND_SOFT_TIME_LIMIT < stale
+    assert deliver_sends.time_limit == settings.PRAKTIJK_SEND_TIME_LIMIT <= stale * 3 / 4
+    sweep = settings.CELERY_BEAT_SCHEDULE["outbox-sweep"]["schedule"].total_seconds()
+    assert stale + sweep <= 90, "leave half a minute for the sending itself"
 
 
 @pytest.mark.django_db

@@ -1,4 +1,4 @@
-"""The coach's calendar (issue 19, point 2): a day, a week or a month on a time grid, rendered
+"""The coach's calendar: a day, a week or a month on a time grid, rendered
 on the server (sessions.grid), dragged with static/js/calendar.js where there is a pointer."""
 
 import uuid

@@ -257,7 +257,7 @@ def _cancel_cost(appointment: Appointment, deadline, *, late: bool) -> str:
 @require_http_methods(["GET", "POST"])
 @role_required(Role.COACH)
 def appointment_cancel_view(request: HttpRequest, appointment: str) -> HttpResponse:
-    """Asks first (who cancels, why, what it costs), then cancels on POST (issue 18)."""
+    """Asks first (who cancels, why, what it costs), then cancels on POST."""
     appointment = appointment_of_coach(request.user, appointment)
     if elsewhere := _meeting_page(appointment):
         return elsewhere
@@ -307,7 +307,7 @@ def appointment_cancel_view(request: HttpRequest, appointment: str) -> HttpRespo
 
 def _back_to(request: HttpRequest, default: str) -> str:
     """Where a step goes back to: the page it was taken on when it says so (`next`, e.g.
-    Vandaag, issue 19) and that page is on this site; else `default`. Another host, or a
+    Vandaag) and that page is on this site; else `default`. Another host, or a
     scheme-relative "//elsewhere", is never followed."""
     wanted = request.POST.get("next") or request.GET.get("next") or ""
     # A path of this site only: "/coach/". Anything else (a bare word would be taken for a
@@ -331,7 +331,7 @@ def appointment_mark_view(request: HttpRequest, appointment: str) -> HttpRespons
         return elsewhere
     back = _back_to(request, reverse("appointment_detail", args=[appointment.uuid]))
     if request.POST.get("status") == Appointment.Status.NO_SHOW:
-        # A no-show may cost the client something: it asks first (issue 18, point 2).
+        # A no-show may cost the client something: it asks first.
         no_show = reverse("appointment_no_show", args=[appointment.uuid])
         came_from = "" if back == reverse("appointment_detail", args=[appointment.uuid]) else back
         return redirect(f"{no_show}?{urlencode({'next': came_from})}" if came_from else no_show)

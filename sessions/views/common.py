@@ -47,7 +47,7 @@ def coach_contact(coach) -> str:
 
 def refusal(appointment: Appointment, rules: Rules | None = None) -> str:
     """Why a coachee cannot move or cancel this appointment online, with its deadline and how
-    to reach the coach (issue 18, point 3)."""
+    to reach the coach."""
     deadline = cancel_deadline(appointment, rules)
     session_type = appointment.session_type
     if not (session_type and session_type.active and session_type.bookable_online):

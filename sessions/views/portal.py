@@ -61,7 +61,7 @@ def portal_appointments(request: HttpRequest) -> HttpResponse:
     rules = _rules_per_coach(appointments)
     for appointment in appointments:
         appointment.may_change = _client_may_change(appointment, rules[appointment.coach_id])
-        # Until when it can be moved or cancelled free of charge (issue 18, point 3).
+        # Until when it can be moved or cancelled free of charge.
         appointment.free_until = cancel_deadline(appointment, rules[appointment.coach_id])
     # Other apps' appointments of this account (a Backstage group's meetings), each shown by
     # its own template (sessions.portal_extras).
@@ -170,7 +170,7 @@ def _free(choice: _TimeToChoose, *, first: date, days: int, rules: Rules) -> lis
 
 def _inside_window(request: HttpRequest, coach, start, rules: Rules) -> dict | None:
     """Booking (or moving to) a time inside the cancellation window warns first: afterwards it
-    cannot be cancelled or moved online (issue 18, point 3). None: no warning (any more)."""
+    cannot be cancelled or moved online. None: no warning (any more)."""
     if request.POST.get("inside_window") == "ok":
         return None
     deadline = free_cancel_until(coach, start, rules)
@@ -216,8 +216,8 @@ def portal_book_view(request: HttpRequest, traject: str, session_type: int) -> H
         ],
         save=book,
         done=_("Je afspraak staat vast. Je krijgt een bevestiging per e-mail."),
-        # At the limit of open online bookings: said before any time is chosen (issue 18,
-        # point 5). portal_book checks it again, under a lock.
+        # At the limit of open online bookings: said before any time is chosen. portal_book
+        # checks it again, under a lock.
         refused=online_booking_refusal(traject.client, account=request.user),
         error=error,
     )
