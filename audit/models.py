@@ -1,4 +1,4 @@
-"""The audit log (DESIGN.md §7, issue 9): who did what with whose data, when, from where.
+"""The audit log (DESIGN.md §7): who did what with whose data, when, from where.
 
 A row is written by `audit.log.record` and never changed or deleted by the application: the
 database refuses an UPDATE or DELETE (triggers in migration 0001). The people and clients it

@@ -1,4 +1,4 @@
-"""The HTTP tier of `make bench` (issue 10, point 3): gunicorn with production settings serves
+"""The HTTP tier of `make bench`: gunicorn with production settings serves
 the floor page and the coach's dashboard over a real socket to wrk, a load generator in another
 process; requests per second and the 95th percentile of the response time.
 

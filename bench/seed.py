@@ -1,4 +1,4 @@
-"""The benchmark's practices (issue 10): `manage.py seed_bench --size S|L`.
+"""The benchmark's practices: `manage.py seed_bench --size S|L`.
 
 A fixed seed makes the same practice every time. L is an organisation after years of work:
 10 coaches, 10,000 clients, 100,000 appointments, 200 Backstage groups (1,600 meetings) and

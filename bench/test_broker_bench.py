@@ -5,7 +5,7 @@ A real worker as `make run` starts it (prefork, concurrency 2, the default prefe
 of its own; 2,000 `coaching.tasks.noop` tasks are published, and the time runs from the first
 publish until the worker has logged "succeeded" for every task id (a line it writes once, after
 the task ran). Three rounds per broker, interleaved; the median counts. Written to
-bench/BROKER.md. The embedded broker must run at least 100 tasks a second (issue 17); the
+bench/BROKER.md. The embedded broker must run at least 100 tasks a second; the
 filesystem transport it replaced ran about 2."""
 
 import statistics

@@ -1,4 +1,4 @@
-"""`make bench`, issue 10: the main pages at an organisation's size (L) against the floor.
+"""`make bench`: the main pages at an organisation's size (L) against the floor.
 
 In one run on PostgreSQL: the practice S is seeded (committed) and measured, then L next to
 it. The pages are timed by bench.measure in a plain Django process of its own: every round
@@ -188,7 +188,7 @@ def test_scale():
 
 
 def targets(results, slots) -> list[str]:
-    """Issue 10's targets, each with this run's figure and whether it holds."""
+    """The scale targets, each with this run's figure and whether it holds."""
     floor = results["L"][FLOOR]["median"]
     rows = []
     for name, at_l in results["L"].items():
@@ -205,10 +205,10 @@ def targets(results, slots) -> list[str]:
     rows.append(("free slots, 90 days ÷ 30 days ≤ 3.5", f"{spread:.2f}", spread <= 3.5))
     held = sum(ok for *_, ok in rows)
     return [
-        "## Targets (issue 10)",
+        "## Targets",
         "",
         f"{held} of {len(rows)} hold in this run (for *Vandaag* the aim of 3× is the target "
-        "here; the issue's limit for every page is 4×).",
+        "here; the limit for every page is 4×).",
         "",
         "| target | this run | holds |",
         "|---|---:|---|",

@@ -1,4 +1,4 @@
-"""The floor of the benchmark (issue 10): a page with the same middleware, login and base
+"""The floor of the benchmark: a page with the same middleware, login and base
 template as every coach page, and one primary-key query of its own. A page's time is reported
 as a ratio to this one."""
 

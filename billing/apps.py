@@ -17,9 +17,9 @@ class BillingConfig(AppConfig):
         from billing.today import register_today
 
         register_mail()
-        register_fee_guard()  # the calendar asks before a fee is waived (issue 18)
+        register_fee_guard()  # the calendar asks before a fee is waived
         register_quote_requests()
-        register_today()  # Vandaag: drafts of a month that is over (issue 19)
+        register_today()  # Vandaag: drafts of a month that is over
 
     def seed_demo(self, demo: dict) -> None:
         """A sent invoice for Eva's sessions of the last weeks, and a request for a quote

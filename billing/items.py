@@ -63,7 +63,7 @@ def _appointment_items(
     client: Client, since: datetime, until: datetime, book: list[Tariff]
 ) -> list[Item]:
     # Held; or a late cancellation by the client's own side, or a no-show, whose fee was not
-    # waived: a cancellation by the coach or the practice is never charged (issue 18).
+    # waived: a cancellation by the coach or the practice is never charged.
     appointments = (
         Appointment.objects.chargeable()
         .filter(

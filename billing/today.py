@@ -1,4 +1,4 @@
-"""Draft invoices on the coach's *Vandaag* (issue 19, point 1): a draft for a period that ended
+"""Draft invoices on the coach's *Vandaag*: a draft for a period that ended
 before this month is work done that is not billed yet. Registered through coaching.dashboard
 (trajects renders the page and cannot import billing)."""
 

@@ -1,4 +1,4 @@
-"""One confirmation page for every step that cannot be undone (issue 18, point 2).
+"""One confirmation page for every step that cannot be undone: it asks before it acts.
 
 The pattern: the step's URL answers GET with this page (what will happen, what it costs, a
 reason field where one is asked) and does the step on POST. A link or button elsewhere leads to

@@ -1,4 +1,4 @@
-"""Encryption at rest of dossier text and messages (DESIGN.md §7, issue 9 point 4).
+"""Encryption at rest of dossier text and messages (DESIGN.md §7).
 
 `EncryptedTextField` stores its text as ``fernet:<token>`` (Fernet: AES-128-CBC with an
 HMAC-SHA256, from the `cryptography` package). The keys are PRAKTIJK_ENCRYPTION_KEYS, newest

@@ -1,4 +1,4 @@
-"""Dates as a person reads them, the same on every page and in every e-mail (issue 17).
+"""Dates as a person reads them, the same on every page and in every e-mail.
 
 Dutch: "2 dec.", "wo 2 dec. 14:00", "woensdag 2 december"; the year only when it is not this
 year: "23 okt. 2025". English: "Dec. 2", "Wed Dec. 2, 14:00", "Wednesday December 2", "Oct. 23,

@@ -256,7 +256,7 @@ class ClientForm(forms.ModelForm):
 
 
 class GuardianForm(forms.ModelForm):
-    # Asked, never assumed (issue 18): no answer is given in advance.
+    # Asked, never assumed: no answer is given in advance.
     has_parental_authority = YesNoField(label=PARENTAL_AUTHORITY, help_text=PARENTAL_AUTHORITY_HELP)
 
     class Meta:

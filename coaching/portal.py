@@ -1,4 +1,4 @@
-"""The sections that the apps above coaching put on the portal's home (issue 19, point 4).
+"""The sections that the apps above coaching put on the portal's home.
 
 The portal's home answers "what comes next" for each client an account is or acts for (an
 adult for themself, a parent per child): the next appointment (sessions), the next Backstage

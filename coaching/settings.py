@@ -122,7 +122,7 @@ MIDDLEWARE = [
     "coaching.middleware.EnforceMFAMiddleware",
 ]
 
-# N+1 queries fail the tests (issue 10): django-zeal, a test tool (requirements-dev.txt), watches
+# N+1 queries fail the tests: django-zeal, a test tool (requirements-dev.txt), watches
 # every request a test makes; one line of code loading the same relation for a third object is
 # an N+1 (coaching/tests/test_n_plus_one.py). `make bench` turns it off, to time the pages bare.
 if "pytest" in sys.modules and env_bool("PRAKTIJK_N_PLUS_ONE_CHECK", True):
@@ -320,7 +320,7 @@ PRAKTIJK_BACKSTAGE = {
     "max_weeks_between": 4,
     "min_size": int(env("PRAKTIJK_BACKSTAGE_MIN_SIZE", "4")),
     "max_size": int(env("PRAKTIJK_BACKSTAGE_MAX_SIZE", "10")),
-    # A meeting "overdag" starts before this time, one "'s avonds" at or after it (issue 18).
+    # A meeting "overdag" starts before this time, one "'s avonds" at or after it.
     "evening_from": env("PRAKTIJK_BACKSTAGE_EVENING_FROM", "17:00"),
 }
 try:
@@ -573,7 +573,7 @@ PRAKTIJK_DETAILS = {
         "phone",
     ]
 }
-# Video appointments (issue 19): a coach's own room (their profile) goes first; else each video
+# Video appointments: a coach's own room (their profile) goes first; else each video
 # appointment gets a room of its own under this base address (base + "/" + an unguessable name,
 # coaching.video). Empty: no link, the coach sends one. Production has no default: the practice
 # chooses its video service (and its processing agreement); the demo uses the public Jitsi.

@@ -1,4 +1,4 @@
-"""Uploads never touch the disk unencrypted (issue 18, point 19).
+"""Uploads never touch the disk unencrypted.
 
 Django keeps a file in memory (MemoryFileUploadHandler) only when the whole request body fits in
 FILE_UPLOAD_MAX_MEMORY_SIZE (the attachment limit + 1 MB); a larger one would go, as it came, to

@@ -1,4 +1,4 @@
-"""Where a video appointment's link comes from (issue 19, point 3).
+"""Where a video appointment's link comes from.
 
 A coach's own fixed room (CoachProfile.video_room_url, on "Mijn profiel" and in the admin) goes
 first. Else the practice's pattern, PRAKTIJK_VIDEO_ROOM_BASE (e.g. https://meet.jit.si), makes a

@@ -67,7 +67,7 @@ def set_language(request: HttpRequest) -> HttpResponse:
 @require_safe
 @role_required(Role.CLIENT)
 def portal_home(request: HttpRequest) -> HttpResponse:
-    """What comes next, per client the account is or acts for (issue 19, point 4): the
+    """What comes next, per client the account is or acts for: the
     sections the apps above coaching registered (coaching.portal), and how to reach the coach."""
     clients = list(Client.objects.for_account(request.user).select_related("coach__coach_profile"))
     return render(request, "coaching/portal.html", {"cards": portal_cards(request.user, clients)})

@@ -50,6 +50,16 @@ def client_to_add(user: User, pk: str) -> Client | None:
     return Client.objects.for_coach(user).filter(pk=pk).first() if is_id(pk) else None
 
 
+def clients_to_add(user: User, text: str, *, besides: list[Membership]) -> QuerySet[Client]:
+    """The coach's clients named like the search, other than those in the group already."""
+    return (
+        Client.objects.for_coach(user)
+        .named(text)
+        .exclude(pk__in=[m.client_id for m in besides])
+        .order_by("last_name", "first_name", "pk")
+    )
+
+
 def member_of_group(group: BackstageGroup, pk: str | None) -> Membership | None:
     """An active participant of a group the coach reached, by the id a form sent; None for
     anything else."""

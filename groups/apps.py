@@ -18,8 +18,8 @@ class GroupsConfig(AppConfig):
         register_backstage_sends()
         notify.register_composers()  # the participants' notice of a change in their group
         register_portal_appointments("backstage", portal_meetings)
-        register_portal_home()  # the next meeting on the portal's home (issue 19)
-        register_today()  # a meeting's group, number and contributors on Vandaag (issue 19)
+        register_portal_home()  # the next meeting on the portal's home
+        register_today()  # a meeting's group, number and contributors on Vandaag
 
     def seed_demo(self, demo: dict) -> None:
         """A team group halfway through its eight meetings (called by `seed_demo`)."""

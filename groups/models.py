@@ -20,6 +20,19 @@ from trajects.models import Evaluation
 NO_PLACE = _("Vul een adres of zaal in, of een videolink: de deelnemers moeten weten waar.")
 
 
+def _decided_by(label) -> models.ForeignKey:
+    """Who made a decision the row keeps (set by the service that makes it, not in a form)."""
+    return models.ForeignKey(
+        User,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        editable=False,
+        verbose_name=label,
+    )
+
+
 class BackstageGroup(models.Model):
     class Composition(models.TextChoices):
         MIXED = "mixed", _("gemengd: professionals die elkaar niet kennen")
@@ -63,15 +76,7 @@ class BackstageGroup(models.Model):
     stop_reason = models.CharField(
         _("reden van stoppen"), max_length=500, blank=True, editable=False
     )
-    stopped_by = models.ForeignKey(
-        User,
-        on_delete=models.SET_NULL,
-        null=True,
-        blank=True,
-        related_name="+",
-        editable=False,
-        verbose_name=_("gestopt door"),
-    )
+    stopped_by = _decided_by(_("gestopt door"))
 
     class Meta:
         verbose_name = _("Backstage-groep")
@@ -216,15 +221,7 @@ class Membership(models.Model):
     outside_organisation_reason = models.CharField(
         _("reden voor deelname buiten de organisatie"), max_length=500, blank=True, editable=False
     )
-    outside_organisation_by = models.ForeignKey(
-        User,
-        on_delete=models.SET_NULL,
-        null=True,
-        blank=True,
-        related_name="+",
-        editable=False,
-        verbose_name=_("toegelaten door"),
-    )
+    outside_organisation_by = _decided_by(_("toegelaten door"))
 
     objects = MembershipQuerySet.as_manager()
 

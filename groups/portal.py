@@ -70,7 +70,7 @@ def _next_meetings(groups, now) -> dict[int, list[Meeting]]:
 
 
 def portal_home_meetings(account: User, clients: Sequence[Client]) -> dict[int, dict]:
-    """The portal's home (coaching.portal, issue 19 point 4): per client in a Backstage group,
+    """The portal's home (coaching.portal): per client in a Backstage group,
     the next meeting of their groups, whether it is their turn, and the agreements they made at
     the meeting before it, to report back on (DESIGN.md §4.4). The agreements are the client's
     own: this answers only for the clients the account is or acts for.

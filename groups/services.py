@@ -53,7 +53,7 @@ def _check_gap(before: datetime | None, after: datetime | None) -> None:
 
 
 def _check_method(*, daypart: str, first_start: datetime, location: str, video_link: str) -> None:
-    """The method's rules for a new group (issue 18, point 12), each on its field: the first
+    """The method's rules for a new group, each on its field: the first
     meeting lies ahead, its time fits the daypart, and the group has a place."""
     errors = {}
     if first_start <= timezone.now():
@@ -110,29 +110,35 @@ def group_create(
     for number in range(1, RULES["meetings"] + 1):
         day = local_first.date() + timedelta(weeks=interval_weeks * (number - 1))
         start = timezone.make_aware(datetime.combine(day, local_first.time().replace(tzinfo=None)))
-        try:
-            appointment = appointment_book(
-                coach=coach,
-                start=start,
-                end=start + timedelta(minutes=group.meeting_minutes),
-                kind=Appointment.Kind.BACKSTAGE,
-                mode=group.meeting_mode,
-                by=coach,
-                location=group.location,
-                video_link=group.video_link,
-            )
-        except SlotTaken as taken:
-            raise ValidationError(
-                {
-                    "first_start": ValidationError(
-                        _("Bijeenkomst %(number)s op %(day)s valt samen met een andere afspraak.")
-                        % {"number": number, "day": readable(day, long=True)},
-                        code="taken",
-                    )
-                }
-            ) from taken
+        appointment = _meeting_book(group=group, number=number, start=start)
         Meeting.objects.create(group=group, number=number, appointment=appointment)
     return group
+
+
+def _meeting_book(*, group: BackstageGroup, number: int, start: datetime) -> Appointment:
+    """A new group's meeting in the coach's calendar, with the group's place; a collision
+    with another appointment is an error on the first meeting's field."""
+    try:
+        return appointment_book(
+            coach=group.coach,
+            start=start,
+            end=start + timedelta(minutes=group.meeting_minutes),
+            kind=Appointment.Kind.BACKSTAGE,
+            mode=group.meeting_mode,
+            by=group.coach,
+            location=group.location,
+            video_link=group.video_link,
+        )
+    except SlotTaken as taken:
+        raise ValidationError(
+            {
+                "first_start": ValidationError(
+                    _("Bijeenkomst %(number)s op %(day)s valt samen met een andere afspraak.")
+                    % {"number": number, "day": readable(start, long=True)},
+                    code="taken",
+                )
+            }
+        ) from taken
 
 
 @transaction.atomic
@@ -264,14 +270,7 @@ def member_add(
             code="minor",
         )
     exception_reason = exception_reason.strip()
-    outside = outside_the_organisation(group, client)
-    if outside and not exception_reason:
-        raise ValidationError(
-            _("%(why)s Alleen met een reden kan deze persoon toch meedoen.") % {"why": outside},
-            code="outside_organisation",
-        )
-    if outside and by is None:
-        raise ValidationError(_("Zeg wie de uitzondering toestaat."), code="outside_organisation")
+    outside = _joins_as_an_exception(group, client, reason=exception_reason, by=by)
     if group.members.active().count() >= RULES["max_size"]:
         raise ValidationError(
             _("De groep is vol: hoogstens %(size)s deelnemers.") % {"size": RULES["max_size"]}
@@ -287,6 +286,22 @@ def member_add(
             )
     except IntegrityError as error:
         raise ValidationError(_("Deze persoon is al deelnemer van de groep.")) from error
+
+
+def _joins_as_an_exception(
+    group: BackstageGroup, client: Client, *, reason: str, by: User | None
+) -> bool:
+    """Whether the client joins a team from outside its organisation: only with a reason, and
+    who allows it."""
+    outside = outside_the_organisation(group, client)
+    if outside and not reason:
+        raise ValidationError(
+            _("%(why)s Alleen met een reden kan deze persoon toch meedoen.") % {"why": outside},
+            code="outside_organisation",
+        )
+    if outside and by is None:
+        raise ValidationError(_("Zeg wie de uitzondering toestaat."), code="outside_organisation")
+    return bool(outside)
 
 
 def member_leave(*, membership: Membership, on: date) -> Membership:

@@ -1,4 +1,4 @@
-"""A Backstage meeting on the coach's *Vandaag* (issue 19, point 1): the group's name,
+"""A Backstage meeting on the coach's *Vandaag*: the group's name,
 "bijeenkomst n van 8", and the first names of today's contributors, added to the day's
 meeting appointments by sessions.today (which sits below this app and cannot ask)."""
 

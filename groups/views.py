@@ -23,6 +23,7 @@ from coaching.models import Client, Role, Send
 from coaching.roles import role_required
 from groups.access import (
     client_to_add,
+    clients_to_add,
     group_of_coach,
     groups_of_coach,
     is_id,
@@ -41,7 +42,7 @@ from groups.forms import (
     PlaceForm,
     TurnForm,
 )
-from groups.models import BackstageGroup, Contribution, Meeting
+from groups.models import BackstageGroup, Contribution, Meeting, Membership
 from groups.reminders import participant_reminders_of
 from groups.services import (
     Ending,
@@ -158,29 +159,14 @@ def group_detail(request: HttpRequest, group: UUID) -> HttpResponse:
     for meeting in meetings:
         recorded = meeting.attendance.all()
         meeting.present_count = sum(a.present for a in recorded) if recorded else None
-    upcoming = [
-        m.number
-        for m in meetings
-        if m.appointment.start > now and m.appointment.status == Appointment.Status.BOOKED
-    ]
-    taken = [RotaTurn(m.number, c.membership_id) for m in meetings for c in m.contributions.all()]
-    absent = {
-        m.number: {a.membership_id for a in m.attendance.all() if not a.present} for m in meetings
-    }
-    proposal = plan_rota([m.pk for m in members], upcoming, absent=absent, taken=taken)
-    names = {m.pk: m.client.first_name for m in members}
     open_agreements = [
         c for m in meetings for c in m.contributions.all() if c.agreements and not c.report_back
     ]
     search = MemberSearchForm(request.GET or None)
     candidates = None  # not searched
     if search.is_valid() and search.cleaned_data["zoek"].strip():
-        candidates = list(
-            Client.objects.for_coach(request.user)
-            .named(search.cleaned_data["zoek"])
-            .exclude(pk__in=[m.client_id for m in members])
-            .order_by("last_name", "first_name", "pk")[: CANDIDATES + 1]
-        )
+        found = clients_to_add(request.user, search.cleaned_data["zoek"], besides=members)
+        candidates = list(found[: CANDIDATES + 1])
     # The page shows the contributions (agreements, report-backs) of these clients.
     shown = [c.membership.client for m in meetings for c in m.contributions.all()]
     record_each(request, Action.VIEW, What.BACKSTAGE, shown)
@@ -198,7 +184,7 @@ def group_detail(request: HttpRequest, group: UUID) -> HttpResponse:
             "members": members,
             "meetings": meetings,
             "now": now,
-            "proposal": [(turn.meeting, names[turn.member]) for turn in proposal],
+            "proposal": _proposal(members, meetings, now),
             "open_agreements": open_agreements,
             "search": search,
             "candidates": candidates and candidates[:CANDIDATES],
@@ -208,6 +194,23 @@ def group_detail(request: HttpRequest, group: UUID) -> HttpResponse:
             "may_delete": untouched and not group.stopped_on,
         },
     )
+
+
+def _proposal(members: list[Membership], meetings: list[Meeting], now) -> list[tuple[int, str]]:
+    """A fair rota for the free turns of the meetings to come, as (meeting number, first name),
+    from what the group page loaded (turns taken, who was absent)."""
+    upcoming = [
+        m.number
+        for m in meetings
+        if m.appointment.start > now and m.appointment.status == Appointment.Status.BOOKED
+    ]
+    taken = [RotaTurn(m.number, c.membership_id) for m in meetings for c in m.contributions.all()]
+    absent = {
+        m.number: {a.membership_id for a in m.attendance.all() if not a.present} for m in meetings
+    }
+    proposal = plan_rota([m.pk for m in members], upcoming, absent=absent, taken=taken)
+    names = {m.pk: m.client.first_name for m in members}
+    return [(turn.meeting, names[turn.member]) for turn in proposal]
 
 
 def _ending_sentences(ending: Ending, *, deleting: bool) -> list[str]:

@@ -1,4 +1,4 @@
-"""How long the practice keeps a dossier after the coaching ended (issue 9, point 2).
+"""How long the practice keeps a dossier after the coaching ended.
 
 Coaching has no statutory term; a practice working under the WGBO keeps dossiers 20 years. The
 admin sets the periods (Beheer → Bewaartermijnen); the practice starts with the defaults of

@@ -34,7 +34,7 @@ class SessionTypeForm(forms.ModelForm):
 
 @admin.register(SessionType)
 class SessionTypeAdmin(admin.ModelAdmin):
-    """The admin configures what can be planned and booked online (issue 4)."""
+    """The admin configures what can be planned and booked online."""
 
     form = SessionTypeForm
     list_display = ["name", "kind", "default_minutes", "bookable_online", "active"]

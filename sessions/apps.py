@@ -26,10 +26,10 @@ class AgendaConfig(AppConfig):
         notify.register_composers()  # the appointments' own mails and the coach's notice
         prospects.register_composers()  # the kennismaking asked for on the website
         register_kennismaking_hook()
-        register_portal_home()  # the next appointment on the portal's home (issue 19)
+        register_portal_home()  # the next appointment on the portal's home
         register_traject_end_hooks()
-        register_today()  # Vandaag: the day's appointments, the days ahead (issue 19)
-        register_room_follower_of_sessions()  # a coach's new video room (issue 19)
+        register_today()  # Vandaag: the day's appointments, the days ahead
+        register_room_follower_of_sessions()  # a coach's new video room
 
     def seed_demo(self, demo: dict) -> None:
         """Session types, working hours and a few appointments (called by `seed_demo`)."""

@@ -158,7 +158,7 @@ def appointment_move(
                 )
             if _overlaps(locked.coach, start, end, exclude=locked):
                 raise SlotTaken
-            # The notices name the old time and the new one (issue 18, point 4).
+            # The notices name the old time and the new one.
             locked.previous_start = locked.start
             locked.start, locked.end = start, end
             locked.sequence += 1
@@ -183,7 +183,7 @@ def appointment_move(
 
 
 def bookable_kinds(traject: Traject) -> set[str]:
-    """Which kinds of appointment fit the traject's phase (issue: an intake only after the
+    """Which kinds of appointment fit the traject's phase (an intake only after the
     kennismaking, sessions only in a running traject)."""
     status = traject.status
     kinds = set()
@@ -260,7 +260,7 @@ def appointment_cancel(
 ) -> Appointment:
     """Cancel, recording who cancelled (`cancelled_by`; by default the side of the account `by`),
     why and when. Only the client's own side cancels late, after the free-cancellation
-    deadline, and only that may be charged (issue 18, point 1): the coach or the practice
+    deadline, and only that may be charged: the coach or the practice
     cancelling an hour before is a plain cancellation (the database holds this too).
 
     `free_only` (the portal): a cancellation that would be late is refused (code "late"). It is

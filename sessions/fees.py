@@ -1,5 +1,4 @@
-"""What an appointment that did not take place costs the client: the fee rule's one place
-(issue 18, point 1).
+"""What an appointment that did not take place costs the client: the fee rule's one place.
 
 Only the client's own late cancellation (or a parent's, for a child) and a no-show may be
 charged, at the tariff for it valid on the appointment's day; a cancellation by the coach or the

@@ -163,7 +163,7 @@ class KennismakingForm(forms.Form):
         help_text=_("Leeg: dezelfde als de jouwe."),
     )
     # For a child the parent says who they are to the child and whether they have parental
-    # authority: nothing is assumed (issue 18). Required for a child, see clean().
+    # authority: nothing is assumed. Required for a child, see clean().
     relation = forms.ChoiceField(
         label=_("Wat is je relatie tot het kind?"),
         choices=[("", "—"), *Guardian.Relation.choices],

@@ -1,4 +1,4 @@
-"""A recorded kennismaking settles its appointment (issue 18, point 7).
+"""A recorded kennismaking settles its appointment.
 
 When the coach records the kennismaking as held (the step `record_kennismaking` of the traject,
 say by phone, today) while a kennismaking appointment of that traject is still planned, the

@@ -1,4 +1,4 @@
-"""The next appointment on the portal's home (issue 19, point 4), registered with
+"""The next appointment on the portal's home, registered with
 coaching.portal: per client the first booked appointment that has not ended, with its place or
 video link, its .ics, and until when it can be moved or cancelled free of charge."""
 

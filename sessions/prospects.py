@@ -94,7 +94,7 @@ def kennismaking_request(
     today = timezone.localdate()
     if start is None:
         # A kennismaking to be held by e-mail (the coach records how it went), in a standard
-        # traject: not e-mail coaching (issue 18).
+        # traject: not e-mail coaching.
         traject = traject_create(
             client=client,
             kind=Traject.Kind.STANDARD,

@@ -1,4 +1,4 @@
-"""The calendar's part of the coach's *Vandaag* (issue 19, point 1).
+"""The calendar's part of the coach's *Vandaag*.
 
 At the top of the page: today's appointments and Backstage meetings in time order, each with
 what fits the moment (prepare before; mark held or no-show once it has begun), and the days

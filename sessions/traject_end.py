@@ -1,4 +1,4 @@
-"""A traject that ends takes its appointments to come with it (review of issue 18).
+"""A traject that ends takes its appointments to come with it.
 
 When a traject is stopped (the step `stop`, from any phase) or closed (`close`, afgerond), its
 appointments still to come (booked, not begun: a planned kennismaking, an intake, sessions) are

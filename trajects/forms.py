@@ -96,7 +96,7 @@ class StepForm(HelperMixin, forms.Form):
             )
         if step in ("record_kennismaking", "start_intake"):
             # The client chooses at the start: live sessions or e-mail coaching. A kennismaking
-            # by e-mail does not make the traject e-mail coaching (issue 18).
+            # by e-mail does not make the traject e-mail coaching.
             self.fields["kind"] = forms.ChoiceField(
                 label=_("Hoe gaat het traject verder?"),
                 choices=Traject.Kind.choices,

@@ -1,4 +1,4 @@
-"""The portal's home (issue 19, point 4), registered with coaching.portal: the evaluations
+"""The portal's home, registered with coaching.portal: the evaluations
 waiting to be filled in and the coach's messages not read yet, per client, each in one query
 whatever the number of clients, evaluations and messages."""
 

@@ -1,4 +1,4 @@
-"""The audit log, and the database's refusal to change or delete a row of it (issue 9).
+"""The audit log, and the database's refusal to change or delete a row of it.
 
 On PostgreSQL a trigger refuses every UPDATE and DELETE, whoever sends it: the application, the
 admin, a shell. Only the database owner can purge the log (ALTER TABLE ... DISABLE TRIGGER), which

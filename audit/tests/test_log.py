@@ -1,4 +1,4 @@
-"""The audit log (issue 9, point 3): what is written, that nobody can change it, and who sees it.
+"""The audit log: what is written, that nobody can change it, and who sees it.
 
 `test_every_page_with_client_data_is_audited_or_says_why_not` fails on a new URL that takes a
 client's data and is neither in AUDITED nor in NOT_AUDITED.

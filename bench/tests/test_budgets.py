@@ -1,4 +1,4 @@
-"""Query budgets (issue 10, point 2): every main page runs the same number of queries for a
+"""Query budgets: every main page runs the same number of queries for a
 practice of 10 clients (S) as for an organisation of 10,000 (L), and no more than its budget.
 
 Each size is seeded once (`bench.seed`, the same practice as `manage.py seed_bench`) inside a
@@ -23,8 +23,8 @@ pytestmark = pytest.mark.django_db
 # The most queries each page may run, whatever the practice's size (what it runs on
 # 2 December 2026: a page that needs one more query raises its budget here, with the reason).
 BUDGET = {
-    # Issue 18: + consents withdrawn by clients (trajects), + the quote requests (billing's
-    # section). Issue 19, the coach's day: + the visit (one UPDATE), + today's appointments,
+    # + consents withdrawn by clients (trajects), + the quote requests (billing's
+    # section). The coach's day: + the visit (one UPDATE), + today's appointments,
     # + their meetings' groups and contributors, + the days ahead (counted per day), + past
     # appointments without an outcome (sessions), + evaluations answered since the last
     # visit, + consents ending within 30 days (trajects), + drafts of a month over (billing).
@@ -33,15 +33,15 @@ BUDGET = {
     "coach: cliënt": 11,
     "coach: traject met dossier": 14,
     "coach: e-mailgesprek": 14,
-    # Issue 19: the time grid: + the week's exceptions (days off), + the working hours.
+    # The time grid: + the week's exceptions (days off), + the working hours.
     "coach: agenda (week)": 7,
     "coach: agenda (dag)": 7,
     # The month: the appointments and the days off, no working hours.
     "coach: agenda (maand)": 6,
     "coach: Backstage-groep": 11,
-    # Issue 18: + the client's upcoming online bookings, counted against the practice's limit.
+    # + the client's upcoming online bookings, counted against the practice's limit.
     "cliënt: vrije tijden (boeken)": 10,
-    # Issue 19: the home shows what comes next (coaching.portal's sections): + the next
+    # The home shows what comes next (coaching.portal's sections): + the next
     # appointment (with its coach's booking rules), + the Backstage memberships, next meetings
     # and turns, + the evaluations waiting, + the conversations with their unread counts.
     "cliënt: portaal": 9,

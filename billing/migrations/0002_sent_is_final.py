@@ -1,4 +1,4 @@
-"""A sent invoice is never changed (issue 8), in the database itself: whoever sends the UPDATE or
+"""A sent invoice is never changed, in the database itself: whoever sends the UPDATE or
 DELETE (the application, the admin, a shell) is refused. Of a sent invoice only its payment may
 change (sent ⇄ paid, with the date); its lines cannot be added to, changed or deleted. A credit
 invoice corrects it.

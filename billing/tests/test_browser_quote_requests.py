@@ -1,4 +1,4 @@
-"""End to end (issue 18, point 16): an organisation asks for a quote on the public site, on a
+"""End to end: an organisation asks for a quote on the public site, on a
 phone; the coach finds it on Vandaag, in the e-mail's link, and answers it with the quote filled
 in from the request. Every page on the way is checked with axe; at 1280 px and at 390 px.
 

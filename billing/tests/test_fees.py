@@ -1,4 +1,4 @@
-"""Who cancelled decides the fee on the invoice (issue 18, point 1): only the client's own late
+"""Who cancelled decides the fee on the invoice: only the client's own late
 cancellation (or a parent's) and a no-show are charged; a coach's cancellation, however late,
 is not; a waived fee is no item, and waiving takes it off a draft but not off a sent invoice."""
 

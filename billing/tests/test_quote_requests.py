@@ -1,4 +1,4 @@
-"""Issue 18, point 16: an organisation asks for a quote online.
+"""An organisation asks for a quote online.
 
 The public form (linked from the Backstage page) stores the request for the practice's Backstage
 coach, who hears of it on Vandaag and by an e-mail without details; a robot (the honeypot) is

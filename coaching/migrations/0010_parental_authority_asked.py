@@ -4,7 +4,7 @@ from django.db import migrations, models
 
 
 def assumed_is_unknown(apps, schema_editor):
-    """The website registered a parent as "anders" with parental authority assumed (issue 18):
+    """The website registered a parent as "anders" with parental authority assumed:
     that authority was never asked, so it is not known. The coach asks and records it; until
     then such a parent cannot consent for the child."""
     Guardian = apps.get_model("coaching", "Guardian")

@@ -162,7 +162,7 @@ class CoachProfile(models.Model):
     )
     phone = models.CharField(_("telefoon"), max_length=30, blank=True)
     bio = models.TextField(_("over mij"), blank=True)
-    # Issue 19, point 3: a video appointment of this coach gets this room; empty, the practice's
+    # A video appointment of this coach gets this room; empty, the practice's
     # pattern (PRAKTIJK_VIDEO_ROOM_BASE) makes a room of its own per appointment.
     video_room_url = models.URLField(
         _("eigen videoruimte"),
@@ -172,7 +172,7 @@ class CoachProfile(models.Model):
             "elke video-afspraak krijgt een eigen ruimte van de praktijk."
         ),
     )
-    # Issue 19, point 1: Vandaag shows what happened since the coach's previous visit. A visit
+    # Vandaag shows what happened since the coach's previous visit. A visit
     # is a sitting: opening Vandaag again within the hour keeps the same "since".
     today_seen_at = models.DateTimeField(_("Vandaag laatst geopend"), null=True, editable=False)
     today_since = models.DateTimeField(_("Vandaag: nieuw sinds"), null=True, editable=False)

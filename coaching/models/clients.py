@@ -68,7 +68,7 @@ class ClientQuerySet(models.QuerySet):
         except ValueError:  # 29 February
             adult_born_before = today.replace(year=today.year - 18, day=28)
         # Two small index lookups joined by UNION: an OR across the guardians' join would make
-        # PostgreSQL read every client of the practice on each portal page (issue 10).
+        # PostgreSQL read every client of the practice on each portal page.
         own = Client.objects.filter(account=user).order_by().values("pk")
         children = (
             Guardian.objects.filter(
@@ -199,7 +199,7 @@ class Guardian(models.Model):
     relation = models.CharField(_("relatie"), max_length=10, choices=Relation)
     email = models.EmailField(_("e-mailadres"), blank=True)
     phone = models.CharField(_("telefoon"), max_length=30, blank=True)
-    # Asked, never assumed (issue 18): unknown (None) until the parent or the coach says so.
+    # Asked, never assumed: unknown (None) until the parent or the coach says so.
     # Only a parent with authority can consent for the child (coaching.consents).
     has_parental_authority = models.BooleanField(
         _("heeft ouderlijk gezag"), null=True, blank=True, default=None

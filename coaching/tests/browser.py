@@ -253,7 +253,7 @@ def log_in_as(page: Page, user) -> None:
 
 # --- Looks ----------------------------------------------------------------------------------------
 
-# Where the browser tests leave screenshots for a person to look at (issue 19, point 6): printed
+# Where the browser tests leave screenshots for a person to look at: printed
 # by look_at, so the test output names them. SCREENSHOTS_DIR moves them.
 SCREENSHOTS = Path(
     os.environ.get("SCREENSHOTS_DIR", Path(__file__).resolve().parents[2] / "var" / "screenshots")

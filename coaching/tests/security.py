@@ -1,4 +1,4 @@
-"""The security headers every response carries in production (DESIGN.md §7; issue 9, point 5).
+"""The security headers every response carries in production (DESIGN.md §7).
 
 The permission matrix checks them on every URL × role it requests, with the security settings
 that production mode really sets (read from a process started with PRAKTIJK_ENV=production)."""

@@ -709,7 +709,7 @@ def test_coach_invites_a_parent_who_then_acts_for_the_child(
     page.get_by_label(re.compile(r"^\s*Achternaam\s*\*?\s*$")).fill("Visser")
     page.get_by_label("E-mailadres").fill("marco.visser@praktijk.test")
     page.get_by_label("Relatie tot het kind").select_option(label="vader")
-    # Parental authority is asked, with no answer given in advance (issue 18).
+    # Parental authority is asked, with no answer given in advance.
     authority = page.get_by_role("group", name="ouderlijk gezag")
     expect(authority.get_by_role("radio", name="Ja")).not_to_be_checked()
     authority.get_by_role("radio", name="Ja").check()

@@ -1,4 +1,4 @@
-"""End to end, a date-and-time field keeps its value (issue 18, point 6): the coach opens an
+"""End to end, a date-and-time field keeps its value: the coach opens an
 appointment and a Backstage meeting, finds the current start already in the move field (a
 browser empties a datetime-local input whose value it cannot read), changes only the hour and
 moves it.

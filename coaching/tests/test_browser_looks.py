@@ -1,4 +1,4 @@
-"""The frame around every page (issue 19, point 6): the menu on a laptop and on a phone, tap
+"""The frame around every page: the menu on a laptop and on a phone, tap
 targets on a phone, no sideways scrolling, and screenshots of the main pages for a person to look
 at (var/screenshots/, named in the test output).
 

@@ -1,4 +1,4 @@
-"""End to end, issue 19 point 4: the portal's home of an adult (the next appointment by video,
+"""End to end, the portal's home of an adult (the next appointment by video,
 the next Backstage meeting with her turn and her agreements, an evaluation waiting, unread
 messages that are read once opened) and of a parent of two children (a card per child); each
 looked at on a laptop and on a phone, with axe-core at both widths.

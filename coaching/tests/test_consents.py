@@ -1,7 +1,7 @@
-"""Consents at the seams (issue 18): a parent's parental authority is asked, never assumed, and
-without it a parent cannot consent for the child (point 10); a withdrawal asks first, reaches
+"""Consents at the seams: a parent's parental authority is asked, never assumed, and
+without it a parent cannot consent for the child; a withdrawal asks first, reaches
 the coach on *Vandaag* and by an e-mail without details, and a refused contact names the day it
-was withdrawn (point 11)."""
+was withdrawn."""
 
 import importlib
 from datetime import date, timedelta

@@ -1,4 +1,4 @@
-"""Encryption at rest (issue 9, point 4): what the application writes is not in the database's
+"""Encryption at rest: what the application writes is not in the database's
 raw contents, old rows stay readable after a new key is added, and `reencrypt` rewrites them."""
 
 import uuid

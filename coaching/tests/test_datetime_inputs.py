@@ -1,4 +1,4 @@
-"""Every date-and-time field keeps its value (issue 18, point 6).
+"""Every date-and-time field keeps its value.
 
 A browser fills an `<input type="datetime-local">` only from "2026-12-03T12:00"; the Dutch
 "03-12-2026 12:00:00" that Django's localised DateTimeInput writes is dropped, and the coach has

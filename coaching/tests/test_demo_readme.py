@@ -1,4 +1,4 @@
-"""Issue 18, point 17: the demo is what the README promises.
+"""The demo is what the README promises.
 
 The README's table of demo accounts (### Demo accounts) is read here, row by row: each account
 exists and logs in with the password the README gives, is who the first column says (a coach,

@@ -1,6 +1,6 @@
 """Whom a portal account acts for (`Client.objects.for_account`, the portal's access rule):
 itself, and the children under 18 it is a guardian of and may act for. Written as two index
-lookups joined by UNION (issue 10: an OR across the guardians' join read every client of the
+lookups joined by UNION (an OR across the guardians' join read every client of the
 practice on each portal page); these pin that it still says the same."""
 
 from datetime import date, timedelta

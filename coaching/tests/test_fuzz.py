@@ -1,4 +1,4 @@
-"""Issue 9, point 5: every form fuzzed with Hypothesis. Bad input gets a form error (or a 4xx),
+"""Every form fuzzed with Hypothesis. Bad input gets a form error (or a 4xx),
 never a server error.
 
 Three kinds of test:
@@ -470,7 +470,7 @@ def post_specs(fw: dict) -> dict[str, Spec]:
                 cancelled_by=["client", "parent", "coach", "practice", "x"],
             )
         ),
-        # `next`: Vandaag's buttons come back to Vandaag (issue 19); any other value is not
+        # `next`: Vandaag's buttons come back to Vandaag; any other value is not
         # followed.
         "appointment_mark": Spec(
             {**form_keys(MarkForm()), "next": raw("text", "/coach/", "/coach/agenda/")}
@@ -588,7 +588,7 @@ def get_specs(fw: dict) -> dict[str, Spec]:
         "invitations": Spec(page),
         "client_log": Spec(page),
         "portal_privacy": Spec(page),
-        # Issue 19: the time grid's view and a traject the coach came from; a free time clicked.
+        # The time grid's view and a traject the coach came from; a free time clicked.
         "calendar_week": Spec(
             {
                 "week": week,

@@ -119,7 +119,7 @@ class TestInviteClient:
         [
             ({"child_first_name": ""}, "child_first_name", "Vul dit in voor een kind."),
             ({"relation": ""}, "relation", "Vul dit in voor een kind."),
-            # Parental authority is asked, never assumed (issue 18).
+            # Parental authority is asked, never assumed.
             ({"has_parental_authority": ""}, "has_parental_authority", "Vul dit in voor een kind."),
             ({"child_date_of_birth": ""}, "child_date_of_birth", "Vul dit in voor een kind."),
             (
@@ -535,13 +535,17 @@ class TestThroughTheOutbox:
         assert Send.objects.get().client == Client.objects.get(first_name="Lotte")
         client.force_login(admin_user)
         invite_staff(client)
-        assert Send.objects.get(context__invitation=Invitation.objects.latest("pk").pk).client is None
+        assert (
+            Send.objects.get(context__invitation=Invitation.objects.latest("pk").pk).client is None
+        )
 
     def test_the_page_shows_what_became_of_the_mail(self, client, coach_a, mailoutbox):
         client.force_login(coach_a)
         invite_client(client)
         email = "eva.nieuw@praktijk.test"
-        assert "wordt verstuurd" in status_cell(client.get("/uitnodigingen/").content.decode(), email)
+        assert "wordt verstuurd" in status_cell(
+            client.get("/uitnodigingen/").content.decode(), email
+        )
         send = Send.objects.get()
         outbox.deliver([send.pk])
         cell = status_cell(client.get("/uitnodigingen/").content.decode(), email)
@@ -651,9 +655,7 @@ class TestPortalLinked:
         assert mail.to == [guardian.email]
         assert "namens Pim" in mail.body and "http://testserver/portaal/" in mail.body
 
-    def test_unlinked_before_the_worker_wrote_it_sends_nothing(
-        self, parent, coach_a, mailoutbox
-    ):
+    def test_unlinked_before_the_worker_wrote_it_sends_nothing(self, parent, coach_a, mailoutbox):
         from coaching.accounts import NOT_LINKED, guardian_portal_invite
 
         guardian_portal_invite(guardian=parent, by=coach_a)

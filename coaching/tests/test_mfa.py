@@ -201,7 +201,7 @@ def test_every_other_url_sends_them_to_the_setup(client, role):
 
 @pytest.mark.django_db
 class TestNoWayAroundTheSecondFactor:
-    """Issue 9, point 5: a password reset, the admin's own login or a direct URL never stands in
+    """A password reset, the admin's own login or a direct URL never stands in
     for the code."""
 
     def test_a_password_reset_does_not_log_in(

@@ -1,4 +1,4 @@
-"""The N+1 detector (issue 10, point 2): django-zeal watches every request of the test suite, so
+"""The N+1 detector: django-zeal watches every request of the test suite, so
 a page that loads a relation once per row fails its tests. These tests show that it is on, and
 that it catches a loop over three rows through the whole middleware stack, where the same page
 with select_related passes."""

@@ -1,11 +1,14 @@
-"""The outbox's rule, "every reminder is sent exactly once", with real processes: Celery workers
-killed with SIGKILL while they send (the sweep takes their claims over), and two beats sweeping
+"""The outbox's rule, "every e-mail is sent, and at most the message in flight twice", with real
+processes: Celery workers killed with SIGKILL while they send reminders or booking confirmations
+(the sweep takes their claims over), a dead worker's rows sent within 2 minutes of a worker
+running again (also when the worker that took them over is killed too), and two beats sweeping
 at once (their finders race for the same new rows). Real SMTP: the aiosmtpd sink counts the
 connections and the messages that arrived twice (the same Message-ID).
 
 The broker is the configured one (the embedded SQLite broker by default, Redis in CI), the
 database the test database (SQLite file by default, PostgreSQL in CI). FAULT_SEED picks another
-sequence of kills."""
+sequence of kills; RECOVERY_DEFAULTS=1 runs the recovery test with the production defaults
+(claims stale after 60 s, a sweep every 20 s) instead of short test intervals."""
 
 import os
 import random
@@ -15,6 +18,7 @@ import time
 from datetime import timedelta
 from email.utils import parseaddr
 from pathlib import Path
+from unittest.mock import patch
 
 import pytest
 from django.conf import settings
@@ -48,8 +52,9 @@ pytestmark = [pytest.mark.celery_worker, pytest.mark.django_db(transaction=True)
 SEED = int(os.environ.get("FAULT_SEED", "20260611"))
 CHUNK = 10  # rows per task and per SMTP connection
 # Seconds after which a claim is taken to be of a dead worker: well above the time a chunk
-# takes (a live worker's claim taken over would send its rest twice).
-STALE = 3
+# takes. (The delivery task takes up no message after half of it and is killed at three
+# quarters, coaching/settings.py: a live worker's claim is never taken over.)
+STALE = 5
 SWEEP_SENT = "Sending due task outbox-sweep"  # in beat's log
 
 
@@ -74,24 +79,31 @@ def queue():
     purge(name)  # the no-op tasks still waiting
 
 
-def book_many(coach, client, starts, *, booked_before=timedelta(days=3), minutes=3):
+def book_many(
+    coach, client, starts, *, booked_before=timedelta(days=3), minutes=3, confirmations=False
+):
     """Appointments of `client` at `starts`, booked some days ago (so their reminders are due
-    once the lead time before them has begun)."""
+    once the lead time before them has begun). Each booking writes its confirmation's outbox
+    row: kept pending for the test's worker with `confirmations` (not handed over here), else
+    removed (the reminder tests count reminders)."""
     traject = TrajectFactory(client=client)
-    ids = [
-        appointment_book(
-            coach=coach,
-            start=start,
-            end=start + timedelta(minutes=minutes),
-            kind=Appointment.Kind.SESSION,
-            mode="practice",
-            by=coach,
-            traject=traject,
-            location="Praktijk, Kerkstraat 1",
-        ).pk
-        for start in starts
-    ]
+    with patch("coaching.outbox.enqueue"):  # not sent from this process
+        ids = [
+            appointment_book(
+                coach=coach,
+                start=start,
+                end=start + timedelta(minutes=minutes),
+                kind=Appointment.Kind.SESSION,
+                mode="practice",
+                by=coach,
+                traject=traject,
+                location="Praktijk, Kerkstraat 1",
+            ).pk
+            for start in starts
+        ]
     Appointment.objects.filter(pk__in=ids).update(updated_at=F("start") - booked_before)
+    if not confirmations:
+        Send.objects.filter(kind=Send.Kind.APPOINTMENT_BOOKED).delete()
     return ids
 
 
@@ -189,23 +201,45 @@ class Worker:
         return "".join(log.read_text() for log in self.logs)
 
 
-def test_killed_with_sigkill_while_sending_every_reminder_arrives_at_most_once_more_per_kill(
-    coach_a, eva, sink, queue, tmp_path, settings
+def record_mails(kind: str, coach, client, count: int) -> None:
+    """`count` rows of `kind` to send, pending: reminders (appointments within the next 24 hours,
+    so all their reminders are due) or booking confirmations (of appointments days ahead, so
+    that no reminder is due)."""
+    now = timezone.now()
+    if kind == FIRST:
+        # A minute each, 2 minutes apart: up to 700 within the next 24 hours.
+        starts = [now + timedelta(minutes=30 + 2 * n) for n in range(count)]
+        book_many(coach, client, starts, minutes=1)
+        outbox.outbox_record(find_reminders(timezone.now()))
+    else:
+        starts = [now + timedelta(days=3, minutes=4 * n) for n in range(count)]
+        book_many(coach, client, starts, booked_before=timedelta(0), confirmations=True)
+        subjects = set(Send.objects.values_list("subject", flat=True))
+        assert subjects == {
+            f"appointment:{pk}:booked" for pk in Appointment.objects.values_list("pk", flat=True)
+        }
+    assert Send.objects.filter(kind=kind, status=Send.Status.PENDING).count() == count
+    assert Send.objects.count() == count
+
+
+@pytest.mark.parametrize(
+    "kind", [FIRST, Send.Kind.APPOINTMENT_BOOKED], ids=["reminders", "booking-confirmations"]
+)
+def test_killed_with_sigkill_while_sending_every_mail_arrives_at_most_once_more_per_kill(
+    coach_a, eva, sink, queue, tmp_path, settings, kind
 ):
     """Kill -9 a pool process in the middle of a chunk (its task is requeued by the main process,
     which finds the rows claimed: a no-op), now and then the whole worker (its tasks are lost
     with the embedded broker, or wait out Redis's visibility timeout), and sweep: the stale
     claims are taken over until every row is sent. A row is marked sent as soon as the server
-    accepted it (PRAKTIJK_SEND_MARK_EVERY=1), so a kill resends at most the message in flight."""
+    accepted it (PRAKTIJK_SEND_MARK_EVERY=1), so a kill resends at most the message in flight,
+    with the same Message-ID. Reminders (recorded by the sweep's finder) and booking
+    confirmations (recorded by the booking, in its transaction) alike."""
     sink, port = sink
     settings.PRAKTIJK_SEND_CHUNK = CHUNK
     settings.PRAKTIJK_SEND_CLAIM_STALE_SECONDS = STALE
     count = 300
-    now = timezone.now()
-    # 3 minutes each, 4 minutes apart: all within the next 24 hours, so all reminders are due.
-    book_many(coach_a, eva, [now + timedelta(minutes=30 + 4 * index) for index in range(count)])
-    outbox.outbox_record(find_reminders(timezone.now()))
-    assert Send.objects.filter(kind=FIRST, status=Send.Status.PENDING).count() == count
+    record_mails(kind, coach_a, eva, count)
     expected = message_ids(Send.objects.all())
 
     rng = random.Random(SEED)
@@ -294,7 +328,7 @@ def test_killed_with_sigkill_while_sending_every_reminder_arrives_at_most_once_m
     log = worker.log_text()
     duplicates = sink.duplicates()
     print(
-        f"FAULT-INJECTION: {setup_name()} seed={SEED} kills={kills} "
+        f"FAULT-INJECTION: {setup_name()} kind={kind} seed={SEED} kills={kills} "
         f"(pool process {killed['pool']}, whole worker {killed['worker']}; "
         f"processes killed {killed['processes']}) messages={count} received={sink.count} "
         f"duplicates={duplicates} connections={sink.connections} seconds={seconds:.1f} "
@@ -308,6 +342,113 @@ def test_killed_with_sigkill_while_sending_every_reminder_arrives_at_most_once_m
     # processes) is sent again.
     slowest = max(map(float, re.findall(r"deliver_sends\[\S+\] succeeded in ([\d.]+)s", log)))
     assert duplicates <= killed["processes"], f"slowest chunk {slowest:.1f} s (stale: {STALE} s)"
+
+
+RECOVERY_DEFAULTS = os.environ.get("RECOVERY_DEFAULTS") == "1"
+RECOVERY_LIMIT = 120  # seconds from a worker running again to the last row sent
+
+
+def pool_sending(worker: Worker, port: int) -> bool:
+    """A pool process of `worker` has a connection open to the sink: in the middle of a chunk."""
+    return any(connected_to(pid, port) for pid in children(worker.process.pid))
+
+
+def taking_over(worker: Worker, port: int, rows: set[int], since) -> bool:
+    """The worker sends, and has claimed some of `rows` (left claimed by a dead one) again."""
+    again = Send.objects.filter(pk__in=rows, status=Send.Status.CLAIMED, claimed_at__gt=since)
+    return pool_sending(worker, port) and again.exists()
+
+
+def wait_until(condition, worker: Worker, seconds: float, what: str, poll: float = 0.005) -> None:
+    deadline = time.monotonic() + seconds
+    while not condition():
+        if worker.process.poll() is not None:
+            pytest.fail(f"The worker stopped:\n{worker.log_text()[-5000:]}")
+        if time.monotonic() > deadline:
+            pytest.fail(f"Waited {seconds} s for {what}: {statuses()}\n{worker.log_text()[-3000:]}")
+        time.sleep(poll)
+
+
+@pytest.mark.parametrize("takeover_kills", [0, 1], ids=["killed", "killed-again-in-the-takeover"])
+def test_a_dead_workers_mail_goes_out_within_two_minutes_of_a_worker_running_again(
+    coach_a, eva, sink, queue, tmp_path, takeover_kills
+):
+    """A worker killed with SIGKILL in the middle of sending 500 reminders leaves rows claimed
+    (and tasks lost with it); a new worker is started at once. With a real beat sweeping, every
+    row is sent within 2 minutes of the new worker running: a claim is stale after
+    PRAKTIJK_SEND_CLAIM_STALE_SECONDS (60 s; no task runs that long: its time limits lie below)
+    and the sweep (every 20 s) hands it over. Killed again while taking the rows over (the new
+    claims and hand-overs start the clock again: with the old 300 s and a sweep a minute that
+    was 11 minutes and more), the next worker still has them all out within 2 minutes.
+
+    The test runs with short intervals; RECOVERY_DEFAULTS=1 with the production defaults."""
+    sink, port = sink
+    count = 500
+    record_mails(FIRST, coach_a, eva, count)
+    expected = message_ids(Send.objects.all())
+    # The production defaults, or short ones: claims stale after 6 s (the task's limits 3 and
+    # 4.5 s), a sweep every second.
+    intervals = {} if RECOVERY_DEFAULTS else {"PRAKTIJK_SEND_CLAIM_STALE_SECONDS": "6"}
+    sweep = {} if RECOVERY_DEFAULTS else {"PRAKTIJK_SWEEP_SECONDS": "1"}
+    env = mail_env(port, **intervals)
+    worker = Worker(queue, tmp_path, env)
+    beat_log = tmp_path / "beat.log"
+    beat = start_beat(queue=queue, log=beat_log, schedule=tmp_path / "beat", env={**env, **sweep})
+    killed = {"processes": 0}
+    phases = []
+
+    def kill_whole_worker(why: str) -> None:
+        killed["processes"] += len(children(worker.process.pid))
+        kill_9(worker.process)
+        phases.append(f"{why}: {sink.count} received, {statuses()}")
+
+    try:
+        worker.start()
+        # The beat's first sweep hands the rows over; the worker is killed in the middle.
+        wait_until(
+            lambda: sink.count >= 20 and pool_sending(worker, port), worker, 60, "the sending"
+        )
+        killed_at = timezone.now()
+        kill_whole_worker("first worker killed")
+        left_claimed = set(
+            Send.objects.filter(status=Send.Status.CLAIMED).values_list("pk", flat=True)
+        )
+        assert left_claimed and Send.objects.exclude(status=Send.Status.SENT).count() > 100
+        for _kill in range(takeover_kills):
+            worker.start()
+            # Killed while it sends the rows it took over from the dead one.
+            wait_until(
+                lambda rows=left_claimed, since=killed_at: taking_over(worker, port, rows, since),
+                worker,
+                RECOVERY_LIMIT,
+                "the takeover",
+            )
+            killed_at = timezone.now()
+            kill_whole_worker("killed in the takeover")
+            left_claimed = set(
+                Send.objects.filter(status=Send.Status.CLAIMED).values_list("pk", flat=True)
+            )
+        worker.start()
+        running = time.monotonic()
+        wait_until(lambda: all_sent(count), worker, RECOVERY_LIMIT, "every row sent", poll=0.1)
+        seconds = time.monotonic() - running
+        wait_quiet(sink)
+        assert beat.poll() is None, beat_log.read_text()
+    finally:
+        stop_all([beat, worker.process], timeout=5)
+    duplicates = sink.duplicates()
+    defaults = "production defaults" if RECOVERY_DEFAULTS else "test intervals"
+    print(
+        f"\nRECOVERY: {setup_name()} {defaults} (stale "
+        f"{'60' if RECOVERY_DEFAULTS else '6'} s, sweep every {'20' if RECOVERY_DEFAULTS else '1'}"
+        f" s) takeover-kills={takeover_kills} rows={count} received={sink.count} "
+        f"duplicates={duplicates} seconds-after-the-last-worker-ran={seconds:.1f}\n  "
+        + "\n  ".join(phases)
+    )
+    assert seconds <= RECOVERY_LIMIT
+    assert statuses() == {Send.Status.SENT: count}
+    assert sink.unique_ids() == expected
+    assert duplicates <= killed["processes"]
 
 
 def test_two_beats_at_once_send_each_reminder_once(coach_a, eva, sink, queue, tmp_path):

@@ -102,7 +102,7 @@ GET = {
     "calendar_feed_renew": everyone(METHOD),
     "appointment_detail": row(LOGIN, DENIED, DENIED, OK, NOT_FOUND, DENIED),
     "appointment_move": everyone(METHOD),
-    # Cancelling asks first (issue 18): the confirmation page. A no-show or a waiver of an
+    # Cancelling asks first: the confirmation page. A no-show or a waiver of an
     # appointment still to come, without a fee: refused with a message (redirect).
     "appointment_cancel": row(LOGIN, DENIED, DENIED, OK, NOT_FOUND, DENIED),
     "appointment_mark": everyone(METHOD),
@@ -736,7 +736,7 @@ def _sweepable():
 @pytest.mark.django_db
 @pytest.mark.parametrize("role", ["coach_b", "coachee_b"])
 def test_id_sweep_every_object_of_others_is_out_of_reach(client, world, role):
-    """Issue 9, point 5: logged in as coach B or coachee B, every id of every object that is not
+    """Logged in as coach B or coachee B, every id of every object that is not
     theirs, in every URL that takes it, by GET and POST: 0 successes (a page, or a redirect that
     is not to the login)."""
     user = world["users"][role]

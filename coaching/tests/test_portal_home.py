@@ -1,4 +1,4 @@
-"""The portal's home is the next step (issue 19, point 4): per client the account is or acts
+"""The portal's home is the next step: per client the account is or acts
 for, the next appointment (video link, .ics, until when free to move or cancel), the next
 Backstage meeting (your turn, the agreements to report back on), evaluations waiting, the
 coach's unread messages and how to reach the coach; in a fixed number of queries."""

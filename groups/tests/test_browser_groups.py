@@ -55,7 +55,7 @@ def participant(coach, first_name: str):
 
 def test_coach_creates_a_team_group_and_adds_a_participant(page: Page, page_log: PageLog, coach_a):
     _, noor = participant(coach_a, "Noor")
-    # She works there: a team takes its organisation's employees (issue 18, point 13).
+    # She works there: a team takes its organisation's employees.
     noor.organisation = Organisation.objects.create(name="Gemeente Oost")
     noor.save()
     first = timezone.localdate() + timedelta(days=14)

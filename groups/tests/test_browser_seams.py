@@ -1,4 +1,4 @@
-"""End to end, issue 18 points 14 and 15 as people click through them: the coach creates a group
+"""End to end, a group's place and its stop as people click through them: the coach creates a group
 with its place and finds that place on a meeting in the week (and in the calendar feed); a
 participant finds the meeting with its place among the portal's appointments and downloads its
 .ics; the coach stops a group through the confirmation page, and its meetings to come are gone
@@ -99,7 +99,7 @@ def test_the_coach_creates_a_group_with_its_place_and_sees_it_in_the_week(
     page.get_by_role("navigation", name="Hoofdmenu").get_by_role("link", name="Agenda").click()
     page.wait_for_url(path_is("/coach/agenda/"))
     page.goto(week_of(first))
-    # A block on the time grid (issue 19): the group, which of the eight, the place.
+    # A block on the time grid: the group, which of the eight, the place.
     meeting = day_of(page, first).get_by_role("listitem").filter(has_text="bijeenkomst 1 van 8")
     expect(meeting).to_have_count(1)
     expect(meeting).to_contain_text("19:00–21:30")

@@ -117,7 +117,7 @@ class TestCoachPages:
 @pytest.mark.django_db
 class TestAddAParticipantBySearch:
     """A coach with a thousand clients finds the one to add by name: the page never lists them
-    all (issue 10), only up to 20 that match and do not take part yet, of the coach's own."""
+    all, only up to 20 that match and do not take part yet, of the coach's own."""
 
     def search(self, client, group, text):
         response = client.get(f"/coach/groepen/{group.uuid}/", {"zoek": text})
@@ -255,7 +255,7 @@ def test_a_participant_leaves_and_a_turn_is_released(client, coach_a):
 @pytest.mark.django_db
 @pytest.mark.parametrize("odd", ["²", "١", "9" * 30, "\x00"])
 def test_an_odd_client_or_member_id_is_refused_with_a_message(client, coach_a, odd):
-    """Issue 9, point 5 (found by coaching/tests/test_fuzz.py): "²".isdigit() is true, but no
+    """Found by the fuzzer (coaching/tests/test_fuzz.py): "²".isdigit() is true, but no
     number to int(): adding or stopping a participant with it was a server error."""
     group = make_group(coach_a)
     _account, ilse = participant(group, "Ilse")
@@ -271,7 +271,7 @@ def test_an_odd_client_or_member_id_is_refused_with_a_message(client, coach_a, o
 @pytest.mark.django_db
 @pytest.mark.parametrize("start", ["9999-11-30T19:00", "9999-12-31T23:59", "0001-01-01T19:00"])
 def test_a_first_meeting_years_away_gets_the_forms_error(client, coach_a, start):
-    """Issue 9, point 5 (found by coaching/tests/test_fuzz.py): eight meetings from a start in
+    """Found by the fuzzer (coaching/tests/test_fuzz.py): eight meetings from a start in
     year 9999 overflowed the date (a server error); year 1 could be stored but not read back."""
     client.force_login(coach_a)
     data = {"name": "X", "composition": "mixed", "daypart": "evening", "interval_weeks": "3"}

@@ -1,4 +1,4 @@
-"""Issue 18, points 12-15: where Backstage groups meet the calendar. Creating a group checks the
+"""Where Backstage groups meet the calendar. Creating a group checks the
 method (daypart, not in the past, a place); a team takes its organisation's employees (or
 someone else with a reason) and never a child; the group's place is on every meeting in the
 calendar, the feed, the .ics files, the reminders and the portal; a group is stopped (with a
@@ -181,7 +181,7 @@ class TestTheMethod:
         assert "videolink" in form.errors["location"][0]
 
     def test_a_moved_meeting_keeps_to_the_daypart(self, coach_a, admin_user, rf):
-        """Moving one meeting is another way to the daypart rule (review of issue 18): an
+        """Moving one meeting is another way to the daypart rule: an
         evening group's meeting moved to the afternoon was accepted, and then the admin could
         not save the group at all (its clean() found a meeting to come outside the daypart)."""
         from django.contrib import admin
@@ -332,7 +332,7 @@ class TestWhoJoins:
     def test_the_admin_cannot_make_a_team_of_other_employers(
         self, coach_a, hospital, admin_user, rf
     ):
-        """The admin is another way to the team rule (review of issue 18): a mixed group made a
+        """The admin is another way to the team rule: a mixed group made a
         team of an organisation, or a team given another organisation, would hold employees of
         others without a reason."""
         from django.contrib import admin
@@ -572,7 +572,7 @@ class TestThePlace:
         feed = ical.coach_feed(coach_a).decode()
         unfolded = feed.replace("\r\n ", "")
         assert unfolded.count("LOCATION:Ziekenhuis Oost\\, zaal 3") == 8
-        # Never a video link in the feed (issue 19), not even the group's: the feed's URL is
+        # Never a video link in the feed, not even the group's: the feed's URL is
         # its only secret, and it lives in calendar apps outside the practice.
         assert VIDEO not in unfolded and "CONFERENCE" not in unfolded
         assert "Thuisstraat" not in unfolded
@@ -640,7 +640,7 @@ class TestThePlace:
         assert "Ziekenhuis Oost, zaal 3" in html
 
 
-# --- A moved meeting is announced (review of issue 18: moves say what moved, point 4) ----------
+# --- A moved meeting is announced, saying what moved: the old time and the new -----------------
 
 
 def _unfolded(message, index: int = 0) -> str:

@@ -1,4 +1,4 @@
-"""Issue 19, points 3 and 5: a Backstage meeting is the participants' appointment too. In the
+"""A Backstage meeting is the participants' appointment too. In the
 portal's appointment list with the group's place or video link ("Deelnemen via video"), and an
 .ics per meeting with that link as LOCATION, URL and CONFERENCE; never in the coach's feed and
 never for someone outside the group."""

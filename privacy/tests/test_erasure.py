@@ -1,4 +1,4 @@
-"""Erasure and retention (issue 9, point 2): what goes, what the law keeps, and the purge."""
+"""Erasure and retention: what goes, what the law keeps, and the purge."""
 
 from datetime import date, timedelta
 from io import StringIO
@@ -150,7 +150,7 @@ class TestErase:
 
 
 class TestAfterARestore:
-    """Issue 18, point 18: a backup from before an erasure brings the client back; the
+    """A backup from before an erasure brings the client back; the
     application log (outside the database) names each erasure by UUID, and
     `reapply_erasures` erases them again."""
 

@@ -1,4 +1,4 @@
-"""An erasure leaves nothing readable on disk (issue 18, point 18): after *Wissen* the
+"""An erasure leaves nothing readable on disk: after *Wissen* the
 database's files (the SQLite file, its write-ahead log and shared-memory index) hold none of the
 erased client's texts.
 

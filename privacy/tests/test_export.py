@@ -1,4 +1,4 @@
-"""Right of access and portability (issue 9, point 1): the ZIP with all of a client's data.
+"""Right of access and portability: the ZIP with all of a client's data.
 
 `test_every_model_with_client_data_is_exported_or_excluded` walks the model graph: a model that
 refers to a client or an account (directly or through another such model) must be a section
@@ -356,7 +356,7 @@ def test_the_export_runs_the_same_queries_for_one_note_and_for_ten(
 
 
 class TestWhatTheDownloadHolds:
-    """Issue 18, point 20: the client's download holds the coach's dossier (the right of
+    """The client's download holds the coach's dossier (the right of
     access, AVG art. 15), which the portal does not show; the page says so."""
 
     def test_the_coach_notes_and_intake_are_in_the_clients_own_download_not_in_the_portal(

@@ -88,7 +88,7 @@ class SessionType(models.Model):
 
 class Status(models.TextChoices):
     BOOKED = "booked", _("gepland")
-    # Who cancelled, and whether in time, is in `cancelled_by` (issue 18, point 1): a coach who
+    # Who cancelled, and whether in time, is in `cancelled_by`: a coach who
     # cancels an hour before has cancelled, not the client late.
     CANCELLED = "cancelled", _("geannuleerd")
     CANCELLED_LATE = "cancelled_late", _("te laat geannuleerd")
@@ -185,7 +185,7 @@ class Appointment(models.Model):
     created_by = models.ForeignKey(
         User, on_delete=models.SET_NULL, null=True, related_name="+", verbose_name=_("door")
     )
-    # Who cancelled, why and when (issue 18, point 1): only the client's own late cancellation
+    # Who cancelled, why and when: only the client's own late cancellation
     # may cost the client something.
     cancelled_by = models.CharField(
         _("afgezegd door"), max_length=10, choices=CancelledBy, blank=True

@@ -25,7 +25,7 @@ class TestAvailabilityPage:
 
     @pytest.mark.parametrize("odd", ["²", "١", "9" * 30, "-1", "\x00"])
     def test_an_odd_id_deletes_nothing(self, client, coach_a, odd):
-        """Issue 9, point 5 (found by coaching/tests/test_fuzz.py): "²".isdigit() is true, but
+        """Found by the fuzzer (coaching/tests/test_fuzz.py): "²".isdigit() is true, but
         no number to int(): deleting with it was a server error."""
         block = WorkingHours.objects.create(
             coach=coach_a, weekday=0, start_time="09:00", end_time="12:00"

@@ -176,7 +176,7 @@ def test_many_coachees_booking_one_slot_through_the_portal_at_once(coach_a):
 
 @pytest.mark.django_db(transaction=True)
 def test_concurrent_online_bookings_of_one_client_stay_within_the_limit(coach_a):
-    """Issue 18, point 5: a client with two upcoming online bookings (the limit is three) books
+    """A client with two upcoming online bookings (the limit is three) books
     six different free times at the same moment, from six requests: exactly one gets through,
     the others are refused with the reason. The limit is counted under a lock on the client's
     row, inside the booking's transaction; counted outside it, several would pass (on

@@ -331,7 +331,7 @@ def test_coach_marks_a_past_session_held_from_the_week_view(
     expect(entry).to_have_count(1)
     expect(entry).to_contain_text("Eva Coachee")
     expect(entry).to_contain_text("coachingsessie · in de praktijk")
-    # On the time grid (issue 19): the block's link says the day, the time, who and what.
+    # On the time grid: the block's link says the day, the time, who and what.
     entry.get_by_role(
         "link", name=f"{dutch(yesterday)}, 10:00–11:00 Eva Coachee coachingsessie · in de praktijk"
     ).click()

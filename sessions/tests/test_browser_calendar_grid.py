@@ -1,4 +1,4 @@
-"""End to end, the coach's calendar on a time grid (issue 19, point 2): the week, the day and
+"""End to end, the coach's calendar on a time grid: the week, the day and
 the month as a coach sees them (screenshots at a laptop's and a phone's width, axe-core at
 both), dragging an appointment to a free time (moved, the client told) and onto a taken one
 (refused, the reason shown, the block back in place), a free time clicked to plan, and the

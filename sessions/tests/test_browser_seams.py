@@ -1,4 +1,4 @@
-"""End to end, issue 18 points 1, 2 and 3 as people click through them: the coach cancels an
+"""End to end, cancelling and its fee as people click through them: the coach cancels an
 hour before through the confirmation page and the client's draft invoice shows no fee; the coach
 marks a no-show (it asks first) and waives its fee; a coachee cancels in the portal through the
 confirmation page, having seen until when that is free; a booking inside the cancellation window

@@ -1,4 +1,4 @@
-"""End to end, the coach's morning on *Vandaag* (issue 19, point 1): the day's appointments and a
+"""End to end, the coach's morning on *Vandaag*: the day's appointments and a
 Backstage meeting in time order, preparing (the dossier opens at the last session note), and
 marking the session that has begun held, from Vandaag and back to it.
 

@@ -1,4 +1,4 @@
-"""End to end, issue 19 point 3: the coach sets their video room on "Mijn profiel" and plans a
+"""End to end: the coach sets their video room on "Mijn profiel" and plans a
 video session; the client finds "Deelnemen via video" with that room in the portal, in the
 confirmation e-mail and in the session's .ics; the coach's calendar feed never has it.
 

@@ -1,4 +1,4 @@
-"""The coach's calendar on a time grid (issue 19, point 2): blocks placed by time and duration,
+"""The coach's calendar on a time grid: blocks placed by time and duration,
 working hours and days off, today, the month's counts, only the coach's own appointments, a
 free time that plans, and a move by dragging (JSON) through the move form's rules."""
 

@@ -1,4 +1,4 @@
-"""Who cancelled decides the fee (issue 18, points 1 and 2): the rule in the service and in the
+"""Who cancelled decides the fee: the rule in the service and in the
 database, the coach's and the coachee's confirmation pages, the no-show and the waiver."""
 
 from datetime import timedelta

@@ -1,4 +1,4 @@
-"""Recording a kennismaking settles its appointment (issue 18, point 7): the planned kennismaking
+"""Recording a kennismaking settles its appointment: the planned kennismaking
 appointment of the traject is marked held when it is the one (on the recorded day, begun), and
 otherwise cancelled by the coach with the client told; never left "gepland" with a reminder
 due. One transaction with the step: when the appointment cannot be settled, the step is

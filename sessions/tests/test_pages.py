@@ -288,7 +288,7 @@ class TestCoach:
 
     @pytest.mark.parametrize("start", ["9999-12-31T23:59", "0001-01-01T00:00"])
     def test_a_time_years_away_gets_the_forms_error(self, client, coach_a, session_type, start):
-        """Issue 9, point 5 (found by coaching/tests/test_fuzz.py): the end of an appointment
+        """Found by the fuzzer (coaching/tests/test_fuzz.py): the end of an appointment
         at 9999-12-31 23:59 overflowed the date (a server error); one in year 1 was stored, and
         then could not be read back (before year 1 in UTC)."""
         traject = running_traject(coach_a, client__coach=coach_a)
@@ -341,7 +341,7 @@ class TestCoach:
         assert f'name="start" value="{later:%Y-%m-%dT%H:%M}"' in page
 
     def test_who_cancels_late_decides_whether_it_is_late(self, client, coach_a):
-        """Issue 18, point 1: the coach cancelling two hours before is a cancellation by the
+        """The coach cancelling two hours before is a cancellation by the
         coach; the client's own (phoned in, recorded by the coach) is a late one."""
         traject = running_traject(coach_a, client__coach=coach_a)
         ours, theirs = (
@@ -408,7 +408,7 @@ class TestCoach:
                 traject=traject,
             )
         # session, user, MFA, coach profile, appointments with traject and client, the
-        # exceptions of the week and the working hours (the time grid, issue 19)
+        # exceptions of the week and the working hours (the time grid)
         assert count() == few <= 7
 
     def test_portal_page_queries_do_not_grow(self, client, guardian, child_traject, session_type):
@@ -529,7 +529,7 @@ class TestLastSession:
 @pytest.mark.parametrize("moment", ["9999-12-31T23:59", "0001-01-01T00:00", "2099-01-01T10:00"])
 @pytest.mark.django_db
 def test_every_calendar_time_is_within_five_years(form, name, moment, coach_a):
-    """Issue 9, point 5: a time in the calendar lies within five years of today (as the pages'
+    """A time in the calendar lies within five years of today (as the pages'
     week and slot parameters), or the form says so."""
     from importlib import import_module
 

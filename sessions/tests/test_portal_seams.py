@@ -1,4 +1,4 @@
-"""Issue 18, points 3, 4 and 5 in the portal and the calendar: booking inside the cancellation
+"""The booking rules in the portal and the calendar: booking inside the cancellation
 window warns before it books; every planned appointment says until when it can be cancelled
 free of charge, and a refusal says how to reach the coach; a move names the old time and the
 new; the reminder line tells the truth; at most N upcoming online bookings per client."""

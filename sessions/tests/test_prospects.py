@@ -92,7 +92,7 @@ class TestKennismaking:
         assert sem.is_child and sem.last_name == "Jansen"
         parent = Guardian.objects.get(client=sem)
         assert parent.email == "noor@example.org"
-        # What the parent answered, nothing assumed (issue 18): "nee" is kept as no.
+        # What the parent answered, nothing assumed: "nee" is kept as no.
         assert (parent.relation, parent.has_parental_authority) == ("father", False)
 
     def test_a_parent_is_asked_for_the_relation_and_parental_authority(self, client, open_coach):
@@ -118,7 +118,7 @@ class TestKennismaking:
         with django_capture_on_commit_callbacks(execute=True):
             client.post("/kennismaking/", form(how="email", slot="", message="Over werkdruk"))
         traject = Traject.objects.get()
-        # Issue 18: the seed's fourth way of getting acquainted, in a standard traject; only
+        # The seed's fourth way of getting acquainted, in a standard traject; only
         # the client's choice at the start makes it e-mail coaching.
         assert traject.kind == Traject.Kind.STANDARD and traject.status == Traject.Status.AANMELDING
         assert traject.kennismaking_mode == Traject.Mode.EMAIL and not traject.takes_messages

@@ -1,4 +1,4 @@
-"""A traject that stops or is closed takes its appointments to come with it (review of issue 18):
+"""A traject that stops or is closed takes its appointments to come with it:
 they are cancelled in the step's transaction, by the coach (or the practice when someone else
 took the step), with the reason, never as a late cancellation, and the client (or the parents
 of a child) get the cancellation by e-mail after the commit. The step's confirmation page says

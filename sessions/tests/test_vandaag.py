@@ -1,4 +1,4 @@
-"""The coach's day on *Vandaag* (issue 19, point 1): today's appointments and Backstage meetings
+"""The coach's day on *Vandaag*: today's appointments and Backstage meetings
 in time order with what fits the moment, the days ahead with their counts, past appointments
 without an outcome, and marking held or missed from there and back.
 

@@ -1,4 +1,4 @@
-"""Issue 19, point 3: a video appointment has a link. It comes from the coach's own room or the
+"""A video appointment has a link. It comes from the coach's own room or the
 practice's pattern (a room of its own per appointment), is handed out in one place
 (appointment_book) for every way in, survives a move, and is in the e-mails, the client's .ics
 and the portal; never in the coach's private feed, and never for someone else's people."""

@@ -1,6 +1,7 @@
 """The coach's calendar: the week, appointments, the feed, and availability."""
 
 from datetime import timedelta
+from functools import wraps
 
 from django.contrib import messages
 from django.core.exceptions import ValidationError
@@ -75,6 +76,20 @@ from sessions.views.common import (
 # --- The coach -------------------------------------------------------------------------------
 
 
+def _appointment_of_the_coach(view):
+    """For a view of one appointment (`<uuid:appointment>` in its URL): the coach's own, else a
+    404; a Backstage meeting's leads to the meeting's page instead (_meeting_page)."""
+
+    @wraps(view)
+    def with_appointment(request: HttpRequest, appointment) -> HttpResponse:
+        found = appointment_of_coach(request.user, appointment)
+        if elsewhere := _meeting_page(found):
+            return elsewhere
+        return view(request, found)
+
+    return with_appointment
+
+
 @require_http_methods(["GET", "POST"])
 @role_required(Role.COACH)
 def appointment_new(request: HttpRequest) -> HttpResponse:
@@ -115,10 +130,8 @@ def appointment_new(request: HttpRequest) -> HttpResponse:
 
 @require_safe
 @role_required(Role.COACH)
-def appointment_detail(request: HttpRequest, appointment: str) -> HttpResponse:
-    appointment = appointment_of_coach(request.user, appointment)
-    if elsewhere := _meeting_page(appointment):
-        return elsewhere
+@_appointment_of_the_coach
+def appointment_detail(request: HttpRequest, appointment: Appointment) -> HttpResponse:
     reminders = list(reminders_of(appointment))
     rules = BookingRules.for_coach(appointment.coach)
     fee_note, waive_refused = "", ""
@@ -148,10 +161,8 @@ def appointment_detail(request: HttpRequest, appointment: str) -> HttpResponse:
 
 @require_POST
 @role_required(Role.COACH)
-def appointment_move_view(request: HttpRequest, appointment: str) -> HttpResponse:
-    appointment = appointment_of_coach(request.user, appointment)
-    if elsewhere := _meeting_page(appointment):
-        return elsewhere
+@_appointment_of_the_coach
+def appointment_move_view(request: HttpRequest, appointment: Appointment) -> HttpResponse:
     form = MoveForm(request.POST)
     # Dragged in the calendar (static/js/calendar.js): the same rules, the answer in JSON.
     as_json = wants_json(request)
@@ -256,11 +267,9 @@ def _cancel_cost(appointment: Appointment, deadline, *, late: bool) -> str:
 
 @require_http_methods(["GET", "POST"])
 @role_required(Role.COACH)
-def appointment_cancel_view(request: HttpRequest, appointment: str) -> HttpResponse:
+@_appointment_of_the_coach
+def appointment_cancel_view(request: HttpRequest, appointment: Appointment) -> HttpResponse:
     """Asks first (who cancels, why, what it costs), then cancels on POST."""
-    appointment = appointment_of_coach(request.user, appointment)
-    if elsewhere := _meeting_page(appointment):
-        return elsewhere
     back = reverse("appointment_detail", args=[appointment.uuid])
     if appointment.status != Appointment.Status.BOOKED or appointment.start <= timezone.now():
         messages.error(
@@ -325,10 +334,8 @@ def _back_to(request: HttpRequest, default: str) -> str:
 
 @require_POST
 @role_required(Role.COACH)
-def appointment_mark_view(request: HttpRequest, appointment: str) -> HttpResponse:
-    appointment = appointment_of_coach(request.user, appointment)
-    if elsewhere := _meeting_page(appointment):
-        return elsewhere
+@_appointment_of_the_coach
+def appointment_mark_view(request: HttpRequest, appointment: Appointment) -> HttpResponse:
     back = _back_to(request, reverse("appointment_detail", args=[appointment.uuid]))
     if request.POST.get("status") == Appointment.Status.NO_SHOW:
         # A no-show may cost the client something: it asks first.
@@ -348,11 +355,9 @@ def appointment_mark_view(request: HttpRequest, appointment: str) -> HttpRespons
 
 @require_http_methods(["GET", "POST"])
 @role_required(Role.COACH)
-def appointment_no_show_view(request: HttpRequest, appointment: str) -> HttpResponse:
+@_appointment_of_the_coach
+def appointment_no_show_view(request: HttpRequest, appointment: Appointment) -> HttpResponse:
     """ "Niet verschenen": asks first (what it costs the client), records it on POST."""
-    appointment = appointment_of_coach(request.user, appointment)
-    if elsewhere := _meeting_page(appointment):
-        return elsewhere
     # Vandaag sends the coach here with next=/coach/: "Terug" and the step return there.
     back = _back_to(request, reverse("appointment_detail", args=[appointment.uuid]))
     if appointment.status == Appointment.Status.NO_SHOW:  # a second click: nothing to do
@@ -407,12 +412,10 @@ def appointment_no_show_view(request: HttpRequest, appointment: str) -> HttpResp
 
 @require_http_methods(["GET", "POST"])
 @role_required(Role.COACH)
-def appointment_waive_fee_view(request: HttpRequest, appointment: str) -> HttpResponse:
+@_appointment_of_the_coach
+def appointment_waive_fee_view(request: HttpRequest, appointment: Appointment) -> HttpResponse:
     """ "Kosten kwijtschelden" of a late cancellation or a no-show, with a reason, until the fee
     is on a sent invoice (on a draft, its line is taken off)."""
-    appointment = appointment_of_coach(request.user, appointment)
-    if elsewhere := _meeting_page(appointment):
-        return elsewhere
     back = reverse("appointment_detail", args=[appointment.uuid])
     if not waivable(appointment):
         messages.error(

@@ -1,4 +1,4 @@
-"""A kennismaking asked for by e-mail on the website made the traject e-mail coaching (issue 18).
+"""A kennismaking asked for by e-mail on the website made the traject e-mail coaching.
 It is a kennismaking to be held by e-mail in a standard traject: only the client's choice at
 the start makes e-mail coaching. The trajects the website made that way (its request is the
 dossier entry without an author) and that have not started (no intake, no messages) are put

@@ -41,7 +41,7 @@ WITHDRAWN = _(
 
 def no_consent_message(third_party, day) -> str:
     """Why a contact with the party cannot be recorded: its consent was withdrawn (on that
-    date, issue 18), or there is none for the day."""
+    date), or there is none for the day."""
     newest = (
         Consent.objects.filter(third_party=third_party)
         .order_by("-given_on", "-created_at")

@@ -70,7 +70,7 @@ class Message(models.Model):
     due_at = models.DateTimeField(_("antwoord uiterlijk"), null=True, blank=True)
     answered_at = models.DateTimeField(_("beantwoord op"), null=True, blank=True)
     # A coach's message, read: when the client's (or a parent's) account first opened the
-    # conversation after it was written (issue 19, point 4: the portal's home counts the
+    # conversation after it was written (the portal's home counts the
     # unread ones). Empty on the client's own messages.
     read_at = models.DateTimeField(_("gelezen op"), null=True, blank=True, editable=False)
 

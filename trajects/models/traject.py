@@ -151,7 +151,7 @@ class Traject(models.Model):
     switch_requested_at = models.DateTimeField(_("vraagt om live sessies sinds"), null=True)
     # When the dossier last got a version (of the intake record or of an entry), written in the
     # version's transaction (trajects.services): the dashboard's recent dossiers read it from one
-    # index instead of going over every version of every traject (issue 10).
+    # index instead of going over every version of every traject.
     dossier_changed_at = models.DateTimeField(_("dossier bijgewerkt op"), null=True, editable=False)
     created_at = models.DateTimeField(_("aangemaakt op"), auto_now_add=True)
     updated_at = models.DateTimeField(_("bijgewerkt op"), auto_now=True)

@@ -74,7 +74,7 @@ class TestAlerts:
         fall_due(OVERDUE)
         with django_capture_on_commit_callbacks(execute=True):
             outbox.sweep()
-        # No alert to the coach; the coachee hears of the switch (issue 18).
+        # No alert to the coach; the coachee hears of the switch.
         assert [message.to for message in mail.outbox] == [[coachee.email]]
         assert Send.objects.filter(status=Send.Status.SKIPPED).count() == 3
         assert Message.objects.count() == 3

@@ -1,4 +1,4 @@
-"""Attachments are encrypted at rest (issue 18, point 19): with the same keys as the texts
+"""Attachments are encrypted at rest: with the same keys as the texts
 (coaching.crypto), served decrypted only to the traject's coach and client, in the data
 download as uploaded, moved to a new key by `reencrypt`; files stored before are encrypted by
 the migration and by `reencrypt`."""

@@ -65,7 +65,7 @@ def test_coach_registers_a_child_and_keeps_her_dossier(page: Page, page_log: Pag
     guardian_part.get_by_label(label("Achternaam")).fill("de Boer")
     guardian_part.get_by_label(label("Relatie")).select_option(label="moeder")
     guardian_part.get_by_label(label("E-mailadres")).fill("marieke.deboer@praktijk.test")
-    # Asked, with no answer given in advance (issue 18).
+    # Asked, with no answer given in advance.
     authority = guardian_part.get_by_role("group", name="ouderlijk gezag")
     expect(authority.get_by_role("radio", name="Ja")).not_to_be_checked()
     expect(authority.get_by_role("radio", name="Nee")).not_to_be_checked()

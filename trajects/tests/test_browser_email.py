@@ -148,7 +148,7 @@ def test_coachee_asks_for_live_sessions_and_the_coach_switches(
     conversation = coach.get_by_role("region", name="E-mailcoaching: het gesprek")
     expect(conversation).to_contain_text("De cliënt vraagt om live sessies.")
     conversation.get_by_role("link", name="Overstappen naar live sessies").click()
-    # The switch asks first, saying what happens (issue 18).
+    # The switch asks first, saying what happens.
     coach.wait_for_url(path_is(f"/coach/trajecten/{eva_traject.uuid}/live-sessies/"))
     consequences = coach.get_by_role("main").get_by_role("list")
     expect(consequences).to_contain_text("De cliënt krijgt een e-mail")

@@ -1,7 +1,7 @@
-"""End to end, the seams of issue 18 that a person clicks through: the coach records a
+"""End to end, where trajects meet the calendar and the consents: the coach records a
 kennismaking held by phone while its appointment is still planned, and the appointment no longer
-stands as "gepland" (point 7); a coachee withdraws a consent in the portal through the page that
-asks first, and the coach sees it on *Vandaag* (points 2 and 11).
+stands as "gepland"; a coachee withdraws a consent in the portal through the page that
+asks first, and the coach sees it on *Vandaag*.
 
 Runs in headless Chromium against the live server; the fixtures (and the skip without Chromium,
 or the failure with E2E=required) come from coaching/tests/browser.py. Screenshots of the pages

@@ -1,4 +1,4 @@
-"""The coach's dashboard at any size (issue 10): the recently changed dossiers come from the
+"""The coach's dashboard at any size: the recently changed dossiers come from the
 traject's own `dossier_changed_at`, kept by every version the dossier gets; each list shows its
 first rows and how many there are, and the rest is in the client list under a filter of the
 same name, for the coach's own clients only."""

@@ -248,7 +248,7 @@ def test_after_the_switch_the_coachee_still_reads_the_conversation(
     email_traject_switch(traject=conversation, by=coach_a)
     html = client.get(f"/portaal/berichten/{conversation.uuid}/").content.decode()
     assert "Eerste vraag" in html and "Versturen" not in html
-    # Issue 18: the portal says so, and no longer promises an answer within 24 hours.
+    # The portal says so, and promises no answer within 24 hours.
     assert "antwoordt binnen" not in html
     notice = html[html.index('id="switched-to-live"') :]
     today = readable(timezone.localdate(), long=True)

@@ -171,7 +171,7 @@ class TestWaiting:
 
 @pytest.mark.django_db
 class TestAKennismakingByEmailIsNotEmailCoaching:
-    """Issue 18, point 8: a kennismaking held by e-mail is a way of getting acquainted; the
+    """A kennismaking held by e-mail is a way of getting acquainted; the
     traject becomes e-mail coaching only when the client chooses it at the start."""
 
     def test_held_by_email_the_traject_stays_standard_until_the_start(self, traject, coach_a):

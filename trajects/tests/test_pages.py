@@ -63,7 +63,7 @@ class TestQueryCounts:
         # session, user, MFA check, coach profile (role), counts, waiting trajects with their
         # clients, recent versions with their entries, open messages with their clients, switch
         # requests, quiet conversations, consents withdrawn by clients with their clients and
-        # parties (issue 18), the sections of the apps above (quote requests); issue 19: the
+        # parties, the sections of the apps above (quote requests); for the coach's day: the
         # visit (an UPDATE), consents ending, evaluations answered, today's appointments, the
         # days ahead, appointments without an outcome, draft invoices (a meeting today adds
         # one: trajects/tests/test_vandaag_day.py)
@@ -90,7 +90,9 @@ class TestQueryCounts:
             TrajectFactory(client=child)
             party = ThirdPartyFactory(client=child)
             ConsentFactory(third_party=party, given_by_guardian=child.guardians.first())
-            Send.objects.create(subject=f"invitation:{n}:1", kind=Send.Kind.INVITATION, client=child)
+            Send.objects.create(
+                subject=f"invitation:{n}:1", kind=Send.Kind.INVITATION, client=child
+            )
         # session, user, MFA, coach profile, client, the audit log's row, guardians, trajects,
         # parties, consents (with party and guardian), the latest e-mails about the client
         assert queries(client, url) == small <= 11
@@ -138,7 +140,7 @@ class TestClients:
         assert Guardian.objects.get(client=sam).has_parental_authority is True
 
     def test_the_parents_authority_is_asked_not_assumed(self, client, coach_a):
-        # Issue 18: the question has no answer given in advance, and "nee" is an answer.
+        # The question has no answer given in advance, and "nee" is an answer.
         client.force_login(coach_a)
         page = client.get("/coach/clienten/nieuw/").content.decode()
         radios = re.findall(r"<input[^>]*guardian-has_parental_authority[^>]*>", page)
@@ -198,7 +200,7 @@ class TestClients:
         assert names("/coach/clienten/?status=bedenktijd") == []
 
     def test_a_search_with_a_nul_character_gets_the_forms_error(self, client, coach_a):
-        """Issue 9, point 5 (found by coaching/tests/test_fuzz.py): PostgreSQL refuses a NUL in
+        """Found by the fuzzer (coaching/tests/test_fuzz.py): PostgreSQL refuses a NUL in
         a query; the search used the raw parameter, and the page failed (500)."""
         ClientFactory(coach=coach_a, first_name="Nora", last_name="Jansen")
         client.force_login(coach_a)

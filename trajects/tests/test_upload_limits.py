@@ -1,4 +1,4 @@
-"""Uploads never touch the disk unencrypted (issue 18, point 19 follow-up): an attachment too
+"""Uploads never touch the disk unencrypted: an attachment too
 large to keep in memory is skipped (coaching.uploads), never spooled to a temporary file; the
 page says so and shows the typed text again, and nothing is stored. A normal attachment works
 as before, for the coachee and the coach."""

@@ -1,4 +1,4 @@
-"""What waits for the coach on *Vandaag* (issue 19, point 1), beyond the day itself: the visit
+"""What waits for the coach on *Vandaag*, beyond the day itself: the visit
 that decides what is new, evaluations answered since the previous visit, consents that end
 within 30 days, draft invoices of a month that is over; and the whole page's query count,
 the same for a quiet practice as for a busy one."""

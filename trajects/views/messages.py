@@ -84,9 +84,10 @@ def portal_conversation(request: HttpRequest, traject: str) -> HttpResponse:
     record(request, Action.VIEW, What.MESSAGES, client=traject.client, obj=traject)
     messages_list, earlier = conversation_messages(traject, everything="alle" in request.GET)
     if any(message.from_coach and message.read_at is None for message in messages_list):
-        # The client's side opened the conversation: the coach's messages are read (issue 19,
-        # point 4). One UPDATE, and only when an unread one is shown: the unread are the newest.
-        # Up to the last one shown: one written since this page read them was not seen.
+        # The client's side opened the conversation: the coach's messages are read (the portal's
+        # home counts the unread ones). One UPDATE, and only when an unread one is shown: the
+        # unread are the newest. Up to the last one shown: one written since this page read them
+        # was not seen.
         last_shown = max(message.pk for message in messages_list)
         traject.messages.unread().filter(pk__lte=last_shown).update(read_at=timezone.now())
     return render(
