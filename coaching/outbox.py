@@ -210,11 +210,11 @@ def deliver(ids: list[int]) -> dict[str, int]:
     """Claim, compose, send, mark. Returns how many were sent, skipped, failed and how many were
     not ours to send (already claimed or done: the no-ops).
 
-    No new message is taken up after PRAKTIJK_SEND_SOFT_TIME_LIMIT: the rows not begun are given
-    back and handed over again. With Celery's hard limit this keeps every claim younger than the
-    stale limit while its task runs, also where nothing enforces Celery's limits (an orphaned
-    pool process, a pool without time limits)."""
-    deadline = time.monotonic() + settings.PRAKTIJK_SEND_SOFT_TIME_LIMIT
+    No new message is taken up after PRAKTIJK_SEND_TASK_SECONDS: the rows not begun are given
+    back and handed over again. With Celery's time limits this keeps every claim younger than
+    the stale limit while its task runs, also where nothing enforces Celery's limits (an
+    orphaned pool process, a pool without time limits)."""
+    deadline = time.monotonic() + settings.PRAKTIJK_SEND_TASK_SECONDS
     sends = claim(ids)
     counts = {"sent": 0, "skipped": 0, "failed": 0, "not_ours": len(set(ids)) - len(sends)}
     if counts["not_ours"]:

@@ -599,10 +599,12 @@ PRAKTIJK_HEARTBEAT_MAX_AGE_SECONDS = 180
 # the stale limit is taken to be of a worker that died, and taken over; the sweep's batch.
 PRAKTIJK_SEND_CHUNK = int(env("PRAKTIJK_SEND_CHUNK", "100"))
 PRAKTIJK_SEND_CLAIM_STALE_SECONDS = float(env("PRAKTIJK_SEND_CLAIM_STALE_SECONDS", "60"))
-# A delivery task takes up no new message after half the stale limit (it gives the rest back)
-# and Celery kills it at three quarters: a claim older than the stale limit can belong to no task
-# still running, so taking it over never sends a live worker's rows twice. The last quarter is
-# the margin for clocks that differ between machines.
+# A delivery task takes up no new message after a third of the stale limit (it gives the rest
+# back, to be handed over again at once); Celery interrupts it at half (a message that hangs) and
+# kills it at three quarters. So a claim older than the stale limit can belong to no task still
+# running, and taking it over never sends a live worker's rows twice; the last quarter is the
+# margin for clocks that differ between machines.
+PRAKTIJK_SEND_TASK_SECONDS = PRAKTIJK_SEND_CLAIM_STALE_SECONDS / 3
 PRAKTIJK_SEND_SOFT_TIME_LIMIT = PRAKTIJK_SEND_CLAIM_STALE_SECONDS / 2
 PRAKTIJK_SEND_TIME_LIMIT = PRAKTIJK_SEND_CLAIM_STALE_SECONDS * 3 / 4
 PRAKTIJK_SEND_SWEEP_LIMIT = 20000

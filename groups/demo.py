@@ -20,7 +20,6 @@ PEOPLE = [
 
 
 def demo_group(*, anna: User, **others) -> None:
-    # Over 60 lines on purpose: seed data, one group's story (held, ahead) read top to bottom.
     if BackstageGroup.objects.filter(coach=anna).exists():
         return
     hospital, _ = Organisation.objects.get_or_create(name="Ziekenhuis Oost")

@@ -64,56 +64,61 @@ def group_notice_messages(
     """One e-mail per person told; of a move (`event` "moved"), `previous` is the time the
     meeting had, named with the new one."""
     cancelled = EVENTS[event]
-    method = "CANCEL" if cancelled else "REQUEST"
     appointments = [
         (m["number"], meeting_appointment(coach, m, cancelled=cancelled)) for m in meetings
     ]
-    place = meetings[0]["location"] if meetings else ""
-    video_link = meetings[0]["video_link"] if meetings else ""
-    messages = []
-    for client in clients:
-        for address, first_name, language in client.mail_recipients():
-            with translation.override(language):
-                when = [
-                    readable(timezone.localtime(a.start), weekday=True, long=True, time=True)
-                    for _number, a in appointments
-                ]
-                was = (
-                    readable(timezone.localtime(previous), weekday=True, long=True, time=True)
-                    if previous
-                    else ""
-                )
-            messages.append(
-                templated_message(
-                    "backstage_group_notice",
-                    to=address,
-                    language=language,
-                    context={
-                        "event": event,
-                        "first_name": first_name,
-                        "group": group_name,
-                        "coach": coach,
-                        "coach_email": coach.email,
-                        "meetings": when,
-                        "was": was,
-                        "number": appointments[0][0] if appointments else "",
-                        "location": place,
-                        "video_link": video_link,
-                        "url": settings.SITE_URL + reverse("portal_appointments"),
-                    },
-                    attachments=[
-                        (
-                            f"bijeenkomst-{number}.ics",
-                            ical.for_client(
-                                appointment, method=method, language=language, attendee=address
-                            ),
-                            f"text/calendar; method={method}",
-                        )
-                        for number, appointment in appointments
-                    ],
-                )
+    common = {
+        "event": event,
+        "group": group_name,
+        "coach": coach,
+        "coach_email": coach.email,
+        "number": appointments[0][0] if appointments else "",
+        "location": meetings[0]["location"] if meetings else "",
+        "video_link": meetings[0]["video_link"] if meetings else "",
+        "url": settings.SITE_URL + reverse("portal_appointments"),
+    }
+    method = "CANCEL" if cancelled else "REQUEST"
+    return [
+        _notice(common, appointments, previous, method, address, first_name, language)
+        for client in clients
+        for address, first_name, language in client.mail_recipients()
+    ]
+
+
+def _notice(
+    common: dict,
+    appointments: list[tuple[int, Appointment]],
+    previous: datetime | None,
+    method: str,
+    address: str,
+    first_name: str,
+    language: str,
+) -> EmailMultiAlternatives:
+    """The notice to one person, the times in their language, an .ics per meeting."""
+    with translation.override(language):
+        when = [
+            readable(timezone.localtime(a.start), weekday=True, long=True, time=True)
+            for _number, a in appointments
+        ]
+        was = (
+            readable(timezone.localtime(previous), weekday=True, long=True, time=True)
+            if previous
+            else ""
+        )
+    return templated_message(
+        "backstage_group_notice",
+        to=address,
+        language=language,
+        context={**common, "first_name": first_name, "meetings": when, "was": was},
+        attachments=[
+            (
+                f"bijeenkomst-{number}.ics",
+                ical.for_client(appointment, method=method, language=language, attendee=address),
+                f"text/calendar; method={method}",
             )
-    return messages
+            for number, appointment in appointments
+        ],
+    )
 
 
 # --- Recording: in the transaction of the change ---------------------------------------------

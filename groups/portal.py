@@ -9,6 +9,7 @@ from django.utils import timezone
 
 from coaching.models import Client, User
 from coaching.portal import register_portal_section
+from groups.access import memberships_seen_by_account
 from groups.models import Contribution, Meeting, Membership
 from sessions.models import Appointment
 
@@ -20,11 +21,7 @@ def portal_meetings(account: User) -> list[Appointment]:
     """The meetings of the groups the account's clients take part in (or took part in until
     the group stopped), from the day they joined. Two queries."""
     joined = {}
-    for group, day in (
-        Membership.objects.seen_by_participant()
-        .filter(client__in=Client.objects.for_account(account))
-        .values_list("group_id", "joined_on")
-    ):
+    for group, day in memberships_seen_by_account(account).values_list("group_id", "joined_on"):
         joined[group] = min(day, joined.get(group, day))
     if not joined:
         return []

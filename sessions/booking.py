@@ -62,11 +62,9 @@ def appointment_book(
 ) -> Appointment:
     """Put an appointment in the coach's calendar, or raise SlotTaken.
 
-    `notify` (the coach's form, the portal): the client's side gets a confirmation of an
-    appointment still to come (a past one is only written down), and the coach a notice when
-    the client's side booked it (`by`); both recorded in the outbox in this transaction
-    (sessions.notify). Other ways in tell people their own way, or not at all: a kennismaking
-    from the website (its own two mails), a group's meetings (no client), the demo.
+    `notify` (the coach's form, the portal): the people are told, through the outbox in this
+    transaction (`_booked`). Other ways in tell them their own way, or not at all: a
+    kennismaking from the website (its own two mails), a group's meetings, the demo.
 
     `buffer`: the pause kept free around other appointments (online bookings keep it; a coach
     may plan back to back). It is checked under a lock on the coach's row, so two bookings a
@@ -101,25 +99,34 @@ def appointment_book(
                 video_link=video_link,
                 location=location,
             )
-            if (
-                traject is not None
-                and kind == Appointment.Kind.KENNISMAKING
-                and traject.status == Traject.Status.AANMELDING
-            ):
-                traject.advance(
-                    "plan_kennismaking",
-                    by=by,
-                    on=timezone.localdate(),
-                    planned_at=start,
-                    mode=_kennismaking_mode(mode),
-                )
-            if notify and start > timezone.now():
-                appointment_notify(appointment, "booked", by=by)
+            _booked(appointment, by=by, notify=notify)
             return appointment
     except IntegrityError as error:
         if "appointment_no_overlap" in str(error):
             raise SlotTaken from error
         raise
+
+
+def _booked(appointment: Appointment, *, by: User | None, notify: bool) -> None:
+    """What follows a booking, in its transaction. A traject's kennismaking plans the
+    kennismaking on the traject. With `notify`, the client's side gets a confirmation of an
+    appointment still to come (a past one is only written down), and the coach a notice when
+    the client's side booked it (`by`), both recorded in the outbox (sessions.notify)."""
+    traject = appointment.traject
+    if (
+        traject is not None
+        and appointment.kind == Appointment.Kind.KENNISMAKING
+        and traject.status == Traject.Status.AANMELDING
+    ):
+        traject.advance(
+            "plan_kennismaking",
+            by=by,
+            on=timezone.localdate(),
+            planned_at=appointment.start,
+            mode=_kennismaking_mode(appointment.mode),
+        )
+    if notify and appointment.start > timezone.now():
+        appointment_notify(appointment, "booked", by=by)
 
 
 def _refuse_past(appointment: Appointment) -> None:

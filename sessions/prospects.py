@@ -59,17 +59,9 @@ def kennismaking_type() -> SessionType | None:
     ).first()
 
 
-@transaction.atomic
-def kennismaking_request(
-    *,
-    coach: User,
-    prospect: Prospect,
-    start: datetime | None = None,
-    mode: str = "",
-    message: str = "",
-    language: str = "nl",
-) -> Traject:
-    """With a `start`: book that slot (it must still be free). Without: an e-mail request."""
+def _client_of(coach: User, prospect: Prospect) -> Client:
+    """The prospect as a client of the coach; for a child, the child, with the parent who
+    asked as its guardian."""
     for_child = bool(prospect.child_first_name)
     client = Client.objects.create(
         coach=coach,
@@ -91,6 +83,21 @@ def kennismaking_request(
             email=prospect.email,
             phone=prospect.phone,
         )
+    return client
+
+
+@transaction.atomic
+def kennismaking_request(
+    *,
+    coach: User,
+    prospect: Prospect,
+    start: datetime | None = None,
+    mode: str = "",
+    message: str = "",
+    language: str = "nl",
+) -> Traject:
+    """With a `start`: book that slot (it must still be free). Without: an e-mail request."""
+    client = _client_of(coach, prospect)
     today = timezone.localdate()
     if start is None:
         # A kennismaking to be held by e-mail (the coach records how it went), in a standard

@@ -1,11 +1,19 @@
 """allauth as configured: e-mail login, mandatory verification, password reset, no sign-up."""
 
 import re
+from datetime import timedelta
 
 import pytest
+from allauth.account.adapter import get_adapter
 from allauth.account.models import EmailAddress
+from allauth.core.context import request_context
 from allauth.mfa.models import Authenticator
+from django.core.exceptions import ImproperlyConfigured
+from django.test import RequestFactory
 
+from coaching import outbox
+from coaching.account_mail import ACCOUNT_GONE, RESET_EXPIRED
+from coaching.models import Client, Send
 from coaching.tests.factories import TEST_PASSWORD, UserFactory
 
 
@@ -45,11 +53,11 @@ class TestLogin:
 
 @pytest.mark.django_db
 class TestPasswordReset:
-    def test_reset_by_mail_link(self, client, coachee, mailoutbox, django_capture_on_commit_callbacks):
+    def test_reset_by_mail_link(
+        self, client, coachee, mailoutbox, django_capture_on_commit_callbacks
+    ):
         """Request → an outbox row without a secret → the worker writes and sends the mail, its
         link made then → the link sets a new password."""
-        from coaching.models import Send
-
         with django_capture_on_commit_callbacks() as handed_over:
             response = client.post("/account/password/reset/", {"email": coachee.email})
         assert response.status_code == 302
@@ -93,12 +101,6 @@ class TestPasswordReset:
     def test_a_request_left_waiting_too_long_sends_no_link(
         self, client, coachee, mailoutbox, settings
     ):
-        from datetime import timedelta
-
-        from coaching import outbox
-        from coaching.account_mail import RESET_EXPIRED
-        from coaching.models import Send
-
         client.post("/account/password/reset/", {"email": coachee.email})
         send = Send.objects.get()
         age = timedelta(seconds=settings.PASSWORD_RESET_TIMEOUT + 60)
@@ -117,8 +119,6 @@ class TestPasswordReset:
     def test_an_unknown_address_is_told_in_the_language_of_the_page(
         self, client, db, mailoutbox, django_capture_on_commit_callbacks
     ):
-        from coaching.models import Send
-
         client.cookies["django_language"] = "en"
         with django_capture_on_commit_callbacks(execute=True):
             client.post("/account/password/reset/", {"email": "onbekend@praktijk.test"})
@@ -138,13 +138,6 @@ class TestAllauthMailThroughTheOutbox:
         self, coachee, mailoutbox, django_capture_on_commit_callbacks, settings
     ):
         settings.ACCOUNT_EMAIL_NOTIFICATIONS = True  # off in the practice's settings
-        from django.test import RequestFactory
-
-        from allauth.account.adapter import get_adapter
-        from allauth.core.context import request_context
-
-        from coaching.models import Client, Send
-
         request = RequestFactory().get("/", HTTP_USER_AGENT="Testbrowser")
         with django_capture_on_commit_callbacks(execute=True), request_context(request):
             adapter = get_adapter(request)
@@ -165,11 +158,6 @@ class TestAllauthMailThroughTheOutbox:
         assert "nieuw@praktijk.test" in mail.body and "Testbrowser" in mail.body
 
     def test_a_mail_with_a_code_is_refused_not_stored(self, coachee):
-        from allauth.account.adapter import get_adapter
-        from django.core.exceptions import ImproperlyConfigured
-
-        from coaching.models import Send
-
         with pytest.raises(ImproperlyConfigured):
             get_adapter().send_mail("account/email/login_code", coachee.email, {"code": "123456"})
         assert not Send.objects.exists()
@@ -183,13 +171,6 @@ class TestAllauthMailThroughTheOutbox:
             assert not getattr(settings, name, False), name
 
     def test_an_account_deleted_meanwhile_gets_nothing(self, coachee, mailoutbox):
-        from coaching import outbox
-        from coaching.account_mail import ACCOUNT_GONE
-        from coaching.models import Send
-        from coaching.tests.factories import UserFactory
-
-        from allauth.account.adapter import get_adapter
-
         other = UserFactory(email="weg@praktijk.test")
         get_adapter().send_mail("account/email/password_changed", other.email, {"user": other})
         send = Send.objects.get()

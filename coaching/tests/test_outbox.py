@@ -302,14 +302,14 @@ def test_out_of_time_gives_the_rest_back_at_once_and_keeps_the_one_in_flight_cla
 
 
 @pytest.mark.django_db
-def test_a_task_takes_up_no_new_message_after_the_soft_limit(
+def test_a_task_takes_up_no_new_message_after_its_time(
     settings, django_capture_on_commit_callbacks
 ):
-    """Also where nothing enforces Celery's time limits (an orphaned pool process), a task stops
-    taking up messages after PRAKTIJK_SEND_SOFT_TIME_LIMIT: one at least (so that it gets on),
-    the rest back to pending and handed over again, so that no claim of a running task gets as
-    old as the stale limit."""
-    settings.PRAKTIJK_SEND_SOFT_TIME_LIMIT = 0
+    """Before Celery's soft limit, and also where nothing enforces Celery's time limits (an
+    orphaned pool process), a task stops taking up messages after PRAKTIJK_SEND_TASK_SECONDS:
+    one at least (so that it gets on), the rest back to pending and handed over again, so that
+    no claim of a running task gets as old as the stale limit."""
+    settings.PRAKTIJK_SEND_TASK_SECONDS = 0
     ids = outbox.outbox_add(
         [(f"appointment:{n}", KIND, timezone.now()) for n in range(3)], deliver_now=False
     )
@@ -334,6 +334,7 @@ def test_a_claim_older_than_the_stale_limit_belongs_to_no_running_task(settings)
     from coaching.tasks import deliver_sends
 
     stale = settings.PRAKTIJK_SEND_CLAIM_STALE_SECONDS
+    assert settings.PRAKTIJK_SEND_TASK_SECONDS < settings.PRAKTIJK_SEND_SOFT_TIME_LIMIT
     assert deliver_sends.soft_time_limit == settings.PRAKTIJK_SEND_SOFT_TIME_LIMIT < stale
     assert deliver_sends.time_limit == settings.PRAKTIJK_SEND_TIME_LIMIT <= stale * 3 / 4
     sweep = settings.CELERY_BEAT_SCHEDULE["outbox-sweep"]["schedule"].total_seconds()

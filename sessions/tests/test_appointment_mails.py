@@ -18,9 +18,11 @@ from sessions.models import Appointment
 from sessions.notify import BEGUN, GONE, NOT_BOOKED, SUPERSEDED, appointment_notify
 from sessions.prospects import Prospect, kennismaking_request
 from sessions.tests.test_pages import future
+from sessions.video_rooms import appointments_follow_room
 from trajects.tests.factories import running_traject
 
 BOOKED, MOVED = Send.Kind.APPOINTMENT_BOOKED, Send.Kind.APPOINTMENT_MOVED
+ROOM = Send.Kind.APPOINTMENT_ROOM
 CANCELLED, NOTICE = Send.Kind.APPOINTMENT_CANCELLED, Send.Kind.COACH_NOTICE
 
 
@@ -64,9 +66,7 @@ def ics(message) -> str:
 
 @pytest.mark.django_db
 class TestRecordedWithTheChange:
-    def test_a_rolled_back_booking_leaves_no_confirmation_a_committed_one_does(
-        self, eva, coach_a
-    ):
+    def test_a_rolled_back_booking_leaves_no_confirmation_a_committed_one_does(self, eva, coach_a):
         class Rollback(Exception):
             pass
 
@@ -152,7 +152,9 @@ class TestSentByTheWorker:
         (message,) = mail.outbox
         assert message.to == [coachee.email] and when(appointment.start) in message.body
         assert "http://testserver/portaal/afspraken/" in message.body
-        assert "METHOD:REQUEST" in ics(message) and f"UID:{appointment.uuid}@praktijk" in ics(message)
+        assert "METHOD:REQUEST" in ics(message) and f"UID:{appointment.uuid}@praktijk" in ics(
+            message
+        )
         send = Send.objects.get()
         assert (send.status, send.recipients) == (Send.Status.SENT, [coachee.email])
         assert not Send.objects.filter(kind=NOTICE).exists()  # the coach booked it
@@ -217,6 +219,41 @@ class TestSentByTheWorker:
 
 
 @pytest.mark.django_db
+class TestANewVideoRoom:
+    def test_the_clients_hear_of_each_new_room_the_latest_one_counts(self, eva, coach_a, coachee):
+        old, new, newer = (f"https://meet.example/{name}" for name in ("oud", "nieuw", "nieuwer"))
+        start = future(3)
+        appointment = appointment_book(
+            coach=coach_a,
+            start=start,
+            end=start + timedelta(hours=1),
+            kind=Appointment.Kind.SESSION,
+            mode="video",
+            by=coach_a,
+            traject=eva,
+            video_link=old,
+        )
+        assert appointments_follow_room(coach_a, old, new) == 1
+        assert appointments_follow_room(coach_a, old, new) == 0  # followed already
+        assert list(Send.objects.values_list("subject", "kind", "client")) == [
+            (f"appointment:{appointment.pk}:room:1", ROOM, eva.client.pk)
+        ]
+        deliver_waiting()
+        (message,) = mail.outbox
+        assert message.to == [coachee.email] and f"Videolink: {new}" in message.body
+        assert "SEQUENCE:1" in ics(message)
+        # Two changes before the worker came: the first would send a room that is gone.
+        appointments_follow_room(coach_a, new, newer)
+        appointments_follow_room(coach_a, newer, old)
+        mail.outbox.clear()
+        deliver_waiting()
+        errors = dict(Send.objects.filter(kind=ROOM).values_list("subject", "error"))
+        assert errors[f"appointment:{appointment.pk}:room:2"] == SUPERSEDED
+        (message,) = mail.outbox
+        assert f"Videolink: {old}" in message.body and "SEQUENCE:3" in ics(message)
+
+
+@pytest.mark.django_db
 class TestTheCoachHears:
     def test_of_a_booking_a_move_and_a_cancellation_by_the_client_side(
         self, eva, coach_a, coachee, django_capture_on_commit_callbacks
@@ -262,9 +299,7 @@ class TestTheCoachHears:
 
 @pytest.mark.django_db
 class TestKennismaking:
-    def test_the_prospect_and_the_coach_through_the_outbox_in_the_prospects_language(
-        self, coach_a
-    ):
+    def test_the_prospect_and_the_coach_through_the_outbox_in_the_prospects_language(self, coach_a):
         prospect = Prospect(
             first_name="Noor",
             last_name="Jansen",

@@ -1,5 +1,6 @@
-"""Backstage groups in the browser: the coach runs the group from its first to its eighth
-meeting; a participant sees the schedule, claims a turn, and reads their own agreements."""
+"""A coach's Backstage groups: the list, a new group with its eight meetings, the group's page
+(members, meetings, a fair rota, open agreements, evaluations), its place, and stopping or
+deleting it. A meeting's own page: groups.views.meetings; the participants': groups.views.portal."""
 
 from urllib.parse import urlencode
 from uuid import UUID
@@ -19,59 +20,34 @@ from django.views.decorators.http import require_http_methods, require_POST, req
 from audit.log import Action, What, record_each
 from coaching.clients import organisation_for_name
 from coaching.confirm import ReasonForm, confirmation_page
-from coaching.models import Client, Role, Send
+from coaching.models import Client, Role
 from coaching.roles import role_required
 from groups.access import (
     client_to_add,
     clients_to_add,
     group_of_coach,
     groups_of_coach,
-    is_id,
-    meeting_of_account,
-    meeting_of_coach,
-    meeting_to_claim,
     member_of_group,
-    memberships_seen_by_account,
-    turn_of_coach,
 )
-from groups.forms import (
-    ClaimForm,
-    GroupForm,
-    MemberExceptionForm,
-    MemberSearchForm,
-    PlaceForm,
-    TurnForm,
-)
+from groups.forms import GroupForm, MemberExceptionForm, MemberSearchForm, PlaceForm
 from groups.models import BackstageGroup, Contribution, Meeting, Membership
-from groups.reminders import participant_reminders_of
 from groups.services import (
     Ending,
-    MeetingFull,
     RotaTurn,
-    agreements_to_report,
     group_create,
     group_delete,
     group_ending,
     group_evaluation_summary,
     group_place_change,
     group_stop,
-    meeting_attendance_record,
-    meeting_move,
-    meeting_report_back,
     member_add,
     member_leave,
     outside_the_organisation,
     plan_rota,
     rota_accept,
-    turn_claim,
-    turn_release,
     why_not_deletable,
 )
-from sessions import ical
-from sessions.booking import SlotTaken
-from sessions.forms import MoveForm
 from sessions.models import Appointment
-from sessions.views.common import json_answer, wants_json
 
 # The most clients a search on the group page lists (after that: search more precisely).
 CANDIDATES = 20
@@ -465,217 +441,3 @@ def group_rota_accept(request: HttpRequest, group: UUID) -> HttpResponse:
     assigned = rota_accept(group=group)
     messages.success(request, _("%(count)s beurten ingedeeld.") % {"count": assigned})
     return redirect("group_detail", group=group.uuid)
-
-
-@require_safe
-@role_required(Role.COACH)
-def meeting_detail(request: HttpRequest, meeting: UUID) -> HttpResponse:
-    """The meeting page; each of its forms posts to a view of its own (below)."""
-    meeting = meeting_of_coach(request.user, meeting)
-    group = meeting.group
-    contributions = list(meeting.contributions.select_related("membership__client"))
-    previous = agreements_to_report(meeting)
-    members = list(group.members.active().select_related("client"))
-    attendance = {a.membership_id: a.present for a in meeting.attendance.all()}
-    record_each(
-        request,
-        Action.VIEW,
-        What.BACKSTAGE,
-        [c.membership.client for c in [*contributions, *previous]],
-    )
-    return render(
-        request,
-        "groups/meeting_detail.html",
-        {
-            "meeting": meeting,
-            "group": group,
-            "turns": [(c, TurnForm(instance=c, prefix=str(c.uuid))) for c in contributions],
-            "previous": previous,
-            "members": members,
-            "present": {pk for pk, here in attendance.items() if here},
-            "move_form": MoveForm(initial={"start": timezone.localtime(meeting.appointment.start)}),
-            "free_turns": 2 - len(contributions),
-            "reminders_sent": [
-                send
-                for send in participant_reminders_of(meeting, members)
-                if send.status == Send.Status.SENT
-            ],
-            "reminder_hours": settings.PRAKTIJK_REMINDER_HOURS,
-        },
-    )
-
-
-def _why(error: Exception) -> str:
-    """What a refusing service said, for a message."""
-    return " ".join(getattr(error, "messages", [str(error)]))
-
-
-def _back_to(meeting: Meeting) -> HttpResponse:
-    return redirect("meeting_detail", meeting=meeting.uuid)
-
-
-@require_POST
-@role_required(Role.COACH)
-def meeting_move_view(request: HttpRequest, meeting: UUID) -> HttpResponse:
-    """Move the meeting (groups.services.meeting_move): from the form on its page, or dragged
-    in the coach's calendar (static/js/calendar.js), which asks for the answer in JSON
-    (`{"ok": …, "message": …}`)."""
-    meeting = meeting_of_coach(request.user, meeting)
-    form = MoveForm(request.POST)
-    refusal, status = "", 200
-    if not form.is_valid():
-        refusal, status = " ".join(form.errors.get("start", [])), 400
-    else:
-        try:
-            meeting_move(meeting=meeting, start=form.cleaned_data["start"])
-        except (ValidationError, SlotTaken) as error:
-            refusal, status = _why(error), 409
-    if refusal:
-        if wants_json(request):
-            return json_answer(refusal, status=status)
-        messages.error(request, refusal)
-        return _back_to(meeting)
-    moved = (
-        _("De bijeenkomst is verzet; de deelnemers krijgen bericht.")
-        if meeting.group.members.active().exists()
-        else _("De bijeenkomst is verzet.")
-    )
-    if wants_json(request):
-        return json_answer(moved)
-    messages.success(request, moved)
-    return _back_to(meeting)
-
-
-@require_POST
-@role_required(Role.COACH)
-def turn_record(request: HttpRequest, meeting: UUID, turn: UUID) -> HttpResponse:
-    """The steps of a turn, as the coach writes them down during or after the meeting."""
-    turn = turn_of_coach(request.user, meeting, turn)
-    form = TurnForm(request.POST, instance=turn, prefix=str(turn.uuid))
-    if form.is_valid():
-        form.save()
-        record_each(request, Action.CHANGE, What.BACKSTAGE, [turn.membership.client])
-        messages.success(
-            request,
-            _("De beurt van %(name)s is vastgelegd.") % {"name": turn.membership.client.first_name},
-        )
-    else:
-        messages.error(request, " ".join(e for errors in form.errors.values() for e in errors))
-    return _back_to(turn.meeting)
-
-
-@require_POST
-@role_required(Role.COACH)
-def meeting_report_back_view(request: HttpRequest, meeting: UUID) -> HttpResponse:
-    """How last meeting's agreements went (`report-<turn's uuid>`, one field a turn)."""
-    meeting = meeting_of_coach(request.user, meeting)
-    texts = {
-        key.removeprefix("report-"): value
-        for key, value in request.POST.items()
-        if key.startswith("report-")
-    }
-    changed = meeting_report_back(meeting=meeting, texts=texts)
-    record_each(
-        request, Action.CHANGE, What.BACKSTAGE, [turn.membership.client for turn in changed]
-    )
-    messages.success(request, _("De terugkoppeling is vastgelegd."))
-    return _back_to(meeting)
-
-
-@require_POST
-@role_required(Role.COACH)
-def turn_assign(request: HttpRequest, meeting: UUID) -> HttpResponse:
-    """The coach gives a free turn to a participant (also during or after the meeting)."""
-    meeting = meeting_of_coach(request.user, meeting)
-    member = member_of_group(meeting.group, request.POST.get("member"))
-    try:
-        if member is None:
-            raise ValidationError(_("Kies een deelnemer."))
-        turn_claim(meeting=meeting, membership=member, by_coach=True)
-    except (MeetingFull, ValidationError) as error:
-        messages.error(request, _why(error))
-    else:
-        messages.success(request, _("De beurt is toegewezen."))
-    return _back_to(meeting)
-
-
-@require_POST
-@role_required(Role.COACH)
-def turn_release_view(request: HttpRequest, meeting: UUID, turn: UUID) -> HttpResponse:
-    """Free a turn; a turn freed already (a second click) changes nothing."""
-    meeting = meeting_of_coach(request.user, meeting)
-    if turn_release(meeting=meeting, turn=turn):
-        messages.success(request, _("De beurt is vrijgegeven."))
-    return _back_to(meeting)
-
-
-@require_POST
-@role_required(Role.COACH)
-def meeting_attendance(request: HttpRequest, meeting: UUID) -> HttpResponse:
-    """Who was there: the participants ticked are present, the others absent."""
-    meeting = meeting_of_coach(request.user, meeting)
-    present = {int(pk) for pk in request.POST.getlist("present") if is_id(pk)}
-    meeting_attendance_record(meeting=meeting, present=present)
-    messages.success(request, _("De aanwezigheid is vastgelegd."))
-    return _back_to(meeting)
-
-
-# --- A participant ----------------------------------------------------------------------------
-
-
-@require_safe
-@role_required(Role.CLIENT)
-def portal_groups(request: HttpRequest) -> HttpResponse:
-    memberships = list(memberships_seen_by_account(request.user).select_related("group", "client"))
-    groups = []
-    now = timezone.now()
-    for membership in memberships:
-        meetings = list(
-            membership.group.meetings.select_related("appointment").annotate(
-                turns=Count("contributions")
-            )
-        )
-        own = {
-            c.meeting_id: c
-            for c in Contribution.objects.filter(membership=membership).select_related("meeting")
-        }
-        groups.append((membership, meetings, own))
-    return render(
-        request,
-        "groups/portal_groups.html",
-        {"groups": groups, "now": now, "claim_form": ClaimForm()},
-    )
-
-
-@require_POST
-@role_required(Role.CLIENT)
-def portal_turn_claim(request: HttpRequest, meeting: UUID) -> HttpResponse:
-    meeting, membership = meeting_to_claim(request.user, meeting)
-    form = ClaimForm(request.POST)
-    form.is_valid()
-    try:
-        turn_claim(
-            meeting=meeting, membership=membership, problem=form.cleaned_data.get("problem", "")
-        )
-    except (MeetingFull, ValidationError) as error:
-        messages.error(request, " ".join(getattr(error, "messages", [str(error)])))
-    else:
-        record_each(request, Action.CREATE, What.BACKSTAGE, [membership.client])
-        messages.success(
-            request, _("Je hebt een beurt bij bijeenkomst %(number)s.") % {"number": meeting.number}
-        )
-    return redirect("portal_groups")
-
-
-@require_safe
-@role_required(Role.CLIENT)
-def portal_meeting_ics(request: HttpRequest, meeting: UUID) -> HttpResponse:
-    """One meeting of the participant's own group as .ics, with the group's place; a 404 for
-    anyone else."""
-    meeting = meeting_of_account(request.user, meeting)
-    response = HttpResponse(
-        ical.for_client(meeting.appointment, language=request.LANGUAGE_CODE),
-        content_type="text/calendar",
-    )
-    response["Content-Disposition"] = f'attachment; filename="bijeenkomst-{meeting.number}.ics"'
-    return response
