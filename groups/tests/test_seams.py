@@ -339,9 +339,10 @@ class TestWhoJoins:
 
         group = create(coach_a)
         school = Organisation.objects.create(name="School West")
-        participant(group, "Ana", organisation=school)
-        participant(group, "Bo", organisation=hospital)
-        participant(group, "Cor", organisation=None)
+        # Last names given: a random one ("Bos", "Boer") would put "Bo" in the message.
+        participant(group, "Ana", organisation=school, last_name="Smit")
+        participant(group, "Bo", organisation=hospital, last_name="Visser")
+        participant(group, "Cor", organisation=None, last_name="Mulder")
         request = rf.get("/")
         request.user = admin_user
         Form = admin.site._registry[BackstageGroup].get_form(request, group, change=True)
