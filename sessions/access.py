@@ -12,8 +12,9 @@ from django.shortcuts import get_object_or_404
 
 from coaching.models import Client, CoachProfile, Role, User
 from coaching.roles import has_role
-from sessions.booking import bookable_kinds
+from sessions.booking import bookable_kinds, can_cancel_free
 from sessions.models import Appointment, AvailabilityException, SessionType, WorkingHours
+from sessions.models.availability import Rules
 from trajects.models import Traject
 
 
@@ -114,6 +115,18 @@ def bookable_online(traject: Traject, pk) -> SessionType:
     if session_type.kind not in bookable_kinds(traject):
         raise Http404
     return session_type
+
+
+def may_change_online(appointment: Appointment, rules: Rules | None = None) -> bool:
+    """Online, a coachee moves or cancels only what can be booked online, within the window."""
+    session_type = appointment.session_type
+    return (
+        appointment.status == Appointment.Status.BOOKED
+        and session_type is not None
+        and session_type.active
+        and session_type.bookable_online
+        and can_cancel_free(appointment, rules=rules)
+    )
 
 
 # --- Either ----------------------------------------------------------------------------------

@@ -12,10 +12,10 @@ from django.utils import timezone
 
 from coaching.models import Client, User
 from coaching.portal import register_portal_section
+from sessions.access import may_change_online
 from sessions.booking import cancel_deadline
 from sessions.models import Appointment, BookingRules
 from sessions.models.appointments import Mode
-from sessions.views.common import _client_may_change
 
 TEMPLATE = "sessions/includes/portal_home_appointment.html"
 
@@ -84,7 +84,7 @@ def portal_home_appointments(account: User, clients: Sequence[Client]) -> dict[i
     found = next_appointments(clients, now)
     for appointment in found.values():
         coach_rules = _rules_of(appointment.coach)
-        appointment.may_change = _client_may_change(appointment, coach_rules)
+        appointment.may_change = may_change_online(appointment, coach_rules)
         appointment.free_until = cancel_deadline(appointment, coach_rules)
         appointment.place = _place(appointment)
         appointment.under_way = appointment.start <= now

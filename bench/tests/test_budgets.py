@@ -30,7 +30,8 @@ BUDGET = {
     # visit, + consents ending within 30 days (trajects), + drafts of a month over (billing).
     "coach: Vandaag": 20,
     "coach: cliënten": 7,
-    "coach: cliënt": 11,
+    # + the latest e-mails about the client (the outbox's rows that name them).
+    "coach: cliënt": 12,
     "coach: traject met dossier": 14,
     "coach: e-mailgesprek": 14,
     # The time grid: + the week's exceptions (days off), + the working hours.

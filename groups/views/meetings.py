@@ -85,7 +85,8 @@ def meeting_move_view(request: HttpRequest, meeting: UUID) -> HttpResponse:
     (`{"ok": …, "message": …}`)."""
     meeting = meeting_of_coach(request.user, meeting)
     form = MoveForm(request.POST)
-    refusal, status = "", 200
+    refusal: str | None = None
+    status = 200
     if not form.is_valid():
         refusal, status = " ".join(form.errors.get("start", [])), 400
     else:
@@ -93,7 +94,7 @@ def meeting_move_view(request: HttpRequest, meeting: UUID) -> HttpResponse:
             meeting_move(meeting=meeting, start=form.cleaned_data["start"])
         except (ValidationError, SlotTaken) as error:
             refusal, status = why(error), 409
-    if refusal:
+    if refusal is not None:
         if wants_json(request):
             return json_answer(refusal, status=status)
         messages.error(request, refusal)

@@ -214,6 +214,8 @@ class TestWhatStays:
             "child": Send(subject="x:1", kind="k", recipients=["an@praktijk.test"]),
             "lookalike": Send(subject="x:2", kind="k", recipients=["jan@praktijk.test"]),
             "sibling": Send(subject="x:3", kind="k", recipients=[guardian.email]),
+            # Names the child (an invitation to the shared parent, not written yet): it goes.
+            "named": Send(subject="x:4", kind="k", client=child),
         }
         for row in rows.values():
             row.save()

@@ -363,7 +363,7 @@ class TestOnlineIsFreeOrNothing:
         # The portal's check said "free" a moment ago; then the coach moved it to two hours
         # from now (inside the 24-hour window).
         monkeypatch.setattr(
-            "sessions.views.portal._client_may_change", lambda appointment, rules=None: True
+            "sessions.views.portal.may_change_online", lambda appointment, rules=None: True
         )
         start = timezone.now() + timedelta(hours=2)
         Appointment.objects.filter(pk=appointment.pk).update(

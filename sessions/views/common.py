@@ -9,7 +9,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from coaching.dates import readable
-from sessions.booking import can_cancel_free, cancel_deadline
+from sessions.booking import cancel_deadline
 from sessions.models import Appointment
 from sessions.models.availability import Rules
 
@@ -103,15 +103,3 @@ def _slot(value: str) -> datetime:
     if moment.tzinfo is None or abs((moment - timezone.now()).days) > 5 * 366:
         raise ValueError(value)
     return moment
-
-
-def _client_may_change(appointment: Appointment, rules: Rules | None = None) -> bool:
-    """Online, a coachee moves or cancels only what can be booked online, within the window."""
-    session_type = appointment.session_type
-    return (
-        appointment.status == Appointment.Status.BOOKED
-        and session_type is not None
-        and session_type.active
-        and session_type.bookable_online
-        and can_cancel_free(appointment, rules=rules)
-    )

@@ -21,6 +21,7 @@ from sessions.access import (
     appointment_of_account,
     appointments_of_account,
     bookable_online,
+    may_change_online,
     traject_of_account,
     trajects_of_account,
     types_bookable_online,
@@ -39,7 +40,7 @@ from sessions.models import Appointment, BookingRules, SessionType
 from sessions.models.availability import Rules
 from sessions.portal_extras import portal_extras
 from sessions.slots import free_slots, slots_by_day
-from sessions.views.common import _client_may_change, _monday, _slot, refusal
+from sessions.views.common import _monday, _slot, refusal
 from trajects.models import Traject
 
 # --- The coachee (or a parent) -----------------------------------------------------------------
@@ -60,7 +61,7 @@ def portal_appointments(request: HttpRequest) -> HttpResponse:
     ]
     rules = _rules_per_coach(appointments)
     for appointment in appointments:
-        appointment.may_change = _client_may_change(appointment, rules[appointment.coach_id])
+        appointment.may_change = may_change_online(appointment, rules[appointment.coach_id])
         # Until when it can be moved or cancelled free of charge.
         appointment.free_until = cancel_deadline(appointment, rules[appointment.coach_id])
     # Other apps' appointments of this account (a Backstage group's meetings), each shown by
@@ -229,7 +230,7 @@ def portal_book_view(request: HttpRequest, traject: str, session_type: int) -> H
 def portal_reschedule(request: HttpRequest, appointment: str) -> HttpResponse:
     appointment = appointment_of_account(request.user, appointment)
     rules = BookingRules.for_coach(appointment.coach)
-    if not _client_may_change(appointment, rules):
+    if not may_change_online(appointment, rules):
         messages.error(request, refusal(appointment, rules))
         return redirect("portal_appointments")
     duration = appointment.end - appointment.start
@@ -285,7 +286,7 @@ def portal_cancel(request: HttpRequest, appointment: str) -> HttpResponse:
     if appointment.status != Appointment.Status.BOOKED or appointment.start <= timezone.now():
         messages.info(request, _("Deze afspraak was al geannuleerd of is voorbij."))
         return redirect(back)
-    if not _client_may_change(appointment):
+    if not may_change_online(appointment):
         messages.error(request, refusal(appointment))
         return redirect(back)
     form = ReasonForm(
