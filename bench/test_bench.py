@@ -18,12 +18,12 @@ from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from billing.models import Invoice, InvoiceLine
-from billing.services import invoice_send
+from billing.services.invoicing import invoice_send
 from billing.tests.helpers import practice_tariffs
 from coaching.models import Client, Tariff
 from coaching.tests.factories import GuardianFactory
-from trajects.email_coaching import email_switch_request
 from trajects.models import Message, Traject
+from trajects.services.email_coaching import email_switch_request
 from trajects.tests.factories import TrajectFactory, note, running_traject
 
 RESULTS = Path(__file__).with_name("RESULTS.md")

@@ -33,8 +33,8 @@ from bench import http
 from bench.measure import FLOOR, ROUNDS, WARMUP, p95
 from bench.seed import SIZES, seed, settle
 from bench.tests.test_budgets import pages
-from sessions.booking import SlotTaken, portal_book
 from sessions.models import Appointment, SessionType
+from sessions.services.booking import SlotTaken, portal_book
 from sessions.slots import free_slots
 from trajects.models import Traject
 

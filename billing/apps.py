@@ -13,7 +13,7 @@ class BillingConfig(AppConfig):
     def ready(self) -> None:
         from billing.items import register_fee_guard
         from billing.mail import register_mail
-        from billing.quote_requests import register_quote_requests
+        from billing.services.quote_requests import register_quote_requests
         from billing.today import register_today
 
         register_mail()

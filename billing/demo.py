@@ -8,8 +8,8 @@ from django.core.exceptions import ValidationError
 from django.utils import timezone
 
 from billing.models import Invoice, QuoteRequest
-from billing.quote_requests import backstage_coach, quote_request_submit
-from billing.services import Recipient, invoice_create, invoice_send
+from billing.services.invoicing import Recipient, invoice_create, invoice_send
+from billing.services.quote_requests import backstage_coach, quote_request_submit
 
 
 def demo_invoice(*, anna, eva, **others) -> None:

@@ -10,7 +10,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from billing.models import LINE_LIMITS, Invoice, QuoteRequest
-from billing.services import Recipient
+from billing.services.invoicing import Recipient
 from coaching.forms import DateInput
 from coaching.models import Client, Tariff, User, Vat
 from coaching.public_forms import honeypot_field

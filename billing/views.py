@@ -28,8 +28,7 @@ from billing.forms import (
 )
 from billing.models import Invoice, Quote, QuoteRequest
 from billing.pdf import invoice_filename, invoice_pdf, quote_pdf
-from billing.quote_requests import backstage_coach, quote_request_close, quote_request_submit
-from billing.services import (
+from billing.services.invoicing import (
     invoice_create,
     invoice_credit,
     invoice_delete,
@@ -38,6 +37,11 @@ from billing.services import (
     invoice_mark_paid,
     invoice_send,
     quote_create,
+)
+from billing.services.quote_requests import (
+    backstage_coach,
+    quote_request_close,
+    quote_request_submit,
 )
 from coaching.models import Role, Send
 from coaching.public_forms import TOO_MANY_REQUESTS, filled_in_by_a_robot, over_the_limit

@@ -6,7 +6,7 @@ room of its own per appointment: the base, "/", and an unguessable name such as
 "praktijk-3f9a0c7d12e4b5a6" (the practice's name and 64 random bits; never a client's name, so
 the address says nothing about who meets). Neither set: no link, and the coach sends one.
 
-sessions.booking.appointment_book is the one place that hands a link to an appointment.
+sessions.services.booking.appointment_book is the one place that hands a link to an appointment.
 
 A coach who changes their own room expects their clients in the new one: the appointments to
 come that carry the old room follow it (room_changed; sessions registers the follower, which
@@ -53,7 +53,7 @@ def video_room_for(coach) -> str:
 
 
 # Who follows a coach's change of room: (coach, old room, new room) -> how many appointments
-# moved to the new room. Registered by the apps above coaching (sessions.video_rooms).
+# moved to the new room. Registered by the apps above coaching (sessions.services.video_rooms).
 RoomFollower = Callable[[object, str, str], int]
 ROOM_FOLLOWERS: list[RoomFollower] = []
 

@@ -6,7 +6,7 @@
   contributors, and to the previous meeting's contributors who made agreements a reminder to
   report back on them (never the agreements themselves: notices carry no content);
 - after meetings 4 and 8, an evaluation for every participant who was a member then
-  (trajects.evaluations, kind Backstage), linked to the group (GroupEvaluation).
+  (trajects.services.evaluations, kind Backstage), linked to the group (GroupEvaluation).
 
 Each is one outbox row per participant and meeting time, contribution or evaluation, so
 finding it again is a no-op."""
@@ -27,8 +27,8 @@ from coaching.outbox import NO_RECIPIENT, Item, register, register_finder
 from groups.models import Contribution, GroupEvaluation, Meeting, Membership
 from sessions import ical
 from sessions.models import Appointment
-from trajects.evaluations import PROMPT, evaluation_request
 from trajects.models import Questionnaire
+from trajects.services.evaluations import PROMPT, evaluation_request
 
 PREPARE, REPORT_BACK = "backstage_prepare", "backstage_report_back"
 MEETING = "backstage_meeting"

@@ -28,8 +28,8 @@ from groups.models import (
     daypart_mismatch,
 )
 from groups.notify import group_notice_record
-from sessions.booking import SlotTaken, appointment_book, appointment_move
 from sessions.models import Appointment
+from sessions.services.booking import SlotTaken, appointment_book, appointment_move
 
 RULES = settings.PRAKTIJK_BACKSTAGE
 
@@ -489,7 +489,7 @@ def group_stop(*, group: BackstageGroup, by: User, reason: str) -> Ending:
         raise ValidationError(_("Deze groep is al gestopt."))
     today, now = timezone.localdate(), timezone.now()
     # The meetings to come are cancelled by the coach, all in one statement under one lock (as
-    # sessions.booking.appointment_cancel does one at a time): a meeting has no client, so
+    # sessions.services.booking.appointment_cancel does one at a time): a meeting has no client, so
     # its cancellation is never late and costs nobody anything; its time is free again.
     cancelled = list(
         Appointment.objects.select_for_update()

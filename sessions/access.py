@@ -12,9 +12,9 @@ from django.shortcuts import get_object_or_404
 
 from coaching.models import Client, CoachProfile, Role, User
 from coaching.roles import has_role
-from sessions.booking import bookable_kinds, can_cancel_free
 from sessions.models import Appointment, AvailabilityException, SessionType, WorkingHours
 from sessions.models.availability import Rules
+from sessions.services.booking import bookable_kinds, can_cancel_free
 from trajects.models import Traject
 
 

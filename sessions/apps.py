@@ -14,13 +14,14 @@ class AgendaConfig(AppConfig):
     verbose_name = _("Agenda")
 
     def ready(self) -> None:
-        from sessions import notify, prospects
-        from sessions.kennismaking import register_kennismaking_hook
+        from sessions import notify
         from sessions.portal_home import register_portal_home
         from sessions.reminders import register_reminders
+        from sessions.services import prospects
+        from sessions.services.kennismaking import register_kennismaking_hook
+        from sessions.services.traject_end import register_traject_end_hooks
+        from sessions.services.video_rooms import register_room_follower_of_sessions
         from sessions.today import register_today
-        from sessions.traject_end import register_traject_end_hooks
-        from sessions.video_rooms import register_room_follower_of_sessions
 
         register_reminders()
         notify.register_composers()  # the appointments' own mails and the coach's notice

@@ -5,8 +5,8 @@ from datetime import time, timedelta
 from django.utils import timezone
 
 from coaching.models import User
-from sessions.booking import SlotTaken, appointment_book
 from sessions.models import Appointment, SessionType, WorkingHours
+from sessions.services.booking import SlotTaken, appointment_book
 
 TYPES = [
     # kind, name, name in English, minutes, modes, bookable online

@@ -67,7 +67,7 @@ class AppointmentForm(forms.Form):
             self.add_error("mode", _("Deze vorm past niet bij deze soort afspraak."))
         traject = data.get("traject")
         if session_type and traject:
-            from sessions.booking import bookable_kinds
+            from sessions.services.booking import bookable_kinds
 
             if session_type.kind not in bookable_kinds(traject):
                 self.add_error(

@@ -2,12 +2,13 @@
 parents of a child who receive reminders; in each person's language; with the .ics; never with
 dossier content. And the coach's notice when a coachee booked, moved or cancelled online.
 
-The service that makes the change (sessions.booking, sessions.video_rooms) records the mail in
-its own transaction with `appointment_notify`: a rolled-back change sends nothing, a committed
-one cannot lose its mail. Each change has a subject of its own, so recording it again is a
-no-op: `appointment:<pk>:booked`, `appointment:<pk>:cancelled`, and for a move or a new video
-room the sequence the change gave the appointment (`appointment:<pk>:moved:<sequence>`; it rises
-with every change, so moving it back and forth again is a new mail each time).
+The service that makes the change (sessions.services.booking, sessions.services.video_rooms)
+records the mail in its own transaction with `appointment_notify`: a rolled-back change sends
+nothing, a committed one cannot lose its mail. Each change has a subject of its own, so
+recording it again is a no-op: `appointment:<pk>:booked`, `appointment:<pk>:cancelled`, and for
+a move or a new video room the sequence the change gave the appointment
+(`appointment:<pk>:moved:<sequence>`; it rises with every change, so moving it back and forth
+again is a new mail each time).
 
 What is sent is written when a worker sends it, from the appointment as it is then:
 
@@ -35,7 +36,7 @@ from sessions import ical
 from sessions.models import Appointment
 
 # A reminder carries the same event (UID and sequence) again: calendars keep one entry.
-# "room": the coach's video room changed (sessions.video_rooms): the same time, a new link.
+# "room": the coach's video room changed (sessions.services.video_rooms): the same time, a new link.
 METHOD = {
     "booked": "REQUEST",
     "moved": "REQUEST",

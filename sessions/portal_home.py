@@ -13,9 +13,9 @@ from django.utils import timezone
 from coaching.models import Client, User
 from coaching.portal import register_portal_section
 from sessions.access import may_change_online
-from sessions.booking import cancel_deadline
 from sessions.models import Appointment, BookingRules
 from sessions.models.appointments import Mode
+from sessions.services.booking import cancel_deadline
 
 TEMPLATE = "sessions/includes/portal_home_appointment.html"
 

@@ -10,10 +10,10 @@ class TrajectsConfig(AppConfig):
 
     def ready(self) -> None:
         from trajects.alerts import register_composers
-        from trajects.email_coaching import register_email_composers
-        from trajects.evaluations import register_evaluation_prompts
         from trajects.portal_home import register_portal_home
         from trajects.prompts import register_bedenktijd_prompt
+        from trajects.services.email_coaching import register_email_composers
+        from trajects.services.evaluations import register_evaluation_prompts
 
         register_composers()
         register_evaluation_prompts()

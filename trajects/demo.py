@@ -6,7 +6,7 @@ from django.utils import timezone
 
 from coaching.models import Client, ThirdParty, User
 from trajects.models import Traject
-from trajects.services import (
+from trajects.services.dossier import (
     dossier_entry_correct,
     dossier_entry_create,
     intake_record,
@@ -216,8 +216,8 @@ def demo_messages(traject: Traject, coach: User) -> None:
 
 def _demo_evaluations(traject) -> None:
     """Two interim evaluations Eva filled in (the chart on her traject page) and one waiting."""
-    from trajects.evaluations import evaluation_request, evaluation_submit
     from trajects.models import Evaluation, Questionnaire
+    from trajects.services.evaluations import evaluation_request, evaluation_submit
 
     questionnaire = Questionnaire.objects.filter(kind="interim", active=True).first()
     if questionnaire is None:  # the admin took it out of use

@@ -12,8 +12,8 @@ from django.utils import timezone
 
 from coaching.models import Client, User
 from coaching.portal import register_portal_section
-from trajects.evaluations import token_for
 from trajects.models import Evaluation, Message, Traject
+from trajects.services.evaluations import token_for
 
 EVALUATIONS_TEMPLATE = "trajects/includes/portal_home_evaluations.html"
 MESSAGES_TEMPLATE = "trajects/includes/portal_home_messages.html"

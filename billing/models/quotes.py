@@ -27,8 +27,8 @@ class QuoteRequestQuerySet(models.QuerySet):
 
 class QuoteRequest(models.Model):
     """An organisation asks for a quote for a Backstage group on the public site. It goes to
-    the practice's Backstage coach (billing.quote_requests.backstage_coach), who answers it with
-    a Quote, or closes it without one (with the reason)."""
+    the practice's Backstage coach (billing.services.quote_requests.backstage_coach), who
+    answers it with a Quote, or closes it without one (with the reason)."""
 
     # The values of a Backstage group's own (groups.BackstageGroup), in the asker's words.
     class Daypart(models.TextChoices):

@@ -22,7 +22,7 @@ from pypdf import PdfReader
 
 from billing.forms import last_month
 from billing.models import Claim, Invoice
-from billing.services import Recipient, invoice_create, invoice_send
+from billing.services.invoicing import Recipient, invoice_create, invoice_send
 from coaching.dates import readable
 from coaching.models import Client, Send, Tariff
 from coaching.tests.browser import (

@@ -10,7 +10,7 @@ from django.core.exceptions import ValidationError
 from django.db import connection
 
 from billing.models import Invoice, InvoiceLine
-from billing.services import Recipient, invoice_create, invoice_send
+from billing.services.invoicing import Recipient, invoice_create, invoice_send
 from billing.tests.helpers import delivered, practice_tariffs, traject_of
 from coaching.models import Client
 

@@ -10,11 +10,11 @@ from django.core.exceptions import ValidationError
 from django.utils import timezone
 
 from billing.models import Claim
-from billing.services import Recipient, invoice_create, invoice_send
+from billing.services.invoicing import Recipient, invoice_create, invoice_send
 from billing.tests.helpers import practice_tariffs, traject_of
 from coaching.models import Client
-from sessions.booking import appointment_book, appointment_cancel, appointment_mark
 from sessions.fees import appointment_waive_fee
+from sessions.services.booking import appointment_book, appointment_cancel, appointment_mark
 
 
 @pytest.fixture

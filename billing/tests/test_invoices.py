@@ -11,7 +11,7 @@ from django.db import DatabaseError, IntegrityError, transaction
 from django.utils import timezone
 
 from billing.models import Claim, Invoice, InvoiceCounter, InvoiceLine
-from billing.services import (
+from billing.services.invoicing import (
     Recipient,
     invoice_create,
     invoice_credit,
@@ -25,7 +25,7 @@ from billing.tests.helpers import delivered, pdf_text, practice_tariffs, tariff,
 from coaching.models import Client, Send, Tariff, tariff_add, tariff_for
 from coaching.tests.factories import ClientFactory
 from groups.models import BackstageGroup, Membership
-from trajects.email_coaching import message_write
+from trajects.services.email_coaching import message_write
 from trajects.tests.factories import TrajectFactory
 
 NOV = (date(2026, 11, 1), date(2026, 11, 30))

@@ -9,7 +9,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from billing.models import Invoice, Quote
-from billing.services import Recipient, invoice_create, invoice_send
+from billing.services.invoicing import Recipient, invoice_create, invoice_send
 from billing.tests.helpers import delivered, pdf_text, practice_tariffs, tariff, traject_of
 from coaching.models import Client
 

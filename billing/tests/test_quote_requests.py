@@ -17,7 +17,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from billing.models import Quote, QuoteRequest
-from billing.quote_requests import SHOWN, backstage_coach, quote_request_close
+from billing.services.quote_requests import SHOWN, backstage_coach, quote_request_close
 from billing.tests.helpers import tariff
 from coaching.models import Send
 from coaching.tests.test_permissions import quick_group
@@ -309,7 +309,7 @@ class TestClosingWithoutAQuote:
     def test_an_answered_request_is_not_closed(self, coach_a, backstage_tariff):
         from django.core.exceptions import ValidationError
 
-        from billing.services import quote_create
+        from billing.services.invoicing import quote_create
 
         asked = new_request(coach_a)
         quote_create(

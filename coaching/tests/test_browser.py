@@ -405,7 +405,7 @@ def demo_world(transactional_db) -> DemoWorld:
     from django.urls import reverse
 
     from billing.models import Invoice, QuoteRequest
-    from billing.services import quote_create
+    from billing.services.invoicing import quote_create
     from coaching.accounts import Invitee, guardian_invite, invitation_tokens
     from coaching.models import Client, Send, Tariff, User
     from coaching.tests.factories import give_totp
@@ -414,8 +414,8 @@ def demo_world(transactional_db) -> DemoWorld:
     from sessions.models import Appointment, SessionType
     from trajects.default_questionnaires import create_defaults
     from trajects.demo import demo_messages
-    from trajects.evaluations import token_for
     from trajects.models import Evaluation, Question, Questionnaire, Traject
+    from trajects.services.evaluations import token_for
 
     # Made by migrations; emptied by the flush of the test before.
     create_defaults(Questionnaire, Question)

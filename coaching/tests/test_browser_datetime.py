@@ -14,8 +14,8 @@ from playwright.sync_api import Page, expect
 
 from coaching.tests.browser import PageLog, log_in_as, path_is
 from groups.tests.test_groups import make_group
-from sessions.booking import appointment_book
 from sessions.models import Appointment
+from sessions.services.booking import appointment_book
 from sessions.tests.test_pages import future
 from trajects.tests.factories import running_traject
 

@@ -17,9 +17,9 @@ from coaching.tests.factories import ClientFactory, GuardianFactory
 from coaching.tests.test_portal_home import backstage, traject_of
 from sessions.tests.factories import appointment_for
 from sessions.tests.test_pages import future, open_all_week
-from trajects.email_coaching import message_write
-from trajects.evaluations import evaluation_request
 from trajects.models import Traject
+from trajects.services.email_coaching import message_write
+from trajects.services.evaluations import evaluation_request
 from trajects.tests.factories import TrajectFactory, running_traject
 
 pytestmark = pytest.mark.browser

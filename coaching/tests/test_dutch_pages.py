@@ -349,7 +349,7 @@ def from_the_website(world_once, django_db_blocker):
     refused page with a key, what an erasure removed)."""
     from audit.models import AuditEvent
     from trajects.models import Traject
-    from trajects.services import dossier_entry_create
+    from trajects.services.dossier import dossier_entry_create
 
     with django_db_blocker.unblock():
         traject = Traject.objects.get(uuid=world_once["kwargs"]["traject"])

@@ -14,9 +14,9 @@ from coaching.models import Client, Send
 from coaching.tasks import deliver_sends
 from coaching.tests.smtp_sink import start_sink
 from coaching.tests.workers import new_queue, start_worker, stop, tasks_to, wait_for
-from sessions.booking import appointment_book
 from sessions.models import Appointment
 from sessions.reminders import find_reminders
+from sessions.services.booking import appointment_book
 from trajects.tests.factories import TrajectFactory
 
 pytestmark = [pytest.mark.celery_worker, pytest.mark.django_db(transaction=True)]

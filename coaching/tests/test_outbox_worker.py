@@ -42,9 +42,9 @@ from coaching.tests.workers import (
     tasks_to,
     wait_for,
 )
-from sessions.booking import appointment_book
 from sessions.models import Appointment
 from sessions.reminders import FIRST, find_reminders
+from sessions.services.booking import appointment_book
 from trajects.tests.factories import TrajectFactory
 
 pytestmark = [pytest.mark.celery_worker, pytest.mark.django_db(transaction=True)]

@@ -366,7 +366,7 @@ def billing_world(coach, child):
     from decimal import Decimal
 
     from billing.models import Invoice, Quote, QuoteRequest
-    from billing.services import invoice_line_add, invoice_send
+    from billing.services.invoicing import invoice_line_add, invoice_send
     from coaching.models import Organisation, Tariff
 
     invoice = Invoice.objects.create(
@@ -457,7 +457,7 @@ def build_world() -> dict:
     )
     from django.core.files.uploadedfile import SimpleUploadedFile
 
-    from trajects.email_coaching import message_write
+    from trajects.services.email_coaching import message_write
     from trajects.tests.factories import TrajectFactory
 
     email_traject = TrajectFactory(client=Client.objects.get(account=coachee), kind="email")
@@ -468,7 +468,7 @@ def build_world() -> dict:
         from_coach=False,
         attachment=SimpleUploadedFile("a.pdf", b"%PDF-1.7 test"),
     )
-    from trajects.evaluations import evaluation_request, token_for
+    from trajects.services.evaluations import evaluation_request, token_for
 
     evaluation = evaluation_request(
         key="permissions", kind="interim", client=child, traject=traject, prompt=False

@@ -19,13 +19,13 @@ from coaching.tests.factories import ClientFactory, GuardianFactory, UserFactory
 from groups.models import Contribution
 from groups.services import member_add, turn_claim
 from groups.tests.test_groups import make_group
-from sessions.booking import cancel_deadline
 from sessions.models import Appointment, BookingRules
+from sessions.services.booking import cancel_deadline
 from sessions.tests.factories import appointment_for
 from sessions.tests.test_pages import future, open_all_week
-from trajects.email_coaching import message_write
-from trajects.evaluations import evaluation_request, token_for
 from trajects.models import Evaluation, Message, Traject
+from trajects.services.email_coaching import message_write
+from trajects.services.evaluations import evaluation_request, token_for
 from trajects.tests.factories import TrajectFactory, running_traject
 
 pytestmark = pytest.mark.django_db

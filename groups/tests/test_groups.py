@@ -115,7 +115,7 @@ class TestMeetings:
         assert all(not (first.start - timedelta(hours=1) < s < first.end) for s in slots)
 
     def test_a_meeting_cannot_be_planned_over_another_appointment(self, coach_a):
-        from sessions.booking import appointment_book
+        from sessions.services.booking import appointment_book
 
         start = first_evening(10 + 21)  # the second meeting's time
         appointment_book(

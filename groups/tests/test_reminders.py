@@ -17,8 +17,8 @@ from groups.reminders import PREPARE, REPORT_BACK, find_group_evaluations, find_
 from groups.services import member_add, member_leave
 from groups.tests.test_groups import make_group
 from sessions.models import Appointment
-from trajects.evaluations import evaluation_submit
 from trajects.models import Evaluation, Questionnaire
+from trajects.services.evaluations import evaluation_submit
 
 pytestmark = pytest.mark.usefixtures("questionnaires")
 
@@ -181,7 +181,7 @@ def test_the_group_page_queries_do_not_grow_with_evaluations(client, coach_a, gr
     from django.db import connection
     from django.test.utils import CaptureQueriesContext
 
-    from trajects.evaluations import evaluation_request
+    from trajects.services.evaluations import evaluation_request
 
     questions = Questionnaire.objects.get(kind="backstage").questions.all()
     answers = {

@@ -116,7 +116,7 @@ class TestTheMethod:
         assert create(coach_a, location="", video_link=VIDEO).video_link == VIDEO
 
     def test_a_collision_in_the_calendar_is_said_at_the_first_meeting(self, coach_a):
-        from sessions.booking import appointment_book
+        from sessions.services.booking import appointment_book
 
         second = first_evening(10 + 21)
         appointment_book(

@@ -30,8 +30,8 @@ from groups.services import (
     turn_release,
 )
 from groups.views.common import why
-from sessions.booking import SlotTaken
 from sessions.forms import MoveForm
+from sessions.services.booking import SlotTaken
 from sessions.views.common import json_answer, wants_json
 
 

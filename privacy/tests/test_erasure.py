@@ -414,7 +414,7 @@ class _on_commit:
 def _sent_invoice(coach, client, issued: date) -> Invoice:
     from decimal import Decimal
 
-    from billing.services import invoice_line_add, invoice_send
+    from billing.services.invoicing import invoice_line_add, invoice_send
 
     invoice = Invoice.objects.create(
         coach=coach,

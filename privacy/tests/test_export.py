@@ -25,8 +25,8 @@ from groups.models import Attendance, Contribution, GroupEvaluation, Membership
 from groups.services import member_add
 from privacy.export import EXCLUDED, SECTIONS
 from sessions.models import Appointment
-from trajects.email_coaching import message_write
-from trajects.evaluations import evaluation_request, evaluation_submit
+from trajects.services.email_coaching import message_write
+from trajects.services.evaluations import evaluation_request, evaluation_submit
 from trajects.tests.factories import (
     ConsentFactory,
     ThirdPartyFactory,
@@ -254,7 +254,7 @@ class TestAParentsExport:
         from decimal import Decimal
 
         from billing.models import Invoice
-        from billing.services import invoice_line_add, invoice_send
+        from billing.services.invoicing import invoice_line_add, invoice_send
 
         to_mother = Invoice.objects.create(
             coach=coach_a,
@@ -362,7 +362,7 @@ class TestWhatTheDownloadHolds:
     def test_the_coach_notes_and_intake_are_in_the_clients_own_download_not_in_the_portal(
         self, client, coach_a, coachee
     ):
-        from trajects.services import dossier_entry_correct, intake_update
+        from trajects.services.dossier import dossier_entry_correct, intake_update
 
         own = Client.objects.get(account=coachee)
         traject = running_traject(coach_a, client=own)

@@ -3,7 +3,7 @@
 PostgreSQL: an exclusion constraint on (coach, time range) for the appointments that hold time
 (booked, completed, no-show); two requests at the same moment cannot both commit. SQLite has no
 such constraint: there the booking transaction takes the write lock before it checks
-(sessions.booking), which serialises all bookings.
+(sessions.services.booking), which serialises all bookings.
 """
 
 from django.contrib.postgres.operations import BtreeGistExtension

@@ -2,7 +2,7 @@
 
 A coach's active appointments never overlap (DESIGN.md §4.1): on PostgreSQL an exclusion
 constraint on the time range (migration 0003); on SQLite the booking transaction takes the
-database's write lock before it checks (see sessions.booking).
+database's write lock before it checks (see sessions.services.booking).
 """
 
 import uuid

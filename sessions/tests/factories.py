@@ -2,8 +2,8 @@
 
 from datetime import datetime, timedelta
 
-from sessions.booking import appointment_book
 from sessions.models import Appointment
+from sessions.services.booking import appointment_book
 
 
 def appointment_for(

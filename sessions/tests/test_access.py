@@ -144,7 +144,7 @@ def test_slots_are_grouped_by_their_local_day(settings):
 
 @pytest.fixture
 def planned(coachee, eva_traject, session_type):
-    from sessions.booking import portal_book
+    from sessions.services.booking import portal_book
 
     return portal_book(
         account=coachee, traject=eva_traject, session_type=session_type, start=future(8),

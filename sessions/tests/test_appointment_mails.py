@@ -13,12 +13,17 @@ from django.utils import timezone, translation
 from coaching import outbox
 from coaching.dates import readable
 from coaching.models import Client, Send
-from sessions.booking import SlotTaken, appointment_book, appointment_cancel, appointment_move
 from sessions.models import Appointment
 from sessions.notify import BEGUN, GONE, NOT_BOOKED, SUPERSEDED, appointment_notify
-from sessions.prospects import Prospect, kennismaking_request
+from sessions.services.booking import (
+    SlotTaken,
+    appointment_book,
+    appointment_cancel,
+    appointment_move,
+)
+from sessions.services.prospects import Prospect, kennismaking_request
+from sessions.services.video_rooms import appointments_follow_room
 from sessions.tests.test_pages import future
-from sessions.video_rooms import appointments_follow_room
 from trajects.tests.factories import running_traject
 
 BOOKED, MOVED = Send.Kind.APPOINTMENT_BOOKED, Send.Kind.APPOINTMENT_MOVED

@@ -7,8 +7,8 @@ from zoneinfo import ZoneInfo
 import pytest
 from django.db import IntegrityError, connection, transaction
 
-from sessions.booking import SlotTaken, appointment_book, appointment_move
 from sessions.models import Appointment
+from sessions.services.booking import SlotTaken, appointment_book, appointment_move
 
 AMS = ZoneInfo("Europe/Amsterdam")
 NINE = datetime(2026, 12, 7, 9, 0, tzinfo=AMS)
@@ -185,8 +185,8 @@ def test_concurrent_online_bookings_of_one_client_stay_within_the_limit(coach_a)
 
     from coaching.models import Client
     from coaching.tests.factories import ClientFactory, UserFactory
-    from sessions.booking import portal_book
     from sessions.models import SessionType
+    from sessions.services.booking import portal_book
     from sessions.tests.test_pages import future, open_all_week
     from trajects.tests.factories import running_traject
 

@@ -22,8 +22,8 @@ from coaching.tests.browser import (
     log_in_as,
     path_is,
 )
-from sessions.booking import appointment_book
 from sessions.models import Appointment, SessionType
+from sessions.services.booking import appointment_book
 from sessions.tests.test_pages import future, open_all_week
 from trajects.models import Traject
 from trajects.tests.factories import running_traject

@@ -24,8 +24,8 @@ from coaching.tests.browser import (
     path_is,
 )
 from groups.services import group_create, member_add
-from sessions.booking import SLOT_TAKEN, appointment_book, appointment_cancel
 from sessions.models import Appointment, AvailabilityException, WorkingHours
+from sessions.services.booking import SLOT_TAKEN, appointment_book, appointment_cancel
 from trajects.tests.factories import running_traject
 
 pytestmark = pytest.mark.browser

@@ -19,8 +19,8 @@ from playwright.sync_api import Page, expect
 from coaching.models import Client, Tariff
 from coaching.templatetags.dates import datum
 from coaching.tests.browser import PageLog, assert_accessible, log_in_as, path_is
-from sessions.booking import appointment_mark
 from sessions.models import Appointment, BookingRules, SessionType
+from sessions.services.booking import appointment_mark
 from sessions.tests.factories import appointment_for
 from sessions.tests.test_pages import future, open_all_week
 from trajects.models import Traject
@@ -186,7 +186,7 @@ def test_coach_marks_a_no_show_after_confirming_and_waives_the_fee(
 def test_coachee_sees_until_when_it_is_free_and_cancels_after_confirming(
     page: Page, page_log: PageLog, coachee, eva_traject, session_type
 ):
-    from sessions.booking import portal_book
+    from sessions.services.booking import portal_book
 
     start = future(3)
     appointment = portal_book(

@@ -15,8 +15,8 @@ from django.utils import timezone
 
 from groups.services import group_create, member_add
 from sessions import grid
-from sessions.booking import SLOT_TAKEN, appointment_book, appointment_cancel
 from sessions.models import Appointment, AvailabilityException, WorkingHours
+from sessions.services.booking import SLOT_TAKEN, appointment_book, appointment_cancel
 from trajects.tests.factories import running_traject
 
 JSON = {"HTTP_ACCEPT": "application/json"}

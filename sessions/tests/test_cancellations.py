@@ -10,9 +10,9 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from coaching.models import Client, Tariff
-from sessions.booking import appointment_cancel, appointment_mark, canceller_of
 from sessions.fees import appointment_waive_fee
 from sessions.models import Appointment, SessionType
+from sessions.services.booking import appointment_cancel, appointment_mark, canceller_of
 from sessions.tests.factories import appointment_for
 from sessions.tests.test_pages import open_all_week
 from trajects.tests.factories import running_traject

@@ -11,8 +11,8 @@ from django.utils import timezone
 from icalendar import Calendar
 
 from coaching.models import Client
-from sessions.booking import appointment_book, appointment_mark
 from sessions.models import Appointment, BookingRules, SessionType, WorkingHours
+from sessions.services.booking import appointment_book, appointment_mark
 from trajects.tests.factories import TrajectFactory, running_traject
 
 

@@ -12,8 +12,8 @@ from django.utils import timezone, translation
 
 from coaching.models import Client
 from coaching.templatetags.dates import datum
-from sessions.booking import appointment_book, appointment_cancel, portal_book
 from sessions.models import Appointment, BookingRules, SessionType
+from sessions.services.booking import appointment_book, appointment_cancel, portal_book
 from sessions.tests.test_pages import future, open_all_week
 from trajects.tests.factories import running_traject
 
@@ -264,7 +264,7 @@ class TestReminderLine:
         assert f"Nog geen herinnering: die gaat 24 uur van tevoren uit, op {moment}." in page
 
     def test_moved_inside_the_lead_time_no_reminder_either(self, client, coach_a, eva_traject):
-        from sessions.booking import appointment_move
+        from sessions.services.booking import appointment_move
 
         start = future(4)
         appointment = appointment_book(

@@ -7,8 +7,8 @@ import pytest
 from django.utils import timezone
 
 from coaching.models import Client, Guardian
-from sessions.booking import appointment_book
 from sessions.models import Appointment, SessionType
+from sessions.services.booking import appointment_book
 from sessions.tests.test_pages import open_all_week
 from trajects.models import DossierEntry, Traject
 

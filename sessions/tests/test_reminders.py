@@ -11,9 +11,9 @@ from django.utils import timezone
 
 from coaching import outbox
 from coaching.models import Client, Send
-from sessions.booking import appointment_book, appointment_cancel, appointment_move
 from sessions.models import Appointment
 from sessions.reminders import FIRST, SECOND, find_reminders
+from sessions.services.booking import appointment_book, appointment_cancel, appointment_move
 from sessions.tests.factories import appointment_for
 from trajects.tests.factories import TrajectFactory
 

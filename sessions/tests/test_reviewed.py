@@ -8,9 +8,9 @@ from django.utils import timezone
 
 from coaching.models import Client
 from coaching.tests.factories import ClientFactory, GuardianFactory
-from sessions.booking import SlotTaken, appointment_book, appointment_mark, bookable_kinds
 from sessions.models import Appointment, SessionType
 from sessions.notify import recipients
+from sessions.services.booking import SlotTaken, appointment_book, appointment_mark, bookable_kinds
 from sessions.slots import _align
 from sessions.tests.test_pages import future, open_all_week
 from trajects.tests.factories import TrajectFactory, running_traject
@@ -70,7 +70,7 @@ class TestBookingRules:
         assert not {"third_party", "observation"} & bookable_kinds(traject)
 
     def test_moving_a_kennismaking_moves_it_on_the_traject(self, coach_a):
-        from sessions.booking import appointment_move
+        from sessions.services.booking import appointment_move
 
         traject = TrajectFactory(client__coach=coach_a)
         appointment = book(coach_a, future(3), kind="kennismaking", traject=traject)

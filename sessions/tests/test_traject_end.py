@@ -14,8 +14,8 @@ from coaching.models import Client
 from coaching.tests.factories import ClientFactory, GuardianFactory
 from sessions.models import Appointment
 from sessions.reminders import find_reminders
-from trajects.email_coaching import email_conversation_close
 from trajects.models import Traject
+from trajects.services.email_coaching import email_conversation_close
 from trajects.tests.factories import TrajectFactory, running_traject
 
 pytestmark = pytest.mark.django_db

@@ -12,8 +12,8 @@ from django.utils import timezone
 
 from coaching.tests.factories import ClientFactory
 from groups.services import group_create, member_add, turn_claim
-from sessions.booking import appointment_cancel
 from sessions.models import Appointment
+from sessions.services.booking import appointment_cancel
 from sessions.tests.factories import appointment_for
 from sessions.today import DAYS_AHEAD, SHOWN, days_ahead
 from trajects.tests.factories import note, running_traject

@@ -14,10 +14,10 @@ from icalendar import Calendar
 from coaching.models import Client, CoachProfile, Send
 from coaching.tests import personas
 from coaching.video import validate_room_url
-from sessions.booking import appointment_book, appointment_cancel, appointment_move
 from sessions.models import Appointment, SessionType
 from sessions.notify import appointment_message
 from sessions.reminders import FIRST, compose_reminders, subject_of
+from sessions.services.booking import appointment_book, appointment_cancel, appointment_move
 from sessions.tests.test_pages import future, open_all_week
 from sessions.tests.test_prospects import form
 from trajects.tests.factories import running_traject

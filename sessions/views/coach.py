@@ -30,16 +30,6 @@ from sessions.access import (
     traject_to_plan,
     working_hours_of_coach,
 )
-from sessions.booking import (
-    SlotTaken,
-    appointment_book,
-    appointment_cancel,
-    appointment_mark,
-    appointment_move,
-    can_cancel_free,
-    cancel_deadline,
-    cancellers,
-)
 from sessions.fees import (
     appointment_waive_fee,
     costs_nothing,
@@ -66,6 +56,16 @@ from sessions.models import (
 )
 from sessions.notify import recipients
 from sessions.reminders import reminders_of, reminders_to_come
+from sessions.services.booking import (
+    SlotTaken,
+    appointment_book,
+    appointment_cancel,
+    appointment_mark,
+    appointment_move,
+    can_cancel_free,
+    cancel_deadline,
+    cancellers,
+)
 from sessions.views.common import (
     _meeting_page,
     json_answer,

@@ -9,9 +9,9 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from coaching.dates import readable
-from sessions.booking import cancel_deadline
 from sessions.models import Appointment
 from sessions.models.availability import Rules
+from sessions.services.booking import cancel_deadline
 
 
 def _meeting_page(appointment: Appointment) -> HttpResponse | None:

@@ -26,7 +26,10 @@ from sessions.access import (
     trajects_of_account,
     types_bookable_online,
 )
-from sessions.booking import (
+from sessions.models import Appointment, BookingRules, SessionType
+from sessions.models.availability import Rules
+from sessions.portal_extras import portal_extras
+from sessions.services.booking import (
     SlotTaken,
     appointment_cancel,
     appointment_move,
@@ -36,9 +39,6 @@ from sessions.booking import (
     online_booking_refusal,
     portal_book,
 )
-from sessions.models import Appointment, BookingRules, SessionType
-from sessions.models.availability import Rules
-from sessions.portal_extras import portal_extras
 from sessions.slots import free_slots, slots_by_day
 from sessions.views.common import _monday, _slot, refusal
 from trajects.models import Traject

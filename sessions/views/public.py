@@ -9,10 +9,10 @@ from django.views.decorators.http import require_http_methods, require_safe
 
 from coaching.public_forms import TOO_MANY_REQUESTS, filled_in_by_a_robot, over_the_limit
 from sessions.access import coach_chosen, coaches_for_kennismaking
-from sessions.booking import SlotTaken
 from sessions.forms import KennismakingForm
 from sessions.models import Appointment, SessionType
-from sessions.prospects import Prospect, kennismaking_request, kennismaking_type
+from sessions.services.booking import SlotTaken
+from sessions.services.prospects import Prospect, kennismaking_request, kennismaking_type
 from sessions.slots import free_slots, slots_by_day
 
 # --- A prospect (no account) -------------------------------------------------------------------

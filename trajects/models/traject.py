@@ -150,8 +150,8 @@ class Traject(models.Model):
     # E-mail coaching: the coachee asked to continue with live sessions.
     switch_requested_at = models.DateTimeField(_("vraagt om live sessies sinds"), null=True)
     # When the dossier last got a version (of the intake record or of an entry), written in the
-    # version's transaction (trajects.services): the dashboard's recent dossiers read it from one
-    # index instead of going over every version of every traject.
+    # version's transaction (trajects.services.dossier): the dashboard's recent dossiers read it
+    # from one index instead of going over every version of every traject.
     dossier_changed_at = models.DateTimeField(_("dossier bijgewerkt op"), null=True, editable=False)
     created_at = models.DateTimeField(_("aangemaakt op"), auto_now_add=True)
     updated_at = models.DateTimeField(_("bijgewerkt op"), auto_now=True)
@@ -265,7 +265,7 @@ class Traject(models.Model):
                 hook(traject=traject, event=event, by=by)
             if target == self.Status.AFGEROND:
                 # The final evaluation, asked for in the same transaction (sent on commit).
-                from trajects.evaluations import final_on_close
+                from trajects.services.evaluations import final_on_close
 
                 final_on_close(traject)
         self.refresh_from_db()

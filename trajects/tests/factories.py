@@ -5,7 +5,7 @@ import factory
 from coaching.models import Consent, ThirdParty
 from coaching.tests.factories import ClientFactory
 from trajects.models import Traject
-from trajects.services import dossier_entry_create, intake_record
+from trajects.services.dossier import dossier_entry_create, intake_record
 
 START = date(2026, 1, 5)
 

@@ -11,8 +11,8 @@ from django.utils import timezone
 from coaching import outbox
 from coaching.models import Client, Send
 from trajects.alerts import NEAR_DUE, OVERDUE
-from trajects.email_coaching import email_traject_switch, message_write
 from trajects.models import Message, Traject
+from trajects.services.email_coaching import email_traject_switch, message_write
 from trajects.tests.factories import TrajectFactory
 
 

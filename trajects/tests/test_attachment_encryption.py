@@ -151,7 +151,7 @@ def test_a_file_stored_before_encryption_is_read_and_then_encrypted(
 def test_the_migration_back_leaves_the_files_plain(
     settings, coachee, conversation, django_capture_on_commit_callbacks
 ):
-    from trajects.email_coaching import message_write
+    from trajects.services.email_coaching import message_write
 
     message = message_write(
         traject=conversation,
@@ -171,7 +171,7 @@ def test_the_migration_back_leaves_the_files_plain(
 def test_names_do_not_grow_with_every_rotation(
     settings, coachee, conversation, django_capture_on_commit_callbacks
 ):
-    from trajects.email_coaching import message_write
+    from trajects.services.email_coaching import message_write
 
     message = message_write(
         traject=conversation,
@@ -203,7 +203,7 @@ def test_the_attachment_is_a_404_for_everyone_but_the_trajects_coach_and_client(
     """Another client of the same coach, a parent of another child, another coach's client,
     another coach and the practice admin: none of them gets the file, nor learns it exists."""
     from coaching.tests.personas import coachee_b
-    from trajects.email_coaching import message_write
+    from trajects.services.email_coaching import message_write
 
     message = message_write(
         traject=conversation,
@@ -228,7 +228,7 @@ def test_a_missing_file_is_not_found_and_logged_without_a_name(
 ):
     """A message whose file is gone from the storage (restored without its files): the coachee
     gets a 404, not a server error, and the practice a log line with the message's id only."""
-    from trajects.email_coaching import message_write
+    from trajects.services.email_coaching import message_write
 
     message = message_write(
         traject=conversation,

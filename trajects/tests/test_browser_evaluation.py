@@ -16,8 +16,8 @@ from playwright.sync_api import Browser, Page, expect
 
 from coaching.models import Client
 from coaching.tests.browser import TIMEOUT_MS, PageLog, assert_accessible, log_in_as
-from sessions.booking import appointment_book, appointment_mark
 from sessions.models import Appointment
+from sessions.services.booking import appointment_book, appointment_mark
 from trajects.models import Evaluation
 from trajects.tests.factories import running_traject
 

@@ -19,8 +19,8 @@ from playwright.sync_api import Browser, Page, expect
 from coaching.models import Client
 from coaching.templatetags.dates import datum
 from coaching.tests.browser import TIMEOUT_MS, PageLog, assert_accessible, log_in_as, path_is
-from sessions.booking import appointment_book
 from sessions.models import Appointment
+from sessions.services.booking import appointment_book
 from trajects.models import Traject
 from trajects.tests.factories import ConsentFactory, ThirdPartyFactory, TrajectFactory
 

@@ -11,9 +11,9 @@ from django.apps import apps
 from django.utils import timezone
 
 from coaching.tests.factories import ClientFactory
-from trajects.email_coaching import email_switch_request, message_write
 from trajects.models import Traject
-from trajects.services import _dossier_changed, dossier_entry_correct, intake_update
+from trajects.services.dossier import _dossier_changed, dossier_entry_correct, intake_update
+from trajects.services.email_coaching import email_switch_request, message_write
 from trajects.tests.factories import TrajectFactory, note, running_traject
 from trajects.views.dashboard import SHOWN
 

@@ -8,7 +8,7 @@ from django.db import connection, transaction
 from coaching.consents import consent_withdraw
 from coaching.tests.factories import GuardianFactory
 from trajects.models import DossierEntry, DossierEntryVersion, IntakeVersion
-from trajects.services import dossier_entry_correct, intake_update
+from trajects.services.dossier import dossier_entry_correct, intake_update
 from trajects.tests.factories import (
     START,
     ConsentFactory,

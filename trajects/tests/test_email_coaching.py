@@ -12,15 +12,15 @@ from django.db import IntegrityError, transaction
 from coaching import outbox
 from coaching.models import Send
 from coaching.tests.factories import GuardianFactory
-from trajects.email_coaching import (
+from trajects.models import Message, Traject
+from trajects.models.messages import answer_due
+from trajects.services.email_coaching import (
     answer_statistics,
     email_conversation_close,
     email_traject_switch,
     message_write,
     quiet_conversations,
 )
-from trajects.models import Message, Traject
-from trajects.models.messages import answer_due
 from trajects.tests.factories import TrajectFactory
 
 AMS = ZoneInfo("Europe/Amsterdam")

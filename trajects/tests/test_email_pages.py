@@ -239,7 +239,7 @@ class TestConversation:
 def test_after_the_switch_the_coachee_still_reads_the_conversation(
     client, coachee, coach_a, conversation
 ):
-    from trajects.email_coaching import email_traject_switch, message_write
+    from trajects.services.email_coaching import email_traject_switch, message_write
 
     message_write(traject=conversation, by=coachee, body="Eerste vraag", from_coach=False)
     client.force_login(coachee)

@@ -14,18 +14,18 @@ from django.utils import timezone
 from coaching import outbox
 from coaching.models import Client, Send
 from coaching.tests.factories import ClientFactory
-from sessions.booking import appointment_book, appointment_mark
 from sessions.models import Appointment
+from sessions.services.booking import appointment_book, appointment_mark
 from sessions.tests.factories import appointment_for
-from trajects.evaluations import (
+from trajects.models import Answer, Evaluation, Question, Questionnaire, Traject
+from trajects.prompts import BEDENKTIJD_OVER, find_bedenktijd_over, prompt_moment
+from trajects.services.evaluations import (
     evaluation_request,
     evaluation_submit,
     link_for,
     scores_over_time,
     token_for,
 )
-from trajects.models import Answer, Evaluation, Question, Questionnaire, Traject
-from trajects.prompts import BEDENKTIJD_OVER, find_bedenktijd_over, prompt_moment
 from trajects.tests.factories import TrajectFactory, running_traject
 
 pytestmark = pytest.mark.usefixtures("questionnaires")
@@ -434,7 +434,7 @@ def test_the_charts_coordinates_are_svg_numbers_in_every_language():
     """Written with a decimal point, never in the page's locale ("45,0" breaks the SVG)."""
     from django.utils import translation
 
-    from trajects.evaluations import chart
+    from trajects.services.evaluations import chart
 
     with translation.override("nl"):
         drawn = chart([{"mean": 7.5, "on": date(2026, 1, 5)}, {"mean": 4, "on": date(2026, 2, 5)}])

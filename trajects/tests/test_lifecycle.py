@@ -232,7 +232,7 @@ def test_the_migration_puts_the_websites_email_kennismakingen_right(coach_a):
     from django.apps import apps
 
     from trajects.models import DossierEntry, Message
-    from trajects.services import dossier_entry_create
+    from trajects.services.dossier import dossier_entry_create
 
     def from_website(**kwargs):
         traject = TrajectFactory(client__coach=coach_a, kind="email", **kwargs)

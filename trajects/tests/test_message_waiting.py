@@ -8,8 +8,8 @@ from django.db import transaction
 from coaching import outbox
 from coaching.models import Client, Send
 from coaching.tests.factories import GuardianFactory
-from trajects.email_coaching import MESSAGE_GONE, message_write
 from trajects.models import Message, Traject
+from trajects.services.email_coaching import MESSAGE_GONE, message_write
 from trajects.tests.factories import TrajectFactory
 
 WAITING = Send.Kind.MESSAGE_WAITING

@@ -12,8 +12,8 @@ from django.utils import timezone
 from audit.models import AuditEvent
 from coaching.models import Client, Consent, Guardian, Send, ThirdParty
 from coaching.tests.factories import ClientFactory, GuardianFactory
-from trajects.email_coaching import email_switch_request, message_write
 from trajects.models import DossierEntry, Traject
+from trajects.services.email_coaching import email_switch_request, message_write
 from trajects.tests.factories import (
     ConsentFactory,
     ThirdPartyFactory,
@@ -103,7 +103,7 @@ class TestQueryCounts:
         entry = note(traject, coach_a)
         url = f"/coach/trajecten/{traject.uuid}/"
         small = queries(client, url)
-        from trajects.services import dossier_entry_correct
+        from trajects.services.dossier import dossier_entry_correct
 
         for n in range(10):
             extra = note(traject, coach_a, f"Aantekening {n}", kind="phone")

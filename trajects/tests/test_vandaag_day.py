@@ -14,11 +14,11 @@ from billing.models import Invoice
 from coaching.dashboard import FIRST_VISIT_LOOKS_BACK, SITTING, visit
 from coaching.dates import readable
 from coaching.models import CoachProfile
-from sessions.booking import appointment_cancel
+from sessions.services.booking import appointment_cancel
 from sessions.tests.factories import appointment_for
 from sessions.tests.test_vandaag import at, meeting_today, part, shift_clock
-from trajects.evaluations import evaluation_request
 from trajects.models import Evaluation, Questionnaire
+from trajects.services.evaluations import evaluation_request
 from trajects.tests.factories import ConsentFactory, ThirdPartyFactory, running_traject
 from trajects.views.dashboard import ENDING_DAYS, SHOWN
 

@@ -12,8 +12,8 @@ from django.views.decorators.http import require_safe
 from coaching.dashboard import sections_for, visit
 from coaching.models import Consent, Role
 from coaching.roles import role_required
-from trajects.email_coaching import quiet_conversations
 from trajects.models import Evaluation, Message, Traject
+from trajects.services.email_coaching import quiet_conversations
 
 # Rows per list on the dashboard: the rest is one click away, in the client list's filter of the
 # same name (ATTENTION).
@@ -142,7 +142,8 @@ def coach_dashboard(request: HttpRequest) -> HttpResponse:
             # the days ahead at the top (sessions); past appointments without an outcome
             # (sessions), quote requests and draft invoices (billing) among the lists.
             "sections": sections_for(request.user),
-            # The traject keeps when its dossier last changed (trajects.services): one index.
+            # The traject keeps when its dossier last changed (trajects.services.dossier): one
+            # index.
             "recent": mine.filter(dossier_changed_at__isnull=False)
             .select_related("client")
             .order_by("-dossier_changed_at", "-pk")[:SHOWN],

@@ -12,9 +12,9 @@ from audit.log import Action, What, record
 from coaching.models import Role
 from coaching.roles import role_required
 from trajects.access import evaluation_by_link
-from trajects.evaluations import evaluation_submit, link_for, state_of, token_ok
 from trajects.forms import EvaluationForm
 from trajects.models import Evaluation
+from trajects.services.evaluations import evaluation_submit, link_for, state_of, token_ok
 
 
 @require_http_methods(["GET", "POST"])

@@ -24,7 +24,9 @@ from trajects.access import (
     message_with_attachment,
     traject_of_coach,
 )
-from trajects.email_coaching import (
+from trajects.forms import MessageForm
+from trajects.models import Traject
+from trajects.services.email_coaching import (
     EXTENSIONS,
     answer_statistics,
     conversation_messages,
@@ -34,8 +36,6 @@ from trajects.email_coaching import (
     message_write,
     switched_to_live_on,
 )
-from trajects.forms import MessageForm
-from trajects.models import Traject
 from trajects.views.trajects import traject_page
 
 

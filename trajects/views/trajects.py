@@ -20,8 +20,6 @@ from coaching.dates import readable
 from coaching.models import Role
 from coaching.roles import role_required
 from trajects.access import entry_of_coach, traject_of_coach
-from trajects.email_coaching import conversation_messages
-from trajects.evaluations import chart, scores_over_time, state_of
 from trajects.forms import (
     CorrectionForm,
     EntryForm,
@@ -31,13 +29,15 @@ from trajects.forms import (
     TrajectForm,
 )
 from trajects.models import DossierEntryVersion, Traject
-from trajects.services import (
+from trajects.services.dossier import (
     dossier_entry_correct,
     dossier_entry_create,
     intake_update,
     traject_create,
     traject_step_take,
 )
+from trajects.services.email_coaching import conversation_messages
+from trajects.services.evaluations import chart, scores_over_time, state_of
 
 # The steps that end a traject: their page is a confirmation that says what goes with them.
 ENDING_STEPS = ("stop", "close")

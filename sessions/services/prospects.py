@@ -23,11 +23,11 @@ from coaching.emails import templated_message
 from coaching.models import Client, Guardian, Send, User
 from coaching.outbox import NO_RECIPIENT, one_by_one, outbox_send, register
 from sessions import ical
-from sessions.booking import SlotTaken, appointment_book
 from sessions.models import Appointment, BookingRules, SessionType
+from sessions.services.booking import SlotTaken, appointment_book
 from sessions.slots import free_slots
 from trajects.models import Traject
-from trajects.services import dossier_entry_create, traject_create
+from trajects.services.dossier import dossier_entry_create, traject_create
 
 KENNISMAKING_RECEIVED = Send.Kind.KENNISMAKING_RECEIVED
 KENNISMAKING_FOR_COACH = Send.Kind.KENNISMAKING_FOR_COACH

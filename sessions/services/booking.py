@@ -25,8 +25,8 @@ from sessions.models import (
 from sessions.models.availability import Rules
 from sessions.notify import appointment_notify
 from sessions.slots import free_slots
-from trajects.evaluations import interim_after_session
 from trajects.models import Traject
+from trajects.services.evaluations import interim_after_session
 
 SLOT_TAKEN = _("Dit tijdstip is net bezet. Kies een ander moment.")
 

@@ -2,7 +2,7 @@
 
 The request is stored for the practice's Backstage coach, who hears of it on *Vandaag* and by
 an e-mail without details (through the outbox: once, after the commit), and answers it with a
-quote (billing.services.quote_create with the request), or closes it without one."""
+quote (billing.services.invoicing.quote_create with the request), or closes it without one."""
 
 from django.conf import settings
 from django.core.exceptions import ValidationError

@@ -24,8 +24,8 @@ from django.utils.translation import gettext as _
 
 from coaching.dates import readable
 from coaching.models import User
-from sessions.booking import appointment_cancel, appointment_mark
 from sessions.models import Appointment
+from sessions.services.booking import appointment_cancel, appointment_mark
 from trajects.models import Traject, TrajectEvent
 from trajects.models.traject import register_step_hook
 

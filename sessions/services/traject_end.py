@@ -2,8 +2,8 @@
 
 When a traject is stopped (the step `stop`, from any phase) or closed (`close`, afgerond), its
 appointments still to come (booked, not begun: a planned kennismaking, an intake, sessions) are
-cancelled in the step's transaction (sessions.booking.appointments_cancel: all at once, under
-one lock), so that none stays "gepland" with a reminder due:
+cancelled in the step's transaction (sessions.services.booking.appointments_cancel: all at once,
+under one lock), so that none stays "gepland" with a reminder due:
 
 - cancelled by the coach, or by the practice when someone else took the step (the admin, or a
   coachee ending their e-mail coaching): never the client's side, so never a late
@@ -26,8 +26,8 @@ from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
 from coaching.models import Role, User
-from sessions.booking import appointments_cancel
 from sessions.models import Appointment, CancelledBy
+from sessions.services.booking import appointments_cancel
 from trajects.models import Traject, TrajectEvent
 from trajects.models.traject import register_step_hook, register_step_preview
 

@@ -362,7 +362,7 @@ def quote_create(
     tariff, quantity, unit_price = priced
     if request is not None:
         # Locked until the commit: closing the request at the same moment waits, and then
-        # finds it answered (billing.quote_requests.quote_request_close).
+        # finds it answered (billing.services.quote_requests.quote_request_close).
         QuoteRequest.objects.select_for_update().get(pk=request.pk)
     organisation = organisation_for_name(organisation_name)
     description = _("%(what)s: %(meetings)s bijeenkomsten, %(size)s deelnemers") % {
