@@ -4,7 +4,7 @@ from django.core.exceptions import PermissionDenied
 from audit.models import AuditEvent
 from coaching.admin_base import AuditedAdminMixin, TabularInline
 from groups.models import BackstageGroup, Contribution, Meeting, Membership
-from groups.services import group_delete, group_place_change, why_not_deletable
+from groups.services.groups import group_delete, group_place_change, why_not_deletable
 
 
 class MembershipInline(TabularInline):
@@ -45,7 +45,7 @@ class BackstageGroupAdmin(admin.ModelAdmin):
     """A group is made on the coach's pages (its eight meetings, the method's checks) and
     stopped there (with a reason); here it can be corrected. A changed daypart must fit the
     meetings to come (BackstageGroup.clean); a changed place moves along with them; deleting
-    goes through groups.services.group_delete, and only while nothing happened yet."""
+    goes through groups.services.groups.group_delete, and only while nothing happened yet."""
 
     list_display = ["name", "coach", "composition", "organisation", "interval_weeks", "stopped_on"]
     list_filter = ["composition", "coach"]
@@ -77,7 +77,7 @@ class BackstageGroupAdmin(admin.ModelAdmin):
         obj.refresh_from_db()
 
     def get_deleted_objects(self, objs, request):
-        """What deleting takes with it, counted (groups.services.group_delete deletes the
+        """What deleting takes with it, counted (groups.services.groups.group_delete deletes the
         meetings and their appointments itself; Meeting.group is PROTECT, so that nothing else
         can): the groups by name, their participants and meetings by number."""
         groups = list(objs)

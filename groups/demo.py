@@ -6,7 +6,8 @@ from django.utils import timezone
 
 from coaching.models import Client, Organisation, User
 from groups.models import BackstageGroup, Contribution
-from groups.services import group_create, member_add
+from groups.services.groups import group_create
+from groups.services.members import member_add
 from sessions.models import Appointment
 
 PEOPLE = [

@@ -133,7 +133,7 @@ class BackstageGroup(models.Model):
     def _check_team_members(self) -> None:
         """A group made a team, or a team given another organisation (the admin), must not hold
         employees of others: its participants work there, or joined with a reason the coach gave
-        (groups.services.member_add)."""
+        (groups.services.members.member_add)."""
         if self.composition != self.Composition.TEAM or self.organisation_id is None:
             return
         before = (
@@ -217,7 +217,7 @@ class Membership(models.Model):
     joined_on = models.DateField(_("lid sinds"))
     left_on = models.DateField(_("gestopt op"), null=True, blank=True)
     # In a team of an organisation, someone employed elsewhere (or nowhere) joins only when
-    # the coach says why (groups.services.member_add).
+    # the coach says why (groups.services.members.member_add).
     outside_organisation_reason = models.CharField(
         _("reden voor deelname buiten de organisatie"), max_length=500, blank=True, editable=False
     )
@@ -252,7 +252,7 @@ class Meeting(models.Model):
     """One of the eight meetings; its time lives in the coach's calendar (an appointment)."""
 
     uuid = models.UUIDField(_("kenmerk"), default=uuid.uuid4, unique=True, editable=False)
-    # PROTECT: a group is deleted only by groups.services.group_delete, which deletes its
+    # PROTECT: a group is deleted only by groups.services.groups.group_delete, which deletes its
     # meetings' appointments too (a plain delete would leave them in the calendar).
     group = models.ForeignKey(
         BackstageGroup, on_delete=models.PROTECT, related_name="meetings", verbose_name=_("groep")

@@ -18,7 +18,7 @@ from coaching.models import Client
 from coaching.tests.factories import TEST_PASSWORD, GuardianFactory
 from coaching.tests.test_permissions import all_url_patterns, quick_group
 from groups.models import Contribution
-from groups.services import member_add
+from groups.services.members import member_add
 from trajects.services.email_coaching import message_write
 from trajects.services.evaluations import evaluation_request, token_for
 from trajects.tests.factories import (

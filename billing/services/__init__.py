@@ -1,0 +1,1 @@
+"""Invoicing (invoices, credit, quotes) and the quote requests of organisations."""

@@ -315,7 +315,7 @@ class TestWhatIsInvoiced:
         the meetings held and none for those that left the calendar."""
         from coaching.models import Organisation
         from coaching.tests.test_permissions import quick_group
-        from groups.services import group_stop
+        from groups.services.groups import group_stop
 
         tariff(
             "backstage", "5600", unit="group", min_participants=4, max_participants=6, meetings=8

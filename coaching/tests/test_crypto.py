@@ -112,7 +112,7 @@ def test_a_sentinel_written_through_the_pages_is_not_in_the_database(
         == 302
     )
     from coaching.tests.test_permissions import quick_group
-    from groups.services import member_add
+    from groups.services.members import member_add
 
     group = quick_group(coach_a, first_start=timezone.now() + timedelta(days=30))
     member_add(group=group, client=own, joined_on=date.today())

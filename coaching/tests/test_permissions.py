@@ -442,7 +442,8 @@ def build_world() -> dict:
         allowed_modes=["practice"],
         bookable_online=True,
     )
-    from groups.services import member_add, turn_claim
+    from groups.services.meetings import turn_claim
+    from groups.services.members import member_add
 
     # Two groups with the coachee in them: the group pages' in which nothing happened yet (it
     # can still be deleted), and the meeting pages', with her turn at its first meeting.

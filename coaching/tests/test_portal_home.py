@@ -17,7 +17,8 @@ from coaching.dates import readable
 from coaching.models import Client
 from coaching.tests.factories import ClientFactory, GuardianFactory, UserFactory
 from groups.models import Contribution
-from groups.services import member_add, turn_claim
+from groups.services.meetings import turn_claim
+from groups.services.members import member_add
 from groups.tests.test_groups import make_group
 from sessions.models import Appointment, BookingRules
 from sessions.services.booking import cancel_deadline

@@ -23,7 +23,8 @@ from coaching.tests.browser import (
 )
 from coaching.tests.factories import ClientFactory, UserFactory
 from groups.models import BackstageGroup, Contribution
-from groups.services import member_add, turn_claim
+from groups.services.meetings import turn_claim
+from groups.services.members import member_add
 from groups.tests.test_groups import make_group
 
 pytestmark = pytest.mark.browser

@@ -18,7 +18,8 @@ from playwright.sync_api import Page, expect
 
 from coaching.tests.browser import PageLog, assert_accessible, log_in_as, path_is
 from groups.models import BackstageGroup
-from groups.services import group_create, member_add
+from groups.services.groups import group_create
+from groups.services.members import member_add
 from groups.tests.test_browser_groups import label, participant, url_matches
 from sessions.models import Appointment
 

@@ -13,7 +13,8 @@ from coaching import outbox
 from coaching.models import Client, Send
 from groups.models import BackstageGroup, Meeting
 from groups.notify import NOBODY, group_notice_record
-from groups.services import group_delete, group_place_change, meeting_move
+from groups.services.groups import group_delete, group_place_change
+from groups.services.meetings import meeting_move
 from groups.tests.test_seams import create, participant
 
 NOTICE = Send.Kind.BACKSTAGE_GROUP_NOTICE

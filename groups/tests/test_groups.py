@@ -13,16 +13,16 @@ from django.utils import timezone
 from coaching.models import Organisation
 from coaching.tests.factories import ClientFactory
 from groups.models import BackstageGroup, Contribution, Meeting, Membership
-from groups.services import (
+from groups.services.groups import group_create
+from groups.services.meetings import (
     MeetingFull,
     RotaTurn,
     agreements_to_report,
-    group_create,
     meeting_move,
-    member_add,
     plan_rota,
     turn_claim,
 )
+from groups.services.members import member_add
 from sessions.models import Appointment
 from sessions.slots import free_slots
 from sessions.tests.test_pages import open_all_week

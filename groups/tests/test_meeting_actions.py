@@ -14,7 +14,7 @@ from django.utils import timezone
 from audit.models import AuditEvent
 from groups import views
 from groups.models import Attendance, Contribution
-from groups.services import turn_claim
+from groups.services.meetings import turn_claim
 from groups.tests.test_groups import make_group
 from groups.tests.test_pages import participant
 from sessions.models import Appointment

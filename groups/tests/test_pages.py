@@ -10,7 +10,8 @@ from django.utils import timezone
 from coaching.models import Client
 from coaching.tests.factories import ClientFactory, UserFactory
 from groups.models import BackstageGroup, Contribution
-from groups.services import member_add, turn_claim
+from groups.services.meetings import turn_claim
+from groups.services.members import member_add
 from groups.tests.test_groups import make_group
 from sessions.models import Appointment
 

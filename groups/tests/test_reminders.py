@@ -14,7 +14,7 @@ from coaching.models import Send
 from coaching.tests.factories import ClientFactory, UserFactory
 from groups.models import Contribution, GroupEvaluation, Meeting
 from groups.reminders import PREPARE, REPORT_BACK, find_group_evaluations, find_meeting_reminders
-from groups.services import member_add, member_leave
+from groups.services.members import member_add, member_leave
 from groups.tests.test_groups import make_group
 from sessions.models import Appointment
 from trajects.models import Evaluation, Questionnaire

@@ -17,16 +17,15 @@ from coaching.models import Organisation
 from coaching.tests.factories import ClientFactory, UserFactory
 from groups.models import Attendance, BackstageGroup, Contribution, Meeting, Membership
 from groups.reminders import MEETING, compose_participant_reminders, meeting_subject
-from groups.services import (
+from groups.services.groups import (
     group_create,
     group_delete,
     group_place_change,
     group_stop,
-    meeting_move,
-    member_add,
-    turn_claim,
     why_not_deletable,
 )
+from groups.services.meetings import meeting_move, turn_claim
+from groups.services.members import member_add
 from groups.tests.test_groups import first_evening
 from sessions import ical
 from sessions.models import Appointment
@@ -654,7 +653,7 @@ class TestAMovedMeetingIsAnnounced:
         self, coach_a, django_capture_on_commit_callbacks
     ):
         from coaching.dates import readable
-        from groups.services import member_leave
+        from groups.services.members import member_leave
 
         group = create(coach_a, video_link=VIDEO)
         participant(group, "Ana")

@@ -105,7 +105,7 @@ def test_the_participants_reminder_of_an_online_group_has_the_link_and_a_join_bu
 
 
 def test_a_cancelled_meeting_no_longer_invites_to_the_room(client, online):
-    from groups.services import group_stop
+    from groups.services.groups import group_stop
 
     noor = participant(online, "Noor")
     meeting = online.meetings.get(number=3)

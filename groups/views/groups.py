@@ -31,22 +31,18 @@ from groups.access import (
 )
 from groups.forms import GroupForm, MemberExceptionForm, MemberSearchForm, PlaceForm
 from groups.models import BackstageGroup, Contribution, Meeting, Membership
-from groups.services import (
+from groups.services.groups import (
     Ending,
-    RotaTurn,
     group_create,
     group_delete,
     group_ending,
     group_evaluation_summary,
     group_place_change,
     group_stop,
-    member_add,
-    member_leave,
-    outside_the_organisation,
-    plan_rota,
-    rota_accept,
     why_not_deletable,
 )
+from groups.services.meetings import RotaTurn, plan_rota, rota_accept
+from groups.services.members import member_add, member_leave, outside_the_organisation
 from sessions.models import Appointment
 
 # The most clients a search on the group page lists (after that: search more precisely).
@@ -147,8 +143,8 @@ def group_detail(request: HttpRequest, group: UUID) -> HttpResponse:
     shown = [c.membership.client for m in meetings for c in m.contributions.all()]
     record_each(request, Action.VIEW, What.BACKSTAGE, shown)
     evaluations = group_evaluation_summary(group)
-    # What the page loaded says whether anything happened yet (groups.services.why_not_deletable
-    # decides when the coach asks): then the group can still be deleted, else only stopped.
+    # What the page loaded says whether anything happened yet (why_not_deletable decides when
+    # the coach asks): then the group can still be deleted, else only stopped.
     untouched = not evaluations and not any(
         m.appointment.start <= now or m.contributions.all() or m.attendance.all() for m in meetings
     )
@@ -236,7 +232,7 @@ def _ending_sentences(ending: Ending, *, deleting: bool) -> list[str]:
 @role_required(Role.COACH)
 def group_stop_view(request: HttpRequest, group: UUID) -> HttpResponse:
     """Stop the group, with a reason: the confirmation page says what happens (GET), the POST
-    does it (groups.services.group_stop)."""
+    does it (groups.services.groups.group_stop)."""
     group = group_of_coach(request.user, group)
     back = reverse("group_detail", args=[group.uuid])
     if group.stopped_on:
@@ -277,7 +273,7 @@ def group_stop_view(request: HttpRequest, group: UUID) -> HttpResponse:
 @role_required(Role.COACH)
 def group_delete_view(request: HttpRequest, group: UUID) -> HttpResponse:
     """Delete a group in which nothing happened yet; otherwise the coach is sent to stopping
-    it. The confirmation page first (GET), the POST deletes (groups.services.group_delete)."""
+    it. The confirmation page first (GET), the POST deletes (services.groups.group_delete)."""
     group = group_of_coach(request.user, group)
     back = reverse("group_detail", args=[group.uuid])
     if group.stopped_on:

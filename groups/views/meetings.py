@@ -20,7 +20,7 @@ from groups.access import is_id, meeting_of_coach, member_of_group, turn_of_coac
 from groups.forms import TurnForm
 from groups.models import Meeting
 from groups.reminders import participant_reminders_of
-from groups.services import (
+from groups.services.meetings import (
     MeetingFull,
     agreements_to_report,
     meeting_attendance_record,
@@ -80,7 +80,7 @@ def _back_to(meeting: Meeting) -> HttpResponse:
 @require_POST
 @role_required(Role.COACH)
 def meeting_move_view(request: HttpRequest, meeting: UUID) -> HttpResponse:
-    """Move the meeting (groups.services.meeting_move): from the form on its page, or dragged
+    """Move the meeting (services.meetings.meeting_move): from the form on its page, or dragged
     in the coach's calendar (static/js/calendar.js), which asks for the answer in JSON
     (`{"ok": …, "message": …}`)."""
     meeting = meeting_of_coach(request.user, meeting)

@@ -18,7 +18,7 @@ from coaching.roles import role_required
 from groups.access import meeting_of_account, meeting_to_claim, memberships_seen_by_account
 from groups.forms import ClaimForm
 from groups.models import Contribution
-from groups.services import MeetingFull, turn_claim
+from groups.services.meetings import MeetingFull, turn_claim
 from groups.views.common import why
 from sessions import ical
 

@@ -358,7 +358,7 @@ class TestRetention:
 
     def test_backstage_alone_keeps_its_own_shorter_period(self, coach_a):
         from coaching.tests.test_permissions import quick_group
-        from groups.services import member_add
+        from groups.services.members import member_add
 
         member = ClientFactory(coach=coach_a, date_of_birth=date(1980, 1, 1))
         Client.objects.filter(pk=member.pk).update(

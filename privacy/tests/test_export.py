@@ -22,7 +22,7 @@ from coaching.models import Client, Send
 from coaching.tests.factories import ClientFactory, GuardianFactory
 from coaching.tests.test_permissions import billing_world, quick_group
 from groups.models import Attendance, Contribution, GroupEvaluation, Membership
-from groups.services import member_add
+from groups.services.members import member_add
 from privacy.export import EXCLUDED, SECTIONS
 from sessions.models import Appointment
 from trajects.services.email_coaching import message_write

@@ -23,7 +23,8 @@ from coaching.tests.browser import (
     look_at,
     path_is,
 )
-from groups.services import group_create, member_add
+from groups.services.groups import group_create
+from groups.services.members import member_add
 from sessions.models import Appointment, AvailabilityException, WorkingHours
 from sessions.services.booking import SLOT_TAKEN, appointment_book, appointment_cancel
 from trajects.tests.factories import running_traject

@@ -13,7 +13,8 @@ from django.template.loader import render_to_string
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
-from groups.services import group_create, member_add
+from groups.services.groups import group_create
+from groups.services.members import member_add
 from sessions import grid
 from sessions.models import Appointment, AvailabilityException, WorkingHours
 from sessions.services.booking import SLOT_TAKEN, appointment_book, appointment_cancel

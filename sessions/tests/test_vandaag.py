@@ -11,7 +11,9 @@ import pytest
 from django.utils import timezone
 
 from coaching.tests.factories import ClientFactory
-from groups.services import group_create, member_add, turn_claim
+from groups.services.groups import group_create
+from groups.services.meetings import turn_claim
+from groups.services.members import member_add
 from sessions.models import Appointment
 from sessions.services.booking import appointment_cancel
 from sessions.tests.factories import appointment_for

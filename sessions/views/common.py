@@ -17,7 +17,7 @@ from sessions.services.booking import cancel_deadline
 def _meeting_page(appointment: Appointment) -> HttpResponse | None:
     """A Backstage meeting is kept on its meeting page, where moving it keeps the group's
     rhythm (2-4 weeks) and its active participants are told by e-mail, with the old time and
-    the new and the updated .ics (groups.services.meeting_move): the calendar's appointment
+    the new and the updated .ics (groups.services.meetings.meeting_move): the calendar's appointment
     pages lead there (None: an appointment of its own). The relation is read by name: sessions
     does not import groups, which sits above it."""
     if appointment.kind != Appointment.Kind.BACKSTAGE:

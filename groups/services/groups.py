@@ -1,22 +1,18 @@
-"""The workflows of a Backstage group: create it with its eight meetings (checking the method),
-move a meeting within the rules, change its place, add and remove participants (a team takes its
-organisation's employees, nobody under 18), claim and assign turns, stop or delete the group,
-and a fair rota of turns."""
+"""A Backstage group's life: created with its eight meetings (checking the method), its place
+changed, stopped or deleted with what goes with it, and its evaluation summed up."""
 
-from collections.abc import Collection, Iterable, Mapping
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta
-from uuid import UUID
+from datetime import datetime, timedelta
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
-from django.db import IntegrityError, transaction
+from django.db import transaction
 from django.db.models import F
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from coaching.dates import readable
-from coaching.models import Client, Organisation, User
+from coaching.models import Organisation, User
 from groups.models import (
     NO_PLACE,
     Attendance,
@@ -24,21 +20,16 @@ from groups.models import (
     Contribution,
     GroupEvaluation,
     Meeting,
-    Membership,
     daypart_mismatch,
 )
 from groups.notify import group_notice_record
 from sessions.models import Appointment
-from sessions.services.booking import SlotTaken, appointment_book, appointment_move
+from sessions.services.booking import SlotTaken, appointment_book
 
 RULES = settings.PRAKTIJK_BACKSTAGE
 
 
-class MeetingFull(Exception):
-    """Both turns of the meeting are taken."""
-
-
-def _check_gap(before: datetime | None, after: datetime | None) -> None:
+def check_gap(before: datetime | None, after: datetime | None) -> None:
     """Consecutive meetings lie two to four weeks apart (counted in days)."""
     if before is None or after is None:
         return
@@ -172,242 +163,8 @@ def group_place_change(*, group: BackstageGroup, location: str, video_link: str)
     )
     members = group.members.active().values_list("client", flat=True)
     if meetings:
-        _tell_participants("place", group, list(members), meetings)
+        participants_tell("place", group, list(members), meetings)
     return len(meetings)
-
-
-@transaction.atomic
-def meeting_move(*, meeting: Meeting, start: datetime) -> Meeting:
-    """Move one meeting; refused when it would break the 2-4 week rhythm with its neighbours,
-    or leave the group's daypart (as group_create and BackstageGroup.clean hold it). It keeps
-    its place (the appointment's location and video link). The active participants hear of it
-    after the commit: the old time and the new, the place, and the meeting's .ics (the same
-    event, a higher sequence, so that their calendars move it)."""
-    if meeting.group.stopped_on:
-        raise ValidationError(_("Deze groep is gestopt."))
-    daypart = meeting.group.daypart
-    # A group made before the daypart was checked may meet outside it already: such a meeting
-    # can still be moved (a week on, at its own hour), not moved out of a daypart it fits.
-    fits_now = not daypart_mismatch(daypart, meeting.appointment.start)
-    if fits_now and (mismatch := daypart_mismatch(daypart, start)):
-        raise ValidationError(mismatch, code="daypart")
-    meetings = {
-        m.number: m
-        for m in Meeting.objects.select_for_update()
-        .filter(group=meeting.group_id)
-        .select_related("appointment")
-    }
-    previous = meetings.get(meeting.number - 1)
-    following = meetings.get(meeting.number + 1)
-    _check_gap(previous.appointment.start if previous else None, start)
-    _check_gap(start, following.appointment.start if following else None)
-    duration = timedelta(minutes=meeting.group.meeting_minutes)
-    moved = appointment_move(appointment=meeting.appointment, start=start, end=start + duration)
-    meeting.appointment.refresh_from_db()
-    if moved.previous_start != moved.start:
-        members = meeting.group.members.active().values_list("client", flat=True)
-        _tell_participants(
-            "moved", meeting.group, list(members), [meeting], previous=moved.previous_start
-        )
-    return meeting
-
-
-def outside_the_organisation(group: BackstageGroup, client: Client) -> str:
-    """Why this client is no natural member of the group ("" when they are): a team (in-company)
-    is one organisation's, so its members are that organisation's employees."""
-    if group.composition != BackstageGroup.Composition.TEAM:
-        return ""
-    if client.organisation_id is None:
-        return _("%(name)s heeft geen werkgever vastgelegd; dit team is van %(organisation)s.") % {
-            "name": client,
-            "organisation": group.organisation,
-        }
-    if client.organisation_id != group.organisation_id:
-        return _("%(name)s werkt bij %(employer)s; dit team is van %(organisation)s.") % {
-            "name": client,
-            "employer": client.organisation,
-            "organisation": group.organisation,
-        }
-    return ""
-
-
-@transaction.atomic
-def member_add(
-    *,
-    group: BackstageGroup,
-    client: Client,
-    joined_on: date,
-    exception_reason: str = "",
-    by: User | None = None,
-) -> Membership:
-    """A participant joins: a client of the group's coach, 18 or older (a child never joins a
-    Backstage group), while there is room; in a team, an employee of its organisation, or,
-    when the coach gives a reason (`exception_reason`, kept with who gave it), someone else.
-
-    The group's and the client's rows are locked, so that two additions at once count each
-    other (the size) and a client's employer or date of birth cannot change under the check."""
-    locked = BackstageGroup.objects.select_for_update(of=("self",)).select_related("organisation")
-    group = locked.filter(pk=group.pk).first()
-    if group is None:
-        raise ValidationError(_("Deze groep is net verwijderd."), code="gone")
-    client = (
-        Client.objects.select_for_update(of=("self",))
-        .select_related("organisation")
-        .get(pk=client.pk)
-    )
-    if client.coach_id != group.coach_id:
-        raise ValidationError(_("Alleen cliënten van de coach van de groep kunnen deelnemen."))
-    if group.stopped_on:
-        raise ValidationError(_("Deze groep is gestopt; er kan niemand meer bij."))
-    age = client.age_on(max(joined_on, timezone.localdate()))
-    if age is not None and age < 18:
-        raise ValidationError(
-            _(
-                "%(name)s is jonger dan 18. Een Backstage-groep is voor volwassen "
-                "professionals; een kind doet niet mee."
-            )
-            % {"name": client},
-            code="minor",
-        )
-    exception_reason = exception_reason.strip()
-    outside = _joins_as_an_exception(group, client, reason=exception_reason, by=by)
-    if group.members.active().count() >= RULES["max_size"]:
-        raise ValidationError(
-            _("De groep is vol: hoogstens %(size)s deelnemers.") % {"size": RULES["max_size"]}
-        )
-    try:
-        with transaction.atomic():
-            return Membership.objects.create(
-                group=group,
-                client=client,
-                joined_on=joined_on,
-                outside_organisation_reason=exception_reason if outside else "",
-                outside_organisation_by=by if outside else None,
-            )
-    except IntegrityError as error:
-        raise ValidationError(_("Deze persoon is al deelnemer van de groep.")) from error
-
-
-def _joins_as_an_exception(
-    group: BackstageGroup, client: Client, *, reason: str, by: User | None
-) -> bool:
-    """Whether the client joins a team from outside its organisation: only with a reason, and
-    who allows it."""
-    outside = outside_the_organisation(group, client)
-    if outside and not reason:
-        raise ValidationError(
-            _("%(why)s Alleen met een reden kan deze persoon toch meedoen.") % {"why": outside},
-            code="outside_organisation",
-        )
-    if outside and by is None:
-        raise ValidationError(_("Zeg wie de uitzondering toestaat."), code="outside_organisation")
-    return bool(outside)
-
-
-def member_leave(*, membership: Membership, on: date) -> Membership:
-    membership.left_on = on
-    membership.save(update_fields=["left_on"])
-    return membership
-
-
-def turn_claim(
-    *, meeting: Meeting, membership: Membership, problem: str = "", by_coach: bool = False
-) -> Contribution:
-    """Take a free turn. Race-free: the database holds at most one contribution per turn, and a
-    person once per meeting; a claim tries turn 1, then turn 2, each in its own savepoint.
-    A participant claims before the meeting; the coach may also assign during or after it."""
-    if membership.group_id != meeting.group_id or membership.left_on is not None:
-        raise ValidationError(_("Alleen deelnemers van deze groep kunnen een beurt nemen."))
-    if meeting.appointment.status not in (
-        Appointment.Status.BOOKED,
-        Appointment.Status.COMPLETED,
-    ):
-        raise ValidationError(_("Deze bijeenkomst gaat niet door."))
-    if not by_coach and meeting.appointment.start <= timezone.now():
-        raise ValidationError(_("Deze bijeenkomst is al geweest."))
-    if Contribution.objects.filter(meeting=meeting, membership=membership).exists():
-        raise ValidationError(_("Je hebt bij deze bijeenkomst al een beurt."))
-    for turn in (1, 2):
-        try:
-            with transaction.atomic():
-                return Contribution.objects.create(
-                    meeting=meeting, membership=membership, turn=turn, problem=problem
-                )
-        except IntegrityError:
-            if Contribution.objects.filter(meeting=meeting, membership=membership).exists():
-                raise ValidationError(_("Je hebt bij deze bijeenkomst al een beurt.")) from None
-            continue
-    raise MeetingFull(
-        _("Bij deze bijeenkomst zijn beide beurten al bezet. Kies een andere bijeenkomst.")
-    )
-
-
-def agreements_to_report(meeting: Meeting) -> list[Contribution]:
-    """Last meeting's contributions with agreements: at this meeting they report back."""
-    return list(
-        Contribution.objects.filter(
-            meeting__group=meeting.group_id, meeting__number=meeting.number - 1
-        )
-        .exclude(agreements="")
-        .select_related("membership__client")
-    )
-
-
-def meeting_report_back(*, meeting: Meeting, texts: Mapping[str, str]) -> list[Contribution]:
-    """How last meeting's agreements went, by turn (`texts` keyed by the turn's uuid): an empty
-    or unchanged text changes nothing. Returns the turns that changed."""
-    changed = []
-    for contribution in agreements_to_report(meeting):
-        text = texts.get(str(contribution.uuid), "").strip()
-        if text and text != contribution.report_back:
-            contribution.report_back = text
-            contribution.save(update_fields=["report_back"])
-            changed.append(contribution)
-    return changed
-
-
-@transaction.atomic
-def meeting_attendance_record(*, meeting: Meeting, present: Collection[int]) -> None:
-    """Who was there: every active participant, present (their membership's id in `present`)
-    or not; a second record replaces the first."""
-    for member in meeting.group.members.active():
-        Attendance.objects.update_or_create(
-            meeting=meeting, membership=member, defaults={"present": member.pk in present}
-        )
-
-
-def turn_release(*, meeting: Meeting, turn: UUID) -> bool:
-    """The coach frees a turn of this meeting, with what was noted at it; False when it was
-    free already (a second click)."""
-    return Contribution.objects.filter(meeting=meeting, uuid=turn).delete()[0] > 0
-
-
-def rota_accept(*, group: BackstageGroup) -> int:
-    """The proposed rota becomes turns, for the meetings still to come; a turn taken meanwhile
-    is skipped (the coach adjusts by hand). Returns how many turns were assigned."""
-    members = {m.pk: m for m in group.members.active()}
-    meetings = {m.number: m for m in group.meetings.select_related("appointment")}
-    taken = [
-        RotaTurn(c.meeting.number, c.membership_id)
-        for c in Contribution.objects.filter(meeting__group=group).select_related("meeting")
-    ]
-    upcoming = [
-        number
-        for number, m in meetings.items()
-        if m.appointment.start > timezone.now()
-        and m.appointment.status == Appointment.Status.BOOKED
-    ]
-    assigned = 0
-    for turn in plan_rota(list(members), upcoming, taken=taken):
-        try:
-            turn_claim(meeting=meetings[turn.meeting], membership=members[turn.member])
-        except (MeetingFull, ValidationError):
-            continue
-        assigned += 1
-    return assigned
-
-
-# --- Stopping or deleting a group ------------------------------------------------------------
 
 
 def meetings_to_come(group: BackstageGroup):
@@ -434,7 +191,7 @@ def why_not_deletable(group: BackstageGroup) -> str:
     return ""
 
 
-def _tell_participants(
+def participants_tell(
     event: str,
     group: BackstageGroup,
     clients: list[int],
@@ -514,7 +271,7 @@ def group_stop(*, group: BackstageGroup, by: User, reason: str) -> Ending:
     group.members.active().update(left_on=today)
     group.stopped_on, group.stop_reason, group.stopped_by = today, reason, by
     group.save(update_fields=["stopped_on", "stop_reason", "stopped_by"])
-    _tell_participants("stopped", group, [m.client_id for m in members], to_come)
+    participants_tell("stopped", group, [m.client_id for m in members], to_come)
     return Ending(cancelled=len(to_come), told=[str(m.client) for m in members])
 
 
@@ -549,55 +306,8 @@ def group_delete(*, group: BackstageGroup, by: User | None = None) -> Ending:
     Meeting.objects.filter(pk__in=[m.pk for m in meetings]).delete()
     Appointment.objects.filter(pk__in=appointments).delete()
     group.delete()  # its memberships with it
-    _tell_participants("deleted", group, [m.client_id for m in members], to_come)
+    participants_tell("deleted", group, [m.client_id for m in members], to_come)
     return Ending(cancelled=len(to_come), told=[str(m.client) for m in members])
-
-
-# --- A fair rota ---------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class RotaTurn:
-    meeting: int
-    member: int
-
-
-def plan_rota(
-    members: Iterable[int],
-    meetings: Iterable[int],
-    *,
-    absent: dict[int, set[int]] | None = None,
-    taken: Iterable[RotaTurn] = (),
-    per_meeting: int = 2,
-) -> list[RotaTurn]:
-    """Propose turns for the free places: whoever has had the fewest turns goes first (so
-    everyone gets a turn before anyone gets a second), never someone absent that meeting or
-    twice in one meeting; among equals, whoever waited longest, then the list's order."""
-    members = list(members)
-    absent = absent or {}
-    counts = dict.fromkeys(members, 0)
-    last = dict.fromkeys(members, -1)
-    at = {}
-    for turn in taken:
-        at.setdefault(turn.meeting, []).append(turn.member)
-        if turn.member in counts:
-            counts[turn.member] += 1
-            last[turn.member] = max(last[turn.member], turn.meeting)
-    plan = []
-    for meeting in sorted(meetings):
-        here = list(at.get(meeting, []))
-        while len(here) < per_meeting:
-            candidates = [
-                m for m in members if m not in here and m not in absent.get(meeting, set())
-            ]
-            if not candidates:
-                break
-            chosen = min(candidates, key=lambda m: (counts[m], last[m], members.index(m)))
-            here.append(chosen)
-            counts[chosen] += 1
-            last[chosen] = meeting
-            plan.append(RotaTurn(meeting, chosen))
-    return plan
 
 
 def group_evaluation_summary(group: BackstageGroup) -> list[dict]:

@@ -1,0 +1,2 @@
+"""The workflows of Backstage groups: the group's life (groups), who joins (members), its meetings
+and turns (meetings)."""
