@@ -30,7 +30,7 @@ from django.utils.translation import gettext_noop
 from coaching.accounts import client_of_account
 from coaching.emails import templated_message
 from coaching.models import Send, User
-from coaching.outbox import one_by_one, outbox_add, outbox_send, register
+from coaching.outbox import one_by_one, outbox_send, register
 
 EMAIL_CONFIRMATION = "email_confirmation"
 GONE = gettext_noop("Het adres bestaat niet meer.")
@@ -56,7 +56,7 @@ NOT_KEPT |= {"user", "email", "current_site", "username"}
 def email_confirmation_record(address: EmailAddress) -> None:
     # One row per request (allauth allows a new one every few minutes, ACCOUNT_RATE_LIMITS).
     subject = f"emailaddress:{address.pk}:{time.time_ns()}"
-    outbox_add([(subject, EMAIL_CONFIRMATION, timezone.now())])
+    outbox_send(subject, EMAIL_CONFIRMATION, client=client_of_account(address.user))
 
 
 def compose_email_confirmation(send: Send) -> EmailMessage | str:

@@ -12,7 +12,7 @@ from django.core.exceptions import ImproperlyConfigured
 from django.test import RequestFactory
 
 from coaching import outbox
-from coaching.account_mail import ACCOUNT_GONE, RESET_EXPIRED
+from coaching.account_mail import ACCOUNT_GONE, RESET_EXPIRED, email_confirmation_record
 from coaching.models import Client, Send
 from coaching.tests.factories import TEST_PASSWORD, UserFactory
 
@@ -156,6 +156,15 @@ class TestAllauthMailThroughTheOutbox:
         (mail,) = mailoutbox
         assert mail.to == [coachee.email] and mail.subject == "[Praktijk] E-mailadres gewijzigd"
         assert "nieuw@praktijk.test" in mail.body and "Testbrowser" in mail.body
+
+    def test_a_verification_mail_of_a_clients_account_names_the_client(self, coachee):
+        address = EmailAddress.objects.create(user=coachee, email="nieuw@praktijk.test")
+        email_confirmation_record(address)
+        send = Send.objects.get()
+        assert (send.kind, send.client) == (
+            Send.Kind.EMAIL_CONFIRMATION,
+            Client.objects.get(account=coachee),
+        )
 
     def test_a_mail_with_a_code_is_refused_not_stored(self, coachee):
         with pytest.raises(ImproperlyConfigured):
