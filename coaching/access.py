@@ -3,7 +3,7 @@ never a 403 that would confirm it exists."""
 
 from django.shortcuts import get_object_or_404
 
-from coaching.models import Client, Consent, Guardian, User
+from coaching.models import Client, Consent, Guardian, Invitation, User
 
 
 def client_of_coach(user: User, uuid) -> Client:
@@ -34,3 +34,14 @@ def consent_of_account(user: User, uuid) -> Consent:
         ),
         uuid=uuid,
     )
+
+
+def invitation_of_staff(user: User, uuid) -> Invitation:
+    """An invitation this coach sent (the admin: any)."""
+    return get_object_or_404(Invitation.objects.visible_to(user).select_related("user"), uuid=uuid)
+
+
+def invitation_to_accept(uuid) -> Invitation:
+    """An invitation reached by its link, before anyone is logged in: the view checks the
+    link's token and says when it no longer works."""
+    return get_object_or_404(Invitation.objects.select_related("user"), uuid=uuid)

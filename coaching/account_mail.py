@@ -27,10 +27,10 @@ from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.translation import gettext_noop
 
-from coaching.accounts import client_of_account
 from coaching.emails import templated_message
 from coaching.models import Send, User
 from coaching.outbox import one_by_one, outbox_send, register
+from coaching.services.accounts import client_of_account
 
 EMAIL_CONFIRMATION = "email_confirmation"
 GONE = gettext_noop("Het adres bestaat niet meer.")

@@ -7,7 +7,8 @@ class CoachingConfig(AppConfig):
     verbose_name = _("Praktijk")
 
     def ready(self) -> None:
-        from coaching import account_mail, accounts, admin_phrases, consents
+        from coaching import account_mail, admin_phrases
+        from coaching.services import accounts, consents
 
         account_mail.register_composers()
         accounts.register_composers()

@@ -9,7 +9,6 @@ from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from coaching.accounts import email_in_use
 from coaching.models import (
     CONSENT_AGE,
     EMAIL_IN_USE,
@@ -22,6 +21,7 @@ from coaching.models import (
     ThirdParty,
     User,
 )
+from coaching.services.accounts import email_in_use
 
 
 class DateInput(forms.DateInput):

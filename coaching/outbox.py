@@ -35,7 +35,7 @@ from django.db.models import F, Q
 from django.utils import timezone
 from django.utils.translation import gettext_noop
 
-from coaching.models.outbox import Send
+from coaching.models.sends import Send
 
 log = logging.getLogger(__name__)
 

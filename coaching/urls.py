@@ -4,8 +4,8 @@ from django.contrib import admin
 from django.urls import include, path
 from django.views.generic import RedirectView
 
-from coaching import profile, public_views, views
 from coaching.admin_i18n import admin_javascript_catalog
+from coaching.views import home, invitations, profile, public, status
 
 # The Django admin signs in through allauth (its rate limits and second factor), not its own form.
 admin.site.login = secure_admin_login(admin.site.login)
@@ -15,18 +15,18 @@ admin.site.site_header = settings.PRAKTIJK_NAME
 admin.site.site_title = settings.PRAKTIJK_NAME
 
 urlpatterns = [
-    path("", views.home, name="home"),
-    path("werkwijze/", public_views.way_of_working, name="way_of_working"),
-    path("backstage-groep/", public_views.backstage, name="backstage_info"),
-    path("tarieven/", public_views.tariffs, name="tariffs"),
-    path("contact/", public_views.contact, name="contact"),
-    path("start/", views.after_login, name="after_login"),
-    path("healthz", views.healthz, name="healthz"),
+    path("", home.home, name="home"),
+    path("werkwijze/", public.way_of_working, name="way_of_working"),
+    path("backstage-groep/", public.backstage, name="backstage_info"),
+    path("tarieven/", public.tariffs, name="tariffs"),
+    path("contact/", public.contact, name="contact"),
+    path("start/", home.after_login, name="after_login"),
+    path("healthz", home.healthz, name="healthz"),
     path(
         "favicon.ico", RedirectView.as_view(url=settings.STATIC_URL + "favicon.svg"), name="favicon"
     ),
-    path("taal/", views.set_language, name="set_language"),
-    path("portaal/", views.portal_home, name="portal_home"),
+    path("taal/", home.set_language, name="set_language"),
+    path("portaal/", home.portal_home, name="portal_home"),
     path("coach/profiel/", profile.coach_profile, name="coach_profile"),
     # The coach's dashboard, clients and their trajects, e-mail coaching (the trajects app).
     path("", include("trajects.urls")),
@@ -38,21 +38,27 @@ urlpatterns = [
     path("", include("billing.urls")),
     # A client's data as a whole: download, the log of who opened it, erasure (privacy app).
     path("", include("privacy.urls")),
-    path("uitnodigingen/", views.invitations, name="invitations"),
-    path("uitnodigingen/client/", views.invitation_create_client, name="invitation_create_client"),
-    path("uitnodigingen/team/", views.invitation_create_staff, name="invitation_create_staff"),
+    path("uitnodigingen/", invitations.invitations, name="invitations"),
+    path(
+        "uitnodigingen/client/",
+        invitations.invitation_create_client,
+        name="invitation_create_client",
+    ),
+    path(
+        "uitnodigingen/team/", invitations.invitation_create_staff, name="invitation_create_staff"
+    ),
     path(
         "uitnodigingen/<uuid:invitation>/opnieuw/",
-        views.invitation_resend,
+        invitations.invitation_resend,
         name="invitation_resend",
     ),
     path(
         "uitnodiging/<uuid:invitation>/<str:token>/",
-        views.invitation_accept_view,
+        invitations.invitation_accept_view,
         name="invitation_accept",
     ),
-    path("beheer/status/", views.admin_status, name="admin_status"),
-    path("beheer/status/test/", views.admin_status_ping, name="admin_status_ping"),
+    path("beheer/status/", status.admin_status, name="admin_status"),
+    path("beheer/status/test/", status.admin_status_ping, name="admin_status_ping"),
     path("beheer/", admin.site.urls),
     path("account/", include("allauth.urls")),
 ]

@@ -23,9 +23,9 @@ from billing.models import (
     Quote,
     QuoteRequest,
 )
-from coaching.clients import organisation_for_name
 from coaching.models import Client, Guardian, Organisation, Tariff, Unit, User, Vat
 from coaching.outbox import outbox_add
+from coaching.services.clients import organisation_for_name
 
 INVOICE_MAIL = "invoice"
 

@@ -12,7 +12,7 @@ from coaching.models.clients import Client, Guardian, Organisation
 from coaching.models.consent import CONSENT_AGE, Consent, ThirdParty
 from coaching.models.heartbeat import Heartbeat
 from coaching.models.invitations import Invitation
-from coaching.models.outbox import Send
+from coaching.models.sends import Send
 from coaching.models.tariffs import (
     Component,
     Tariff,

@@ -200,7 +200,7 @@ class Guardian(models.Model):
     email = models.EmailField(_("e-mailadres"), blank=True)
     phone = models.CharField(_("telefoon"), max_length=30, blank=True)
     # Asked, never assumed: unknown (None) until the parent or the coach says so.
-    # Only a parent with authority can consent for the child (coaching.consents).
+    # Only a parent with authority can consent for the child (coaching.services.consents).
     has_parental_authority = models.BooleanField(
         _("heeft ouderlijk gezag"), null=True, blank=True, default=None
     )

@@ -4,9 +4,9 @@ accounts can be added and changed there."""
 import pytest
 from django.urls import reverse
 
-from coaching.accounts import Invitee, account_invite
 from coaching.models import Client, Role, User
 from coaching.roles import has_role
+from coaching.services.accounts import Invitee, account_invite
 from coaching.tests.factories import give_totp
 
 PASSWORD = "een-lang-wachtwoord-1"

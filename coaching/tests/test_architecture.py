@@ -100,8 +100,8 @@ def test_comments_state_rules_not_issue_numbers():
 
 @pytest.mark.parametrize("app", APPS)
 def test_no_module_is_named_like_a_model_module(app):
-    """`coaching/clients.py` beside `coaching/models/clients.py` makes a reader guess which is
-    meant: a model module's name is used for the models only (views/ and services/ packages
+    """A `coaching/clients.py` beside `coaching/models/clients.py` makes a reader guess which
+    is meant: a model module's name is used for the models only (views/ and services/ packages
     group by topic, and may use it)."""
     models = ROOT / app / "models"
     if not models.is_dir():

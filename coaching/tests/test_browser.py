@@ -175,7 +175,7 @@ def fresh_heartbeat():
 
 @pytest.fixture
 def sent_invitation(coach_a):
-    from coaching.accounts import Invitee, guardian_invite
+    from coaching.services.accounts import Invitee, guardian_invite
 
     return guardian_invite(
         coach=coach_a,
@@ -406,8 +406,8 @@ def demo_world(transactional_db) -> DemoWorld:
 
     from billing.models import Invoice, QuoteRequest
     from billing.services.invoicing import quote_create
-    from coaching.accounts import Invitee, guardian_invite, invitation_tokens
     from coaching.models import Client, Send, Tariff, User
+    from coaching.services.accounts import Invitee, guardian_invite, invitation_tokens
     from coaching.tests.factories import give_totp
     from groups.models import BackstageGroup
     from privacy.models import RetentionPeriod

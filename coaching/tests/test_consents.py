@@ -14,9 +14,9 @@ from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from coaching import outbox
-from coaching.consents import consent_record, consent_withdraw
 from coaching.dates import readable
 from coaching.models import Client, Consent, Guardian, Send
+from coaching.services.consents import consent_record, consent_withdraw
 from coaching.tests.factories import ClientFactory, GuardianFactory
 from trajects.tests.factories import ConsentFactory, ThirdPartyFactory, note, running_traject
 from trajects.views.dashboard import WITHDRAWN_DAYS

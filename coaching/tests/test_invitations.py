@@ -428,7 +428,7 @@ class TestReviewedEdges:
     def test_second_submit_of_the_link_does_not_claim_success(
         self, client, coach_a, send_now, mailoutbox
     ):
-        from coaching.accounts import invitation_accept
+        from coaching.services.accounts import invitation_accept
 
         client.force_login(coach_a)
         with send_now():
@@ -446,7 +446,7 @@ class TestReviewedEdges:
     def test_the_token_itself_expires(self, client, coach_a, send_now, mailoutbox, monkeypatch):
         from datetime import datetime
 
-        from coaching.accounts import invitation_tokens
+        from coaching.services.accounts import invitation_tokens
 
         client.force_login(coach_a)
         with send_now():
@@ -458,7 +458,7 @@ class TestReviewedEdges:
         assert client.get(link).status_code == 410
 
     def test_mail_without_an_inviter(self, db, mailoutbox, send_now):
-        from coaching.accounts import Invitee, account_invite
+        from coaching.services.accounts import Invitee, account_invite
 
         with send_now():
             account_invite(
@@ -575,7 +575,7 @@ class TestThroughTheOutbox:
         ]
 
     def test_accepted_before_the_worker_wrote_it_sends_nothing(self, client, coach_a, mailoutbox):
-        from coaching.accounts import INVITATION_USED, invitation_accept
+        from coaching.services.accounts import INVITATION_USED, invitation_accept
 
         client.force_login(coach_a)
         invite_client(client)
@@ -587,7 +587,7 @@ class TestThroughTheOutbox:
         assert mailoutbox == []
 
     def test_a_deleted_invitation_sends_nothing(self, client, coach_a, mailoutbox):
-        from coaching.accounts import INVITATION_GONE
+        from coaching.services.accounts import INVITATION_GONE
 
         client.force_login(coach_a)
         invite_client(client)
@@ -640,7 +640,7 @@ class TestPortalLinked:
     def test_the_row_names_the_child_and_the_mail_links_to_the_portal(
         self, parent, coach_a, guardian, mailoutbox, django_capture_on_commit_callbacks
     ):
-        from coaching.accounts import guardian_portal_invite
+        from coaching.services.accounts import guardian_portal_invite
 
         with django_capture_on_commit_callbacks(execute=True):
             access = guardian_portal_invite(guardian=parent, by=coach_a)
@@ -656,7 +656,7 @@ class TestPortalLinked:
         assert "namens Pim" in mail.body and "http://testserver/portaal/" in mail.body
 
     def test_unlinked_before_the_worker_wrote_it_sends_nothing(self, parent, coach_a, mailoutbox):
-        from coaching.accounts import NOT_LINKED, guardian_portal_invite
+        from coaching.services.accounts import NOT_LINKED, guardian_portal_invite
 
         guardian_portal_invite(guardian=parent, by=coach_a)
         Guardian.objects.filter(pk=parent.pk).update(account=None)

@@ -12,8 +12,8 @@ from django.urls import get_resolver, reverse
 from django.urls.resolvers import URLPattern, URLResolver
 from django.utils import timezone
 
-from coaching.accounts import invitation_tokens
 from coaching.models import Client, Invitation
+from coaching.services.accounts import invitation_tokens
 from coaching.tests import personas, security
 from coaching.tests.factories import UserFactory
 from sessions.models import Appointment, SessionType

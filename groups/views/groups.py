@@ -18,10 +18,10 @@ from django.utils.translation import ngettext
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
 from audit.log import Action, What, record_each
-from coaching.clients import organisation_for_name
 from coaching.confirm import ReasonForm, confirmation_page
 from coaching.models import Client, Role
 from coaching.roles import role_required
+from coaching.services.clients import organisation_for_name
 from groups.access import (
     client_to_add,
     clients_to_add,

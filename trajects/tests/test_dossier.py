@@ -5,7 +5,7 @@ import pytest
 from django.core.exceptions import ValidationError
 from django.db import connection, transaction
 
-from coaching.consents import consent_withdraw
+from coaching.services.consents import consent_withdraw
 from coaching.tests.factories import GuardianFactory
 from trajects.models import DossierEntry, DossierEntryVersion, IntakeVersion
 from trajects.services.dossier import dossier_entry_correct, intake_update
@@ -142,7 +142,7 @@ class TestConsentEnforcement:
 @pytest.mark.django_db
 class TestConsentOfAChild:
     def test_under_16_consent_comes_from_a_guardian_with_authority(self, coach_a):
-        from coaching.consents import consent_record
+        from coaching.services.consents import consent_record
 
         child_guardian = GuardianFactory(
             client__coach=coach_a, client__date_of_birth=date(2014, 1, 1)
@@ -170,7 +170,7 @@ class TestConsentOfAChild:
         assert consent.given_by_guardian == child_guardian
 
     def test_a_16_year_old_consents_themselves(self, coach_a):
-        from coaching.consents import consent_record
+        from coaching.services.consents import consent_record
         from coaching.tests.factories import ClientFactory
 
         teen = ClientFactory(coach=coach_a, date_of_birth=date(2009, 1, 1))

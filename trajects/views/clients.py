@@ -20,13 +20,17 @@ from coaching.access import (
     consent_of_coach,
     guardian_of_coach,
 )
-from coaching.accounts import PortalInviteRefused, client_portal_invite, guardian_portal_invite
-from coaching.clients import client_register, client_update
 from coaching.confirm import confirmation_page
-from coaching.consents import consent_record, consent_withdraw
 from coaching.forms import ClientForm, ConsentForm, GuardianForm, ThirdPartyForm
 from coaching.models import Client, Consent, Role, ThirdParty
 from coaching.roles import role_required
+from coaching.services.accounts import (
+    PortalInviteRefused,
+    client_portal_invite,
+    guardian_portal_invite,
+)
+from coaching.services.clients import client_register, client_update
+from coaching.services.consents import consent_record, consent_withdraw
 from trajects.forms import (
     ATTENTION_CHOICES,
     ClientFilterForm,

@@ -27,7 +27,7 @@ def _first(queryset: QuerySet, n: int = SHOWN) -> tuple[list, int]:
 
 
 # How long a consent withdrawn by the client (or a parent) stays on the dashboard; the coach
-# also got an e-mail (coaching.consents).
+# also got an e-mail (coaching.services.consents).
 WITHDRAWN_DAYS = 14
 
 

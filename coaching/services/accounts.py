@@ -45,7 +45,7 @@ class InvitationTokenGenerator(PasswordResetTokenGenerator):
     """A token that stops working once the password is set (it hashes the password and last
     login), and after PRAKTIJK_INVITATION_DAYS."""
 
-    key_salt = "coaching.accounts.InvitationTokenGenerator"
+    key_salt = "coaching.services.accounts.InvitationTokenGenerator"
 
     def __init__(self):
         super().__init__()

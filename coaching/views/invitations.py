@@ -1,16 +1,26 @@
+"""Invitations: a coach or the admin invites a client, a parent or a colleague; the invitee sets
+a password through the link."""
+
 from django.conf import settings
 from django.contrib import messages
 from django.core.paginator import Paginator
-from django.db import IntegrityError, connection
+from django.db import IntegrityError
 from django.db.models import Prefetch
 from django.http import HttpRequest, HttpResponse
-from django.shortcuts import get_object_or_404, redirect, render
+from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
-from django.views.i18n import set_language as django_set_language
 
-from coaching import tasks
-from coaching.accounts import (
+from coaching.access import invitation_of_staff, invitation_to_accept
+from coaching.forms import (
+    AcceptInvitationForm,
+    ClientInvitationForm,
+    InviteFor,
+    StaffInvitationForm,
+)
+from coaching.models import EMAIL_IN_USE, Guardian, Invitation, Role
+from coaching.roles import has_role, role_required
+from coaching.services.accounts import (
     Invitee,
     account_invite,
     client_invite,
@@ -20,57 +30,6 @@ from coaching.accounts import (
     invitation_send,
     invitation_sends,
 )
-from coaching.forms import (
-    AcceptInvitationForm,
-    ClientInvitationForm,
-    InviteFor,
-    StaffInvitationForm,
-)
-from coaching.models import EMAIL_IN_USE, Client, Guardian, Heartbeat, Invitation, Role
-from coaching.portal import portal_cards
-from coaching.roles import has_role, home_url_for, role_required
-
-
-@require_safe
-def home(request: HttpRequest) -> HttpResponse:
-    return render(request, "coaching/home.html")
-
-
-@require_safe
-def after_login(request: HttpRequest) -> HttpResponse:
-    """One address for 'my part of the site', whatever the role."""
-    if not request.user.is_authenticated:
-        return redirect("account_login")
-    return redirect(home_url_for(request.user))
-
-
-@require_safe
-def healthz(request: HttpRequest) -> HttpResponse:
-    """For a load balancer: the process answers and the database is reachable."""
-    with connection.cursor() as cursor:
-        cursor.execute("SELECT 1")
-    return HttpResponse("ok", content_type="text/plain")
-
-
-@require_POST
-def set_language(request: HttpRequest) -> HttpResponse:
-    """Django's language switch, which also remembers the choice on the account (for e-mails)."""
-    response = django_set_language(request)
-    language = request.POST.get("language")
-    user = request.user
-    if user.is_authenticated and language in dict(settings.LANGUAGES) and user.language != language:
-        user.language = language
-        user.save(update_fields=["language"])
-    return response
-
-
-@require_safe
-@role_required(Role.CLIENT)
-def portal_home(request: HttpRequest) -> HttpResponse:
-    """What comes next, per client the account is or acts for: the
-    sections the apps above coaching registered (coaching.portal), and how to reach the coach."""
-    clients = list(Client.objects.for_account(request.user).select_related("coach__coach_profile"))
-    return render(request, "coaching/portal.html", {"cards": portal_cards(request.user, clients)})
 
 
 def _invitations_page(
@@ -170,9 +129,7 @@ def invitation_create_staff(request: HttpRequest) -> HttpResponse:
 @require_POST
 @role_required(Role.COACH, Role.ADMIN)
 def invitation_resend(request: HttpRequest, invitation: str) -> HttpResponse:
-    invitation = get_object_or_404(
-        Invitation.objects.visible_to(request.user).select_related("user"), uuid=invitation
-    )
+    invitation = invitation_of_staff(request.user, invitation)
     if invitation_send(invitation=invitation):
         messages.success(
             request,
@@ -185,7 +142,7 @@ def invitation_resend(request: HttpRequest, invitation: str) -> HttpResponse:
 
 @require_http_methods(["GET", "POST"])
 def invitation_accept_view(request: HttpRequest, invitation: str, token: str) -> HttpResponse:
-    invitation = get_object_or_404(Invitation.objects.select_related("user"), uuid=invitation)
+    invitation = invitation_to_accept(invitation)
     if request.user.is_authenticated:
         messages.info(
             request, _("Je bent al ingelogd. Log eerst uit om een uitnodiging te gebruiken.")
@@ -204,35 +161,3 @@ def invitation_accept_view(request: HttpRequest, invitation: str, token: str) ->
     return render(
         request, "coaching/invitation_accept.html", {"form": form, "invitation": invitation}
     )
-
-
-@require_safe
-@role_required(Role.ADMIN)
-def admin_status(request: HttpRequest) -> HttpResponse:
-    beats = {beat.source: beat for beat in Heartbeat.objects.all()}
-    return render(
-        request,
-        "coaching/status.html",
-        {
-            "beat": beats.get(Heartbeat.Source.BEAT),
-            "ping": beats.get(Heartbeat.Source.PING),
-            "max_age_minutes": settings.PRAKTIJK_HEARTBEAT_MAX_AGE_SECONDS // 60,
-            "broker": settings.CELERY_BROKER_URL.split("://", 1)[0],
-            "database": connection.vendor,
-            "video_room_base": settings.PRAKTIJK_VIDEO_ROOM_BASE,
-        },
-    )
-
-
-@require_POST
-@role_required(Role.ADMIN)
-def admin_status_ping(request: HttpRequest) -> HttpResponse:
-    tasks.heartbeat.delay_on_commit(source=Heartbeat.Source.PING)
-    messages.info(
-        request,
-        _(
-            "Testtaak verstuurd. Ververs de pagina over een paar seconden om te zien of "
-            "de worker hem heeft uitgevoerd."
-        ),
-    )
-    return redirect("admin_status")
