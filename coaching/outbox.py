@@ -270,6 +270,7 @@ def _identify(send: Send, messages: list[EmailMessage]) -> None:
         message.extra_headers["Message-ID"] = f"<send.{send.pk}.{index}.{stamp}@{domain}>"
 
 
+# Long: one SMTP connection's loop with every way a send can end, in one place (commented).
 def _send_all(
     composed: list[tuple[Send, list[EmailMessage]]], token, deadline: float
 ) -> tuple[int, int]:
