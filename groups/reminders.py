@@ -150,31 +150,17 @@ def compose_participant_reminders(sends: list[Send]) -> dict[int, list[EmailMess
 
 
 def _participant_reminder(meeting, address, first_name, language) -> EmailMessage:
-    appointment = meeting.appointment
-    with translation.override(language):
-        local = timezone.localtime(appointment.start)
-        when = readable(local, weekday=True, long=True, time=True)
-    return templated_message(
+    """The meeting's reminder to a participant, with the meeting in their calendar (.ics)."""
+    ics = ical.for_client(
+        meeting.appointment, method="REQUEST", language=language, attendee=address
+    )
+    return _reminder(
         MEETING,
-        to=address,
-        language=language,
-        context={
-            "first_name": first_name,
-            "group": meeting.group.name,
-            "number": meeting.number,
-            "when": when,
-            # The group's place, on the meeting's appointment (groups.services keeps it there).
-            "location": appointment.location or meeting.group.location,
-            "video_link": appointment.video_link or meeting.group.video_link,
-            "url": settings.SITE_URL + reverse("portal_groups"),
-        },
-        attachments=[
-            (
-                "bijeenkomst.ics",
-                ical.for_client(appointment, method="REQUEST", language=language, attendee=address),
-                "text/calendar; method=REQUEST",
-            )
-        ],
+        meeting,
+        address,
+        first_name,
+        language,
+        attachments=[("bijeenkomst.ics", ics, "text/calendar; method=REQUEST")],
     )
 
 
@@ -282,9 +268,11 @@ def compose_meeting_reminders(sends: list[Send]) -> dict[int, list[EmailMessage]
     return result
 
 
-def _reminder(kind, meeting, address, first_name, language) -> EmailMessage:
+def _reminder(kind, meeting, address, first_name, language, attachments=()) -> EmailMessage:
+    """A Backstage e-mail about a meeting (its time and place) in the recipient's language."""
+    appointment = meeting.appointment
     with translation.override(language):
-        local = timezone.localtime(meeting.appointment.start)
+        local = timezone.localtime(appointment.start)
         when = readable(local, weekday=True, long=True, time=True)
     return templated_message(
         kind,
@@ -295,10 +283,12 @@ def _reminder(kind, meeting, address, first_name, language) -> EmailMessage:
             "group": meeting.group.name,
             "number": meeting.number,
             "when": when,
-            "location": meeting.appointment.location or meeting.group.location,
-            "video_link": meeting.appointment.video_link or meeting.group.video_link,
+            # The group's place, on the meeting's appointment (the group's services keep it there).
+            "location": appointment.location or meeting.group.location,
+            "video_link": appointment.video_link or meeting.group.video_link,
             "url": settings.SITE_URL + reverse("portal_groups"),
         },
+        attachments=attachments,
     )
 
 
