@@ -3,9 +3,10 @@
 - `outbox_add` records what must go out (one row per subject and kind; adding it again is a
   no-op) and hands the rows it recorded that are due already to a task after the transaction
   commits.
-- Finders, registered by the apps, say every minute (in the sweep) what falls due by time: the
-  reminders before an appointment, the prompt after a bedenktijd. What they find is recorded
-  with `outbox_add`, so finding it again the next minute, or in a second beat, is a no-op.
+- Finders, registered by the apps, say at every sweep (PRAKTIJK_SWEEP_SECONDS) what falls due
+  by time: the reminders before an appointment, the prompt after a bedenktijd. What they find
+  is recorded with `outbox_record`, so finding it again at the next sweep, or in a second beat,
+  is a no-op.
 - `deliver` claims rows (pending, or claimed longer ago than the stale limit by a worker that
   died), writes the messages of each with the composer registered for its kind, sends them over
   one SMTP connection per chunk and marks them in bulk. A composer that gives no message for a
@@ -96,10 +97,11 @@ def _pending_ids(keys: set[tuple[str, str]]) -> list[int]:
     return ids
 
 
-def outbox_record(items: Iterable[Item]) -> list[int]:
+def outbox_record(items: Iterable[Item], *, client=None) -> list[int]:
     """Record the items that are not recorded yet; returns the ids of the rows recorded now.
     Two callers at once (two beats) may both think a row new: both get its id, and the claim
-    lets only one of them send it."""
+    lets only one of them send it. `client`: whom the items concern (the coach's list of what
+    was sent about a client, the erasure)."""
     wanted = {(subject, kind): due_at for subject, kind, due_at in items}
     if not wanted:
         return []
@@ -108,19 +110,23 @@ def outbox_record(items: Iterable[Item]) -> list[int]:
         known |= set(Send.objects.filter(subject__in=batch).values_list("subject", "kind"))
     new = {key: due_at for key, due_at in wanted.items() if key not in known}
     Send.objects.bulk_create(
-        [Send(subject=subject, kind=kind, due_at=due) for (subject, kind), due in new.items()],
+        [
+            Send(subject=subject, kind=kind, due_at=due, client=client)
+            for (subject, kind), due in new.items()
+        ],
         ignore_conflicts=True,
         batch_size=1000,
     )
     return _pending_ids(set(new))
 
 
-def outbox_add(items: Iterable[Item], *, deliver_now: bool = True) -> list[int]:
+def outbox_add(items: Iterable[Item], *, deliver_now: bool = True, client=None) -> list[int]:
     """Record (subject, kind, due_at) items that are not recorded yet (a recorded one keeps
-    its row and state). Returns the ids of the items' rows still pending. Rows recorded now
-    that are due already are handed to a worker once the transaction commits."""
+    its row and state), about `client` when they concern one. Returns the ids of the items'
+    rows still pending. Rows recorded now that are due already are handed to a worker once the
+    transaction commits."""
     items = list(items)
-    new = outbox_record(items)
+    new = outbox_record(items, client=client)
     if deliver_now:
         _enqueue_due(new)
     return _pending_ids({(subject, kind) for subject, kind, _due in items})
@@ -438,7 +444,7 @@ def sweep() -> int:
     ago than the stale limit without being claimed (the message was lost with the broker, or
     the row waits after a passing SMTP trouble), and claims gone stale (the worker died). A
     row handed over a moment ago is left alone: it sits in the queue, and a backlog is not
-    queued again every minute. Returns how many rows were handed over."""
+    queued again at every sweep. Returns how many rows were handed over."""
     now = timezone.now()
     for name, finder in FINDERS.items():
         try:

@@ -291,16 +291,15 @@ def _admin_history(client: Client):
     from django.contrib.admin.models import LogEntry
     from django.contrib.contenttypes.models import ContentType
 
-    objects = Q(content_type=ContentType.objects.get_for_model(Client), object_id=str(client.pk))
+    # The four content types in one query (one each was an N+1 while the cache is cold).
+    types = ContentType.objects.get_for_models(Client, Guardian, ThirdParty, Consent)
+    objects = Q(content_type=types[Client], object_id=str(client.pk))
     for model, pks in (
         (Guardian, client.guardians.values_list("pk", flat=True)),
         (ThirdParty, client.third_parties.values_list("pk", flat=True)),
         (Consent, client.consents.values_list("pk", flat=True)),
     ):
-        objects |= Q(
-            content_type=ContentType.objects.get_for_model(model),
-            object_id__in=[str(pk) for pk in pks],
-        )
+        objects |= Q(content_type=types[model], object_id__in=[str(pk) for pk in pks])
     return LogEntry.objects.filter(objects)
 
 

@@ -82,10 +82,33 @@ def _invoice_lines(client: Client, account):
     return InvoiceLine.objects.filter(invoice__in=_invoices(client, account))
 
 
+# Mails to one person about their own account or bill: a portal account's download holds its
+# own, not the other parent's (theirs, as their invoices and logins are).
+TO_ONE_PERSON = [
+    Send.Kind.ACCOUNT_MAIL,
+    Send.Kind.EMAIL_CONFIRMATION,
+    Send.Kind.INVITATION,
+    Send.Kind.PORTAL_LINKED,
+    Send.Kind.INVOICE,
+]
+
+
 def _mails(client: Client, account):
     # What was sent about the client and when; the addresses are in the account's and the
     # guardians' rows (a parent does not get the other parent's through this one).
-    return Send.objects.filter(client=client)
+    mails = Send.objects.filter(client=client)
+    if account is None:
+        return mails
+    invoices = {f"invoice:{pk}" for pk in _invoices(client, account).values_list("pk", flat=True)}
+    address = account.email.lower()
+    theirs = [
+        pk
+        for pk, subject, recipients in mails.filter(kind__in=TO_ONE_PERSON).values_list(
+            "pk", "subject", "recipients"
+        )
+        if subject not in invoices and address not in {str(to).lower() for to in recipients}
+    ]
+    return mails.exclude(pk__in=theirs)
 
 
 SECTIONS = [

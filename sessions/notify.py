@@ -15,8 +15,11 @@ What is sent is written when a worker sends it, from the appointment as it is th
 - a confirmation, a move or a new room of an appointment that was cancelled (or has begun) in
   the meantime is skipped: its .ics would put back in the calendar what the cancellation took
   out, and the cancellation's own mail says what holds;
-- a move or a new room superseded by a later change (the sequence rose again) is skipped: the
-  later change's mail names the time and place it has now;
+- a move superseded by a later move is skipped, and the later one names, as the old time, the
+  time before the first move nobody was told of; a move back to the time last told is skipped.
+  A new room does not supersede a move (its mail says the time stays, which holds of the new
+  time); a new room superseded by any later change is skipped: that change's mail names the
+  room it has now;
 - a cancellation is always sent, and so is the coach's notice (the coach hears of each change).
 """
 
@@ -63,6 +66,9 @@ NOT_BOOKED = gettext_noop(
 BEGUN = gettext_noop("De afspraak is al begonnen.")
 SUPERSEDED = gettext_noop(
     "De afspraak is sindsdien opnieuw gewijzigd: het bericht daarover noemt hoe die nu staat."
+)
+BACK_AS_TOLD = gettext_noop(
+    "De afspraak is teruggezet naar de tijd uit het vorige bericht: er is niets nieuws te melden."
 )
 
 
@@ -169,8 +175,42 @@ def _appointments(sends: list[Send]) -> dict[int, Appointment]:
     }
 
 
-def _why_not(appointment: Appointment | None, event: str, sequence: int | None, now) -> str:
-    """Why the client's mail of this change is no longer wanted ("" when it is)."""
+def _moves(sends: list[Send], appointments: dict[int, Appointment]) -> dict[int, dict]:
+    """Of the appointments the chunk moves: every move recorded, {sequence: row}, in one query
+    (by exact subjects, the unique index)."""
+    moved = {parse_subject(s.subject)[0] for s in sends if parse_subject(s.subject)[1] == "moved"}
+    subjects = [
+        f"appointment:{pk}:moved:{sequence}"
+        for pk in moved
+        if pk in appointments
+        for sequence in range(1, appointments[pk].sequence + 1)
+    ]
+    found: dict[int, dict] = {}
+    for row in Send.objects.filter(kind=KINDS["moved"], subject__in=subjects).only(
+        "subject", "status", "context"
+    ):
+        pk, _event, sequence = parse_subject(row.subject)
+        found.setdefault(pk, {})[sequence] = row
+    return found
+
+
+def _told_before(moves: dict, sequence: int) -> datetime | None:
+    """The time the people were told of before this move: the time before the first of the
+    moves since the last one whose mail went out (a move superseded before its mail was sent,
+    or whose mail failed, never reached them)."""
+    was = None
+    for earlier in sorted((n for n in moves if n <= sequence), reverse=True):
+        if earlier < sequence and moves[earlier].status == Send.Status.SENT:
+            break
+        was = moves[earlier].context.get("previous_start")
+    return _moment(was)
+
+
+def _why_not(
+    appointment: Appointment | None, event: str, sequence: int | None, now, moves: dict
+) -> str:
+    """Why the client's mail of this change is no longer wanted ("" when it is). `moves`: the
+    appointment's moves recorded, by sequence."""
     if appointment is None:
         return GONE
     if event == "cancelled":
@@ -179,24 +219,34 @@ def _why_not(appointment: Appointment | None, event: str, sequence: int | None, 
         return NOT_BOOKED
     if appointment.start <= now:
         return BEGUN
-    if sequence is not None and appointment.sequence != sequence:
+    # A move is superseded by a later move only: after a new room the time it names still holds
+    # (the room's mail says the time stays). A new room is superseded by any later change.
+    if event == "moved" and any(later > sequence for later in moves):
+        return SUPERSEDED
+    if event == "room" and appointment.sequence != sequence:
         return SUPERSEDED
     return ""
 
 
 def compose_appointment_mails(sends: list[Send]) -> dict[int, list[EmailMessage] | str]:
     """The clients' mails of a chunk (booked, moved, cancelled, room), with the appointments
-    and their people in three queries."""
+    and their people in three queries, and the moves recorded of them in one."""
     appointments = _appointments(sends)
+    moves = _moves(sends, appointments)
     now = timezone.now()
     result = {}
     for send in sends:
         pk, event, sequence = parse_subject(send.subject)
         appointment = appointments.get(pk)
-        if why := _why_not(appointment, event, sequence, now):
+        if why := _why_not(appointment, event, sequence, now, moves.get(pk, {})):
             result[send.pk] = why
             continue
-        previous = _moment(send.context.get("previous_start"))
+        previous = None
+        if event == "moved":
+            previous = _told_before(moves.get(pk, {}), sequence)
+            if previous == appointment.start:
+                result[send.pk] = BACK_AS_TOLD
+                continue
         result[send.pk] = [
             appointment_message(
                 appointment,

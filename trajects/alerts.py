@@ -27,6 +27,7 @@ def message_alerts_record(message: Message) -> None:
     outbox_add(
         [(subject, NEAR_DUE, message.due_at - near), (subject, OVERDUE, message.due_at)],
         deliver_now=False,
+        client=message.traject.client,
     )
 
 

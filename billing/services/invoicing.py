@@ -204,7 +204,7 @@ def invoice_send(*, invoice: Invoice, on: date | None = None) -> Invoice:
     invoice.supplier = {"name": settings.PRAKTIJK_NAME, **settings.PRAKTIJK_DETAILS}
     invoice.save(update_fields=["year", "sequence", "issued_on", "due_on", "status", "supplier"])
     if invoice.bill_to_email:
-        outbox_add([(f"invoice:{invoice.pk}", INVOICE_MAIL, timezone.now())])
+        outbox_add([(f"invoice:{invoice.pk}", INVOICE_MAIL, timezone.now())], client=invoice.client)
     return invoice
 
 

@@ -15,7 +15,6 @@ from django.conf import settings
 from django.contrib.auth.tokens import PasswordResetTokenGenerator
 from django.core.mail import EmailMessage
 from django.db import transaction
-from django.db.models import Q
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_noop
@@ -189,8 +188,8 @@ def client_of_account(user: User | None) -> Client | None:
     with it): the account's own client record, or the first child it acts for."""
     if user is None or user.pk is None:
         return None
-    accounts = Q(account=user) | Q(guardians__account=user)
-    return Client.objects.filter(accounts).order_by("pk").first()
+    own = Client.objects.filter(account=user).first()
+    return own or Client.objects.filter(guardians__account=user).order_by("pk").first()
 
 
 def compose_invitation(send: Send) -> EmailMessage | str:

@@ -78,7 +78,9 @@ def consent_withdraw(*, consent: Consent, by: User, on: date) -> bool:
     consent.withdrawn_by = by
     consent.save(update_fields=["withdrawn_on", "withdrawn_by"])
     if by is None or by.pk != consent.client.coach_id:
-        outbox_add([(f"consent:{consent.pk}", CONSENT_WITHDRAWN, timezone.now())])
+        outbox_add(
+            [(f"consent:{consent.pk}", CONSENT_WITHDRAWN, timezone.now())], client=consent.client
+        )
     return True
 
 

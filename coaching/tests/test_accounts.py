@@ -166,6 +166,21 @@ class TestAllauthMailThroughTheOutbox:
             Client.objects.get(account=coachee),
         )
 
+    def test_a_parent_who_is_a_client_too_is_named_as_the_client_not_as_the_child(
+        self, coach_a, coach_b
+    ):
+        """Their own coach sees the mails about their account, not the coach of their child
+        (whose record may well be the older one)."""
+        from coaching.tests.factories import ClientFactory, GuardianFactory
+
+        child = ClientFactory(coach=coach_b)
+        parent = UserFactory(email="ouder-en-client@praktijk.test")
+        own = ClientFactory(coach=coach_a, account=parent)
+        GuardianFactory(client=child, account=parent)
+        assert child.pk < own.pk
+        get_adapter().send_mail("account/email/password_changed", parent.email, {"user": parent})
+        assert Send.objects.get().client == own
+
     def test_a_mail_with_a_code_is_refused_not_stored(self, coachee):
         with pytest.raises(ImproperlyConfigured):
             get_adapter().send_mail("account/email/login_code", coachee.email, {"code": "123456"})

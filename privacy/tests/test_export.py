@@ -286,6 +286,61 @@ class TestAParentsExport:
         data, _html, _files = _open(client.get(f"/coach/clienten/{child.uuid}/gegevens.zip"))
         assert len(data["coaching.guardian"]) == 2 and len(data["billing.invoice"]) == 2
 
+    def test_of_the_mails_about_the_child_not_the_other_parents_own(
+        self, client, coach_a, guardian, django_capture_on_commit_callbacks
+    ):
+        """The mails about the child are in both parents' downloads; a mail to one parent
+        about their own account or their invoice only in theirs (and in the coach's)."""
+        from decimal import Decimal
+
+        from allauth.account.adapter import get_adapter
+
+        from billing.models import Invoice
+        from billing.services.invoicing import invoice_line_add, invoice_send
+        from trajects.models import Traject
+        from trajects.services.email_coaching import email_traject_switch
+        from trajects.tests.factories import TrajectFactory
+
+        child = Client.objects.get(guardians__account=guardian)
+        mother = GuardianFactory(client=child, first_name="Mila", email="mila@praktijk.test")
+        invoice = Invoice.objects.create(
+            coach=coach_a,
+            recipient_kind="guardian",
+            client=child,
+            guardian=mother,
+            bill_to_name="Mila",
+            bill_to_email=mother.email,
+            period_start=date(2026, 10, 1),
+            period_end=date(2026, 10, 31),
+            created_by=coach_a,
+        )
+        invoice_line_add(
+            invoice=invoice,
+            day=date(2026, 10, 5),
+            description="Sessie",
+            quantity=Decimal(1),
+            unit_price=Decimal(80),
+            vat="21",
+        )
+        traject = TrajectFactory(client=child, kind=Traject.Kind.EMAIL)
+        with django_capture_on_commit_callbacks(execute=True):
+            for parent in (guardian, mother.account):
+                get_adapter().send_mail(
+                    "account/email/password_changed", parent.email, {"user": parent}
+                )
+            invoice_send(invoice=invoice)  # to the mother
+            email_traject_switch(traject=traject, by=coach_a)  # to both parents
+        assert Send.objects.filter(client=child, status=Send.Status.SENT).count() == 4
+        client.force_login(guardian)
+        data, _html, _files = _open(client.get(f"/portaal/mijn-gegevens/{child.uuid}/gegevens.zip"))
+        assert sorted(row["kind"] for row in data["coaching.send"]) == [
+            "account_mail",  # his own
+            "switched_to_live",
+        ]
+        client.force_login(coach_a)
+        data, _html, _files = _open(client.get(f"/coach/clienten/{child.uuid}/gegevens.zip"))
+        assert len(data["coaching.send"]) == 4
+
     def test_a_missing_attachment_file_is_named_not_a_500(self, client, coach_a, coachee):
         own = Client.objects.get(account=coachee)
         message = _filled("WEG", coach_a, own, account=coachee)["message"]

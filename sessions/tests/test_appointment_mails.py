@@ -14,7 +14,14 @@ from coaching import outbox
 from coaching.dates import readable
 from coaching.models import Client, Send
 from sessions.models import Appointment
-from sessions.notify import BEGUN, GONE, NOT_BOOKED, SUPERSEDED, appointment_notify
+from sessions.notify import (
+    BACK_AS_TOLD,
+    BEGUN,
+    GONE,
+    NOT_BOOKED,
+    SUPERSEDED,
+    appointment_notify,
+)
 from sessions.services.booking import (
     SlotTaken,
     appointment_book,
@@ -195,7 +202,7 @@ class TestSentByTheWorker:
 
     def test_a_move_superseded_by_a_later_one_is_skipped(self, eva, coach_a):
         appointment = book(eva, by=coach_a)
-        second, third = future(4, 14), future(5, 15)
+        first, second, third = appointment.start, future(4, 14), future(5, 15)
         appointment = move(move(appointment, second), third)
         deliver_waiting()
         rows = {send.subject.rpartition(":")[2]: send for send in Send.objects.filter(kind=MOVED)}
@@ -205,7 +212,56 @@ class TestSentByTheWorker:
         assert booked.status == Send.Status.SENT  # with the time it has now
         assert [when(third) in m.body for m in mail.outbox] == [True, True]
         moved = next(m for m in mail.outbox if "verzet" in m.body)
-        assert f"van {when(second)} naar {when(third)}" in moved.body
+        # Nobody was told of the second time: the mail names the time before the first move.
+        assert f"van {when(first)} naar {when(third)}" in moved.body
+
+    def test_a_move_names_the_time_of_the_last_mail_that_went_out(self, eva, coach_a):
+        appointment = book(eva, by=coach_a, notify=False)
+        second, third = future(4, 14), future(5, 15)
+        appointment = move(appointment, second)
+        deliver_waiting()  # "van eerst naar second" went out
+        mail.outbox.clear()
+        move(appointment, third)
+        deliver_waiting()
+        (message,) = mail.outbox
+        assert f"van {when(second)} naar {when(third)}" in message.body
+
+    def test_moved_back_before_anyone_was_told_tells_nobody(self, eva, coach_a):
+        appointment = book(eva, by=coach_a, notify=False)
+        first = appointment.start
+        move(move(appointment, future(4, 14)), first)
+        deliver_waiting()
+        errors = [send.error for send in Send.objects.filter(kind=MOVED).order_by("subject")]
+        assert errors == [SUPERSEDED, BACK_AS_TOLD]
+        assert not mail.outbox
+
+    def test_a_new_room_after_a_move_does_not_swallow_the_move(self, eva, coach_a):
+        """Moved, then the coach's room changed, before the worker came: the move's mail still
+        goes (with the new link), and the room's mail, which says the time stays, is true of
+        the new time."""
+        old, new = "https://meet.example/oud", "https://meet.example/nieuw"
+        start = future(3)
+        appointment = appointment_book(
+            coach=coach_a,
+            start=start,
+            end=start + timedelta(hours=1),
+            kind=Appointment.Kind.SESSION,
+            mode="video",
+            by=coach_a,
+            traject=eva,
+            video_link=old,
+        )
+        later = future(4, 14)
+        move(appointment, later)
+        appointments_follow_room(coach_a, old, new)
+        deliver_waiting()
+        assert set(Send.objects.values_list("kind", "status")) == {
+            (MOVED, Send.Status.SENT),
+            (ROOM, Send.Status.SENT),
+        }
+        moved = next(m for m in mail.outbox if "is verzet" in m.body)
+        assert f"van {when(start)} naar {when(later)}" in moved.body
+        assert f"Videolink: {new}" in moved.body and "SEQUENCE:2" in ics(moved)
 
     def test_gone_or_begun_before_the_worker_came_is_skipped(self, eva, coach_a):
         gone = book(eva, by=coach_a)

@@ -199,7 +199,10 @@ def email_traject_switch(*, traject: Traject, by: User) -> Traject:
         note=_("Overgestapt van e-mailcoaching naar live sessies."),
     )
     # Under the traject's subjects ("traject:<pk>:…"): an erasure of the client finds it.
-    outbox_add([(f"traject:{traject.pk}:live:{event.pk}", SWITCHED_TO_LIVE, timezone.now())])
+    outbox_add(
+        [(f"traject:{traject.pk}:live:{event.pk}", SWITCHED_TO_LIVE, timezone.now())],
+        client=traject.client,
+    )
     return traject
 
 

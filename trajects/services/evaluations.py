@@ -69,7 +69,7 @@ def evaluation_request(
     except IntegrityError:  # made a moment ago by another request (the key is unique)
         return Evaluation.objects.get(key=key)
     if prompt:
-        outbox_add([(f"evaluation:{evaluation.pk}", PROMPT, now)])
+        outbox_add([(f"evaluation:{evaluation.pk}", PROMPT, now)], client=client)
     return evaluation
 
 

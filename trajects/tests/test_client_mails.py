@@ -60,3 +60,60 @@ def test_ten_at_most_and_a_word_when_there_are_none(client, coach_a):
     assert html.count("list-group-item") == 10
     assert "De laatste 10 e-mails over deze cliënt." in html
     assert "wordt verstuurd" in html
+
+
+def test_every_mail_a_service_writes_about_a_client_names_the_client(
+    client, coach_a, coachee, questionnaires
+):
+    """Not only the mails of a change (outbox_send) but also those recorded by subject
+    (outbox_add): the coach's list shows them, and the erasure finds them by the client."""
+    from decimal import Decimal
+
+    from billing.models import Invoice
+    from billing.services.invoicing import invoice_line_add, invoice_send
+    from coaching.models import Client
+    from coaching.services.consents import consent_withdraw
+    from trajects.models import Questionnaire, Traject
+    from trajects.services.email_coaching import email_traject_switch, message_write
+    from trajects.services.evaluations import evaluation_request
+    from trajects.tests.factories import ConsentFactory, ThirdPartyFactory, TrajectFactory
+
+    eva = Client.objects.get(account=coachee)
+    traject = TrajectFactory(client=eva, kind=Traject.Kind.EMAIL)
+    message_write(traject=traject, by=coachee, body="Hallo", from_coach=False)  # + 2 alerts
+    email_traject_switch(traject=traject, by=coach_a)
+    evaluation_request(key="k", kind=Questionnaire.Kind.INTERIM, client=eva, traject=traject)
+    consent = ConsentFactory(third_party=ThirdPartyFactory(client=eva))
+    consent_withdraw(consent=consent, by=coachee, on=timezone.localdate())
+    invoice = Invoice.objects.create(
+        coach=coach_a,
+        recipient_kind="client",
+        client=eva,
+        bill_to_name="Eva",
+        bill_to_email=coachee.email,
+        period_start=timezone.localdate().replace(day=1),
+        period_end=timezone.localdate(),
+        created_by=coach_a,
+    )
+    invoice_line_add(
+        invoice=invoice,
+        day=timezone.localdate(),
+        description="Sessie",
+        quantity=Decimal(1),
+        unit_price=Decimal(80),
+        vat="21",
+    )
+    invoice_send(invoice=invoice)
+    kinds = [
+        Send.Kind.MESSAGE_WAITING,
+        Send.Kind.MESSAGE_NEAR_DUE,
+        Send.Kind.MESSAGE_OVERDUE,
+        Send.Kind.SWITCHED_TO_LIVE,
+        Send.Kind.EVALUATION_PROMPT,
+        Send.Kind.CONSENT_WITHDRAWN,
+        Send.Kind.INVOICE,
+    ]
+    assert dict(Send.objects.values_list("kind", "client")) == dict.fromkeys(kinds, eva.pk)
+    client.force_login(coach_a)
+    html = section(client.get(f"/coach/clienten/{eva.uuid}/").content.decode())
+    assert "Factuur" in html and "Vraag om een evaluatie" in html
