@@ -260,7 +260,11 @@ def deliver(ids: list[int]) -> dict[str, int]:
         _mark_many(rows, token, Send.Status.SKIPPED, error=reason)
         counts["skipped"] += len(rows)
     if composed:
-        Send.objects.bulk_update([send for send, _ in composed], ["recipients"], batch_size=500)
+        # A composer may name the client a row concerns (a reminder found by the sweep: its
+        # finder only knows the subject), for the coach's list and the erasure.
+        Send.objects.bulk_update(
+            [send for send, _ in composed], ["recipients", "client"], batch_size=500
+        )
         sent, failed = _send_all(composed, token, deadline)
         counts["sent"] += sent
         counts["failed"] += failed

@@ -142,6 +142,7 @@ def compose_participant_reminders(sends: list[Send]) -> dict[int, list[EmailMess
         ):
             result[send.pk] = MEETING_GONE
             continue
+        send.client_id = membership.client_id  # whom it concerns (the coach's list)
         result[send.pk] = [
             _participant_reminder(meeting, address, first_name, language)
             for address, first_name, language in membership.client.mail_recipients()
@@ -261,6 +262,7 @@ def compose_meeting_reminders(sends: list[Send]) -> dict[int, list[EmailMessage]
         if send.kind == REPORT_BACK and contribution.report_back:
             result[send.pk] = REPORTED
             continue
+        send.client_id = contribution.membership.client_id  # whom it concerns
         result[send.pk] = [
             _reminder(send.kind, meeting, address, first_name, language)
             for address, first_name, language in contribution.membership.client.mail_recipients()

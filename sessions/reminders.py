@@ -84,6 +84,7 @@ def compose_reminders(sends: list[Send]) -> dict[int, list[EmailMessage]]:
         ):
             result[send.pk] = NOT_NEEDED
             continue
+        send.client_id = appointment.traject.client_id  # whom it concerns (the coach's list)
         result[send.pk] = [
             appointment_message(
                 appointment, "reminder", address=address, first_name=name, language=language

@@ -59,6 +59,7 @@ def compose_bedenktijd_over(send: Send) -> EmailMessage | str:
     ):
         return DECIDED
     coach = traject.client.coach
+    send.client_id = traject.client_id  # whom it concerns (the coach's list)
     with translation.override(coach.language):
         kennismaking_on = readable(traject.kennismaking_on, long=True)
     return templated_message(

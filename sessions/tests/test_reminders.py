@@ -213,3 +213,16 @@ def test_the_coach_sees_which_reminders_went_out_and_when(
     page = client.get(url).content.decode()
     sent_at = timezone.localtime(send.sent_at)
     assert f"Verstuurd op {sent_at.day} " in page and coachee.email in page
+
+
+@pytest.mark.django_db
+def test_a_reminder_the_sweep_found_names_its_client_once_sent(
+    eva, django_capture_on_commit_callbacks
+):
+    """The sweep's finder knows only the subject; the composer names the client, so the coach
+    sees the reminder among the e-mails about the client (and the erasure finds it by client)."""
+    appointment = book(eva, timezone.now() + timedelta(hours=20))
+    sweep(django_capture_on_commit_callbacks)
+    send = Send.objects.get(subject=f"appointment:{appointment.pk}.{appointment.sequence}")
+    assert (send.status, send.client_id) == (Send.Status.SENT, eva.pk)
+    assert len(mail.outbox) == 1

@@ -241,6 +241,7 @@ def compose_prompts(sends: list[Send]) -> dict[int, list[EmailMessage] | str]:
             result[send.pk] = NOT_OPEN
             continue
         client = evaluation.client
+        send.client_id = client.pk  # whom it concerns (a prompt the sweep found names none)
         messages = []
         for address, first_name, language in client.mail_recipients():
             with translation.override(language):
