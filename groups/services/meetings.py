@@ -80,7 +80,7 @@ def turn_claim(
     if not by_coach and meeting.appointment.start <= timezone.now():
         raise ValidationError(_("Deze bijeenkomst is al geweest."))
     if Contribution.objects.filter(meeting=meeting, membership=membership).exists():
-        raise ValidationError(_("Je hebt bij deze bijeenkomst al een beurt."))
+        raise _has_a_turn(membership, by_coach=by_coach)
     for turn in (1, 2):
         try:
             with transaction.atomic():
@@ -89,7 +89,7 @@ def turn_claim(
                 )
         except IntegrityError:
             if Contribution.objects.filter(meeting=meeting, membership=membership).exists():
-                raise ValidationError(_("Je hebt bij deze bijeenkomst al een beurt.")) from None
+                raise _has_a_turn(membership, by_coach=by_coach) from None
             continue
     raise MeetingFull(
         _("Bij deze bijeenkomst zijn beide beurten al bezet. Kies een andere bijeenkomst.")
@@ -209,3 +209,13 @@ def plan_rota(
             last[chosen] = meeting
             plan.append(RotaTurn(meeting, chosen))
     return plan
+
+
+def _has_a_turn(membership: Membership, *, by_coach: bool) -> ValidationError:
+    """Said to the participant who claims, or to the coach who assigns."""
+    if by_coach:
+        return ValidationError(
+            _("%(name)s heeft bij deze bijeenkomst al een beurt.")
+            % {"name": membership.client.first_name}
+        )
+    return ValidationError(_("Je hebt bij deze bijeenkomst al een beurt."))

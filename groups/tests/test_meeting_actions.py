@@ -204,12 +204,16 @@ class TestEachAction:
 
     def test_assign(self, client, coach_a, w):
         client.force_login(coach_a)
+        # The page offers the free turn only to someone without one: Joost, not Ilse.
+        page = client.get(reverse("meeting_detail", args=[w.first.uuid])).content.decode()
+        assert re.findall(r'<option value="(\d+)">', page) == [str(w.joost.pk)]
         response = post(client, "turn_assign", w, follow=True)
         assert shown(response) == ["De beurt is toegewezen."]
         assert Contribution.objects.get(meeting=w.first, membership=w.joost).turn == 2
         before = state(w)
+        # A stale page (another tab): the coach is told whose turn it is, not "you".
         response = post(client, "turn_assign", w, follow=True)
-        assert shown(response) == ["Je hebt bij deze bijeenkomst al een beurt."]
+        assert shown(response) == ["Joost heeft bij deze bijeenkomst al een beurt."]
         assert state(w) == before
 
     def test_assign_to_no_participant(self, client, coach_a, w):

@@ -60,6 +60,10 @@ def meeting_detail(request: HttpRequest, meeting: UUID) -> HttpResponse:
             "turns": [(c, TurnForm(instance=c, prefix=str(c.uuid))) for c in contributions],
             "previous": previous,
             "members": members,
+            # A turn goes to someone without one at this meeting.
+            "assignable": [
+                m for m in members if m.pk not in {c.membership_id for c in contributions}
+            ],
             "present": {pk for pk, here in attendance.items() if here},
             "move_form": MoveForm(initial={"start": timezone.localtime(meeting.appointment.start)}),
             "free_turns": 2 - len(contributions),
