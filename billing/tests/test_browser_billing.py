@@ -9,7 +9,6 @@ or the failure with E2E=required) come from coaching/tests/browser.py.
 
 import io
 import re
-from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from decimal import Decimal
@@ -17,7 +16,7 @@ from decimal import Decimal
 import pytest
 from django.core import mail
 from django.utils import timezone, translation
-from playwright.sync_api import Browser, Page, expect
+from playwright.sync_api import Page, expect
 from pypdf import PdfReader
 
 from billing.forms import last_month
@@ -26,7 +25,6 @@ from billing.services.invoicing import Recipient, invoice_create, invoice_send
 from coaching.dates import readable
 from coaching.models import Client, Send, Tariff
 from coaching.tests.browser import (
-    TIMEOUT_MS,
     PageLog,
     assert_accessible,
     log_in_as,
@@ -58,20 +56,6 @@ def pdf_text(content: bytes) -> str:
 def number(sequence: int) -> str:
     """An invoice number as sending gives it today: "2026-0001"."""
     return f"{timezone.localdate().year}-{sequence:04d}"
-
-
-@pytest.fixture
-def other_page(browser: Browser, live_server) -> Iterator[tuple[Page, PageLog]]:
-    """A second person at another computer, in a browser context of their own."""
-    context = browser.new_context(base_url=live_server.url, locale="en-US")
-    context.set_default_timeout(TIMEOUT_MS)
-    context.set_default_navigation_timeout(TIMEOUT_MS)
-    log = PageLog(origin=live_server.url)
-    other = context.new_page()
-    other.on("request", log.on_request)
-    other.on("console", log.on_console)
-    yield other, log
-    context.close()
 
 
 def session_tariff(**kwargs) -> Tariff:

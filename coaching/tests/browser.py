@@ -22,7 +22,15 @@ from urllib.parse import parse_qs, urlsplit
 import pytest
 from allauth.mfa.adapter import get_adapter as get_mfa_adapter
 from allauth.mfa.models import Authenticator
-from playwright.sync_api import Browser, ConsoleMessage, Page, Request, expect, sync_playwright
+from playwright.sync_api import (
+    Browser,
+    BrowserContext,
+    ConsoleMessage,
+    Page,
+    Request,
+    expect,
+    sync_playwright,
+)
 
 from coaching.tests.factories import TEST_PASSWORD
 
@@ -146,16 +154,30 @@ def page_log(live_server) -> PageLog:
     return PageLog(origin=live_server.url)
 
 
-@pytest.fixture
-def page(browser: Browser, live_server, transactional_db, page_log: PageLog) -> Iterator[Page]:
+def _new_page(browser: Browser, live_server, log: PageLog) -> tuple[Page, BrowserContext]:
     # An English browser: the site must still start in Dutch.
     context = browser.new_context(locale="en-US", base_url=live_server.url)
     context.set_default_timeout(TIMEOUT_MS)
     context.set_default_navigation_timeout(TIMEOUT_MS)
     page = context.new_page()
-    page.on("request", page_log.on_request)
-    page.on("console", page_log.on_console)
+    page.on("request", log.on_request)
+    page.on("console", log.on_console)
+    return page, context
+
+
+@pytest.fixture
+def page(browser: Browser, live_server, transactional_db, page_log: PageLog) -> Iterator[Page]:
+    page, context = _new_page(browser, live_server, page_log)
     yield page
+    context.close()
+
+
+@pytest.fixture
+def other_page(browser: Browser, live_server, page) -> Iterator[tuple[Page, PageLog]]:
+    """A second person at another computer, in a browser context of their own."""
+    log = PageLog(origin=live_server.url)
+    other, context = _new_page(browser, live_server, log)
+    yield other, log
     context.close()
 
 

@@ -12,18 +12,16 @@ they are in django.core.mail.outbox by the time the next page shows.
 """
 
 import re
-from collections.abc import Iterator
 from datetime import date, timedelta
 from urllib.parse import urlsplit
 
 import pytest
 from django.utils import timezone
-from playwright.sync_api import Browser, Page, expect
+from playwright.sync_api import Page, expect
 
 from audit.log import Action, What, record
 from coaching.models import Client, Send
 from coaching.tests.browser import (
-    TIMEOUT_MS,
     PageLog,
     log_in_as,
     look_at,
@@ -55,20 +53,6 @@ def url_matches(pattern: str):
 def participant(coach, first_name: str):
     account = UserFactory(first_name=first_name)
     return ClientFactory(coach=coach, account=account, first_name=first_name)
-
-
-@pytest.fixture
-def other_page(browser: Browser, live_server) -> Iterator[tuple[Page, PageLog]]:
-    """A second person at another computer, in a browser context of their own."""
-    context = browser.new_context(base_url=live_server.url, locale="en-US")
-    context.set_default_timeout(TIMEOUT_MS)
-    context.set_default_navigation_timeout(TIMEOUT_MS)
-    log = PageLog(origin=live_server.url)
-    other = context.new_page()
-    other.on("request", log.on_request)
-    other.on("console", log.on_console)
-    yield other, log
-    context.close()
 
 
 # --- The coach at a Backstage meeting ---------------------------------------------------------

@@ -43,17 +43,17 @@ def eva(coach_a, coachee):
     return running_traject(coach_a, client=Client.objects.get(account=coachee))
 
 
-def book(traject, *, by, start=None, notify=True) -> Appointment:
+def book(traject, *, by, start=None, notify=True, **extra) -> Appointment:
     start = start or future(3)
     return appointment_book(
         coach=traject.client.coach,
         start=start,
         end=start + timedelta(hours=1),
         kind=Appointment.Kind.SESSION,
-        mode="practice",
         by=by,
         traject=traject,
         notify=notify,
+        **{"mode": "practice", **extra},
     )
 
 
@@ -241,16 +241,7 @@ class TestSentByTheWorker:
         the new time."""
         old, new = "https://meet.example/oud", "https://meet.example/nieuw"
         start = future(3)
-        appointment = appointment_book(
-            coach=coach_a,
-            start=start,
-            end=start + timedelta(hours=1),
-            kind=Appointment.Kind.SESSION,
-            mode="video",
-            by=coach_a,
-            traject=eva,
-            video_link=old,
-        )
+        appointment = book(eva, by=coach_a, start=start, notify=False, mode="video", video_link=old)
         later = future(4, 14)
         move(appointment, later)
         appointments_follow_room(coach_a, old, new)
@@ -284,16 +275,7 @@ class TestANewVideoRoom:
     def test_the_clients_hear_of_each_new_room_the_latest_one_counts(self, eva, coach_a, coachee):
         old, new, newer = (f"https://meet.example/{name}" for name in ("oud", "nieuw", "nieuwer"))
         start = future(3)
-        appointment = appointment_book(
-            coach=coach_a,
-            start=start,
-            end=start + timedelta(hours=1),
-            kind=Appointment.Kind.SESSION,
-            mode="video",
-            by=coach_a,
-            traject=eva,
-            video_link=old,
-        )
+        appointment = book(eva, by=coach_a, start=start, notify=False, mode="video", video_link=old)
         assert appointments_follow_room(coach_a, old, new) == 1
         assert appointments_follow_room(coach_a, old, new) == 0  # followed already
         assert list(Send.objects.values_list("subject", "kind", "client")) == [

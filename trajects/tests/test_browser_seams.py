@@ -9,16 +9,15 @@ or the failure with E2E=required) come from coaching/tests/browser.py. Screensho
 """
 
 import re
-from collections.abc import Iterator
 from datetime import datetime, time, timedelta
 
 import pytest
 from django.utils import timezone, translation
-from playwright.sync_api import Browser, Page, expect
+from playwright.sync_api import Page, expect
 
 from coaching.models import Client
 from coaching.templatetags.dates import datum
-from coaching.tests.browser import TIMEOUT_MS, PageLog, assert_accessible, log_in_as, path_is
+from coaching.tests.browser import PageLog, assert_accessible, log_in_as, path_is
 from sessions.models import Appointment
 from sessions.services.booking import appointment_book
 from trajects.models import Traject
@@ -128,22 +127,8 @@ def test_recording_a_kennismaking_by_phone_settles_its_planned_appointment(
     page_log.assert_stayed_local()
 
 
-@pytest.fixture
-def coach_page(browser: Browser, live_server) -> Iterator[tuple[Page, PageLog]]:
-    """A second person at another computer: the coach, in a context of her own."""
-    context = browser.new_context(base_url=live_server.url, locale="en-US")
-    context.set_default_timeout(TIMEOUT_MS)
-    context.set_default_navigation_timeout(TIMEOUT_MS)
-    log = PageLog(origin=live_server.url)
-    other = context.new_page()
-    other.on("request", log.on_request)
-    other.on("console", log.on_console)
-    yield other, log
-    context.close()
-
-
 def test_the_coachee_withdraws_a_consent_after_being_asked_and_the_coach_sees_it(
-    page: Page, page_log: PageLog, coach_page, coach_a, coachee, tmp_path
+    page: Page, page_log: PageLog, other_page, coach_a, coachee, tmp_path
 ):
     eva = Client.objects.get(account=coachee)
     consent = ConsentFactory(
@@ -153,7 +138,7 @@ def test_the_coachee_withdraws_a_consent_after_being_asked_and_the_coach_sees_it
     )
     today = dutch(timezone.localdate())
     today_short = dutch(timezone.localdate(), "")  # the portal's list: "3 dec."
-    coach, coach_log = coach_page
+    coach, coach_log = other_page
 
     # --- Eva withdraws it in the portal; the page asks first ------------------------------------
     page.set_viewport_size(DESKTOP)
