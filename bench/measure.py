@@ -18,6 +18,8 @@ import time
 
 WARMUP, ROUNDS = 3, int(os.environ.get("BENCH_ROUNDS", "30"))
 FLOOR = "vloer (één query op primaire sleutel)"
+# Django with nothing of ours: a view that returns a word, through a handler without middleware.
+BARE = "kaal Django (geen middleware, geen query)"
 
 
 def p95(times: list[float]) -> float:
@@ -28,7 +30,7 @@ def measure_pages(made: dict) -> dict[str, dict]:
     """Median and p95 (ms) and queries per page, the floor included, interleaved."""
     from django.db import connection
     from django.test import Client as Browser
-    from django.test.utils import CaptureQueriesContext
+    from django.test.utils import CaptureQueriesContext, override_settings
 
     from bench.tests.test_budgets import pages
 
@@ -38,16 +40,23 @@ def measure_pages(made: dict) -> dict[str, dict]:
     for user, _url in urls.values():
         browser = browsers.setdefault(user.pk, Browser())
         browser.force_login(user)
+    # The bare handler loads its middleware at its first request: none, under this override.
+    bare = Browser()
+    with override_settings(MIDDLEWARE=[]):
+        assert bare.get("/bench/bare/").status_code == 200
+    urls[BARE] = (None, "/bench/bare/")
     queries, times = {}, {name: [] for name in urls}
     for name, (user, url) in urls.items():
+        browser = bare if user is None else browsers[user.pk]
         with CaptureQueriesContext(connection) as captured:
-            status = browsers[user.pk].get(url).status_code
+            status = browser.get(url).status_code
         assert status == 200, (name, url, status)
         queries[name] = len(captured)
     for round_number in range(WARMUP + ROUNDS):
         for name, (user, url) in urls.items():
+            browser = bare if user is None else browsers[user.pk]
             started = time.perf_counter()
-            browsers[user.pk].get(url)
+            browser.get(url)
             if round_number >= WARMUP:
                 times[name].append((time.perf_counter() - started) * 1000)
     return {

@@ -3,7 +3,11 @@ set ROOT_URLCONF to this module)."""
 
 from django.urls import path
 
-from bench.views import floor
+from bench.views import bare, floor
 from coaching.urls import urlpatterns as site
 
-urlpatterns = [path("bench/floor/", floor, name="bench_floor"), *site]
+urlpatterns = [
+    path("bench/floor/", floor, name="bench_floor"),
+    path("bench/bare/", bare, name="bench_bare"),
+    *site,
+]

@@ -50,7 +50,7 @@ class EnforceMFAMiddleware:
             and requires_second_factor(user)
             and not request.path_info.startswith(settings.STATIC_URL)
             and self._url_name(request) not in MFA_SETUP_URL_NAMES
-            and not is_mfa_enabled(user, [Authenticator.Type.TOTP, Authenticator.Type.WEBAUTHN])
+            and not self._has_second_factor(user)
         ):
             messages.warning(
                 request,
@@ -70,6 +70,15 @@ class EnforceMFAMiddleware:
                 return response
             return HttpResponseRedirect(target)
         return self.get_response(request)
+
+    @staticmethod
+    def _has_second_factor(user) -> bool:
+        # The sign-in backends load the flag with the user (coaching/auth_backends.py); a user
+        # set on the request another way is asked.
+        known = getattr(user, "has_second_factor", None)
+        if known is not None:
+            return known
+        return is_mfa_enabled(user, [Authenticator.Type.TOTP, Authenticator.Type.WEBAUTHN])
 
     @staticmethod
     def _url_name(request: HttpRequest) -> str | None:

@@ -212,9 +212,11 @@ CACHES["default"]["KEY_PREFIX"] = env("CACHE_KEY_PREFIX", "praktijk")
 # --- Authentication (django-allauth with MFA) -----------------------------------------------------
 
 AUTH_USER_MODEL = "coaching.User"
+# Django's and allauth's backends, each loading a signed-in request's user with their coach profile
+# and second-factor flag in one query (coaching/auth_backends.py).
 AUTHENTICATION_BACKENDS = [
-    "django.contrib.auth.backends.ModelBackend",
-    "allauth.account.auth_backends.AuthenticationBackend",
+    "coaching.auth_backends.PraktijkModelBackend",
+    "coaching.auth_backends.PraktijkAllauthBackend",
 ]
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
@@ -487,6 +489,10 @@ SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
 SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"
 X_FRAME_OPTIONS = "DENY"
+# Sessions are read from the cache (Redis in production, shared by every web process) and written
+# through to the database, so a signed-in request reads no session row, and a restarted Redis signs
+# no one out.
+SESSION_ENGINE = "django.contrib.sessions.backends.cached_db"
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"
 CSRF_COOKIE_HTTPONLY = True

@@ -11,10 +11,11 @@ from allauth.mfa.models import Authenticator
 from django.db import connection, transaction
 from django.test import Client as Browser
 from django.test.utils import CaptureQueriesContext
+from django.utils import timezone
 
 from bench.seed import seed
 from coaching.tests.factories import give_totp
-from groups.models import BackstageGroup
+from groups.models import BackstageGroup, Meeting
 from sessions.models import SessionType
 from trajects.models import Traject
 
@@ -40,6 +41,10 @@ BUDGET = {
     # The month: the appointments and the days off, no working hours.
     "coach: agenda (maand)": 6,
     "coach: Backstage-groep": 11,
+    # The meeting: its group, the participants with their turns, attendance and contributions.
+    "coach: Backstage-bijeenkomst": 8,
+    # The coach's invoices: the count and one page of invoices with their totals.
+    "coach: facturen": 3,
     # + the client's upcoming online bookings, counted against the practice's limit.
     "cliënt: vrije tijden (boeken)": 10,
     # The home shows what comes next (coaching.portal's sections): + the next
@@ -71,6 +76,12 @@ def pages(made: dict) -> dict[str, tuple]:
     )
     session_type = SessionType.objects.get(name="Coachingsessie")
     group = BackstageGroup.objects.filter(coach=coach).order_by("pk").first()
+    # The group's next meeting: the one a coach opens to prepare (turns, attendance to come).
+    meeting = (
+        Meeting.objects.filter(group=group, appointment__start__gte=timezone.now())
+        .order_by("appointment__start")
+        .first()
+    ) or Meeting.objects.filter(group=group).order_by("-number").first()
     return {
         "coach: Vandaag": (coach, "/coach/"),
         "coach: cliënten": (coach, "/coach/clienten/"),
@@ -81,6 +92,8 @@ def pages(made: dict) -> dict[str, tuple]:
         "coach: agenda (dag)": (coach, "/coach/agenda/?view=day"),
         "coach: agenda (maand)": (coach, "/coach/agenda/?view=month"),
         "coach: Backstage-groep": (coach, f"/coach/groepen/{group.uuid}/"),
+        "coach: Backstage-bijeenkomst": (coach, f"/coach/bijeenkomsten/{meeting.uuid}/"),
+        "coach: facturen": (coach, "/facturen/"),
         "cliënt: vrije tijden (boeken)": (
             standard.client.account,
             f"/portaal/afspraken/boeken/{standard.uuid}/{session_type.pk}/",

@@ -217,12 +217,12 @@ def test_the_invoice_list_runs_the_same_queries_with_more_invoices(
             )
 
     invoices(2)
-    # session, user, the second factor (middleware), coach profile (role), the count, the page
-    # of invoices with their totals
-    with django_assert_num_queries(6):
+    # the user with their coach profile and second factor (the session is cached), the count,
+    # the page of invoices with their totals
+    with django_assert_num_queries(3):
         client.get(reverse("invoice_list"))
     invoices(10)
-    with django_assert_num_queries(6):
+    with django_assert_num_queries(3):
         assert client.get(reverse("invoice_list")).content.decode().count("<tr>") == 13
 
 
@@ -378,10 +378,10 @@ def test_the_portal_list_runs_the_same_queries_with_more_invoices(
             )
 
     invoices(1)
-    with django_assert_num_queries(3):  # session, user, her invoices with their totals
+    with django_assert_num_queries(2):  # her account, her invoices with their totals
         client.get(reverse("portal_invoices"))
     invoices(8)
-    with django_assert_num_queries(3):
+    with django_assert_num_queries(2):
         assert client.get(reverse("portal_invoices")).content.decode().count("list-group-item") == 9
 
 

@@ -382,10 +382,10 @@ class TestMyProfile:
         assert "Gebruik een adres dat begint met https://." in response.content.decode()
         assert CoachProfile.objects.get(user=coach_a).video_room_url == ""
 
-    def test_the_page_runs_four_queries(self, client, coach_a, django_assert_num_queries):
+    def test_the_page_runs_one_query(self, client, coach_a, django_assert_num_queries):
         client.force_login(coach_a)
-        # The session, the account, its second factor (the MFA middleware), the profile.
-        with django_assert_num_queries(4):
+        # The account with its profile and second factor (the session is cached).
+        with django_assert_num_queries(1):
             assert client.get(self.URL).status_code == 200
 
     def test_the_page_says_what_an_empty_room_means(self, client, coach_a, settings):
