@@ -41,6 +41,13 @@ from trajects.models import Traject
 
 RESULTS = Path(settings.BASE_DIR) / "docs" / "benchmarks.md"
 TWO_OF_EACH = [
+    "- `coaching/tests/test_two_web_processes.py`: two gunicorn processes and two Celery "
+    "workers on one database and broker (SQLite and the file cache in the default test run, "
+    "PostgreSQL and Redis in the second): a session made on one process works on the other "
+    "and signing out on either ends it on both; the limit on failed logins per account and "
+    "the limit on kennismaking requests per address hold across the processes; 16 clients "
+    "booking one slot through both processes at once give one appointment, the others are told "
+    "the time was just taken; two workers sharing a queue send each mail once.",
     "- `coaching/tests/test_outbox_worker.py`: workers killed with SIGKILL while they send, "
     "their claims taken over by the others' sweep (each mail at most once more per kill), and "
     "two beats sweeping at once (each reminder once).",
