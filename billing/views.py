@@ -7,6 +7,8 @@ from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
@@ -43,11 +45,13 @@ from billing.services.quote_requests import (
     quote_request_close,
     quote_request_submit,
 )
+from coaching.dates import readable
 from coaching.models import Role, Send
 from coaching.public_forms import TOO_MANY_REQUESTS, filled_in_by_a_robot, over_the_limit
 from coaching.roles import role_required
 
 STAFF = (Role.COACH, Role.ADMIN)
+_MARKER = "00000000-0000-0000-0000-000000000000"
 
 
 def _pdf_response(content: bytes, filename: str) -> HttpResponse:
@@ -61,14 +65,32 @@ def _pdf_response(content: bytes, filename: str) -> HttpResponse:
 @role_required(*STAFF)
 def invoice_list(request: HttpRequest) -> HttpResponse:
     form = InvoiceFilterForm(request.GET or None)
-    invoices = Invoice.objects.for_staff(request.user).with_totals().select_related("coach")
+    invoices = Invoice.objects.for_staff(request.user).with_totals()
+    if request.user.is_staff:  # the practice admin's list names each invoice's coach
+        invoices = invoices.select_related("coach")
     if form.is_valid():
         if query := form.cleaned_data["q"].strip():
             invoices = invoices.search(query)
         if status := form.cleaned_data["status"]:
             invoices = invoices.filter(status=status)
     page = Paginator(invoices, 25).get_page(request.GET.get("page"))
+    _list_rows(page.object_list)
     return render(request, "billing/invoice_list.html", {"form": form, "page": page})
+
+
+def _list_rows(invoices) -> None:
+    """What a row of the list shows, made once a page: the link from one reversed URL, the
+    dates with one look at today's date (a url tag and three date filters a row were over
+    half of the rows' rendering)."""
+    head, tail = reverse("invoice_detail", args=[_MARKER]).split(_MARKER)
+    today = timezone.localdate()
+    for invoice in invoices:
+        invoice.link = f"{head}{invoice.uuid}{tail}"
+        invoice.period = (
+            f"{readable(invoice.period_start, today=today)} – "
+            f"{readable(invoice.period_end, today=today)}"
+        )
+        invoice.issued = readable(invoice.issued_on, today=today) or "–"
 
 
 @require_http_methods(["GET", "POST"])

@@ -7,8 +7,9 @@ from coaching.models import Client, Consent, Guardian, Invitation, User
 
 
 def client_of_coach(user: User, uuid) -> Client:
+    # With the portal account: the client's page shows its e-mail address (portal_email).
     return get_object_or_404(
-        Client.objects.for_coach(user).select_related("organisation"), uuid=uuid
+        Client.objects.for_coach(user).select_related("organisation", "account"), uuid=uuid
     )
 
 

@@ -12,6 +12,10 @@ the template's context for a coach (or None when there is nothing to show), and 
 Within a position the sections come by `order`, then in the order they were registered; each
 section's function keeps its own query count bounded.
 
+Most days most lists are empty. A section that lists rows can say which (`rows`: a queryset for
+the coach): the page asks in one query which of its lists and sections have any
+(`which_have_rows`), and reads only those.
+
 The page also keeps when the coach last looked (`visit`): what is new since then (evaluations
 answered) is listed as new."""
 
@@ -19,7 +23,8 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from django.db.models import Case, F, Q, When
+from django.db import connection
+from django.db.models import Case, F, Q, QuerySet, When
 
 from coaching.models import CoachProfile, User
 
@@ -32,6 +37,9 @@ class Section:
     context: Callable[[User], dict | None]
     position: str = "attention"
     order: int = 100
+    # The rows the section lists, when it shows nothing without them (its context is then not
+    # asked for); None: always asked.
+    rows: Callable[[User], QuerySet] | None = None
 
 
 SECTIONS: dict[str, Section] = {}
@@ -44,18 +52,61 @@ def register_section(
     context: Callable[[User], dict | None],
     position: str = "attention",
     order: int = 100,
+    rows: Callable[[User], QuerySet] | None = None,
 ) -> None:
     if position not in POSITIONS:
         raise ValueError(f"{name}: position must be one of {POSITIONS}, not {position!r}")
-    SECTIONS[name] = Section(template=template, context=context, position=position, order=order)
+    SECTIONS[name] = Section(
+        template=template, context=context, position=position, order=order, rows=rows
+    )
 
 
-def sections_for(coach: User) -> dict[str, list[dict]]:
+def section_rows(coach: User) -> dict[str, QuerySet]:
+    """The rows of each section that lists them, for `which_have_rows`."""
+    return {name: section.rows(coach) for name, section in SECTIONS.items() if section.rows}
+
+
+def which_have_rows(lists: dict[str, QuerySet], counts: dict[str, QuerySet] | None = None) -> dict:
+    """In one query: per named queryset whether it has a row, and per named count (a queryset
+    of one value, or none: 0) its value. A queryset's own order_by() is kept, else none.
+
+    Each queryset is compiled on its own and the SELECT joins them as EXISTS(...) and scalar
+    subqueries; their aliases stay inside their parentheses. (As Exists() annotations Django
+    would relabel every subquery's aliases into an outer query, which for this many costs more
+    time than running the query.) The values are parameters, as in any compiled query."""
+    counts = counts or {}
+    columns, params = [], []
+    for queryset in lists.values():
+        if queryset.query.order_by:
+            # Asked in the list's own order, for its first row: the database may then read it
+            # from the index of that order, as the list does (in EXISTS it drops the order).
+            sql, values = queryset.values("pk")[:1].query.sql_with_params()
+            columns.append(f"(({sql}) IS NOT NULL)")
+        else:
+            sql, values = queryset.order_by().values("pk")[:1].query.sql_with_params()
+            columns.append(f"EXISTS({sql})")
+        params.extend(values)
+    for queryset in counts.values():
+        sql, values = queryset.query.sql_with_params()
+        columns.append(f"COALESCE(({sql}), 0)")
+        params.extend(values)
+    with connection.cursor() as cursor:
+        cursor.execute(f"SELECT {', '.join(columns)}", params)
+        row = cursor.fetchone()
+    names = [*lists, *counts]
+    found = dict(zip(names, row, strict=True))
+    return {name: bool(value) if name in lists else value for name, value in found.items()}
+
+
+def sections_for(coach: User, has_rows: dict | None = None) -> dict[str, list[dict]]:
     """The sections with something to show, per position: each {"template": …, "section": its
-    context}."""
+    context}. A section that lists rows is skipped when `has_rows` (of `which_have_rows`) says
+    it has none."""
     shown: dict[str, list[dict]] = {position: [] for position in POSITIONS}
-    ordered = sorted(enumerate(SECTIONS.values()), key=lambda item: (item[1].order, item[0]))
-    for _registered, section in ordered:
+    ordered = sorted(enumerate(SECTIONS.items()), key=lambda item: (item[1][1].order, item[0]))
+    for _registered, (name, section) in ordered:
+        if section.rows and has_rows is not None and not has_rows.get(name, True):
+            continue
         context = section.context(coach)
         if context:
             shown[section.position].append({"template": section.template, "section": context})

@@ -18,8 +18,10 @@ the core imports none of them."""
 import logging
 import time
 from collections.abc import Callable, Iterable
+from contextlib import contextmanager
 from datetime import datetime, timedelta
 from email.utils import parseaddr
+from functools import lru_cache
 from smtplib import (
     SMTPConnectError,
     SMTPException,
@@ -31,7 +33,8 @@ from smtplib import (
 from celery.exceptions import SoftTimeLimitExceeded
 from django.conf import settings
 from django.core.mail import EmailMessage, mailers
-from django.db import transaction
+from django.db import DatabaseError, transaction
+from django.db import connection as db_connection
 from django.db.models import F, Q
 from django.utils import timezone
 from django.utils.translation import gettext_noop
@@ -260,24 +263,56 @@ def deliver(ids: list[int]) -> dict[str, int]:
         _mark_many(rows, token, Send.Status.SKIPPED, error=reason)
         counts["skipped"] += len(rows)
     if composed:
-        # A composer may name the client a row concerns (a reminder found by the sweep: its
-        # finder only knows the subject), for the coach's list and the erasure.
-        Send.objects.bulk_update(
-            [send for send, _ in composed], ["recipients", "client"], batch_size=500
-        )
-        sent, failed = _send_all(composed, token, deadline)
+        with _marks_not_waiting_for_the_disk():
+            sent, failed = _send_all(composed, token, deadline)
         counts["sent"] += sent
         counts["failed"] += failed
     return counts
 
 
+@contextmanager
+def _marks_not_waiting_for_the_disk():
+    """While a chunk is sent, PostgreSQL commits its marks (a row sent, failed, given back)
+    without waiting for its log to reach the disk (synchronous_commit off, for this session
+    only). A row is marked as soon as the server accepted its message, and that wait (some
+    milliseconds a row, more than composing and sending the message) made the chunk's time.
+
+    A worker that dies loses nothing by it: what it committed is in the database's memory and
+    reaches the disk within a fraction of a second (wal_writer_delay), so a killed worker still
+    resends at most the message in flight. Only a crash of the database server itself in that
+    fraction of a second can undo the last marks: those rows are claimed again after the stale
+    limit and sent again (duplicates, with the same Message-ID; never lost). The claims are
+    taken before, with every wait."""
+    if db_connection.vendor != "postgresql":
+        yield
+        return
+    with db_connection.cursor() as cursor:
+        cursor.execute("SET synchronous_commit TO off")
+    try:
+        yield
+    finally:
+        try:
+            with db_connection.cursor() as cursor:
+                cursor.execute("RESET synchronous_commit")
+        except DatabaseError:
+            # A connection that cannot say RESET is not used again with the setting (the
+            # next claim must wait for the disk): the next query opens a new one.
+            log.warning("outbox: resetting synchronous_commit failed", exc_info=True)
+            db_connection.close()
+
+
 def _identify(send: Send, messages: list[EmailMessage]) -> None:
     """The same Message-ID every time a row's message is sent: a resend after a crash is
     recognisable as the same message (mail programs show one), and countable in the tests."""
-    domain = parseaddr(settings.DEFAULT_FROM_EMAIL)[1].rpartition("@")[2] or "praktijk"
+    domain = _domain(settings.DEFAULT_FROM_EMAIL)
     stamp = int(send.created_at.timestamp())
     for index, message in enumerate(messages):
         message.extra_headers["Message-ID"] = f"<send.{send.pk}.{index}.{stamp}@{domain}>"
+
+
+@lru_cache(maxsize=4)
+def _domain(from_email: str) -> str:
+    return parseaddr(from_email)[1].rpartition("@")[2] or "praktijk"
 
 
 # Long: one SMTP connection's loop with every way a send can end, in one place (commented).
@@ -298,9 +333,13 @@ def _send_all(
     the row and the rest of the chunk back as pending, to be tried again by the sweep, up to
     PRAKTIJK_SEND_MAX_ATTEMPTS times. A connection refused for good (a wrong password) fails
     the chunk with the reason. Past the `deadline` (monotonic) the rows not begun are given back,
-    after one row at least (so that a task always gets on)."""
+    after one row at least (so that a task always gets on).
+
+    Whom each row went to and whom it concerns are written with its mark (of the rows not sent:
+    at the end, for the admin's list of failed ones)."""
     every = max(1, settings.PRAKTIJK_SEND_MARK_EVERY)
-    unmarked: list[int] = []
+    unmarked: list[Send] = []
+    marked: set[int] = set()
     done: set[int] = set()
     sent = failed = 0
     connection = mailers.default
@@ -338,11 +377,11 @@ def _send_all(
                 done |= {row.pk for row in rest}
                 failed += _give_back(rest, token, error)
                 break
-            unmarked.append(send.pk)
+            unmarked.append(send)
             done.add(send.pk)
             sent += 1
             if len(unmarked) >= every:
-                _mark_many(unmarked, token, Send.Status.SENT)
+                marked |= _mark_sent(unmarked, token)
                 unmarked = []
     except SoftTimeLimitExceeded:
         raise
@@ -355,7 +394,8 @@ def _send_all(
             _mark_many([row.pk for row in rest], token, Send.Status.FAILED, error=_reason(error))
             failed += len(rest)
     finally:
-        _mark_many(unmarked, token, Send.Status.SENT)
+        marked |= _mark_sent(unmarked, token)
+        _record([row for row, _ in composed if row.pk not in marked])
         try:
             connection.close()
         except Exception:  # the server hung up first: nothing is lost
@@ -433,6 +473,48 @@ def _mark_many(ids: list[int], token, status: str, *, error: str = "") -> None:
     Send.objects.filter(pk__in=ids, claim_token=token).update(**changes)
 
 
+def _mark_sent(rows: list[Send], token) -> set[int]:
+    """`_mark_many(ids, token, SENT)`, with whom each row went to and whom it concerns (a
+    composer may name the client: a reminder found by the sweep, whose finder only knows the
+    subject), for the coach's list and the erasure. Returns the ids.
+
+    A chunk marks every row as soon as the server accepted it (PRAKTIJK_SEND_MARK_EVERY = 1):
+    that UPDATE is written here, with the row's own values, because the ORM's compiling of it
+    for each row (and a bulk_update of the chunk's recipients besides) cost more than sending."""
+    if not rows:
+        return set()
+    field, quote = Send._meta.get_field, db_connection.ops.quote_name
+    values = {
+        "status": Send.Status.SENT.value,
+        "error": "",
+        "sent_at": field("sent_at").get_db_prep_value(timezone.now(), db_connection),
+    }
+    if len(rows) == 1:
+        values["recipients"] = field("recipients").get_db_prep_value(
+            rows[0].recipients, db_connection
+        )
+        values["client"] = rows[0].client_id
+    else:
+        _record(rows)
+    sets = ", ".join(f"{quote(field(name).column)} = %s" for name in values)
+    ids = [row.pk for row in rows]
+    sql = (
+        f"UPDATE {quote(Send._meta.db_table)} SET {sets} "
+        f"WHERE {quote(Send._meta.pk.column)} IN ({', '.join(['%s'] * len(ids))}) "
+        f"AND {quote(field('claim_token').column)} = %s"
+    )
+    token = field("claim_token").get_db_prep_value(token, db_connection)
+    with db_connection.cursor() as cursor:
+        cursor.execute(sql, [*values.values(), *ids, token])
+    return set(ids)
+
+
+def _record(rows: list[Send]) -> None:
+    """Whom the rows went to, or were to go to, and whom they concern."""
+    if rows:
+        Send.objects.bulk_update(rows, ["recipients", "client"], batch_size=500)
+
+
 def retry(send: Send) -> None:
     """The admin sends a failed one again."""
     updated = Send.objects.filter(pk=send.pk, status=Send.Status.FAILED).update(
@@ -443,20 +525,17 @@ def retry(send: Send) -> None:
 
 
 def sweep() -> int:
-    """Record what the finders say has fallen due (reminders before an appointment, prompts);
-    then hand to the workers every due row that was never handed over, or handed over longer
-    ago than the stale limit without being claimed (the message was lost with the broker, or
-    the row waits after a passing SMTP trouble), and claims gone stale (the worker died). A
-    row handed over a moment ago is left alone: it sits in the queue, and a backlog is not
-    queued again at every sweep. Returns how many rows were handed over."""
+    """Hand to the workers every due row that was never handed over, or handed over longer ago
+    than the stale limit without being claimed (the message was lost with the broker, or the
+    row waits after a passing SMTP trouble), and claims gone stale (the worker died); then
+    record what the finders say has fallen due (reminders before an appointment, prompts) and
+    hand that over as it is recorded, a thousand rows at a time, so that the workers begin on
+    the first while the rest is recorded. A row handed over a moment ago is left alone: it sits
+    in the queue, and a backlog is not queued again at every sweep. At most
+    PRAKTIJK_SEND_SWEEP_LIMIT rows, oldest first (the rest at the next sweep). Returns how many
+    rows were handed over."""
     now = timezone.now()
-    for name, finder in FINDERS.items():
-        try:
-            outbox_record(finder(now))
-        except SoftTimeLimitExceeded:
-            raise
-        except Exception:  # one app's finder must not stop the others' sends
-            log.exception("outbox: the finder %s failed", name)
+    limit = settings.PRAKTIJK_SEND_SWEEP_LIMIT
     stale = now - timedelta(seconds=settings.PRAKTIJK_SEND_CLAIM_STALE_SECONDS)
     not_handed_over_lately = Q(queued_at__isnull=True) | Q(queued_at__lt=stale)
     ids = list(
@@ -466,7 +545,18 @@ def sweep() -> int:
             due_at__lte=now,
         )
         .order_by("due_at")
-        .values_list("pk", flat=True)[: settings.PRAKTIJK_SEND_SWEEP_LIMIT]
+        .values_list("pk", flat=True)[:limit]
     )
     enqueue(ids)
-    return len(ids)
+    handed = len(ids)
+    for name, finder in FINDERS.items():
+        try:
+            for items in _batches(list(finder(now))):
+                recorded = outbox_record(items)
+                if handed < limit:
+                    handed += len(_enqueue_due(recorded[: limit - handed]))
+        except SoftTimeLimitExceeded:
+            raise
+        except Exception:  # one app's finder must not stop the others' sends
+            log.exception("outbox: the finder %s failed", name)
+    return handed

@@ -359,6 +359,10 @@ if PRAKTIJK_REMINDER_SECOND_HOURS >= PRAKTIJK_REMINDER_HOURS:
 PRAKTIJK_EVALUATION_EVERY_SESSIONS = int(env("PRAKTIJK_EVALUATION_EVERY_SESSIONS", "5"))
 PRAKTIJK_EVALUATION_VALID_DAYS = int(env("PRAKTIJK_EVALUATION_VALID_DAYS", "14"))
 
+# The audit log is kept this many years; the nightly retention job then removes what is older,
+# a whole month at a time on PostgreSQL (privacy.erasure.purge_old_log). 0: kept for ever.
+PRAKTIJK_AUDIT_LOG_YEARS = int(env("PRAKTIJK_AUDIT_LOG_YEARS", "0"))
+
 CRISPY_ALLOWED_TEMPLATE_PACKS = "bootstrap5"
 CRISPY_TEMPLATE_PACK = "bootstrap5"
 
@@ -403,7 +407,8 @@ if EMAIL_HOST or PRODUCTION:
     _email_port = int(env("EMAIL_PORT", "587" if EMAIL_HOST else "25"))
     MAILERS = {
         "default": {
-            "BACKEND": "django.core.mail.backends.smtp.EmailBackend",
+            # Django's SMTP backend, with each message's MIME built cheaply (the same bytes).
+            "BACKEND": "coaching.mime.SMTPBackend",
             "OPTIONS": {
                 "host": EMAIL_HOST or "localhost",
                 "port": _email_port,

@@ -193,6 +193,12 @@ class MembershipQuerySet(models.QuerySet):
     def active(self) -> "MembershipQuerySet":
         return self.filter(left_on__isnull=True)
 
+    def with_presence(self, meeting: "Meeting") -> "MembershipQuerySet":
+        """Each with `present`: as recorded for the meeting (None: nothing recorded yet), in
+        the same query (the unique index of attendance_once, one row per participant)."""
+        recorded = Attendance.objects.filter(meeting=meeting, membership=models.OuterRef("pk"))
+        return self.annotate(present=models.Subquery(recorded.values("present")[:1]))
+
     def seen_by_participant(self) -> "MembershipQuerySet":
         """Active, or ended because the group stopped: the participant still sees that group
         (stopped, with what was held) in the portal."""

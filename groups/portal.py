@@ -1,16 +1,17 @@
 """A participant's Backstage meetings among their appointments in the portal (registered with
 sessions.portal_extras): each with the group's place and an .ics only a member can fetch."""
 
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
 
-from django.db.models import Count, OuterRef, Subquery
+from django.db.models import Count, Exists, F, OuterRef, Subquery
 from django.urls import reverse
 from django.utils import timezone
 
 from coaching.models import Client, User
 from coaching.portal import register_portal_section
 from groups.access import memberships_seen_by_account
-from groups.models import Contribution, Meeting, Membership
+from groups.models import Contribution, Meeting
 from sessions.models import Appointment
 
 TEMPLATE = "groups/includes/portal_meeting.html"
@@ -39,10 +40,21 @@ def portal_meetings(account: User) -> list[Appointment]:
     return appointments
 
 
-def _next_meetings(groups, now) -> dict[int, list[Meeting]]:
-    """Each group's booked meetings that have not ended, in time order, with `turns` (how
-    many turns are taken). One query, at most eight rows per group: a participant who joins
-    from a later meeting on needs the first one on or after that day, not the group's next."""
+@dataclass(frozen=True)
+class Report:
+    """The agreements a participant made at the meeting before, to report back on."""
+
+    meeting: dict  # {"number": …}, as the template reads a meeting
+    agreements: str
+
+
+def _coming_meetings(clients: Sequence[Client], now) -> Iterator[Meeting]:
+    """The booked meetings still to come of the clients' groups, in time order, a row per
+    participant and meeting (at most eight per membership), each with the membership
+    (`membership_pk`, `member`: its client, `joined_on`), `turns` (how many turns are taken),
+    `has_turn` (whether this participant has one) and `report` (the agreements they made at the
+    meeting before, if any). One query: the memberships, the turns and the agreements are
+    joined and subqueries of it."""
     turns = (
         Contribution.objects.filter(meeting=OuterRef("pk"))
         .order_by()
@@ -50,20 +62,26 @@ def _next_meetings(groups, now) -> dict[int, list[Meeting]]:
         .annotate(n=Count("pk"))
         .values("n")
     )
-    meetings = (
+    own = Contribution.objects.filter(membership=OuterRef("membership_pk")).order_by()
+    agreements = own.filter(meeting__number=OuterRef("number") - 1).exclude(agreements="")
+    return (
         Meeting.objects.filter(
-            group__in=groups,
+            group__members__client__in=[client.pk for client in clients],
+            group__members__left_on__isnull=True,
             appointment__status=Appointment.Status.BOOKED,
             appointment__end__gt=now,
         )
-        .select_related("appointment__coach", "group")
-        .annotate(turns=Subquery(turns))
+        .select_related("appointment", "group")
+        .annotate(
+            membership_pk=F("group__members__pk"),
+            member=F("group__members__client"),
+            joined_on=F("group__members__joined_on"),
+            turns=Subquery(turns),
+            has_turn=Exists(own.filter(meeting=OuterRef("pk"))),
+            report=Subquery(agreements.values("agreements")[:1]),
+        )
         .order_by("appointment__start", "pk")
     )
-    upcoming: dict[int, list[Meeting]] = {}
-    for meeting in meetings:
-        upcoming.setdefault(meeting.group_id, []).append(meeting)
-    return upcoming
 
 
 def portal_home_meetings(account: User, clients: Sequence[Client]) -> dict[int, dict]:
@@ -72,48 +90,28 @@ def portal_home_meetings(account: User, clients: Sequence[Client]) -> dict[int, 
     the meeting before it, to report back on (DESIGN.md §4.4). The agreements are the client's
     own: this answers only for the clients the account is or acts for.
 
-    Three queries, whatever the number of clients, groups and meetings, and also when there
-    is nothing to show (the page runs the same queries for everyone): the memberships, each
-    group's coming meetings, and the client's turns in those groups (at most eight each)."""
+    One query, whatever the number of clients, groups and meetings, and also when there is
+    nothing to show (the page runs the same queries for everyone)."""
     now = timezone.now()
-    active = Membership.objects.active().filter(client__in=[client.pk for client in clients])
-    memberships = list(active)
-    nexts = _next_meetings(active.values("group"), now)
-    turns = {
-        (contribution.membership_id, contribution.meeting.number): contribution
-        for contribution in Contribution.objects.filter(membership__in=active.values("pk"))
-        .select_related("meeting")
-        .only("membership", "agreements", "meeting__number")
-    }
-    chosen: dict[int, tuple[Membership, Meeting]] = {}
-    for membership in memberships:
-        # The first from the day they join (the group's meetings over: none).
-        meeting = next(
-            (
-                meeting
-                for meeting in nexts.get(membership.group_id, [])
-                if timezone.localtime(meeting.appointment.start).date() >= membership.joined_on
-            ),
-            None,
-        )
-        if meeting is None:
-            continue
-        earlier = chosen.get(membership.client_id)
-        if earlier is None or meeting.appointment.start < earlier[1].appointment.start:
-            chosen[membership.client_id] = (membership, meeting)
     answers = {}
-    for client_pk, (membership, meeting) in chosen.items():
+    for meeting in _coming_meetings(clients, now):
         appointment = meeting.appointment
-        turn = turns.get((membership.pk, meeting.number))
-        # The agreements made at the meeting before: reported back on at this one.
-        previous = turns.get((membership.pk, meeting.number - 1))
+        # The first from the day they join; the earliest of the client's groups.
+        if meeting.member in answers:
+            continue
+        if timezone.localtime(appointment.start).date() < meeting.joined_on:
+            continue
         appointment.under_way = appointment.start <= now
-        answers[client_pk] = {
+        answers[meeting.member] = {
             "meeting": meeting,
             "appointment": appointment,
-            "turn": turn,
-            "report": previous if previous and previous.agreements else None,
-            "free_turn": turn is None and (meeting.turns or 0) < 2 and not appointment.under_way,
+            "turn": meeting.has_turn,
+            "report": Report({"number": meeting.number - 1}, meeting.report)
+            if meeting.report
+            else None,
+            "free_turn": not meeting.has_turn
+            and (meeting.turns or 0) < 2
+            and not appointment.under_way,
             "ics_url": reverse("portal_meeting_ics", args=[meeting.uuid]),
         }
     return answers

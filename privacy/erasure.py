@@ -20,6 +20,7 @@ import datetime
 import logging
 from dataclasses import dataclass, field
 
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.files.storage import default_storage
 from django.db import connection, transaction
@@ -27,7 +28,9 @@ from django.db.models import Exists, Max, OuterRef, Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from audit import partitions
 from audit.log import Action, What, record
+from audit.models import AuditEvent
 from billing.models import Invoice
 from coaching.models import Client, Consent, Guardian, Send, ThirdParty, User
 from groups.models import Contribution, Membership
@@ -417,6 +420,29 @@ def purge_old_invoices(today: datetime.date | None = None) -> int:
     return gone
 
 
+def purge_old_log(now: datetime.datetime | None = None) -> int:
+    """The audit log's part of the nightly job: on PostgreSQL the coming months get their
+    partition (audit.partitions), and the log older than PRAKTIJK_AUDIT_LOG_YEARS (0: kept
+    for ever) goes: on PostgreSQL a month at a time, once every row of it is past the period
+    (its partition detached and dropped: the trigger refuses a DELETE), elsewhere row by row.
+    Returns how many rows went."""
+    now = now or timezone.now()
+    on_partitions = partitions.partitioned()
+    if on_partitions:
+        partitions.ensure_ahead(now.date())
+    years = settings.PRAKTIJK_AUDIT_LOG_YEARS
+    if not years:
+        return 0
+    day = _years_later(now.date(), -years)
+    cutoff = now.replace(year=day.year, month=day.month, day=day.day)
+    if on_partitions:
+        dropped = partitions.drop_older_than(cutoff)
+        for name, rows in dropped.items():
+            log.info("Retention purge: audit log partition %s dropped (%d rows)", name, rows)
+        return sum(dropped.values())
+    return AuditEvent.objects.filter(at__lt=cutoff).delete()[0]
+
+
 def purge_expired(*, dry_run: bool = False, today=None) -> list[tuple[Client, datetime.date]]:
     """Erases every client past retention (none with `dry_run`); returns those erased (with
     `dry_run`: those it would erase). One that fails is logged and the purge goes on."""
@@ -435,4 +461,8 @@ def purge_expired(*, dry_run: bool = False, today=None) -> list[tuple[Client, da
         purge_old_invoices(today)
     except Exception:
         log.exception("Retention purge: old invoices could not be removed")
+    try:
+        purge_old_log()
+    except Exception:
+        log.exception("Retention purge: the audit log's months could not be kept up")
     return erased

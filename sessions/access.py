@@ -99,8 +99,13 @@ def trajects_of_account(user: User) -> QuerySet[Traject]:
 
 
 def traject_of_account(user: User, uuid) -> Traject:
+    """A traject the account acts for, with its client and the client's coach (the coach's
+    profile and booking rules too: the booking page shows and applies them)."""
     return get_object_or_404(
-        trajects_of_account(user).select_related("client__coach__coach_profile"), uuid=uuid
+        trajects_of_account(user).select_related(
+            "client__coach__coach_profile", "client__coach__booking_rules"
+        ),
+        uuid=uuid,
     )
 
 

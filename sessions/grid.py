@@ -10,7 +10,7 @@ at 07:00 takes `grid-row: 13 / 17`.
 
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from datetime import date, datetime, time, timedelta
+from datetime import date, datetime, time, timedelta, tzinfo
 
 from django.utils import timezone
 
@@ -92,6 +92,11 @@ class Day:
     cells: list[Cell] = field(default_factory=list)
     off_notes: list[str] = field(default_factory=list)  # blocked: the whole day, with its note
     lanes: int = 1
+    # What the page shows of it, written by sessions.grid_html.write: its name ("vrijdag 4
+    # december"), its column of the grid and its part of the phone's list.
+    label: str = ""
+    column_html: str = ""
+    list_html: str = ""
 
     @property
     def placed(self) -> list[Block]:
@@ -105,6 +110,7 @@ class Grid:
     first_hour: int
     last_hour: int
     now_percent: float | None  # where the current time line is in today's column
+    hour_labels: list[str] = field(default_factory=list)  # written by sessions.grid_html.write
 
     @property
     def rows(self) -> int:
@@ -150,13 +156,14 @@ def _minutes(moment: time) -> int:
     return moment.hour * 60 + moment.minute
 
 
-def _local_span(appointment: Appointment, day: date) -> tuple[int, int]:
+def _local_span(
+    appointment: Appointment, start: datetime, end: datetime, day: date
+) -> tuple[int, int]:
     """Start and end in minutes since the day's midnight (an end after midnight: 24:00; a
-    start the day before: 00:00). On its first day a block is as long as the appointment, not
-    as the clock's difference: the night the clocks go back, 02:30 to 02:30 is an hour (and
-    dragging it keeps that length, static/js/calendar.js)."""
-    start = timezone.localtime(appointment.start)
-    end = timezone.localtime(appointment.end)
+    start the day before: 00:00); `start` and `end`: the appointment's, in local time. On its
+    first day a block is as long as the appointment, not as the clock's difference: the night
+    the clocks go back, 02:30 to 02:30 is an hour (and dragging it keeps that length,
+    static/js/calendar.js)."""
     if start.date() == day:
         begin = _minutes(start.time())
         finish = begin + appointment.duration_minutes if end.date() == day else 24 * 60
@@ -166,10 +173,10 @@ def _local_span(appointment: Appointment, day: date) -> tuple[int, int]:
     return begin, max(min(finish, 24 * 60), begin + ROW_MINUTES)
 
 
-def _days_of(appointment: Appointment) -> list[date]:
+def _days_of(appointment: Appointment, zone: tzinfo) -> list[date]:
     """The local days an appointment takes (two when it runs past midnight)."""
-    first = timezone.localtime(appointment.start).date()
-    last = timezone.localtime(appointment.end - timedelta(microseconds=1)).date()
+    first = appointment.start.astimezone(zone).date()
+    last = (appointment.end - timedelta(microseconds=1)).astimezone(zone).date()
     return [first + timedelta(days=n) for n in range(max((last - first).days, 0) + 1)]
 
 
@@ -283,11 +290,13 @@ class _Rows:
 def _blocks(days: list[date], appointments: Iterable[Appointment]) -> dict[date, list[Block]]:
     """Each day's appointments as blocks; one past midnight on both days."""
     blocks: dict[date, list[Block]] = {day: [] for day in days}
+    zone = timezone.get_current_timezone()
     for appointment in appointments:
-        days_of = _days_of(appointment)
+        days_of = _days_of(appointment, zone)
+        local = appointment.start.astimezone(zone), appointment.end.astimezone(zone)
         for day in days_of:
             if day in blocks:
-                start, end = _local_span(appointment, day)
+                start, end = _local_span(appointment, *local, day)
                 blocks[day].append(Block(appointment, start, end, continued=day != days_of[0]))
     return blocks
 
@@ -359,12 +368,16 @@ def _cells(entry: Day, rows: _Rows) -> list[Cell]:
     """The day's free half hours (none where a block is, nor in an hour the clock skips or
     repeats)."""
     taken = [(b.start, b.end) for b in entry.blocks]
+    # Only on a day the clocks change is a time to check (02:00-03:00 on the last Sunday of
+    # March and October); the other days skip that check for each of their half hours.
+    midnight = datetime.combine(entry.date, time.min, tzinfo=timezone.get_current_timezone())
+    clocks_change = midnight.utcoffset() != (midnight + timedelta(days=1)).utcoffset()
     cells = []
     for minutes in range(rows.origin, rows.end, CELL_MINUTES):
         if any(start < minutes + CELL_MINUTES and minutes < end for start, end in taken):
             continue
         moment = datetime.combine(entry.date, time(minutes // 60, minutes % 60))
-        if not _on_the_clock(moment):  # 02:00-03:00 on the last Sunday of March/October
+        if clocks_change and not _on_the_clock(moment):
             continue
         cells.append(
             Cell(
@@ -377,14 +390,27 @@ def _cells(entry: Day, rows: _Rows) -> list[Cell]:
     return cells
 
 
+@dataclass(frozen=True)
+class MonthEntry:
+    """An appointment as the month shows it: its local day and time, and who or what it is
+    for."""
+
+    day: date
+    time: str  # "09:00"
+    who: str
+
+
 @dataclass
 class MonthDay:
     date: date
     in_month: bool
     is_today: bool
     count: int = 0
-    first: list[Appointment] = field(default_factory=list)
+    first: list[MonthEntry] = field(default_factory=list)
     off: bool = False
+    # Its cell of the table and its item in the phone's list (sessions.grid_html).
+    cell_html: str = ""
+    item_html: str = ""
 
     @property
     def more(self) -> int:
@@ -397,12 +423,14 @@ SHOWN_PER_DAY = 3
 def month_weeks(
     *,
     month: date,
-    appointments: Iterable[Appointment],
+    appointments: Iterable[MonthEntry],
+    counts: dict[date, int],
     exceptions: Iterable[AvailabilityException],
     today: date,
 ) -> list[list[MonthDay]]:
     """The weeks (Monday to Sunday) that hold the month's days: per day how many appointments
-    hold the coach's time, and the first few of them."""
+    hold the coach's time (`counts`, by local day) and the first few of them (`appointments`,
+    in order: the view fetches only those)."""
     start, end = month_range(month)
     days = {
         start + timedelta(days=n): MonthDay(
@@ -413,12 +441,14 @@ def month_weeks(
         for n in range((end - start).days)
     }
     for appointment in appointments:
-        entry = days.get(timezone.localtime(appointment.start).date())
-        if entry is None or not appointment.is_active:
+        entry = days.get(appointment.day)
+        if entry is None:
             continue
-        entry.count += 1
         if len(entry.first) < SHOWN_PER_DAY:
             entry.first.append(appointment)
+    for day, count in counts.items():
+        if day in days:
+            days[day].count = count
     for exception in exceptions:
         if (
             exception.kind == AvailabilityException.Kind.BLOCKED

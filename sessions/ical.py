@@ -1,15 +1,18 @@
 """iCalendar (RFC 5545) for appointments: one event per appointment, the same UID for its whole
 life, a SEQUENCE that rises with every change, and METHOD REQUEST or CANCEL in e-mails."""
 
-from datetime import timedelta
+from datetime import UTC, timedelta
 from email.utils import parseaddr
+from functools import lru_cache
 
 from django.conf import settings
 from django.utils import timezone, translation
 from django.utils.translation import gettext_lazy as _
 from icalendar import Calendar, Conference, Event, vCalAddress, vText
+from icalendar.parser.string import _escape_char, _foldline  # (the public names warn)
 
 from coaching.models import User
+from sessions.labels import kind_label, mode_label
 from sessions.models import Appointment
 
 JOIN_BY_VIDEO = _("Deelnemen via video")
@@ -79,8 +82,12 @@ def for_client(
     e-mail (REQUEST or CANCEL) it is an invitation from the practice to the recipient, which
     calendar programs need to apply updates and cancellations (RFC 5546)."""
     with translation.override(language):
-        summary = f"{appointment.get_kind_display()} – {appointment.coach}"
+        summary = f"{kind_label(appointment)} – {appointment.coach}"
         video_label = str(JOIN_BY_VIDEO)
+    if _in_utc(appointment):
+        return _client_text(
+            appointment, method=method, summary=summary, video_label=video_label, attendee=attendee
+        )
     calendar = _calendar(method)
     event = _event(
         appointment,
@@ -122,3 +129,83 @@ def coach_feed(coach: User) -> bytes:
             )
         )
     return calendar.to_ical()
+
+
+# --- The coachee's copy written directly ---------------------------------------------------------
+# What icalendar writes of the calendar above, line for line (the same order of properties, the
+# same escaping, parameters and folding, with icalendar's own functions for those), at a tenth
+# of its cost: it is in every e-mail about an appointment, a chunk of reminders writes a hundred.
+# For times in UTC, as they come from the database (another time zone needs a TZID: icalendar);
+# sessions/tests/test_ical.py compares the two.
+
+
+def _in_utc(appointment: Appointment) -> bool:
+    return appointment.start.tzinfo is UTC and appointment.end.tzinfo is UTC
+
+
+def _client_text(
+    appointment: Appointment, *, method: str, summary: str, video_label: str, attendee: str
+) -> bytes:
+    cancelled = _cancelled(appointment)
+    link = "" if cancelled else appointment.video_link
+    # Outside the recipient's language, as _event does it.
+    where = appointment.location or link or mode_label(appointment)
+    event = {
+        "ATTENDEE": f"{_attendee_params()}:mailto:{attendee}" if attendee else None,
+        "CONFERENCE": f"{_conference_params(video_label)}:{link}" if link else None,
+        "LOCATION": f":{_escape_char(where)}",
+        "ORGANIZER": _organizer(settings.PRAKTIJK_NAME, settings.DEFAULT_FROM_EMAIL)
+        if attendee
+        else None,
+        "STATUS": ":CANCELLED" if cancelled else ":CONFIRMED",
+        "URL": f":{link}" if link else None,
+    }
+    lines = [
+        "BEGIN:VCALENDAR",
+        "VERSION:2.0",
+        f"PRODID:{_escape_char(f'-//{settings.PRAKTIJK_NAME}//Praktijk//NL')}",
+        *([f"METHOD:{_escape_char(method)}"] if method else []),
+        "BEGIN:VEVENT",
+        f"SUMMARY:{_escape_char(summary)}",
+        f"DTSTART:{_utc(appointment.start)}",
+        f"DTEND:{_utc(appointment.end)}",
+        f"DTSTAMP:{_utc(timezone.now())}",
+        f"UID:{_escape_char(uid(appointment))}",
+        f"SEQUENCE:{int(appointment.sequence)}",
+        *(f"{name}{value}" for name, value in sorted(event.items()) if value is not None),
+        "END:VEVENT",
+        "END:VCALENDAR",
+    ]
+    return "".join(
+        (line if len(line.encode()) < FOLD_AT else _foldline(line)) + "\r\n" for line in lines
+    ).encode()
+
+
+FOLD_AT = 75  # octets: icalendar folds a line of this length or longer
+
+
+def _utc(moment) -> str:
+    return (
+        f"{moment.year:04}{moment.month:02}{moment.day:02}"
+        f"T{moment.hour:02}{moment.minute:02}{moment.second:02}Z"
+    )
+
+
+@lru_cache(maxsize=1)
+def _attendee_params() -> str:
+    guest = vCalAddress("mailto:")
+    guest.params["partstat"] = vText("ACCEPTED")
+    return f";{guest.params.to_ical().decode()}"
+
+
+@lru_cache(maxsize=8)
+def _conference_params(label: str) -> str:
+    uri = Conference("x", feature="AUDIO,VIDEO", label=label or None).to_uri()
+    return f";{uri.params.to_ical().decode()}"
+
+
+@lru_cache(maxsize=8)
+def _organizer(name: str, from_email: str) -> str:
+    organizer = vCalAddress(f"mailto:{parseaddr(from_email)[1]}")
+    organizer.params["cn"] = vText(name)
+    return f";{organizer.params.to_ical().decode()}:{organizer}"

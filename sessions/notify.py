@@ -36,6 +36,7 @@ from coaching.emails import templated_message
 from coaching.models import Role, Send, User
 from coaching.outbox import NO_RECIPIENT, outbox_send, register
 from sessions import ical
+from sessions.labels import kind_label, mode_label
 from sessions.models import Appointment
 
 # A reminder carries the same event (UID and sequence) again: calendars keep one entry.
@@ -97,6 +98,7 @@ def appointment_message(
     move, `previous` is the time it had (the e-mail names the old time and the new)."""
     with translation.override(language):
         when, was = _readable(appointment.start), _readable(previous)
+        labels = {"kind_label": kind_label(appointment), "mode_label": mode_label(appointment)}
     method = METHOD[event]
     return templated_message(
         f"appointment_{event}",
@@ -107,6 +109,7 @@ def appointment_message(
             "appointment": appointment,
             "when": when,
             "was": was,
+            **labels,  # what the reminder's templates show (cheaper than get_kind_display)
             "portal_url": settings.SITE_URL + reverse("portal_appointments"),
         },
         attachments=[

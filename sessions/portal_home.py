@@ -6,8 +6,7 @@ from collections.abc import Sequence
 from datetime import datetime
 
 from django.conf import settings
-from django.db.models import Count, F, Window
-from django.db.models.functions import RowNumber
+from django.db.models import Count, F, OuterRef, Subquery
 from django.utils import timezone
 
 from coaching.models import Client, User
@@ -22,31 +21,22 @@ TEMPLATE = "sessions/includes/portal_home_appointment.html"
 
 def next_appointments(clients: Sequence[Client], now: datetime) -> dict[int, Appointment]:
     """Each client's first booked appointment that has not ended (one under way counts: its
-    video link is wanted then), with `more`: how many more are booked after it. One query:
-    a window numbers each client's appointments, so a client with fifty planned sessions
-    costs no more than one with none."""
-    by_client = F("traject__client")
-    upcoming = (
-        Appointment.objects.filter(
-            traject__client__in=[client.pk for client in clients],
-            status=Appointment.Status.BOOKED,
-            end__gt=now,
-        )
-        .select_related(
-            "traject__client", "coach__coach_profile", "coach__booking_rules", "session_type"
-        )
-        .annotate(
-            place_in_line=Window(
-                RowNumber(), partition_by=[by_client], order_by=[F("start").asc(), F("pk").asc()]
-            ),
-            booked=Window(Count("pk"), partition_by=[by_client]),
-        )
-        .filter(place_in_line=1)
-    )
+    video link is wanted then), with `more`: how many more are booked after it. One query,
+    at most a row per client: a correlated subquery picks each client's first (a window over
+    the client's appointments, wrapped in a query of its own to keep the first, cost twice as
+    much to build), another counts them. The client comes from `clients`, not a join."""
+    upcoming = Appointment.objects.filter(status=Appointment.Status.BOOKED, end__gt=now)
+    same_client = upcoming.filter(traject__client=OuterRef("traject__client")).order_by()
+    first = same_client.order_by("start", "pk").values("pk")[:1]
+    booked = same_client.values("traject__client").annotate(n=Count("pk")).values("n")
     found = {}
-    for appointment in upcoming:
+    for appointment in (
+        upcoming.filter(traject__client__in=[client.pk for client in clients], pk=Subquery(first))
+        .select_related("coach__coach_profile", "coach__booking_rules", "session_type")
+        .annotate(client_pk=F("traject__client"), booked=Subquery(booked))
+    ):
         appointment.more = appointment.booked - 1
-        found[appointment.traject.client_id] = appointment
+        found[appointment.client_pk] = appointment
     return found
 
 

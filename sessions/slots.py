@@ -70,12 +70,16 @@ def _fits(modes: list[str], mode: str | None) -> bool:
 
 def working_windows(coach: User, first: date, last: date, mode: str | None) -> list[Interval]:
     """The coach's working time from `first` to `last` (inclusive), in two queries."""
+    # In no particular order (merge and subtract sort): the models' ordering by coach would
+    # join the users to sort by the coach's name.
     hours = defaultdict(list)
-    for block in WorkingHours.objects.filter(coach=coach):
+    for block in WorkingHours.objects.filter(coach=coach).order_by():
         if _fits(block.modes, mode):
             hours[block.weekday].append(block)
     exceptions = defaultdict(list)
-    for exception in AvailabilityException.objects.filter(coach=coach, date__range=(first, last)):
+    for exception in AvailabilityException.objects.filter(
+        coach=coach, date__range=(first, last)
+    ).order_by():
         exceptions[exception.date].append(exception)
     windows: list[Interval] = []
     day = first

@@ -17,9 +17,12 @@ from datetime import date, datetime, time, timedelta
 from django.db.models import Count, Max, Min, OuterRef, Q, Subquery, Window
 from django.db.models.functions import TruncDate
 from django.urls import reverse
-from django.utils import timezone
+from django.utils import dateformat, timezone
+from django.utils.text import capfirst
 
+from coaching.dates import readable
 from coaching.models import User
+from sessions.labels import kind_label, mode_label
 from sessions.models import Appointment
 from sessions.models.appointments import CANCELLED_STATUSES
 from trajects.models import DossierEntry
@@ -67,6 +70,9 @@ def _what_fits(appointment: Appointment, now: datetime) -> None:
     """What the row offers now: before and during, prepare; once begun and still only
     planned, mark held or no-show (a Backstage meeting: its attendance on its page)."""
     appointment.is_cancelled_row = appointment.status in CANCELLED_STATUSES
+    # The labels the row shows, without get_<field>_display()'s cost.
+    appointment.kind_label = kind_label(appointment)
+    appointment.mode_label = mode_label(appointment)
     appointment.has_begun = appointment.start <= now
     appointment.is_now = appointment.start <= now < appointment.end
     appointment.is_over = appointment.end <= now
@@ -75,6 +81,7 @@ def _what_fits(appointment: Appointment, now: datetime) -> None:
     appointment.can_prepare = planned and not appointment.is_over
     appointment.can_mark = planned and appointment.has_begun and not backstage
     appointment.can_take_attendance = planned and appointment.has_begun and backstage
+    _times_and_links(appointment)
     # Held: the session note is next (a dossier entry of the traject).
     appointment.note_url = (
         reverse("entry_new", args=[appointment.traject.uuid])
@@ -92,6 +99,25 @@ def _what_fits(appointment: Appointment, now: datetime) -> None:
         appointment.prepare_url = appointment.detail_url
 
 
+def _times_and_links(appointment: Appointment) -> None:
+    """The row's times (as the template's |date:'c' and |time:"H:i" would show them) and its
+    buttons' addresses, made once in Python rather than per use in the template."""
+    start, end = timezone.localtime(appointment.start), timezone.localtime(appointment.end)
+    appointment.start_iso, appointment.end_iso = start.isoformat(), end.isoformat()
+    appointment.start_hm, appointment.end_hm = f"{start:%H:%M}", f"{end:%H:%M}"
+    if appointment.can_mark:
+        appointment.mark_url = reverse("appointment_mark", args=[appointment.uuid])
+        appointment.no_show_url = reverse("appointment_no_show", args=[appointment.uuid])
+
+
+# What a row of the day shows (and its status text reads): fewer columns to read and build.
+ROW = (
+    "uuid", "traject", "session_type", "kind", "mode", "start", "end", "status", "video_link",
+    "location", "cancelled_by", "fee_waived_at", "traject__uuid", "traject__client__first_name",
+    "traject__client__last_name", "session_type__name", "session_type__name_en",
+)  # fmt: skip
+
+
 def todays_appointments(coach: User, now: datetime) -> list[Appointment]:
     """The coach's appointments of today in time order, with what each row offers; one query
     (plus one per registered kind that is on the day, for all of its appointments)."""
@@ -107,6 +133,7 @@ def todays_appointments(coach: User, now: datetime) -> list[Appointment]:
         # a cancelled session is shown, muted: the coach sees the hour is free.
         .exclude(kind=Appointment.Kind.BACKSTAGE, status__in=CANCELLED_STATUSES)
         .select_related("traject__client", "session_type")
+        .only(*ROW)
         .annotate(last_note=_last_session_note())
         .order_by("start", "pk")[:DAY_LIMIT]
     )
@@ -141,7 +168,7 @@ def days_ahead(coach: User, today: date) -> list[dict]:
         )
         .order_by("day")
     }
-    days = []
+    days, calendar = [], reverse("calendar_week")
     for n in range(DAYS_AHEAD):
         day = first + timedelta(days=n)
         row = per_day.get(day, {})
@@ -153,10 +180,36 @@ def days_ahead(coach: User, today: date) -> list[dict]:
                 "meetings": row.get("meetings", 0),
                 "first": row.get("first"),
                 "last": row.get("last"),
-                "url": reverse("calendar_week") + f"?view=day&date={day.isoformat()}",
+                "url": f"{calendar}?view=day&date={day.isoformat()}",
+                **_day_texts(day, row),
             }
         )
     return days
+
+
+def _day_texts(day: date, row: dict) -> dict:
+    """What the day's card shows, as the template's filters would (|date:"l"|capfirst, |datum,
+    |time:"H:i"), made in Python: cheaper than the filters."""
+    hours = ""
+    if row:
+        first, last = timezone.localtime(row["first"]), timezone.localtime(row["last"])
+        hours = f"{first:%H:%M}–{last:%H:%M}"
+    return {
+        "weekday": capfirst(dateformat.format(day, "l")),
+        "date_text": readable(day),
+        "hours": hours,
+    }
+
+
+def _without_outcome_rows(coach: User, now: datetime):
+    today_start, _ = _day_bounds(timezone.localdate(now))
+    return (
+        Appointment.objects.for_coach(coach)
+        # Ended before today began: one that ran past midnight is on the day's list. (So it
+        # also started before: said for the index of booked appointments by start.)
+        .filter(status=Appointment.Status.BOOKED, end__lte=today_start, start__lt=today_start)
+        .exclude(kind=Appointment.Kind.BACKSTAGE)
+    )
 
 
 def without_outcome(coach: User, now: datetime) -> tuple[list[Appointment], int]:
@@ -164,12 +217,8 @@ def without_outcome(coach: User, now: datetime) -> tuple[list[Appointment], int]
     latest first; the first SHOWN and how many there are, in one query (a count over a window).
     Today's are on the day's list with their buttons; a Backstage meeting's outcome is its
     attendance, on its own page."""
-    today_start, _ = _day_bounds(timezone.localdate(now))
     rows = list(
-        Appointment.objects.for_coach(coach)
-        # Ended before today began: one that ran past midnight is on the day's list.
-        .filter(status=Appointment.Status.BOOKED, end__lte=today_start)
-        .exclude(kind=Appointment.Kind.BACKSTAGE)
+        _without_outcome_rows(coach, now)
         .select_related("traject__client", "session_type")
         .annotate(total=Window(Count("pk")))
         .order_by("-start", "-pk")[:SHOWN]
@@ -226,6 +275,9 @@ def register_today() -> None:
         "without_outcome",
         template="sessions/includes/today_without_outcome.html",
         context=without_outcome_section,
+        # Vandaag asks first whether there are any, in the list's order (latest first): from
+        # the index of booked appointments by start, which holds few from the past.
+        rows=lambda coach: _without_outcome_rows(coach, timezone.now()).order_by("-start", "-pk"),
         position="attention",
         order=10,
     )

@@ -2,7 +2,7 @@
 their own clients; a client (or a parent) their own e-mail coaching and evaluations. Any other
 id is a 404, never a 403 that would confirm it exists (STYLE.md 4)."""
 
-from django.db.models import Q, QuerySet
+from django.db.models import Exists, OuterRef, Q, QuerySet
 from django.http import Http404
 from django.shortcuts import get_object_or_404
 
@@ -13,6 +13,28 @@ from trajects.models import DossierEntry, Evaluation, Message, Traject
 
 def traject_of_coach(user: User, uuid) -> Traject:
     return get_object_or_404(Traject.objects.for_coach(user).select_related("client"), uuid=uuid)
+
+
+def traject_page_of_coach(user: User, uuid) -> Traject:
+    """traject_of_coach for the traject's page, with whether it has messages (`has_messages`):
+    the page shows the conversation of any traject that has one, also after a switch to live
+    sessions. In the same query."""
+    return get_object_or_404(
+        Traject.objects.for_coach(user)
+        .select_related("client")
+        .annotate(has_messages=_has_messages()),
+        uuid=uuid,
+    )
+
+
+def _has_messages() -> Exists:
+    return Exists(Message.objects.filter(traject=OuterRef("pk")))
+
+
+def _is_conversation() -> Q:
+    # EXISTS rather than a join to the messages: a join needs DISTINCT, and PostgreSQL then
+    # sorts the rows on every column before it can return the one asked for.
+    return Q(kind=Traject.Kind.EMAIL) | _has_messages()
 
 
 def entry_of_coach(user: User, uuid) -> DossierEntry:
@@ -27,17 +49,25 @@ def entry_of_coach(user: User, uuid) -> DossierEntry:
 def conversations_of_account(user: User) -> QuerySet[Traject]:
     """E-mail coaching of the client this account is (or acts for); after a switch to live
     sessions the conversation stays readable."""
-    return (
-        Traject.objects.filter(client__in=Client.objects.for_account(user))
-        .filter(Q(kind=Traject.Kind.EMAIL) | Q(messages__isnull=False))
-        .distinct()
+    return Traject.objects.filter(client__in=Client.objects.for_account(user)).filter(
+        _is_conversation()
     )
 
 
 def conversation_of_account(user: User, uuid) -> Traject:
-    return get_object_or_404(
-        conversations_of_account(user).select_related("client__coach"), uuid=uuid
+    """One of conversations_of_account: the traject by its id, then whether the account acts
+    for its client. Most often that is the client's own account, seen on the row; only a
+    parent's account takes a second query (for_account's subquery costs more to build than
+    the rest of the page's lookups)."""
+    traject = get_object_or_404(
+        Traject.objects.filter(_is_conversation()).select_related("client__coach"), uuid=uuid
     )
+    client = traject.client
+    if client.account_id != user.pk and not (
+        Client.objects.for_account(user).filter(pk=client.pk).exists()
+    ):
+        raise Http404
+    return traject
 
 
 def message_with_attachment(user: User, uuid) -> Message:

@@ -24,34 +24,58 @@ pytestmark = pytest.mark.django_db
 # The most queries each page may run, whatever the practice's size (what it runs on
 # 2 December 2026: a page that needs one more query raises its budget here, with the reason).
 BUDGET = {
-    # + consents withdrawn by clients (trajects), + the quote requests (billing's
-    # section). The coach's day: + the visit (one UPDATE), + today's appointments,
-    # + their meetings' groups and contributors, + the days ahead (counted per day), + past
-    # appointments without an outcome (sessions), + evaluations answered since the last
-    # visit, + consents ending within 30 days (trajects), + drafts of a month over (billing).
-    "coach: Vandaag": 20,
-    "coach: cliënten": 7,
-    # + the latest e-mails about the client (the outbox's rows that name them).
-    "coach: cliënt": 12,
-    "coach: traject met dossier": 14,
-    "coach: e-mailgesprek": 14,
-    # The time grid: + the week's exceptions (days off), + the working hours.
-    "coach: agenda (week)": 7,
-    "coach: agenda (dag)": 7,
-    # The month: the appointments and the days off, no working hours.
-    "coach: agenda (maand)": 6,
-    "coach: Backstage-groep": 11,
-    # The meeting: its group, the participants with their turns, attendance and contributions.
-    "coach: Backstage-bijeenkomst": 8,
+    # The visit (one UPDATE); one query that says which of the lists that are empty on most
+    # days have rows (e-mails to answer, requests for live sessions, quiet conversations,
+    # consents withdrawn or ending, evaluations answered, past appointments without an
+    # outcome, quote requests), with the counts of open trajects: each list with rows is one
+    # query more (none in the benchmark's practice); the trajects waiting for the coach;
+    # today's appointments (+ their meetings' groups and contributors, when there are any);
+    # the days ahead (counted per day); drafts of a month over (billing); recent dossiers.
+    "coach: Vandaag": 8,
+    # The count, a page of clients (with their employers), the phases of their trajects.
+    "coach: cliënten": 4,
+    # The client (with employer and portal account), the access log's row, the third parties
+    # (+ their consents, when there are any), the latest e-mails about the client (the
+    # outbox's rows that name them), the guardians, the trajects.
+    "coach: cliënt": 7,
+    # The traject (with its client, and whether it has messages), the access log's row (one
+    # INSERT), the intake's versions, the evaluations (the traject's and the client's scores
+    # over time in one; + the answers, when one of the traject's was completed), the steps,
+    # the entries with their versions (one query), who opened the dossier.
+    "coach: traject met dossier": 8,
+    # As the traject, + the latest messages (+ how many earlier ones, when there are more).
+    "coach: e-mailgesprek": 9,
+    # The time grid: the appointments (with their client's name or their meeting's number and
+    # group, as values), the exceptions (days off), the working hours.
+    "coach: agenda (week)": 4,
+    "coach: agenda (dag)": 4,
+    # The month: how many appointments each day, the first few of each day (with the names),
+    # the days off; no working hours.
+    "coach: agenda (maand)": 4,
+    # The group, its participants (everyone who took part, with the client), the meetings
+    # (with their appointments), the turns, the attendance, the access log's rows (one
+    # INSERT), the evaluations after meetings 4 and 8.
+    "coach: Backstage-groep": 8,
+    # The meeting (with its group and appointment), its turns and last meeting's agreements
+    # (one query), the participants with their attendance, the access log's rows (one
+    # INSERT), the reminders sent.
+    "coach: Backstage-bijeenkomst": 6,
     # The coach's invoices: the count and one page of invoices with their totals.
     "coach: facturen": 3,
-    # + the client's upcoming online bookings, counted against the practice's limit.
-    "cliënt: vrije tijden (boeken)": 10,
-    # The home shows what comes next (coaching.portal's sections): + the next
-    # appointment (with its coach's booking rules), + the Backstage memberships, next meetings
-    # and turns, + the evaluations waiting, + the conversations with their unread counts.
-    "cliënt: portaal": 9,
-    "cliënt: berichten (inbox)": 5,
+    # The traject (with the client, the coach, the coach's profile and booking rules), the
+    # session type, the client's upcoming online bookings (counted against the practice's
+    # limit), the working hours, the exceptions, the appointments; + a kennismaking or intake
+    # to come, in a traject's phase that offers one (not in the benchmark's running traject).
+    "cliënt: vrije tijden (boeken)": 7,
+    # The home shows what comes next (coaching.portal's sections), for the account's clients
+    # (with their coaches): + the next appointment (with its coach's booking rules), + the
+    # next Backstage meeting with the turns and agreements (one query), + the evaluations
+    # waiting, + the conversations with their unread counts.
+    "cliënt: portaal": 6,
+    # The conversation (with its client and coach), the access log's row (one INSERT), the
+    # latest messages; + for a parent's account, whether it acts for the client; + marking the
+    # coach's new messages read, when there are any.
+    "cliënt: berichten (inbox)": 4,
 }
 
 

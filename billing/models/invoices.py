@@ -4,7 +4,7 @@ import uuid
 from decimal import Decimal
 
 from django.db import models
-from django.db.models import Exists, F, OuterRef, Q, Sum
+from django.db.models import F, OuterRef, Q, Subquery, Sum
 from django.db.models.functions import Coalesce
 from django.utils.translation import gettext_lazy as _
 
@@ -52,14 +52,22 @@ class InvoiceQuerySet(models.QuerySet):
         return self.filter(found)
 
     def with_totals(self) -> "InvoiceQuerySet":
-        """With the sums of the lines (an aggregate drops Meta.ordering: ordered here again,
-        newest first, drafts on top)."""
+        """With the sums of the lines, newest first, drafts on top (as the index
+        invoice_coach_number has them). Each sum is a subquery of the invoice's own lines: a
+        page of 25 sums the lines of 25 invoices, where an aggregate over the join would sum
+        the lines of all the coach's invoices before the page was cut."""
+        lines = InvoiceLine.objects.filter(invoice=OuterRef("pk")).order_by().values("invoice")
         return self.annotate(
-            total_excl=Coalesce(Sum("lines__amount"), ZERO),
-            total_vat=Coalesce(Sum("lines__vat_amount"), ZERO),
-            credited=Exists(Invoice.objects.filter(credit_for=OuterRef("pk"))),
+            total_excl=Coalesce(Subquery(lines.annotate(sum=Sum("amount")).values("sum")), ZERO),
+            total_vat=Coalesce(Subquery(lines.annotate(sum=Sum("vat_amount")).values("sum")), ZERO),
+            # A join on the credit's unique key, looked up per invoice of the page (an EXISTS
+            # would be planned as a hash of every credit invoice).
+            credited=Q(credit_invoice__isnull=False),
         ).order_by(
-            F("year").desc(nulls_first=True), F("sequence").desc(nulls_first=True), "-created_at"
+            F("year").desc(nulls_first=True),
+            F("sequence").desc(nulls_first=True),
+            "-created_at",
+            "-pk",  # drafts made at the same moment: the same order on every page
         )
 
 
@@ -172,7 +180,15 @@ class Invoice(models.Model):
                 name="invoice_recipient_matches_kind",
             ),
         ]
-        indexes = [models.Index(fields=["coach", "status"], name="invoice_coach_status")]
+        indexes = [
+            models.Index(fields=["coach", "status"], name="invoice_coach_status"),
+            # The coach's list, newest first (InvoiceQuerySet.with_totals): a page is read in
+            # the index's order, without sorting all of the coach's invoices.
+            models.Index(
+                fields=["coach", "-year", "-sequence", "-created_at", "-id"],
+                name="invoice_coach_number",
+            ),
+        ]
 
     def __str__(self) -> str:
         return self.number or str(_("concept"))
@@ -200,6 +216,12 @@ class Invoice(models.Model):
             and self.due_on is not None
             and self.due_on < timezone.localdate()
         )
+
+    @property
+    def status_label(self) -> str:
+        """The status in words, as get_status_display gives it, for a list's rows: that one
+        makes every choice hashable again on each call (lazy labels, slow to compare)."""
+        return self.Status(self.status).label
 
     @property
     def is_draft(self) -> bool:

@@ -82,12 +82,16 @@ def quote_request_close(*, quote_request: QuoteRequest, reason: str) -> QuoteReq
     return locked
 
 
+def requests_open_for(coach: User):
+    """The coach's open requests (Vandaag asks first whether there are any)."""
+    return QuoteRequest.objects.open().filter(coach=coach)
+
+
 def open_requests(coach: User) -> tuple[list[QuoteRequest], int]:
     """The coach's open requests, oldest first, the first SHOWN of them and how many there are
     (one query: a count over a window)."""
     rows = list(
-        QuoteRequest.objects.open()
-        .filter(coach=coach)
+        requests_open_for(coach)
         .annotate(total=Window(Count("pk")))
         .order_by("created_at", "pk")[:SHOWN]
     )
@@ -128,4 +132,5 @@ def register_quote_requests() -> None:
         "quote_requests",
         template="billing/includes/dashboard_quote_requests.html",
         context=dashboard_section,
+        rows=requests_open_for,
     )

@@ -129,6 +129,20 @@ class Client(models.Model):
         verbose_name = _("cliënt")
         verbose_name_plural = _("cliënten")
         ordering = ["last_name", "first_name"]
+        indexes = [
+            # The coach's client list in its order, and its count, from the index alone; the
+            # erased rows (kept for the invoices) are not in it.
+            models.Index(
+                fields=["coach", "last_name", "first_name"],
+                condition=Q(erased_on__isnull=True),
+                name="client_list_order",
+            ),
+        ]
+        constraints = [
+            # What a copy of the client's coach refers to: a traject's (client, coach) pair
+            # (trajects' traject_client_coach), so the database keeps the copy equal.
+            models.UniqueConstraint(fields=["id", "coach"], name="client_coach_pair"),
+        ]
 
     def __str__(self) -> str:
         return f"{self.first_name} {self.last_name}"

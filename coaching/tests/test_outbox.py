@@ -445,3 +445,80 @@ def test_a_skipped_row_keeps_the_composers_reason(monkeypatch):
     (pk,) = add(deliver_now=False)
     assert outbox.deliver([pk])["skipped"] == 1
     assert Send.objects.get().error == "Geen ontvanger."
+
+
+@pytest.mark.django_db
+def test_a_row_not_sent_still_names_whom_it_was_for(monkeypatch):
+    """Its recipients are written with the mark of a row sent, and at the end for the others."""
+    ids = outbox.outbox_add(
+        [(f"appointment:{n}", KIND, timezone.now()) for n in range(2)], deliver_now=False
+    )
+
+    def refuse_the_second(self, messages, sent=[]):  # noqa: B006 - counts the calls
+        sent.append(messages)
+        if len(sent) == 2:
+            raise SMTPDataError(550, b"Mailbox unavailable")
+        return len(messages)
+
+    monkeypatch.setattr(
+        "django.core.mail.backends.locmem.EmailBackend.send_messages", refuse_the_second
+    )
+    assert outbox.deliver(ids) == {"sent": 1, "skipped": 0, "failed": 1, "not_ours": 0}
+    rows = dict(Send.objects.values_list("status", "recipients"))
+    assert rows == {
+        Send.Status.SENT: ["eva@example.test"],
+        Send.Status.FAILED: ["eva@example.test"],
+    }
+
+
+@pytest.mark.django_db
+def test_a_chunk_marks_without_waiting_for_the_disk_and_sets_that_back(monkeypatch):
+    if connection.vendor != "postgresql":
+        pytest.skip("synchronous_commit is PostgreSQL's")
+
+    def setting():
+        with connection.cursor() as cursor:
+            cursor.execute("SHOW synchronous_commit")
+            return cursor.fetchone()[0]
+
+    before, during = setting(), []
+    send_all = outbox._send_all
+
+    def watched(*args):
+        during.append(setting())
+        return send_all(*args)
+
+    monkeypatch.setattr(outbox, "_send_all", watched)
+    (pk,) = add(deliver_now=False)
+    assert outbox.deliver([pk])["sent"] == 1
+    assert during == ["off"] and setting() == before
+
+
+@pytest.mark.django_db
+def test_the_sweep_hands_over_as_it_records_and_keeps_to_its_limit(settings, monkeypatch):
+    """The workers begin on the first thousand while the rest is recorded; past the limit the
+    rows wait for the next sweep."""
+    settings.PRAKTIJK_SEND_SWEEP_LIMIT = 1500
+    now = timezone.now()
+    items = [(f"appointment:{n}", KIND, now - timedelta(minutes=1)) for n in range(2500)]
+    monkeypatch.setattr(outbox, "FINDERS", {"test": lambda now: items})
+    events, handed = [], []
+    record = outbox.outbox_record
+
+    def recorded(found):
+        events.append("record")
+        return record(found)
+
+    def hand_over(ids):
+        events.append("hand")
+        handed.extend(ids)
+        Send.objects.filter(pk__in=ids).update(queued_at=timezone.now())
+
+    monkeypatch.setattr(outbox, "outbox_record", recorded)
+    monkeypatch.setattr(outbox, "enqueue", hand_over)
+    assert outbox.sweep() == 1500
+    assert events[:3] == ["hand", "record", "hand"]  # the rows from before, then a thousand
+    assert len(handed) == len(set(handed)) == 1500
+    assert Send.objects.count() == 2500
+    assert outbox.sweep() == 1000  # the rest, recorded already
+    assert len(handed) == len(set(handed)) == 2500

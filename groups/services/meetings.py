@@ -8,6 +8,7 @@ from uuid import UUID
 
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
+from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -94,6 +95,24 @@ def turn_claim(
     raise MeetingFull(
         _("Bij deze bijeenkomst zijn beide beurten al bezet. Kies een andere bijeenkomst.")
     )
+
+
+def meeting_turns(meeting: Meeting) -> tuple[list[Contribution], list[Contribution]]:
+    """The meeting's turns, and last meeting's turns with agreements (agreements_to_report),
+    in turn order: one query for the meeting's page, which shows both."""
+    both = (
+        Contribution.objects.filter(meeting__group=meeting.group_id)
+        .filter(
+            Q(meeting__number=meeting.number)
+            | Q(meeting__number=meeting.number - 1) & ~Q(agreements="")
+        )
+        .select_related("membership__client")
+        .order_by("turn")
+    )
+    turns, previous = [], []
+    for contribution in both:
+        (turns if contribution.meeting_id == meeting.pk else previous).append(contribution)
+    return turns, previous
 
 
 def agreements_to_report(meeting: Meeting) -> list[Contribution]:

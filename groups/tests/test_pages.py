@@ -1,14 +1,17 @@
 """Running a Backstage group through the pages."""
 
+import re
 from datetime import date, timedelta
 
 import pytest
+from crispy_forms.utils import render_crispy_form
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from coaching.models import Client
 from coaching.tests.factories import ClientFactory, UserFactory
+from groups.forms import TurnForm
 from groups.models import BackstageGroup, Contribution
 from groups.services.meetings import turn_claim
 from groups.services.members import member_add
@@ -81,6 +84,25 @@ class TestCoachPages:
         )
         turn.refresh_from_db()
         assert turn.report_back == "Overleg was in een uur klaar"
+
+    def test_a_turns_fields_are_written_as_crispy_writes_them(self, coach_a):
+        """TurnForm.fields_html writes the meeting page's 14 textareas without crispy's
+        templates (their cost): the same markup, escaped, filled and empty alike."""
+        group = make_group(coach_a)
+        _account, ilse = participant(group, "Ilse")
+        turn = turn_claim(meeting=group.meetings.get(number=1), membership=ilse, by_coach=True)
+        turn.problem, turn.agreements = 'Een "collega" <b>neemt</b> & over', "Vooraf\nrondsturen"
+        turn.save()
+        form = TurnForm(instance=turn, prefix=str(turn.uuid))
+
+        def plain(html: str) -> str:
+            return re.sub(r"\s+", " ", html.replace("> <", "><")).strip()
+
+        crispy = re.sub(
+            r'<input type="hidden" name="csrfmiddlewaretoken"[^>]*>', "", (render_crispy_form(form))
+        )
+        assert plain(form.fields_html()) == plain(crispy)
+        assert "&lt;b&gt;neemt&lt;/b&gt; &amp;" in form.fields_html()
 
     def test_a_move_that_breaks_the_rhythm_shows_the_reason(self, client, coach_a):
         group = make_group(coach_a)

@@ -8,7 +8,7 @@ from uuid import UUID
 from django.conf import settings
 from django.contrib import messages
 from django.core.exceptions import ValidationError
-from django.db.models import Count, Prefetch, Q
+from django.db.models import Count, Q
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -30,7 +30,7 @@ from groups.access import (
     member_of_group,
 )
 from groups.forms import GroupForm, MemberExceptionForm, MemberSearchForm, PlaceForm
-from groups.models import BackstageGroup, Contribution, Meeting, Membership
+from groups.models import Attendance, BackstageGroup, Contribution, Meeting, Membership
 from groups.services.groups import (
     Ending,
     group_create,
@@ -47,6 +47,7 @@ from sessions.models import Appointment
 
 # The most clients a search on the group page lists (after that: search more precisely).
 CANDIDATES = 20
+_MARKER = "00000000-0000-0000-0000-000000000000"
 
 
 def _form_errors(form, error: ValidationError) -> None:
@@ -117,36 +118,26 @@ def group_new(request: HttpRequest) -> HttpResponse:
 @role_required(Role.COACH)
 def group_detail(request: HttpRequest, group: UUID) -> HttpResponse:
     group = group_of_coach(request.user, group)
-    # Of a stopped group: those who took part until it stopped.
-    members = list(group.members.seen_by_participant().select_related("client"))
-    meetings = list(
-        group.meetings.select_related("appointment").prefetch_related(
-            Prefetch(
-                "contributions", queryset=Contribution.objects.select_related("membership__client")
-            ),
-            "attendance",
-        )
-    )
+    # Everyone who took part (a turn may be of someone who left since), with their client.
+    everyone = {m.pk: m for m in group.members.select_related("client")}
+    # The list: those a participant sees (of a stopped group: who took part until it stopped).
+    members = [m for m in everyone.values() if _seen_by_participant(m, group)]
+    meetings = _meetings(group, everyone)
     now = timezone.now()
-    for meeting in meetings:
-        recorded = meeting.attendance.all()
-        meeting.present_count = sum(a.present for a in recorded) if recorded else None
-    open_agreements = [
-        c for m in meetings for c in m.contributions.all() if c.agreements and not c.report_back
-    ]
+    open_agreements = [c for m in meetings for c in m.turns if c.agreements and not c.report_back]
     search = MemberSearchForm(request.GET or None)
     candidates = None  # not searched
     if search.is_valid() and search.cleaned_data["zoek"].strip():
         found = clients_to_add(request.user, search.cleaned_data["zoek"], besides=members)
         candidates = list(found[: CANDIDATES + 1])
     # The page shows the contributions (agreements, report-backs) of these clients.
-    shown = [c.membership.client for m in meetings for c in m.contributions.all()]
+    shown = [c.membership.client for m in meetings for c in m.turns]
     record_each(request, Action.VIEW, What.BACKSTAGE, shown)
     evaluations = group_evaluation_summary(group)
     # What the page loaded says whether anything happened yet (why_not_deletable decides when
     # the coach asks): then the group can still be deleted, else only stopped.
     untouched = not evaluations and not any(
-        m.appointment.start <= now or m.contributions.all() or m.attendance.all() for m in meetings
+        m.appointment.start <= now or m.turns or m.recorded for m in meetings
     )
     return render(
         request,
@@ -164,8 +155,50 @@ def group_detail(request: HttpRequest, group: UUID) -> HttpResponse:
             "missing": max(0, settings.PRAKTIJK_BACKSTAGE["min_size"] - len(members)),
             "evaluations": evaluations,
             "may_delete": untouched and not group.stopped_on,
+            "leave_url": reverse("group_member_leave", args=[group.uuid]),
         },
     )
+
+
+def _seen_by_participant(membership: Membership, group: BackstageGroup) -> bool:
+    """As MembershipQuerySet.seen_by_participant, for the memberships the page loaded."""
+    return membership.left_on is None or (
+        group.stopped_on is not None and membership.left_on == group.stopped_on
+    )
+
+
+def _meetings(group: BackstageGroup, everyone: dict[int, Membership]) -> list[Meeting]:
+    """The group's meetings with their appointments, each with `turns` (its contributions, in
+    turn order, each with its participant from `everyone`), `recorded` (the attendance:
+    (membership pk, present)), `present_count` and `link`. Three plain queries: prefetching
+    the turns with their participants and clients joined the group and the clients again."""
+    meetings = list(
+        group.meetings.select_related("appointment")
+        .only("uuid", "number", "group", "appointment__start", "appointment__status")
+        .order_by("number")  # the default order (by group first) joins the group
+    )
+    by_pk = {}
+    head, tail = reverse("meeting_detail", args=[_MARKER]).split(_MARKER)
+    for meeting in meetings:
+        meeting.turns, meeting.recorded, meeting.link = [], [], f"{head}{meeting.uuid}{tail}"
+        by_pk[meeting.pk] = meeting
+    turns = (
+        Contribution.objects.filter(meeting__in=list(by_pk))
+        .only("meeting", "membership", "turn", "agreements", "report_back")
+        .order_by("meeting_id", "turn")
+    )
+    for turn in turns:
+        turn.meeting, turn.membership = by_pk[turn.meeting_id], everyone[turn.membership_id]
+        turn.meeting.turns.append(turn)
+    attendance = Attendance.objects.filter(meeting__in=list(by_pk)).values_list(
+        "meeting", "membership", "present"
+    )
+    for meeting_pk, membership_pk, present in attendance:
+        by_pk[meeting_pk].recorded.append((membership_pk, present))
+    for meeting in meetings:
+        present = [is_present for _pk, is_present in meeting.recorded]
+        meeting.present_count = sum(present) if present else None
+    return meetings
 
 
 def _proposal(members: list[Membership], meetings: list[Meeting], now) -> list[tuple[int, str]]:
@@ -176,10 +209,8 @@ def _proposal(members: list[Membership], meetings: list[Meeting], now) -> list[t
         for m in meetings
         if m.appointment.start > now and m.appointment.status == Appointment.Status.BOOKED
     ]
-    taken = [RotaTurn(m.number, c.membership_id) for m in meetings for c in m.contributions.all()]
-    absent = {
-        m.number: {a.membership_id for a in m.attendance.all() if not a.present} for m in meetings
-    }
+    taken = [RotaTurn(m.number, c.membership_id) for m in meetings for c in m.turns]
+    absent = {m.number: {pk for pk, present in m.recorded if not present} for m in meetings}
     proposal = plan_rota([m.pk for m in members], upcoming, absent=absent, taken=taken)
     names = {m.pk: m.client.first_name for m in members}
     return [(turn.meeting, names[turn.member]) for turn in proposal]

@@ -22,10 +22,10 @@ from groups.models import Meeting
 from groups.reminders import participant_reminders_of
 from groups.services.meetings import (
     MeetingFull,
-    agreements_to_report,
     meeting_attendance_record,
     meeting_move,
     meeting_report_back,
+    meeting_turns,
     turn_claim,
     turn_release,
 )
@@ -41,10 +41,8 @@ def meeting_detail(request: HttpRequest, meeting: UUID) -> HttpResponse:
     """The meeting page; each of its forms posts to a view of its own (below)."""
     meeting = meeting_of_coach(request.user, meeting)
     group = meeting.group
-    contributions = list(meeting.contributions.select_related("membership__client"))
-    previous = agreements_to_report(meeting)
-    members = list(group.members.active().select_related("client"))
-    attendance = {a.membership_id: a.present for a in meeting.attendance.all()}
+    contributions, previous = meeting_turns(meeting)
+    members = list(group.members.active().select_related("client").with_presence(meeting))
     record_each(
         request,
         Action.VIEW,
@@ -64,7 +62,7 @@ def meeting_detail(request: HttpRequest, meeting: UUID) -> HttpResponse:
             "assignable": [
                 m for m in members if m.pk not in {c.membership_id for c in contributions}
             ],
-            "present": {pk for pk, here in attendance.items() if here},
+            "present": {member.pk for member in members if member.present},
             "move_form": MoveForm(initial={"start": timezone.localtime(meeting.appointment.start)}),
             "free_turns": 2 - len(contributions),
             "reminders_sent": [

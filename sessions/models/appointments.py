@@ -103,6 +103,16 @@ class CancelledBy(models.TextChoices):
     PRACTICE = "practice", _("de praktijk")
 
 
+def label(choices: type[models.TextChoices], value: str) -> str:
+    """A choice's label, as get_<field>_display() gives it, at one translation: that method
+    translates every choice of the field to find one, which the calendar, with a status for
+    most of its few dozen appointments, paid hundreds of times (see also sessions.labels)."""
+    try:
+        return str(choices(value).label)
+    except ValueError:
+        return value
+
+
 # Statuses that hold the coach's time: a cancelled appointment frees it.
 ACTIVE_STATUSES = (Status.BOOKED, Status.COMPLETED, Status.NO_SHOW)
 CANCELLED_STATUSES = (Status.CANCELLED, Status.CANCELLED_LATE)
@@ -271,11 +281,11 @@ class Appointment(models.Model):
     def status_text(self) -> str:
         """The status as people read it, with who cancelled: "geannuleerd door de coach",
         "te laat geannuleerd door de ouder", "niet verschenen (kosten kwijtgescholden)"."""
-        text = self.get_status_display()
+        text = label(Status, self.status)
         if self.is_cancelled and self.cancelled_by:
             text = _("%(status)s door %(who)s") % {
                 "status": text,
-                "who": self.get_cancelled_by_display(),
+                "who": label(CancelledBy, self.cancelled_by),
             }
         if self.fee_waived:
             text = _("%(status)s (kosten kwijtgescholden)") % {"status": text}

@@ -144,6 +144,16 @@ class BookingRules(models.Model):
         return cls.of(cls.objects.filter(coach=coach).first())
 
     @classmethod
+    def loaded_with(cls, coach: User) -> Rules:
+        """The rules of a coach loaded with their row (`select_related("…booking_rules")`):
+        no row, the practice's defaults."""
+        try:
+            own = coach.booking_rules
+        except cls.DoesNotExist:
+            own = None
+        return cls.of(own)
+
+    @classmethod
     def of(cls, own: "BookingRules | None") -> Rules:
         """The rules from a coach's own row (None: the practice's defaults); for a page that
         loaded the rows with its appointments (`select_related("coach__booking_rules")`)."""

@@ -202,13 +202,17 @@ def bookable_kinds(traject: Traject) -> set[str]:
         kinds |= {Appointment.Kind.SESSION, Appointment.Kind.EVALUATION}
     if status in (Traject.Status.INTAKE, Traject.Status.LOPEND):
         kinds |= {Appointment.Kind.THIRD_PARTY, Appointment.Kind.OBSERVATION}
-    # One kennismaking and one intake: not a second while the first is still to come.
+    # One kennismaking and one intake: not a second while the first is still to come (asked
+    # only in the phases that offer one).
+    once = kinds & {Appointment.Kind.KENNISMAKING, Appointment.Kind.INTAKE}
+    if not once:
+        return kinds
     planned = set(
         Appointment.objects.filter(
             traject=traject,
             status=Appointment.Status.BOOKED,
             start__gt=timezone.now(),
-            kind__in=[Appointment.Kind.KENNISMAKING, Appointment.Kind.INTAKE],
+            kind__in=once,
         ).values_list("kind", flat=True)
     )
     return kinds - planned

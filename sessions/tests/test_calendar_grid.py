@@ -15,7 +15,7 @@ from django.utils import timezone
 
 from groups.services.groups import group_create
 from groups.services.members import member_add
-from sessions import grid
+from sessions import grid, grid_html
 from sessions.models import Appointment, AvailabilityException, WorkingHours
 from sessions.services.booking import SLOT_TAKEN, appointment_book, appointment_cancel
 from trajects.tests.factories import running_traject
@@ -258,6 +258,7 @@ class TestTheGrid:
         built = grid.build(
             days=[today], appointments=[], working_hours=[], exceptions=[], now=at(today, 6, 30)
         )
+        grid_html.write(built, week=False, traject="")
         html = render_to_string(
             "sessions/calendar_grid.html", {"grid": built, "view": "day"}, request=rf.get("/")
         )
@@ -265,6 +266,7 @@ class TestTheGrid:
         at_noon = grid.build(
             days=[today], appointments=[], working_hours=[], exceptions=[], now=at(today, 12)
         )
+        grid_html.write(at_noon, week=False, traject="")
         html = render_to_string(
             "sessions/calendar_grid.html", {"grid": at_noon, "view": "day"}, request=rf.get("/")
         )
@@ -397,9 +399,43 @@ class TestTheMonth:
         assert f'href="?view=day&amp;date={monday}"' in html
         assert ">vrij</span>" in html
 
+    def test_a_day_is_the_local_day_and_shows_its_first_three(self, client, coach_a, traject):
+        """Counted and picked by the database per day in Europe/Amsterdam: 00:30 on Tuesday
+        is Monday 23:30 in UTC."""
+        client.force_login(coach_a)
+        tuesday = next_monday() + timedelta(days=1)
+        for hour, minute in ((0, 30), (8, 0), (9, 0), (10, 0)):
+            book(coach_a, at(tuesday, hour, minute), 30, traject=traject)
+        html = client.get(f"/coach/agenda/?view=month&date={tuesday}").content.decode()
+
+        def cell(day: date) -> str:
+            found = html.split(f'class="cal-month-day" href="?view=day&amp;date={day}"')[1]
+            return re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", found.split("</td>")[0]))
+
+        assert "4 afspraken" in cell(tuesday) and "en 1 meer" in cell(tuesday)
+        assert "00:30 Noor" in cell(tuesday) and "09:00 Noor" in cell(tuesday)
+        assert "10:00" not in cell(tuesday)
+        assert "afspra" not in cell(tuesday - timedelta(days=1))
+
+    def test_names_and_places_are_escaped(self, client, coach_a):
+        client.force_login(coach_a)
+        other = running_traject(coach_a, client__coach=coach_a, client__first_name="<b>Eva</b>")
+        monday = next_monday()
+        book(coach_a, at(monday, 9), 60, traject=other, location='Zaal "2" & <i>boven</i>')
+        for view in ("week", "day", "month"):
+            html = client.get(f"/coach/agenda/?view={view}&date={monday}").content.decode()
+            assert "<b>Eva" not in html and "&lt;b&gt;Eva&lt;/b&gt;" in html
+            if view != "month":
+                assert "<i>boven" not in html
+                assert "Zaal &quot;2&quot; &amp; &lt;i&gt;boven&lt;/i&gt;" in html
+
     def test_the_weeks_run_from_monday_to_sunday(self):
         weeks = grid.month_weeks(
-            month=date(2026, 2, 1), appointments=[], exceptions=[], today=date(2026, 2, 10)
+            month=date(2026, 2, 1),
+            appointments=[],
+            counts={},
+            exceptions=[],
+            today=date(2026, 2, 10),
         )
         assert weeks[0][0].date == date(2026, 1, 26) and weeks[-1][-1].date == date(2026, 3, 1)
         assert all(len(week) == 7 for week in weeks)
@@ -437,8 +473,9 @@ class TestQueries:
             )
         member_add(group=group, client=traject.client, joined_on=date.today())
         # session, user, MFA, coach profile (the feed), the appointments (with traject, client,
-        # session type, meeting and group), the exceptions, and on the grid the working hours
-        assert count() == few <= (6 if view == "month" else 7)
+        # meeting and group; the month: how many each day, then the first few of each day), the
+        # exceptions, and on the grid the working hours
+        assert count() == few <= 7
 
 
 def make_group(coach, *, first_start: datetime | None = None):

@@ -4,19 +4,20 @@ on the server (sessions.grid), dragged with static/js/calendar.js where there is
 import uuid
 from datetime import date, datetime, time, timedelta
 
+from django.db.models import Count, F, Window
+from django.db.models.functions import RowNumber, TruncDate
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.urls import reverse
-from django.utils import timezone
-from django.utils.html import format_html_join
-from django.utils.translation import gettext
+from django.utils import dateformat, timezone
 from django.views.decorators.http import require_safe
 
 from coaching.models import Role
 from coaching.roles import role_required
-from sessions import grid
+from sessions import grid, grid_html
 from sessions.access import appointments_of_coach, exceptions_of_coach, working_hours_of_coach
 from sessions.models import Appointment
+from sessions.models.appointments import label
 
 VIEWS = ("day", "week", "month")
 # How far from today the calendar goes (as the move form's reach): further is today.
@@ -52,6 +53,21 @@ def _traject(request: HttpRequest) -> str:
         return ""
 
 
+# What an appointment on the grid shows (sessions.grid places it, sessions.grid_html writes it):
+# its own columns, and its client's name or its meeting's number and group as plain values, not
+# as three more models' instances each (most of the cost of loading them). One more column used
+# there is a query per appointment, which TestQueries in test_calendar_grid.py catches.
+SHOWN = ("uuid", "traject", "kind", "mode", "start", "end", "status", "location")
+SHOWN_TOO = ("cancelled_by", "fee_waived_at")
+NAMES = {
+    "client_first_name": F("traject__client__first_name"),
+    "client_last_name": F("traject__client__last_name"),
+    "meeting_uuid": F("backstage_meeting__uuid"),
+    "meeting_number": F("backstage_meeting__number"),
+    "group_name": F("backstage_meeting__group__name"),
+}
+
+
 def _appointments(coach, start: date, end: date):
     zone = timezone.get_current_timezone()
     begin = datetime.combine(start, time.min, tzinfo=zone)
@@ -67,87 +83,154 @@ def _appointments(coach, start: date, end: date):
         # A cancelled Backstage meeting (its group stopped) leaves the calendar: no client's
         # cancellation to see there, and its time is free again.
         .exclude(kind=Appointment.Kind.BACKSTAGE, status=Appointment.Status.CANCELLED)
-        .select_related("traject__client", "session_type", "backstage_meeting__group")
+        .only(*SHOWN, *SHOWN_TOO)
+        .annotate(**NAMES)
         .order_by("start")
     )
+
+
+def _month(coach, start: date, end: date) -> tuple[list[grid.MonthEntry], dict[date, int]]:
+    """The month's appointments that hold the coach's time: per local day how many, and the
+    first few of each day (picked by the database: a window over the local day), so the page
+    loads a few rows a day however full the month is. Two queries: the joins for the names
+    run on those few rows only (with the window in the same query, PostgreSQL joined all the
+    month's rows and hashed every traject of the organisation to do it). The month shows a
+    time and a name of each: plain rows, not four models' instances each."""
+    zone = timezone.get_current_timezone()
+    day = TruncDate("start", tzinfo=zone)
+    held = (
+        appointments_of_coach(coach)
+        .active()
+        .filter(
+            start__gte=datetime.combine(start, time.min, tzinfo=zone),
+            start__lt=datetime.combine(end, time.min, tzinfo=zone),
+        )
+    )
+    counts = dict(held.order_by().values_list(day).annotate(Count("pk")))
+    first = held.annotate(nth=Window(RowNumber(), partition_by=[day], order_by=["start"])).filter(
+        nth__lte=grid.SHOWN_PER_DAY
+    )
+    shown = (
+        held.filter(pk__in=first.values("pk"))
+        .order_by("start")
+        .values_list(
+            "start",
+            "kind",
+            "traject__client__first_name",
+            "traject__client__last_name",
+            "backstage_meeting__group__name",
+        )
+    )
+    entries = []
+    for start, *names in shown:
+        local = start.astimezone(zone)
+        entries.append(grid.MonthEntry(day=local.date(), time=f"{local:%H:%M}", who=_who(*names)))
+    return entries, counts
+
+
+def _who(kind: str, first_name: str | None, last_name: str | None, group: str | None) -> str:
+    """A Backstage meeting's group, else the client (as Client.__str__ writes them), else the
+    kind of appointment."""
+    if kind == Appointment.Kind.BACKSTAGE and group is not None:
+        return group
+    if first_name is not None:
+        return f"{first_name} {last_name}"
+    return label(Appointment.Kind, kind)
+
+
+def _period(view: str, anchor: date) -> tuple[date, date, date, date]:
+    """The days shown (first, and the day after the last), and where ← and → go."""
+    if view == "month":
+        first = anchor.replace(day=1)
+        start, end = grid.month_range(first)
+        return start, end, _month_step(first, -1), _month_step(first, 1)
+    if view == "day":
+        day = timedelta(days=1)
+        return anchor, anchor + day, anchor - day, anchor + day
+    start, week = anchor - timedelta(days=anchor.weekday()), timedelta(days=7)
+    return start, start + week, start - week, start + week
+
+
+def _links(view: str, anchor: date, previous: date, following: date, traject: str) -> dict:
+    """The toolbar's links (built here, not by a date filter and a test of the traject per link
+    in the template): they keep the view, the day shown and a traject the coach came from."""
+    extra = f"&traject={traject}" if traject else ""
+    return {
+        "previous": f"?view={view}&date={previous:%Y-%m-%d}{extra}",
+        "today": f"?view={view}{extra}",
+        "next": f"?view={view}&date={following:%Y-%m-%d}{extra}",
+        **{name: f"?view={name}&date={anchor:%Y-%m-%d}{extra}" for name in VIEWS},
+    }
 
 
 @require_safe
 @role_required(Role.COACH)
 def calendar_week(request: HttpRequest) -> HttpResponse:
     """`?view=day|week|month&date=YYYY-MM-DD`; a fixed number of queries whatever it holds:
-    the appointments, the exceptions and (day and week) the working hours."""
+    the appointments (the month: how many a day, and the first few of each), the exceptions
+    and (day and week) the working hours."""
     coach = request.user
     view = _view(request)
     anchor = _anchor(request)
-    today = timezone.localdate()
-    if view == "month":
-        first = anchor.replace(day=1)
-        start, end = grid.month_range(first)
-        previous, following = _month_step(first, -1), _month_step(first, 1)
-    elif view == "day":
-        start, end = anchor, anchor + timedelta(days=1)
-        previous, following = anchor - timedelta(days=1), anchor + timedelta(days=1)
-    else:
-        start = anchor - timedelta(days=anchor.weekday())
-        end = start + timedelta(days=7)
-        previous, following = start - timedelta(days=7), start + timedelta(days=7)
-    appointments = list(_appointments(coach, start, end))
-    exceptions = list(exceptions_of_coach(coach).filter(date__gte=start, date__lt=end))
+    traject = _traject(request)
+    start, end, previous, following = _period(view, anchor)
+    # By day and time, not by the models' ordering by coach (which joins the users for their
+    # names): the coach is one.
+    exceptions = list(
+        exceptions_of_coach(coach)
+        .filter(date__gte=start, date__lt=end)
+        .order_by("date", "start_time")
+    )
     context = {
         "view": view,
         "anchor": anchor,
         "monday": start,
         "month": anchor.replace(day=1),
-        "previous": previous,
-        "next": following,
-        "today": today,
-        "traject": _traject(request),
+        "links": _links(view, anchor, previous, following, traject),
+        "traject": traject,
         "zone": timezone.get_current_timezone_name(),
         "feed_url": request.build_absolute_uri(
             reverse("calendar_feed", args=[coach.coach_profile.calendar_token])
         ),
     }
     if view == "month":
-        context["weeks"] = grid.month_weeks(
-            month=anchor.replace(day=1),
-            appointments=appointments,
-            exceptions=exceptions,
-            today=today,
-        )
-        context["busy_days"] = [
-            day for week in context["weeks"] for day in week if day.in_month and day.count
-        ]
+        context.update(_month_page(coach, anchor, start, end, exceptions, traject))
     else:
-        context["grid"] = grid.build(
-            days=[start + timedelta(days=n) for n in range((end - start).days)],
-            appointments=appointments,
-            working_hours=working_hours_of_coach(coach),
-            exceptions=exceptions,
-            now=timezone.now(),
-        )
-        for day in context["grid"].days:
-            day.cells_html = _free_cells(day.cells, context["traject"])
+        context["grid"] = _grid_page(coach, view, start, end, exceptions, traject)
     return render(request, f"sessions/calendar_{view}.html", context)
 
 
-def _free_cells(cells, traject: str) -> str:
-    """A day's free half hours as links to plan one then (mouse only: tabindex -1), built here
-    rather than in the template: a week has some 200, and the template's url tag and
-    blocktranslate per link were most of the page's time (`make bench`)."""
-    new = reverse("appointment_new")
-    title = gettext("Nieuwe afspraak om %(time)s")
-    extra = f"&traject={traject}" if traject else ""
-    return format_html_join(
-        "",
-        '<a id="{}" class="cal-free" tabindex="-1" data-time="{}" title="{}" href="{}"></a>',
-        (
-            (
-                cell.dom_id,
-                f"{cell.start:%H:%M}",
-                title % {"time": f"{cell.start:%H:%M}"},
-                f"{new}?start={cell.start:%Y-%m-%dT%H:%M}{extra}",
-            )
-            for cell in cells
-        ),
+def _month_page(coach, anchor: date, start: date, end: date, exceptions, traject: str) -> dict:
+    """The month's weeks and busy days, each day's cell and list item made."""
+    today = timezone.localdate()
+    appointments, counts = _month(coach, start, end)
+    weeks = grid.month_weeks(
+        month=anchor.replace(day=1),
+        appointments=appointments,
+        counts=counts,
+        exceptions=exceptions,
+        today=today,
     )
+    busy_days = [day for week in weeks for day in week if day.in_month and day.count]
+    for day in (day for week in weeks for day in week):
+        day.cell_html = grid_html.month_cell(day, traject, today=today)
+    for day in busy_days:
+        day.item_html = grid_html.month_item(day, traject, today=today)
+    return {
+        "weeks": weeks,
+        "weekdays": [dateformat.format(day.date, "l") for day in weeks[0]],
+        "busy_days": busy_days,
+    }
+
+
+def _grid_page(coach, view: str, start: date, end: date, exceptions, traject: str) -> grid.Grid:
+    """The days on the time grid, with what the template shows of them made."""
+    shown = grid.build(
+        days=[start + timedelta(days=n) for n in range((end - start).days)],
+        appointments=list(_appointments(coach, start, end)),
+        working_hours=working_hours_of_coach(coach).order_by("weekday", "start_time"),
+        exceptions=exceptions,
+        now=timezone.now(),
+    )
+    grid_html.write(shown, week=view == "week", traject=traject)
+    return shown

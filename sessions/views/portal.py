@@ -207,7 +207,7 @@ def portal_book_view(request: HttpRequest, traject: str, session_type: int) -> H
         traject=traject,
         session_type=session_type,
         coach=coach,
-        rules=BookingRules.for_coach(coach),
+        rules=BookingRules.loaded_with(coach),
         duration=timedelta(minutes=session_type.default_minutes),
         mode=mode,
         modes=[

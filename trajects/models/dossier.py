@@ -16,7 +16,7 @@ from django.utils.translation import gettext_lazy as _
 from coaching.crypto import EncryptedTextField
 from coaching.dates import readable
 from coaching.models import Consent, ThirdParty, User
-from trajects.models.traject import Traject
+from trajects.models.traject import Traject, _choice_label
 
 NO_CONSENT = _(
     "Er is geen geldige toestemming voor contact met %(party)s op %(day)s. Leg eerst bij de "
@@ -169,6 +169,14 @@ class DossierEntry(models.Model):
     def __str__(self) -> str:
         return f"{self.get_kind_display()} {readable(self.occurred_on)}"
 
+    # As Traject's: Django's own translates every label of the field on each call, and the
+    # dossier's timeline shows these for every entry.
+    def get_kind_display(self) -> str:
+        return _choice_label(self.Kind, self.kind)
+
+    def get_location_display(self) -> str:
+        return _choice_label(self.Location, self.location)
+
     def clean(self) -> None:
         """The rules of DESIGN.md §4 for a new entry. `dossier_entry_create` checks them again
         under a lock, so that a consent withdrawn at the same moment cannot slip through."""
@@ -205,7 +213,7 @@ class DossierEntry(models.Model):
 
     @property
     def current(self) -> "DossierEntryVersion":
-        return self.versions.all()[0]  # ordered newest first; prefetched on the traject page
+        return self.versions.all()[0]  # ordered newest first
 
 
 def consent_exists(third_party: ThirdParty, day, *, lock: bool = False) -> bool:

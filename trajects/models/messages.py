@@ -80,7 +80,16 @@ class Message(models.Model):
         verbose_name = _("bericht")
         verbose_name_plural = _("berichten")
         ordering = ["created_at"]
-        indexes = [models.Index(fields=["traject", "created_at"], name="message_traject_time")]
+        indexes = [
+            models.Index(fields=["traject", "created_at"], name="message_traject_time"),
+            # The coachee's messages waiting for an answer, per traject (few of all): the coach's
+            # Vandaag and the deadline alerts.
+            models.Index(
+                fields=["traject"],
+                condition=Q(from_coach=False, answered_at__isnull=True),
+                name="message_open",
+            ),
+        ]
         constraints = [
             # A coachee's message has a deadline; the coach's messages have none.
             models.CheckConstraint(

@@ -12,6 +12,7 @@ from django.db.models import F, Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from coaching.constraints import CompositeForeignKey
 from coaching.crypto import EncryptedTextField
 from coaching.dates import readable
 from coaching.models import Client, User
@@ -19,8 +20,9 @@ from coaching.models import Client, User
 
 class TrajectQuerySet(models.QuerySet):
     def for_coach(self, user: User) -> "TrajectQuerySet":
-        """The trajects a coach may see: those of their own clients."""
-        return self.filter(client__coach=user)
+        """The trajects a coach may see: those of their own clients (the traject's copy of the
+        client's coach, which the database keeps equal: no join to the clients)."""
+        return self.filter(coach=user)
 
     def open(self) -> "TrajectQuerySet":
         return self.exclude(status__in=Traject.CLOSED)
@@ -38,6 +40,33 @@ class TrajectQuerySet(models.QuerySet):
     def asking_for_sessions(self) -> "TrajectQuerySet":
         """Open e-mail coaching whose coachee asked to continue with live sessions."""
         return self.open().filter(switch_requested_at__isnull=False)
+
+    def bulk_create(self, objs, *args, **kwargs):
+        """As Model.save(): each traject gets its client's coach (one query for those whose
+        client is not loaded)."""
+        objs = list(objs)
+        unknown = {t.client_id for t in objs if t.coach_id is None and not _client_loaded(t)}
+        coach_of = dict(
+            Client.objects.filter(pk__in=unknown).values_list("pk", "coach_id") if unknown else ()
+        )
+        for traject in objs:
+            if traject.coach_id is None:
+                loaded = _client_loaded(traject)
+                traject.coach_id = (
+                    traject.client.coach_id if loaded else coach_of.get(traject.client_id)
+                )
+        return super().bulk_create(objs, *args, **kwargs)
+
+
+def _client_loaded(traject: "Traject") -> bool:
+    return Traject.client.is_cached(traject)
+
+
+def _choice_label(choices: type[models.TextChoices], value: str) -> str:
+    try:
+        return str(choices(value).label)
+    except ValueError:  # not one of the choices: shown as it is, as Django does
+        return value
 
 
 @dataclass(frozen=True)
@@ -130,6 +159,18 @@ class Traject(models.Model):
     client = models.ForeignKey(
         Client, on_delete=models.PROTECT, related_name="trajects", verbose_name=_("cliënt")
     )
+    # The client's coach, copied so that a coach's lists read one table and one index. The
+    # database keeps it equal (traject_client_coach): a transfer of the client to another coach
+    # carries over to their trajects in the same UPDATE, and a traject with any other coach is
+    # refused. save() and bulk_create() fill it in; it is never written back from memory.
+    coach = models.ForeignKey(
+        User,
+        on_delete=models.PROTECT,
+        related_name="+",
+        editable=False,
+        db_index=False,  # the indexes below start with it
+        verbose_name=_("coach"),
+    )
     kind = models.CharField(_("soort"), max_length=10, choices=Kind, default=Kind.STANDARD)
     title = models.CharField(
         _("onderwerp"),
@@ -163,14 +204,34 @@ class Traject(models.Model):
         verbose_name_plural = _("trajecten")
         ordering = ["-registered_on", "-created_at"]
         indexes = [
+            # A coach's open trajects per kind and phase: the dashboard's lists and counts, the
+            # client list's filters. Closed trajects, which only grow, are not in it.
             models.Index(
+                fields=["coach", "kind", "status"],
+                condition=~Q(status__in=["afgerond", "gestopt"]),
+                name="traject_open_per_coach",
+            ),
+            # A coach's e-mail coachees asking for live sessions (few), longest waiting first.
+            models.Index(
+                fields=["coach", "switch_requested_at"],
+                condition=Q(switch_requested_at__isnull=False),
+                name="traject_switch_requested",
+            ),
+            # A coach's recently changed dossiers, newest first.
+            models.Index(
+                "coach",
                 F("dossier_changed_at").desc(),
                 F("id").desc(),
-                name="traject_dossier_changed",
+                name="traject_coach_dossier_changed",
                 condition=Q(dossier_changed_at__isnull=False),
             ),
         ]
         constraints = [
+            CompositeForeignKey(
+                fields=["client", "coach"],
+                to_fields=["id", "coach"],
+                name="traject_client_coach",
+            ),
             models.CheckConstraint(
                 condition=~Q(status="gestopt") | ~Q(stop_reason=""),
                 name="traject_stopped_has_reason",
@@ -199,6 +260,33 @@ class Traject(models.Model):
 
     def __str__(self) -> str:
         return f"{self.client} – {self.title or self.get_kind_display()}"
+
+    def save(self, **kwargs) -> None:
+        if self._state.adding and self.coach_id is None:
+            self.coach_id = self.client.coach_id
+        elif not self._state.adding and kwargs.get("update_fields") is None:
+            # Never the coach from memory: the client may have moved to another coach since
+            # this copy was loaded (the database carried that over to the row already).
+            deferred = self.get_deferred_fields()
+            kwargs["update_fields"] = [
+                field.name
+                for field in self._meta.concrete_fields
+                if not field.primary_key and field.name != "coach" and field.attname not in deferred
+            ]
+        super().save(**kwargs)
+
+    # Django's own get_<field>_display() makes every label of the field hashable on each call (a
+    # translation each); lists of trajects show these per row.
+    def get_status_display(self) -> str:
+        return _choice_label(self.Status, self.status)
+
+    @classmethod
+    def status_label(cls, status: str) -> str:
+        """The label of a phase read without its traject (a list of values)."""
+        return _choice_label(cls.Status, status)
+
+    def get_kind_display(self) -> str:
+        return _choice_label(self.Kind, self.kind)
 
     @property
     def is_closed(self) -> bool:
@@ -354,6 +442,13 @@ class TrajectEvent(models.Model):
 
     def __str__(self) -> str:
         return f"{readable(self.on)}: {self.get_source_display()} → {self.get_target_display()}"
+
+    # As Traject's (the dossier's timeline shows both for every step).
+    def get_source_display(self) -> str:
+        return _choice_label(Traject.Status, self.source)
+
+    def get_target_display(self) -> str:
+        return _choice_label(Traject.Status, self.target)
 
     @property
     def label(self) -> str:

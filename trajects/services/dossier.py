@@ -144,6 +144,25 @@ def dossier_entry_correct(*, entry: DossierEntry, by: User, text: str) -> Dossie
     return version
 
 
+def dossier_entries(traject: Traject) -> list[DossierEntry]:
+    """The traject's entries, newest first, each with its versions newest first in
+    `version_list` (the current text is the first): one query over the versions, each with its
+    entry. Every entry has a version (dossier_entry_create writes both in one transaction)."""
+    versions = (
+        DossierEntryVersion.objects.filter(entry__traject=traject)
+        .select_related("entry__third_party", "created_by")
+        .order_by("-entry__occurred_on", "-entry__created_at", "entry_id", "-number")
+    )
+    entries: dict[int, DossierEntry] = {}
+    for version in versions:
+        entry = entries.get(version.entry_id)
+        if entry is None:
+            entry = entries[version.entry_id] = version.entry
+            entry.version_list = []
+        entry.version_list.append(version)
+    return list(entries.values())
+
+
 def _dossier_changed(traject_id: int, at) -> None:
     """The traject's dossier got a version (in the version's transaction). Only forward: a
     correction of one entry does not lock the traject, so a newer version's time may be there

@@ -10,7 +10,7 @@ from django.core.exceptions import ValidationError
 from django.core.files.uploadedfile import UploadedFile
 from django.core.mail import EmailMessage
 from django.db import transaction
-from django.db.models import QuerySet
+from django.db.models import Exists, F, OuterRef, QuerySet
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -58,7 +58,8 @@ RECENT = 50
 def conversation_messages(traject: Traject, *, everything: bool) -> tuple[list[Message], int]:
     """The conversation, oldest first: everything, or the latest RECENT messages. The second
     value is how many earlier messages were left out (0 when none)."""
-    messages = traject.messages.select_related("author")
+    # The writer's first name is all the page shows of them: not a whole user per message.
+    messages = traject.messages.annotate(author_first_name=F("author__first_name"))
     if everything:
         return list(messages), 0
     latest = list(messages.order_by("-created_at")[: RECENT + 1])
@@ -276,8 +277,9 @@ def quiet_conversations(coach: User) -> QuerySet[Traject]:
     """Open e-mail coaching without a coachee message for the set number of weeks."""
     since = timezone.now() - timedelta(weeks=settings.PRAKTIJK_EMAIL_QUIET_WEEKS)
     trajects = Traject.objects.for_coach(coach).open().filter(kind=Traject.Kind.EMAIL)
-    recent = Message.objects.from_client().filter(created_at__gte=since)
-    return trajects.exclude(messages__in=recent).filter(created_at__lt=since)
+    # Per traject, on the (traject, created_at) index of the messages.
+    recent = Message.objects.from_client().filter(traject=OuterRef("pk"), created_at__gte=since)
+    return trajects.exclude(Exists(recent)).filter(created_at__lt=since)
 
 
 @dataclass(frozen=True)

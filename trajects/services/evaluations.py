@@ -18,7 +18,7 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.mail import EmailMessage
 from django.db import IntegrityError, transaction
-from django.db.models import Avg
+from django.db.models import Avg, Prefetch, Q, prefetch_related_objects
 from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.crypto import constant_time_compare, salted_hmac
@@ -179,6 +179,45 @@ def scores_over_time(client: Client) -> list[dict]:
         .filter(mean__isnull=False)
         .order_by("completed_at", "pk")
     )
+    return _points(evaluations)
+
+
+def traject_evaluations(traject: Traject) -> tuple[list[Evaluation], list[dict]]:
+    """What the traject's page shows: the traject's own evaluations, newest first (each with
+    `is_expired`; the completed ones with their answers), and the client's scores over time
+    (as scores_over_time, over all their trajects). One query for both, and one for the
+    answers when one of the traject's evaluations was completed."""
+    client_id = traject.client_id
+    found = list(
+        Evaluation.objects.filter(
+            Q(traject=traject)
+            | Q(client_id=client_id, traject__isnull=False, completed_at__isnull=False)
+        )
+        .select_related("questionnaire")
+        .annotate(mean=Avg("answers__scale"))
+    )
+    own = [evaluation for evaluation in found if evaluation.traject_id == traject.pk]
+    now = timezone.now()
+    for evaluation in own:
+        evaluation.is_expired = state_of(evaluation, now) == "expired"
+    prefetch_related_objects(
+        [evaluation for evaluation in own if evaluation.completed_at],
+        Prefetch("answers", queryset=Answer.objects.select_related("question")),
+    )
+    scored = [
+        evaluation
+        for evaluation in found
+        if evaluation.client_id == client_id
+        and evaluation.traject_id
+        and evaluation.completed_at
+        and evaluation.mean is not None
+    ]
+    return own, _points(
+        sorted(scored, key=lambda evaluation: (evaluation.completed_at, evaluation.pk))
+    )
+
+
+def _points(evaluations) -> list[dict]:
     return [
         {
             "evaluation": evaluation,

@@ -5,12 +5,12 @@ portal."""
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
-from django.db.models import Prefetch
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
 from audit.log import Action, What, record
@@ -62,11 +62,36 @@ def client_list(request: HttpRequest) -> HttpResponse:
         clients = clients.filter(pk__in=ending_consents(request.user).values("client"))
     elif status in dict(ATTENTION_CHOICES):
         clients = clients.filter(pk__in=attention(request.user, status).values("client"))
-    clients = clients.prefetch_related(
-        Prefetch("trajects", queryset=Traject.objects.order_by("-registered_on"))
-    )
+    # What a row shows (the name and link, the age, the employer): fewer columns to read.
+    clients = clients.only("uuid", "first_name", "last_name", "date_of_birth", "organisation__name")
     page = Paginator(clients, 25).get_page(request.GET.get("page"))
+    page.object_list = _rows(list(page.object_list))
     return render(request, "trajects/client_list.html", {"form": form, "page": page})
+
+
+def _rows(clients: list[Client]) -> list[Client]:
+    """What each row of the list shows, made here once rather than in the template per use:
+    the link, the age ("12 jaar"; "" when unknown) and whether a child, and the phases of the
+    client's trajects, newest first (one query of two columns for the page; cheaper per row than
+    prefetching the trajects as objects)."""
+    phases: dict[int, list[str]] = {client.pk: [] for client in clients}
+    rows = (
+        Traject.objects.filter(client__in=clients)
+        .order_by("-registered_on")
+        .values_list("client_id", "status")
+    )
+    for client_id, status in rows:
+        phases[client_id].append(Traject.status_label(status))
+    today = timezone.localdate()
+    for client in clients:
+        client.phases = phases[client.pk]
+        client.url = client_url(client)
+        age = client.age_on(today)
+        client.age_text = (
+            "" if age is None else ngettext("%(age)s jaar", "%(age)s jaar", age) % {"age": age}
+        )
+        client.child = age is not None and age < 18
+    return clients
 
 
 @require_safe
@@ -79,20 +104,29 @@ def client_detail(request: HttpRequest, client: str) -> HttpResponse:
         "trajects/client_detail.html",
         {
             "client": client,
-            "guardians": client.guardians.select_related("account"),
-            "trajects": client.trajects.order_by("-registered_on"),
+            "guardians": client.guardians.all(),
+            "trajects": client.trajects.only(
+                "uuid", "client", "title", "kind", "status", "registered_on"
+            ).order_by("-registered_on"),
             "third_parties": _parties_with_consents(client),
             # The latest e-mails about this client (the outbox's rows that name them): what
             # was sent, is being sent or failed, in one query.
-            "mails": list(client.sends.order_by("-created_at", "-pk")[:10]),
+            "mails": list(
+                client.sends.only(
+                    "client", "kind", "status", "due_at", "sent_at", "recipients", "error"
+                ).order_by("-created_at", "-pk")[:10]
+            ),
             "today": timezone.localdate(),
         },
     )
 
 
 def _parties_with_consents(client: Client) -> list:
-    """The client's third parties, each with its consents (newest first), in two queries."""
+    """The client's third parties, each with its consents (newest first), in two queries (one
+    when there are none: a consent is for one of them)."""
     parties = list(client.third_parties.all())
+    if not parties:
+        return parties
     by_party = {party.pk: [] for party in parties}
     for consent in Consent.objects.filter(client=client).select_related("given_by_guardian"):
         by_party[consent.third_party_id].append(consent)

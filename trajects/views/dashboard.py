@@ -3,14 +3,15 @@
 from datetime import timedelta
 
 from django.conf import settings
-from django.db.models import Count, Exists, OuterRef, Q, QuerySet, Window
+from django.db.models import Count, Exists, OuterRef, Q, QuerySet, Subquery, Value, Window
+from django.db.models.functions import Concat
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.utils import timezone
 from django.views.decorators.http import require_safe
 
-from coaching.dashboard import sections_for, visit
-from coaching.models import Consent, Role
+from coaching.dashboard import section_rows, sections_for, visit, which_have_rows
+from coaching.models import Client, Consent, Role
 from coaching.roles import role_required
 from trajects.models import Evaluation, Message, Traject
 from trajects.services.email_coaching import quiet_conversations
@@ -65,9 +66,7 @@ def answered_evaluations(coach, since) -> QuerySet:
     """Evaluations of the coach's trajects filled in after `since`. A Backstage group's
     evaluation (no traject) is left out: its answers are read together, without names, on the
     group's page."""
-    return Evaluation.objects.completed().filter(
-        traject__client__coach=coach, completed_at__gt=since
-    )
+    return Evaluation.objects.completed().filter(traject__coach=coach, completed_at__gt=since)
 
 
 def attention(coach, name: str) -> QuerySet:
@@ -75,7 +74,9 @@ def attention(coach, name: str) -> QuerySet:
     mine = Traject.objects.for_coach(coach)
     match name:
         case "wacht":
-            return mine.waiting(bedenktijd_days=settings.PRAKTIJK_BEDENKTIJD_DAYS)
+            # Open, as each of its phases is: said to the database too, for its index of the
+            # coach's open trajects.
+            return mine.open().waiting(bedenktijd_days=settings.PRAKTIJK_BEDENKTIJD_DAYS)
         case "antwoord":
             return mine.filter(pk__in=Message.objects.waiting().values("traject"))
         case "live":
@@ -85,35 +86,100 @@ def attention(coach, name: str) -> QuerySet:
     raise ValueError(name)
 
 
-def _lists(coach, since) -> dict:
-    """The dashboard's lists: of each the first SHOWN rows and how many there are."""
-    lists = {
-        ("waiting", "waiting_total"): attention(coach, "wacht")
-        .select_related("client")
-        .order_by("registered_on", "pk"),
-        ("open_messages", "messages_total"): Message.objects.waiting()
-        .filter(traject__client__coach=coach)
-        .select_related("traject__client")
-        .order_by("due_at", "pk"),
-        ("switch_requests", "switch_total"): attention(coach, "live")
-        .select_related("client")
-        .order_by("switch_requested_at", "pk"),
-        ("quiet", "quiet_total"): attention(coach, "stil")
-        .select_related("client")
-        .order_by("created_at", "pk"),
-        ("withdrawn", "withdrawn_total"): withdrawn_consents(coach)
-        .select_related("client", "third_party")
-        .order_by("-withdrawn_on", "-pk"),
-        ("ending", "ending_total"): ending_consents(coach)
-        .select_related("client", "third_party")
-        .order_by("valid_until", "pk"),
-        ("evaluations", "evaluations_total"): answered_evaluations(coach, since)
-        .select_related("traject__client", "questionnaire")
-        .order_by("-completed_at", "-pk"),
+# How each list shows its first rows: what to join, the columns its rows show (the client's
+# name and where the row links to; fewer columns to read, convert and build), its order, and the
+# name of its total in the page's context.
+CLIENT = ("client__first_name", "client__last_name")
+TRAJECT = ("uuid", "title", *CLIENT)
+# As str(client) reads it.
+CLIENT_NAME = Subquery(
+    Client.objects.filter(pk=OuterRef("client_id"))
+    .order_by()
+    .annotate(name=Concat("first_name", Value(" "), "last_name"))
+    .values("name")
+)
+SHOWN_AS = {
+    # The client's name by a subquery (`client_name`) rather than a join: the database looks up
+    # the names of the ten rows shown only, not of every traject waiting.
+    "waiting": (
+        (),
+        ("uuid", "title", "kind", "status", "kennismaking_mode", "kennismaking_planned_at",
+         "kennismaking_on"),
+        ("registered_on", "pk"),
+        "waiting_total",
+    ),
+    "open_messages": (
+        ("traject__client",),
+        ("from_coach", "due_at", "answered_at", "traject__uuid", "traject__client__first_name",
+         "traject__client__last_name"),
+        ("due_at", "pk"),
+        "messages_total",
+    ),
+    "switch_requests": (("client",), TRAJECT, ("switch_requested_at", "pk"), "switch_total"),
+    "quiet": (("client",), TRAJECT, ("created_at", "pk"), "quiet_total"),
+    "withdrawn": (
+        ("client", "third_party"),
+        ("withdrawn_on", *CLIENT, "client__uuid", "third_party__name"),
+        ("-withdrawn_on", "-pk"),
+        "withdrawn_total",
+    ),
+    "ending": (
+        ("client", "third_party"),
+        ("valid_until", *CLIENT, "client__uuid", "third_party__name"),
+        ("valid_until", "pk"),
+        "ending_total",
+    ),
+    "evaluations": (
+        ("traject__client", "questionnaire"),
+        ("uuid", "completed_at", "traject__uuid", "traject__client__first_name",
+         "traject__client__last_name", "questionnaire__name", "questionnaire__name_en"),
+        ("-completed_at", "-pk"),
+        "evaluations_total",
+    ),
+}  # fmt: skip
+
+
+def _lists(coach, since) -> dict[str, QuerySet]:
+    """The rows of each of the dashboard's lists."""
+    return {
+        "waiting": attention(coach, "wacht"),
+        "open_messages": Message.objects.waiting().filter(traject__coach=coach),
+        "switch_requests": attention(coach, "live"),
+        "quiet": attention(coach, "stil"),
+        "withdrawn": withdrawn_consents(coach),
+        "ending": ending_consents(coach),
+        "evaluations": answered_evaluations(coach, since),
     }
+
+
+def _open_trajects(coach, **conditions) -> QuerySet:
+    """How many open trajects the coach has (of one value): counted from the index of the
+    coach's open trajects alone (a column of it counted)."""
+    open_trajects = Traject.objects.for_coach(coach).filter(**conditions).open()
+    return open_trajects.order_by().values("coach").annotate(n=Count("status")).values("n")
+
+
+# What a list's rows get besides their columns.
+ANNOTATED = {"waiting": {"client_name": CLIENT_NAME}}
+# Read whether it has rows or not: the list of most days (asking first would cost more).
+ALWAYS_READ = {"waiting"}
+
+
+def _shown(lists: dict[str, QuerySet], has_rows: dict) -> dict:
+    """Of each list the first SHOWN rows and how many there are; a list without rows is not
+    read."""
     context = {}
-    for (name, total), queryset in lists.items():
-        context[name], context[total] = _first(queryset)
+    for name, queryset in lists.items():
+        related, columns, order, total = SHOWN_AS[name]
+        if name in ALWAYS_READ or has_rows[name]:
+            shown = queryset.only(*columns).order_by(*order)
+            if related:  # (select_related() without names would follow every relation)
+                shown = shown.select_related(*related)
+            if name in ANNOTATED:
+                shown = shown.annotate(**ANNOTATED[name])
+            context[name], context[total] = _first(shown)
+        else:
+            context[name], context[total] = [], 0
     now = timezone.now()
     for message in context["open_messages"]:
         message.current_state = message.state(now)
@@ -123,29 +189,42 @@ def _lists(coach, since) -> dict:
 @require_safe
 @role_required(Role.COACH)
 def coach_dashboard(request: HttpRequest) -> HttpResponse:
+    coach = request.user
     # First, so that what is new counts from the previous visit (one UPDATE).
-    since = visit(request.user.coach_profile, timezone.now())
-    mine = Traject.objects.for_coach(request.user)
+    since = visit(coach.coach_profile, timezone.now())
+    lists = _lists(coach, since)
+    # Most days most lists are empty: one query says which have rows (of this page's lists and
+    # of the sections of the apps above), with the counts of open trajects; only those are read.
+    asked = {name: rows for name, rows in lists.items() if name not in ALWAYS_READ}
+    has_rows = which_have_rows(
+        {**asked, **section_rows(coach)},
+        {
+            "open": _open_trajects(coach),
+            "running": _open_trajects(coach, status=Traject.Status.LOPEND),
+        },
+    )
     return render(
         request,
         "trajects/dashboard.html",
         {
-            **_lists(request.user, since),
-            "counts": mine.open().aggregate(
-                open=Count("pk"), running=Count("pk", filter=Q(status=Traject.Status.LOPEND))
-            ),
+            **_shown(lists, has_rows),
+            "counts": {"open": has_rows["open"], "running": has_rows["running"]},
             "bedenktijd_days": settings.PRAKTIJK_BEDENKTIJD_DAYS,
             "ending_days": ENDING_DAYS,
             "since": since,
-            "first_visit": request.user.coach_profile.today_since is None,
+            "first_visit": coach.coach_profile.today_since is None,
             # What the apps above this one put here, per position: the day's appointments and
             # the days ahead at the top (sessions); past appointments without an outcome
             # (sessions), quote requests and draft invoices (billing) among the lists.
-            "sections": sections_for(request.user),
+            "sections": sections_for(coach, has_rows),
             # The traject keeps when its dossier last changed (trajects.services.dossier): one
-            # index.
-            "recent": mine.filter(dossier_changed_at__isnull=False)
-            .select_related("client")
-            .order_by("-dossier_changed_at", "-pk")[:SHOWN],
+            # index (per coach), and the names of the ten shown.
+            "recent": list(
+                Traject.objects.for_coach(coach)
+                .filter(dossier_changed_at__isnull=False)
+                .only("uuid", "title", "dossier_changed_at")
+                .annotate(client_name=CLIENT_NAME)
+                .order_by("-dossier_changed_at", "-pk")[:SHOWN]
+            ),
         },
     )

@@ -23,6 +23,7 @@ from trajects.access import (
     conversations_of_account,
     message_with_attachment,
     traject_of_coach,
+    traject_page_of_coach,
 )
 from trajects.forms import MessageForm
 from trajects.models import Traject
@@ -143,7 +144,7 @@ def portal_conversation_close(request: HttpRequest, traject: str) -> HttpRespons
 @require_POST
 @role_required(Role.COACH)
 def coach_reply(request: HttpRequest, traject: str) -> HttpResponse:
-    traject = traject_of_coach(request.user, traject)
+    traject = traject_page_of_coach(request.user, traject)
     form = _write(request, traject, from_coach=True)
     if form.errors:
         # Shown again with the text as typed and the reason next to the field.

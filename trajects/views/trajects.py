@@ -4,7 +4,6 @@ their corrections."""
 from django.conf import settings
 from django.contrib import messages
 from django.core.exceptions import ValidationError
-from django.db.models import Prefetch
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -19,7 +18,7 @@ from coaching.confirm import confirmation_page
 from coaching.dates import readable
 from coaching.models import Role
 from coaching.roles import role_required
-from trajects.access import entry_of_coach, traject_of_coach
+from trajects.access import entry_of_coach, traject_of_coach, traject_page_of_coach
 from trajects.forms import (
     CorrectionForm,
     EntryForm,
@@ -28,8 +27,9 @@ from trajects.forms import (
     StepForm,
     TrajectForm,
 )
-from trajects.models import DossierEntryVersion, Traject
+from trajects.models import Traject
 from trajects.services.dossier import (
+    dossier_entries,
     dossier_entry_correct,
     dossier_entry_create,
     intake_update,
@@ -37,7 +37,7 @@ from trajects.services.dossier import (
     traject_step_take,
 )
 from trajects.services.email_coaching import conversation_messages
-from trajects.services.evaluations import chart, scores_over_time, state_of
+from trajects.services.evaluations import chart, traject_evaluations
 
 # The steps that end a traject: their page is a confirmation that says what goes with them.
 ENDING_STEPS = ("stop", "close")
@@ -76,34 +76,24 @@ def traject_new(request: HttpRequest, client: str) -> HttpResponse:
 @require_safe
 @role_required(Role.COACH)
 def traject_detail(request: HttpRequest, traject: str) -> HttpResponse:
-    return traject_page(request, traject_of_coach(request.user, traject))
+    return traject_page(request, traject_page_of_coach(request.user, traject))
 
 
 def traject_page(
     request: HttpRequest, traject: Traject, *, message_form: MessageForm | None = None
 ) -> HttpResponse:
-    """The traject with its dossier and conversation; message_form is a refused reply, shown
-    again with its text and the reason."""
+    """The traject (from traject_page_of_coach) with its dossier and conversation;
+    message_form is a refused reply, shown again with its text and the reason."""
     # Every opening of a dossier is recorded (DESIGN.md §7), also this one.
     record(request, Action.VIEW, What.DOSSIER, client=traject.client, obj=traject)
-    entries = traject.entries.select_related("third_party", "created_by").prefetch_related(
-        Prefetch(
-            "versions",
-            queryset=DossierEntryVersion.objects.select_related("created_by").order_by("-number"),
-        )
-    )
     intake_versions = list(traject.intake_versions.select_related("created_by"))
     conversation, earlier = None, 0
-    if traject.kind == Traject.Kind.EMAIL or traject.messages.exists():
+    if traject.kind == Traject.Kind.EMAIL or traject.has_messages:
         conversation, earlier = conversation_messages(traject, everything="alle" in request.GET)
-    evaluations = list(
-        traject.evaluations.select_related("questionnaire").prefetch_related("answers__question")
-    )
-    for evaluation in evaluations:
-        evaluation.is_expired = state_of(evaluation) == "expired"
+    evaluations, scores = traject_evaluations(traject)
     timeline = sorted(
         [("step", event.on, event) for event in traject.events.select_related("by")]
-        + [("entry", entry.occurred_on, entry) for entry in entries],
+        + [("entry", entry.occurred_on, entry) for entry in dossier_entries(traject)],
         key=lambda item: (item[1], item[0] == "entry"),
         reverse=True,
     )
@@ -116,7 +106,9 @@ def traject_page(
             "timeline": timeline,
             "intake": intake_versions[0] if intake_versions else None,
             "intake_versions": intake_versions[1:],
-            "views": AuditEvent.objects.openings_per_day(str(traject.uuid)),
+            "views": AuditEvent.objects.openings_per_day(
+                str(traject.uuid), since=traject.created_at
+            ),
             "steps": traject.possible_steps(),
             "can_write": not traject.is_closed,
             "conversation": conversation,
@@ -125,7 +117,7 @@ def traject_page(
             or MessageForm(initial={"seen": conversation[-1].pk if conversation else None}),
             "now": timezone.now(),
             "evaluations": evaluations,
-            "chart": chart(scores_over_time(traject.client)),
+            "chart": chart(scores),
             "evaluate_every": settings.PRAKTIJK_EVALUATION_EVERY_SESSIONS,
         },
     )
