@@ -98,7 +98,9 @@ class AuditEventAdmin(ReadOnlyAdmin):
     list_filter = ["action", "what", "actor_role", ("at", admin.DateFieldListFilter)]
     search_fields = ["=ip", "=object_id", "actor__email", "detail"]
     list_select_related = ["actor", "client"]
-    date_hierarchy = "at"
+    # No date hierarchy: its list of years reads the whole log (17 s at 20 million rows); the
+    # date filter beside the list asks nothing of the rows. A filtered list is not counted twice.
+    show_full_result_count = False
     fields = [
         "at",
         "actor",
