@@ -76,7 +76,7 @@ def _parts(message: EmailMessage) -> list[tuple[str, str, str, str, str]] | None
     charset = message.encoding or settings.DEFAULT_CHARSET
     if charset != "utf-8" or not isinstance(message.body, str):
         return None
-    if not f"{message.from_email}{message.to}".isascii():
+    if not "".join(str(address) for address in [message.from_email, *message.to]).isascii():
         return None  # Django may write the domain in IDNA
     alternatives = getattr(message, "alternatives", [])
     texts = []

@@ -100,13 +100,20 @@ def trajects_of_account(user: User) -> QuerySet[Traject]:
 
 def traject_of_account(user: User, uuid) -> Traject:
     """A traject the account acts for, with its client and the client's coach (the coach's
-    profile and booking rules too: the booking page shows and applies them)."""
-    return get_object_or_404(
-        trajects_of_account(user).select_related(
-            "client__coach__coach_profile", "client__coach__booking_rules"
-        ),
-        uuid=uuid,
+    profile and booking rules too: the booking page shows and applies them). Most often the
+    account's own: that is read from the traject's client; only for another client (a child,
+    or someone else's: 404) does Client.objects.for_account decide, in a second query."""
+    traject = (
+        Traject.objects.filter(uuid=uuid)
+        .select_related("client__coach__coach_profile", "client__coach__booking_rules")
+        .first()
     )
+    if traject is None or (
+        traject.client.account_id != user.pk
+        and not Client.objects.for_account(user).filter(pk=traject.client_id).exists()
+    ):
+        raise Http404
+    return traject
 
 
 def types_bookable_online() -> QuerySet[SessionType]:

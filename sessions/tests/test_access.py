@@ -2,6 +2,7 @@
 moving go one way (the same checks, the same page); slots are grouped by day in one place."""
 
 import ast
+import uuid as uuids
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
@@ -82,6 +83,8 @@ class TestAccess:
         assert access.traject_of_account(coachee, eva_traject.uuid) == eva_traject
         with pytest.raises(Http404):
             access.traject_of_account(guardian, eva_traject.uuid)
+        with pytest.raises(Http404):
+            access.traject_of_account(coachee, uuids.uuid4())
         assert access.bookable_online(eva_traject, session_type.pk) == session_type
         # Not bookable online, or not fitting the traject's phase: not found.
         intake = SessionType.objects.create(
@@ -150,6 +153,21 @@ def planned(coachee, eva_traject, session_type):
         account=coachee, traject=eva_traject, session_type=session_type, start=future(8),
         mode="practice",
     )  # fmt: skip
+
+
+@pytest.mark.django_db
+def test_a_parent_reaches_the_childs_traject_until_the_child_is_grown_up(
+    guardian, coachee, coach_a
+):
+    child = Client.objects.get(guardians__account=guardian)
+    traject = running_traject(coach_a, client=child)
+    assert access.traject_of_account(guardian, traject.uuid) == traject
+    with pytest.raises(Http404):  # not the child's own account (she has none), nor another's
+        access.traject_of_account(coachee, traject.uuid)
+    child.date_of_birth = date(2000, 1, 1)
+    child.save()
+    with pytest.raises(Http404):
+        access.traject_of_account(guardian, traject.uuid)
 
 
 def _book_url(traject, session_type) -> str:

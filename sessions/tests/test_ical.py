@@ -1,17 +1,18 @@
 """The coachee's .ics written directly (sessions.ical._client_text) is what icalendar writes of
 the same appointment, byte for byte: every method, with and without an attendee, a video link,
 a cancellation, text that needs escaping, lines that need folding, other languages and practice
-names."""
+names. And the kind's and mode's labels (sessions.labels) are what get_*_display gives."""
 
 import itertools
 import uuid
 from datetime import UTC, datetime, timedelta
 
 import pytest
-from django.utils import timezone
+from django.utils import timezone, translation
 
 from coaching.models import User
 from sessions import ical
+from sessions.labels import kind_label, mode_label
 from sessions.models import Appointment
 
 NOW = datetime(2026, 12, 4, 15, 34, 6, 123456, tzinfo=UTC)
@@ -107,3 +108,15 @@ def test_a_time_in_another_zone_is_left_to_icalendar():
     meeting.start = meeting.start.astimezone(timezone.get_current_timezone())
     assert not ical._in_utc(meeting)
     assert b"DTSTART;TZID=" in ical.for_client(meeting)
+
+
+@pytest.mark.parametrize("language", ["nl", "en"])
+def test_the_labels_are_what_get_display_gives(language):
+    values = [*Appointment._meta.get_field("mode").flatchoices, ("unknown", "")]
+    with translation.override(language):
+        for (kind, _), (mode, _) in itertools.product(
+            Appointment._meta.get_field("kind").flatchoices, values
+        ):
+            meeting = Appointment(kind=kind, mode=mode)
+            assert kind_label(meeting) == meeting.get_kind_display()
+            assert mode_label(meeting) == meeting.get_mode_display()

@@ -146,7 +146,7 @@ def _choose_a_time(request: HttpRequest, choice: _TimeToChoose) -> HttpResponse:
             "appointment": choice.appointment,
             "mode": choice.mode,
             "modes": choice.modes,
-            "by_day": slots_by_day(slots).items(),
+            "by_day": _choices(slots, chosen),
             "error": error or choice.refused,
             "full": bool(choice.refused),
             "warning": warning,
@@ -156,6 +156,37 @@ def _choose_a_time(request: HttpRequest, choice: _TimeToChoose) -> HttpResponse:
             "later": first + timedelta(days=14),
         },
     )
+
+
+@dataclass(frozen=True)
+class _Choice:
+    """A free time as the booking page's radio button shows it."""
+
+    id: str  # "slot-1204-3": the day and its place in the day
+    value: str  # the start in ISO 8601 (UTC), as the form posts it
+    time: str  # "14:30", local
+    checked: bool
+
+
+def _choices(slots: list[datetime], chosen: str) -> list[tuple[date, list[_Choice]]]:
+    """The free times by local day, made here rather than by four filters a time in the
+    template (two weeks of free times are a hundred or more)."""
+    zone = timezone.get_current_timezone()
+    return [
+        (
+            day,
+            [
+                _Choice(
+                    id=f"slot-{day:%m%d}-{n}",
+                    value=slot.isoformat(),
+                    time=f"{slot.astimezone(zone):%H:%M}",
+                    checked=slot.isoformat() == chosen,
+                )
+                for n, slot in enumerate(day_slots, 1)
+            ],
+        )
+        for day, day_slots in slots_by_day(slots).items()
+    ]
 
 
 def _free(choice: _TimeToChoose, *, first: date, days: int, rules: Rules) -> list[datetime]:

@@ -195,6 +195,8 @@ def traject_evaluations(traject: Traject) -> tuple[list[Evaluation], list[dict]]
         )
         .select_related("questionnaire")
         .annotate(mean=Avg("answers__scale"))
+        # Newest first, as Evaluation's ordering (which a query with an aggregate leaves out).
+        .order_by("-created_at")
     )
     own = [evaluation for evaluation in found if evaluation.traject_id == traject.pk]
     now = timezone.now()

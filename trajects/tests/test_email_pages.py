@@ -9,7 +9,7 @@ from django.utils import timezone
 
 from audit.models import AuditEvent
 from coaching.dates import readable
-from coaching.models import Client
+from coaching.models import Client, Guardian
 from trajects.models import Message, Traject
 from trajects.tests.factories import TrajectFactory
 
@@ -176,6 +176,21 @@ class TestConversation:
         assert client.get(f"/coach/trajecten/{conversation.uuid}/").status_code == 404
         client.force_login(guardian)
         assert client.get(f"/portaal/berichten/{conversation.uuid}/").status_code == 404
+
+    def test_a_parent_reads_their_child_s_conversation_and_no_one_else_does(
+        self, client, coachee, guardian
+    ):
+        child = Client.objects.get(guardians__account=guardian)
+        conversation = TrajectFactory(client=child, kind=Traject.Kind.EMAIL)
+        url = f"/portaal/berichten/{conversation.uuid}/"
+        client.force_login(guardian)
+        assert client.get(url).status_code == 200
+        client.force_login(coachee)
+        assert client.get(url).status_code == 404
+        # A parent who may no longer act in the portal for the child.
+        Guardian.objects.filter(account=guardian).update(may_act_in_portal=False)
+        client.force_login(guardian)
+        assert client.get(url).status_code == 404
 
     def test_the_coachee_asks_for_live_sessions_and_the_coach_switches(
         self, client, coachee, coach_a, conversation

@@ -333,6 +333,23 @@ class TestWhatTheCoachSees:
             )
         assert count() == small
 
+    def test_the_traject_lists_its_own_newest_first_and_charts_every_traject(
+        self, client, coach_a, traject
+    ):
+        questions = Questionnaire.objects.get(kind="interim").questions.filter(kind="scale")
+        earlier = TrajectFactory(client=traject.client)
+        elsewhere = interim(earlier, prompt=False)
+        evaluation_submit(evaluation=elsewhere, answers={q.pk: 5 for q in questions}, by=None)
+        first = interim(traject, 1, prompt=False)
+        evaluation_submit(evaluation=first, answers={q.pk: 8 for q in questions}, by=None)
+        second = interim(traject, 2, prompt=False)
+        Evaluation.objects.filter(pk=first.pk).update(created_at=timezone.now() - timedelta(days=3))
+        client.force_login(coach_a)
+        page = client.get(f"/coach/trajecten/{traject.uuid}/").content.decode()
+        assert page.index(f"evaluation-{second.uuid}") < page.index(f"evaluation-{first.uuid}")
+        assert f"evaluation-{elsewhere.uuid}" not in page
+        assert page.count("<circle") == 2
+
     def test_another_coach_never_sees_them(self, client, coach_b, traject):
         interim(traject, prompt=False)
         client.force_login(coach_b)
