@@ -172,9 +172,7 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
     # A practice's data is read from memory or SSD, where a random read costs about what a
     # sequential one does; with PostgreSQL's default (4, for spinning disks) the planner chose
     # hash joins over every traject of the organisation for a page that needs a coach's few.
-    DATABASES["default"].setdefault("OPTIONS", {}).setdefault(
-        "options", "-c random_page_cost=1.1"
-    )
+    DATABASES["default"].setdefault("OPTIONS", {}).setdefault("options", "-c random_page_cost=1.1")
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     DATABASES["default"]["OPTIONS"] = {
         # A web process, a worker and beat share the file: wait for a lock instead of failing,
