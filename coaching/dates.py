@@ -41,14 +41,20 @@ def readable(
     and weekdays written out (`long`); the year when it is not this year, or as `year` says."""
     if value is None or value == "":
         return ""
+    # Pages write many dates: the time zone is looked up once (localtime() and localdate()
+    # would each look it up again).
+    zone = timezone.get_current_timezone()
     moment = None
     if isinstance(value, datetime):
-        moment = timezone.localtime(value) if timezone.is_aware(value) else value
+        moment = value.astimezone(zone) if timezone.is_aware(value) else value
         day = moment.date()
     else:
         day = value
-    today = today or timezone.localdate()
-    show_year = (day.year != today.year) if year is None else year
+    if year is None:
+        today = today or timezone.now().astimezone(zone).date()
+        show_year = day.year != today.year
+    else:
+        show_year = year
     english = (get_language() or "nl").startswith("en")
     month = dateformat.format(day, "F") if long else _MONTHS[day.month]()
     if english:

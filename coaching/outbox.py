@@ -102,12 +102,17 @@ def _pending_ids(keys: set[tuple[str, str]]) -> list[int]:
 
 def outbox_record(items: Iterable[Item], *, client=None) -> list[int]:
     """Record the items that are not recorded yet; returns the ids of the rows recorded now.
-    Two callers at once (two beats) may both think a row new: both get its id, and the claim
-    lets only one of them send it. `client`: whom the items concern (the coach's list of what
-    was sent about a client, the erasure)."""
+    Two callers at once (two beats) may both think a row new: both get its id (on PostgreSQL
+    only the one that inserted it), and the claim lets only one of them send it. `client`: whom
+    the items concern (the coach's list of what was sent about a client, the erasure)."""
     wanted = {(subject, kind): due_at for subject, kind, due_at in items}
     if not wanted:
         return []
+    if db_connection.vendor == "postgresql":
+        ids = []
+        for batch in _batches(list(wanted.items())):
+            ids += _insert_new(batch, client)
+        return ids
     known = set()
     for batch in _batches(sorted({subject for subject, _kind in wanted})):
         known |= set(Send.objects.filter(subject__in=batch).values_list("subject", "kind"))
@@ -121,6 +126,41 @@ def outbox_record(items: Iterable[Item], *, client=None) -> list[int]:
         batch_size=1000,
     )
     return _pending_ids(set(new))
+
+
+def _insert_new(items: list[tuple[tuple[str, str], datetime]], client) -> list[int]:
+    """PostgreSQL: the rows of `items` not recorded yet, in one INSERT … ON CONFLICT DO NOTHING
+    RETURNING id: the ids of exactly the rows inserted now. (The ORM's bulk_create compiled each
+    row's fifteen values, and the rows new and then their ids were looked up before and after:
+    a sweep that found 10,000 reminders spent more than a second of the process's CPU on it.)
+    The other columns get what the ORM would write of a new row: the fields' defaults."""
+    quote = db_connection.ops.quote_name
+    given = ("subject", "kind", "due_at")
+    fields = [field for field in Send._meta.concrete_fields if not field.primary_key]
+    new = Send(client=client)
+    values, params = [], []
+    for field in fields:
+        if field.name in given:
+            values.append(f"given.{field.name}")
+        else:
+            values.append(f"CAST(%s AS {field.db_type(db_connection)})")
+            params.append(field.get_db_prep_save(getattr(new, field.attname), db_connection))
+    params += [
+        [subject for (subject, _kind), _due in items],
+        [kind for (_subject, kind), _due in items],
+        [due for _key, due in items],
+    ]
+    sql = (
+        f"INSERT INTO {quote(Send._meta.db_table)} "
+        f"({', '.join(quote(field.column) for field in fields)}) "
+        f"SELECT {', '.join(values)} FROM unnest("
+        f"CAST(%s AS varchar[]), CAST(%s AS varchar[]), CAST(%s AS timestamptz[])"
+        f") AS given({', '.join(given)}) "
+        f"ON CONFLICT DO NOTHING RETURNING {quote(Send._meta.pk.column)}"
+    )
+    with db_connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        return [pk for (pk,) in cursor.fetchall()]
 
 
 def outbox_add(items: Iterable[Item], *, deliver_now: bool = True, client=None) -> list[int]:

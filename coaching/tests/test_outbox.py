@@ -15,7 +15,7 @@ from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
 
 from coaching import outbox
-from coaching.models import Send
+from coaching.models import Client, Send
 
 KIND = "test_reminder"
 
@@ -522,3 +522,20 @@ def test_the_sweep_hands_over_as_it_records_and_keeps_to_its_limit(settings, mon
     assert Send.objects.count() == 2500
     assert outbox.sweep() == 1000  # the rest, recorded already
     assert len(handed) == len(set(handed)) == 2500
+
+
+@pytest.mark.django_db
+def test_a_row_recorded_by_the_finders_is_as_the_orm_makes_one(coachee):
+    """On PostgreSQL outbox_record writes its rows with one INSERT of its own."""
+    client = Client.objects.get(account=coachee)
+    due = timezone.now()
+    (pk,) = outbox.outbox_record([("appointment:1", KIND, due)], client=client)
+    assert outbox.outbox_record([("appointment:1", KIND, due)], client=client) == []
+    made = Send.objects.create(subject="appointment:2", kind=KIND, due_at=due, client=client)
+    fields = [field.attname for field in Send._meta.concrete_fields]
+    recorded, expected = (
+        Send.objects.filter(pk=row).values(*fields).get() for row in (pk, made.pk)
+    )
+    for name in ("id", "subject", "created_at"):
+        recorded.pop(name), expected.pop(name)
+    assert recorded == expected

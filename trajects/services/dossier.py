@@ -1,6 +1,7 @@
 """Workflows of a traject's dossier: each a transaction, with the rules of DESIGN.md §4."""
 
 import uuid
+from dataclasses import dataclass
 from datetime import date
 
 from django.core.exceptions import ValidationError
@@ -14,6 +15,7 @@ from trajects.models import (
     DossierEntryVersion,
     IntakeVersion,
     Traject,
+    TrajectEvent,
 )
 from trajects.models.dossier import consent_exists, no_consent_message
 
@@ -144,10 +146,33 @@ def dossier_entry_correct(*, entry: DossierEntry, by: User, text: str) -> Dossie
     return version
 
 
-def dossier_entries(traject: Traject) -> list[DossierEntry]:
-    """The traject's entries, newest first, each with its versions newest first in
-    `version_list` (the current text is the first): one query over the versions, each with its
-    entry. Every entry has a version (dossier_entry_create writes both in one transaction)."""
+@dataclass(frozen=True)
+class DossierRead:
+    """What the traject's page shows of the dossier."""
+
+    intake_versions: list[IntakeVersion]  # newest first: the current one, then the earlier
+    # The steps and the entries, newest first, as ("step", day, event) and ("entry", day,
+    # entry); each entry with its versions, newest first, in `version_list`.
+    timeline: list[tuple[str, date, TrajectEvent | DossierEntry]]
+
+
+def dossier_read(traject: Traject) -> DossierRead:
+    """The intake's versions, the steps, and the entries with their versions (one query over
+    the versions, each with its entry), each with who wrote it: three queries."""
+    intake_versions = list(traject.intake_versions.select_related("created_by"))
+    events = list(traject.events.select_related("by"))
+    entries = _entries_with_versions(traject)
+    timeline = sorted(
+        [("step", event.on, event) for event in events]
+        + [("entry", entry.occurred_on, entry) for entry in entries],
+        key=lambda item: (item[1], item[0] == "entry"),
+        reverse=True,
+    )
+    return DossierRead(intake_versions=intake_versions, timeline=timeline)
+
+
+def _entries_with_versions(traject: Traject) -> list[DossierEntry]:
+    """Every entry has a version (dossier_entry_create writes both in one transaction)."""
     versions = (
         DossierEntryVersion.objects.filter(entry__traject=traject)
         .select_related("entry__third_party", "created_by")

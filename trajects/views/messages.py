@@ -25,6 +25,7 @@ from trajects.access import (
     traject_of_coach,
     traject_page_of_coach,
 )
+from trajects.conversation_html import messages_html
 from trajects.forms import MessageForm
 from trajects.models import Traject
 from trajects.services.email_coaching import (
@@ -97,6 +98,7 @@ def portal_conversation(request: HttpRequest, traject: str) -> HttpResponse:
         {
             "traject": traject,
             "messages_list": messages_list,
+            "messages_html": messages_html(messages_list, show_deadline=False, now=timezone.now()),
             "earlier": earlier,
             "answer_hours": settings.PRAKTIJK_EMAIL_ANSWER_HOURS,
             "form": form,

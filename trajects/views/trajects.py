@@ -19,6 +19,7 @@ from coaching.dates import readable
 from coaching.models import Role
 from coaching.roles import role_required
 from trajects.access import entry_of_coach, traject_of_coach, traject_page_of_coach
+from trajects.conversation_html import messages_html
 from trajects.forms import (
     CorrectionForm,
     EntryForm,
@@ -29,15 +30,16 @@ from trajects.forms import (
 )
 from trajects.models import Traject
 from trajects.services.dossier import (
-    dossier_entries,
     dossier_entry_correct,
     dossier_entry_create,
+    dossier_read,
     intake_update,
     traject_create,
     traject_step_take,
 )
 from trajects.services.email_coaching import conversation_messages
 from trajects.services.evaluations import chart, traject_evaluations
+from trajects.timeline_html import timeline_html
 
 # The steps that end a traject: their page is a confirmation that says what goes with them.
 ENDING_STEPS = ("stop", "close")
@@ -86,24 +88,26 @@ def traject_page(
     message_form is a refused reply, shown again with its text and the reason."""
     # Every opening of a dossier is recorded (DESIGN.md §7), also this one.
     record(request, Action.VIEW, What.DOSSIER, client=traject.client, obj=traject)
-    intake_versions = list(traject.intake_versions.select_related("created_by"))
-    conversation, earlier = None, 0
+    dossier = dossier_read(traject)
+    intake_versions = dossier.intake_versions
+    conversation, conversation_html, earlier = None, "", 0
     if traject.kind == Traject.Kind.EMAIL or traject.has_messages:
         conversation, earlier = conversation_messages(traject, everything="alle" in request.GET)
+        conversation_html = messages_html(
+            conversation, show_deadline=traject.takes_messages, now=timezone.now()
+        )
+        if message_form is None and traject.takes_messages:
+            # The reply answers the messages up to the last one on the screen.
+            seen = conversation[-1].pk if conversation else None
+            message_form = MessageForm(initial={"seen": seen})
     evaluations, scores = traject_evaluations(traject)
-    timeline = sorted(
-        [("step", event.on, event) for event in traject.events.select_related("by")]
-        + [("entry", entry.occurred_on, entry) for entry in dossier_entries(traject)],
-        key=lambda item: (item[1], item[0] == "entry"),
-        reverse=True,
-    )
     return render(
         request,
         "trajects/traject_detail.html",
         {
             "traject": traject,
             "client": traject.client,
-            "timeline": timeline,
+            "timeline_html": timeline_html(dossier.timeline),
             "intake": intake_versions[0] if intake_versions else None,
             "intake_versions": intake_versions[1:],
             "views": AuditEvent.objects.openings_per_day(
@@ -112,10 +116,9 @@ def traject_page(
             "steps": traject.possible_steps(),
             "can_write": not traject.is_closed,
             "conversation": conversation,
+            "conversation_html": conversation_html,
             "earlier": earlier,
-            "message_form": message_form
-            or MessageForm(initial={"seen": conversation[-1].pk if conversation else None}),
-            "now": timezone.now(),
+            "message_form": message_form,
             "evaluations": evaluations,
             "chart": chart(scores),
             "evaluate_every": settings.PRAKTIJK_EVALUATION_EVERY_SESSIONS,
