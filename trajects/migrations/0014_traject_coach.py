@@ -31,7 +31,7 @@ class Migration(migrations.Migration):
                 db_index=False,
                 editable=False,
                 null=True,
-                on_delete=django.db.models.deletion.PROTECT,
+                on_delete=django.db.models.deletion.DO_NOTHING,
                 related_name="+",
                 to=settings.AUTH_USER_MODEL,
                 verbose_name="coach",
@@ -44,7 +44,7 @@ class Migration(migrations.Migration):
             field=models.ForeignKey(
                 db_index=False,
                 editable=False,
-                on_delete=django.db.models.deletion.PROTECT,
+                on_delete=django.db.models.deletion.DO_NOTHING,
                 related_name="+",
                 to=settings.AUTH_USER_MODEL,
                 verbose_name="coach",

@@ -163,9 +163,12 @@ class Traject(models.Model):
     # database keeps it equal (traject_client_coach): a transfer of the client to another coach
     # carries over to their trajects in the same UPDATE, and a traject with any other coach is
     # refused. save() and bulk_create() fill it in; it is never written back from memory.
+    # DO_NOTHING: the client's coach protects them already (Client.coach), and the database's
+    # foreign key refuses a coach deleted under a traject; the admin's delete page lists the
+    # clients, not every traject a second time.
     coach = models.ForeignKey(
         User,
-        on_delete=models.PROTECT,
+        on_delete=models.DO_NOTHING,
         related_name="+",
         editable=False,
         db_index=False,  # the indexes below start with it
