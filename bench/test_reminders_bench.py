@@ -322,6 +322,9 @@ def test_reminders_bench(transactional_db, tmp_path, monkeypatch):
             "EMAIL_PORT": str(controller.port),
             "EMAIL_USE_TLS": "false",
             "DEBUG": "false",  # as in production: no query log in the worker
+            # As in production: a worker keeps its database connection from task to task
+            # (a no-op task opens none; each chunk of reminders opened a new one).
+            "DATABASE_CONN_MAX_AGE": "60",
         },
     )
     try:
@@ -471,8 +474,18 @@ PROFILE = [
     "message, is the benchmark process's |",
     "| claim, appointments and people, once a chunk | 0.15 ms | 0.15 ms | |",
     "",
-    "The sweep hands rows over as it records them, a thousand at a time, so that the workers "
-    "begin while the rest is recorded.",
+    "",
+    "After, in the worker itself during B (py-spy, its pool processes' time on the CPU): the "
+    "SMTP exchange 31% (smtplib and the sockets: 4 round trips a message), composing 35% "
+    "(the templates 13%, the chunk's appointments and people 12%, the .ics 3%), the marks "
+    "17%, the MIME 6%, the claim 5%.",
+    "",
+    "Around it: the sweep hands rows over as it records them, a thousand at a time, so that "
+    "the workers begin at once, and on PostgreSQL it records them with one INSERT … ON "
+    "CONFLICT DO NOTHING RETURNING a thousand rows (recording 10,000: 1.8 s → 0.3 s of this "
+    "process, whose Python the sink shares). The worker keeps its database connection from "
+    "chunk to chunk, as in production (a new one cost some 2 ms here and 6 ms of "
+    "PostgreSQL's CPU).",
 ]
 
 

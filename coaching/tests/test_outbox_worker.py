@@ -237,7 +237,7 @@ def test_killed_with_sigkill_while_sending_every_mail_arrives_at_most_once_more_
     sink, port = sink
     settings.PRAKTIJK_SEND_CHUNK = CHUNK
     settings.PRAKTIJK_SEND_CLAIM_STALE_SECONDS = STALE
-    count = 300
+    count = 600  # long enough for the kills planned, now that a message takes ~2 ms to send
     record_mails(kind, coach_a, eva, count)
     expected = message_ids(Send.objects.all())
 
