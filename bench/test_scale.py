@@ -366,7 +366,7 @@ def sizes_text(seeding) -> str:
             f"{seeding['XL']:.0f} s)."
         )
     return text + (
-        " The three practices share the database. The pages are each practice's first coach's "
+        " The practices share the database. The pages are each practice's first coach's "
         "(1,000 clients at L and at XL: XL ÷ L is what the other coaches' data costs)."
     )
 
