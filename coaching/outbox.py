@@ -18,7 +18,6 @@ the core imports none of them."""
 import logging
 import time
 from collections.abc import Callable, Iterable
-from contextlib import contextmanager
 from datetime import datetime, timedelta
 from email.utils import parseaddr
 from functools import lru_cache
@@ -33,8 +32,8 @@ from smtplib import (
 from celery.exceptions import SoftTimeLimitExceeded
 from django.conf import settings
 from django.core.mail import EmailMessage, mailers
-from django.db import DatabaseError, transaction
 from django.db import connection as db_connection
+from django.db import transaction
 from django.db.models import F, Q
 from django.utils import timezone
 from django.utils.translation import gettext_noop
@@ -303,42 +302,12 @@ def deliver(ids: list[int]) -> dict[str, int]:
         _mark_many(rows, token, Send.Status.SKIPPED, error=reason)
         counts["skipped"] += len(rows)
     if composed:
-        with _marks_not_waiting_for_the_disk():
-            sent, failed = _send_all(composed, token, deadline)
+        # Every mark waits for the disk: after a crash of the database server itself, a row
+        # sent is never sent again (DESIGN §4 rule 11), whatever it costs a row.
+        sent, failed = _send_all(composed, token, deadline)
         counts["sent"] += sent
         counts["failed"] += failed
     return counts
-
-
-@contextmanager
-def _marks_not_waiting_for_the_disk():
-    """While a chunk is sent, PostgreSQL commits its marks (a row sent, failed, given back)
-    without waiting for its log to reach the disk (synchronous_commit off, for this session
-    only). A row is marked as soon as the server accepted its message, and that wait (some
-    milliseconds a row, more than composing and sending the message) made the chunk's time.
-
-    A worker that dies loses nothing by it: what it committed is in the database's memory and
-    reaches the disk within a fraction of a second (wal_writer_delay), so a killed worker still
-    resends at most the message in flight. Only a crash of the database server itself in that
-    fraction of a second can undo the last marks: those rows are claimed again after the stale
-    limit and sent again (duplicates, with the same Message-ID; never lost). The claims are
-    taken before, with every wait."""
-    if db_connection.vendor != "postgresql":
-        yield
-        return
-    with db_connection.cursor() as cursor:
-        cursor.execute("SET synchronous_commit TO off")
-    try:
-        yield
-    finally:
-        try:
-            with db_connection.cursor() as cursor:
-                cursor.execute("RESET synchronous_commit")
-        except DatabaseError:
-            # A connection that cannot say RESET is not used again with the setting (the
-            # next claim must wait for the disk): the next query opens a new one.
-            log.warning("outbox: resetting synchronous_commit failed", exc_info=True)
-            db_connection.close()
 
 
 def _identify(send: Send, messages: list[EmailMessage]) -> None:

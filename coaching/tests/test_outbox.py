@@ -472,29 +472,6 @@ def test_a_row_not_sent_still_names_whom_it_was_for(monkeypatch):
 
 
 @pytest.mark.django_db
-def test_a_chunk_marks_without_waiting_for_the_disk_and_sets_that_back(monkeypatch):
-    if connection.vendor != "postgresql":
-        pytest.skip("synchronous_commit is PostgreSQL's")
-
-    def setting():
-        with connection.cursor() as cursor:
-            cursor.execute("SHOW synchronous_commit")
-            return cursor.fetchone()[0]
-
-    before, during = setting(), []
-    send_all = outbox._send_all
-
-    def watched(*args):
-        during.append(setting())
-        return send_all(*args)
-
-    monkeypatch.setattr(outbox, "_send_all", watched)
-    (pk,) = add(deliver_now=False)
-    assert outbox.deliver([pk])["sent"] == 1
-    assert during == ["off"] and setting() == before
-
-
-@pytest.mark.django_db
 def test_the_sweep_hands_over_as_it_records_and_keeps_to_its_limit(settings, monkeypatch):
     """The workers begin on the first thousand while the rest is recorded; past the limit the
     rows wait for the next sweep."""

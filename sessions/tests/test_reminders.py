@@ -7,7 +7,6 @@ from zoneinfo import ZoneInfo
 
 import pytest
 from django.core import mail
-from django.db import connection
 from django.utils import timezone
 
 from coaching import outbox
@@ -191,10 +190,8 @@ class TestSent:
             # the claim (savepoint, select, update, release, read back: 5), appointments (1),
             # their guardians (1; Eva has none, so no accounts of guardians), one UPDATE per
             # row sent, with its recipients and client (PRAKTIJK_SEND_MARK_EVERY = 1: a crash
-            # resends at most the message in flight); on PostgreSQL the SET and RESET of
-            # synchronous_commit around the sending (2)
-            marks_setting = 2 if connection.vendor == "postgresql" else 0
-            with django_assert_num_queries(7 + n + marks_setting):
+            # resends at most the message in flight)
+            with django_assert_num_queries(7 + n):
                 assert outbox.deliver(ids)["sent"] == n
 
         deliver(2, offset=0)
