@@ -7,7 +7,7 @@ again (the calendar week 21 ms instead of 14, the floor 5.2 instead of 4.9), for
 profile showed: the process a benchmark runs in is part of what it measures. A web worker is a
 plain process.
 
-    python -m bench.measure <prefix>   # prints JSON: per page median, p95 (ms) and queries
+    python -m bench.measure <prefix>...   # prints JSON: per practice and page median, p95, queries
 """
 
 import json
@@ -26,46 +26,59 @@ def p95(times: list[float]) -> float:
     return statistics.quantiles(times, n=20, method="inclusive")[18]
 
 
-def measure_pages(made: dict) -> dict[str, dict]:
-    """Median and p95 (ms) and queries per page, the floor included, interleaved."""
+def measure_pages(practices: dict[str, dict]) -> dict[str, dict[str, dict]]:
+    """Median and p95 (ms) and queries per page and practice, the floor included.
+
+    Every round opens each page at every size in turn (S, L, XL, then the next page): the sizes
+    are compared under the same conditions, so that a busier minute of the machine falls on all
+    of them and not on the size that happened to be measured then.
+    """
     from django.db import connection
     from django.test import Client as Browser
     from django.test.utils import CaptureQueriesContext, override_settings
 
     from bench.tests.test_budgets import pages
 
-    coach = made["coaches"][0]
-    urls = {FLOOR: (coach, "/bench/floor/"), **pages(made)}
+    urls: dict[tuple[str, str], tuple] = {}
+    for key, made in practices.items():
+        coach = made["coaches"][0]
+        page_urls = {FLOOR: (coach, "/bench/floor/"), **pages(made)}
+        urls.update({(name, key): target for name, target in page_urls.items()})
     browsers = {}
     for user, _url in urls.values():
-        browser = browsers.setdefault(user.pk, Browser())
-        browser.force_login(user)
+        if user.pk not in browsers:
+            browsers[user.pk] = Browser()
+            browsers[user.pk].force_login(user)
     # The bare handler loads its middleware at its first request: none, under this override.
     bare = Browser()
     with override_settings(MIDDLEWARE=[]):
         assert bare.get("/bench/bare/").status_code == 200
-    urls[BARE] = (None, "/bench/bare/")
-    queries, times = {}, {name: [] for name in urls}
-    for name, (user, url) in urls.items():
+    urls[(BARE, "")] = (None, "/bench/bare/")
+    queries, times = {}, {page: [] for page in urls}
+    for page, (user, url) in urls.items():
         browser = bare if user is None else browsers[user.pk]
         with CaptureQueriesContext(connection) as captured:
             status = browser.get(url).status_code
-        assert status == 200, (name, url, status)
-        queries[name] = len(captured)
+        assert status == 200, (page, url, status)
+        queries[page] = len(captured)
     for round_number in range(WARMUP + ROUNDS):
-        for name, (user, url) in urls.items():
+        for page, (user, url) in urls.items():
             browser = bare if user is None else browsers[user.pk]
             started = time.perf_counter()
             browser.get(url)
             if round_number >= WARMUP:
-                times[name].append((time.perf_counter() - started) * 1000)
+                times[page].append((time.perf_counter() - started) * 1000)
+    summary = {
+        page: {"median": statistics.median(t), "p95": p95(t), "queries": queries[page]}
+        for page, t in times.items()
+    }
     return {
-        name: {"median": statistics.median(t), "p95": p95(t), "queries": queries[name]}
-        for name, t in times.items()
+        key: {name: figures for (name, of), figures in summary.items() if of == key or name == BARE}
+        for key in practices
     }
 
 
-def main(prefix: str) -> None:
+def main(prefixes: list[str]) -> None:
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "coaching.settings")
     import django
 
@@ -77,9 +90,12 @@ def main(prefix: str) -> None:
     settings.DEBUG = False  # as the test runner has it, and production
     settings.ALLOWED_HOSTS = ["testserver"]
     settings.ROOT_URLCONF = "bench.urls"
-    coach = User.objects.get(email=f"{prefix}-coach-0@praktijk.test")
-    json.dump(measure_pages({"coaches": [coach]}), sys.stdout)
+    practices = {
+        prefix: {"coaches": [User.objects.get(email=f"{prefix}-coach-0@praktijk.test")]}
+        for prefix in prefixes
+    }
+    json.dump(measure_pages(practices), sys.stdout)
 
 
 if __name__ == "__main__":
-    main(sys.argv[1])
+    main(sys.argv[1:])

@@ -2,26 +2,38 @@
 before this month is work done that is not billed yet. Registered through coaching.dashboard
 (trajects renders the page and cannot import billing)."""
 
+from django.db import models
 from django.db.models import Count, Window
 from django.urls import reverse
 from django.utils import timezone
 
 from billing.models import Invoice
+from coaching.compiled import Compiled
 from coaching.models import User
 
 SHOWN = 10
+
+
+def _drafts(at):
+    """The coach's drafts whose period is over: it ended before `at.this_month` (the first day
+    of this month; a Param of Vandaag's moment, coaching.dashboard), the oldest period first."""
+    return Invoice.objects.filter(
+        coach=at.coach, status=Invoice.Status.DRAFT, period_end__lt=at.this_month
+    ).order_by("period_end", "pk")
+
+
+DRAFTS = Compiled(
+    lambda at: _drafts(at).annotate(total=Window(Count("pk")))[:SHOWN],
+    coach=models.BigIntegerField(),
+    this_month=models.DateField(),
+)
 
 
 def unsent_drafts(coach: User) -> tuple[list[Invoice], int]:
     """The coach's drafts whose period is over (it ended last month, or before: those waited
     even longer), the oldest period first; the first SHOWN and how many there are, in one
     query (a count over a window)."""
-    this_month = timezone.localdate().replace(day=1)
-    rows = list(
-        Invoice.objects.filter(coach=coach, status=Invoice.Status.DRAFT, period_end__lt=this_month)
-        .annotate(total=Window(Count("pk")))
-        .order_by("period_end", "pk")[:SHOWN]
-    )
+    rows = DRAFTS.all(coach=coach.pk, this_month=timezone.localdate().replace(day=1))
     return rows, rows[0].total if rows else 0
 
 
@@ -43,6 +55,7 @@ def register_today() -> None:
         "draft_invoices",
         template="billing/includes/dashboard_drafts.html",
         context=drafts_section,
+        rows=_drafts,
         position="attention",
         order=60,
     )

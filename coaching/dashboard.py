@@ -17,14 +17,21 @@ the coach): the page asks in one query which of its lists and sections have any
 (`which_have_rows`), and reads only those.
 
 The page also keeps when the coach last looked (`visit`): what is new since then (evaluations
-answered) is listed as new."""
+answered) is listed as new.
+
+The page's queries are compiled once per process (coaching.compiled): a section's `rows` is
+built from `Param`s, not from a coach and a clock — `rows(at)` gets `at.coach`, `at.now`,
+`at.today`, `at.today_start` (the local day's first moment) and `at.this_month` (its first
+day), each a Param that `moment()` gives the values of."""
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import datetime, time, timedelta
+from types import SimpleNamespace
 
-from django.db import connection
+from django.db import models
 from django.db.models import Case, F, Q, QuerySet, When
+from django.utils import timezone
 
 from coaching.models import CoachProfile, User
 
@@ -38,8 +45,8 @@ class Section:
     position: str = "attention"
     order: int = 100
     # The rows the section lists, when it shows nothing without them (its context is then not
-    # asked for); None: always asked.
-    rows: Callable[[User], QuerySet] | None = None
+    # asked for), built from the moment's Params (see moment()); None: always asked.
+    rows: Callable[[SimpleNamespace], QuerySet] | None = None
 
 
 SECTIONS: dict[str, Section] = {}
@@ -52,7 +59,7 @@ def register_section(
     context: Callable[[User], dict | None],
     position: str = "attention",
     order: int = 100,
-    rows: Callable[[User], QuerySet] | None = None,
+    rows: Callable[[SimpleNamespace], QuerySet] | None = None,
 ) -> None:
     if position not in POSITIONS:
         raise ValueError(f"{name}: position must be one of {POSITIONS}, not {position!r}")
@@ -61,14 +68,44 @@ def register_section(
     )
 
 
-def section_rows(coach: User) -> dict[str, QuerySet]:
+# The values of a moment on Vandaag that every list may use, as the fields of compiled queries.
+MOMENT_FIELDS = {
+    "coach": models.BigIntegerField(),
+    "now": models.DateTimeField(),
+    "today": models.DateField(),
+    "today_start": models.DateTimeField(),
+    "this_month": models.DateField(),
+}
+
+
+def moment(coach: User, now: datetime) -> dict:
+    """The values of MOMENT_FIELDS for the coach at this moment (in the current time zone)."""
+    today = timezone.localdate(now)
+    return {
+        "coach": coach.pk,
+        "now": now,
+        "today": today,
+        "today_start": datetime.combine(today, time.min, tzinfo=timezone.get_current_timezone()),
+        "this_month": today.replace(day=1),
+    }
+
+
+def sections_with_rows() -> list[str]:
+    """The names of the sections that list rows, in the order of `section_rows`."""
+    return [name for name, section in SECTIONS.items() if section.rows]
+
+
+def section_rows(at: SimpleNamespace) -> dict[str, QuerySet]:
     """The rows of each section that lists them, for `which_have_rows`."""
-    return {name: section.rows(coach) for name, section in SECTIONS.items() if section.rows}
+    return {name: section.rows(at) for name, section in SECTIONS.items() if section.rows}
 
 
-def which_have_rows(lists: dict[str, QuerySet], counts: dict[str, QuerySet] | None = None) -> dict:
-    """In one query: per named queryset whether it has a row, and per named count (a queryset
-    of one value, or none: 0) its value. A queryset's own order_by() is kept, else none.
+def which_have_rows(
+    lists: dict[str, QuerySet], counts: dict[str, QuerySet] | None = None
+) -> tuple[str, list]:
+    """One SELECT (its SQL and parameters) that says per named queryset whether it has a row,
+    and per named count (a queryset of one value, or none: 0) its value, in that order. A
+    queryset's own order_by() is kept, else none. Run it with `has_rows()`.
 
     Each queryset is compiled on its own and the SELECT joins them as EXISTS(...) and scalar
     subqueries; their aliases stay inside their parentheses. (As Exists() annotations Django
@@ -90,11 +127,12 @@ def which_have_rows(lists: dict[str, QuerySet], counts: dict[str, QuerySet] | No
         sql, values = queryset.query.sql_with_params()
         columns.append(f"COALESCE(({sql}), 0)")
         params.extend(values)
-    with connection.cursor() as cursor:
-        cursor.execute(f"SELECT {', '.join(columns)}", params)
-        row = cursor.fetchone()
-    names = [*lists, *counts]
-    found = dict(zip(names, row, strict=True))
+    return f"SELECT {', '.join(columns)}", params
+
+
+def has_rows(row: tuple, lists: list[str], counts: list[str]) -> dict:
+    """The row of a `which_have_rows` SELECT by name: a boolean per list, a number per count."""
+    found = dict(zip([*lists, *counts], row, strict=True))
     return {name: bool(value) if name in lists else value for name, value in found.items()}
 
 

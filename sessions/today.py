@@ -14,12 +14,14 @@ adds them to the day's appointments of its kind, in one query for all of them.
 from collections.abc import Callable
 from datetime import date, datetime, time, timedelta
 
+from django.db import models
 from django.db.models import Count, Max, Min, OuterRef, Q, Subquery, Window
 from django.db.models.functions import TruncDate
 from django.urls import reverse
 from django.utils import dateformat, timezone
 from django.utils.text import capfirst
 
+from coaching.compiled import Compiled
 from coaching.dates import readable
 from coaching.models import User
 from sessions.labels import kind_label, mode_label
@@ -118,24 +120,37 @@ ROW = (
 )  # fmt: skip
 
 
-def todays_appointments(coach: User, now: datetime) -> list[Appointment]:
-    """The coach's appointments of today in time order, with what each row offers; one query
-    (plus one per registered kind that is on the day, for all of its appointments)."""
-    start, end = _day_bounds(timezone.localdate(now))
-    appointments = list(
-        Appointment.objects.for_coach(coach)
-        # On the day: also one from last night that runs (or ran) past midnight; it is
-        # today's to mark, and without_outcome leaves it to this list. No appointment lasts
-        # a day: the lower bound keeps this on the (coach, start) index.
-        .overlapping(start, end)
-        .filter(start__gt=start - timedelta(days=1))
-        # A cancelled Backstage meeting (its group stopped) is not an hour the coach planned;
-        # a cancelled session is shown, muted: the coach sees the hour is free.
+# The day's appointments, compiled once (coaching.compiled): `start` and `end` the local day's
+# bounds, `day_before` a day before its start.
+TODAYS = Compiled(
+    lambda at: (
+        Appointment.objects.for_coach(at.coach)
+        # On the day: also one from last night that runs (or ran) past midnight; it is today's to
+        # mark, and without_outcome leaves it to this list. No appointment lasts a day: the lower
+        # bound keeps this on the (coach, start) index.
+        .overlapping(at.start, at.end)
+        .filter(start__gt=at.day_before)
+        # A cancelled Backstage meeting (its group stopped) is not an hour the coach planned; a
+        # cancelled session is shown, muted: the coach sees the hour is free.
         .exclude(kind=Appointment.Kind.BACKSTAGE, status__in=CANCELLED_STATUSES)
         .select_related("traject__client", "session_type")
         .only(*ROW)
         .annotate(last_note=_last_session_note())
         .order_by("start", "pk")[:DAY_LIMIT]
+    ),
+    coach=models.BigIntegerField(),
+    start=models.DateTimeField(),
+    end=models.DateTimeField(),
+    day_before=models.DateTimeField(),
+)
+
+
+def todays_appointments(coach: User, now: datetime) -> list[Appointment]:
+    """The coach's appointments of today in time order, with what each row offers; one query
+    (plus one per registered kind that is on the day, for all of its appointments)."""
+    start, end = _day_bounds(timezone.localdate(now))
+    appointments = TODAYS.all(
+        coach=coach.pk, start=start, end=end, day_before=start - timedelta(days=1)
     )
     for appointment in appointments:
         _what_fits(appointment, now)
@@ -146,19 +161,13 @@ def todays_appointments(coach: User, now: datetime) -> list[Appointment]:
     return appointments
 
 
-def days_ahead(coach: User, today: date) -> list[dict]:
-    """Each of the next days: how many appointments (meetings among them), the first start and
-    the last end; one query, counted per local day by the database."""
-    first = today + timedelta(days=1)
-    start, _ = _day_bounds(first)
-    _, end = _day_bounds(first + timedelta(days=DAYS_AHEAD - 1))
-    zone = timezone.get_current_timezone()
-    per_day = {
-        row["day"]: row
-        for row in Appointment.objects.for_coach(coach)
+# The days ahead per local day (the current time zone's: part of what the SQL is compiled for).
+PER_DAY = Compiled(
+    lambda at: (
+        Appointment.objects.for_coach(at.coach)
         .active()
-        .filter(start__gte=start, start__lt=end)
-        .annotate(day=TruncDate("start", tzinfo=zone))
+        .filter(start__gte=at.start, start__lt=at.end)
+        .annotate(day=TruncDate("start", tzinfo=timezone.get_current_timezone()))
         .values("day")
         .annotate(
             count=Count("pk"),
@@ -167,7 +176,20 @@ def days_ahead(coach: User, today: date) -> list[dict]:
             last=Max("end"),
         )
         .order_by("day")
-    }
+    ),
+    coach=models.BigIntegerField(),
+    start=models.DateTimeField(),
+    end=models.DateTimeField(),
+)
+
+
+def days_ahead(coach: User, today: date) -> list[dict]:
+    """Each of the next days: how many appointments (meetings among them), the first start and
+    the last end; one query, counted per local day by the database."""
+    first = today + timedelta(days=1)
+    start, _ = _day_bounds(first)
+    _, end = _day_bounds(first + timedelta(days=DAYS_AHEAD - 1))
+    per_day = {row["day"]: row for row in PER_DAY.all(coach=coach.pk, start=start, end=end)}
     days, calendar = [], reverse("calendar_week")
     for n in range(DAYS_AHEAD):
         day = first + timedelta(days=n)
@@ -201,8 +223,9 @@ def _day_texts(day: date, row: dict) -> dict:
     }
 
 
-def _without_outcome_rows(coach: User, now: datetime):
-    today_start, _ = _day_bounds(timezone.localdate(now))
+def _without_outcome_rows(coach, today_start):
+    """The coach's appointments without an outcome that ended before today (`today_start`, the
+    local day's first moment; the values may be Params, coaching.compiled)."""
     return (
         Appointment.objects.for_coach(coach)
         # Ended before today began: one that ran past midnight is on the day's list. (So it
@@ -212,17 +235,25 @@ def _without_outcome_rows(coach: User, now: datetime):
     )
 
 
+WITHOUT_OUTCOME = Compiled(
+    lambda at: (
+        _without_outcome_rows(at.coach, at.today_start)
+        .select_related("traject__client", "session_type")
+        .annotate(total=Window(Count("pk")))
+        .order_by("-start", "-pk")[:SHOWN]
+    ),
+    coach=models.BigIntegerField(),
+    today_start=models.DateTimeField(),
+)
+
+
 def without_outcome(coach: User, now: datetime) -> tuple[list[Appointment], int]:
     """Appointments of earlier days still only planned (neither held nor missed recorded), the
     latest first; the first SHOWN and how many there are, in one query (a count over a window).
     Today's are on the day's list with their buttons; a Backstage meeting's outcome is its
     attendance, on its own page."""
-    rows = list(
-        _without_outcome_rows(coach, now)
-        .select_related("traject__client", "session_type")
-        .annotate(total=Window(Count("pk")))
-        .order_by("-start", "-pk")[:SHOWN]
-    )
+    today_start, _ = _day_bounds(timezone.localdate(now))
+    rows = WITHOUT_OUTCOME.all(coach=coach.pk, today_start=today_start)
     return rows, rows[0].total if rows else 0
 
 
@@ -277,7 +308,7 @@ def register_today() -> None:
         context=without_outcome_section,
         # Vandaag asks first whether there are any, in the list's order (latest first): from
         # the index of booked appointments by start, which holds few from the past.
-        rows=lambda coach: _without_outcome_rows(coach, timezone.now()).order_by("-start", "-pk"),
+        rows=lambda at: _without_outcome_rows(at.coach, at.today_start).order_by("-start", "-pk"),
         position="attention",
         order=10,
     )

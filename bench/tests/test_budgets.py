@@ -155,11 +155,18 @@ def counts(django_db_setup, django_db_blocker):
     return result
 
 
+# Lists that S's practice has no rows of, and the page does not read when empty.
+EMPTY_AT_S = {"coach: Vandaag": 1}
+
+
 def test_every_page_has_a_budget(counts):
     assert set(counts["S"]) == set(BUDGET)
 
 
 @pytest.mark.parametrize("page", sorted(BUDGET))
 def test_the_page_runs_the_same_queries_at_s_and_at_l_within_its_budget(counts, page):
-    assert counts["S"][page] == counts["L"][page], counts
+    # Never more at L; fewer at S only where a list S has no rows of is not read at all (a
+    # draft invoice on Vandaag).
+    assert counts["S"][page] <= counts["L"][page], counts
+    assert counts["L"][page] - counts["S"][page] <= EMPTY_AT_S.get(page, 0), counts
     assert counts["L"][page] <= BUDGET[page], counts

@@ -132,5 +132,5 @@ def register_quote_requests() -> None:
         "quote_requests",
         template="billing/includes/dashboard_quote_requests.html",
         context=dashboard_section,
-        rows=requests_open_for,
+        rows=lambda at: requests_open_for(at.coach),
     )

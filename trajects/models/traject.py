@@ -4,7 +4,7 @@ aanmelding → kennismaking → bedenktijd → intake → lopend → afgerond, o
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta
+from datetime import date, datetime
 
 from django.core.exceptions import ValidationError
 from django.db import models, transaction
@@ -27,13 +27,14 @@ class TrajectQuerySet(models.QuerySet):
     def open(self) -> "TrajectQuerySet":
         return self.exclude(status__in=Traject.CLOSED)
 
-    def waiting(self, *, bedenktijd_days: int) -> "TrajectQuerySet":
-        """Trajects where the coach has to act: a kennismaking or an intake to plan or record,
-        or a bedenktijd that has lasted longer than the practice's setting."""
-        think_since = timezone.localdate() - timedelta(days=bedenktijd_days)
+    def waiting(self, *, think_since: date, now: datetime) -> "TrajectQuerySet":
+        """Trajects where the coach has to act: a kennismaking or an intake to plan or record
+        (a kennismaking once its moment has come), or a bedenktijd that began before
+        `think_since` (today less the practice's setting). The values may be Params
+        (coaching.compiled)."""
         return self.filter(
             Q(status__in=[Traject.Status.AANMELDING, Traject.Status.INTAKE])
-            | Q(status=Traject.Status.KENNISMAKING, kennismaking_planned_at__lte=timezone.now())
+            | Q(status=Traject.Status.KENNISMAKING, kennismaking_planned_at__lte=now)
             | Q(status=Traject.Status.BEDENKTIJD, kennismaking_on__lt=think_since)
         )
 

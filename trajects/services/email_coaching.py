@@ -273,9 +273,11 @@ def email_conversation_close(*, traject: Traject, by: User, reason: str) -> None
     traject.advance("stop", by=by, on=timezone.localdate(), note=reason)
 
 
-def quiet_conversations(coach: User) -> QuerySet[Traject]:
-    """Open e-mail coaching without a coachee message for the set number of weeks."""
-    since = timezone.now() - timedelta(weeks=settings.PRAKTIJK_EMAIL_QUIET_WEEKS)
+def quiet_conversations(coach: User, *, since: datetime | None = None) -> QuerySet[Traject]:
+    """Open e-mail coaching without a coachee message since `since` (default: the set number of
+    weeks ago; a Param in a compiled query, coaching.compiled)."""
+    if since is None:
+        since = timezone.now() - timedelta(weeks=settings.PRAKTIJK_EMAIL_QUIET_WEEKS)
     trajects = Traject.objects.for_coach(coach).open().filter(kind=Traject.Kind.EMAIL)
     # Per traject, on the (traject, created_at) index of the messages.
     recent = Message.objects.from_client().filter(traject=OuterRef("pk"), created_at__gte=since)

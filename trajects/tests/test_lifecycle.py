@@ -163,7 +163,11 @@ class TestWaiting:
         exactly_14.advance(
             "record_kennismaking", by=coach_a, on=today - timedelta(14), mode="phone"
         )
-        waiting = set(Traject.objects.for_coach(coach_a).waiting(bedenktijd_days=14))
+        waiting = set(
+            Traject.objects.for_coach(coach_a).waiting(
+                think_since=today - timedelta(days=14), now=timezone.now()
+            )
+        )
         assert waiting == {new, thinking_long, planned_past, to_intake}
         assert running not in waiting and planned_future not in waiting
         assert exactly_14 not in waiting  # "more than 14 days"

@@ -36,7 +36,7 @@ from trajects.forms import (
     ClientFilterForm,
 )
 from trajects.models import Traject
-from trajects.views.dashboard import attention, ending_consents, withdrawn_consents
+from trajects.views.dashboard import attention, ending_consents, now_for, withdrawn_consents
 
 
 @require_safe
@@ -57,11 +57,12 @@ def client_list(request: HttpRequest) -> HttpResponse:
     if status in Traject.Status.values:
         clients = clients.filter(trajects__status=status).distinct()
     elif status == "ingetrokken":
-        clients = clients.filter(pk__in=withdrawn_consents(request.user).values("client"))
+        clients = clients.filter(pk__in=withdrawn_consents(now_for(request.user)).values("client"))
     elif status == "verloopt":
-        clients = clients.filter(pk__in=ending_consents(request.user).values("client"))
+        clients = clients.filter(pk__in=ending_consents(now_for(request.user)).values("client"))
     elif status in dict(ATTENTION_CHOICES):
-        clients = clients.filter(pk__in=attention(request.user, status).values("client"))
+        at = now_for(request.user)
+        clients = clients.filter(pk__in=attention(at, status).values("client"))
     # What a row shows (the name and link, the age, the employer): fewer columns to read.
     clients = clients.only("uuid", "first_name", "last_name", "date_of_birth", "organisation__name")
     page = Paginator(clients, 25).get_page(request.GET.get("page"))

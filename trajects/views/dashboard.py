@@ -1,8 +1,11 @@
 """The coach's dashboard (Vandaag): what needs attention today, from every app's section."""
 
-from datetime import timedelta
+from datetime import datetime, timedelta
+from functools import partial
+from types import SimpleNamespace
 
 from django.conf import settings
+from django.db import models
 from django.db.models import Count, Exists, OuterRef, Q, QuerySet, Subquery, Value, Window
 from django.db.models.functions import Concat
 from django.http import HttpRequest, HttpResponse
@@ -10,7 +13,17 @@ from django.shortcuts import render
 from django.utils import timezone
 from django.views.decorators.http import require_safe
 
-from coaching.dashboard import section_rows, sections_for, visit, which_have_rows
+from coaching.compiled import Compiled
+from coaching.dashboard import (
+    MOMENT_FIELDS,
+    has_rows,
+    moment,
+    section_rows,
+    sections_for,
+    sections_with_rows,
+    visit,
+    which_have_rows,
+)
 from coaching.models import Client, Consent, Role
 from coaching.roles import role_required
 from trajects.models import Evaluation, Message, Traject
@@ -21,69 +34,92 @@ from trajects.services.email_coaching import quiet_conversations
 SHOWN = 10
 
 
-def _first(queryset: QuerySet, n: int = SHOWN) -> tuple[list, int]:
-    """The first n rows and how many there are in all, in one query (a count over a window)."""
-    rows = list(queryset.annotate(total=Window(Count("pk")))[:n])
+def _first(rows: list) -> tuple[list, int]:
+    """The rows read (the first SHOWN) and how many there are in all (a count over a window)."""
     return rows, rows[0].total if rows else 0
 
 
 # How long a consent withdrawn by the client (or a parent) stays on the dashboard; the coach
 # also got an e-mail (coaching.services.consents).
 WITHDRAWN_DAYS = 14
-
-
-def withdrawn_consents(coach) -> QuerySet:
-    """Consents of the coach's clients withdrawn lately by the client or a parent."""
-    since = timezone.localdate() - timedelta(days=WITHDRAWN_DAYS)
-    return Consent.objects.withdrawn_by_others(coach, since=since)
-
-
 # A consent that ends within this many days is on the dashboard: time to ask for a new one
 # before a third-party contact is refused (DESIGN.md §4.5).
 ENDING_DAYS = 30
 
+# What this page's lists use besides the moment (coaching.dashboard.MOMENT_FIELDS).
+FIELDS = {
+    **MOMENT_FIELDS,
+    "since": models.DateTimeField(),  # new since: the previous visit (coaching.dashboard.visit)
+    "think_since": models.DateField(),  # a bedenktijd that began before this waits for the coach
+    "quiet_since": models.DateTimeField(),  # no coachee message since: a quiet conversation
+    "withdrawn_since": models.DateField(),
+    "ending_until": models.DateField(),
+}
 
-def ending_consents(coach) -> QuerySet:
+
+def values_at(coach, now: datetime, since: datetime | None = None) -> dict:
+    """The values of FIELDS for the coach now (`since`: now when not asked for)."""
+    at = moment(coach, now)
+    return {
+        **at,
+        "since": since or now,
+        "think_since": at["today"] - timedelta(days=settings.PRAKTIJK_BEDENKTIJD_DAYS),
+        "quiet_since": now - timedelta(weeks=settings.PRAKTIJK_EMAIL_QUIET_WEEKS),
+        "withdrawn_since": at["today"] - timedelta(days=WITHDRAWN_DAYS),
+        "ending_until": at["today"] + timedelta(days=ENDING_DAYS),
+    }
+
+
+def withdrawn_consents(at) -> QuerySet:
+    """Consents of the coach's clients withdrawn lately by the client or a parent."""
+    return Consent.objects.withdrawn_by_others(at.coach, since=at.withdrawn_since)
+
+
+def ending_consents(at) -> QuerySet:
     """Consents of the coach's (current) clients, not withdrawn, whose last valid day is
     today or one of the next ENDING_DAYS days, and not renewed yet: a newer consent for the
     same third party, not withdrawn, that lasts longer (or has no end) took its place."""
-    today = timezone.localdate()
     renewed = Consent.objects.filter(
         client=OuterRef("client"),
         third_party=OuterRef("third_party"),
         withdrawn_on__isnull=True,
     ).filter(Q(valid_until__isnull=True) | Q(valid_until__gt=OuterRef("valid_until")))
     return Consent.objects.filter(
-        client__coach=coach,
+        client__coach=at.coach,
         client__erased_on__isnull=True,
         withdrawn_on__isnull=True,
-        valid_until__gte=today,
-        valid_until__lte=today + timedelta(days=ENDING_DAYS),
+        valid_until__gte=at.today,
+        valid_until__lte=at.ending_until,
     ).exclude(Exists(renewed))
 
 
-def answered_evaluations(coach, since) -> QuerySet:
+def answered_evaluations(at) -> QuerySet:
     """Evaluations of the coach's trajects filled in after `since`. A Backstage group's
     evaluation (no traject) is left out: its answers are read together, without names, on the
     group's page."""
-    return Evaluation.objects.completed().filter(traject__coach=coach, completed_at__gt=since)
+    return Evaluation.objects.completed().filter(traject__coach=at.coach, completed_at__gt=at.since)
 
 
-def attention(coach, name: str) -> QuerySet:
+def attention(at, name: str) -> QuerySet:
     """The trajects of one of the dashboard's lists (ClientFilterForm's ATTENTION_CHOICES)."""
-    mine = Traject.objects.for_coach(coach)
+    mine = Traject.objects.for_coach(at.coach)
     match name:
         case "wacht":
             # Open, as each of its phases is: said to the database too, for its index of the
             # coach's open trajects.
-            return mine.open().waiting(bedenktijd_days=settings.PRAKTIJK_BEDENKTIJD_DAYS)
+            return mine.open().waiting(think_since=at.think_since, now=at.now)
         case "antwoord":
             return mine.filter(pk__in=Message.objects.waiting().values("traject"))
         case "live":
             return mine.asking_for_sessions()
         case "stil":
-            return quiet_conversations(coach)
+            return quiet_conversations(at.coach, since=at.quiet_since)
     raise ValueError(name)
+
+
+def now_for(coach) -> SimpleNamespace:
+    """The lists' values for the coach now, for a page that filters by them (the client list)."""
+    return SimpleNamespace(**values_at(coach, timezone.now()))
 
 
 # How each list shows its first rows: what to join, the columns its rows show (the client's
@@ -139,23 +175,23 @@ SHOWN_AS = {
 }  # fmt: skip
 
 
-def _lists(coach, since) -> dict[str, QuerySet]:
+def _lists(at) -> dict[str, QuerySet]:
     """The rows of each of the dashboard's lists."""
     return {
-        "waiting": attention(coach, "wacht"),
-        "open_messages": Message.objects.waiting().filter(traject__coach=coach),
-        "switch_requests": attention(coach, "live"),
-        "quiet": attention(coach, "stil"),
-        "withdrawn": withdrawn_consents(coach),
-        "ending": ending_consents(coach),
-        "evaluations": answered_evaluations(coach, since),
+        "waiting": attention(at, "wacht"),
+        "open_messages": Message.objects.waiting().filter(traject__coach=at.coach),
+        "switch_requests": attention(at, "live"),
+        "quiet": attention(at, "stil"),
+        "withdrawn": withdrawn_consents(at),
+        "ending": ending_consents(at),
+        "evaluations": answered_evaluations(at),
     }
 
 
-def _open_trajects(coach, **conditions) -> QuerySet:
+def _open_trajects(at, **conditions) -> QuerySet:
     """How many open trajects the coach has (of one value): counted from the index of the
     coach's open trajects alone (a column of it counted)."""
-    open_trajects = Traject.objects.for_coach(coach).filter(**conditions).open()
+    open_trajects = Traject.objects.for_coach(at.coach).filter(**conditions).open()
     return open_trajects.order_by().values("coach").annotate(n=Count("status")).values("n")
 
 
@@ -163,24 +199,68 @@ def _open_trajects(coach, **conditions) -> QuerySet:
 ANNOTATED = {"waiting": {"client_name": CLIENT_NAME}}
 # Read whether it has rows or not: the list of most days (asking first would cost more).
 ALWAYS_READ = {"waiting"}
+# The lists asked about first, in the order of the query's columns (then the sections').
+ASKED = [name for name in SHOWN_AS if name not in ALWAYS_READ]
+COUNTS = ("open", "running")
 
 
-def _shown(lists: dict[str, QuerySet], has_rows: dict) -> dict:
+def _asked(at) -> dict[str, QuerySet]:
+    """The lists and sections the page asks about first, whether they have rows."""
+    lists = _lists(at)
+    return {**{name: lists[name] for name in ASKED}, **section_rows(at)}
+
+
+def _which_have_rows(at) -> tuple[str, list]:
+    return which_have_rows(
+        _asked(at),
+        {
+            "open": _open_trajects(at),
+            "running": _open_trajects(at, status=Traject.Status.LOPEND),
+        },
+    )
+
+
+# Most days most lists are empty: one query says which have rows (of this page's lists and of
+# the sections of the apps above), with the counts of open trajects; only those are read.
+WHICH_HAVE_ROWS = Compiled(_which_have_rows, **FIELDS)
+
+
+def _shown_rows(name: str, at) -> QuerySet:
+    """The first SHOWN rows of a list, with how many there are (`total` on each)."""
+    related, columns, order, _total = SHOWN_AS[name]
+    shown = _lists(at)[name].only(*columns).order_by(*order)
+    if related:  # (select_related() without names would follow every relation)
+        shown = shown.select_related(*related)
+    if name in ANNOTATED:
+        shown = shown.annotate(**ANNOTATED[name])
+    return shown.annotate(total=Window(Count("pk")))[:SHOWN]
+
+
+SHOWN_ROWS = {name: Compiled(partial(_shown_rows, name), **FIELDS) for name in SHOWN_AS}
+# The traject keeps when its dossier last changed (trajects.services.dossier): one index (per
+# coach), and the names of the ten shown.
+RECENT = Compiled(
+    lambda at: (
+        Traject.objects.for_coach(at.coach)
+        .filter(dossier_changed_at__isnull=False)
+        .only("uuid", "title", "dossier_changed_at")
+        .annotate(client_name=CLIENT_NAME)
+        .order_by("-dossier_changed_at", "-pk")[:SHOWN]
+    ),
+    coach=models.BigIntegerField(),
+)
+
+
+def _shown(values: dict, found: dict) -> dict:
     """Of each list the first SHOWN rows and how many there are; a list without rows is not
     read."""
     context = {}
-    for name, queryset in lists.items():
-        related, columns, order, total = SHOWN_AS[name]
-        if name in ALWAYS_READ or has_rows[name]:
-            shown = queryset.only(*columns).order_by(*order)
-            if related:  # (select_related() without names would follow every relation)
-                shown = shown.select_related(*related)
-            if name in ANNOTATED:
-                shown = shown.annotate(**ANNOTATED[name])
-            context[name], context[total] = _first(shown)
+    for name, (_related, _columns, _order, total) in SHOWN_AS.items():
+        if name in ALWAYS_READ or found[name]:
+            context[name], context[total] = _first(SHOWN_ROWS[name].all(**values))
         else:
             context[name], context[total] = [], 0
-    now = timezone.now()
+    now = values["now"]
     for message in context["open_messages"]:
         message.current_state = message.state(now)
     return context
@@ -190,25 +270,18 @@ def _shown(lists: dict[str, QuerySet], has_rows: dict) -> dict:
 @role_required(Role.COACH)
 def coach_dashboard(request: HttpRequest) -> HttpResponse:
     coach = request.user
+    now = timezone.now()
     # First, so that what is new counts from the previous visit (one UPDATE).
-    since = visit(coach.coach_profile, timezone.now())
-    lists = _lists(coach, since)
-    # Most days most lists are empty: one query says which have rows (of this page's lists and
-    # of the sections of the apps above), with the counts of open trajects; only those are read.
-    asked = {name: rows for name, rows in lists.items() if name not in ALWAYS_READ}
-    has_rows = which_have_rows(
-        {**asked, **section_rows(coach)},
-        {
-            "open": _open_trajects(coach),
-            "running": _open_trajects(coach, status=Traject.Status.LOPEND),
-        },
-    )
+    since = visit(coach.coach_profile, now)
+    values = values_at(coach, now, since)
+    (row,) = WHICH_HAVE_ROWS.rows(**values)
+    found = has_rows(row, [*ASKED, *sections_with_rows()], list(COUNTS))
     return render(
         request,
         "trajects/dashboard.html",
         {
-            **_shown(lists, has_rows),
-            "counts": {"open": has_rows["open"], "running": has_rows["running"]},
+            **_shown(values, found),
+            "counts": {"open": found["open"], "running": found["running"]},
             "bedenktijd_days": settings.PRAKTIJK_BEDENKTIJD_DAYS,
             "ending_days": ENDING_DAYS,
             "since": since,
@@ -216,15 +289,7 @@ def coach_dashboard(request: HttpRequest) -> HttpResponse:
             # What the apps above this one put here, per position: the day's appointments and
             # the days ahead at the top (sessions); past appointments without an outcome
             # (sessions), quote requests and draft invoices (billing) among the lists.
-            "sections": sections_for(coach, has_rows),
-            # The traject keeps when its dossier last changed (trajects.services.dossier): one
-            # index (per coach), and the names of the ten shown.
-            "recent": list(
-                Traject.objects.for_coach(coach)
-                .filter(dossier_changed_at__isnull=False)
-                .only("uuid", "title", "dossier_changed_at")
-                .annotate(client_name=CLIENT_NAME)
-                .order_by("-dossier_changed_at", "-pk")[:SHOWN]
-            ),
+            "sections": sections_for(coach, found),
+            "recent": RECENT.all(coach=coach.pk),
         },
     )

@@ -1,0 +1,174 @@
+"""coaching.compiled: a query built once gives what the same queryset built per call gives."""
+
+import threading
+from datetime import date, datetime, timedelta
+from zoneinfo import ZoneInfo
+
+import pytest
+from django.core.exceptions import ImproperlyConfigured
+from django.db import connection, models
+from django.db.models import Count, Window
+from django.test.utils import CaptureQueriesContext, override_settings
+from django.utils import timezone
+
+from coaching.compiled import Compiled
+from coaching.tests.factories import ClientFactory, CoachFactory
+from trajects.models import Traject
+from trajects.tests.factories import TrajectFactory
+
+
+def _registered_since(coach, since, *, limit=5):
+    return (
+        Traject.objects.for_coach(coach)
+        .filter(registered_on__gte=since)
+        .select_related("client")
+        .annotate(total=Window(Count("pk")))
+        .order_by("registered_on", "pk")[:limit]
+    )
+
+
+REGISTERED_SINCE = Compiled(
+    lambda at: _registered_since(at.coach, at.since),
+    coach=models.BigIntegerField(),
+    since=models.DateField(),
+)
+
+
+@pytest.fixture
+def two_coaches():
+    today = timezone.localdate()
+    mine, theirs = CoachFactory(), CoachFactory()
+    made = {
+        coach: [
+            TrajectFactory(client=ClientFactory(coach=coach), registered_on=today - timedelta(n))
+            for n in range(4)
+        ]
+        for coach in (mine, theirs)
+    }
+    return mine, theirs, made
+
+
+@pytest.mark.django_db
+class TestACompiledQuery:
+    def test_gives_what_the_queryset_gives_for_each_set_of_values(self, two_coaches):
+        mine, theirs, _made = two_coaches
+        today = timezone.localdate()
+        for coach in (mine, theirs):
+            for days in (0, 1, 2, 10):
+                since = today - timedelta(days)
+                compiled = REGISTERED_SINCE.all(coach=coach.pk, since=since)
+                built = list(_registered_since(coach, since))
+                assert compiled == built
+                # Annotations and select_related come along as they do with the queryset.
+                assert [(t.total, t.client.first_name) for t in compiled] == [
+                    (t.total, t.client.first_name) for t in built
+                ]
+        assert REGISTERED_SINCE.all(coach=mine.pk, since=today + timedelta(1)) == []
+
+    def test_runs_one_query_and_compiles_once(self, two_coaches):
+        mine, theirs, _made = two_coaches
+        today = timezone.localdate()
+        REGISTERED_SINCE.all(coach=mine.pk, since=today)  # compiled here (or before)
+        built = []
+        original = REGISTERED_SINCE.build
+        REGISTERED_SINCE.build = lambda at: built.append(at) or original(at)
+        try:
+            with CaptureQueriesContext(connection) as queries:
+                rows = REGISTERED_SINCE.all(coach=theirs.pk, since=today - timedelta(3))
+        finally:
+            REGISTERED_SINCE.build = original
+        assert len(rows) == 4 and len(queries) == 1 and built == []
+        assert all(t.client.coach_id == theirs.pk for t in rows)
+
+    def test_values_are_bound_as_parameters_not_written_into_the_sql(self, two_coaches):
+        mine, _theirs, _made = two_coaches
+        sql, params = REGISTERED_SINCE.bound({"coach": mine.pk, "since": date(2031, 5, 6)})
+        assert "2031" not in sql
+        assert params.count(mine.pk) == 1 and len(params) == sql.count("%s")
+
+    def test_every_value_must_be_given_and_no_other(self, two_coaches):
+        mine, _theirs, _made = two_coaches
+        with pytest.raises(TypeError, match="since"):
+            REGISTERED_SINCE.all(coach=mine.pk)
+        with pytest.raises(TypeError, match="extra"):
+            REGISTERED_SINCE.all(coach=mine.pk, since=timezone.localdate(), extra=1)
+
+    def test_a_builder_that_reads_the_clock_is_refused(self, db):
+        reads_the_clock = Compiled(
+            lambda at: Traject.objects.filter(coach=at.coach, created_at__lt=timezone.now()),
+            coach=models.BigIntegerField(),
+        )
+        with pytest.raises(ImproperlyConfigured, match="Param"):
+            reads_the_clock.all(coach=1)
+
+    def test_a_query_that_cannot_match_runs_none(self, db):
+        nothing = Compiled(
+            lambda at: Traject.objects.filter(coach=at.coach, pk__in=[]),
+            coach=models.BigIntegerField(),
+        )
+        with CaptureQueriesContext(connection) as queries:
+            assert nothing.all(coach=1) == []
+        assert len(queries) == 0
+
+    def test_the_sql_follows_the_current_time_zone(self, db):
+        coach = CoachFactory()
+        # 23:30 in Amsterdam on the 1st is the 2nd in Tokyo: a day truncated in the SQL.
+        start = datetime(2026, 3, 1, 22, 30, tzinfo=ZoneInfo("UTC"))
+        TrajectFactory(client=ClientFactory(coach=coach))
+        Traject.objects.filter(client__coach=coach).update(created_at=start)
+        per_day = Compiled(
+            lambda at: (
+                Traject.objects.filter(coach=at.coach)
+                .annotate(
+                    day=models.functions.TruncDate(
+                        "created_at", tzinfo=timezone.get_current_timezone()
+                    )
+                )
+                .values_list("day", flat=True)
+            ),
+            coach=models.BigIntegerField(),
+        )
+        with timezone.override(ZoneInfo("Europe/Amsterdam")):
+            assert per_day.all(coach=coach.pk) == [date(2026, 3, 1)]
+        with timezone.override(ZoneInfo("Asia/Tokyo")):
+            assert per_day.all(coach=coach.pk) == [date(2026, 3, 2)]
+
+    @override_settings(PRAKTIJK_BEDENKTIJD_DAYS=3)
+    def test_a_changed_setting_compiles_again(self, two_coaches):
+        # (setting_changed empties every cache: a builder may read a setting, in a test)
+        mine, _theirs, _made = two_coaches
+        assert REGISTERED_SINCE._cache == {}
+        REGISTERED_SINCE.all(coach=mine.pk, since=timezone.localdate())
+        assert len(REGISTERED_SINCE._cache) == 1
+
+
+@pytest.mark.django_db(transaction=True)
+def test_threads_share_the_compiled_sql_each_on_its_own_connection(two_coaches):
+    mine, theirs, made = two_coaches
+    today = timezone.localdate()
+    expected = {coach.pk: sorted(t.pk for t in made[coach]) for coach in (mine, theirs)}
+    found, failures = {}, []
+    start = threading.Barrier(8)
+
+    def read(coach_pk):
+        from django.db import connection as own
+
+        try:
+            start.wait(timeout=30)
+            for _ in range(20):
+                rows = REGISTERED_SINCE.all(coach=coach_pk, since=today - timedelta(10))
+                found.setdefault(coach_pk, set()).add(tuple(sorted(t.pk for t in rows)))
+        except Exception as error:  # reported below: a thread's failure fails the test
+            failures.append(error)
+        finally:
+            own.close()
+
+    threads = [
+        threading.Thread(target=read, args=((mine if n % 2 else theirs).pk,)) for n in range(8)
+    ]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=60)
+    assert not failures, failures
+    assert found == {pk: {tuple(pks)} for pk, pks in expected.items()}
