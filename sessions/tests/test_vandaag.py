@@ -330,3 +330,27 @@ class TestAcrossMidnight:
             part(page, "today-heading"), late
         )
         assert "without-outcome-heading" not in page
+
+
+class TestTheNextDay:
+    """Vandaag's queries are compiled once per process (coaching.compiled) with the day as a
+    value: opened again the next day in the same process, the page is that day's."""
+
+    def test_the_lists_move_with_the_clock(self, client, coach_a, monkeypatch):
+        first = timezone.localdate()
+        eva = client_traject(coach_a, "Eva")
+        on_first = appointment_for(eva, at(first, 10, 0))
+        on_second = appointment_for(eva, at(first + timedelta(days=1), 10, 0))
+        shift_clock(monkeypatch, at(first, 8, 0))
+        page = vandaag(client, coach_a)
+        assert str(on_first.uuid) in part(page, "today-heading")
+        assert str(on_second.uuid) not in part(page, "today-heading")
+        assert "without-outcome-heading" not in page
+        shift_clock(monkeypatch, at(first + timedelta(days=1), 8, 0))
+        page = vandaag(client, coach_a)
+        today_part = part(page, "today-heading")
+        assert str(on_second.uuid) in today_part and str(on_first.uuid) not in today_part
+        # Yesterday's, still without an outcome, is now among the lists.
+        assert f"/coach/afspraken/{on_first.uuid}/afronden/" in part(
+            page, "without-outcome-heading"
+        )
