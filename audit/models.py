@@ -6,6 +6,7 @@ names are referred to without a foreign-key constraint, so that erasing a client
 leaves the log intact (the row then names "someone who was erased").
 """
 
+import functools
 from datetime import datetime, timedelta
 
 from django.db import models
@@ -14,6 +15,7 @@ from django.db.models.functions import TruncDate
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from coaching.compiled import Compiled
 from coaching.dates import readable
 from coaching.models import Client, User
 
@@ -47,15 +49,12 @@ class AuditEventQuerySet(models.QuerySet):
         object was made (no opening is older); on PostgreSQL the months of the log before it
         are then not read at all (audit/partitions.py). A day's margin: the server that wrote
         the opening may have a clock behind the one that made the object."""
-        openings = self.filter(object_id=object_id, action=AuditEvent.Action.VIEW)
-        if since is not None:
-            openings = openings.filter(at__gte=since - timedelta(days=1))
-        rows = (
-            openings.annotate(day=TruncDate("at", tzinfo=timezone.get_default_timezone()))
-            .values("day", "actor_id", "actor__first_name", "actor__last_name", "actor__email")
-            .annotate(count=Count("pk"), last=Max("at"))
-            .order_by("-day", "-last")[:limit]
-        )
+        if since is None:
+            rows = _openings_query(limit, since=False).all(object_id=object_id)
+        else:
+            rows = _openings_query(limit, since=True).all(
+                object_id=object_id, since=since - timedelta(days=1)
+            )
         return [
             {
                 "who": " ".join(filter(None, [row["actor__first_name"], row["actor__last_name"]]))
@@ -66,6 +65,28 @@ class AuditEventQuerySet(models.QuerySet):
             }
             for row in rows
         ]
+
+
+@functools.cache
+def _openings_query(limit: int, *, since: bool) -> Compiled:
+    """Who opened an object per day, compiled once per limit and whether from a moment on
+    (coaching.compiled)."""
+    fields = {"object_id": models.CharField()}
+    if since:
+        fields["since"] = models.DateTimeField()
+    return Compiled(lambda at: _openings(at, since=since)[:limit], **fields)
+
+
+def _openings(at, *, since: bool):
+    openings = AuditEvent.objects.filter(object_id=at.object_id, action=AuditEvent.Action.VIEW)
+    if since:
+        openings = openings.filter(at__gte=at.since)
+    return (
+        openings.annotate(day=TruncDate("at", tzinfo=timezone.get_default_timezone()))
+        .values("day", "actor_id", "actor__first_name", "actor__last_name", "actor__email")
+        .annotate(count=Count("pk"), last=Max("at"))
+        .order_by("-day", "-last")
+    )
 
 
 class AuditEvent(models.Model):

@@ -18,6 +18,7 @@ Rules that keep the SQL honest:
 - Everything a request varies is a `Param`: a builder that read the clock or a setting would
   freeze that value into the SQL. The clock is caught when the query is compiled (it is built
   twice and must come out the same); a changed setting (tests) empties every cache.
+- `using` and `known` are the calls' own arguments, not names of values.
 - A `Param` stands where a value stands in a lookup or an expression; not in `__in` (a list)
   and not where Python needs the value (slicing, `timedelta` arithmetic: pass the result as a
   value of its own).
@@ -33,7 +34,7 @@ from django.conf import settings
 from django.core.exceptions import EmptyResultSet, ImproperlyConfigured
 from django.core.signals import setting_changed
 from django.db import DEFAULT_DB_ALIAS, connections
-from django.db.models import Expression, Field, QuerySet
+from django.db.models import Expression, Field, Model, QuerySet
 from django.utils import timezone, translation
 
 
@@ -118,12 +119,22 @@ class Compiled:
         connection = connections[using]
         return sql, [p.bind(values, connection) if isinstance(p, Param) else p for p in params]
 
-    def queryset(self, using: str = DEFAULT_DB_ALIAS, **values) -> QuerySet:
-        """An unevaluated queryset that runs the compiled SQL with these values."""
+    def queryset(
+        self, using: str = DEFAULT_DB_ALIAS, known: dict[str, Model] | None = None, **values
+    ) -> QuerySet:
+        """An unevaluated queryset that runs the compiled SQL with these values. `known`: the
+        objects the rows point to that the caller has already, by the field's name (as a
+        related manager gives each message its traject without a query)."""
         built, compiler, sql, _params = self.compiled(using)
         if built is None:
             raise TypeError("a raw compiled query has no queryset: use rows()")
         queryset = built.all()
+        for name, obj in (known or {}).items():
+            field = queryset.model._meta.get_field(name)
+            queryset._known_related_objects = {
+                **queryset._known_related_objects,
+                field: {obj.pk: obj},
+            }
         if compiler is None:  # nothing can match (as Django found when it compiled)
             return queryset.none()
         sql, params = self.bound(values, using)
@@ -135,9 +146,11 @@ class Compiled:
         queryset._query = query
         return queryset
 
-    def all(self, using: str = DEFAULT_DB_ALIAS, **values) -> list:
+    def all(
+        self, using: str = DEFAULT_DB_ALIAS, known: dict[str, Model] | None = None, **values
+    ) -> list:
         """The rows, as the built queryset gives them (instances, dicts or tuples)."""
-        return list(self.queryset(using, **values))
+        return list(self.queryset(using, known, **values))
 
     def rows(self, using: str = DEFAULT_DB_ALIAS, **values) -> list[tuple]:
         """The rows of a raw compiled query (a builder that gave (sql, params))."""

@@ -2,10 +2,12 @@
 their own clients; a client (or a parent) their own e-mail coaching and evaluations. Any other
 id is a 404, never a 403 that would confirm it exists (STYLE.md 4)."""
 
+from django.db import models
 from django.db.models import Exists, OuterRef, Q, QuerySet
 from django.http import Http404
 from django.shortcuts import get_object_or_404
 
+from coaching.compiled import Compiled
 from coaching.models import Client, Role, User
 from coaching.roles import has_role
 from trajects.models import DossierEntry, Evaluation, Message, Traject
@@ -18,17 +20,27 @@ def traject_of_coach(user: User, uuid) -> Traject:
 def traject_page_of_coach(user: User, uuid) -> Traject:
     """traject_of_coach for the traject's page, with whether it has messages (`has_messages`):
     the page shows the conversation of any traject that has one, also after a switch to live
-    sessions. In the same query."""
-    return get_object_or_404(
-        Traject.objects.for_coach(user)
-        .select_related("client")
-        .annotate(has_messages=_has_messages()),
-        uuid=uuid,
-    )
+    sessions. In the same query (compiled once, coaching.compiled)."""
+    found = TRAJECT_PAGE.all(coach=user.pk, uuid=uuid)
+    if not found:
+        raise Http404("No Traject matches the given query.")
+    return found[0]
 
 
 def _has_messages() -> Exists:
     return Exists(Message.objects.filter(traject=OuterRef("pk")))
+
+
+TRAJECT_PAGE = Compiled(
+    lambda at: (
+        Traject.objects.for_coach(at.coach)
+        .select_related("client")
+        .annotate(has_messages=_has_messages())
+        .filter(uuid=at.uuid)
+    ),
+    coach=models.BigIntegerField(),
+    uuid=models.UUIDField(),
+)
 
 
 def _is_conversation() -> Q:

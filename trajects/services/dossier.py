@@ -5,10 +5,11 @@ from dataclasses import dataclass
 from datetime import date
 
 from django.core.exceptions import ValidationError
-from django.db import transaction
+from django.db import models, transaction
 from django.db.models import Max, Q
 from django.utils.translation import gettext as _
 
+from coaching.compiled import Compiled
 from coaching.models import Client, ThirdParty, User
 from trajects.models import (
     DossierEntry,
@@ -156,11 +157,31 @@ class DossierRead:
     timeline: list[tuple[str, date, TrajectEvent | DossierEntry]]
 
 
+# The traject page's reads, compiled once (coaching.compiled).
+INTAKE_VERSIONS = Compiled(
+    lambda at: IntakeVersion.objects.filter(traject=at.traject).select_related("created_by"),
+    traject=models.BigIntegerField(),
+)
+EVENTS = Compiled(
+    lambda at: TrajectEvent.objects.filter(traject=at.traject).select_related("by"),
+    traject=models.BigIntegerField(),
+)
+VERSIONS = Compiled(
+    lambda at: (
+        DossierEntryVersion.objects.filter(entry__traject=at.traject)
+        .select_related("entry__third_party", "created_by")
+        .order_by("-entry__occurred_on", "-entry__created_at", "entry_id", "-number")
+    ),
+    traject=models.BigIntegerField(),
+)
+
+
 def dossier_read(traject: Traject) -> DossierRead:
     """The intake's versions, the steps, and the entries with their versions (one query over
     the versions, each with its entry), each with who wrote it: three queries."""
-    intake_versions = list(traject.intake_versions.select_related("created_by"))
-    events = list(traject.events.select_related("by"))
+    known = {"traject": traject}
+    intake_versions = INTAKE_VERSIONS.all(known=known, traject=traject.pk)
+    events = EVENTS.all(known=known, traject=traject.pk)
     entries = _entries_with_versions(traject)
     timeline = sorted(
         [("step", event.on, event) for event in events]
@@ -173,13 +194,8 @@ def dossier_read(traject: Traject) -> DossierRead:
 
 def _entries_with_versions(traject: Traject) -> list[DossierEntry]:
     """Every entry has a version (dossier_entry_create writes both in one transaction)."""
-    versions = (
-        DossierEntryVersion.objects.filter(entry__traject=traject)
-        .select_related("entry__third_party", "created_by")
-        .order_by("-entry__occurred_on", "-entry__created_at", "entry_id", "-number")
-    )
     entries: dict[int, DossierEntry] = {}
-    for version in versions:
+    for version in VERSIONS.all(traject=traject.pk):
         entry = entries.get(version.entry_id)
         if entry is None:
             entry = entries[version.entry_id] = version.entry

@@ -9,13 +9,14 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.files.uploadedfile import UploadedFile
 from django.core.mail import EmailMessage
-from django.db import transaction
+from django.db import models, transaction
 from django.db.models import Exists, F, OuterRef, QuerySet
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop
 
+from coaching.compiled import Compiled
 from coaching.emails import templated_message
 from coaching.models import Send, User
 from coaching.outbox import NO_RECIPIENT, outbox_add, outbox_send, register
@@ -55,17 +56,32 @@ def attachment_type(upload: UploadedFile) -> str:
 RECENT = 50
 
 
+def _messages(at):
+    # The writer's first name is all the page shows of them: not a whole user per message.
+    return Message.objects.filter(traject=at.traject).annotate(
+        author_first_name=F("author__first_name")
+    )
+
+
+# The conversation's reads, compiled once (coaching.compiled): all of it, or the latest (one
+# more than shown: whether there are earlier ones).
+ALL_MESSAGES = Compiled(_messages, traject=models.BigIntegerField())
+LATEST_MESSAGES = Compiled(
+    lambda at: _messages(at).order_by("-created_at")[: RECENT + 1],
+    traject=models.BigIntegerField(),
+)
+
+
 def conversation_messages(traject: Traject, *, everything: bool) -> tuple[list[Message], int]:
     """The conversation, oldest first: everything, or the latest RECENT messages. The second
     value is how many earlier messages were left out (0 when none)."""
-    # The writer's first name is all the page shows of them: not a whole user per message.
-    messages = traject.messages.annotate(author_first_name=F("author__first_name"))
+    known = {"traject": traject}
     if everything:
-        return list(messages), 0
-    latest = list(messages.order_by("-created_at")[: RECENT + 1])
+        return ALL_MESSAGES.all(known=known, traject=traject.pk), 0
+    latest = LATEST_MESSAGES.all(known=known, traject=traject.pk)
     if len(latest) <= RECENT:
         return latest[::-1], 0
-    return latest[:RECENT][::-1], messages.count() - RECENT
+    return latest[:RECENT][::-1], traject.messages.count() - RECENT
 
 
 def _check_open(traject: Traject) -> None:

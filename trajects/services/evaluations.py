@@ -17,7 +17,7 @@ from datetime import datetime, time, timedelta
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.mail import EmailMessage
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, models, transaction
 from django.db.models import Avg, Prefetch, Q, prefetch_related_objects
 from django.urls import reverse
 from django.utils import timezone, translation
@@ -25,6 +25,7 @@ from django.utils.crypto import constant_time_compare, salted_hmac
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import gettext_noop
 
+from coaching.compiled import Compiled
 from coaching.dates import readable
 from coaching.emails import templated_message
 from coaching.models import Client, Send, User
@@ -182,22 +183,30 @@ def scores_over_time(client: Client) -> list[dict]:
     return _points(evaluations)
 
 
+# The traject's evaluations and the client's scored ones (compiled once, coaching.compiled).
+TRAJECT_EVALUATIONS = Compiled(
+    lambda at: (
+        Evaluation.objects.filter(
+            Q(traject=at.traject)
+            | Q(client_id=at.client, traject__isnull=False, completed_at__isnull=False)
+        )
+        .select_related("questionnaire")
+        .annotate(mean=Avg("answers__scale"))
+        # Newest first, as Evaluation's ordering (which a query with an aggregate leaves out).
+        .order_by("-created_at")
+    ),
+    traject=models.BigIntegerField(),
+    client=models.BigIntegerField(),
+)
+
+
 def traject_evaluations(traject: Traject) -> tuple[list[Evaluation], list[dict]]:
     """What the traject's page shows: the traject's own evaluations, newest first (each with
     `is_expired`; the completed ones with their answers), and the client's scores over time
     (as scores_over_time, over all their trajects). One query for both, and one for the
     answers when one of the traject's evaluations was completed."""
     client_id = traject.client_id
-    found = list(
-        Evaluation.objects.filter(
-            Q(traject=traject)
-            | Q(client_id=client_id, traject__isnull=False, completed_at__isnull=False)
-        )
-        .select_related("questionnaire")
-        .annotate(mean=Avg("answers__scale"))
-        # Newest first, as Evaluation's ordering (which a query with an aggregate leaves out).
-        .order_by("-created_at")
-    )
+    found = TRAJECT_EVALUATIONS.all(traject=traject.pk, client=client_id)
     own = [evaluation for evaluation in found if evaluation.traject_id == traject.pk]
     now = timezone.now()
     for evaluation in own:
