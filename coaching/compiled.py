@@ -19,9 +19,12 @@ Rules that keep the SQL honest:
   freeze that value into the SQL. The clock is caught when the query is compiled (it is built
   twice and must come out the same); a changed setting (tests) empties every cache.
 - `using` and `known` are the calls' own arguments, not names of values.
-- A `Param` stands where a value stands in a lookup or an expression; not in `__in` (a list)
-  and not where Python needs the value (slicing, `timedelta` arithmetic: pass the result as a
-  value of its own).
+- A `Param` stands where a value stands in a lookup or an expression, not where Python needs
+  the value (slicing, `timedelta` arithmetic: pass the result as a value of its own). A list
+  of values (`__in`) is a field given as `[Field]`: the builder gets a list of Params, and the
+  query is compiled once per length of the list (an account's few clients). For a foreign
+  key, filter on its target: `client__pk__in=at.clients` (the same SQL, no join; Django's
+  `client__in` wants the values themselves).
 """
 
 import copy
@@ -41,12 +44,14 @@ from django.utils import timezone, translation
 class Param(Expression):
     """A value left open in a compiled query, bound by name when the query runs."""
 
-    def __init__(self, name: str, output_field: Field):
+    def __init__(self, name: str, output_field: Field, index: int | None = None):
         super().__init__(output_field=output_field)
-        self.name = name
+        self.name, self.index = name, index
 
     def __repr__(self) -> str:
-        return f"Param({self.name!r})"
+        return (
+            f"Param({self.name!r})" if self.index is None else f"Param({self.name!r}[{self.index}])"
+        )
 
     def as_sql(self, compiler, connection):
         return "%s", (self,)
@@ -55,7 +60,10 @@ class Param(Expression):
         return []
 
     def bind(self, values: dict[str, Any], connection) -> Any:
-        return self.output_field.get_db_prep_value(values[self.name], connection, prepared=False)
+        value = values[self.name]
+        if self.index is not None:
+            value = value[self.index]
+        return self.output_field.get_db_prep_value(value, connection, prepared=False)
 
 
 _ALL: list["Compiled"] = []
@@ -65,24 +73,36 @@ class Compiled:
     """A queryset (or a raw SELECT) built by `build` from `Param`s, compiled once per process,
     database, time zone and language, and run with the values of each call."""
 
-    def __init__(self, build: Callable[[SimpleNamespace], Any], **fields: Field):
+    def __init__(self, build: Callable[[SimpleNamespace], Any], **fields: Field | list[Field]):
         self.build = build
         self.fields = fields
         self._cache: dict[tuple, tuple] = {}
         self._lock = threading.Lock()
         _ALL.append(self)
 
-    def params(self) -> SimpleNamespace:
-        return SimpleNamespace(**{name: Param(name, field) for name, field in self.fields.items()})
+    def params(self, lengths: tuple[int, ...] = ()) -> SimpleNamespace:
+        """A Param per value; for a list field ([Field]) a list of as many as it has values."""
+        at, counts = {}, iter(lengths)
+        for name, field in self.fields.items():
+            if isinstance(field, list):
+                at[name] = [Param(name, field[0], index) for index in range(next(counts))]
+            else:
+                at[name] = Param(name, field)
+        return SimpleNamespace(**at)
 
-    def _key(self, using: str) -> tuple:
+    def _lengths(self, values: dict[str, Any]) -> tuple[int, ...]:
+        return tuple(
+            len(values[name]) for name, field in self.fields.items() if isinstance(field, list)
+        )
+
+    def _key(self, using: str, lengths: tuple[int, ...]) -> tuple:
         # What Django may write into the SQL itself: the time zone (AT TIME ZONE, TruncDate)
-        # and, for a builder that picks a column by it, the language.
+        # and, for a builder that picks a column by it, the language; a list's length.
         zone = timezone.get_current_timezone_name()
-        return (using, zone, settings.USE_TZ, translation.get_language())
+        return (using, zone, settings.USE_TZ, translation.get_language(), lengths)
 
-    def _compile_once(self, connection) -> tuple:
-        built = self.build(self.params())
+    def _compile_once(self, connection, lengths: tuple[int, ...]) -> tuple:
+        built = self.build(self.params(lengths))
         if isinstance(built, QuerySet):
             compiler = built.query.get_compiler(connection=connection)
             try:
@@ -93,15 +113,15 @@ class Compiled:
         sql, params = built
         return None, None, sql, tuple(params)
 
-    def compiled(self, using: str = DEFAULT_DB_ALIAS) -> tuple:
-        key = self._key(using)
+    def compiled(self, using: str = DEFAULT_DB_ALIAS, lengths: tuple[int, ...] = ()) -> tuple:
+        key = self._key(using, lengths)
         found = self._cache.get(key)
         if found is None:
             connection = connections[using]
-            found = self._compile_once(connection)
+            found = self._compile_once(connection, lengths)
             # Built a second time, it must come out the same: a value read from the clock
             # (timezone.now() in a manager) would differ, and would be frozen in the SQL.
-            again = self._compile_once(connection)
+            again = self._compile_once(connection, lengths)
             if found[2:] != again[2:]:
                 raise ImproperlyConfigured(
                     f"{self.build!r} builds different SQL or values each time: pass what varies "
@@ -115,7 +135,7 @@ class Compiled:
         """The SQL and its parameters for these values."""
         if set(values) != set(self.fields):
             raise TypeError(f"values for {sorted(self.fields)} expected, got {sorted(values)}")
-        _built, _compiler, sql, params = self.compiled(using)
+        _built, _compiler, sql, params = self.compiled(using, self._lengths(values))
         connection = connections[using]
         return sql, [p.bind(values, connection) if isinstance(p, Param) else p for p in params]
 
@@ -125,7 +145,9 @@ class Compiled:
         """An unevaluated queryset that runs the compiled SQL with these values. `known`: the
         objects the rows point to that the caller has already, by the field's name (as a
         related manager gives each message its traject without a query)."""
-        built, compiler, sql, _params = self.compiled(using)
+        if set(values) != set(self.fields):
+            raise TypeError(f"values for {sorted(self.fields)} expected, got {sorted(values)}")
+        built, compiler, sql, _params = self.compiled(using, self._lengths(values))
         if built is None:
             raise TypeError("a raw compiled query has no queryset: use rows()")
         queryset = built.all()

@@ -1,13 +1,15 @@
 """A participant's Backstage meetings among their appointments in the portal (registered with
 sessions.portal_extras): each with the group's place and an .ics only a member can fetch."""
 
-from collections.abc import Iterator, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 
+from django.db import models
 from django.db.models import Count, Exists, F, OuterRef, Subquery
 from django.urls import reverse
 from django.utils import timezone
 
+from coaching.compiled import Compiled
 from coaching.models import Client, User
 from coaching.portal import register_portal_section
 from groups.access import memberships_seen_by_account
@@ -48,13 +50,17 @@ class Report:
     agreements: str
 
 
-def _coming_meetings(clients: Sequence[Client], now) -> Iterator[Meeting]:
+def _coming_meetings(clients: Sequence[Client], now) -> list[Meeting]:
     """The booked meetings still to come of the clients' groups, in time order, a row per
     participant and meeting (at most eight per membership), each with the membership
     (`membership_pk`, `member`: its client, `joined_on`), `turns` (how many turns are taken),
     `has_turn` (whether this participant has one) and `report` (the agreements they made at the
     meeting before, if any). One query: the memberships, the turns and the agreements are
-    joined and subqueries of it."""
+    joined and subqueries of it (compiled once per number of clients, coaching.compiled)."""
+    return COMING_MEETINGS.all(clients=[client.pk for client in clients], now=now)
+
+
+def _coming(at):
     turns = (
         Contribution.objects.filter(meeting=OuterRef("pk"))
         .order_by()
@@ -66,10 +72,10 @@ def _coming_meetings(clients: Sequence[Client], now) -> Iterator[Meeting]:
     agreements = own.filter(meeting__number=OuterRef("number") - 1).exclude(agreements="")
     return (
         Meeting.objects.filter(
-            group__members__client__in=[client.pk for client in clients],
+            group__members__client__pk__in=at.clients,
             group__members__left_on__isnull=True,
             appointment__status=Appointment.Status.BOOKED,
-            appointment__end__gt=now,
+            appointment__end__gt=at.now,
         )
         .select_related("appointment", "group")
         .annotate(
@@ -82,6 +88,9 @@ def _coming_meetings(clients: Sequence[Client], now) -> Iterator[Meeting]:
         )
         .order_by("appointment__start", "pk")
     )
+
+
+COMING_MEETINGS = Compiled(_coming, clients=[models.BigIntegerField()], now=models.DateTimeField())
 
 
 def portal_home_meetings(account: User, clients: Sequence[Client]) -> dict[int, dict]:

@@ -6,9 +6,11 @@ from collections.abc import Sequence
 from datetime import datetime
 
 from django.conf import settings
+from django.db import models
 from django.db.models import Count, F, OuterRef, Subquery
 from django.utils import timezone
 
+from coaching.compiled import Compiled
 from coaching.models import Client, User
 from coaching.portal import register_portal_section
 from sessions.access import may_change_online
@@ -19,22 +21,32 @@ from sessions.services.booking import cancel_deadline
 TEMPLATE = "sessions/includes/portal_home_appointment.html"
 
 
+def _next_appointments(at):
+    upcoming = Appointment.objects.filter(status=Appointment.Status.BOOKED, end__gt=at.now)
+    same_client = upcoming.filter(traject__client=OuterRef("traject__client")).order_by()
+    first = same_client.order_by("start", "pk").values("pk")[:1]
+    booked = same_client.values("traject__client").annotate(n=Count("pk")).values("n")
+    return (
+        upcoming.filter(traject__client__pk__in=at.clients, pk=Subquery(first))
+        .select_related("coach__coach_profile", "coach__booking_rules", "session_type")
+        .annotate(client_pk=F("traject__client"), booked=Subquery(booked))
+    )
+
+
+# Compiled once per number of clients (coaching.compiled).
+NEXT_APPOINTMENTS = Compiled(
+    _next_appointments, clients=[models.BigIntegerField()], now=models.DateTimeField()
+)
+
+
 def next_appointments(clients: Sequence[Client], now: datetime) -> dict[int, Appointment]:
     """Each client's first booked appointment that has not ended (one under way counts: its
     video link is wanted then), with `more`: how many more are booked after it. One query,
     at most a row per client: a correlated subquery picks each client's first (a window over
     the client's appointments, wrapped in a query of its own to keep the first, cost twice as
     much to build), another counts them. The client comes from `clients`, not a join."""
-    upcoming = Appointment.objects.filter(status=Appointment.Status.BOOKED, end__gt=now)
-    same_client = upcoming.filter(traject__client=OuterRef("traject__client")).order_by()
-    first = same_client.order_by("start", "pk").values("pk")[:1]
-    booked = same_client.values("traject__client").annotate(n=Count("pk")).values("n")
     found = {}
-    for appointment in (
-        upcoming.filter(traject__client__in=[client.pk for client in clients], pk=Subquery(first))
-        .select_related("coach__coach_profile", "coach__booking_rules", "session_type")
-        .annotate(client_pk=F("traject__client"), booked=Subquery(booked))
-    ):
+    for appointment in NEXT_APPOINTMENTS.all(clients=[client.pk for client in clients], now=now):
         appointment.more = appointment.booked - 1
         found[appointment.client_pk] = appointment
     return found

@@ -5,10 +5,12 @@ whatever the number of clients and messages."""
 from collections.abc import Sequence
 
 from django.conf import settings
+from django.db import models
 from django.db.models import Count, Exists, OuterRef, Q
 from django.urls import reverse
 from django.utils import timezone
 
+from coaching.compiled import Compiled
 from coaching.models import Client, User
 from coaching.portal import register_portal_section
 from trajects.models import Evaluation, Message, Traject
@@ -20,22 +22,42 @@ MESSAGES_TEMPLATE = "trajects/includes/portal_home_messages.html"
 SHOWN_EVALUATIONS = 3
 
 
+# The home's reads, compiled once per number of clients (coaching.compiled).
+WAITING_EVALUATIONS = Compiled(
+    lambda at: (
+        Evaluation.objects.filter(
+            client__pk__in=at.clients, completed_at__isnull=True, expires_at__gt=at.now
+        )
+        .select_related("questionnaire")
+        # By the column: "client" would order by the client's name, with a join.
+        .order_by("client_id", "expires_at", "pk")
+    ),
+    clients=[models.BigIntegerField()],
+    now=models.DateTimeField(),
+)
+CONVERSATIONS = Compiled(
+    lambda at: (
+        Traject.objects.filter(client__pk__in=at.clients)
+        .filter(Q(kind=Traject.Kind.EMAIL) | Exists(Message.objects.filter(traject=OuterRef("pk"))))
+        .annotate(
+            unread=Count(
+                "messages",
+                filter=Q(messages__from_coach=True, messages__read_at__isnull=True),
+            )
+        )
+        .order_by("client_id", "-registered_on", "pk")
+    ),  # by the column, without a join
+    clients=[models.BigIntegerField()],
+)
+
+
 def portal_home_evaluations(account: User, clients: Sequence[Client]) -> dict[int, dict]:
     """Per client with evaluations open (not filled in, not expired): the first few, the
     soonest to expire first, each with its personal link, and how many there are. One plain
     query for all the open ones: they are few whatever the history, as each expires
     PRAKTIJK_EVALUATION_VALID_DAYS after it was sent (a window numbering them per client, to
     load only the first few, cost more to build than the rows it saved)."""
-    waiting = (
-        Evaluation.objects.filter(
-            client__in=[client.pk for client in clients],
-            completed_at__isnull=True,
-            expires_at__gt=timezone.now(),
-        )
-        .select_related("questionnaire")
-        # By the column: "client" would order by the client's name, with a join.
-        .order_by("client_id", "expires_at", "pk")
-    )
+    waiting = WAITING_EVALUATIONS.all(clients=[client.pk for client in clients], now=timezone.now())
     answers: dict[int, dict] = {}
     for evaluation in waiting:
         section = answers.setdefault(evaluation.client_id, {"evaluations": [], "waiting": 0})
@@ -55,18 +77,7 @@ def portal_home_messages(account: User, clients: Sequence[Client]) -> dict[int, 
     """Per client in e-mail coaching: the coach's messages not read yet (Message.read_at,
     set when the client's side opens the conversation). A conversation that ended shows only
     while something in it is unread. One query."""
-    has_messages = Exists(Message.objects.filter(traject=OuterRef("pk")))
-    conversations = (
-        Traject.objects.filter(client__in=[client.pk for client in clients])
-        .filter(Q(kind=Traject.Kind.EMAIL) | has_messages)
-        .annotate(
-            unread=Count(
-                "messages",
-                filter=Q(messages__from_coach=True, messages__read_at__isnull=True),
-            )
-        )
-        .order_by("client_id", "-registered_on", "pk")  # by the column, without a join
-    )
+    conversations = CONVERSATIONS.all(clients=[client.pk for client in clients])
     answers: dict[int, dict] = {}
     for traject in conversations:
         if not (traject.takes_messages or traject.unread):

@@ -42,6 +42,14 @@ class Organisation(models.Model):
         return self.name
 
 
+def adult_born_before(today: date) -> date:
+    """Born before this day: 18 or older today (on 29 February, born before the 28th)."""
+    try:
+        return today.replace(year=today.year - 18)
+    except ValueError:  # 29 February
+        return today.replace(year=today.year - 18, day=28)
+
+
 class ClientQuerySet(models.QuerySet):
     def for_coach(self, user: User) -> "ClientQuerySet":
         """The clients a coach may see: only their own, and not those erased (a row kept,
@@ -62,11 +70,11 @@ class ClientQuerySet(models.QuerySet):
     def for_account(self, user: User) -> "ClientQuerySet":
         """The clients a portal account acts for: itself, and children (under 18) it is a
         guardian of. Once a child is grown up, the parent no longer acts for them."""
-        today = timezone.localdate()
-        try:
-            adult_born_before = today.replace(year=today.year - 18)
-        except ValueError:  # 29 February
-            adult_born_before = today.replace(year=today.year - 18, day=28)
+        return self.acting_for(user, adult_born_before=adult_born_before(timezone.localdate()))
+
+    def acting_for(self, user, *, adult_born_before: date) -> "ClientQuerySet":
+        """for_account with the day before which a client was born to be an adult today (the
+        values may be Params, coaching.compiled)."""
         # Two small index lookups joined by UNION: an OR across the guardians' join would make
         # PostgreSQL read every client of the practice on each portal page.
         own = Client.objects.filter(account=user).order_by().values("pk")

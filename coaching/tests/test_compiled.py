@@ -101,6 +101,20 @@ class TestACompiledQuery:
         with pytest.raises(ImproperlyConfigured, match="Param"):
             reads_the_clock.all(coach=1)
 
+    def test_a_list_of_values_compiles_once_per_length(self, two_coaches):
+        mine, theirs, made = two_coaches
+        of_clients = Compiled(
+            lambda at: Traject.objects.filter(client__pk__in=at.clients).order_by("pk"),
+            clients=[models.BigIntegerField()],
+        )
+        mine_ids = [t.client_id for t in made[mine]]
+        assert of_clients.all(clients=mine_ids[:1]) == made[mine][:1]
+        assert of_clients.all(clients=mine_ids) == made[mine]
+        theirs_ids = [t.client_id for t in made[theirs]]
+        assert of_clients.all(clients=theirs_ids) == made[theirs]
+        assert of_clients.all(clients=[]) == []
+        assert sorted(key[-1] for key in of_clients._cache) == [(0,), (1,), (4,)]
+
     def test_a_query_that_cannot_match_runs_none(self, db):
         nothing = Compiled(
             lambda at: Traject.objects.filter(coach=at.coach, pk__in=[]),

@@ -2,13 +2,16 @@
 home, and the liveness check."""
 
 from django.conf import settings
-from django.db import connection
+from django.db import connection, models
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.utils import timezone
 from django.views.decorators.http import require_POST, require_safe
 from django.views.i18n import set_language as django_set_language
 
+from coaching.compiled import Compiled
 from coaching.models import Client, Role
+from coaching.models.clients import adult_born_before
 from coaching.portal import portal_cards
 from coaching.roles import home_url_for, role_required
 
@@ -46,10 +49,22 @@ def set_language(request: HttpRequest) -> HttpResponse:
     return response
 
 
+# The clients the account acts for, with their coach (compiled once, coaching.compiled).
+PORTAL_CLIENTS = Compiled(
+    lambda at: Client.objects.acting_for(
+        at.account, adult_born_before=at.adult_born_before
+    ).select_related("coach__coach_profile"),
+    account=models.BigIntegerField(),
+    adult_born_before=models.DateField(),
+)
+
+
 @require_safe
 @role_required(Role.CLIENT)
 def portal_home(request: HttpRequest) -> HttpResponse:
     """What comes next, per client the account is or acts for: the
     sections the apps above coaching registered (coaching.portal), and how to reach the coach."""
-    clients = list(Client.objects.for_account(request.user).select_related("coach__coach_profile"))
+    clients = PORTAL_CLIENTS.all(
+        account=request.user.pk, adult_born_before=adult_born_before(timezone.localdate())
+    )
     return render(request, "coaching/portal.html", {"cards": portal_cards(request.user, clients)})
