@@ -4,10 +4,12 @@ that would confirm it exists (STYLE.md 4). Every view of the app looks objects u
 
 from uuid import UUID
 
+from django.db import models
 from django.db.models import QuerySet
 from django.http import Http404
 from django.shortcuts import get_object_or_404
 
+from coaching.compiled import Compiled
 from coaching.models import Client, User
 from groups.models import BackstageGroup, Contribution, Meeting, Membership
 
@@ -24,15 +26,35 @@ def groups_of_coach(user: User) -> QuerySet[BackstageGroup]:
     return BackstageGroup.objects.filter(coach=user)
 
 
+# Compiled once (coaching.compiled): every page of a group opens it this way.
+GROUP_OF_COACH = Compiled(
+    lambda at: groups_of_coach(at.coach).select_related("organisation").filter(uuid=at.uuid),
+    coach=models.BigIntegerField(),
+    uuid=models.UUIDField(),
+)
+
+
 def group_of_coach(user: User, uuid: UUID | str) -> BackstageGroup:
-    return get_object_or_404(groups_of_coach(user).select_related("organisation"), uuid=uuid)
+    found = GROUP_OF_COACH.all(coach=user.pk, uuid=uuid)
+    if not found:
+        raise Http404("No BackstageGroup matches the given query.")
+    return found[0]
+
+
+MEETING_OF_COACH = Compiled(
+    lambda at: Meeting.objects.filter(group__coach=at.coach, uuid=at.uuid).select_related(
+        "group", "appointment"
+    ),
+    coach=models.BigIntegerField(),
+    uuid=models.UUIDField(),
+)
 
 
 def meeting_of_coach(user: User, uuid: UUID | str) -> Meeting:
-    return get_object_or_404(
-        Meeting.objects.filter(group__coach=user).select_related("group", "appointment"),
-        uuid=uuid,
-    )
+    found = MEETING_OF_COACH.all(coach=user.pk, uuid=uuid)
+    if not found:
+        raise Http404("No Meeting matches the given query.")
+    return found[0]
 
 
 def turn_of_coach(user: User, meeting: UUID | str, turn: UUID | str) -> Contribution:

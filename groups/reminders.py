@@ -15,11 +15,13 @@ from datetime import UTC, date, datetime, timedelta
 
 from django.conf import settings
 from django.core.mail import EmailMessage
+from django.db import models
 from django.db.models import Q
 from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.translation import gettext_noop
 
+from coaching.compiled import Compiled
 from coaching.dates import readable
 from coaching.emails import templated_message
 from coaching.models import Send
@@ -169,10 +171,16 @@ def participant_reminders_of(meeting: Meeting, members: list[Membership]):
     """What the coach sees on the meeting: the reminders of its current time, by exact
     subjects (the unique index)."""
     sequence = meeting.appointment.sequence
-    return Send.objects.filter(
-        kind=MEETING,
-        subject__in=[meeting_subject(meeting.pk, sequence, member.pk) for member in members],
+    return REMINDERS_OF.all(
+        subjects=[meeting_subject(meeting.pk, sequence, member.pk) for member in members]
     )
+
+
+# Compiled once per number of participants (coaching.compiled).
+REMINDERS_OF = Compiled(
+    lambda at: Send.objects.filter(kind=MEETING, subject__in=at.subjects),
+    subjects=[models.CharField()],
+)
 
 
 def find_group_evaluations(now: datetime) -> list[Item]:

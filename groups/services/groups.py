@@ -6,11 +6,12 @@ from datetime import datetime, timedelta
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
-from django.db import transaction
+from django.db import models, transaction
 from django.db.models import F
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from coaching.compiled import Compiled
 from coaching.dates import readable
 from coaching.models import Organisation, User
 from groups.models import (
@@ -310,16 +311,23 @@ def group_delete(*, group: BackstageGroup, by: User | None = None) -> Ending:
     return Ending(cancelled=len(to_come), told=[str(m.client) for m in members])
 
 
+# Compiled once (coaching.compiled); the answers are prefetched when there are any.
+GROUP_EVALUATIONS = Compiled(
+    lambda at: (
+        GroupEvaluation.objects.filter(group=at.group)
+        .select_related("evaluation__questionnaire")
+        .prefetch_related("evaluation__answers__question")
+    ),
+    group=models.BigIntegerField(),
+)
+
+
 def group_evaluation_summary(group: BackstageGroup) -> list[dict]:
     """The evaluations after meetings 4 and 8, for the group as a whole: how many answered of
     how many were asked, each 1–10 question's mean, how often each choice was made, and the
     open answers without names (the participants answer for the group, not for a file).
     Three queries."""
-    links = list(
-        GroupEvaluation.objects.filter(group=group)
-        .select_related("evaluation__questionnaire")
-        .prefetch_related("evaluation__answers__question")
-    )
+    links = GROUP_EVALUATIONS.all(known={"group": group}, group=group.pk)
     summary = []
     for after in GroupEvaluation.AFTER_MEETINGS:
         asked = [link.evaluation for link in links if link.after_meeting == after]

@@ -7,11 +7,12 @@ from datetime import datetime, timedelta
 from uuid import UUID
 
 from django.core.exceptions import ValidationError
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, models, transaction
 from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from coaching.compiled import Compiled
 from groups.models import (
     Attendance,
     BackstageGroup,
@@ -97,17 +98,24 @@ def turn_claim(
     )
 
 
+MEETING_TURNS = Compiled(
+    lambda at: (
+        Contribution.objects.filter(meeting__group=at.group)
+        .filter(Q(meeting__number=at.number) | Q(meeting__number=at.previous) & ~Q(agreements=""))
+        .select_related("membership__client")
+        .order_by("turn")
+    ),
+    group=models.BigIntegerField(),
+    number=models.IntegerField(),
+    previous=models.IntegerField(),
+)
+
+
 def meeting_turns(meeting: Meeting) -> tuple[list[Contribution], list[Contribution]]:
     """The meeting's turns, and last meeting's turns with agreements (agreements_to_report),
     in turn order: one query for the meeting's page, which shows both."""
-    both = (
-        Contribution.objects.filter(meeting__group=meeting.group_id)
-        .filter(
-            Q(meeting__number=meeting.number)
-            | Q(meeting__number=meeting.number - 1) & ~Q(agreements="")
-        )
-        .select_related("membership__client")
-        .order_by("turn")
+    both = MEETING_TURNS.all(
+        group=meeting.group_id, number=meeting.number, previous=meeting.number - 1
     )
     turns, previous = [], []
     for contribution in both:

@@ -8,6 +8,7 @@ from uuid import UUID
 from django.conf import settings
 from django.contrib import messages
 from django.core.exceptions import ValidationError
+from django.db import models
 from django.db.models import Count, Q
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
@@ -18,6 +19,7 @@ from django.utils.translation import ngettext
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
 from audit.log import Action, What, record_each
+from coaching.compiled import Compiled
 from coaching.confirm import ReasonForm, confirmation_page
 from coaching.models import Client, Role
 from coaching.roles import role_required
@@ -119,7 +121,7 @@ def group_new(request: HttpRequest) -> HttpResponse:
 def group_detail(request: HttpRequest, group: UUID) -> HttpResponse:
     group = group_of_coach(request.user, group)
     # Everyone who took part (a turn may be of someone who left since), with their client.
-    everyone = {m.pk: m for m in group.members.select_related("client")}
+    everyone = {m.pk: m for m in MEMBERS.all(known={"group": group}, group=group.pk)}
     # The list: those a participant sees (of a stopped group: who took part until it stopped).
     members = [m for m in everyone.values() if _seen_by_participant(m, group)]
     meetings = _meetings(group, everyone)
@@ -160,6 +162,36 @@ def group_detail(request: HttpRequest, group: UUID) -> HttpResponse:
     )
 
 
+# The group page's reads, compiled once (coaching.compiled; the meetings' lists per number).
+MEMBERS = Compiled(
+    lambda at: Membership.objects.filter(group=at.group).select_related("client"),
+    group=models.BigIntegerField(),
+)
+MEETINGS = Compiled(
+    lambda at: (
+        Meeting.objects.filter(group=at.group)
+        .select_related("appointment")
+        .only("uuid", "number", "group", "appointment__start", "appointment__status")
+        .order_by("number")
+    ),  # the default order (by group first) joins the group
+    group=models.BigIntegerField(),
+)
+TURNS = Compiled(
+    lambda at: (
+        Contribution.objects.filter(meeting__pk__in=at.meetings)
+        .only("meeting", "membership", "turn", "agreements", "report_back")
+        .order_by("meeting_id", "turn")
+    ),
+    meetings=[models.BigIntegerField()],
+)
+ATTENDANCE = Compiled(
+    lambda at: Attendance.objects.filter(meeting__pk__in=at.meetings).values_list(
+        "meeting", "membership", "present"
+    ),
+    meetings=[models.BigIntegerField()],
+)
+
+
 def _seen_by_participant(membership: Membership, group: BackstageGroup) -> bool:
     """As MembershipQuerySet.seen_by_participant, for the memberships the page loaded."""
     return membership.left_on is None or (
@@ -172,28 +204,16 @@ def _meetings(group: BackstageGroup, everyone: dict[int, Membership]) -> list[Me
     turn order, each with its participant from `everyone`), `recorded` (the attendance:
     (membership pk, present)), `present_count` and `link`. Three plain queries: prefetching
     the turns with their participants and clients joined the group and the clients again."""
-    meetings = list(
-        group.meetings.select_related("appointment")
-        .only("uuid", "number", "group", "appointment__start", "appointment__status")
-        .order_by("number")  # the default order (by group first) joins the group
-    )
+    meetings = MEETINGS.all(known={"group": group}, group=group.pk)
     by_pk = {}
     head, tail = reverse("meeting_detail", args=[_MARKER]).split(_MARKER)
     for meeting in meetings:
         meeting.turns, meeting.recorded, meeting.link = [], [], f"{head}{meeting.uuid}{tail}"
         by_pk[meeting.pk] = meeting
-    turns = (
-        Contribution.objects.filter(meeting__in=list(by_pk))
-        .only("meeting", "membership", "turn", "agreements", "report_back")
-        .order_by("meeting_id", "turn")
-    )
-    for turn in turns:
+    for turn in TURNS.all(meetings=list(by_pk)):
         turn.meeting, turn.membership = by_pk[turn.meeting_id], everyone[turn.membership_id]
         turn.meeting.turns.append(turn)
-    attendance = Attendance.objects.filter(meeting__in=list(by_pk)).values_list(
-        "meeting", "membership", "present"
-    )
-    for meeting_pk, membership_pk, present in attendance:
+    for meeting_pk, membership_pk, present in ATTENDANCE.all(meetings=list(by_pk)):
         by_pk[meeting_pk].recorded.append((membership_pk, present))
     for meeting in meetings:
         present = [is_present for _pk, is_present in meeting.recorded]

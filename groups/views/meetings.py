@@ -7,6 +7,7 @@ from uuid import UUID
 from django.conf import settings
 from django.contrib import messages
 from django.core.exceptions import ValidationError
+from django.db import models
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
@@ -14,11 +15,12 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST, require_safe
 
 from audit.log import Action, What, record_each
+from coaching.compiled import Compiled
 from coaching.models import Role, Send
 from coaching.roles import role_required
 from groups.access import is_id, meeting_of_coach, member_of_group, turn_of_coach
 from groups.forms import TurnForm
-from groups.models import Meeting
+from groups.models import Meeting, Membership
 from groups.reminders import participant_reminders_of
 from groups.services.meetings import (
     MeetingFull,
@@ -34,6 +36,18 @@ from sessions.forms import MoveForm
 from sessions.services.booking import SlotTaken
 from sessions.views.common import json_answer, wants_json
 
+# The participants with whether they were there (compiled once, coaching.compiled).
+MEMBERS_PRESENT = Compiled(
+    lambda at: (
+        Membership.objects.filter(group=at.group)
+        .active()
+        .select_related("client")
+        .with_presence(at.meeting)
+    ),
+    group=models.BigIntegerField(),
+    meeting=models.BigIntegerField(),
+)
+
 
 @require_safe
 @role_required(Role.COACH)
@@ -42,7 +56,7 @@ def meeting_detail(request: HttpRequest, meeting: UUID) -> HttpResponse:
     meeting = meeting_of_coach(request.user, meeting)
     group = meeting.group
     contributions, previous = meeting_turns(meeting)
-    members = list(group.members.active().select_related("client").with_presence(meeting))
+    members = MEMBERS_PRESENT.all(known={"group": group}, group=group.pk, meeting=meeting.pk)
     record_each(
         request,
         Action.VIEW,
