@@ -24,6 +24,7 @@ from django.utils.text import capfirst
 from coaching.compiled import Compiled
 from coaching.dates import readable
 from coaching.models import User
+from sessions import today_html
 from sessions.labels import kind_label, mode_label
 from sessions.models import Appointment
 from sessions.models.appointments import CANCELLED_STATUSES
@@ -261,13 +262,17 @@ def today_section(coach: User) -> dict:
     """The day's list, always shown (an empty day says so)."""
     now = timezone.now()
     appointments = todays_appointments(coach, now)
+    next_url = reverse("coach_dashboard")
     return {
         "appointments": appointments,
+        "rows_html": today_html.rows(appointments, next_url=next_url),
+        "mark_form": today_html.MARK_FORM,
+        "any_to_mark": any(a.can_mark for a in appointments),
         "today": timezone.localdate(now),
         "more": len(appointments) == DAY_LIMIT,
         "day_url": reverse("calendar_week")
         + f"?view=day&date={timezone.localdate(now).isoformat()}",
-        "next": reverse("coach_dashboard"),
+        "next": next_url,
         # Shown, not counted: what is still to come today.
         "still_to_come": sum(1 for a in appointments if not a.is_cancelled_row and not a.has_begun),
         "active": sum(1 for a in appointments if not a.is_cancelled_row),
