@@ -7,7 +7,6 @@ from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
-from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
@@ -46,12 +45,12 @@ from billing.services.quote_requests import (
     quote_request_submit,
 )
 from coaching.dates import readable
+from coaching.links import url_for
 from coaching.models import Role, Send
 from coaching.public_forms import TOO_MANY_REQUESTS, filled_in_by_a_robot, over_the_limit
 from coaching.roles import role_required
 
 STAFF = (Role.COACH, Role.ADMIN)
-_MARKER = "00000000-0000-0000-0000-000000000000"
 
 
 def _pdf_response(content: bytes, filename: str) -> HttpResponse:
@@ -82,10 +81,10 @@ def _list_rows(invoices) -> None:
     """What a row of the list shows, made once a page: the link from one reversed URL, the
     dates with one look at today's date (a url tag and three date filters a row were over
     half of the rows' rendering)."""
-    head, tail = reverse("invoice_detail", args=[_MARKER]).split(_MARKER)
+    link = url_for("invoice_detail")
     today = timezone.localdate()
     for invoice in invoices:
-        invoice.link = f"{head}{invoice.uuid}{tail}"
+        invoice.link = link(invoice.uuid)
         invoice.period = (
             f"{readable(invoice.period_start, today=today)} – "
             f"{readable(invoice.period_end, today=today)}"

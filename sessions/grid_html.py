@@ -19,17 +19,10 @@ from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import gettext, ngettext
 
 from coaching.dates import readable
+from coaching.links import url_for
 from sessions.grid import Block, Cell, Day, Grid, MonthDay
 from sessions.labels import kind_label, mode_label
 from sessions.models import Appointment
-
-_MARKER = "00000000-0000-0000-0000-000000000000"
-
-
-def _url_for(name: str) -> Callable[[object], str]:
-    """A URL by name with one uuid argument, reversed once a page (not once a row)."""
-    head, tail = reverse(name, args=[_MARKER]).split(_MARKER)
-    return lambda uuid: f"{head}{uuid}{tail}"
 
 
 def write(grid: Grid, *, week: bool, traject: str) -> None:
@@ -159,10 +152,10 @@ class Appointments:
     `meeting_uuid`, `meeting_number`, `group_name`: sessions.views.calendar.NAMES)."""
 
     def __init__(self) -> None:
-        self._detail = _url_for("appointment_detail")
-        self._move = _url_for("appointment_move")
-        self._meeting = _url_for("meeting_detail")
-        self._meeting_move = _url_for("meeting_move")
+        self._detail = url_for("appointment_detail")
+        self._move = url_for("appointment_move")
+        self._meeting = url_for("meeting_detail")
+        self._meeting_move = url_for("meeting_move")
         self._shown: dict[int, tuple[str, str, str]] = {}
         # Looked up once a page, not once an appointment: the zone and each translation ask
         # the request's thread-local state every time.

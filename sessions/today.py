@@ -23,6 +23,7 @@ from django.utils.text import capfirst
 
 from coaching.compiled import Compiled
 from coaching.dates import readable
+from coaching.links import url_for
 from coaching.models import User
 from sessions import today_html
 from sessions.labels import kind_label, mode_label
@@ -69,7 +70,18 @@ def _last_session_note():
     )
 
 
-def _what_fits(appointment: Appointment, now: datetime) -> None:
+class _Links:
+    """The addresses a row of the day links to, each reversed once a page (coaching.links)."""
+
+    def __init__(self):
+        self.entry_new = url_for("entry_new")
+        self.detail = url_for("appointment_detail")
+        self.traject = url_for("traject_detail")
+        self.mark = url_for("appointment_mark")
+        self.no_show = url_for("appointment_no_show")
+
+
+def _what_fits(appointment: Appointment, now: datetime, links: _Links) -> None:
     """What the row offers now: before and during, prepare; once begun and still only
     planned, mark held or no-show (a Backstage meeting: its attendance on its page)."""
     appointment.is_cancelled_row = appointment.status in CANCELLED_STATUSES
@@ -84,33 +96,33 @@ def _what_fits(appointment: Appointment, now: datetime) -> None:
     appointment.can_prepare = planned and not appointment.is_over
     appointment.can_mark = planned and appointment.has_begun and not backstage
     appointment.can_take_attendance = planned and appointment.has_begun and backstage
-    _times_and_links(appointment)
+    _times_and_links(appointment, links)
     # Held: the session note is next (a dossier entry of the traject).
     appointment.note_url = (
-        reverse("entry_new", args=[appointment.traject.uuid])
+        links.entry_new(appointment.traject.uuid)
         if appointment.status == Appointment.Status.COMPLETED and appointment.traject_id
         else ""
     )
-    appointment.detail_url = reverse("appointment_detail", args=[appointment.uuid])
+    appointment.detail_url = links.detail(appointment.uuid)
     appointment.attendance_url = ""
     appointment.details = {}
     if appointment.traject_id:
         anchor = f"#entry-{appointment.last_note}" if appointment.last_note else ""
-        appointment.prepare_url = reverse("traject_detail", args=[appointment.traject.uuid])
+        appointment.prepare_url = links.traject(appointment.traject.uuid)
         appointment.prepare_url += anchor
     else:
         appointment.prepare_url = appointment.detail_url
 
 
-def _times_and_links(appointment: Appointment) -> None:
+def _times_and_links(appointment: Appointment, links: _Links) -> None:
     """The row's times (as the template's |date:'c' and |time:"H:i" would show them) and its
     buttons' addresses, made once in Python rather than per use in the template."""
     start, end = timezone.localtime(appointment.start), timezone.localtime(appointment.end)
     appointment.start_iso, appointment.end_iso = start.isoformat(), end.isoformat()
     appointment.start_hm, appointment.end_hm = f"{start:%H:%M}", f"{end:%H:%M}"
     if appointment.can_mark:
-        appointment.mark_url = reverse("appointment_mark", args=[appointment.uuid])
-        appointment.no_show_url = reverse("appointment_no_show", args=[appointment.uuid])
+        appointment.mark_url = links.mark(appointment.uuid)
+        appointment.no_show_url = links.no_show(appointment.uuid)
 
 
 # What a row of the day shows (and its status text reads): fewer columns to read and build.
@@ -153,8 +165,9 @@ def todays_appointments(coach: User, now: datetime) -> list[Appointment]:
     appointments = TODAYS.all(
         coach=coach.pk, start=start, end=end, day_before=start - timedelta(days=1)
     )
+    links = _Links()
     for appointment in appointments:
-        _what_fits(appointment, now)
+        _what_fits(appointment, now, links)
     for kind, details in DETAILS.items():
         of_kind = [appointment for appointment in appointments if appointment.kind == kind]
         if of_kind:

@@ -1,19 +1,13 @@
 """What the pages' lists written in Python share (trajects/conversation_html.py,
 trajects/timeline_html.py): a URL reversed once a page, and a text with its line breaks."""
 
-from collections.abc import Callable
 from html import escape
 
-from django.urls import reverse
 from django.utils.text import normalize_newlines
 
-_MARKER = "00000000-0000-0000-0000-000000000000"
+from coaching.links import url_for
 
-
-def url_for(name: str) -> Callable[[object], str]:
-    """A URL by name with one uuid argument, reversed once a page (not once a row)."""
-    head, tail = reverse(name, args=[_MARKER]).split(_MARKER)
-    return lambda uuid: f"{head}{uuid}{tail}"
+__all__ = ["lines", "url_for"]
 
 
 def lines(text: str) -> str:

@@ -21,6 +21,7 @@ from django.views.decorators.http import require_http_methods, require_POST, req
 from audit.log import Action, What, record_each
 from coaching.compiled import Compiled
 from coaching.confirm import ReasonForm, confirmation_page
+from coaching.links import url_for
 from coaching.models import Client, Role
 from coaching.roles import role_required
 from coaching.services.clients import organisation_for_name
@@ -49,7 +50,6 @@ from sessions.models import Appointment
 
 # The most clients a search on the group page lists (after that: search more precisely).
 CANDIDATES = 20
-_MARKER = "00000000-0000-0000-0000-000000000000"
 
 
 def _form_errors(form, error: ValidationError) -> None:
@@ -206,9 +206,9 @@ def _meetings(group: BackstageGroup, everyone: dict[int, Membership]) -> list[Me
     the turns with their participants and clients joined the group and the clients again."""
     meetings = MEETINGS.all(known={"group": group}, group=group.pk)
     by_pk = {}
-    head, tail = reverse("meeting_detail", args=[_MARKER]).split(_MARKER)
+    link = url_for("meeting_detail")
     for meeting in meetings:
-        meeting.turns, meeting.recorded, meeting.link = [], [], f"{head}{meeting.uuid}{tail}"
+        meeting.turns, meeting.recorded, meeting.link = [], [], link(meeting.uuid)
         by_pk[meeting.pk] = meeting
     for turn in TURNS.all(meetings=list(by_pk)):
         turn.meeting, turn.membership = by_pk[turn.meeting_id], everyone[turn.membership_id]

@@ -120,6 +120,34 @@ class TestListsShowTheirFirstRowsAndLinkToTheRest:
         assert f"{SHOWN + 3} cliënten" in listed
         assert "Andermans" not in listed
 
+    def test_each_waiting_traject_says_what_comes_next(self, client, coach_a):
+        today = timezone.localdate()
+        TrajectFactory(client__coach=coach_a, client__first_name="Nieuw")
+        thinking = TrajectFactory(
+            client__coach=coach_a, client__first_name="Denkt", registered_on=today - timedelta(30)
+        )
+        thinking.advance("record_kennismaking", by=coach_a, on=today - timedelta(20), mode="phone")
+        planned = TrajectFactory(
+            client__coach=coach_a, client__first_name="Gepland", registered_on=today - timedelta(9)
+        )
+        planned.advance(
+            "plan_kennismaking",
+            by=coach_a,
+            on=today - timedelta(8),
+            mode="video",
+            planned_at=timezone.now() - timedelta(days=1),
+        )
+        page = dashboard(client, coach_a)
+        waiting = page[page.index('id="waiting-heading"') : page.index('id="recent-heading"')]
+        rows = {
+            name: waiting[waiting.index(name) : waiting.index("</li>", waiting.index(name))]
+            for name in ("Nieuw", "Denkt", "Gepland")
+        }
+        assert "Kennismaking plannen" in rows["Nieuw"] and "aanmelding" in rows["Nieuw"]
+        assert "Bedenktijd loopt al 2\xa0weken, 6\xa0dagen: vraag naar het besluit" in rows["Denkt"]
+        assert "Kennismaking van " in rows["Gepland"] and " vastleggen" in rows["Gepland"]
+        assert f'href="/coach/trajecten/{planned.uuid}/">Gepland' in waiting
+
     def test_a_short_list_has_no_link(self, client, coach_a):
         TrajectFactory(client__coach=coach_a)
         page = dashboard(client, coach_a)

@@ -11,6 +11,8 @@ from django.db.models.functions import Concat
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.utils import timezone
+from django.utils.timesince import timesince
+from django.utils.translation import gettext
 from django.views.decorators.http import require_safe
 
 from coaching.compiled import Compiled
@@ -24,6 +26,8 @@ from coaching.dashboard import (
     visit,
     which_have_rows,
 )
+from coaching.dates import readable
+from coaching.links import url_for
 from coaching.models import Client, Consent, Role
 from coaching.roles import role_required
 from trajects.models import Evaluation, Message, Traject
@@ -263,7 +267,54 @@ def _shown(values: dict, found: dict) -> dict:
     now = values["now"]
     for message in context["open_messages"]:
         message.current_state = message.state(now)
+    _links_and_texts(context, now)
     return context
+
+
+def _links_and_texts(context: dict, now: datetime) -> None:
+    """What the lists' rows show besides their columns, made here once a page: each row's link
+    (one reversed URL a list, coaching.links) and the texts a waiting traject shows (a url tag
+    and a translation a row were most of the lists' rendering)."""
+    traject_url, client_url = url_for("traject_detail"), url_for("client_detail")
+    for traject in (*context["waiting"], *context["switch_requests"], *context["quiet"]):
+        traject.url = traject_url(traject.uuid)
+    for row in (*context["open_messages"], *context["evaluations"]):
+        row.url = traject_url(row.traject.uuid)
+    for consent in (*context["withdrawn"], *context["ending"]):
+        consent.url = client_url(consent.client.uuid)
+    for traject in context["waiting"]:
+        traject.status_label = traject.get_status_display()
+        traject.todo = _todo(traject, now)
+
+
+def _todo(traject: Traject, now: datetime) -> str:
+    """What the coach does next for a waiting traject (Traject.objects.waiting's phases)."""
+    Status = Traject.Status
+    if traject.status == Status.AANMELDING:
+        if traject.kennismaking_mode == "email":
+            return gettext("Kennismaking per e-mail gevraagd: schrijf de cliënt")
+        return gettext("Kennismaking plannen")
+    if traject.status == Status.KENNISMAKING:
+        when = readable(traject.kennismaking_planned_at, time=True)
+        return gettext("Kennismaking van %(when)s vastleggen") % {"when": when}
+    if traject.status == Status.BEDENKTIJD:
+        # (A day against today's date: timesince reads a date as its midnight.)
+        since = timesince(traject.kennismaking_on, timezone.localdate(now))
+        return gettext("Bedenktijd loopt al %(since)s: vraag naar het besluit") % {"since": since}
+    if traject.status == Status.INTAKE:
+        return gettext("Intake plannen of vastleggen")
+    return ""
+
+
+def _recent(coach, now: datetime) -> list[Traject]:
+    """The dossiers changed last, each with its link and how long ago."""
+    url = url_for("traject_detail")
+    recent = RECENT.all(coach=coach.pk)
+    for traject in recent:
+        traject.url = url(traject.uuid)
+        ago = timesince(traject.dossier_changed_at, now)
+        traject.ago = gettext("%(time)s geleden") % {"time": ago}
+    return recent
 
 
 @require_safe
@@ -290,6 +341,6 @@ def coach_dashboard(request: HttpRequest) -> HttpResponse:
             # the days ahead at the top (sessions); past appointments without an outcome
             # (sessions), quote requests and draft invoices (billing) among the lists.
             "sections": sections_for(coach, found),
-            "recent": RECENT.all(coach=coach.pk),
+            "recent": _recent(coach, now),
         },
     )
