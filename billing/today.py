@@ -8,6 +8,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from billing.models import Invoice
+from billing.rows import list_rows
 from coaching.compiled import Compiled
 from coaching.models import User
 
@@ -41,6 +42,7 @@ def drafts_section(coach: User) -> dict | None:
     rows, total = unsent_drafts(coach)
     if not rows:
         return None
+    list_rows(rows)
     return {
         "invoices": rows,
         "total": total,

@@ -7,7 +7,6 @@ from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
-from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
@@ -29,6 +28,7 @@ from billing.forms import (
 )
 from billing.models import Invoice, Quote, QuoteRequest
 from billing.pdf import invoice_filename, invoice_pdf, quote_pdf
+from billing.rows import list_rows
 from billing.services.invoicing import (
     invoice_create,
     invoice_credit,
@@ -44,8 +44,6 @@ from billing.services.quote_requests import (
     quote_request_close,
     quote_request_submit,
 )
-from coaching.dates import readable
-from coaching.links import url_for
 from coaching.models import Role, Send
 from coaching.public_forms import TOO_MANY_REQUESTS, filled_in_by_a_robot, over_the_limit
 from coaching.roles import role_required
@@ -73,23 +71,8 @@ def invoice_list(request: HttpRequest) -> HttpResponse:
         if status := form.cleaned_data["status"]:
             invoices = invoices.filter(status=status)
     page = Paginator(invoices, 25).get_page(request.GET.get("page"))
-    _list_rows(page.object_list)
+    list_rows(page.object_list)
     return render(request, "billing/invoice_list.html", {"form": form, "page": page})
-
-
-def _list_rows(invoices) -> None:
-    """What a row of the list shows, made once a page: the link from one reversed URL, the
-    dates with one look at today's date (a url tag and three date filters a row were over
-    half of the rows' rendering)."""
-    link = url_for("invoice_detail")
-    today = timezone.localdate()
-    for invoice in invoices:
-        invoice.link = link(invoice.uuid)
-        invoice.period = (
-            f"{readable(invoice.period_start, today=today)} – "
-            f"{readable(invoice.period_end, today=today)}"
-        )
-        invoice.issued = readable(invoice.issued_on, today=today) or "–"
 
 
 @require_http_methods(["GET", "POST"])

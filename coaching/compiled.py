@@ -38,6 +38,7 @@ from django.core.exceptions import EmptyResultSet, ImproperlyConfigured
 from django.core.signals import setting_changed
 from django.db import DEFAULT_DB_ALIAS, connections
 from django.db.models import Expression, Field, Model, QuerySet
+from django.db.models.sql import UpdateQuery
 from django.utils import timezone, translation
 
 
@@ -174,12 +175,28 @@ class Compiled:
         """The rows, as the built queryset gives them (instances, dicts or tuples)."""
         return list(self.queryset(using, known, **values))
 
+    def execute(self, using: str = DEFAULT_DB_ALIAS, **values) -> int:
+        """Run a raw compiled statement that returns no rows (an UPDATE): how many it changed."""
+        sql, params = self.bound(values, using)
+        with connections[using].cursor() as cursor:
+            cursor.execute(sql, params)
+            return cursor.rowcount
+
     def rows(self, using: str = DEFAULT_DB_ALIAS, **values) -> list[tuple]:
         """The rows of a raw compiled query (a builder that gave (sql, params))."""
         sql, params = self.bound(values, using)
         with connections[using].cursor() as cursor:
             cursor.execute(sql, params)
             return cursor.fetchall()
+
+
+def update(queryset: QuerySet, **values) -> tuple[str, list]:
+    """The UPDATE that `queryset.update(**values)` runs, as SQL and parameters, for a raw
+    compiled statement (its values may be Params and expressions of them)."""
+    query = queryset.query.chain(UpdateQuery)
+    query.add_update_values(values)
+    sql, params = query.get_compiler(queryset.db).as_sql()
+    return sql, list(params)
 
 
 def _forget(**kwargs) -> None:

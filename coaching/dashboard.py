@@ -33,6 +33,7 @@ from django.db import models
 from django.db.models import Case, F, Q, QuerySet, When
 from django.utils import timezone
 
+from coaching.compiled import Compiled, update
 from coaching.models import CoachProfile, User
 
 POSITIONS = ("top", "attention")
@@ -157,17 +158,32 @@ SITTING = timedelta(hours=1)
 FIRST_VISIT_LOOKS_BACK = timedelta(days=7)
 
 
+# The condition is the database's too: two tabs opening at once both see a consistent row.
+# Compiled once (coaching.compiled): `sitting_began` is now less a SITTING.
+VISIT = Compiled(
+    lambda at: update(
+        CoachProfile.objects.filter(pk=at.profile),
+        today_since=Case(
+            When(
+                Q(today_seen_at__isnull=True) | Q(today_seen_at__lt=at.sitting_began),
+                then=F("today_seen_at"),
+            ),
+            default=F("today_since"),
+        ),
+        today_seen_at=at.now,
+    ),
+    profile=models.BigIntegerField(),
+    now=models.DateTimeField(),
+    sitting_began=models.DateTimeField(),
+)
+
+
 def visit(profile: CoachProfile, now: datetime) -> datetime:
     """Record that the coach opened Vandaag now (one UPDATE), and return since when things count
     as new: the previous visit's moment when this opens a new sitting, else the sitting's
     "since" unchanged. The profile is the one already loaded with the user (coaching.roles)."""
     new_sitting = profile.today_seen_at is None or profile.today_seen_at < now - SITTING
-    # The condition is the database's too: two tabs opening at once both see a consistent row.
-    starts_a_sitting = Q(today_seen_at__isnull=True) | Q(today_seen_at__lt=now - SITTING)
-    CoachProfile.objects.filter(pk=profile.pk).update(
-        today_since=Case(When(starts_a_sitting, then=F("today_seen_at")), default=F("today_since")),
-        today_seen_at=now,
-    )
+    VISIT.execute(profile=profile.pk, now=now, sitting_began=now - SITTING)
     if new_sitting:
         profile.today_since = profile.today_seen_at
     profile.today_seen_at = now
