@@ -57,3 +57,11 @@ def test_the_message_form_is_written_as_crispy_writes_it(state, language):
     with translation.override(language):
         expected = by_crispy.render({"form": FORMS[state]()})
         assert own.render({"form": FORMS[state]()}) == expected
+
+
+@pytest.mark.parametrize("language", ["nl", "en"])
+@pytest.mark.parametrize("state", ["blank", "blank, after a message"])
+def test_a_blank_form_written_in_python_is_what_the_template_writes(state, language):
+    own = engines["django"].get_template("trajects/includes/message_form.html")
+    with translation.override(language):
+        assert FORMS[state]().blank_html() == own.render({"form": FORMS[state]()}).strip()
