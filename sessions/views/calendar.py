@@ -4,6 +4,7 @@ on the server (sessions.grid), dragged with static/js/calendar.js where there is
 import uuid
 from datetime import date, datetime, time, timedelta
 
+from django.db import models
 from django.db.models import Count, F, Window
 from django.db.models.functions import RowNumber, TruncDate
 from django.http import HttpRequest, HttpResponse
@@ -12,6 +13,7 @@ from django.urls import reverse
 from django.utils import dateformat, timezone
 from django.views.decorators.http import require_safe
 
+from coaching.compiled import Compiled
 from coaching.models import Role
 from coaching.roles import role_required
 from sessions import grid, grid_html
@@ -71,22 +73,88 @@ NAMES = {
 def _appointments(coach, start: date, end: date):
     zone = timezone.get_current_timezone()
     begin = datetime.combine(start, time.min, tzinfo=zone)
-    return (
-        appointments_of_coach(coach)
-        .filter(
-            # One that began the evening before and runs past midnight is on the first day
-            # too (an appointment lasts at most 8 hours: AppointmentForm.minutes).
-            start__gte=begin - timedelta(days=1),
-            start__lt=datetime.combine(end, time.min, tzinfo=zone),
-            end__gt=begin,
-        )
+    return APPOINTMENTS.all(
+        coach=coach.pk,
+        # One that began the evening before and runs past midnight is on the first day too (an
+        # appointment lasts at most 8 hours: AppointmentForm.minutes).
+        since=begin - timedelta(days=1),
+        begin=begin,
+        end=datetime.combine(end, time.min, tzinfo=zone),
+    )
+
+
+# The calendar's reads, compiled once (coaching.compiled).
+APPOINTMENTS = Compiled(
+    lambda at: (
+        appointments_of_coach(at.coach)
+        .filter(start__gte=at.since, start__lt=at.end, end__gt=at.begin)
         # A cancelled Backstage meeting (its group stopped) leaves the calendar: no client's
         # cancellation to see there, and its time is free again.
         .exclude(kind=Appointment.Kind.BACKSTAGE, status=Appointment.Status.CANCELLED)
         .only(*SHOWN, *SHOWN_TOO)
         .annotate(**NAMES)
         .order_by("start")
-    )
+    ),
+    coach=models.BigIntegerField(),
+    since=models.DateTimeField(),
+    begin=models.DateTimeField(),
+    end=models.DateTimeField(),
+)
+# By day and time, not by the models' ordering by coach (which joins the users for their names):
+# the coach is one.
+EXCEPTIONS = Compiled(
+    lambda at: (
+        exceptions_of_coach(at.coach)
+        .filter(date__gte=at.start, date__lt=at.end)
+        .order_by("date", "start_time")
+    ),
+    coach=models.BigIntegerField(),
+    start=models.DateField(),
+    end=models.DateField(),
+)
+WORKING_HOURS = Compiled(
+    lambda at: working_hours_of_coach(at.coach).order_by("weekday", "start_time"),
+    coach=models.BigIntegerField(),
+)
+
+
+def _held(at):
+    """The month's appointments that hold the coach's time (`at.start`, `at.end`: moments)."""
+    return appointments_of_coach(at.coach).active().filter(start__gte=at.start, start__lt=at.end)
+
+
+def _day():
+    return TruncDate("start", tzinfo=timezone.get_current_timezone())
+
+
+MONTH_COUNTS = Compiled(
+    lambda at: _held(at).order_by().values_list(_day()).annotate(Count("pk")),
+    coach=models.BigIntegerField(),
+    start=models.DateTimeField(),
+    end=models.DateTimeField(),
+)
+MONTH_SHOWN = Compiled(
+    lambda at: (
+        _held(at)
+        .filter(
+            pk__in=_held(at)
+            .annotate(nth=Window(RowNumber(), partition_by=[_day()], order_by=["start"]))
+            .filter(nth__lte=grid.SHOWN_PER_DAY)
+            .values("pk")
+        )
+        .order_by("start")
+        .values_list(
+            "start",
+            "kind",
+            "traject__client__first_name",
+            "traject__client__last_name",
+            "backstage_meeting__group__name",
+        )
+    ),
+    coach=models.BigIntegerField(),
+    start=models.DateTimeField(),
+    end=models.DateTimeField(),
+)
 
 
 def _month(coach, start: date, end: date) -> tuple[list[grid.MonthEntry], dict[date, int]]:
@@ -97,30 +165,13 @@ def _month(coach, start: date, end: date) -> tuple[list[grid.MonthEntry], dict[d
     month's rows and hashed every traject of the organisation to do it). The month shows a
     time and a name of each: plain rows, not four models' instances each."""
     zone = timezone.get_current_timezone()
-    day = TruncDate("start", tzinfo=zone)
-    held = (
-        appointments_of_coach(coach)
-        .active()
-        .filter(
-            start__gte=datetime.combine(start, time.min, tzinfo=zone),
-            start__lt=datetime.combine(end, time.min, tzinfo=zone),
-        )
-    )
-    counts = dict(held.order_by().values_list(day).annotate(Count("pk")))
-    first = held.annotate(nth=Window(RowNumber(), partition_by=[day], order_by=["start"])).filter(
-        nth__lte=grid.SHOWN_PER_DAY
-    )
-    shown = (
-        held.filter(pk__in=first.values("pk"))
-        .order_by("start")
-        .values_list(
-            "start",
-            "kind",
-            "traject__client__first_name",
-            "traject__client__last_name",
-            "backstage_meeting__group__name",
-        )
-    )
+    moments = {
+        "coach": coach.pk,
+        "start": datetime.combine(start, time.min, tzinfo=zone),
+        "end": datetime.combine(end, time.min, tzinfo=zone),
+    }
+    counts = dict(MONTH_COUNTS.all(**moments))
+    shown = MONTH_SHOWN.all(**moments)
     entries = []
     for start, *names in shown:
         local = start.astimezone(zone)
@@ -174,13 +225,7 @@ def calendar_week(request: HttpRequest) -> HttpResponse:
     anchor = _anchor(request)
     traject = _traject(request)
     start, end, previous, following = _period(view, anchor)
-    # By day and time, not by the models' ordering by coach (which joins the users for their
-    # names): the coach is one.
-    exceptions = list(
-        exceptions_of_coach(coach)
-        .filter(date__gte=start, date__lt=end)
-        .order_by("date", "start_time")
-    )
+    exceptions = EXCEPTIONS.all(coach=coach.pk, start=start, end=end)
     context = {
         "view": view,
         "anchor": anchor,
@@ -227,8 +272,8 @@ def _grid_page(coach, view: str, start: date, end: date, exceptions, traject: st
     """The days on the time grid, with what the template shows of them made."""
     shown = grid.build(
         days=[start + timedelta(days=n) for n in range((end - start).days)],
-        appointments=list(_appointments(coach, start, end)),
-        working_hours=working_hours_of_coach(coach).order_by("weekday", "start_time"),
+        appointments=_appointments(coach, start, end),
+        working_hours=WORKING_HOURS.all(coach=coach.pk),
         exceptions=exceptions,
         now=timezone.now(),
     )
