@@ -38,7 +38,7 @@ from django.core.exceptions import EmptyResultSet, ImproperlyConfigured
 from django.core.signals import setting_changed
 from django.db import DEFAULT_DB_ALIAS, connections
 from django.db.models import Expression, Field, Model, QuerySet
-from django.db.models.sql import UpdateQuery
+from django.db.models.sql import InsertQuery, UpdateQuery
 from django.utils import timezone, translation
 
 
@@ -196,6 +196,20 @@ def update(queryset: QuerySet, **values) -> tuple[str, list]:
     query = queryset.query.chain(UpdateQuery)
     query.add_update_values(values)
     sql, params = query.get_compiler(queryset.db).as_sql()
+    return sql, list(params)
+
+
+def insert(model: type[Model], **values) -> tuple[str, list]:
+    """The INSERT of one row of `model` with these values (Params), as SQL and parameters, for
+    a raw compiled statement: what `Model.save()` runs for a new row, without what save() does
+    around it (signals, the primary key read back)."""
+    fields = [model._meta.get_field(name) for name in values]
+    row = model()
+    for field, value in zip(fields, values.values(), strict=True):
+        setattr(row, field.attname, value)  # a foreign key's column: its Param, not an object
+    query = InsertQuery(model)
+    query.insert_values(fields, [row], raw=True)
+    ((sql, params),) = query.get_compiler(DEFAULT_DB_ALIAS).as_sql()
     return sql, list(params)
 
 
