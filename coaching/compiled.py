@@ -202,7 +202,8 @@ def update(queryset: QuerySet, **values) -> tuple[str, list]:
 def insert(model: type[Model], **values) -> tuple[str, list]:
     """The INSERT of one row of `model` with these values (Params), as SQL and parameters, for
     a raw compiled statement: what `Model.save()` runs for a new row, without what save() does
-    around it (signals, the primary key read back)."""
+    around it (signals, the primary key read back). Only the columns named are written: give
+    a value for each that has no default in the database (a uuid made in Python too)."""
     fields = [model._meta.get_field(name) for name in values]
     row = model()
     for field, value in zip(fields, values.values(), strict=True):

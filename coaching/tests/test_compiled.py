@@ -186,3 +186,30 @@ def test_threads_share_the_compiled_sql_each_on_its_own_connection(two_coaches):
         thread.join(timeout=60)
     assert not failures, failures
     assert found == {pk: {tuple(pks)} for pk, pks in expected.items()}
+
+
+@pytest.mark.django_db
+def test_an_insert_and_an_update_compiled_once_write_what_the_orm_would():
+    from coaching.compiled import insert, update
+    from coaching.models import Organisation
+
+    # Only the columns named are written: every column, as audit.log's does, with the values
+    # of an unsaved row (its defaults made in Python, such as the uuid, included).
+    columns = [f for f in Organisation._meta.concrete_fields if not f.primary_key]
+    adds = Compiled(
+        lambda at: insert(Organisation, **{f.name: getattr(at, f.name) for f in columns}),
+        **{f.name: f for f in columns},
+    )
+    renames = Compiled(
+        lambda at: update(Organisation.objects.filter(city=at.city), name=at.name),
+        name=models.CharField(),
+        city=models.CharField(),
+    )
+    for name, city in (("De Linde", "Utrecht"), ("'; DROP TABLE x; --", "Zwolle")):
+        row = Organisation(name=name, city=city)
+        assert adds.execute(**{f.name: getattr(row, f.attname) for f in columns}) == 1
+    assert renames.execute(name="Basisschool De Linde", city="Utrecht") == 1
+    assert sorted(Organisation.objects.values_list("name", "city")) == [
+        ("'; DROP TABLE x; --", "Zwolle"),
+        ("Basisschool De Linde", "Utrecht"),
+    ]
