@@ -140,12 +140,13 @@ class Compiled:
         connection = connections[using]
         return sql, [p.bind(values, connection) if isinstance(p, Param) else p for p in params]
 
-    def queryset(
+    def _queryset(
         self, using: str = DEFAULT_DB_ALIAS, known: dict[str, Model] | None = None, **values
     ) -> QuerySet:
-        """An unevaluated queryset that runs the compiled SQL with these values. `known`: the
-        objects the rows point to that the caller has already, by the field's name (as a
-        related manager gives each message its traject without a query)."""
+        """A queryset that runs the compiled SQL with these values when it is iterated (and is
+        good for nothing else: count() or filter() on it would reuse the compiled SELECT).
+        `known`: the objects the rows point to that the caller has already, by the field's name
+        (as a related manager gives each message its traject without a query)."""
         if set(values) != set(self.fields):
             raise TypeError(f"values for {sorted(self.fields)} expected, got {sorted(values)}")
         built, compiler, sql, _params = self.compiled(using, self._lengths(values))
@@ -173,7 +174,7 @@ class Compiled:
         self, using: str = DEFAULT_DB_ALIAS, known: dict[str, Model] | None = None, **values
     ) -> list:
         """The rows, as the built queryset gives them (instances, dicts or tuples)."""
-        return list(self.queryset(using, known, **values))
+        return list(self._queryset(using, known, **values))
 
     def execute(self, using: str = DEFAULT_DB_ALIAS, **values) -> int:
         """Run a raw compiled statement that returns no rows (an UPDATE): how many it changed."""
