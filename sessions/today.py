@@ -20,6 +20,7 @@ from django.db.models.functions import TruncDate
 from django.urls import reverse
 from django.utils import dateformat, timezone
 from django.utils.text import capfirst
+from django.utils.translation import ngettext
 
 from coaching.compiled import Compiled
 from coaching.dates import readable
@@ -224,16 +225,22 @@ def days_ahead(coach: User, today: date) -> list[dict]:
 
 
 def _day_texts(day: date, row: dict) -> dict:
-    """What the day's card shows, as the template's filters would (|date:"l"|capfirst, |datum,
-    |time:"H:i"), made in Python: cheaper than the filters."""
+    """What the day's card shows, as the template's filters and plural translations would
+    (|date:"l"|capfirst, |datum, |time:"H:i", "n afspraken"), made in Python: cheaper than
+    the template's tags, seven times a page."""
     hours = ""
     if row:
         first, last = timezone.localtime(row["first"]), timezone.localtime(row["last"])
         hours = f"{first:%H:%M}–{last:%H:%M}"
+    count, meetings = row.get("count", 0), row.get("meetings", 0)
     return {
         "weekday": capfirst(dateformat.format(day, "l")),
         "date_text": readable(day),
         "hours": hours,
+        "count_text": ngettext("%(counter)s afspraak", "%(counter)s afspraken", count)
+        % {"counter": count},
+        "meetings_text": ngettext("%(counter)s bijeenkomst", "%(counter)s bijeenkomsten", meetings)
+        % {"counter": meetings},
     }
 
 
