@@ -147,13 +147,16 @@ class TestACompiledQuery:
         with timezone.override(ZoneInfo("Asia/Tokyo")):
             assert per_day.all(coach=coach.pk) == [date(2026, 3, 2)]
 
-    @override_settings(PRAKTIJK_BEDENKTIJD_DAYS=3)
     def test_a_changed_setting_compiles_again(self, two_coaches):
         # (setting_changed empties every cache: a builder may read a setting, in a test)
         mine, _theirs, _made = two_coaches
-        assert REGISTERED_SINCE._cache == {}
         REGISTERED_SINCE.all(coach=mine.pk, since=timezone.localdate())
-        assert len(REGISTERED_SINCE._cache) == 1
+        assert REGISTERED_SINCE._cache
+        with override_settings(PRAKTIJK_BEDENKTIJD_DAYS=3):
+            assert REGISTERED_SINCE._cache == {}
+            REGISTERED_SINCE.all(coach=mine.pk, since=timezone.localdate())
+            assert len(REGISTERED_SINCE._cache) == 1
+        assert REGISTERED_SINCE._cache == {}  # and again when the override ends
 
 
 @pytest.mark.django_db(transaction=True)
