@@ -2,6 +2,7 @@
 worker tests and benchmark: how many connections were opened, how many messages arrived, and
 how many of them arrived more than once (the same Message-ID)."""
 
+import asyncio
 import logging
 import threading
 from collections import Counter
@@ -30,6 +31,10 @@ class Sink:
     lock: threading.Lock = field(default_factory=threading.Lock)
     # Addresses refused for good at RCPT TO (550), like a relay that checks its recipients.
     refused: set[str] = field(default_factory=set)
+    # Seconds each message waits before it is accepted, like a slow relay: a test that kills
+    # senders in the middle of their work sets it, so that the work outlasts the kills however
+    # fast the machine sends (the other connections go on meanwhile: the wait is asyncio's).
+    delay: float = 0.0
 
     async def handle_RCPT(self, server, session, envelope, address, rcpt_options):  # noqa: N802
         if address in self.refused:
@@ -38,6 +43,8 @@ class Sink:
         return "250 OK"
 
     async def handle_DATA(self, server, session, envelope):  # noqa: N802 - aiosmtpd's hook name
+        if self.delay:
+            await asyncio.sleep(self.delay)
         # The headers only: parsing the whole message would cost the sink more than the sender
         # spends on it, and the benchmark would measure the sink.
         parsed = BytesHeaderParser(policy=default).parsebytes(envelope.content)
