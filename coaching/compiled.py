@@ -152,7 +152,11 @@ class Compiled:
         built, compiler, sql, _params = self.compiled(using, self._lengths(values))
         if built is None:
             raise TypeError("a raw compiled query has no queryset: use rows()")
-        queryset = built.all()
+        # A shallow copy of the built queryset, which is never evaluated itself: .all() would
+        # clone its query (every node of its WHERE) on each call, for SQL already compiled.
+        # (Not copy.copy(): a QuerySet's __getstate__ evaluates it, for pickling.)
+        queryset = object.__new__(type(built))
+        queryset.__dict__.update(built.__dict__)
         for name, obj in (known or {}).items():
             field = queryset.model._meta.get_field(name)
             queryset._known_related_objects = {

@@ -158,10 +158,11 @@ SITTING = timedelta(hours=1)
 FIRST_VISIT_LOOKS_BACK = timedelta(days=7)
 
 
-# The condition is the database's too: two tabs opening at once both see a consistent row.
-# Compiled once (coaching.compiled): `sitting_began` is now less a SITTING.
-VISIT = Compiled(
-    lambda at: update(
+def visit_statement(at: SimpleNamespace) -> tuple[str, list]:
+    """The UPDATE that records a visit, from Params (`at.profile`, `at.now`, `at.sitting_began`:
+    now less a SITTING). The condition is the database's too: two tabs opening at once both
+    see a consistent row."""
+    return update(
         CoachProfile.objects.filter(pk=at.profile),
         today_since=Case(
             When(
@@ -171,19 +172,40 @@ VISIT = Compiled(
             default=F("today_since"),
         ),
         today_seen_at=at.now,
-    ),
-    profile=models.BigIntegerField(),
-    now=models.DateTimeField(),
-    sitting_began=models.DateTimeField(),
-)
+    )
 
 
-def visit(profile: CoachProfile, now: datetime) -> datetime:
+VISIT_FIELDS = {
+    "profile": models.BigIntegerField(),
+    "now": models.DateTimeField(),
+    "sitting_began": models.DateTimeField(),
+}
+VISIT = Compiled(visit_statement, **VISIT_FIELDS)
+
+
+def visit_values(profile: CoachProfile, now: datetime) -> dict:
+    """The values of VISIT_FIELDS for a visit now."""
+    return {"profile": profile.pk, "now": now, "sitting_began": now - SITTING}
+
+
+def with_visit(select: tuple[str, list], at: SimpleNamespace) -> tuple[str, list]:
+    """A SELECT (SQL and parameters) with the visit's UPDATE in its WITH: one statement, one
+    round trip (PostgreSQL; the SELECT sees the tables as they were before the UPDATE, and
+    does not read the coach's profile). `at` has VISIT_FIELDS's Params too."""
+    update_sql, update_params = visit_statement(at)
+    sql, params = select
+    return f"WITH visit AS ({update_sql}) {sql}", [*update_params, *params]
+
+
+def visit(profile: CoachProfile, now: datetime, *, record: bool = True) -> datetime:
     """Record that the coach opened Vandaag now (one UPDATE), and return since when things count
     as new: the previous visit's moment when this opens a new sitting, else the sitting's
-    "since" unchanged. The profile is the one already loaded with the user (coaching.roles)."""
+    "since" unchanged. The profile is the one already loaded with the user (coaching.roles).
+    `record=False`: the caller runs the UPDATE itself, in a statement of its own (`with_visit`,
+    `visit_values`)."""
     new_sitting = profile.today_seen_at is None or profile.today_seen_at < now - SITTING
-    VISIT.execute(profile=profile.pk, now=now, sitting_began=now - SITTING)
+    if record:
+        VISIT.execute(**visit_values(profile, now))
     if new_sitting:
         profile.today_since = profile.today_seen_at
     profile.today_seen_at = now

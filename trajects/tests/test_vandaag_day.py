@@ -4,6 +4,7 @@ within 30 days, draft invoices of a month that is over; and the whole page's que
 the same for a quiet practice as for a busy one."""
 
 from datetime import date, datetime, timedelta
+from unittest.mock import patch
 
 import pytest
 from django.db import connection
@@ -65,13 +66,27 @@ class TestTheVisit:
         assert profile.today_since == second + timedelta(minutes=100)
 
     def test_opening_the_page_is_a_visit_of_one_update(self, client, coach_a):
+        """One UPDATE of the profile; on PostgreSQL in the WITH of the page's first SELECT (the
+        one that asks which lists have rows), not a statement of its own."""
         client.force_login(coach_a)
-        client.get("/coach/")
         with CaptureQueriesContext(connection) as queries:
             client.get("/coach/")
-        updates = [q["sql"] for q in queries if q["sql"].startswith("UPDATE")]
-        assert len(updates) == 1 and "coaching_coachprofile" in updates[0]
-        assert profile_of(coach_a).today_seen_at is not None
+        updates = [q["sql"] for q in queries if 'UPDATE "coaching_coachprofile"' in q["sql"]]
+        assert len(updates) == 1
+        assert updates[0].startswith(
+            'WITH visit AS (UPDATE "coaching_coachprofile"'
+            if connection.vendor == "postgresql"
+            else 'UPDATE "coaching_coachprofile"'
+        )
+        seen = profile_of(coach_a).today_seen_at
+        assert seen is not None and seen <= timezone.now()
+        # The next opening, an hour and more later, is a new sitting: what is new counts from
+        # the moment the page recorded.
+        later = timezone.now() + SITTING + timedelta(minutes=1)
+        with patch("django.utils.timezone.now", return_value=later):
+            client.get("/coach/")
+        profile = profile_of(coach_a)
+        assert profile.today_since == seen and profile.today_seen_at == later
 
 
 def answered(traject, *, at_moment: datetime, key: str) -> Evaluation:

@@ -5,7 +5,7 @@ from functools import partial
 from types import SimpleNamespace
 
 from django.conf import settings
-from django.db import models
+from django.db import connection, models
 from django.db.models import Count, Exists, OuterRef, Q, QuerySet, Subquery, Value, Window
 from django.db.models.functions import Concat
 from django.http import HttpRequest, HttpResponse
@@ -18,13 +18,16 @@ from django.views.decorators.http import require_safe
 from coaching.compiled import Compiled
 from coaching.dashboard import (
     MOMENT_FIELDS,
+    VISIT_FIELDS,
     has_rows,
     moment,
     section_rows,
     sections_for,
     sections_with_rows,
     visit,
+    visit_values,
     which_have_rows,
+    with_visit,
 )
 from coaching.dates import readable
 from coaching.links import url_for
@@ -227,6 +230,10 @@ def _which_have_rows(at) -> tuple[str, list]:
 # Most days most lists are empty: one query says which have rows (of this page's lists and of
 # the sections of the apps above), with the counts of open trajects; only those are read.
 WHICH_HAVE_ROWS = Compiled(_which_have_rows, **FIELDS)
+# On PostgreSQL the visit's UPDATE goes with it, in its WITH: the page's first statement.
+VISIT_AND_WHICH_HAVE_ROWS = Compiled(
+    lambda at: with_visit(_which_have_rows(at), at), **FIELDS | VISIT_FIELDS
+)
 
 
 def _shown_rows(name: str, at) -> QuerySet:
@@ -322,10 +329,16 @@ def _recent(coach, now: datetime) -> list[Traject]:
 def coach_dashboard(request: HttpRequest) -> HttpResponse:
     coach = request.user
     now = timezone.now()
-    # First, so that what is new counts from the previous visit (one UPDATE).
-    since = visit(coach.coach_profile, now)
+    # First, so that what is new counts from the previous visit (one UPDATE; on PostgreSQL in
+    # the statement that asks which lists have rows).
+    profile = coach.coach_profile
+    together = connection.vendor == "postgresql"
+    since = visit(profile, now, record=not together)
     values = values_at(coach, now, since)
-    (row,) = WHICH_HAVE_ROWS.rows(**values)
+    if together:
+        (row,) = VISIT_AND_WHICH_HAVE_ROWS.rows(**values | visit_values(profile, now))
+    else:
+        (row,) = WHICH_HAVE_ROWS.rows(**values)
     found = has_rows(row, [*ASKED, *sections_with_rows()], list(COUNTS))
     return render(
         request,
