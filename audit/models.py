@@ -6,9 +6,10 @@ names are referred to without a foreign-key constraint, so that erasing a client
 leaves the log intact (the row then names "someone who was erased").
 """
 
-from datetime import datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 
 from django.db import models
+from django.db.models.functions import TruncDate
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -48,26 +49,21 @@ class AuditEventQuerySet(models.QuerySet):
         the opening may have a clock behind the one that made the object.
 
         Read are the latest OPENINGS_READ openings (from the index of the object's openings by
-        time), counted here: a dossier opened every day for years costs what one opened last
-        month does. When there were more, the oldest day read may be incomplete and is left
-        out (unless it is the only one); the client's full log has everything."""
+        time), counted in the database: a dossier opened every day for years costs what one
+        opened last month does. When there were more, the oldest day read may be incomplete and
+        is left out (unless it is the only one); the client's full log has everything."""
         if since is None:
-            rows = OPENINGS.all(object_id=object_id)
+            rows = OPENINGS.rows(object_id=object_id)
         else:
-            rows = OPENINGS_SINCE.all(object_id=object_id, since=since - timedelta(days=1))
-        zone = timezone.get_default_timezone()
-        lines: dict[tuple, dict] = {}
-        for at, actor_id, first_name, last_name, email in rows:  # the newest first
-            day = timezone.localtime(at, zone).date()
-            line = lines.get((day, actor_id))
-            if line is None:
-                who = " ".join(filter(None, [first_name, last_name])) or email
-                line = lines[(day, actor_id)] = {"who": who, "day": day, "count": 0, "last": at}
-            line["count"] += 1
-        shown = sorted(lines.values(), key=lambda line: (line["day"], line["last"]), reverse=True)
-        if len(rows) == OPENINGS_READ and shown[0]["day"] != shown[-1]["day"]:
+            rows = OPENINGS_SINCE.rows(object_id=object_id, since=since - timedelta(days=1))
+        shown = []
+        for day, count, last, first_name, last_name, email in rows:  # newest day, then person
+            who = " ".join(filter(None, [first_name, last_name])) or email
+            shown.append({"who": who, "day": _date(day), "count": count, "last": _moment(last)})
+        if sum(line["count"] for line in shown) == OPENINGS_READ:
             oldest = shown[-1]["day"]
-            shown = [line for line in shown if line["day"] != oldest]
+            if shown[0]["day"] != oldest:
+                shown = [line for line in shown if line["day"] != oldest]
         return shown[:limit]
 
 
@@ -76,13 +72,40 @@ class AuditEventQuerySet(models.QuerySet):
 OPENINGS_READ = 200
 
 
-def _openings(at, *, since: bool):
+def _openings(at, *, since: bool) -> tuple[str, list]:
+    """The latest OPENINGS_READ openings of the object (from its index by time), counted per
+    day (in the practice's time zone) and person in the database, with the person's name:
+    a line per person per day, the newest day first, on a day the latest opening first. The
+    names are looked up for the lines, not for every opening."""
     openings = AuditEvent.objects.filter(object_id=at.object_id, action=AuditEvent.Action.VIEW)
     if since:
         openings = openings.filter(at__gte=at.since)
-    return openings.order_by("-at").values_list(
-        "at", "actor_id", "actor__first_name", "actor__last_name", "actor__email"
-    )[:OPENINGS_READ]
+    latest = (
+        openings.order_by("-at")
+        .annotate(day=TruncDate("at", tzinfo=timezone.get_default_timezone()))
+        .values_list("day", "at", "actor_id")[:OPENINGS_READ]
+    )
+    sql, params = latest.query.sql_with_params()
+    people = User._meta.db_table
+    return (
+        'SELECT latest.day, COUNT(*), MAX(latest."at"), u.first_name, u.last_name, u.email '
+        f'FROM ({sql}) latest LEFT JOIN "{people}" u ON u.id = latest.actor_id '
+        "GROUP BY latest.day, latest.actor_id, u.first_name, u.last_name, u.email "
+        'ORDER BY latest.day DESC, MAX(latest."at") DESC',
+        list(params),
+    )
+
+
+def _date(value) -> date:
+    """A day of a raw row: SQLite gives it as text."""
+    return date.fromisoformat(value) if isinstance(value, str) else value
+
+
+def _moment(value) -> datetime:
+    """A moment of a raw row: SQLite gives it as text, in UTC."""
+    if isinstance(value, str):
+        value = datetime.fromisoformat(value)
+    return value if timezone.is_aware(value) else value.replace(tzinfo=UTC)
 
 
 # Compiled once (coaching.compiled): all of an object's openings, or those from a moment on.

@@ -65,3 +65,15 @@ def test_a_dossier_opened_more_often_than_is_read_leaves_out_the_oldest_day_read
     # Fewer than that from a later moment on: every day read is counted in full.
     later = AuditEvent.objects.openings_per_day(DOSSIER, since=day(0) + timedelta(hours=6))
     assert [(line["day"], line["count"]) for line in later] == [(day(0).date(), half)]
+
+
+def test_an_erased_account_keeps_its_lines_without_a_name():
+    """The log keeps the account's id when the account is gone (no foreign-key constraint):
+    its openings are still counted, on a line of their own, without a name."""
+    anna = CoachFactory(first_name="Anna", last_name="Coach")
+    gone = CoachFactory(first_name="Weg", last_name="Coach")
+    opened(anna, day(0), 2)
+    opened(gone, day(0) + timedelta(minutes=30), 3)
+    type(gone).objects.filter(pk=gone.pk).delete()
+    lines = AuditEvent.objects.openings_per_day(DOSSIER)
+    assert [(line["who"], line["count"]) for line in lines] == [(None, 3), ("Anna Coach", 2)]
