@@ -29,7 +29,9 @@ Rules that keep the SQL honest:
 
 import copy
 import threading
+import weakref
 from collections.abc import Callable
+from functools import partial
 from types import SimpleNamespace
 from typing import Any
 
@@ -166,9 +168,11 @@ class Compiled:
         if compiler is None:  # nothing can match (as Django found when it compiled)
             return queryset.none()
         sql, params = self.bound(values, using)
+        connection = connections[using]
         runs = copy.copy(compiler)
-        runs.connection = connections[using]
+        runs.connection = connection
         runs.as_sql = lambda *args, **kwargs: (sql, params)
+        runs.get_converters = partial(_converters, compiler, connection)
         query = copy.copy(queryset.query)
         query.get_compiler = lambda using=None, connection=None, elide_empty=True: runs
         queryset._query = query
@@ -193,6 +197,24 @@ class Compiled:
         with connections[using].cursor() as cursor:
             cursor.execute(sql, params)
             return cursor.fetchall()
+
+
+# The functions that turn a compiled SELECT's columns into Python values, per compiled query and
+# connection (a thread's): the same on every run, and asking every column's field and the
+# backend for them cost ~70 µs a run.
+_CONVERTERS: "weakref.WeakKeyDictionary" = weakref.WeakKeyDictionary()
+
+
+def _converters(compiler, connection, expressions) -> dict:
+    per_connection = _CONVERTERS.get(compiler)
+    if per_connection is None:
+        per_connection = _CONVERTERS.setdefault(compiler, weakref.WeakKeyDictionary())
+    found = per_connection.get(connection)
+    if found is None:
+        asks = copy.copy(compiler)  # (the compiled one, without the overrides of a run)
+        asks.connection = connection
+        found = per_connection[connection] = asks.get_converters(expressions)
+    return found
 
 
 def update(queryset: QuerySet, **values) -> tuple[str, list]:

@@ -1,6 +1,7 @@
 """coaching.compiled: a query built once gives what the same queryset built per call gives."""
 
 import threading
+from unittest.mock import patch
 from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
@@ -8,6 +9,7 @@ import pytest
 from django.core.exceptions import ImproperlyConfigured
 from django.db import connection, models
 from django.db.models import Count, Window
+from django.db.models.sql.compiler import SQLCompiler
 from django.test.utils import CaptureQueriesContext, override_settings
 from django.utils import timezone
 
@@ -79,6 +81,20 @@ class TestACompiledQuery:
             REGISTERED_SINCE.build = original
         assert len(rows) == 4 and len(queries) == 1 and built == []
         assert all(t.client.coach_id == theirs.pk for t in rows)
+
+    def test_asks_for_its_columns_converters_once_per_connection(self, two_coaches):
+        """What turns each column into a Python value (an aware moment, a date) is the same on
+        every run: asked for once per connection, and still applied on each."""
+        mine, theirs, made = two_coaches
+        today = timezone.localdate()
+        REGISTERED_SINCE.all(coach=mine.pk, since=today)
+        with patch.object(SQLCompiler, "get_converters", autospec=True) as asked:
+            rows = REGISTERED_SINCE.all(coach=theirs.pk, since=today - timedelta(3))
+            again = REGISTERED_SINCE.all(coach=mine.pk, since=today - timedelta(3))
+        assert asked.call_count == 0
+        assert [t.registered_on for t in rows] == sorted(t.registered_on for t in made[theirs])
+        assert all(isinstance(t.registered_on, date) for t in again)
+        assert all(timezone.is_aware(t.created_at) for t in again)
 
     def test_values_are_bound_as_parameters_not_written_into_the_sql(self, two_coaches):
         mine, _theirs, _made = two_coaches
