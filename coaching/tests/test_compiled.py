@@ -1,8 +1,8 @@
 """coaching.compiled: a query built once gives what the same queryset built per call gives."""
 
 import threading
-from unittest.mock import patch
 from datetime import date, datetime, timedelta
+from unittest.mock import patch
 from zoneinfo import ZoneInfo
 
 import pytest
