@@ -87,13 +87,14 @@ def _openings(at, *, since: bool) -> tuple[str, list]:
     )
     sql, params = latest.query.sql_with_params()
     people = User._meta.db_table
-    return (
+    # Only Django's compiled SQL and a table name are written in; every value is a parameter.
+    grouped = (
         'SELECT latest.day, COUNT(*), MAX(latest."at"), u.first_name, u.last_name, u.email '
-        f'FROM ({sql}) latest LEFT JOIN "{people}" u ON u.id = latest.actor_id '
+        f'FROM ({sql}) latest LEFT JOIN "{people}" u ON u.id = latest.actor_id '  # nosec B608
         "GROUP BY latest.day, latest.actor_id, u.first_name, u.last_name, u.email "
-        'ORDER BY latest.day DESC, MAX(latest."at") DESC',
-        list(params),
+        'ORDER BY latest.day DESC, MAX(latest."at") DESC'
     )
+    return grouped, list(params)
 
 
 def _date(value) -> date:
