@@ -13,6 +13,7 @@ import os
 import shutil
 import struct
 import textwrap
+import threading
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -22,6 +23,8 @@ from urllib.parse import parse_qs, urlsplit
 import pytest
 from allauth.mfa.adapter import get_adapter as get_mfa_adapter
 from allauth.mfa.models import Authenticator
+from django.core.signals import request_finished, request_started
+from django.test.client import AsyncClientHandler, ClientHandler
 from playwright.sync_api import (
     Browser,
     BrowserContext,
@@ -165,11 +168,53 @@ def _new_page(browser: Browser, live_server, log: PageLog) -> tuple[Page, Browse
     return page, context
 
 
+class _Requests:
+    """How many requests the live server's threads are handling, from Django's own signals
+    (request_finished is sent when the response is closed, after everything the request
+    wrote). The test client's requests, in the test's own thread, are not counted."""
+
+    def __init__(self) -> None:
+        self.running = 0
+        self.changed = threading.Condition()
+
+    @staticmethod
+    def _served(handler: type | None) -> bool:
+        # (None: a response closed outside any handler.)
+        return handler is not None and not issubclass(handler, (ClientHandler, AsyncClientHandler))
+
+    def started(self, sender, **kwargs) -> None:
+        if not self._served(sender):
+            return
+        with self.changed:
+            self.running += 1
+
+    def finished(self, sender, **kwargs) -> None:
+        if not self._served(sender):
+            return
+        with self.changed:
+            self.running -= 1
+            self.changed.notify_all()
+
+    def wait_until_none_runs(self, seconds: float) -> None:
+        with self.changed:
+            if not self.changed.wait_for(lambda: self.running <= 0, timeout=seconds):
+                raise AssertionError(f"{self.running} request(s) still running after {seconds} s")
+
+
+REQUESTS = _Requests()
+request_started.connect(REQUESTS.started, dispatch_uid="browser-tests-requests-started")
+request_finished.connect(REQUESTS.finished, dispatch_uid="browser-tests-requests-finished")
+
+
 @pytest.fixture
 def page(browser: Browser, live_server, transactional_db, page_log: PageLog) -> Iterator[Page]:
     page, context = _new_page(browser, live_server, page_log)
     yield page
     context.close()
+    # A closed browser leaves the server to finish what it was asked last (a page, a file):
+    # the database is emptied after this (TRUNCATE) only once no request holds a table, or the
+    # two would deadlock.
+    REQUESTS.wait_until_none_runs(TIMEOUT_MS / 1000)
 
 
 @pytest.fixture
