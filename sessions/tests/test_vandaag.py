@@ -121,6 +121,24 @@ class TestTodaysList:
         assert "Voorbereiden" not in row and "Gehouden" not in row
         assert "0 afspraken" not in page and "Vandaag staan er geen" not in page
 
+    def test_names_and_places_are_text_not_html(self, client, coach_a, today):
+        """The rows are written in Python (sessions/today_html.py), not by the template engine:
+        a client's name, a location and a group's name come out escaped, in the row and in the
+        buttons' words for a screen reader."""
+        eva = client_traject(coach_a, '<img src=x onerror="alert(1)">')
+        begun = appointment_for(eva, at(today, 9, 0), location="Kamer <b>1</b> & 2")
+        meeting = meeting_today(coach_a, at(today, 12, 0), contributors=("<i>Ilse</i>",))
+        meeting.group.name = "<script>Oost</script>"
+        meeting.group.save(update_fields=["name"])
+        page = part(vandaag(client, coach_a), "today-heading")
+        row = row_of(page, begun)
+        assert "&lt;img src=x onerror=&quot;alert(1)&quot;&gt;" in row
+        assert "Kamer &lt;b&gt;1&lt;/b&gt; &amp; 2" in row
+        assert "&lt;script&gt;Oost&lt;/script&gt;" in page
+        assert "Inbreng: &lt;i&gt;Ilse&lt;/i&gt;" in page
+        assert "<img" not in page and "<script" not in page and "<b>1" not in page
+        assert "<i>Ilse" not in page
+
     def test_an_empty_day_says_so(self, client, coach_a, today):
         page = part(vandaag(client, coach_a), "today-heading")
         assert "Vandaag staan er geen afspraken in je agenda." in page
