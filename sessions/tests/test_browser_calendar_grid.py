@@ -98,7 +98,15 @@ def test_the_week_the_day_and_the_month(page: Page, page_log: PageLog, coach_a, 
     book(coach_a, at(soon, 9), 60, eva)
     book(coach_a, at(soon, 10, 30), 30, lotte, kind="evaluation", mode="video")
     cancelled = book(coach_a, at(soon, 13), 60, lotte)
-    appointment_cancel(appointment=cancelled, by=coach_a, cancelled_by="client", reason="Ziek")
+    # The client cancelled two hours before: late, whatever the time of day the test runs (at
+    # 13:00 tomorrow is within the 24 hours only after 13:00 today).
+    appointment_cancel(
+        appointment=cancelled,
+        by=coach_a,
+        cancelled_by="client",
+        reason="Ziek",
+        now=cancelled.start - timedelta(hours=2),
+    )
     book(coach_a, at(soon, 13), 45, eva)
     AvailabilityException.objects.create(
         coach=coach_a, date=today + timedelta(days=2), kind="blocked", note="Studiedag"
