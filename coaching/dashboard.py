@@ -14,7 +14,8 @@ section's function keeps its own query count bounded.
 
 Most days most lists are empty. A section that lists rows can say which (`rows`: a queryset for
 the coach): the page asks in one query which of its lists and sections have any
-(`which_have_rows`), and reads only those.
+(`which_have_rows`), and reads only those. A section that says which compiled queries its
+context runs (`reads`) has them read together with the page's own lists: one round trip for all.
 
 The page also keeps when the coach last looked (`visit`): what is new since then (evaluations
 answered) is listed as new.
@@ -48,6 +49,9 @@ class Section:
     # The rows the section lists, when it shows nothing without them (its context is then not
     # asked for), built from the moment's Params (see moment()); None: always asked.
     rows: Callable[[SimpleNamespace], QuerySet] | None = None
+    # The compiled queries its context will run, with their values, from the moment's values
+    # (moment()): the page reads them together with its own lists, in one round trip.
+    reads: Callable[[dict], list[tuple[Compiled, dict]]] | None = None
 
 
 SECTIONS: dict[str, Section] = {}
@@ -61,11 +65,12 @@ def register_section(
     position: str = "attention",
     order: int = 100,
     rows: Callable[[SimpleNamespace], QuerySet] | None = None,
+    reads: Callable[[dict], list[tuple[Compiled, dict]]] | None = None,
 ) -> None:
     if position not in POSITIONS:
         raise ValueError(f"{name}: position must be one of {POSITIONS}, not {position!r}")
     SECTIONS[name] = Section(
-        template=template, context=context, position=position, order=order, rows=rows
+        template=template, context=context, position=position, order=order, rows=rows, reads=reads
     )
 
 
@@ -137,15 +142,33 @@ def has_rows(row: tuple, lists: list[str], counts: list[str]) -> dict:
     return {name: bool(value) if name in lists else value for name, value in found.items()}
 
 
+def _shown_sections(has_rows: dict | None) -> list[tuple[str, Section]]:
+    """The sections whose context is asked for, in the page's order."""
+    ordered = sorted(enumerate(SECTIONS.items()), key=lambda item: (item[1][1].order, item[0]))
+    return [
+        (name, section)
+        for _registered, (name, section) in ordered
+        if not (section.rows and has_rows is not None and not has_rows.get(name, True))
+    ]
+
+
+def section_reads(at: dict, has_rows: dict | None = None) -> list[tuple[Compiled, dict]]:
+    """What the sections that will be asked for their context read (their `reads`), for
+    coaching.compiled.together; `at` holds the moment's values (moment())."""
+    return [
+        read
+        for _name, section in _shown_sections(has_rows)
+        if section.reads
+        for read in section.reads(at)
+    ]
+
+
 def sections_for(coach: User, has_rows: dict | None = None) -> dict[str, list[dict]]:
     """The sections with something to show, per position: each {"template": …, "section": its
     context}. A section that lists rows is skipped when `has_rows` (of `which_have_rows`) says
     it has none."""
     shown: dict[str, list[dict]] = {position: [] for position in POSITIONS}
-    ordered = sorted(enumerate(SECTIONS.items()), key=lambda item: (item[1][1].order, item[0]))
-    for _registered, (name, section) in ordered:
-        if section.rows and has_rows is not None and not has_rows.get(name, True):
-            continue
+    for _name, section in _shown_sections(has_rows):
         context = section.context(coach)
         if context:
             shown[section.position].append({"template": section.template, "section": context})

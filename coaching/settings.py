@@ -168,11 +168,23 @@ DATABASES = {
         conn_health_checks=True,
     )
 }
+# The compiled queries (coaching/compiled.py) run as prepared statements on PostgreSQL, planned
+# once per connection. Off behind a pooler in transaction mode that does not carry prepared
+# statements (PgBouncer before 1.21, or without max_prepared_statements).
+PRAKTIJK_PREPARED_STATEMENTS = env_bool("PRAKTIJK_PREPARED_STATEMENTS", default=True)
 if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
     # A practice's data is read from memory or SSD, where a random read costs about what a
     # sequential one does; with PostgreSQL's default (4, for spinning disks) the planner chose
     # hash joins over every traject of the organisation for a page that needs a coach's few.
-    DATABASES["default"].setdefault("OPTIONS", {}).setdefault("options", "-c random_page_cost=1.1")
+    server_options = "-c random_page_cost=1.1"
+    if PRAKTIJK_PREPARED_STATEMENTS:
+        # A prepared statement is planned once, for any values (a generic plan), instead of
+        # for each call: left to choose (auto), PostgreSQL kept planning Vandaag's lists on
+        # every request, estimating a generic plan dearer that ran as fast (each compiled
+        # query of the benchmark pages compared at L: docs/benchmarks.md). Only prepared
+        # statements follow this setting: Django's other queries are planned as before.
+        server_options += " -c plan_cache_mode=force_generic_plan"
+    DATABASES["default"].setdefault("OPTIONS", {}).setdefault("options", server_options)
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     DATABASES["default"]["OPTIONS"] = {
         # A web process, a worker and beat share the file: wait for a lock instead of failing,

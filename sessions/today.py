@@ -159,13 +159,15 @@ TODAYS = Compiled(
 )
 
 
+def _todays_values(coach_pk: int, today: date) -> dict:
+    start, end = _day_bounds(today)
+    return {"coach": coach_pk, "start": start, "end": end, "day_before": start - timedelta(days=1)}
+
+
 def todays_appointments(coach: User, now: datetime) -> list[Appointment]:
     """The coach's appointments of today in time order, with what each row offers; one query
     (plus one per registered kind that is on the day, for all of its appointments)."""
-    start, end = _day_bounds(timezone.localdate(now))
-    appointments = TODAYS.all(
-        coach=coach.pk, start=start, end=end, day_before=start - timedelta(days=1)
-    )
+    appointments = TODAYS.all(**_todays_values(coach.pk, timezone.localdate(now)))
     links = _Links()
     for appointment in appointments:
         _what_fits(appointment, now, links)
@@ -198,13 +200,18 @@ PER_DAY = Compiled(
 )
 
 
+def _days_ahead_values(coach_pk: int, today: date) -> dict:
+    first = today + timedelta(days=1)
+    start, _ = _day_bounds(first)
+    _, end = _day_bounds(first + timedelta(days=DAYS_AHEAD - 1))
+    return {"coach": coach_pk, "start": start, "end": end}
+
+
 def days_ahead(coach: User, today: date) -> list[dict]:
     """Each of the next days: how many appointments (meetings among them), the first start and
     the last end; one query, counted per local day by the database."""
     first = today + timedelta(days=1)
-    start, _ = _day_bounds(first)
-    _, end = _day_bounds(first + timedelta(days=DAYS_AHEAD - 1))
-    per_day = {row["day"]: row for row in PER_DAY.all(coach=coach.pk, start=start, end=end)}
+    per_day = {row["day"]: row for row in PER_DAY.all(**_days_ahead_values(coach.pk, today))}
     days, calendar = [], reverse("calendar_week")
     for n in range(DAYS_AHEAD):
         day = first + timedelta(days=n)
@@ -273,9 +280,12 @@ def without_outcome(coach: User, now: datetime) -> tuple[list[Appointment], int]
     latest first; the first SHOWN and how many there are, in one query (a count over a window).
     Today's are on the day's list with their buttons; a Backstage meeting's outcome is its
     attendance, on its own page."""
-    today_start, _ = _day_bounds(timezone.localdate(now))
-    rows = WITHOUT_OUTCOME.all(coach=coach.pk, today_start=today_start)
+    rows = WITHOUT_OUTCOME.all(**_without_outcome_values(coach.pk, timezone.localdate(now)))
     return rows, rows[0].total if rows else 0
+
+
+def _without_outcome_values(coach_pk: int, today: date) -> dict:
+    return {"coach": coach_pk, "today_start": _day_bounds(today)[0]}
 
 
 def today_section(coach: User) -> dict:
@@ -317,6 +327,7 @@ def register_today() -> None:
         "today",
         template="sessions/includes/today.html",
         context=today_section,
+        reads=lambda at: [(TODAYS, _todays_values(at["coach"], at["today"]))],
         position="top",
         order=10,
     )
@@ -324,6 +335,7 @@ def register_today() -> None:
         "days_ahead",
         template="sessions/includes/today_days.html",
         context=days_section,
+        reads=lambda at: [(PER_DAY, _days_ahead_values(at["coach"], at["today"]))],
         position="top",
         order=20,
     )
@@ -334,6 +346,7 @@ def register_today() -> None:
         # Vandaag asks first whether there are any, in the list's order (latest first): from
         # the index of booked appointments by start, which holds few from the past.
         rows=lambda at: _without_outcome_rows(at.coach, at.today_start).order_by("-start", "-pk"),
+        reads=lambda at: [(WITHOUT_OUTCOME, _without_outcome_values(at["coach"], at["today"]))],
         position="attention",
         order=10,
     )

@@ -13,7 +13,8 @@ from django.db.models.sql.compiler import SQLCompiler
 from django.test.utils import CaptureQueriesContext, override_settings
 from django.utils import timezone
 
-from coaching.compiled import Compiled
+from coaching.compiled import Compiled, together
+from coaching.models import Client
 from coaching.tests.factories import ClientFactory, CoachFactory
 from trajects.models import Traject
 from trajects.tests.factories import TrajectFactory
@@ -232,3 +233,165 @@ def test_an_insert_and_an_update_compiled_once_write_what_the_orm_would():
         ("'; DROP TABLE x; --", "Zwolle"),
         ("Basisschool De Linde", "Utrecht"),
     ]
+
+
+ON_POSTGRES = pytest.mark.skipif(
+    connection.vendor != "postgresql", reason="prepared statements are PostgreSQL's"
+)
+
+
+def _prepared(like: str) -> list[tuple]:
+    """This connection's prepared statements whose SQL is like `like`."""
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT statement, generic_plans, custom_plans FROM pg_prepared_statements "
+            "WHERE statement LIKE %s",
+            [like],
+        )
+        return cursor.fetchall()
+
+
+EMAIL_TRAJECTS = Compiled(
+    lambda at: Traject.objects.filter(coach=at.coach, kind=Traject.Kind.EMAIL).order_by("pk"),
+    coach=models.BigIntegerField(),
+)
+
+
+@ON_POSTGRES
+@pytest.mark.django_db
+class TestPreparedOnPostgres:
+    def test_a_compiled_query_is_prepared_once_with_its_constants_written_in(self, two_coaches):
+        mine, theirs, made = two_coaches
+        email = TrajectFactory(client=ClientFactory(coach=mine), kind=Traject.Kind.EMAIL)
+        assert EMAIL_TRAJECTS.all(coach=mine.pk) == [email]
+        assert EMAIL_TRAJECTS.all(coach=theirs.pk) == []
+        assert EMAIL_TRAJECTS.all(coach=mine.pk) == [email]
+        ((statement, generic, custom),) = _prepared('%"trajects_traject"."kind" = %email%')
+        # The coach is the one placeholder; the kind, which never varies, is in the SQL, so
+        # that the one plan made for all calls can use what the planner knows of 'email'.
+        assert "'email'" in statement and "$1" in statement and "$2" not in statement
+        # Planned once for any coach (a generic plan), not once per call.
+        assert (generic, custom) == (3, 0)
+
+    def test_a_constant_with_quotes_and_percent_signs_is_written_in_safely(self, two_coaches):
+        mine, _theirs, _made = two_coaches
+        wanted = ClientFactory(coach=mine, last_name="Van 't 50%-Huis")
+        ClientFactory(coach=mine, last_name="Van t 50-Huis")
+        named = Compiled(
+            lambda at: Client.objects.filter(coach=at.coach, last_name__contains="'t 50%-"),
+            coach=models.BigIntegerField(),
+        )
+        assert named.all(coach=mine.pk) == [wanted]
+        sql, params = named.bound({"coach": mine.pk})
+        assert params == [mine.pk] and sql.count("%s") == 1
+        with override_settings(PRAKTIJK_PREPARED_STATEMENTS=False):
+            assert named.all(coach=mine.pk) == [wanted]
+
+    def test_switched_off_nothing_is_prepared_and_the_constants_are_passed(self, two_coaches):
+        mine, _theirs, _made = two_coaches
+        with override_settings(PRAKTIJK_PREPARED_STATEMENTS=False):
+            assert EMAIL_TRAJECTS.all(coach=mine.pk) == []
+            sql, params = EMAIL_TRAJECTS.bound({"coach": mine.pk})
+        assert "'email'" not in sql and params == [mine.pk, "email"]
+        assert _prepared('%"trajects_traject"."kind" = %') == []
+
+    def test_the_connection_plans_prepared_statements_once_for_all_values(self, db):
+        with connection.cursor() as cursor:
+            cursor.execute("SHOW plan_cache_mode")
+            assert cursor.fetchone() == ("force_generic_plan",)
+
+
+def _sent_in_a_pipeline(found: list):
+    """An execute wrapper noting, per statement, whether it went in a pipeline (PostgreSQL)."""
+
+    def note(execute, sql, params, many, context):
+        raw = context["connection"].connection
+        found.append((sql, getattr(raw, "_pipeline", None) is not None))
+        return execute(sql, params, many, context)
+
+    return note
+
+
+DRAFT_FREE = Compiled(
+    lambda at: Traject.objects.filter(coach=at.coach).values("pk", "kind").order_by("pk"),
+    coach=models.BigIntegerField(),
+)
+RAW_COUNT = Compiled(
+    lambda at: ("SELECT COUNT(*) FROM trajects_traject WHERE coach_id = %s", [at.coach]),
+    coach=models.BigIntegerField(),
+)
+
+
+@pytest.mark.django_db
+class TestReadTogether:
+    def test_the_calls_inside_get_the_rows_read_before_without_a_query(self, two_coaches):
+        mine, theirs, made = two_coaches
+        since = timezone.localdate() - timedelta(10)
+        expected = (
+            REGISTERED_SINCE.all(coach=mine.pk, since=since),
+            DRAFT_FREE.all(coach=mine.pk),
+            RAW_COUNT.rows(coach=mine.pk),
+        )
+        sent = []
+        with (
+            CaptureQueriesContext(connection) as before,
+            connection.execute_wrapper(_sent_in_a_pipeline(sent)),
+        ):
+            reads = [
+                (REGISTERED_SINCE, {"coach": mine.pk, "since": since}),
+                (DRAFT_FREE, {"coach": mine.pk}),
+                (RAW_COUNT, {"coach": mine.pk}),
+            ]
+            with together(reads):
+                read = len(before)
+                got = (
+                    REGISTERED_SINCE.all(coach=mine.pk, since=since),
+                    DRAFT_FREE.all(coach=mine.pk),
+                    RAW_COUNT.rows(coach=mine.pk),
+                )
+                assert len(before) == read == 3  # read once, before the calls
+                # Other values than those read: a query of its own, as outside the block.
+                assert DRAFT_FREE.all(coach=theirs.pk) == [
+                    {"pk": t.pk, "kind": t.kind} for t in made[theirs]
+                ]
+                assert len(before) == 4
+        assert got == expected
+        assert [t.registered_on for t in got[0]] == [t.registered_on for t in expected[0]]
+        assert got[2] == [(4,)]
+        in_pipeline = [piped for _sql, piped in sent[:3]]
+        # On PostgreSQL the three went to the server together, in one round trip.
+        assert in_pipeline == [connection.vendor == "postgresql"] * 3
+        assert sent[3][1] is False
+        # After the block every call reads again.
+        with CaptureQueriesContext(connection) as after:
+            RAW_COUNT.rows(coach=mine.pk)
+        assert len(after) == 1
+
+    def test_a_query_that_cannot_match_is_not_sent(self, two_coaches):
+        of_clients = Compiled(
+            lambda at: Traject.objects.filter(client__pk__in=at.clients).order_by("pk"),
+            clients=[models.BigIntegerField()],
+        )
+        with (
+            CaptureQueriesContext(connection) as queries,
+            together([(of_clients, {"clients": []})]),
+        ):
+            assert of_clients.all(clients=[]) == []
+        assert len(queries) == 0
+
+    def test_a_failing_statement_raises_and_the_connection_goes_on(self, two_coaches):
+        from django.db import DatabaseError, transaction
+
+        mine, _theirs, made = two_coaches
+        broken = Compiled(
+            lambda at: (
+                "SELECT no_such_column FROM trajects_traject WHERE id > %s",
+                [at.n],
+            ),
+            n=models.BigIntegerField(),
+        )
+        # (In a transaction of its own, rolled back by the error, as a request's would be.)
+        reads = [(DRAFT_FREE, {"coach": mine.pk}), (broken, {"n": 0})]
+        with pytest.raises(DatabaseError), transaction.atomic(), together(reads):
+            pass  # pragma: no cover - the block is not entered
+        assert DRAFT_FREE.all(coach=mine.pk) == [{"pk": t.pk, "kind": t.kind} for t in made[mine]]

@@ -107,6 +107,23 @@ class TestRecentDossiers:
 
 
 class TestListsShowTheirFirstRowsAndLinkToTheRest:
+    def test_a_waiting_row_is_text_not_html(self, client, coach_a):
+        """The rows are written in Python (trajects/dashboard_html.py): the client's name and
+        the traject's title come out escaped, with the link, what to do and the phase."""
+        traject = TrajectFactory(
+            client__coach=coach_a,
+            client__first_name='<img src=x onerror="alert(1)">',
+            title="Rust & <i>ruimte</i>",
+        )
+        page = dashboard(client, coach_a)
+        waiting = page[page.index('id="waiting-heading"') : page.index('id="recent-heading"')]
+        row = waiting[waiting.index(f'href="/coach/trajecten/{traject.uuid}/"') :]
+        row = row[: row.index("</li>")]
+        assert "&lt;img src=x onerror=&quot;alert(1)&quot;&gt;" in row
+        assert "– Rust &amp; &lt;i&gt;ruimte&lt;/i&gt;" in row
+        assert "Kennismaking plannen" in row and "aanmelding" in row.lower()
+        assert "<img" not in waiting and "<i>" not in waiting
+
     def test_waiting(self, client, coach_a, coach_b):
         for n in range(SHOWN + 3):
             TrajectFactory(client__coach=coach_a, client__first_name=f"Wacht{n:02}")

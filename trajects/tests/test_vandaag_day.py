@@ -236,6 +236,16 @@ class TestDraftInvoices:
     def test_none_no_section(self, client, coach_a):
         assert "drafts-heading" not in vandaag(client, coach_a)
 
+    def test_the_name_billed_is_text_not_html(self, client, coach_a):
+        """The rows are written in Python (billing/today.py), not by the template engine."""
+        last_end = timezone.localdate().replace(day=1) - timedelta(days=1)
+        eva = running_traject(coach_a, client__coach=coach_a).client
+        invoice(coach_a, eva, last_end.replace(day=1), last_end, name="<b>Stichting</b> & Zn")
+        page = part(vandaag(client, coach_a), "drafts-heading")
+        assert "&lt;b&gt;Stichting&lt;/b&gt; &amp; Zn" in page
+        assert "<b>" not in page
+        assert f"periode {readable(last_end.replace(day=1))} – {readable(last_end)}" in page
+
 
 def busy_practice(coach, today: date, numbers: range) -> None:
     """Of everything on Vandaag, one per number: an appointment today, one in the days ahead

@@ -15,12 +15,13 @@ from django.utils.timesince import timesince
 from django.utils.translation import gettext
 from django.views.decorators.http import require_safe
 
-from coaching.compiled import Compiled
+from coaching.compiled import Compiled, together
 from coaching.dashboard import (
     MOMENT_FIELDS,
     VISIT_FIELDS,
     has_rows,
     moment,
+    section_reads,
     section_rows,
     sections_for,
     sections_with_rows,
@@ -33,6 +34,7 @@ from coaching.dates import readable
 from coaching.links import url_for
 from coaching.models import Client, Consent, Role
 from coaching.roles import role_required
+from trajects.dashboard_html import waiting_rows
 from trajects.models import Evaluation, Message, Traject
 from trajects.services.email_coaching import quiet_conversations
 
@@ -292,6 +294,7 @@ def _links_and_texts(context: dict, now: datetime) -> None:
     for traject in context["waiting"]:
         traject.status_label = traject.get_status_display()
         traject.todo = _todo(traject, now)
+    context["waiting_html"] = waiting_rows(context["waiting"])
 
 
 def _todo(traject: Traject, now: datetime) -> str:
@@ -332,28 +335,38 @@ def coach_dashboard(request: HttpRequest) -> HttpResponse:
     # First, so that what is new counts from the previous visit (one UPDATE; on PostgreSQL in
     # the statement that asks which lists have rows).
     profile = coach.coach_profile
-    together = connection.vendor == "postgresql"
-    since = visit(profile, now, record=not together)
+    one_statement = connection.vendor == "postgresql"
+    since = visit(profile, now, record=not one_statement)
     values = values_at(coach, now, since)
-    if together:
+    if one_statement:
         (row,) = VISIT_AND_WHICH_HAVE_ROWS.rows(**values | visit_values(profile, now))
     else:
         (row,) = WHICH_HAVE_ROWS.rows(**values)
     found = has_rows(row, [*ASKED, *sections_with_rows()], list(COUNTS))
+    # Every list with rows, the sections' and the recent dossiers, read in one round trip.
+    reads = [
+        *((SHOWN_ROWS[name], values) for name in SHOWN_AS if name in ALWAYS_READ or found[name]),
+        *section_reads(values, found),
+        (RECENT, {"coach": coach.pk}),
+    ]
+    with together(reads):
+        shown = _shown(values, found)
+        # What the apps above this one put here, per position: the day's appointments and
+        # the days ahead at the top (sessions); past appointments without an outcome
+        # (sessions), quote requests and draft invoices (billing) among the lists.
+        sections = sections_for(coach, found)
+        recent = _recent(coach, now)
     return render(
         request,
         "trajects/dashboard.html",
         {
-            **_shown(values, found),
+            **shown,
             "counts": {"open": found["open"], "running": found["running"]},
             "bedenktijd_days": settings.PRAKTIJK_BEDENKTIJD_DAYS,
             "ending_days": ENDING_DAYS,
             "since": since,
             "first_visit": coach.coach_profile.today_since is None,
-            # What the apps above this one put here, per position: the day's appointments and
-            # the days ahead at the top (sessions); past appointments without an outcome
-            # (sessions), quote requests and draft invoices (billing) among the lists.
-            "sections": sections_for(coach, found),
-            "recent": _recent(coach, now),
+            "sections": sections,
+            "recent": recent,
         },
     )
