@@ -17,6 +17,7 @@ coaching/tests/test_mime.py compares the two on many messages.
 import email.policy
 import re
 import smtplib
+from collections.abc import Callable
 from datetime import UTC, datetime
 from email.contentmanager import _encode_text  # the transfer encoding set_content chooses
 from email.generator import BytesGenerator
@@ -28,6 +29,8 @@ from django.core.mail import EmailMessage, EmailMultiAlternatives
 from django.core.mail.backends import smtp
 from django.core.mail.utils import DNS_NAME
 from django.utils.timezone import get_current_timezone
+
+from coaching.smtp import sendmail
 
 POLICY = email.policy.SMTP  # what Django's SMTP backend writes with
 NL = b"\r\n"
@@ -215,7 +218,8 @@ def _from(value: str) -> bytes:
 
 
 class SMTPBackend(smtp.EmailBackend):
-    """Django's SMTP backend, sending the bytes of `flatten` (the same as its own)."""
+    """Django's SMTP backend, sending the bytes of `flatten` (the same as its own), the commands
+    pipelined where the server offers it (coaching.smtp)."""
 
     def prep_address(self, address, force_ascii=True) -> str:
         """Django's, which parses every address with the email package: a plain one is its
@@ -230,13 +234,24 @@ class SMTPBackend(smtp.EmailBackend):
             prepared[key] = super().prep_address(address, force_ascii)
         return prepared[key]
 
-    def _send(self, email_message: EmailMessage) -> bool:
+    def send_while(self, email_message: EmailMessage, while_waiting: Callable[[], None]) -> int:
+        """Send one message over the open connection (as send_messages), calling
+        `while_waiting` while the server reads its commands (coaching.smtp.sendmail)."""
+        with self._lock:
+            if not self.connection:
+                raise smtplib.SMTPServerDisconnected("open the connection first")
+            return int(self._send(email_message, while_waiting))
+
+    def _send(self, email_message: EmailMessage, while_waiting=None) -> bool:
         if not email_message.recipients():
+            if while_waiting:
+                while_waiting()
             return False
         from_email = self.prep_address(email_message.from_email)
         recipients = [self.prep_address(address) for address in email_message.recipients()]
+        message = flatten(email_message)
         try:
-            self.connection.sendmail(from_email, recipients, flatten(email_message))
+            sendmail(self.connection, from_email, recipients, message, while_waiting)
         except smtplib.SMTPException:
             if not self.fail_silently:
                 raise

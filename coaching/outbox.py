@@ -32,8 +32,8 @@ from smtplib import (
 from celery.exceptions import SoftTimeLimitExceeded
 from django.conf import settings
 from django.core.mail import EmailMessage, mailers
+from django.db import DatabaseError, transaction
 from django.db import connection as db_connection
-from django.db import transaction
 from django.db.models import F, Q
 from django.utils import timezone
 from django.utils.translation import gettext_noop
@@ -361,12 +361,28 @@ def _send_all(
                 _release(rest, token)
                 break
             delivered = list(send.delivered_to)
+
+            def mark_waiting() -> None:
+                # The rows accepted before, marked while the server reads this message's
+                # commands (coaching.smtp): its round trip and the mark's go together, and
+                # this message cannot be accepted before they are marked.
+                nonlocal unmarked, marked
+                if len(unmarked) >= every:
+                    marked |= _mark_sent(unmarked, token)
+                    unmarked = []
+
             try:
                 for message in messages:
                     if set(message.to) <= set(delivered):
                         continue  # accepted at an earlier attempt
-                    connection.send_messages([message])
+                    if hasattr(connection, "send_while"):  # coaching.mime.SMTPBackend
+                        connection.send_while(message, mark_waiting)
+                    else:
+                        mark_waiting()
+                        connection.send_messages([message])
                     delivered += message.to
+            except DatabaseError:
+                raise  # a mark failed: as before (nothing more is sent on this connection)
             except SoftTimeLimitExceeded:
                 _remember(send, delivered, token)
                 # What was sent is marked (finally); the rows not begun go back at once; the
@@ -389,9 +405,6 @@ def _send_all(
             unmarked.append(send)
             done.add(send.pk)
             sent += 1
-            if len(unmarked) >= every:
-                marked |= _mark_sent(unmarked, token)
-                unmarked = []
     except SoftTimeLimitExceeded:
         raise
     except Exception as error:  # the connection could not be opened

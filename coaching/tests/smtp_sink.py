@@ -6,6 +6,7 @@ import asyncio
 import logging
 import threading
 from collections import Counter
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from email.parser import BytesHeaderParser
 from email.policy import default
@@ -29,12 +30,32 @@ class Sink:
     connections: int = 0
     messages: list[Received] = field(default_factory=list)
     lock: threading.Lock = field(default_factory=threading.Lock)
-    # Addresses refused for good at RCPT TO (550), like a relay that checks its recipients.
+    # Addresses refused for good at MAIL FROM and RCPT TO (550), like a relay that checks them;
+    # a message with the header "X-Refuse: yes" is refused after its data (554).
     refused: set[str] = field(default_factory=set)
     # Seconds each message waits before it is accepted, like a slow relay: a test that kills
     # senders in the middle of their work sets it, so that the work outlasts the kills however
     # fast the machine sends (the other connections go on meanwhile: the wait is asyncio's).
     delay: float = 0.0
+
+    # Offer PIPELINING, as the mail servers a practice sends through do (coaching/smtp.py sends
+    # the commands together then); a test sets it off to see the command-by-command way.
+    pipelining: bool = True
+    # Called as each message has arrived, before the server answers that it accepted it.
+    before_accepting: Callable[[], None] | None = None
+
+    async def handle_EHLO(self, server, session, envelope, hostname, responses):  # noqa: N802
+        session.host_name = hostname
+        if self.pipelining:
+            return [*responses[:-1], "250-PIPELINING", responses[-1]]
+        return responses
+
+    async def handle_MAIL(self, server, session, envelope, address, mail_options):  # noqa: N802
+        if address in self.refused:
+            return "550 5.7.1 Sender refused"
+        envelope.mail_from = address
+        envelope.mail_options.extend(mail_options)
+        return "250 OK"
 
     async def handle_RCPT(self, server, session, envelope, address, rcpt_options):  # noqa: N802
         if address in self.refused:
@@ -45,6 +66,10 @@ class Sink:
     async def handle_DATA(self, server, session, envelope):  # noqa: N802 - aiosmtpd's hook name
         if self.delay:
             await asyncio.sleep(self.delay)
+        if self.before_accepting:  # (in a thread: it may read the database)
+            await asyncio.to_thread(self.before_accepting)
+        if b"X-Refuse: yes" in envelope.content:
+            return "554 5.6.0 Message refused"
         # The headers only: parsing the whole message would cost the sink more than the sender
         # spends on it, and the benchmark would measure the sink.
         parsed = BytesHeaderParser(policy=default).parsebytes(envelope.content)
