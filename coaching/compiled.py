@@ -268,7 +268,9 @@ def together(calls: Iterable[tuple["Compiled", dict[str, Any]]], using: str = DE
     On PostgreSQL the statements go to the server together (psycopg's pipeline mode: one round
     trip for all, each still a prepared statement), so that a page of several independent
     lists waits for the database once, not once a list. Elsewhere they run one after another.
-    A call with other values than those read runs its own query, as outside the block."""
+    A call with other values than those read runs its own query, as outside the block. The rows
+    are those read as the block began: a write inside it is not seen by the calls that follow
+    (read what a page writes before, as Vandaag records its visit first)."""
     connection = connections[using]
     store, sent = {}, []
     for compiled, values in calls:
@@ -328,6 +330,13 @@ def prepared_cursor(connection):
     cursor_class, debug_wrapper = _prepared_classes()
     with connection.wrap_database_errors:
         cursor = cursor_class(raw)
+        # As Django's create_cursor: the time zone datetimes are read in, where the connection's
+        # own loader has another (DATABASES' TIME_ZONE, a test that changes it).
+        from django.db.backends.postgresql.base import TIMESTAMPTZ_OID, Format, register_tzloader
+
+        loader = raw.adapters.get_loader(TIMESTAMPTZ_OID, Format.TEXT)
+        if connection.timezone != loader.timezone:
+            register_tzloader(connection.timezone, cursor)
     connection.validate_thread_sharing()
     if connection.queries_logged:
         return debug_wrapper(cursor, connection)

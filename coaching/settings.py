@@ -170,7 +170,7 @@ DATABASES = {
 }
 # The compiled queries (coaching/compiled.py) run as prepared statements on PostgreSQL, planned
 # once per connection. Off behind a pooler in transaction mode that does not carry prepared
-# statements (PgBouncer before 1.21, or without max_prepared_statements).
+# statements (PgBouncer before 1.22, or without max_prepared_statements).
 PRAKTIJK_PREPARED_STATEMENTS = env_bool("PRAKTIJK_PREPARED_STATEMENTS", default=True)
 if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
     # A practice's data is read from memory or SSD, where a random read costs about what a
@@ -181,8 +181,9 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
         # A prepared statement is planned once, for any values (a generic plan), instead of
         # for each call: left to choose (auto), PostgreSQL kept planning Vandaag's lists on
         # every request, estimating a generic plan dearer that ran as fast (each compiled
-        # query of the benchmark pages compared at L: docs/benchmarks.md). Only prepared
-        # statements follow this setting: Django's other queries are planned as before.
+        # query of the benchmark pages compared at L: docs/benchmarks.md). Django's other
+        # queries, which it binds itself, are planned as before; the statements of the
+        # database's own triggers (PL/pgSQL: primary-key look-ups) follow it too.
         server_options += " -c plan_cache_mode=force_generic_plan"
     DATABASES["default"].setdefault("OPTIONS", {}).setdefault("options", server_options)
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":

@@ -33,6 +33,8 @@ class Sink:
     # Addresses refused for good at MAIL FROM and RCPT TO (550), like a relay that checks them;
     # a message with the header "X-Refuse: yes" is refused after its data (554).
     refused: set[str] = field(default_factory=set)
+    # Addresses at whose RCPT TO the server says it is closing the connection (421).
+    closing: set[str] = field(default_factory=set)
     # Seconds each message waits before it is accepted, like a slow relay: a test that kills
     # senders in the middle of their work sets it, so that the work outlasts the kills however
     # fast the machine sends (the other connections go on meanwhile: the wait is asyncio's).
@@ -60,6 +62,8 @@ class Sink:
     async def handle_RCPT(self, server, session, envelope, address, rcpt_options):  # noqa: N802
         if address in self.refused:
             return "550 5.1.1 No such user"
+        if address in self.closing:
+            return "421 4.3.2 Service shutting down"
         envelope.rcpt_tos.append(address)
         return "250 OK"
 

@@ -395,3 +395,44 @@ class TestReadTogether:
         with pytest.raises(DatabaseError), transaction.atomic(), together(reads):
             pass  # pragma: no cover - the block is not entered
         assert DRAFT_FREE.all(coach=mine.pk) == [{"pk": t.pk, "kind": t.kind} for t in made[mine]]
+
+
+@pytest.mark.django_db
+def test_rows_read_together_are_cut_to_the_selected_columns(two_coaches):
+    """A DISTINCT list ordered by a column it does not select: Django selects that column too
+    and cuts it off each row (has_extra_select); rows read together are cut the same way."""
+    mine, _theirs, _made = two_coaches
+    kinds = Compiled(
+        lambda at: (
+            Traject.objects.filter(coach=at.coach)
+            .values_list("kind")
+            .distinct()
+            .order_by("kind", "registered_on")
+        ),
+        coach=models.BigIntegerField(),
+    )
+    expected = kinds.all(coach=mine.pk)
+    with together([(kinds, {"coach": mine.pk})]):
+        assert kinds.all(coach=mine.pk) == expected
+    assert expected == [("standard",)] * 4
+
+
+@pytest.mark.django_db(transaction=True)
+@pytest.mark.parametrize("prepared", [True, False], ids=["prepared", "not-prepared"])
+def test_a_failing_read_first_raises_and_the_connection_goes_on(two_coaches, prepared):
+    """Outside a transaction (a request's autocommit), the first statement failing: the ones
+    after it are not run, the error is Django's, and the connection serves the next request."""
+    from django.db import DatabaseError
+
+    mine, _theirs, made = two_coaches
+    broken = Compiled(
+        lambda at: ("SELECT no_such_column FROM trajects_traject WHERE id > %s", [at.n]),
+        n=models.BigIntegerField(),
+    )
+    with override_settings(PRAKTIJK_PREPARED_STATEMENTS=prepared):
+        reads = [(broken, {"n": 0}), (DRAFT_FREE, {"coach": mine.pk})]
+        with pytest.raises(DatabaseError), together(reads):
+            pass  # pragma: no cover - the block is not entered
+        with together([(DRAFT_FREE, {"coach": mine.pk})]):
+            rows = DRAFT_FREE.all(coach=mine.pk)
+    assert rows == [{"pk": t.pk, "kind": t.kind} for t in made[mine]]

@@ -124,3 +124,34 @@ def test_no_message_is_accepted_while_an_accepted_one_is_unmarked(
     assert seen == [(k, k) for k in range(5)]
     assert Send.objects.filter(status=Send.Status.SENT).count() == 5
     assert sink.connections == 1 and sink.duplicates() == 0
+
+
+def test_a_server_closing_at_a_recipient_raises_what_smtplib_raises(server):
+    sink, smtp, _sends = server
+    sink.closing.add("dicht@example.org")
+    with pytest.raises(smtplib.SMTPRecipientsRefused) as raised:
+        sendmail(smtp, "praktijk@example.org", ["eva@example.org", "dicht@example.org"], MESSAGE)
+    assert raised.value.recipients == {"dicht@example.org": (421, b"4.3.2 Service shutting down")}
+    assert smtp.sock is None  # closed, as smtplib closes it: the server answers nothing more
+    assert sink.messages == []
+
+
+def test_when_the_wait_fails_the_message_is_not_sent_and_nothing_more_goes_over(server):
+    sink, smtp, _sends = server
+
+    def fails():
+        raise ValueError("the mark failed")
+
+    with pytest.raises(ValueError):
+        sendmail(smtp, "praktijk@example.org", ["eva@example.org"], MESSAGE, fails)
+    if sink.pipelining:
+        # The server read the commands and waits for a message: the connection is closed, so
+        # that no other message can become this one.
+        assert smtp.sock is None
+        with pytest.raises(smtplib.SMTPServerDisconnected):
+            sendmail(smtp, "praktijk@example.org", ["jan@example.org"], MESSAGE)
+    else:  # nothing was sent yet: the connection goes on
+        assert sendmail(smtp, "praktijk@example.org", ["jan@example.org"], MESSAGE) == {}
+    assert [received.to for received in sink.messages] == (
+        [] if sink.pipelining else [["jan@example.org"]]
+    )

@@ -282,6 +282,10 @@ def test_vandaag_runs_the_same_queries_for_a_quiet_day_as_for_a_busy_one(
         client.get("/coach/")  # warm: the session
         with CaptureQueriesContext(connection) as queries:
             page = client.get("/coach/").content.decode()
+        statements = [query["sql"] for query in queries]
+        # Each list read once: what the page reads together (coaching.compiled.together) is
+        # what its lists and sections ask for, or they would each read again.
+        assert len(set(statements)) == len(statements), statements
         return len(queries), page
 
     few, _page = count(range(1))
