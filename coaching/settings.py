@@ -182,9 +182,9 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
         # for each call: left to choose (auto), PostgreSQL kept planning Vandaag's lists on
         # every request, estimating a generic plan dearer that ran as fast (each compiled
         # query of the main pages compared at L: `python -m bench.plans`, held by
-        # bench/tests/test_budgets.py). Django's other
-        # queries, which it binds itself, are planned as before; the statements of the
-        # database's own triggers (PL/pgSQL: primary-key look-ups) follow it too.
+        # bench/tests/test_budgets.py). Django's other queries, which it binds itself, are
+        # planned as before; the statements of the database's own triggers (PL/pgSQL:
+        # primary-key look-ups) follow it too.
         server_options += " -c plan_cache_mode=force_generic_plan"
     DATABASES["default"].setdefault("OPTIONS", {}).setdefault("options", server_options)
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
