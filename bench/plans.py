@@ -11,6 +11,7 @@ slower: a partial index cannot be used for a value the plan does not know)."""
 import json
 import os
 import re
+import secrets
 import statistics
 import sys
 
@@ -45,16 +46,18 @@ def prepared_statements(made: dict) -> dict[str, tuple[str, list]]:
 
 def _timings(cursor, mode: str, statement: str, arguments: str) -> tuple[float, float]:
     """The fastest planning and execution (ms) of RUNS, for the plan of `mode`."""
+    # A name of its own (a statement prepared stays when its transaction is rolled back), and
+    # only it deallocated: the connection's own prepared statements are psycopg's to keep.
+    name = f"compared_{secrets.token_hex(6)}"
     cursor.execute(f"SET LOCAL plan_cache_mode = {mode}")
-    cursor.execute("DEALLOCATE ALL")
-    cursor.execute(f"PREPARE compared AS {statement}")  # nosec B608 - the pages' own SQL
+    cursor.execute(f"PREPARE {name} AS {statement}")  # nosec B608 - the pages' own SQL
     runs = []
     for _ in range(RUNS):
-        cursor.execute(f"EXPLAIN (ANALYZE, FORMAT JSON) EXECUTE compared{arguments}")
+        cursor.execute(f"EXPLAIN (ANALYZE, FORMAT JSON) EXECUTE {name}{arguments}")
         (plan,) = cursor.fetchone()
         plan = json.loads(plan) if isinstance(plan, str) else plan
         runs.append((plan[0]["Planning Time"], plan[0]["Execution Time"]))
-    cursor.execute("DEALLOCATE compared")
+    cursor.execute(f"DEALLOCATE {name}")
     return min(run[0] for run in runs), min(run[1] for run in runs)
 
 
