@@ -29,9 +29,11 @@ def p95(times: list[float]) -> float:
 def measure_pages(practices: dict[str, dict]) -> dict[str, dict[str, dict]]:
     """Median and p95 (ms) and queries per page and practice, the floor included.
 
-    Every round opens each page at every size in turn (S, L, XL, then the next page): the sizes
-    are compared under the same conditions, so that a busier minute of the machine falls on all
-    of them and not on the size that happened to be measured then.
+    Every round opens every page of every size once (S's floor and pages, then L's, then XL's,
+    then the bare view), some 50 requests a round: the sizes are compared under the same
+    conditions, so that a busier minute of the machine falls on all of them and not on the size
+    that happened to be measured then. (The round's first request, S's floor, follows the bare
+    view and comes out slower than L's floor: S's floor is not what the targets divide by.)
     """
     from django.db import connection
     from django.test import Client as Browser
