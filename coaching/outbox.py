@@ -352,6 +352,16 @@ def _send_all(
     done: set[int] = set()
     sent = failed = 0
     connection = mailers.default
+
+    def mark_waiting() -> None:
+        # The rows accepted before, marked while the server reads the next message's commands
+        # (coaching.smtp): its round trip and the mark's go together, and that message cannot
+        # be accepted before they are marked.
+        nonlocal unmarked, marked
+        if len(unmarked) >= every:
+            marked |= _mark_sent(unmarked, token)
+            unmarked = []
+
     try:
         connection.open()
         for index, (send, messages) in enumerate(composed):
@@ -361,16 +371,6 @@ def _send_all(
                 _release(rest, token)
                 break
             delivered = list(send.delivered_to)
-
-            def mark_waiting() -> None:
-                # The rows accepted before, marked while the server reads this message's
-                # commands (coaching.smtp): its round trip and the mark's go together, and
-                # this message cannot be accepted before they are marked.
-                nonlocal unmarked, marked
-                if len(unmarked) >= every:
-                    marked |= _mark_sent(unmarked, token)
-                    unmarked = []
-
             try:
                 for message in messages:
                     if set(message.to) <= set(delivered):

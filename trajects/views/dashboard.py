@@ -264,12 +264,17 @@ RECENT = Compiled(
 )
 
 
+def _read(found: dict) -> list[str]:
+    """The lists that are read: those with rows, and the one read either way."""
+    return [name for name in SHOWN_AS if name in ALWAYS_READ or found[name]]
+
+
 def _shown(values: dict, found: dict) -> dict:
     """Of each list the first SHOWN rows and how many there are; a list without rows is not
     read."""
-    context = {}
+    context, read = {}, _read(found)
     for name, (_related, _columns, _order, total) in SHOWN_AS.items():
-        if name in ALWAYS_READ or found[name]:
+        if name in read:
             context[name], context[total] = _first(SHOWN_ROWS[name].all(**values))
         else:
             context[name], context[total] = [], 0
@@ -345,7 +350,7 @@ def coach_dashboard(request: HttpRequest) -> HttpResponse:
     found = has_rows(row, [*ASKED, *sections_with_rows()], list(COUNTS))
     # Every list with rows, the sections' and the recent dossiers, read in one round trip.
     reads = [
-        *((SHOWN_ROWS[name], values) for name in SHOWN_AS if name in ALWAYS_READ or found[name]),
+        *((SHOWN_ROWS[name], values) for name in _read(found)),
         *section_reads(values, found),
         (RECENT, {"coach": coach.pk}),
     ]
