@@ -312,6 +312,33 @@ for _key in PRAKTIJK_ENCRYPTION_KEYS:
             "base64): make one with `python manage.py generate_encryption_key`."
         ) from _error
 
+# Backups (manage.py backup, coaching.backup): the archives are encrypted with the first of these
+# keys (comma-separated, newest first; all are tried on a restore), made like the keys above and
+# kept apart from the archives and from those keys. Outside production a key derived from
+# SECRET_KEY is used. With PRAKTIJK_BACKUP_DIR set, beat makes one every night at
+# PRAKTIJK_BACKUP_AT and keeps the newest PRAKTIJK_BACKUP_KEEP there (off in the demo).
+PRAKTIJK_BACKUP_KEYS = env_list("PRAKTIJK_BACKUP_KEYS")
+PRAKTIJK_BACKUP_DIR = env("PRAKTIJK_BACKUP_DIR")
+PRAKTIJK_BACKUP_KEEP = int(env("PRAKTIJK_BACKUP_KEEP", "14"))
+PRAKTIJK_BACKUP_AT = env("PRAKTIJK_BACKUP_AT", "02:30")
+# Where pg_dump, pg_restore and psql are (empty: on PATH); of the server's version or newer.
+PRAKTIJK_PG_BINDIR = env("PRAKTIJK_PG_BINDIR")
+if not PRAKTIJK_BACKUP_KEYS and not PRODUCTION:
+    PRAKTIJK_BACKUP_KEYS = [
+        base64.urlsafe_b64encode(
+            hashlib.sha256(f"praktijk-backup:{SECRET_KEY}".encode()).digest()
+        ).decode()
+    ]
+if PRODUCTION and PRAKTIJK_BACKUP_DIR and not PRAKTIJK_BACKUP_KEYS:
+    raise ImproperlyConfigured(
+        "PRAKTIJK_BACKUP_DIR is set but PRAKTIJK_BACKUP_KEYS is not: make a key with `python "
+        "manage.py generate_encryption_key` and keep it apart from the backups."
+    )
+try:
+    _backup_at = time.fromisoformat(PRAKTIJK_BACKUP_AT)
+except ValueError as _error:
+    raise ImproperlyConfigured("PRAKTIJK_BACKUP_AT is a time of day such as 02:30.") from _error
+
 PRAKTIJK_REQUIRE_MFA = env_bool("PRAKTIJK_REQUIRE_MFA", default=True)
 if PRODUCTION and not PRAKTIJK_REQUIRE_MFA:
     raise ImproperlyConfigured("PRAKTIJK_REQUIRE_MFA cannot be turned off in production.")
@@ -499,6 +526,17 @@ CELERY_BEAT_SCHEDULE = {
         "schedule": crontab(hour=3, minute=30),
         "options": {"expires": 3600},
     },
+    **(
+        {
+            "backup-nightly": {
+                "task": "coaching.tasks.backup_nightly",
+                "schedule": crontab(hour=_backup_at.hour, minute=_backup_at.minute),
+                "options": {"expires": 3600},
+            }
+        }
+        if PRAKTIJK_BACKUP_DIR
+        else {}
+    ),
     "heartbeat": {
         "task": "coaching.tasks.heartbeat",
         "schedule": crontab(),  # every minute

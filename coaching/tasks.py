@@ -1,3 +1,4 @@
+import logging
 import socket
 
 from celery import shared_task
@@ -6,6 +7,8 @@ from django.db.models import F
 from django.utils import timezone
 
 from coaching.models import Heartbeat
+
+log = logging.getLogger(__name__)
 
 
 @shared_task
@@ -51,3 +54,26 @@ def sweep_sends() -> int:
 def noop() -> None:
     """Does nothing: the benchmark's baseline of a task's round trip (broker, worker, ack), to
     which `make bench` compares the time of sending reminders (bench/test_reminders_bench.py)."""
+
+
+@shared_task(
+    # Acknowledged when taken: a backup runs longer than the broker waits for an acknowledgement
+    # (an hour), and must not then run a second time beside the first. A worker that dies leaves
+    # the night without a backup, which the status page shows (older than 36 hours).
+    acks_late=False,
+    soft_time_limit=4 * 3600,
+    time_limit=4 * 3600 + 300,
+)
+def backup_nightly() -> None:
+    """The nightly archive into PRAKTIJK_BACKUP_DIR, keeping the newest PRAKTIJK_BACKUP_KEEP."""
+    from coaching.backup import make_backup, prune
+
+    made = make_backup(settings.PRAKTIJK_BACKUP_DIR)
+    dropped = prune(settings.PRAKTIJK_BACKUP_DIR, settings.PRAKTIJK_BACKUP_KEEP)
+    log.info(
+        "backup: %s written (%d bytes in %.1f s), %d old archive(s) removed",
+        made.path.name,
+        made.size,
+        made.seconds,
+        len(dropped),
+    )

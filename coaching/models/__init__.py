@@ -8,6 +8,7 @@ from coaching.models.accounts import (
     Role,
     User,
 )
+from coaching.models.backups import BackupRun
 from coaching.models.clients import Client, Guardian, Organisation
 from coaching.models.consent import CONSENT_AGE, Consent, ThirdParty
 from coaching.models.heartbeat import Heartbeat
@@ -26,6 +27,7 @@ from coaching.models.tariffs import (
 )
 
 __all__ = [
+    "BackupRun",
     "CLIENT_NEVER_STAFF",
     "CONSENT_AGE",
     "EMAIL_IN_USE",
