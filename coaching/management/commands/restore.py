@@ -26,12 +26,8 @@ class Command(BaseCommand):
             done = restore(archive, replace=replace, check_only=check)
         except BackupError as error:
             raise CommandError(str(error)) from None
-        self._report(done, verbosity=options["verbosity"])
-
-    def _report(self, done, *, verbosity: int) -> None:
         head = done.head
-        write = self.stdout.write
-        write(
+        self.stdout.write(
             _(
                 "Back-up van %(created)s (%(vendor)s %(server)s, Django %(django)s): %(size)s, "
                 "%(chunks)s blokken, alle controlecodes en controlesommen kloppen."
@@ -45,6 +41,10 @@ class Command(BaseCommand):
                 "chunks": done.chunks,
             }
         )
+        self._report(done, verbosity=options["verbosity"])
+
+    def _report(self, done, *, verbosity: int) -> None:
+        write = self.stdout.write
         counts = {"tables": done.tables, "rows": done.rows, "files": done.files}
         if done.checked_only:
             write(
@@ -64,7 +64,7 @@ class Command(BaseCommand):
                 )
             )
         if verbosity >= 2:
-            for table, rows in head["tables"].items():
+            for table, rows in done.head["tables"].items():
                 write(f"  {table}: {rows}")
         if done.newer_here:
             write(
