@@ -3,6 +3,7 @@
 import os
 
 from celery import Celery
+from celery.signals import setup_logging
 
 from coaching import broker
 
@@ -13,3 +14,22 @@ os.environ.setdefault("DJANGO_SETTINGS_MODULE", "coaching.settings")
 app = Celery("coaching")
 app.config_from_object("django.conf:settings", namespace="CELERY")
 app.autodiscover_tasks()
+
+
+@setup_logging.connect
+def _logging(logfile=None, **kwargs) -> None:
+    """Workers and beat log as the web processes do (LOGGING: JSON lines without personal data
+    in production, coaching/logs.py), at LOG_LEVEL, into --logfile when one is given."""
+    import copy
+    import logging.config
+
+    from django.conf import settings
+
+    config = copy.deepcopy(settings.LOGGING)
+    if logfile:
+        config["handlers"]["console"] = {
+            "class": "logging.FileHandler",
+            "filename": logfile,
+            "formatter": settings.LOG_FORMAT,
+        }
+    logging.config.dictConfig(config)

@@ -492,6 +492,8 @@ def _mark_many(ids: list[int], token, status: str, *, error: str = "") -> None:
     changes = {"status": status, "error": error[:2000]}
     if status == Send.Status.SENT:
         changes["sent_at"] = timezone.now()
+    if status == Send.Status.FAILED:
+        changes["failed_at"] = timezone.now()
     Send.objects.filter(pk__in=ids, claim_token=token).update(**changes)
 
 
@@ -540,7 +542,12 @@ def _record(rows: list[Send]) -> None:
 def retry(send: Send) -> None:
     """The admin sends a failed one again."""
     updated = Send.objects.filter(pk=send.pk, status=Send.Status.FAILED).update(
-        status=Send.Status.PENDING, error="", claim_token=None, claimed_at=None, attempts=0
+        status=Send.Status.PENDING,
+        error="",
+        failed_at=None,
+        claim_token=None,
+        claimed_at=None,
+        attempts=0,
     )
     if updated:
         enqueue([send.pk])

@@ -104,6 +104,8 @@ INSTALLED_APPS = [
 PERMISSIONS_POLICY = "camera=(), microphone=(), geolocation=(), payment=(), usb=()"
 
 MIDDLEWARE = [
+    # First: every request gets its id, its log line and its metrics (coaching/observe.py).
+    "coaching.observe.RequestMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "coaching.middleware.PermissionsPolicyMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
@@ -504,6 +506,10 @@ CELERY_ENABLE_UTC = True
 CELERY_TASK_ALWAYS_EAGER = env_bool("CELERY_TASK_ALWAYS_EAGER", default=False)
 CELERY_TASK_EAGER_PROPAGATES = True
 CELERY_BEAT_SCHEDULE_FILENAME = str(VAR_DIR / "celery" / "beat-schedule")
+# Celery's own scheduler, which also records that beat is alive (coaching/beat.py); it wakes at
+# least this often, so that the record is never older than the limit of the status page.
+CELERY_BEAT_SCHEDULER = "coaching.beat:Scheduler"
+CELERY_BEAT_MAX_LOOP_INTERVAL = 30
 # Beat writes its schedule there: the folder must exist whatever the broker (on Redis nothing
 # else makes it, and beat stopped at once with FileNotFoundError).
 (VAR_DIR / "celery").mkdir(parents=True, exist_ok=True)
@@ -512,6 +518,9 @@ CELERY_BEAT_SCHEDULE_FILENAME = str(VAR_DIR / "celery" / "beat-schedule")
 # once a worker runs again: within stale limit + interval + the sending (under 2 minutes). The
 # tests run beats sweeping every second.
 _sweep_seconds = int(env("PRAKTIJK_SWEEP_SECONDS") or "20")
+# Beat plans the heartbeat task this often (a worker runs it), and records its own tick at least
+# as often (coaching.beat); the status page's limits are far above it (PRAKTIJK_HEALTH_LIMITS).
+PRAKTIJK_HEARTBEAT_SECONDS = int(env("PRAKTIJK_HEARTBEAT_SECONDS") or "60")
 CELERY_BEAT_SCHEDULE = {
     "outbox-sweep": {
         "task": "coaching.tasks.sweep_sends",
@@ -539,9 +548,9 @@ CELERY_BEAT_SCHEDULE = {
     ),
     "heartbeat": {
         "task": "coaching.tasks.heartbeat",
-        "schedule": crontab(),  # every minute
+        "schedule": timedelta(seconds=PRAKTIJK_HEARTBEAT_SECONDS),
         "kwargs": {"source": "beat"},
-        "options": {"expires": 55},
+        "options": {"expires": max(PRAKTIJK_HEARTBEAT_SECONDS - 5, 1)},
     },
 }
 
@@ -581,7 +590,8 @@ if PRODUCTION:
     CSRF_COOKIE_SECURE = True
     LANGUAGE_COOKIE_SECURE = True
     SECURE_CSP["upgrade-insecure-requests"] = True
-    SECURE_REDIRECT_EXEMPT = [r"^healthz$"]
+    # Checked over the local network by a load balancer or monitor (the last two with a token).
+    SECURE_REDIRECT_EXEMPT = [r"^(healthz|readyz|metrics)$"]
 
 # --- Production needs real services -------------------------------------------------------------
 
@@ -601,13 +611,30 @@ if PRODUCTION:
 
 # --- Logging --------------------------------------------------------------------------------------
 
+# JSON lines without personal data in production (coaching/logs.py: request id, user id, never a
+# name, text or query string); readable lines elsewhere. One line per request in production.
+LOG_FORMAT = env("LOG_FORMAT", "json" if PRODUCTION else "plain")
+if LOG_FORMAT not in {"json", "plain"}:
+    raise ImproperlyConfigured("LOG_FORMAT must be 'json' or 'plain'.")
+PRAKTIJK_ACCESS_LOG = env_bool("PRAKTIJK_ACCESS_LOG", default=PRODUCTION)
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s: %(message)s"}},
-    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
+    "formatters": {
+        "json": {"()": "coaching.logs.JSONFormatter"},
+        "plain": {
+            "()": "coaching.logs.PlainFormatter",
+            "format": "%(asctime)s %(levelname)s %(name)s: %(message)s",
+        },
+    },
+    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": LOG_FORMAT}},
     "root": {"handlers": ["console"], "level": env("LOG_LEVEL", "INFO")},
-    "loggers": {"django.db.backends": {"level": "WARNING"}},
+    "loggers": {
+        # SQL with its values names people: never logged, whatever LOG_LEVEL says.
+        "django.db.backends": {"level": "WARNING"},
+        # runserver's request lines hold the query string (production logs requests itself).
+        "django.server": {"level": "WARNING"},
+    },
 }
 
 # --- Practice -------------------------------------------------------------------------------------
@@ -661,8 +688,18 @@ if PRAKTIJK_VIDEO_ROOM_BASE and (
     )
 # Invoices: days to pay.
 PRAKTIJK_PAYMENT_DAYS = int(env("PRAKTIJK_PAYMENT_DAYS", "14"))
-# How stale the heartbeat may be before the status page says the worker or beat is down.
-PRAKTIJK_HEARTBEAT_MAX_AGE_SECONDS = 180
+# The limits of the status page, the readiness endpoint and the metrics (coaching.health): a
+# worker or beat silent longer than this is down; a due e-mail waiting longer is stuck; a
+# practice without a backup this long is at risk.
+PRAKTIJK_HEALTH_LIMITS = {
+    "heartbeat_seconds": 5 * 60,
+    "outbox_oldest_seconds": 15 * 60,
+    "backup_seconds": 36 * 3600,
+}
+PRAKTIJK_HEARTBEAT_MAX_AGE_SECONDS = PRAKTIJK_HEALTH_LIMITS["heartbeat_seconds"]
+# A monitor reads /readyz (JSON) and /metrics (Prometheus) with `Authorization: Bearer <this>`;
+# empty: only a signed-in practice admin can.
+PRAKTIJK_STATUS_TOKEN = env("PRAKTIJK_STATUS_TOKEN")
 # The outbox (every e-mail): rows per worker task and per SMTP connection; a claim older than
 # the stale limit is taken to be of a worker that died, and taken over; the sweep's batch.
 PRAKTIJK_SEND_CHUNK = int(env("PRAKTIJK_SEND_CHUNK", "100"))

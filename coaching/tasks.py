@@ -3,8 +3,6 @@ import socket
 
 from celery import shared_task
 from django.conf import settings
-from django.db.models import F
-from django.utils import timezone
 
 from coaching.models import Heartbeat
 
@@ -17,15 +15,7 @@ def heartbeat(source: str = Heartbeat.Source.BEAT) -> None:
 
     Idempotent: running it twice only moves the timestamp, so acks_late redelivery is harmless.
     """
-    now = timezone.now()
-    updated = Heartbeat.objects.filter(source=source).update(
-        last_seen_at=now, hostname=socket.gethostname(), count=F("count") + 1
-    )
-    if not updated:
-        Heartbeat.objects.update_or_create(
-            source=source,
-            defaults={"last_seen_at": now, "hostname": socket.gethostname(), "count": 1},
-        )
+    Heartbeat.record(source, socket.gethostname())
 
 
 @shared_task(

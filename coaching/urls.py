@@ -59,6 +59,8 @@ urlpatterns = [
     ),
     path("beheer/status/", status.admin_status, name="admin_status"),
     path("beheer/status/test/", status.admin_status_ping, name="admin_status_ping"),
+    path("readyz", status.readyz, name="readyz"),
+    path("metrics", status.metrics_view, name="metrics"),
     path("beheer/", admin.site.urls),
     path("account/", include("allauth.urls")),
 ]

@@ -82,6 +82,8 @@ class Send(models.Model):
     # later attempt sends to the others only).
     delivered_to = models.JSONField(_("al ontvangen door"), default=list, blank=True)
     error = models.TextField(_("reden van mislukken"), blank=True)
+    # When it last failed (the status page counts the failures of the last day).
+    failed_at = models.DateTimeField(_("mislukt op"), null=True, blank=True)
     created_at = models.DateTimeField(_("aangemaakt op"), default=timezone.now, editable=False)
 
     class Meta:
@@ -109,7 +111,10 @@ class Send(models.Model):
                 fields=["due_at"],
                 condition=Q(status__in=["pending", "claimed"]),
                 name="send_to_do",
-            )
+            ),
+            models.Index(
+                fields=["failed_at"], condition=Q(status="failed"), name="send_failed_recently"
+            ),
         ]
 
     def __str__(self) -> str:
