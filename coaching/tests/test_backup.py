@@ -277,7 +277,7 @@ def test_check_reads_the_whole_archive_and_restores_nothing(settings, tmp_path, 
     tables = len(_counts())
     out = io.StringIO()
     call_command("restore", str(made.path), "--check", stdout=out)
-    assert f"Inhoud: {tables} tabellen" in out.getvalue()
+    assert f"Inhoud: tabellen {tables}, " in out.getvalue()
     assert "Niets teruggezet (--check)." in out.getvalue()
 
 

@@ -30,8 +30,8 @@ class Command(BaseCommand):
             raise CommandError(str(error)) from None
         self.stdout.write(
             _(
-                "Back-up geschreven: %(path)s (%(size)s in %(seconds).1f s; %(tables)s tabellen, "
-                "%(rows)s rijen, %(files)s bestanden)."
+                "Back-up geschreven: %(path)s (%(size)s in %(seconds).1f s; tabellen %(tables)s, "
+                "rijen %(rows)s, bestanden %(files)s)."
             )
             % {
                 "path": made.path,

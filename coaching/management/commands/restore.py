@@ -29,8 +29,8 @@ class Command(BaseCommand):
         head = done.head
         self.stdout.write(
             _(
-                "Back-up van %(created)s (%(vendor)s %(server)s, Django %(django)s): %(size)s, "
-                "%(chunks)s blokken, alle controlecodes en controlesommen kloppen."
+                "Back-up van %(created)s (%(vendor)s %(server)s, Django %(django)s): %(size)s; "
+                "blokken: %(chunks)s, alle controlecodes en controlesommen kloppen."
             )
             % {
                 "created": head["created_at"],
@@ -48,7 +48,7 @@ class Command(BaseCommand):
         counts = {"tables": done.tables, "rows": done.rows, "files": done.files}
         if done.checked_only:
             write(
-                _("Inhoud: %(tables)s tabellen, %(rows)s rijen, %(files)s bestanden.") % counts
+                _("Inhoud: tabellen %(tables)s, rijen %(rows)s, bestanden %(files)s.") % counts
                 + " "
                 + _("Niets teruggezet (--check).")
             )
@@ -56,9 +56,8 @@ class Command(BaseCommand):
             write(
                 self.style.SUCCESS(
                     _(
-                        "Teruggezet: %(tables)s tabellen en %(rows)s rijen, elke tabel met "
-                        "evenveel rijen als het manifest zegt; %(files)s bestanden; in "
-                        "%(seconds).1f s."
+                        "Teruggezet in %(seconds).1f s: tabellen %(tables)s, rijen %(rows)s "
+                        "(elke tabel zoveel als het manifest zegt), bestanden %(files)s."
                     )
                     % {**counts, "seconds": done.seconds}
                 )
