@@ -40,6 +40,8 @@ class Check:
     unit: str  # "seconds", "count" or ""
     since: datetime | None = None
     error: str = ""
+    # What it means, when the check alone cannot say (a silent worker while beat runs).
+    reason: str = ""
 
     @property
     def label(self) -> str:
@@ -56,7 +58,7 @@ class Check:
             return str(_("Niet bereikbaar"))
         if self.value is None:
             return str(NEVER.get(self.name, _("Onbekend")))
-        return str(TOO_MUCH.get(self.name, _("Boven de grens")))
+        return self.reason or str(TOO_MUCH.get(self.name, _("Boven de grens")))
 
     @property
     def measured(self) -> str:
@@ -66,19 +68,26 @@ class Check:
             return str(int(self.value))
         if self.since is None:
             return str(_("geen"))
+        if self.value < 60:
+            return str(_("zojuist"))
         return str(_("%(ago)s geleden")) % {"ago": timesince(self.since)}
 
     @property
     def limit_text(self) -> str:
+        """When the row turns red."""
         if self.limit is None:
             return "—"
         if self.unit == "count":
-            return str(_("geen enkele")) if self.limit == 0 else str(int(self.limit))
+            return str(_("1 of meer")) if self.limit == 0 else f"> {int(self.limit)}"
         minutes = int(self.limit // 60)
         if minutes % 60 == 0 and minutes >= 120:
             hours = minutes // 60
-            return ngettext("%(count)s uur", "%(count)s uur", hours) % {"count": hours}
-        return ngettext("%(count)s minuut", "%(count)s minuten", minutes) % {"count": minutes}
+            return ngettext("meer dan %(count)s uur", "meer dan %(count)s uur", hours) % {
+                "count": hours
+            }
+        return ngettext("meer dan %(count)s minuut", "meer dan %(count)s minuten", minutes) % {
+            "count": minutes
+        }
 
     def as_json(self) -> dict:
         data = asdict(self)
@@ -103,7 +112,6 @@ NEVER = {
     "backup": _("Nog nooit een back-up gemaakt"),
 }
 TOO_MUCH = {
-    "worker": _("Stil: de worker draait niet, of beat plant niets"),
     "beat": _("Stil: beat draait niet"),
     "outbox_oldest": _("Wacht te lang: verstuurt de worker?"),
     "sends_failed": _("Mislukt: zie Verzendingen"),
@@ -185,6 +193,12 @@ def _from_database(now: datetime, limits: dict) -> dict[str, Check]:
             limit=limits["heartbeat_seconds"],
             unit="seconds",
             since=beats.get(source),
+        )
+    if not checks["worker"].ok and checks["worker"].value is not None:
+        checks["worker"].reason = str(
+            _("Stil: er draait geen worker (beat draait wel)")
+            if checks["beat"].ok
+            else _("Stil: beat draait niet, dus plant niemand de taak")
         )
     checks["outbox_pending"] = Check(
         "outbox_pending", ok=True, value=outbox["count"], limit=None, unit="count"

@@ -230,7 +230,7 @@ def test_a_stopped_worker_and_then_a_stopped_beat_show_on_the_status_page(
         client.force_login(admin_user)
         page = client.get("/beheer/status/").content.decode()
         assert 'data-check="worker" data-ok="false"' in page
-        assert "Stil: de worker draait niet" in page
+        assert "Stil: er draait geen worker (beat draait wel)" in page
         assert 'data-check="beat" data-ok="true"' in page
         stop(beat)
         wait_for(lambda: not ok("beat"), None, log, what="beat's row to turn red")

@@ -200,7 +200,7 @@ class TestStatus:
         client.force_login(admin_user)
         html = client.get("/beheer/status/").content.decode()
         assert 'data-check="worker" data-ok="false"' in html
-        assert "Stil: de worker draait niet" in html
+        assert "Stil: beat draait niet, dus plant niemand de taak" in html
 
     def test_heartbeat_counts_runs(self, db):
         heartbeat(source="beat")
