@@ -194,6 +194,24 @@ class TestAfterARestore:
         call_command("reapply_erasures", str(restored.uuid), stdout=out)
         assert "0 cliënt(en) opnieuw gewist" in out.getvalue()
 
+    def test_production_json_log_lines_are_read_too(self, coach_a, coachee, tmp_path):
+        """In production the log is JSON lines (coaching.logs): the erasure's line is found in
+        them as in plain text."""
+        import logging
+
+        from coaching.logs import JSONFormatter
+
+        restored = Client.objects.get(account=coachee)
+        record = logging.LogRecord(
+            "privacy.erasure", logging.INFO, __file__, 1, "Erasure: client %s %s",
+            (restored.uuid, "erased"), None,
+        )  # fmt: skip
+        log = tmp_path / "app.jsonl"
+        log.write_text(JSONFormatter().format(record) + "\n")
+        out = StringIO()
+        call_command("reapply_erasures", "--from-log", str(log), "--dry-run", stdout=out)
+        assert f"{restored.uuid}  te wissen" in out.getvalue()
+
     def test_a_malformed_uuid_is_refused_before_anything_is_erased(self, coach_a):
         kept = ClientFactory(coach=coach_a)
         with pytest.raises(CommandError, match="Not a client's UUID: niet-een-uuid"):
