@@ -21,7 +21,7 @@ from trajects.tests.factories import ConsentFactory, ThirdPartyFactory, note, ru
 
 ROLES = ["anonymous", "coachee", "coachee_b", "guardian", "coach_a", "coach_b", "admin"]
 
-OK, LOGIN, DENIED, NOT_FOUND, METHOD, REDIRECT, GONE = (
+OK, LOGIN, DENIED, NOT_FOUND, METHOD, REDIRECT, GONE, UNAUTHORIZED = (
     "ok",
     "login",
     "denied",
@@ -29,6 +29,7 @@ OK, LOGIN, DENIED, NOT_FOUND, METHOD, REDIRECT, GONE = (
     "method not allowed",
     "redirect",
     "gone",
+    "unauthorized",
 )
 
 
@@ -70,6 +71,9 @@ GET = {
     "invitation_accept": row(OK, REDIRECT, REDIRECT, REDIRECT, REDIRECT, REDIRECT),
     "admin_status": row(LOGIN, DENIED, DENIED, DENIED, DENIED, OK),
     "admin_status_ping": everyone(METHOD),
+    # For a monitor with the bearer token (coaching/tests/test_health.py), or the admin.
+    "readyz": row(UNAUTHORIZED, UNAUTHORIZED, UNAUTHORIZED, UNAUTHORIZED, UNAUTHORIZED, OK),
+    "metrics": row(UNAUTHORIZED, UNAUTHORIZED, UNAUTHORIZED, UNAUTHORIZED, UNAUTHORIZED, OK),
     # Clients and trajects: the objects in the URL belong to coach A.
     "client_list": row(LOGIN, DENIED, DENIED, OK, OK, DENIED),
     "client_create": row(LOGIN, DENIED, DENIED, OK, OK, DENIED),
@@ -183,6 +187,8 @@ POST = {
     "invitation_create_staff": row(LOGIN, DENIED, DENIED, DENIED, DENIED, OK),
     "invitation_resend": row(LOGIN, DENIED, DENIED, REDIRECT, NOT_FOUND, REDIRECT),
     "admin_status_ping": row(LOGIN, DENIED, DENIED, DENIED, DENIED, REDIRECT),
+    "readyz": everyone(METHOD),
+    "metrics": everyone(METHOD),
     # Mijn profiel: the coach's own, saved (an empty phone and room are valid).
     "coach_profile": row(LOGIN, DENIED, DENIED, REDIRECT, REDIRECT, DENIED),
     # Forms posted empty are shown again with their errors (200); nothing changes.
@@ -571,7 +577,8 @@ def outcome(response) -> str:
     code = response.status_code
     if code == 302:
         return LOGIN if response["Location"].startswith("/account/login/") else REDIRECT
-    return {200: OK, 403: DENIED, 404: NOT_FOUND, 405: METHOD, 410: GONE}.get(code, str(code))
+    known = {200: OK, 401: UNAUTHORIZED, 403: DENIED, 404: NOT_FOUND, 405: METHOD, 410: GONE}
+    return known.get(code, str(code))
 
 
 def url_for(name, world):
