@@ -632,10 +632,11 @@ LOGGING = {
     "loggers": {
         # SQL with its values names people: never logged, whatever LOG_LEVEL says.
         "django.db.backends": {"level": "WARNING"},
-        # runserver's request lines hold the query string (production logs requests itself).
-        "django.server": {"level": "WARNING"},
     },
 }
+if LOG_FORMAT == "json":
+    # runserver's request lines hold the query string (production logs requests itself).
+    LOGGING["loggers"]["django.server"] = {"level": "WARNING"}
 
 # --- Practice -------------------------------------------------------------------------------------
 
