@@ -102,6 +102,10 @@ def make_backup(directory: str | Path) -> Made:
     """Writes one archive into ``directory`` and records it (BackupRun); see the module."""
     directory = Path(directory)
     keys = backup_keys()
+    if connection.in_atomic_block:
+        # The dump is taken by another connection (pg_dump) or of what is committed (SQLite):
+        # rows written in an open transaction would be missing, and the snapshot needs its own.
+        raise BackupError(_("Een back-up wordt buiten een transactie gemaakt."))
     directory.mkdir(parents=True, exist_ok=True)
     run = BackupRun.objects.create()
     started = time.monotonic()

@@ -337,3 +337,11 @@ def test_without_a_backup_key_nothing_is_written(settings, tmp_path, db):
     with pytest.raises(CommandError, match="PRAKTIJK_BACKUP_KEYS"):
         call_command("backup", str(tmp_path), stdout=io.StringIO())
     assert list(tmp_path.iterdir()) == []
+
+
+def test_a_backup_is_not_made_inside_a_transaction(tmp_path, db):
+    """What an open transaction wrote would be missing from the dump (the tests' own
+    transaction here)."""
+    with pytest.raises(BackupError, match="buiten een transactie"):
+        make_backup(tmp_path / "backups")
+    assert not (tmp_path / "backups").exists()
