@@ -56,6 +56,8 @@ FORMAT = 1
 PREFIX = "praktijk-"
 SUFFIX = ".backup"
 DATABASE_ENTRY = {"postgresql": "database.pgdump", "sqlite": "database.sqlite3"}
+# A restore's folders inside MEDIA_ROOT while it runs (never backed up, never counted as files).
+STAGING, OLD = ".restore-", ".old-"
 
 
 class BackupError(Exception):
@@ -111,8 +113,10 @@ def make_backup(directory: str | Path) -> Made:
     started = time.monotonic()
     name = f"{PREFIX}{datetime.now(UTC):%Y%m%dT%H%M%SZ}{SUFFIX}"
     partial = directory / f".{name}.partial"
+    opened = False
     try:
         with _lock(directory), _private_file(partial) as file:
+            opened = True
             writer = Writer(file, keys[0])
             head = _write_database(writer)
             media = _write_media(writer)
@@ -124,7 +128,8 @@ def make_backup(directory: str | Path) -> Made:
         path = directory / name
         partial.rename(path)
     except BaseException as error:
-        partial.unlink(missing_ok=True)
+        if opened:  # not another run's file, when the lock was refused
+            partial.unlink(missing_ok=True)
         BackupRun.objects.filter(pk=run.pk).update(
             finished_at=timezone.now(),
             seconds=time.monotonic() - started,
@@ -222,7 +227,11 @@ def _write_postgresql(writer: Writer) -> dict:
         head = _head("postgresql", server, tables, [list(row) for row in cursor.fetchall()])
         head["database"]["schema"] = schema
         writer.entry("head.json", [json.dumps(head).encode()])
-        command = _pg_command("pg_dump", ["--format=custom", f"--snapshot={snapshot}"])
+        # No large objects (the schema has none): their restore script would begin and commit a
+        # transaction of its own inside the restore's.
+        command = _pg_command(
+            "pg_dump", ["--format=custom", "--no-blobs", f"--snapshot={snapshot}"]
+        )
         with tempfile.TemporaryFile() as errors:
             process = subprocess.Popen(  # nosec B603: fixed arguments, no shell
                 command.args, stdout=subprocess.PIPE, stderr=errors, env=command.env
@@ -304,7 +313,9 @@ def _media_files() -> list[tuple[str, Path]]:
     return sorted(
         (path.relative_to(root).as_posix(), path)
         for path in root.rglob("*")
-        if path.is_file() and not path.is_symlink()
+        if path.is_file()
+        and not path.is_symlink()
+        and not path.relative_to(root).parts[0].startswith((STAGING, OLD))
     )
 
 
@@ -312,7 +323,11 @@ def _write_media(writer: Writer) -> dict:
     files = {}
     for relative, path in _media_files():
         summed = {}
-        with open(path, "rb") as file:
+        try:
+            file = open(path, "rb")  # noqa: SIM115 - closed below
+        except FileNotFoundError:
+            continue  # deleted since the listing (an erasure): not in the archive, nor its manifest
+        with file:
             writer.entry(
                 f"media/{relative}", _summed(iter(lambda f=file: f.read(CHUNK), b""), summed)
             )
@@ -395,26 +410,38 @@ def restore(archive: str | Path, *, replace: bool = False, check_only: bool = Fa
             if name != "head.json":
                 raise ArchiveError(_("De back-up begint niet met zijn beschrijving (head.json)."))
             head = json.loads(b"".join(blocks))
-            newer_here = _preflight(head, replace=replace, check_only=check_only)
-            target = _target(head, replace=replace, check_only=check_only)
-            media = _Media(check_only=check_only)
-            try:
-                manifest, database = _read_rest(entries, head, target, media)
-                _verify(manifest, head, database, media.sums)
-                target.commit(head)
-            except ArchiveError as error:
-                target.abort()
-                media.discard()
-                raise BackupError(str(error)) from None
-            except BaseException:
-                target.abort()
-                media.discard()
-                raise
         except ArchiveError as error:
             raise BackupError(str(error)) from None
         except StopIteration:
             raise BackupError(_("De back-up is leeg.")) from None
-    media.place(replace=replace)
+        except ValueError:  # not JSON, not UTF-8: cannot be, in an authenticated archive
+            raise BackupError(_("De beschrijving in de back-up is onleesbaar.")) from None
+        newer_here = _preflight(head, replace=replace, check_only=check_only)
+        try:
+            media = _Media(check_only=check_only)
+        except OSError as error:
+            raise BackupError(_media_trouble(error)) from None
+        target = None
+        try:
+            target = _target(head, replace=replace, check_only=check_only)
+            manifest, database = _read_rest(entries, head, target, media)
+            _verify(manifest, head, database, media.sums)
+            target.commit(head)
+        except BaseException as error:
+            if target is not None:
+                target.abort()
+            media.discard()
+            if isinstance(error, ArchiveError):
+                raise BackupError(str(error)) from None
+            if isinstance(error, OSError):
+                raise BackupError(_media_trouble(error)) from None
+            if isinstance(error, (sqlite3.Error, ValueError)):
+                raise BackupError(
+                    _("Terugzetten lukte niet (%(error)s). Er is niets teruggezet.")
+                    % {"error": type(error).__name__}
+                ) from None
+            raise
+    media.place()
     if not check_only:
         _after_restore()
     now = set(map(fingerprint, settings.PRAKTIJK_ENCRYPTION_KEYS))
@@ -428,6 +455,13 @@ def restore(archive: str | Path, *, replace: bool = False, check_only: bool = Fa
         newer_here=newer_here,
         keys_missing=[key for key in head["encryption_keys"] if key not in now],
     )
+
+
+def _media_trouble(error: OSError) -> str:
+    return _(
+        "Een bestand of map kon niet worden geschreven (%(error)s: %(name)s). Er is niets "
+        "teruggezet."
+    ) % {"error": type(error).__name__, "name": error.filename or "-"}
 
 
 def _read_rest(entries, head: dict, target, media: _Media) -> tuple[dict, dict]:
@@ -456,7 +490,7 @@ def _preflight(head: dict, *, replace: bool, check_only: bool) -> list[str]:
             % {"format": head.get("format")}
         )
     vendor = head["database"]["vendor"]
-    if vendor != connection.vendor:
+    if vendor != connection.vendor and not check_only:
         raise BackupError(
             _(
                 "Deze back-up is van een %(theirs)s-database; DATABASE_URL wijst naar %(ours)s. "
@@ -467,7 +501,7 @@ def _preflight(head: dict, *, replace: bool, check_only: bool) -> list[str]:
     known = set(MigrationLoader(None, ignore_no_migrations=True).disk_migrations)
     theirs = {tuple(pair) for pair in head["migrations"]}
     unknown = sorted(f"{app}.{name}" for app, name in theirs - known)
-    if unknown:
+    if unknown and not check_only:
         raise BackupError(
             _(
                 "Deze back-up is gemaakt door een nieuwere versie van Praktijk (migraties die "
@@ -550,9 +584,10 @@ class _PostgresTarget:
         connections.close_all()
         # Closed by commit() or abort(), one of which always ends a restore.
         self._errors = {tool: tempfile.TemporaryFile() for tool in ("pg_restore", "psql")}  # noqa: SIM115
-        psql = _pg_command(
-            "psql", ["-X", "-q", "-v", "ON_ERROR_STOP=1", "--single-transaction", "-f", "-"]
-        )
+        # One transaction, begun here and committed by commit() alone: psql that stops for any
+        # reason before (an error, its input closed, this process killed) leaves it open, and
+        # the server rolls it back. (Not --single-transaction: it commits at the end of input.)
+        psql = _pg_command("psql", ["-X", "-q", "-v", "ON_ERROR_STOP=1", "-f", "-"])
         # pg_restore without a database writes the script to its output (no connection).
         restore = _pg_command("pg_restore", [])
         restore.args = [
@@ -570,6 +605,8 @@ class _PostgresTarget:
             stderr=self._errors["psql"],
             env=psql.env,
         )
+        # A service still connected would make the drops wait: a clear error instead.
+        self.psql.stdin.write(b"BEGIN;\nSET lock_timeout = '30s';\n")
         if replace:
             self.psql.stdin.write(DROP_EVERYTHING.encode())
         self.pg_restore = subprocess.Popen(  # nosec B603: fixed arguments, no shell
@@ -608,7 +645,7 @@ class _PostgresTarget:
 
     def commit(self, head: dict) -> None:
         try:
-            self.psql.stdin.write(_count_check(head).encode())
+            self.psql.stdin.write(_count_check(head).encode() + b"COMMIT;\n")
             self.psql.stdin.close()
         except BrokenPipeError:
             pass
@@ -763,17 +800,18 @@ def _count_difference(found: dict, expected: dict) -> str:
 
 
 class _Media:
-    """The archive's files, written to a folder beside MEDIA_ROOT and moved into place last."""
+    """The archive's files, written to a folder inside MEDIA_ROOT (so on its file system, also
+    when MEDIA_ROOT is a mount point) and moved into place last, after the database."""
 
     def __init__(self, *, check_only: bool):
         self.root = Path(settings.MEDIA_ROOT)
         self.sums: dict[str, dict] = {}
         self.staging = None
+        self.made_root = False
         if not check_only:
-            self.root.parent.mkdir(parents=True, exist_ok=True)
-            self.staging = Path(
-                tempfile.mkdtemp(prefix=f".{self.root.name}.restore-", dir=self.root.parent)
-            )
+            self.made_root = not self.root.exists()
+            self.root.mkdir(parents=True, exist_ok=True)
+            self.staging = Path(tempfile.mkdtemp(prefix=STAGING, dir=self.root))
 
     def add(self, relative: str, blocks) -> None:
         parts = Path(relative).parts
@@ -794,14 +832,28 @@ class _Media:
     def discard(self) -> None:
         if self.staging is not None:
             shutil.rmtree(self.staging, ignore_errors=True)
+            if self.made_root:
+                with contextlib.suppress(OSError):
+                    self.root.rmdir()
 
-    def place(self, *, replace: bool) -> None:
+    def place(self) -> None:
+        """What MEDIA_ROOT held goes aside (and then away), the archive's files take its place."""
         if self.staging is None:
             return
-        old = None
-        if self.root.exists():
-            old = self.root.with_name(f".{self.root.name}.old-{os.getpid()}-{time.time_ns()}")
-            self.root.rename(old)
-        self.staging.rename(self.root)
-        if old is not None:
-            shutil.rmtree(old, ignore_errors=True)
+        old = Path(tempfile.mkdtemp(prefix=OLD, dir=self.root))
+        try:
+            for entry in list(self.root.iterdir()):
+                if entry not in (self.staging, old):
+                    entry.rename(old / entry.name)
+            for entry in list(self.staging.iterdir()):
+                entry.rename(self.root / entry.name)
+        except OSError as error:
+            raise BackupError(
+                _(
+                    "De database is teruggezet, maar de bestanden konden niet op hun plaats "
+                    "(%(error)s). Ze staan in %(staging)s; wat MEDIA_ROOT had, staat in %(old)s."
+                )
+                % {"error": type(error).__name__, "staging": self.staging, "old": old}
+            ) from None
+        shutil.rmtree(self.staging, ignore_errors=True)
+        shutil.rmtree(old, ignore_errors=True)

@@ -9,7 +9,7 @@ import time
 
 from celery.beat import PersistentScheduler
 from django.conf import settings
-from django.db import DatabaseError, close_old_connections
+from django.db import close_old_connections
 
 log = logging.getLogger(__name__)
 
@@ -28,9 +28,9 @@ class Scheduler(PersistentScheduler):
     def _record(self) -> None:
         from coaching.models import Heartbeat
 
-        close_old_connections()  # beat lives long: a connection the database dropped is renewed
         try:
+            close_old_connections()  # beat lives long: a connection the server dropped is renewed
             Heartbeat.record(Heartbeat.Source.SCHEDULER, socket.gethostname())
-        except DatabaseError:
-            # Never stop planning for it: the status page shows beat's record growing old.
+        except Exception:  # noqa: BLE001 - never stop planning for it
+            # The status page shows beat's record growing old.
             log.warning("beat: could not record its heartbeat", exc_info=True)

@@ -17,18 +17,21 @@ app.autodiscover_tasks()
 
 
 @setup_logging.connect
-def _logging(logfile=None, **kwargs) -> None:
+def _logging(loglevel=None, logfile=None, **kwargs) -> None:
     """Workers and beat log as the web processes do (LOGGING: JSON lines without personal data
-    in production, coaching/logs.py), at LOG_LEVEL, into --logfile when one is given."""
+    in production, coaching/logs.py), at their --loglevel, into --logfile when one is given
+    (reopened when logrotate moved it)."""
     import copy
     import logging.config
 
     from django.conf import settings
 
     config = copy.deepcopy(settings.LOGGING)
+    if loglevel:
+        config["root"]["level"] = loglevel
     if logfile:
         config["handlers"]["console"] = {
-            "class": "logging.FileHandler",
+            "class": "logging.handlers.WatchedFileHandler",
             "filename": logfile,
             "formatter": settings.LOG_FORMAT,
         }

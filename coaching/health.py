@@ -153,7 +153,7 @@ def _broker() -> Check:
     from coaching.celery import app
 
     try:
-        with app.connection_for_write(connect_timeout=2) as broker:
+        with app.connection_for_write(settings.CELERY_BROKER_URL, connect_timeout=2) as broker:
             broker.ensure_connection(max_retries=0, timeout=3)
     except Exception as error:  # noqa: BLE001 - any failure to connect is the answer
         return Check("broker", ok=False, value=None, limit=None, unit="", error=_kind(error))

@@ -80,11 +80,18 @@ def _message(record: logging.LogRecord) -> str:
             return str(record.msg)
     request = getattr(record, "request", None)
     if request is not None and isinstance(args, tuple):
-        # Django's "Not Found: /path", "Forbidden (reason): /path": the route, not the path.
-        path = getattr(request, "path", None)
-        args = tuple(route_of(request) if arg == path else arg for arg in args)
+        # Django's "Not Found: /path", "Forbidden (reason): /path": the route, not the path
+        # (which Django may have escaped: "Zo\\xeb" for "Zoë").
+        path = getattr(request, "path", None) or ""
+        paths = {path, path.encode("unicode_escape").decode("ascii")}
+        args = tuple(route_of(request) if arg in paths else arg for arg in args)
         record = logging.makeLogRecord({**record.__dict__, "args": args})
-    return EMAIL.sub("[e-mail]", record.getMessage())
+    message = record.getMessage()
+    if record.name.startswith("gunicorn") and "request" in message.lower():
+        # gunicorn writes the request line (and the address) into its messages: what happened,
+        # before that.
+        message = message.split(" from ")[0].split(":")[0]
+    return EMAIL.sub("[e-mail]", message)
 
 
 def _exception(exc_info) -> dict:

@@ -15,6 +15,7 @@ With several gunicorn processes, set PROMETHEUS_MULTIPROC_DIR to an empty folder
 processes share (emptied before they start): a scrape then sums them all (docs/production.md).
 """
 
+import logging
 import os
 
 from prometheus_client import (
@@ -42,9 +43,22 @@ DURATION = Histogram(
 CONTENT_TYPE = CONTENT_TYPE_LATEST
 
 
+_failed = False
+
+
 def observe_request(view: str, method: str, status: int, seconds: float) -> None:
-    REQUESTS.labels(view, method, str(status)).inc()
-    DURATION.labels(view).observe(seconds)
+    """Counts the request; a metrics store that fails (PROMETHEUS_MULTIPROC_DIR missing or not
+    writable) is logged once and never fails the request."""
+    global _failed
+    try:
+        REQUESTS.labels(view, method, str(status)).inc()
+        DURATION.labels(view).observe(seconds)
+    except OSError:
+        if not _failed:
+            _failed = True
+            logging.getLogger(__name__).exception(
+                "metrics: could not count a request (is PROMETHEUS_MULTIPROC_DIR writable?)"
+            )
 
 
 class HealthCollector:

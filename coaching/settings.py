@@ -189,6 +189,9 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
         # primary-key look-ups) follow it too.
         server_options += " -c plan_cache_mode=force_generic_plan"
     DATABASES["default"].setdefault("OPTIONS", {}).setdefault("options", server_options)
+    # A server that does not answer is an error after this many seconds, not a process (beat,
+    # a worker) that waits for ever.
+    DATABASES["default"]["OPTIONS"].setdefault("connect_timeout", 10)
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     DATABASES["default"]["OPTIONS"] = {
         # A web process, a worker and beat share the file: wait for a lock instead of failing,

@@ -48,6 +48,22 @@ def _read(data: bytes, keys: list[bytes]) -> dict[str, bytes]:
     return {name: b"".join(blocks) for name, blocks in Reader(io.BytesIO(data), keys).entries()}
 
 
+def _records(data: bytes) -> list[int]:
+    """Where each chunk's record (its length, then the sealed bytes) begins."""
+    starts, at = [], 40
+    while at < len(data):
+        starts.append(at)
+        at += 4 + (int.from_bytes(data[at : at + 4], "big") & ~(1 << 31))
+    return starts
+
+
+def _flag_first_as_last(data: bytes) -> bytes:
+    """The first chunk's length with the 'last' bit set: an archive cut after it, disguised."""
+    first = _records(data)[0]
+    length = int.from_bytes(data[first : first + 4], "big") | (1 << 31)
+    return data[:first] + length.to_bytes(4, "big") + data[first + 4 :]
+
+
 @pytest.fixture
 def small_chunks(monkeypatch):
     """Chunks of 4 KiB, so that a small database fills many and a fault lands inside it."""
@@ -70,14 +86,15 @@ def test_an_archive_reads_back_what_was_written(small_chunks):
     [
         (lambda data: data[: len(data) // 2], "afgebroken"),
         (lambda data: data[:-1], "afgebroken"),
-        (lambda data: data[: len(data) - len(data) % 4100 - 4100], "afgebroken"),
+        (lambda data: data[: _records(data)[-1]], "afgebroken"),
         (lambda data: data[:5000] + bytes([data[5000] ^ 1]) + data[5001:], "beschadigd"),
         (lambda data: data[:40] + data[40 + 4116 : 40 + 2 * 4116] + data[40:], "beschadigd"),
         (lambda data: data + b"x", "Na het einde"),
+        (lambda data: _flag_first_as_last(data), "beschadigd"),
         (lambda data: b"ZIP" + data[3:], "geen back-up van Praktijk"),
     ],
     ids=["cut-in-half", "last-byte-missing", "last-chunk-missing", "bit-flipped",
-         "chunks-swapped", "data-appended", "not-ours"],
+         "chunks-swapped", "data-appended", "first-chunk-said-to-be-last", "not-ours"],
 )  # fmt: skip
 def test_a_spoiled_archive_is_refused_where_the_fault_is(small_chunks, spoil, says):
     data = spoil(_archive(CONTENT, KEY))
@@ -293,7 +310,7 @@ def test_an_archive_is_refused_by_a_database_of_another_kind(settings, tmp_path,
     moved = made.path.with_name("other.backup")
     moved.write_bytes(_archive(entries, key))
     with pytest.raises(BackupError, match=f"van een {other}-database"):
-        restore(moved, check_only=True)
+        restore(moved)
 
 
 @pytest.mark.django_db(transaction=True)
@@ -307,7 +324,7 @@ def test_an_archive_of_a_newer_version_is_refused(settings, tmp_path, practice):
     newer = made.path.with_name("newer.backup")
     newer.write_bytes(_archive(entries, key))
     with pytest.raises(BackupError, match="nieuwere versie.*9999_from_the_future"):
-        restore(newer, check_only=True)
+        restore(newer)
 
 
 @pytest.mark.django_db(transaction=True)
@@ -345,3 +362,22 @@ def test_a_backup_is_not_made_inside_a_transaction(tmp_path, db):
     with pytest.raises(BackupError, match="buiten een transactie"):
         make_backup(tmp_path / "backups")
     assert not (tmp_path / "backups").exists()
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_postgresql_restore_that_stops_before_its_end_changes_nothing(settings, practice):
+    """The restore's transaction is committed by its last statement alone: psql whose input
+    ends before it (this process killed, an error in Python) rolls back, --replace's drops too."""
+    if connection.vendor != "postgresql":
+        pytest.skip("PostgreSQL's restore runs in psql (SQLite's is copied in one step)")
+    from coaching.backup import _PostgresTarget
+
+    before = _counts()
+    head = {"database": {"schema": "public"}, "tables": {}}
+    target = _PostgresTarget(head, replace=True)
+    target.psql.stdin.close()  # as when this process dies: psql's input ends, no COMMIT
+    target.pg_restore.stdin.close()
+    target.psql.wait()
+    target.abort()
+    connections.close_all()
+    assert _counts() == before

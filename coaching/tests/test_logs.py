@@ -24,8 +24,9 @@ from trajects.models import Traject
 from trajects.tests.factories import note, running_traject
 
 MARK = uuid.uuid4().hex[:8]
-FIRST, LAST = f"Zwaantje{MARK}", f"Sentinelka{MARK}"
-EMAIL = f"{FIRST}.{LAST}@voorbeeld.test".lower()
+# A name with an accent, as many are: Django escapes such a path in its own lines ("Zo\\xeb").
+FIRST, LAST = f"Zoë{MARK}", f"Sentinelka{MARK}"
+EMAIL = f"zoe{MARK}.{LAST}@voorbeeld.test".lower()
 TEXT = f"GeheimVerhaal{MARK}"
 SENTINELS = [FIRST, LAST, EMAIL, TEXT, MARK]
 

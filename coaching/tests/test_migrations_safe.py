@@ -107,6 +107,8 @@ def test_every_new_migration_is_safe_for_a_practice_in_use():
             if isinstance(operation, migrations.CreateModel)
         }
         for index, operation in enumerate(migration.operations):
+            if isinstance(operation, AddIndexConcurrently) and migration.atomic:
+                problems.append(f"{app}.{name}: AddIndexConcurrently needs atomic = False")
             before = state.clone()
             operation.state_forwards(app, state)
             problem = _problem(operation, app, before, state, created)

@@ -54,10 +54,19 @@ def admin_status_ping(request: HttpRequest) -> HttpResponse:
     return redirect("admin_status")
 
 
+LOOPBACK = {"127.0.0.1", "::1"}
+
+
 def _monitor_allowed(request: HttpRequest) -> bool:
     token = settings.PRAKTIJK_STATUS_TOKEN
     given = request.headers.get("Authorization", "")
     if token and given.startswith("Bearer "):
+        # In production the token travels over HTTPS, or stays on the machine (these two are
+        # exempt from the HTTPS redirect for a monitor on 127.0.0.1).
+        if settings.PRODUCTION and not (
+            request.is_secure() or request.META.get("REMOTE_ADDR") in LOOPBACK
+        ):
+            return False
         return secrets.compare_digest(given.removeprefix("Bearer ").encode(), token.encode())
     return has_role(request.user, Role.ADMIN)
 

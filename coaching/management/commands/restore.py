@@ -1,4 +1,5 @@
 from django.core.management.base import BaseCommand, CommandError
+from django.db import DatabaseError
 from django.template.defaultfilters import filesizeformat
 from django.utils.translation import gettext as _
 
@@ -26,6 +27,11 @@ class Command(BaseCommand):
             done = restore(archive, replace=replace, check_only=check)
         except BackupError as error:
             raise CommandError(str(error)) from None
+        except DatabaseError as error:
+            raise CommandError(
+                _("De database antwoordt niet (%(error)s). Er is niets teruggezet.")
+                % {"error": type(error).__name__}
+            ) from None
         head = done.head
         self.stdout.write(
             _(
