@@ -524,6 +524,8 @@ _sweep_seconds = int(env("PRAKTIJK_SWEEP_SECONDS") or "20")
 # Beat plans the heartbeat task this often (a worker runs it), and records its own tick at least
 # as often (coaching.beat); the status page's limits are far above it (PRAKTIJK_HEALTH_LIMITS).
 PRAKTIJK_HEARTBEAT_SECONDS = int(env("PRAKTIJK_HEARTBEAT_SECONDS") or "60")
+# How often beat fetches each coach's own calendar addresses again (their busy times).
+PRAKTIJK_CALENDAR_FEED_MINUTES = int(env("PRAKTIJK_CALENDAR_FEED_MINUTES") or "15")
 CELERY_BEAT_SCHEDULE = {
     "outbox-sweep": {
         "task": "coaching.tasks.sweep_sends",
@@ -549,6 +551,12 @@ CELERY_BEAT_SCHEDULE = {
         if PRAKTIJK_BACKUP_DIR
         else {}
     ),
+    "calendar-feeds": {
+        "task": "sessions.tasks.refresh_calendar_feeds",
+        # The busy times of the coaches' own calendars (sessions.feeds).
+        "schedule": timedelta(minutes=PRAKTIJK_CALENDAR_FEED_MINUTES),
+        "options": {"expires": PRAKTIJK_CALENDAR_FEED_MINUTES * 60 // 2},
+    },
     "heartbeat": {
         "task": "coaching.tasks.heartbeat",
         "schedule": timedelta(seconds=PRAKTIJK_HEARTBEAT_SECONDS),

@@ -176,6 +176,8 @@ EXCLUDED = {
     "agenda.WorkingHours": "the coach's",
     "agenda.AvailabilityException": "the coach's",
     "agenda.BookingRules": "the coach's",
+    "agenda.CalendarFeed": "the coach's own calendar address, a key to it",
+    "agenda.ExternalBusy": "when the coach is busy in their own calendar",
     "billing.Quote": "an organisation's, never a client's",
     "billing.QuoteRequest": "an organisation's request for a quote, never a client's",
     "billing.Claim": "an internal key that stops work being invoiced twice",

@@ -47,6 +47,7 @@ def test_the_encrypted_fields_are_the_dossier_texts_and_messages():
         for field in fields
     }
     assert names == {
+        "agenda.CalendarFeed.url",  # a key to the coach's own calendar
         "coaching.Consent.purpose",
         "trajects.Traject.stop_reason",
         "trajects.TrajectEvent.note",

@@ -10,6 +10,7 @@ from sessions.models.appointments import (
     SessionType,
 )
 from sessions.models.availability import AvailabilityException, BookingRules, WorkingHours
+from sessions.models.external import CalendarFeed, ExternalBusy
 
 __all__ = [
     "ACTIVE_STATUSES",
@@ -17,8 +18,10 @@ __all__ = [
     "FEE_STATUSES",
     "Appointment",
     "CancelledBy",
+    "ExternalBusy",
     "AvailabilityException",
     "BookingRules",
+    "CalendarFeed",
     "Mode",
     "SessionType",
     "WorkingHours",

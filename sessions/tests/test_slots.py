@@ -7,7 +7,14 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from sessions.models import Appointment, AvailabilityException, BookingRules, WorkingHours
+from sessions.models import (
+    Appointment,
+    AvailabilityException,
+    BookingRules,
+    CalendarFeed,
+    ExternalBusy,
+    WorkingHours,
+)
 from sessions.slots import free_slots
 
 AMS = ZoneInfo("Europe/Amsterdam")
@@ -22,6 +29,9 @@ def reference_slots(coach, duration, first, days, mode, now):
     busy = [
         (a.start - rules.buffer, a.end + rules.buffer)
         for a in Appointment.objects.filter(coach=coach).active()
+    ] + [
+        (b.starts_at - rules.buffer, b.ends_at + rules.buffer)
+        for b in ExternalBusy.objects.filter(coach=coach)
     ]
 
     def fits(modes):
@@ -126,6 +136,22 @@ def random_schedule(coach, rng: random.Random, first: date, days: int):
         Appointment.objects.create(
             coach=coach, kind="session", mode="practice", start=start, end=end, status=status
         )
+    # The coach's own calendar: busy times that may overlap each other and the appointments,
+    # and run past midnight (sessions.feeds).
+    CalendarFeed.objects.filter(coach=coach).delete()
+    feed = CalendarFeed.objects.create(coach=coach, url="https://calendar.example/agenda.ics")
+    for _ in range(rng.randint(0, 10)):
+        start = datetime.combine(
+            first + timedelta(days=rng.randrange(days)),
+            time(rng.randint(0, 23), rng.choice([0, 5, 30])),
+            tzinfo=AMS,
+        )
+        ExternalBusy.objects.create(
+            feed=feed,
+            coach=coach,
+            starts_at=start,
+            ends_at=start + timedelta(minutes=rng.choice([15, 60, 150, 24 * 60])),
+        )
     BookingRules.objects.update_or_create(
         coach=coach,
         defaults={
@@ -171,13 +197,14 @@ def test_nine_oclock_stays_nine_oclock_across_dst(coach_a):
 
 
 @pytest.mark.django_db
-def test_ninety_days_in_three_queries_and_fast(coach_a, django_assert_num_queries):
+def test_ninety_days_in_five_queries_and_fast(coach_a, django_assert_num_queries):
     rng = random.Random(99)
     first = date(2026, 12, 1)
     random_schedule(coach_a, rng, first, 90)
     BookingRules.objects.filter(coach=coach_a).update(max_days_ahead=120, min_notice_hours=0)
     now = datetime(2026, 11, 30, 8, tzinfo=AMS)
-    with django_assert_num_queries(4):  # rules, working hours, exceptions, appointments
+    # Rules, working hours, exceptions, appointments, the busy times of the own calendars.
+    with django_assert_num_queries(5):
         slots = free_slots(
             coach=coach_a, duration=timedelta(hours=1), first=first, days=90, now=now
         )
