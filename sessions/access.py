@@ -12,7 +12,13 @@ from django.shortcuts import get_object_or_404
 
 from coaching.models import Client, CoachProfile, Role, User
 from coaching.roles import has_role
-from sessions.models import Appointment, AvailabilityException, SessionType, WorkingHours
+from sessions.models import (
+    Appointment,
+    AvailabilityException,
+    CalendarFeed,
+    SessionType,
+    WorkingHours,
+)
 from sessions.models.availability import Rules
 from sessions.services.booking import bookable_kinds, can_cancel_free
 from trajects.models import Traject
@@ -66,6 +72,16 @@ def exception_of_coach(user: User, pk: str) -> QuerySet[AvailabilityException]:
     if not is_id(pk):
         return AvailabilityException.objects.none()
     return exceptions_of_coach(user).filter(pk=pk)
+
+
+def calendar_feeds_of_coach(user: User) -> QuerySet[CalendarFeed]:
+    return CalendarFeed.objects.filter(coach=user)
+
+
+def calendar_feed_of_coach(user: User, pk: str) -> QuerySet[CalendarFeed]:
+    """One of the coach's own calendar addresses by the id a form sent: empty for anything
+    else."""
+    return calendar_feeds_of_coach(user).filter(pk=pk) if is_id(pk) else CalendarFeed.objects.none()
 
 
 def coach_of_feed(token: str) -> User:

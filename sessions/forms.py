@@ -10,6 +10,7 @@ from sessions.models import (
     Appointment,
     AvailabilityException,
     BookingRules,
+    CalendarFeed,
     Mode,
     SessionType,
     WorkingHours,
@@ -281,6 +282,62 @@ class ExceptionForm(forms.ModelForm):
         if data.get("kind") == AvailabilityException.Kind.EXTRA and start is None:
             self.add_error("start_time", _("Extra uren hebben een begin en een eind."))
         return data
+
+
+class CalendarFeedForm(forms.ModelForm):
+    """A secret iCalendar address of the coach's own calendar (Google: "Geheim adres in
+    iCal-indeling"; Outlook: "Agenda publiceren", the ICS link; iCloud: a public calendar's
+    link, webcal:// taken as https://)."""
+
+    url = forms.CharField(
+        label=_("Geheim adres (iCal)"),
+        max_length=2000,
+        widget=forms.URLInput(attrs={"autocomplete": "off", "spellcheck": "false"}),
+        help_text=_(
+            "Het adres dat je agendaprogramma geeft om je agenda te delen (eindigt vaak op "
+            ".ics). Alleen wanneer je bezet bent wordt bewaard, geen titels of plaatsen."
+        ),
+    )
+
+    class Meta:
+        model = CalendarFeed
+        fields = ["label", "url"]
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, prefix="feed", **kwargs)
+        self.fields["label"].help_text = _("Bijvoorbeeld: privé, of de agenda van je andere werk.")
+        _helper(self)
+
+    def clean_url(self):
+        from urllib.parse import urlsplit
+
+        from django.conf import settings
+
+        url = self.cleaned_data["url"].strip()
+        if url.lower().startswith("webcal://"):
+            url = "https://" + url[len("webcal://") :]
+        parts = urlsplit(url)
+        schemes = {"https"} if settings.PRODUCTION else {"https", "http"}
+        if parts.scheme not in schemes or not parts.hostname:
+            raise forms.ValidationError(
+                _("Vul het volledige adres in, beginnend met https:// (of webcal://).")
+            )
+        return url
+
+    def clean(self):
+        data = super().clean()
+        if (
+            self.instance.coach_id
+            and not self.instance.pk
+            and CalendarFeed.objects.filter(coach_id=self.instance.coach_id).count() >= MAX_FEEDS
+        ):
+            raise forms.ValidationError(
+                _("Je kunt hoogstens %(count)s eigen agenda's koppelen.") % {"count": MAX_FEEDS}
+            )
+        return data
+
+
+MAX_FEEDS = 5
 
 
 class RulesForm(forms.ModelForm):

@@ -130,3 +130,38 @@ def test_online_booking_leaves_the_busy_hour_out(feed, coach_a, session_type):
     assert time(9) not in starts and time(10) not in starts and time(11) not in starts
     assert time(11, 15) in starts and time(12) in starts
     assert all(isinstance(slot, datetime) for slot in slots)
+
+
+def test_a_coach_adds_an_address_sees_how_it_went_and_removes_it(
+    client, coach_a, django_capture_on_commit_callbacks
+):
+    client.force_login(coach_a)
+    refused = client.post(
+        "/coach/beschikbaarheid/",
+        {"action": "add_feed", "feed-label": "Privé", "feed-url": "ftp://agenda.example/a.ics"},
+    )
+    assert refused.status_code == 200 and "beginnend met https://" in refused.content.decode()
+    assert not CalendarFeed.objects.exists()
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post(
+            "/coach/beschikbaarheid/",
+            {"action": "add_feed", "feed-label": "Privé", "feed-url": "webcal://127.0.0.1:9/a.ics"},
+        )
+    assert response.status_code == 302
+    feed = CalendarFeed.objects.get(coach=coach_a)
+    assert feed.url == "https://127.0.0.1:9/a.ics"  # webcal:// is https://
+    # Tasks run in-process in the tests: fetched at once, and it failed (nothing listens).
+    page = client.get("/coach/beschikbaarheid/").content.decode()
+    assert "Ophalen mislukt" in page and "Nog nooit gelukt." in page
+    assert "127.0.0.1:9/a.ics" not in page  # the secret address is never shown whole
+    client.post("/coach/beschikbaarheid/", {"action": "delete_feed", "id": str(feed.pk)})
+    assert not CalendarFeed.objects.exists()
+
+
+def test_another_coach_cannot_remove_or_fetch_it(client, coach_a, coach_b):
+    feed = CalendarFeed.objects.create(coach=coach_a, url="https://agenda.example/a.ics")
+    client.force_login(coach_b)
+    for action in ("delete_feed", "refresh_feed"):
+        client.post("/coach/beschikbaarheid/", {"action": action, "id": str(feed.pk)})
+    feed.refresh_from_db()
+    assert feed.last_error_at is None

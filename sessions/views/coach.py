@@ -23,6 +23,8 @@ from sessions import ical
 from sessions.access import (
     appointment_of_coach,
     appointment_of_user,
+    calendar_feed_of_coach,
+    calendar_feeds_of_coach,
     coach_of_feed,
     exception_of_coach,
     exceptions_of_coach,
@@ -39,6 +41,7 @@ from sessions.fees import (
 )
 from sessions.forms import (
     AppointmentForm,
+    CalendarFeedForm,
     CancelForm,
     ExceptionForm,
     MarkForm,
@@ -51,6 +54,7 @@ from sessions.models import (
     Appointment,
     AvailabilityException,
     BookingRules,
+    CalendarFeed,
     CancelledBy,
     WorkingHours,
 )
@@ -66,6 +70,7 @@ from sessions.services.booking import (
     cancel_deadline,
     cancellers,
 )
+from sessions.tasks import refresh_calendar_feed
 from sessions.views.common import (
     _meeting_page,
     json_answer,
@@ -508,6 +513,11 @@ def availability(request: HttpRequest) -> HttpResponse:
     # Each form on the page: the POST action that fills it, and what it says once saved.
     kinds = {
         "add_hours": (WorkingHoursForm, WorkingHours(coach=coach), _("De werktijd is toegevoegd.")),
+        "add_feed": (
+            CalendarFeedForm,
+            CalendarFeed(coach=coach),
+            _("De agenda is gekoppeld; hij wordt nu opgehaald. Ververs de pagina straks."),
+        ),
         "add_exception": (
             ExceptionForm,
             AvailabilityException(coach=coach),
@@ -516,10 +526,20 @@ def availability(request: HttpRequest) -> HttpResponse:
         "rules": (RulesForm, rules, _("De boekingsregels zijn opgeslagen.")),
     }
     action = request.POST.get("action") if request.method == "POST" else None
-    if action in ("delete_hours", "delete_exception"):
-        found = hours_block_of_coach if action == "delete_hours" else exception_of_coach
-        if found(coach, request.POST.get("id", "")).delete()[0]:
+    finders = {
+        "delete_hours": hours_block_of_coach,
+        "delete_exception": exception_of_coach,
+        "delete_feed": calendar_feed_of_coach,
+    }
+    if action in finders:
+        if finders[action](coach, request.POST.get("id", "")).delete()[0]:
             messages.success(request, _("Verwijderd."))
+        return redirect("availability")
+    if action == "refresh_feed":
+        feed = calendar_feed_of_coach(coach, request.POST.get("id", "")).first()
+        if feed is not None:
+            refresh_calendar_feed.delay_on_commit(feed.pk)
+            messages.info(request, _("De agenda wordt opgehaald. Ververs de pagina straks."))
         return redirect("availability")
     if request.method == "POST" and action not in kinds:
         raise Http404
@@ -528,7 +548,9 @@ def availability(request: HttpRequest) -> HttpResponse:
         for name, (form_class, instance, _saved) in kinds.items()
     }
     if action and forms[action].is_valid():
-        forms[action].save()
+        saved = forms[action].save()
+        if action == "add_feed":
+            refresh_calendar_feed.delay_on_commit(saved.pk)
         messages.success(request, kinds[action][2])
         return redirect("availability")
     return render(
@@ -540,5 +562,7 @@ def availability(request: HttpRequest) -> HttpResponse:
             "hours_form": forms["add_hours"],
             "exception_form": forms["add_exception"],
             "rules_form": forms["rules"],
+            "feeds": calendar_feeds_of_coach(coach).order_by("created_at"),
+            "feed_form": forms["add_feed"],
         },
     )
