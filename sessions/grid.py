@@ -70,6 +70,7 @@ class Shade:
     note: str = ""
     start: time | None = None
     end: time | None = None
+    busy: bool = False  # busy in the coach's own calendar (sessions.feeds), not time off
 
 
 @dataclass
@@ -239,8 +240,11 @@ def build(
     working_hours: Iterable[WorkingHours],
     exceptions: Iterable[AvailabilityException],
     now: datetime,
+    busy: Iterable[tuple[datetime, datetime]] = (),
 ) -> Grid:
-    """The grid of these days, from rows already fetched (no queries here)."""
+    """The grid of these days, from rows already fetched (no queries here). `busy`: the times
+    the coach is busy in their own calendar, shown within the hours the rest needs (a late
+    evening there does not stretch the grid)."""
     today = timezone.localdate(now)
     by_day = {day: Day(date=day, index=n, is_today=day == today) for n, day in enumerate(days, 1)}
     blocks = _blocks(days, appointments)
@@ -252,10 +256,11 @@ def build(
             first, last = min(first, start), max(last, end)
     first_hour, last_hour = first // 60, min(-(-last // 60), 24)
     rows = _Rows(origin=first_hour * 60, end=last_hour * 60)
+    busy_of = _busy_spans(days, busy)
     most_lanes = MOST_LANES_DAY if len(days) == 1 else MOST_LANES_WEEK
     for day in days:
         entry = by_day[day]
-        entry.shades = _shades(entry, spans[day], rows)
+        entry.shades = _shades(entry, spans[day], rows) + _busy_shades(entry, busy_of[day], rows)
         _place(entry, blocks[day], rows, most_lanes=most_lanes, now=now)
         entry.cells = _cells(entry, rows)
     now_percent = None
@@ -347,6 +352,45 @@ def _shades(entry: Day, spans: list[tuple[int, int, bool, str]], rows: _Rows) ->
         shades.append(
             Shade(dom_id=f"off-{entry.index}-0", row_start=1, row_end=rows.at(rows.end), off=True)
         )
+    return shades
+
+
+def _busy_spans(
+    days: list[date], busy: Iterable[tuple[datetime, datetime]]
+) -> dict[date, list[tuple[int, int]]]:
+    """Each day's busy times (minutes since midnight), a time past midnight on both days."""
+    spans: dict[date, list[tuple[int, int]]] = {day: [] for day in days}
+    zone = timezone.get_current_timezone()
+    for start, end in busy:
+        local_start, local_end = start.astimezone(zone), end.astimezone(zone)
+        for day in days:
+            midnight = datetime.combine(day, time.min, tzinfo=zone)
+            following = datetime.combine(day + timedelta(days=1), time.min, tzinfo=zone)
+            if local_end <= midnight or local_start >= following:
+                continue
+            begin = 0 if local_start <= midnight else _minutes(local_start.time())
+            finish = 24 * 60 if local_end >= following else _minutes(local_end.time())
+            if finish > begin:
+                spans[day].append((begin, finish))
+    return spans
+
+
+def _busy_shades(entry: Day, spans: list[tuple[int, int]], rows: _Rows) -> list[Shade]:
+    shades = []
+    for n, (start, end) in enumerate(sorted(spans), 1):
+        row_start, row_end = max(rows.at(start), 1), min(rows.after(end), rows.at(rows.end))
+        if row_start < row_end:
+            shades.append(
+                Shade(
+                    dom_id=f"busy-{entry.index}-{n}",
+                    row_start=row_start,
+                    row_end=row_end,
+                    off=True,
+                    busy=True,
+                    start=time(start // 60, start % 60),
+                    end=time(end // 60, end % 60) if end < 24 * 60 else time(23, 59),
+                )
+            )
     return shades
 
 

@@ -73,6 +73,10 @@ def listed(day: Day, shown: "Appointments") -> SafeString:
     if day.off_notes:
         text = gettext("vrij") + "".join(f" · {note}" for note in day.off_notes if note)
         off = f'<p class="small text-body-secondary mb-2">{_e(text)}</p>\n'
+    for shade in (shade for shade in day.shades if shade.busy):
+        at = {"start": f"{shade.start:%H:%M}", "end": f"{shade.end:%H:%M}"}
+        text = gettext("bezet (eigen agenda) %(start)s–%(end)s") % at
+        off += f'<p class="small text-body-secondary mb-2">{_e(text)}</p>\n'
     if day.blocks:
         appointments = f'<ul class="list-group">\n{shown.items(day)}</ul>\n'
     else:
@@ -112,7 +116,11 @@ def shades(day: Day) -> SafeString:
     parts = []
     for shade in day.shades:
         label = ""
-        if shade.off:
+        if shade.busy:
+            at = {"start": f"{shade.start:%H:%M}", "end": f"{shade.end:%H:%M}"}
+            text = gettext("bezet (eigen agenda) %(start)s–%(end)s") % at
+            label = f'<span class="cal-off-label">{_e(text)}</span>'
+        elif shade.off:
             if shade.start:
                 at = {"start": f"{shade.start:%H:%M}", "end": f"{shade.end:%H:%M}"}
                 text = gettext("vrij %(start)s–%(end)s") % at

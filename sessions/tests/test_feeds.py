@@ -165,3 +165,39 @@ def test_another_coach_cannot_remove_or_fetch_it(client, coach_a, coach_b):
         client.post("/coach/beschikbaarheid/", {"action": action, "id": str(feed.pk)})
     feed.refresh_from_db()
     assert feed.last_error_at is None
+
+
+def test_the_week_shows_the_busy_time_and_a_coach_may_still_plan_over_it(feed, client, coach_a):
+    feed, day = feed
+    refresh(feed)
+    client.force_login(coach_a)
+    page = client.get(f"/coach/agenda/?view=week&date={day:%Y-%m-%d}").content.decode()
+    # On the grid and in the phone's list.
+    assert page.count("bezet (eigen agenda) 10:00–11:00") == 2
+    # The free half hours over it still link to planning an appointment then.
+    link = f'href="/coach/agenda/nieuw/?start={day:%Y-%m-%d}T10:00"'
+    assert f'data-time="10:00" title="Nieuwe afspraak om 10:00" {link}' in page
+    # The busy time's what is never shown: only when.
+    assert "Geheim overleg" not in page
+
+
+def test_planning_over_a_busy_time_by_hand_is_allowed_with_a_warning(
+    feed, client, coach_a, session_type
+):
+    from trajects.tests.factories import running_traject
+
+    feed, day = feed
+    refresh(feed)
+    traject = running_traject(coach_a, client__coach=coach_a)
+    client.force_login(coach_a)
+    data = {"traject": traject.pk, "session_type": session_type.pk, "mode": "practice"}
+    over = client.post(
+        "/coach/agenda/nieuw/", {**data, "start": f"{day:%Y-%m-%d}T10:30"}, follow=True
+    )
+    page = over.content.decode()
+    assert "De afspraak staat in de agenda." in page
+    assert "Let op: je bent op die tijd bezet in je eigen agenda." in page
+    beside = client.post(
+        "/coach/agenda/nieuw/", {**data, "start": f"{day:%Y-%m-%d}T15:00"}, follow=True
+    )
+    assert "bezet in je eigen agenda" not in beside.content.decode()

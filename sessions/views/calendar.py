@@ -18,7 +18,7 @@ from coaching.models import Role
 from coaching.roles import role_required
 from sessions import grid, grid_html
 from sessions.access import appointments_of_coach, exceptions_of_coach, working_hours_of_coach
-from sessions.models import Appointment
+from sessions.models import Appointment, ExternalBusy
 from sessions.models.appointments import label
 
 VIEWS = ("day", "week", "month")
@@ -270,12 +270,20 @@ def _month_page(coach, anchor: date, start: date, end: date, exceptions, traject
 
 def _grid_page(coach, view: str, start: date, end: date, exceptions, traject: str) -> grid.Grid:
     """The days on the time grid, with what the template shows of them made."""
+    zone = timezone.get_current_timezone()
+    since = datetime.combine(start, time.min, tzinfo=zone)
+    until = datetime.combine(end, time.min, tzinfo=zone)
     shown = grid.build(
         days=[start + timedelta(days=n) for n in range((end - start).days)],
         appointments=_appointments(coach, start, end),
         working_hours=WORKING_HOURS.all(coach=coach.pk),
         exceptions=exceptions,
         now=timezone.now(),
+        # Busy in the coach's own calendars (sessions.feeds): shown, and a coach may still plan
+        # over them by hand.
+        busy=ExternalBusy.objects.filter(coach=coach, starts_at__lt=until, ends_at__gt=since)
+        .order_by()
+        .values_list("starts_at", "ends_at"),
     )
     grid_html.write(shown, week=view == "week", traject=traject)
     return shown

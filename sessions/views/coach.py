@@ -56,6 +56,7 @@ from sessions.models import (
     BookingRules,
     CalendarFeed,
     CancelledBy,
+    ExternalBusy,
     WorkingHours,
 )
 from sessions.notify import recipients
@@ -125,6 +126,13 @@ def appointment_new(request: HttpRequest) -> HttpResponse:
             form.add_error("start", str(taken))
         else:
             messages.success(request, _("De afspraak staat in de agenda."))
+            if ExternalBusy.objects.filter(
+                coach=request.user, starts_at__lt=appointment.end, ends_at__gt=appointment.start
+            ).exists():
+                messages.warning(
+                    request,
+                    _("Let op: je bent op die tijd bezet in je eigen agenda."),
+                )
             return redirect("appointment_detail", appointment=appointment.uuid)
     return render(
         request,
