@@ -48,9 +48,10 @@ BUDGET = {
     # As the traject, + the latest messages (+ how many earlier ones, when there are more).
     "coach: e-mailgesprek": 9,
     # The time grid: the appointments (with their client's name or their meeting's number and
-    # group, as values), the exceptions (days off), the working hours.
-    "coach: agenda (week)": 4,
-    "coach: agenda (dag)": 4,
+    # group, as values), the exceptions (days off), the working hours, and (5 December 2026)
+    # the busy times of the coach's own calendars (sessions.feeds), however many.
+    "coach: agenda (week)": 5,
+    "coach: agenda (dag)": 5,
     # The month: how many appointments each day, the first few of each day (with the names),
     # the days off; no working hours.
     "coach: agenda (maand)": 4,
@@ -68,8 +69,9 @@ BUDGET = {
     # session type, the client's upcoming online bookings (counted against the practice's
     # limit), the working hours, the exceptions, the appointments; + a kennismaking or intake
     # to come, in a traject's phase that offers one (not in the benchmark's running traject);
-    # + whether a parent acts for the child (not for the client's own account).
-    "cliënt: vrije tijden (boeken)": 7,
+    # + whether a parent acts for the child (not for the client's own account); and (5 December
+    # 2026) the busy times of the coach's own calendars, however many.
+    "cliënt: vrije tijden (boeken)": 8,
     # The home shows what comes next (coaching.portal's sections), for the account's clients
     # (with their coaches): + the next appointment (with its coach's booking rules), + the
     # next Backstage meeting with the turns and agreements (one query), + the evaluations
