@@ -16,6 +16,7 @@ from sessions.models import (
     Appointment,
     AvailabilityException,
     CalendarFeed,
+    ExternalBusy,
     SessionType,
     WorkingHours,
 )
@@ -72,6 +73,15 @@ def exception_of_coach(user: User, pk: str) -> QuerySet[AvailabilityException]:
     if not is_id(pk):
         return AvailabilityException.objects.none()
     return exceptions_of_coach(user).filter(pk=pk)
+
+
+def busy_times_of_coach(user: User, since, until) -> QuerySet:
+    """(start, end) of the coach's busy times in their own calendars between two moments."""
+    return (
+        ExternalBusy.objects.filter(coach=user, starts_at__lt=until, ends_at__gt=since)
+        .order_by()
+        .values_list("starts_at", "ends_at")
+    )
 
 
 def calendar_feeds_of_coach(user: User) -> QuerySet[CalendarFeed]:

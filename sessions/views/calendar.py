@@ -17,8 +17,13 @@ from coaching.compiled import Compiled
 from coaching.models import Role
 from coaching.roles import role_required
 from sessions import grid, grid_html
-from sessions.access import appointments_of_coach, exceptions_of_coach, working_hours_of_coach
-from sessions.models import Appointment, ExternalBusy
+from sessions.access import (
+    appointments_of_coach,
+    busy_times_of_coach,
+    exceptions_of_coach,
+    working_hours_of_coach,
+)
+from sessions.models import Appointment
 from sessions.models.appointments import label
 
 VIEWS = ("day", "week", "month")
@@ -281,9 +286,7 @@ def _grid_page(coach, view: str, start: date, end: date, exceptions, traject: st
         now=timezone.now(),
         # Busy in the coach's own calendars (sessions.feeds): shown, and a coach may still plan
         # over them by hand.
-        busy=ExternalBusy.objects.filter(coach=coach, starts_at__lt=until, ends_at__gt=since)
-        .order_by()
-        .values_list("starts_at", "ends_at"),
+        busy=busy_times_of_coach(coach, since, until),
     )
     grid_html.write(shown, week=view == "week", traject=traject)
     return shown

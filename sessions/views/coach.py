@@ -23,6 +23,7 @@ from sessions import ical
 from sessions.access import (
     appointment_of_coach,
     appointment_of_user,
+    busy_times_of_coach,
     calendar_feed_of_coach,
     calendar_feeds_of_coach,
     coach_of_feed,
@@ -56,7 +57,6 @@ from sessions.models import (
     BookingRules,
     CalendarFeed,
     CancelledBy,
-    ExternalBusy,
     WorkingHours,
 )
 from sessions.notify import recipients
@@ -126,9 +126,7 @@ def appointment_new(request: HttpRequest) -> HttpResponse:
             form.add_error("start", str(taken))
         else:
             messages.success(request, _("De afspraak staat in de agenda."))
-            if ExternalBusy.objects.filter(
-                coach=request.user, starts_at__lt=appointment.end, ends_at__gt=appointment.start
-            ).exists():
+            if busy_times_of_coach(request.user, appointment.start, appointment.end).exists():
                 messages.warning(
                     request,
                     _("Let op: je bent op die tijd bezet in je eigen agenda."),
