@@ -381,3 +381,19 @@ def test_a_postgresql_restore_that_stops_before_its_end_changes_nothing(settings
     target.abort()
     connections.close_all()
     assert _counts() == before
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_nightly_task_backs_up_and_keeps_the_newest(settings, tmp_path):
+    settings.PRAKTIJK_BACKUP_DIR = str(tmp_path / "nightly")
+    settings.PRAKTIJK_BACKUP_KEEP = 2
+    (tmp_path / "nightly").mkdir()
+    for day in (1, 2, 3):
+        (tmp_path / "nightly" / f"praktijk-2026110{day}T023000Z.backup").write_bytes(b"old")
+    from coaching.tasks import backup_nightly
+
+    backup_nightly.delay()  # in-process, as the tests run tasks
+    kept = sorted(path.name for path in (tmp_path / "nightly").glob("praktijk-*.backup"))
+    assert len(kept) == 2 and kept[0] == "praktijk-20261103T023000Z.backup"
+    assert restore(tmp_path / "nightly" / kept[1], check_only=True).tables > 10
+    assert BackupRun.objects.get().succeeded
