@@ -41,7 +41,14 @@ from bench.seed_invoices import seed_invoices
 from coaching.crypto import EncryptedTextField
 from coaching.models import Client, CoachProfile, Guardian, Role, User
 from groups.models import BackstageGroup, Contribution, Meeting, Membership
-from sessions.models import Appointment, BookingRules, SessionType, WorkingHours
+from sessions.models import (
+    Appointment,
+    BookingRules,
+    CalendarFeed,
+    ExternalBusy,
+    SessionType,
+    WorkingHours,
+)
 from trajects.models import (
     DossierEntry,
     DossierEntryVersion,
@@ -243,6 +250,7 @@ def seed(size_name: str, *, prefix: str = "bench") -> dict:
     clients = _clients(size, coaches, rng=rng, prefix=prefix, password=password)
     trajects = _trajects(size, coaches, clients, rng=rng, today=today)
     appointments, first_day = _appointments(size, coaches, trajects, session_type, today=today)
+    busy = _busy_times(coaches[0], today=today)
     groups, meetings = _backstage(size, coaches, clients, first_day=first_day, today=today)
     messages = _messages(size, trajects)
     invoices = seed_invoices(coaches, rng=rng, size_name=size_name)
@@ -251,6 +259,7 @@ def seed(size_name: str, *, prefix: str = "bench") -> dict:
         "coaches": coaches,
         "clients": len(clients),
         "appointments": appointments + meetings,
+        "busy": busy,
         "groups": groups,
         "meetings": meetings,
         "messages": messages,
@@ -463,6 +472,24 @@ def _appointments(size: Size, coaches, trajects, session_type, *, today: date):
             )
         written += len(write(Appointment, appointments))
     return written, first_day
+
+
+BUSY_TIMES = 500  # the measured coach's own calendar: busy times in the next 90 days
+
+
+def _busy_times(coach: User, *, today: date) -> int:
+    """The first coach's own calendar (sessions.feeds), as a coach who links one has it: 500
+    busy times over the booking horizon, some in working hours, some overlapping. A random
+    sequence of its own: the rest of the practice comes out as before."""
+    rng = random.Random(f"{SEED}-busy-{coach.email}")
+    feed = CalendarFeed.objects.create(coach=coach, url="https://calendar.example/bench.ics")
+    busy = []
+    for k in range(BUSY_TIMES):
+        day = today + timedelta(days=k * 90 // BUSY_TIMES)
+        start = _aware(day, time(rng.randint(7, 19), rng.choice([0, 15, 30, 45])))
+        length = timedelta(minutes=rng.choice([30, 45, 60, 90, 120]))
+        busy.append(ExternalBusy(feed=feed, coach=coach, starts_at=start, ends_at=start + length))
+    return len(write(ExternalBusy, busy))
 
 
 def _backstage(size: Size, coaches, clients, *, first_day: date, today: date):
