@@ -505,6 +505,8 @@ def post_specs(fw: dict) -> dict[str, Spec]:
                     "rules",
                     "delete_hours",
                     "delete_exception",
+                    "delete_feed",
+                    "refresh_feed",
                 ),  # fmt: skip
                 "id": raw("id", *fw["hours_pks"]),
             }
@@ -973,6 +975,11 @@ def form_cases() -> dict[str, tuple[str, object]]:
 
         return AvailabilityException(coach=fw["users"]["coach_a"])
 
+    def feed(fw):
+        from sessions.models import CalendarFeed
+
+        return CalendarFeed(coach=fw["users"]["coach_a"])
+
     def rules(fw):
         from sessions.models import BookingRules
 
@@ -1025,6 +1032,7 @@ def form_cases() -> dict[str, tuple[str, object]]:
         "sessions.forms.WorkingHoursForm": model_form(sessions_forms.WorkingHoursForm, hours),
         "sessions.forms.ExceptionForm": model_form(sessions_forms.ExceptionForm, exception),
         "sessions.forms.RulesForm": model_form(sessions_forms.RulesForm, rules),
+        "sessions.forms.CalendarFeedForm": model_form(sessions_forms.CalendarFeedForm, feed),
         "sessions.admin.SessionTypeForm": plain(sessions_admin.SessionTypeForm),
         "coaching.admin.AccountChangeForm": lambda fw, **bind: coaching_admin.AccountChangeForm(
             **bind, instance=fw["users"]["coach_a"]
