@@ -88,9 +88,9 @@ def _message(record: logging.LogRecord) -> str:
         record = logging.makeLogRecord({**record.__dict__, "args": args})
     message = record.getMessage()
     if record.name.startswith("gunicorn") and "request" in message.lower():
-        # gunicorn writes the request line (and the address) into its messages: what happened,
-        # before that.
-        message = message.split(" from ")[0].split(":")[0]
+        # gunicorn writes the request line or address after the word ("Error handling request
+        # /…?q=…", "Invalid request from ip=…: …"): what happened, up to that word.
+        message = message[: message.lower().index("request") + len("request")]
     return EMAIL.sub("[e-mail]", message)
 
 

@@ -171,3 +171,17 @@ def test_an_address_exception_message_and_path_never_reach_a_line():
     line = json.loads(formatter.format(record))
     assert line["exception"]["type"] == "builtins.ValueError" and LAST not in json.dumps(line)
     assert line["exception"]["frames"][0].startswith("coaching/tests/test_logs.py:")
+
+
+@pytest.mark.parametrize(
+    "msg, args",
+    [
+        ("Error handling request %s", (f"/coach/clienten/?q={LAST}",)),
+        (f"Invalid request from ip=203.0.113.7: Invalid HTTP request line: 'GET /?q={LAST}'", ()),
+    ],
+)
+def test_gunicorns_lines_keep_what_happened_not_the_request(msg, args):
+    record = logging.LogRecord("gunicorn.error", logging.ERROR, __file__, 1, msg, args, None)
+    line = json.loads(JSONFormatter().format(record))
+    assert line["message"] in ("Error handling request", "Invalid request")
+    assert _leaks([json.dumps(line)]) == [] and "203.0.113.7" not in json.dumps(line)
