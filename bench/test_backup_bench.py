@@ -5,53 +5,26 @@ timed with the archive's size; `restore --check` (read and check everything) tim
 into another new database timed, with every table's row count checked as restore checks it.
 One round each (these take seconds to minutes, not milliseconds). Written to bench/BACKUP.md."""
 
-import contextlib
 import platform
 import time
-import uuid
 from pathlib import Path
 
 import django
 import pytest
 from django.core.management import call_command
-from django.db import connection, connections
+from django.db import connection
 
 from bench.seed import seed, settle
 from coaching.backup import make_backup, restore
+from coaching.tests.databases import new_database
 
 RESULTS = Path(__file__).with_name("BACKUP.md")
 SIZES = ("S", "L")
 
 
-@contextlib.contextmanager
-def _database():
-    """A new database for the block (PostgreSQL: CREATE DATABASE; SQLite: a new file)."""
-    original = connection.settings_dict["NAME"]
-    connections.close_all()
-    if connection.vendor == "postgresql":
-        name = f"{original}_backup_{uuid.uuid4().hex[:6]}"
-        with connection.cursor() as cursor:
-            cursor.execute(f'CREATE DATABASE "{name}"')
-        connections.close_all()
-    else:
-        name = str(Path(original).with_name(f"backup-{uuid.uuid4().hex[:6]}.sqlite3"))
-    connection.settings_dict["NAME"] = name
-    try:
-        yield
-    finally:
-        connections.close_all()
-        connection.settings_dict["NAME"] = original
-        if connection.vendor == "postgresql":
-            with connection.cursor() as cursor:
-                cursor.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-        else:
-            for suffix in ("", "-wal", "-shm"):
-                Path(f"{name}{suffix}").unlink(missing_ok=True)
-
-
 def _one(size: str, tmp_path: Path, settings) -> dict:
     settings.MEDIA_ROOT = tmp_path / f"media-{size}"
-    with _database():
+    with new_database("backup"):
         call_command("migrate", verbosity=0)
         seed(size, prefix=f"backup{size.lower()}")
         settle()
@@ -60,7 +33,7 @@ def _one(size: str, tmp_path: Path, settings) -> dict:
     checked = restore(made.path, check_only=True)
     check_seconds = time.perf_counter() - started
     settings.MEDIA_ROOT = tmp_path / f"restored-media-{size}"
-    with _database():
+    with new_database("backup"):
         started = time.perf_counter()
         restored = restore(made.path)
         restore_seconds = time.perf_counter() - started

@@ -20,7 +20,7 @@ from datetime import datetime, timedelta
 
 from django.conf import settings
 from django.db import DatabaseError, connection
-from django.db.models import Count, Min, Q
+from django.db.models import Count, Min
 from django.utils import timezone
 from django.utils.timesince import timesince
 from django.utils.translation import gettext_lazy as _
@@ -178,7 +178,7 @@ def _from_database(now: datetime, limits: dict) -> dict[str, Check]:
         status=Send.Status.FAILED, failed_at__gte=now - timedelta(days=1)
     ).count()
     backup = (
-        BackupRun.objects.filter(Q(succeeded=True))
+        BackupRun.objects.filter(succeeded=True)
         .order_by("-finished_at")
         .values_list("finished_at", flat=True)
         .first()

@@ -53,10 +53,8 @@ def _request_fields(request) -> dict:
 
 
 def _task_fields() -> dict:
-    try:
-        from celery import current_task
-    except ImportError:  # pragma: no cover - celery is a dependency
-        return {}
+    from celery import current_task
+
     if not current_task:  # a proxy: false outside a task
         return {}
     request = current_task.request

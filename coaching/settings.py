@@ -708,7 +708,6 @@ PRAKTIJK_HEALTH_LIMITS = {
     "outbox_oldest_seconds": 15 * 60,
     "backup_seconds": 36 * 3600,
 }
-PRAKTIJK_HEARTBEAT_MAX_AGE_SECONDS = PRAKTIJK_HEALTH_LIMITS["heartbeat_seconds"]
 # A monitor reads /readyz (JSON) and /metrics (Prometheus) with `Authorization: Bearer <this>`;
 # empty: only a signed-in practice admin can.
 PRAKTIJK_STATUS_TOKEN = env("PRAKTIJK_STATUS_TOKEN")

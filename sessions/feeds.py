@@ -14,6 +14,7 @@ from datetime import timedelta
 
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from sessions.busy import UnreadableCalendar, busy_intervals
 from sessions.fetch import FetchError, fetch
@@ -56,6 +57,4 @@ def refresh(feed: CalendarFeed) -> bool:
 
 
 def _unreadable() -> str:
-    from django.utils.translation import gettext as _
-
     return _("Op dit adres staat geen agenda die te lezen is (iCalendar, .ics).")

@@ -45,4 +45,4 @@ class Heartbeat(models.Model):
     @property
     def is_fresh(self) -> bool:
         age = timezone.now() - self.last_seen_at
-        return age.total_seconds() <= settings.PRAKTIJK_HEARTBEAT_MAX_AGE_SECONDS
+        return age.total_seconds() <= settings.PRAKTIJK_HEALTH_LIMITS["heartbeat_seconds"]

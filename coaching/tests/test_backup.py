@@ -8,7 +8,6 @@ uploaded. A damaged, truncated, forged or foreign archive (another key) is refus
 message that says so, and leaves the new database without a table and MEDIA_ROOT without a file.
 """
 
-import contextlib
 import io
 import json
 import os
@@ -25,6 +24,7 @@ from coaching import backup_archive
 from coaching.backup import BackupError, make_backup, prune, restore
 from coaching.backup_archive import ArchiveError, Reader, Writer, key_bytes
 from coaching.models import BackupRun, Client, User
+from coaching.tests.databases import new_database
 from trajects.models import Message, Traject
 from trajects.tests.factories import note, running_traject
 
@@ -118,32 +118,6 @@ def test_a_backup_key_must_be_32_bytes_of_base64():
 # --- The drill ------------------------------------------------------------------------------------
 
 
-@contextlib.contextmanager
-def _new_database():
-    """Points the default connection at a new, empty database for the block."""
-    original = connection.settings_dict["NAME"]
-    connections.close_all()
-    if connection.vendor == "postgresql":
-        name = f"{original}_restore_{uuid.uuid4().hex[:8]}"[-63:]
-        with connection.cursor() as cursor:
-            cursor.execute(f'CREATE DATABASE "{name}"')
-        connections.close_all()
-    else:
-        name = str(Path(original).with_name(f"restore-{uuid.uuid4().hex[:8]}.sqlite3"))
-    connection.settings_dict["NAME"] = name
-    try:
-        yield name
-    finally:
-        connections.close_all()
-        connection.settings_dict["NAME"] = original
-        if connection.vendor == "postgresql":
-            with connection.cursor() as cursor:
-                cursor.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-        else:
-            for suffix in ("", "-wal", "-shm"):
-                Path(f"{name}{suffix}").unlink(missing_ok=True)
-
-
 def _counts() -> dict[str, int]:
     """Rows per table (on PostgreSQL the tables that hold rows: the audit log's partitions, not
     their parent as well)."""
@@ -205,7 +179,7 @@ def test_the_restore_drill(client, settings, tmp_path, practice):
 
     # Everything is gone: a new database and an empty folder for the files.
     settings.MEDIA_ROOT = tmp_path / "new-media"
-    with _new_database():
+    with new_database("restore"):
         assert connection.introspection.table_names() == []
         done = restore(made.path)
         assert (done.tables, done.rows, done.files) == (len(before), sum(before.values()), 1)
@@ -276,7 +250,7 @@ def test_a_bad_archive_restores_nothing(settings, tmp_path, small_chunks, practi
     if how == "another-key":
         settings.PRAKTIJK_BACKUP_KEYS = [Fernet.generate_key().decode()]
     settings.MEDIA_ROOT = tmp_path / "new-media"
-    with _new_database():
+    with new_database("restore"):
         with pytest.raises(CommandError, match=says):
             call_command("restore", str(archive), stdout=io.StringIO())
         # Nothing half-restored: no table, no file, no folder left beside MEDIA_ROOT.

@@ -11,16 +11,16 @@ MIGRATION_SECONDS, and no write waiting longer than LOCK_SECONDS.
 
 import threading
 import time
-import uuid
 
 import psycopg
 import pytest
 from django.core.management import call_command
-from django.db import connection, connections, migrations
+from django.db import connection, migrations
 from django.db.migrations.executor import MigrationExecutor
 from django.db.migrations.loader import MigrationLoader
 
 from coaching.migration_ops import AddIndexConcurrently
+from coaching.tests.databases import new_database
 
 # The last migration of each app on 2026-12-05: these ran on every installation before the check.
 BASELINE = {
@@ -177,14 +177,8 @@ def test_the_new_migrations_apply_to_the_l_practice_without_holding_the_appointm
         pytest.skip("the lock times are PostgreSQL's (CI's second run measures them)")
     from bench.seed import seed, settle
 
-    original = connection.settings_dict["NAME"]
-    name = f"{original}_migrate_{uuid.uuid4().hex[:6]}"
-    with connection.cursor() as cursor:
-        cursor.execute(f'CREATE DATABASE "{name}"')
-    connections.close_all()
-    connection.settings_dict["NAME"] = name
     timings = {}
-    try:
+    with new_database("migrate") as name:
         call_command("migrate", verbosity=0)
         seed("L", prefix="migrate")
         settle()
@@ -204,19 +198,16 @@ def test_the_new_migrations_apply_to_the_l_practice_without_holding_the_appointm
         deadline = time.monotonic() + 30
         while any(p.writes < 3 and p.error is None for p in probes) and time.monotonic() < deadline:
             time.sleep(0.01)
-        for app, migration in new:
-            executor = MigrationExecutor(connection)
-            started = time.monotonic()
-            executor.migrate([(app, migration)])
-            timings[f"{app}.{migration}"] = time.monotonic() - started
-        for probe in probes:
-            probe.stopped.set()
-            probe.join()
-    finally:
-        connections.close_all()
-        connection.settings_dict["NAME"] = original
-        with connection.cursor() as cursor:
-            cursor.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        try:
+            for app, migration in new:
+                executor = MigrationExecutor(connection)
+                started = time.monotonic()
+                executor.migrate([(app, migration)])
+                timings[f"{app}.{migration}"] = time.monotonic() - started
+        finally:
+            for probe in probes:
+                probe.stopped.set()
+                probe.join()
     waits = {probe.table: round(probe.longest, 3) for probe in probes}
     print(f"\nMigrations at L (seconds): {timings}; longest write waits: {waits}")
     slow = {step: seconds for step, seconds in timings.items() if seconds > MIGRATION_SECONDS}

@@ -163,8 +163,11 @@ def test_another_coach_cannot_remove_or_fetch_it(client, coach_a, coach_b):
     client.force_login(coach_b)
     for action in ("delete_feed", "refresh_feed"):
         client.post("/coach/beschikbaarheid/", {"action": action, "id": str(feed.pk)})
-    feed.refresh_from_db()
-    assert feed.last_error_at is None
+    assert CalendarFeed.objects.filter(pk=feed.pk, last_error_at=None).exists()  # kept, unfetched
+    client.force_login(coach_a)
+    assert "agenda.example" in client.get("/coach/beschikbaarheid/").content.decode()
+    client.force_login(coach_b)
+    assert "agenda.example" not in client.get("/coach/beschikbaarheid/").content.decode()
 
 
 def test_the_week_shows_the_busy_time_and_a_coach_may_still_plan_over_it(feed, client, coach_a):
