@@ -395,6 +395,13 @@ PRAKTIJK_BOOKING = {
     # Upcoming online bookings a client (or a parent, per child) may hold at once (0: no limit).
     "max_open_online": int(env("PRAKTIJK_BOOKING_MAX_OPEN", "3")),
 }
+# The waitlist (sessions.services.waitlist): how long an offer of a freed time stays open (never
+# past the time itself), and how many of the requests that fit, in the order they asked, are
+# offered one freed time at once.
+PRAKTIJK_WAITLIST = {
+    "offer_hours": int(env("PRAKTIJK_WAITLIST_OFFER_HOURS", "12")),
+    "max_offers": int(env("PRAKTIJK_WAITLIST_MAX_OFFERS", "5")),
+}
 
 # Reminders before an appointment (to the coachee, or the parents of a child): hours before it;
 # a second reminder, closer to the appointment, when set (0 = none).

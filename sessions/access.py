@@ -18,6 +18,8 @@ from sessions.models import (
     CalendarFeed,
     ExternalBusy,
     SessionType,
+    WaitlistOffer,
+    WaitlistRequest,
     WorkingHours,
 )
 from sessions.models.availability import Rules
@@ -94,6 +96,15 @@ def calendar_feed_of_coach(user: User, pk: str) -> QuerySet[CalendarFeed]:
     return calendar_feeds_of_coach(user).filter(pk=pk) if is_id(pk) else CalendarFeed.objects.none()
 
 
+def waitlist_of_coach(user: User) -> QuerySet[WaitlistRequest]:
+    """The requests on the waitlist of the coach's own clients."""
+    return WaitlistRequest.objects.filter(traject__client__coach=user)
+
+
+def waitlist_request_of_coach(user: User, uuid) -> WaitlistRequest:
+    return get_object_or_404(waitlist_of_coach(user), uuid=uuid)
+
+
 def coach_of_feed(token: str) -> User:
     """The coach whose private calendar feed this is: the secret in the URL is the key; an
     account that no longer works has no feed."""
@@ -140,6 +151,31 @@ def traject_of_account(user: User, uuid) -> Traject:
     ):
         raise Http404
     return traject
+
+
+def waitlist_of_account(user: User) -> QuerySet[WaitlistRequest]:
+    """The requests on the waitlist of the clients this portal account is, or acts for."""
+    return WaitlistRequest.objects.filter(traject__client__in=Client.objects.for_account(user))
+
+
+def waitlist_request_of_account(user: User, uuid) -> WaitlistRequest:
+    return get_object_or_404(waitlist_of_account(user), uuid=uuid)
+
+
+def offers_of_account(user: User) -> QuerySet[WaitlistOffer]:
+    """The waitlist's offers to the clients this portal account is, or acts for."""
+    return WaitlistOffer.objects.filter(
+        request__traject__client__in=Client.objects.for_account(user)
+    )
+
+
+def offer_of_account(user: User, uuid) -> WaitlistOffer:
+    return get_object_or_404(
+        offers_of_account(user).select_related(
+            "coach", "request__session_type", "request__traject__client"
+        ),
+        uuid=uuid,
+    )
 
 
 def types_bookable_online() -> QuerySet[SessionType]:

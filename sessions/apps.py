@@ -21,6 +21,7 @@ class AgendaConfig(AppConfig):
         from sessions.services.kennismaking import register_kennismaking_hook
         from sessions.services.traject_end import register_traject_end_hooks
         from sessions.services.video_rooms import register_room_follower_of_sessions
+        from sessions.services.waitlist_offers import register_offer_composer
         from sessions.today import register_today
 
         register_reminders()
@@ -31,6 +32,7 @@ class AgendaConfig(AppConfig):
         register_traject_end_hooks()
         register_today()  # Vandaag: the day's appointments, the days ahead
         register_room_follower_of_sessions()  # a coach's new video room
+        register_offer_composer()  # the waitlist's offers of a freed time
 
     def seed_demo(self, demo: dict) -> None:
         """Session types, working hours and a few appointments (called by `seed_demo`)."""

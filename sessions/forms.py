@@ -3,6 +3,7 @@ from django import forms
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from coaching.dates import readable
 from coaching.forms import DateInput, DateTimeLocalInput, YesNoField, within_reach
 from coaching.models import Guardian
 from coaching.public_forms import honeypot_field
@@ -11,10 +12,12 @@ from sessions.models import (
     AvailabilityException,
     BookingRules,
     CalendarFeed,
+    Daypart,
     Mode,
     SessionType,
     WorkingHours,
 )
+from sessions.services.waitlist import Wish
 from trajects.models import Traject
 
 
@@ -361,3 +364,66 @@ class RulesForm(forms.ModelForm):
                 "value": settings.PRAKTIJK_BOOKING[name]
             }
         _helper(self)
+
+
+class WaitlistForm(forms.Form):
+    """A client (or a parent) asks to be told of an earlier time (sessions.services.waitlist):
+    before which date, on which days, in which parts of the day, in which forms."""
+
+    before = forms.DateField(
+        label=_("Uiterlijk op"),
+        widget=DateInput(),
+        help_text=_("De laatste dag waarop een tijd je nog past."),
+    )
+    weekdays = forms.TypedMultipleChoiceField(
+        label=_("Op welke dagen"),
+        choices=WorkingHours.Weekday.choices,
+        coerce=int,
+        widget=forms.CheckboxSelectMultiple,
+        error_messages={"required": _("Kies minstens één dag.")},
+    )
+    dayparts = forms.MultipleChoiceField(
+        label=_("Welke dagdelen"),
+        choices=Daypart.choices,
+        widget=forms.CheckboxSelectMultiple,
+        help_text=_("Ochtend: vóór 12 uur; middag: 12 tot 17 uur; avond: vanaf 17 uur."),
+        error_messages={"required": _("Kies minstens één dagdeel.")},
+    )
+    modes = forms.MultipleChoiceField(
+        label=_("Welke vormen"),
+        widget=forms.CheckboxSelectMultiple,
+        error_messages={"required": _("Kies minstens één vorm.")},
+    )
+
+    def __init__(self, *args, session_type: SessionType, max_ahead, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.max_ahead = max_ahead
+        self.fields["modes"].choices = [
+            (value, label) for value, label in Mode.choices if value in session_type.allowed_modes
+        ]
+        _helper(self)
+
+    def clean_before(self):
+        before = self.cleaned_data["before"]
+        today = timezone.localdate()
+        if before < today:
+            raise forms.ValidationError(
+                _("Deze datum is al voorbij. Kies een dag die nog moet komen."), code="past"
+            )
+        last = today + self.max_ahead
+        if before > last:
+            raise forms.ValidationError(
+                _("Zo ver vooruit kun je niet boeken. Kies een dag tot en met %(last)s.")
+                % {"last": readable(last)},
+                code="too_far",
+            )
+        return before
+
+    def wish(self) -> Wish:
+        data = self.cleaned_data
+        return Wish(
+            before=data["before"],
+            weekdays=data["weekdays"],
+            dayparts=data["dayparts"],
+            modes=data["modes"],
+        )

@@ -57,4 +57,21 @@ urlpatterns = [
         views.portal_cancel,
         name="portal_cancel",
     ),
+    path(
+        "portaal/wachtlijst/<uuid:traject>/<int:session_type>/",
+        views.portal_waitlist_join,
+        name="portal_waitlist_join",
+    ),
+    path(
+        "portaal/wachtlijst/<uuid:waitlist_request>/intrekken/",
+        views.portal_waitlist_withdraw,
+        name="portal_waitlist_withdraw",
+    ),
+    path("portaal/wachtlijst/aanbod/<uuid:offer>/", views.portal_offer, name="portal_offer"),
+    path("coach/wachtlijst/", views.coach_waitlist, name="coach_waitlist"),
+    path(
+        "coach/wachtlijst/<uuid:waitlist_request>/verwijderen/",
+        views.coach_waitlist_remove,
+        name="coach_waitlist_remove",
+    ),
 ]

@@ -48,6 +48,7 @@ class Send(models.Model):
         PORTAL_LINKED = "portal_linked", _("portaal: ouder gekoppeld aan een kind")
         QUOTE_REQUEST = "quote_request", _("offerteaanvraag voor de coach")
         SWITCHED_TO_LIVE = "switched_to_live", _("e-mailcoaching: overgestapt naar live sessies")
+        WAITLIST_OFFER = "waitlist_offer", _("wachtlijst: een eerdere tijd aangeboden")
 
     # What it is about ("appointment:42") and what is sent about it ("reminder_24h").
     subject = models.CharField(_("onderwerp"), max_length=100)

@@ -26,6 +26,7 @@ from groups.models import (
 from groups.notify import group_notice_record
 from sessions.models import Appointment
 from sessions.services.booking import SlotTaken, appointment_book
+from sessions.services.waitlist_offers import offer_freed
 
 RULES = settings.PRAKTIJK_BACKSTAGE
 
@@ -268,6 +269,12 @@ def group_stop(*, group: BackstageGroup, by: User, reason: str) -> Ending:
         .order_by("number")
         .select_related("appointment")
     )
+    for meeting in to_come:  # the time is free again: offered to the coach's waitlist
+        offer_freed(
+            coach_id=meeting.appointment.coach_id,
+            start=meeting.appointment.start,
+            end=meeting.appointment.end,
+        )
     members = list(group.members.active().select_related("client"))
     group.members.active().update(left_on=today)
     group.stopped_on, group.stop_reason, group.stopped_by = today, reason, by
@@ -307,6 +314,12 @@ def group_delete(*, group: BackstageGroup, by: User | None = None) -> Ending:
     Meeting.objects.filter(pk__in=[m.pk for m in meetings]).delete()
     Appointment.objects.filter(pk__in=appointments).delete()
     group.delete()  # its memberships with it
+    for meeting in to_come:  # the time is free again: offered to the coach's waitlist
+        offer_freed(
+            coach_id=meeting.appointment.coach_id,
+            start=meeting.appointment.start,
+            end=meeting.appointment.end,
+        )
     participants_tell("deleted", group, [m.client_id for m in members], to_come)
     return Ending(cancelled=len(to_come), told=[str(m.client) for m in members])
 

@@ -11,6 +11,7 @@ from sessions.models.appointments import (
 )
 from sessions.models.availability import AvailabilityException, BookingRules, WorkingHours
 from sessions.models.external import CalendarFeed, ExternalBusy
+from sessions.models.waitlist import Daypart, WaitlistOffer, WaitlistRequest
 
 __all__ = [
     "ACTIVE_STATUSES",
@@ -22,7 +23,10 @@ __all__ = [
     "AvailabilityException",
     "BookingRules",
     "CalendarFeed",
+    "Daypart",
     "Mode",
     "SessionType",
+    "WaitlistOffer",
+    "WaitlistRequest",
     "WorkingHours",
 ]

@@ -24,6 +24,7 @@ from sessions.models import (
 )
 from sessions.models.availability import Rules
 from sessions.notify import appointment_notify
+from sessions.services.waitlist_offers import offer_freed
 from sessions.slots import free_slots
 from trajects.models import Traject
 from trajects.services.evaluations import interim_after_session
@@ -179,6 +180,14 @@ def appointment_move(
                 # The traject follows its kennismaking (the dashboard asks after it).
                 Traject.objects.filter(pk=traject.pk).update(kennismaking_planned_at=start)
             appointment_notify(locked, "moved", by=by, previous=locked.previous_start)
+            # The time it had is free now: offered to the waitlist (after the move, so that an
+            # old time the new one overlaps is not offered).
+            offer_freed(
+                coach_id=locked.coach_id,
+                start=locked.previous_start,
+                end=locked.previous_start + (locked.end - locked.start),
+                traject_id=locked.traject_id,
+            )
             return locked
     except IntegrityError as error:
         if "appointment_no_overlap" in str(error):
@@ -317,6 +326,12 @@ def appointment_cancel(
         ]
     )
     appointment_notify(appointment, "cancelled", by=by)
+    offer_freed(
+        coach_id=appointment.coach_id,
+        start=appointment.start,
+        end=appointment.end,
+        traject_id=appointment.traject_id,
+    )
     return appointment
 
 
@@ -350,6 +365,12 @@ def appointments_cancel(
         "traject__client"
     ):
         appointment_notify(appointment, "cancelled")
+        offer_freed(
+            coach_id=appointment.coach_id,
+            start=appointment.start,
+            end=appointment.end,
+            traject_id=appointment.traject_id,
+        )
     return cancelled
 
 

@@ -13,6 +13,9 @@ under one lock), so that none stays "gepland" with a reminder due:
   cancellation mail, with the .ics that takes it out of their calendar), recorded in the
   outbox in the step's transaction by appointments_cancel.
 
+The traject's requests on the waitlist (sessions.services.waitlist) end with it, in the same
+transaction; the times its cancelled appointments free are offered to other clients' requests.
+
 Appointments in the past that were never recorded are left for the coach to record; Backstage
 meetings belong to no traject and are not touched. The step's confirmation page says how many
 appointments go (the preview). The traject app sits below this one (DESIGN.md §3): it calls
@@ -28,6 +31,7 @@ from django.utils.translation import ngettext
 from coaching.models import Role, User
 from sessions.models import Appointment, CancelledBy
 from sessions.services.booking import appointments_cancel
+from sessions.services.waitlist import requests_end_with_traject
 from trajects.models import Traject, TrajectEvent
 from trajects.models.traject import register_step_hook, register_step_preview
 
@@ -63,6 +67,8 @@ def appointments_cancel_on_end(*, traject: Traject, event: TrajectEvent, by: Use
         cancelled_by=_canceller(by),
         reason=_reason(event.step),
     )
+    # Nor does it wait for an earlier time any more.
+    requests_end_with_traject(traject)
 
 
 def appointments_cancel_preview(traject: Traject) -> str:

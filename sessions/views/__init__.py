@@ -21,6 +21,13 @@ from sessions.views.portal import (
     portal_reschedule,
 )
 from sessions.views.public import kennismaking, kennismaking_thanks
+from sessions.views.waitlist import (
+    coach_waitlist,
+    coach_waitlist_remove,
+    portal_offer,
+    portal_waitlist_join,
+    portal_waitlist_withdraw,
+)
 
 __all__ = [
     "appointment_cancel_view",
@@ -35,10 +42,15 @@ __all__ = [
     "calendar_feed",
     "calendar_feed_renew",
     "calendar_week",
+    "coach_waitlist",
+    "coach_waitlist_remove",
     "kennismaking",
     "kennismaking_thanks",
     "portal_appointments",
     "portal_book_view",
     "portal_cancel",
+    "portal_offer",
     "portal_reschedule",
+    "portal_waitlist_join",
+    "portal_waitlist_withdraw",
 ]

@@ -41,6 +41,7 @@ from sessions.services.booking import (
 )
 from sessions.slots import free_slots, slots_by_day
 from sessions.views.common import _monday, _slot, refusal
+from sessions.views.waitlist import portal_waitlist
 from trajects.models import Traject
 
 # --- The coachee (or a parent) -----------------------------------------------------------------
@@ -75,6 +76,8 @@ def portal_appointments(request: HttpRequest) -> HttpResponse:
             "past": [a for a in appointments if a.end < now or not a.is_active][::-1][:20],
             "offers": [(traject, types) for traject, types in offers if types],
             "now": now,
+            # The waitlist: offers of a freed time, and the requests that wait for one.
+            **portal_waitlist(request.user, now),
         },
     )
 
