@@ -31,7 +31,7 @@ from billing.models import Invoice, InvoiceLine
 from coaching.dates import readable
 from coaching.models import Client, Consent, Guardian, Send, ThirdParty, User
 from groups.models import Attendance, Contribution, GroupEvaluation, Membership
-from sessions.models import Appointment
+from sessions.models import Appointment, WaitlistOffer, WaitlistRequest
 from trajects.models import (
     Answer,
     DossierEntry,
@@ -137,6 +137,16 @@ SECTIONS = [
     Section(Message, lambda c, a: Message.objects.filter(traject__client=c), _("Berichten")),
     Section(
         Appointment, lambda c, a: Appointment.objects.filter(traject__client=c), _("Afspraken")
+    ),
+    Section(
+        WaitlistRequest,
+        lambda c, a: WaitlistRequest.objects.filter(traject__client=c),
+        _("Wachtlijst"),
+    ),
+    Section(
+        WaitlistOffer,
+        lambda c, a: WaitlistOffer.objects.filter(request__traject__client=c),
+        _("Aanbiedingen van de wachtlijst"),
     ),
     Section(Evaluation, lambda c, a: c.evaluations.all(), _("Evaluaties")),
     Section(Answer, lambda c, a: Answer.objects.filter(evaluation__client=c), _("Antwoorden")),

@@ -383,6 +383,7 @@ def post_specs(fw: dict) -> dict[str, Spec]:
         MarkForm,
         MoveForm,
         RulesForm,
+        WaitlistForm,
         WorkingHoursForm,
     )
     from trajects.forms import (
@@ -412,6 +413,7 @@ def post_specs(fw: dict) -> dict[str, Spec]:
         steps.update(form_keys(StepForm(step=step)))
     email = fw["email_traject"].uuid
     slot_keys = {"slot": raw("moment", *fw["session_slots"])}
+    soon = timezone.localdate() + timedelta(days=3)
     return {
         "set_language": Spec(
             {"language": raw("choice", "nl", "en"), "next": raw("text", "/", "/coach/")}
@@ -481,6 +483,15 @@ def post_specs(fw: dict) -> dict[str, Spec]:
         "portal_book": Spec({"mode": raw("choice", "practice"), **slot_keys}),
         "portal_reschedule": Spec(slot_keys),
         "portal_cancel": Spec(form_keys(ReasonForm())),
+        "portal_waitlist_join": Spec(
+            form_keys(
+                WaitlistForm(session_type=fw["session_type"], max_ahead=timedelta(days=90)),
+                before=[soon, timezone.localdate() - timedelta(days=1), "2999-01-01"],
+            )
+        ),
+        "portal_waitlist_withdraw": Spec(),
+        "portal_offer": Spec({"action": raw("choice", "accept", "decline", "")}),
+        "coach_waitlist_remove": Spec(),
         "kennismaking": Spec(
             {
                 **form_keys(
@@ -1033,6 +1044,9 @@ def form_cases() -> dict[str, tuple[str, object]]:
         "sessions.forms.ExceptionForm": model_form(sessions_forms.ExceptionForm, exception),
         "sessions.forms.RulesForm": model_form(sessions_forms.RulesForm, rules),
         "sessions.forms.CalendarFeedForm": model_form(sessions_forms.CalendarFeedForm, feed),
+        "sessions.forms.WaitlistForm": lambda fw, **bind: sessions_forms.WaitlistForm(
+            **bind, session_type=fw["session_type"], max_ahead=timedelta(days=90)
+        ),
         "sessions.admin.SessionTypeForm": plain(sessions_admin.SessionTypeForm),
         "coaching.admin.AccountChangeForm": lambda fw, **bind: coaching_admin.AccountChangeForm(
             **bind, instance=fw["users"]["coach_a"]

@@ -3,7 +3,7 @@
 A new URL without an expectation here fails `test_every_url_has_an_expectation`.
 """
 
-from datetime import date, timedelta
+from datetime import date, time, timedelta
 
 import pytest
 from django.db import transaction
@@ -16,7 +16,13 @@ from coaching.models import Client, Invitation
 from coaching.services.accounts import invitation_tokens
 from coaching.tests import personas, security
 from coaching.tests.factories import UserFactory
-from sessions.models import Appointment, SessionType
+from sessions.models import (
+    Appointment,
+    SessionType,
+    WaitlistOffer,
+    WaitlistRequest,
+    WorkingHours,
+)
 from trajects.tests.factories import ConsentFactory, ThirdPartyFactory, note, running_traject
 
 ROLES = ["anonymous", "coachee", "coachee_b", "guardian", "coach_a", "coach_b", "admin"]
@@ -121,6 +127,12 @@ GET = {
     "kennismaking": everyone(OK),
     "kennismaking_thanks": everyone(OK),
     "availability": row(LOGIN, DENIED, DENIED, OK, OK, DENIED),
+    # The waitlist: the request and the offer in the URL are the guardian's child's.
+    "portal_waitlist_join": row(LOGIN, NOT_FOUND, OK, DENIED, DENIED, DENIED),
+    "portal_waitlist_withdraw": everyone(METHOD),
+    "portal_offer": row(LOGIN, NOT_FOUND, OK, DENIED, DENIED, DENIED),
+    "coach_waitlist": row(LOGIN, DENIED, DENIED, OK, OK, DENIED),
+    "coach_waitlist_remove": everyone(METHOD),
     # Backstage: coach A's group, with the coachee as a participant.
     "group_list": row(LOGIN, DENIED, DENIED, OK, OK, DENIED),
     "group_new": row(LOGIN, DENIED, DENIED, OK, OK, DENIED),
@@ -223,6 +235,13 @@ POST = {
     "portal_cancel": row(LOGIN, NOT_FOUND, REDIRECT, DENIED, DENIED, DENIED),
     "kennismaking": everyone(OK),  # the form shown again with its errors; nothing stored
     "availability": row(LOGIN, DENIED, DENIED, NOT_FOUND, NOT_FOUND, DENIED),  # no action: 404
+    # Nothing chosen: the form again with what is missing (200); nothing stored.
+    "portal_waitlist_join": row(LOGIN, NOT_FOUND, OK, DENIED, DENIED, DENIED),
+    "portal_waitlist_withdraw": row(LOGIN, NOT_FOUND, REDIRECT, DENIED, DENIED, DENIED),
+    # No answer chosen: the offer's page again (200).
+    "portal_offer": row(LOGIN, NOT_FOUND, OK, DENIED, DENIED, DENIED),
+    "coach_waitlist": everyone(METHOD),
+    "coach_waitlist_remove": row(LOGIN, DENIED, DENIED, REDIRECT, NOT_FOUND, DENIED),
     "group_new": row(LOGIN, DENIED, DENIED, OK, OK, DENIED),
     "group_member_add": row(LOGIN, DENIED, DENIED, REDIRECT, NOT_FOUND, DENIED),
     "group_rota_accept": row(LOGIN, DENIED, DENIED, REDIRECT, NOT_FOUND, DENIED),
@@ -491,6 +510,26 @@ def build_world() -> dict:
         start=start,
         end=start + timedelta(hours=1),
     )
+    from sessions.services.waitlist import Wish, request_join
+    from sessions.services.waitlist_offers import offer_freed
+
+    waiting = request_join(
+        account=guardian,
+        traject=traject,
+        session_type=session,
+        wish=Wish(
+            before=date.today() + timedelta(days=60),
+            weekdays=list(range(7)),
+            dayparts=["morning", "afternoon", "evening"],
+            modes=["practice"],
+        ),
+    )
+    WorkingHours.objects.bulk_create(
+        WorkingHours(coach=coach_a, weekday=day, start_time=time(0), end_time=time(23, 59))
+        for day in range(7)
+    )
+    freed = start + timedelta(days=2)
+    (offer,) = offer_freed(coach_id=coach_a.pk, start=freed, end=freed + timedelta(hours=1))
     return {
         "users": {
             "anonymous": None,
@@ -523,6 +562,8 @@ def build_world() -> dict:
             "line": invoice.lines.get().uuid,
             "quote": quote.uuid,
             "quote_request": quote_request.uuid,
+            "waitlist_request": waiting.uuid,
+            "offer": offer.uuid,
         },
         # As stored: encrypted (coaching.crypto), so the download decrypts it.
         "attachment": (
@@ -738,6 +779,8 @@ def _sweepable():
         "quote": Quote,
         "quote_request": QuoteRequest,
         "invitation": Invitation,
+        "waitlist_request": WaitlistRequest,
+        "offer": WaitlistOffer,
     }
 
 

@@ -24,7 +24,7 @@ from coaching.tests.test_permissions import billing_world, quick_group
 from groups.models import Attendance, Contribution, GroupEvaluation, Membership
 from groups.services.members import member_add
 from privacy.export import EXCLUDED, SECTIONS
-from sessions.models import Appointment
+from sessions.models import Appointment, SessionType, WaitlistOffer, WaitlistRequest
 from trajects.services.email_coaching import message_write
 from trajects.services.evaluations import evaluation_request, evaluation_submit
 from trajects.tests.factories import (
@@ -124,6 +124,24 @@ def _filled(text: str, coach, client: Client, *, account=None, questionnaires=No
         start=timezone.now() + timedelta(days=3) + shift,
         end=timezone.now() + timedelta(days=3, hours=1) + shift,
         location=f"Kamer {text}",
+    )
+    waiting = WaitlistRequest.objects.create(
+        traject=traject,
+        session_type=SessionType.objects.create(
+            kind="session", name=f"Sessie {text}", default_minutes=60, allowed_modes=["practice"]
+        ),
+        before=date.today() + timedelta(days=30),
+        weekdays=[0, 1],
+        dayparts=["morning"],
+        modes=["practice"],
+    )
+    WaitlistOffer.objects.create(
+        request=waiting,
+        coach=coach,
+        start=timezone.now() + timedelta(days=4) + shift,
+        end=timezone.now() + timedelta(days=4, hours=1) + shift,
+        mode="practice",
+        expires_at=timezone.now() + timedelta(hours=12),
     )
     AuditEvent.objects.create(
         actor=coach, actor_role="coach", client=client, action="view", what="dossier"
