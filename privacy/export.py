@@ -246,6 +246,11 @@ def _value(instance, field):
 IN_WORDS = {
     "trajects.TrajectEvent": {"step": lambda event: event.label},
     "billing.Invoice": {"supplier": lambda invoice: invoice.supplier_text},
+    "agenda.WaitlistRequest": {
+        "weekdays": lambda wanted: ", ".join(wanted.weekday_labels()),
+        "dayparts": lambda wanted: ", ".join(wanted.daypart_labels()),
+        "modes": lambda wanted: ", ".join(wanted.mode_labels()),
+    },
 }
 
 

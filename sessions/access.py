@@ -6,13 +6,14 @@ a 403 that would confirm it exists (STYLE.md 4). Every view of the app looks obj
 import uuid as uuids
 
 from django.core.exceptions import PermissionDenied
-from django.db.models import QuerySet
+from django.db.models import Exists, OuterRef, QuerySet
 from django.http import Http404
 from django.shortcuts import get_object_or_404
 
 from coaching.models import Client, CoachProfile, Role, User
 from coaching.roles import has_role
 from sessions.models import (
+    ACTIVE_STATUSES,
     Appointment,
     AvailabilityException,
     CalendarFeed,
@@ -176,6 +177,34 @@ def offer_of_account(user: User, uuid) -> WaitlistOffer:
         ),
         uuid=uuid,
     )
+
+
+def offers_to_show(user: User, now) -> list[WaitlistOffer]:
+    """The offers the account's portal shows, in one query: still to answer, or taken by
+    someone else (until they would have ended), of requests still waiting; `filled`: the
+    coach's time has been booked since (by anyone), so it can no longer be taken."""
+    booked = Appointment.objects.filter(
+        coach=OuterRef("coach"),
+        status__in=ACTIVE_STATUSES,
+        start__lt=OuterRef("end"),
+        end__gt=OuterRef("start"),
+    )
+    return list(
+        offers_of_account(user)
+        .filter(
+            status__in=(WaitlistOffer.Status.OPEN, WaitlistOffer.Status.TAKEN),
+            expires_at__gt=now,
+            request__status=WaitlistRequest.Status.WAITING,
+        )
+        .annotate(filled=Exists(booked))
+        .select_related("coach", "request__session_type", "request__traject__client")
+        .order_by("start")
+    )
+
+
+def coach_booked_between(coach: User, start, end) -> bool:
+    """Whether the coach has an appointment (not cancelled) overlapping this time."""
+    return Appointment.objects.for_coach(coach).active().overlapping(start, end).exists()
 
 
 def types_bookable_online() -> QuerySet[SessionType]:

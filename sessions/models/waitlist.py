@@ -14,6 +14,7 @@ from django.db.models import F, Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from coaching.dates import readable
 from coaching.models import User
 from sessions.models.appointments import Appointment, Mode, SessionType
 from trajects.models import Traject
@@ -89,7 +90,10 @@ class WaitlistRequest(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"{self.session_type} < {self.before:%Y-%m-%d}"
+        return _("%(kind)s, uiterlijk %(before)s") % {
+            "kind": self.session_type,
+            "before": readable(self.before, year=True),
+        }
 
     @property
     def is_waiting(self) -> bool:
@@ -171,7 +175,7 @@ class WaitlistOffer(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"{self.request} @ {self.start:%Y-%m-%d %H:%M}"
+        return readable(self.start, weekday=True, time=True, year=True)
 
     def is_open(self, now=None) -> bool:
         return self.status == self.Status.OPEN and (now or timezone.now()) < self.expires_at

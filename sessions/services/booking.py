@@ -130,6 +130,19 @@ def _booked(appointment: Appointment, *, by: User | None, notify: bool) -> None:
         appointment_notify(appointment, "booked", by=by)
 
 
+def _offer_freed(appointment: Appointment, *, start: datetime | None = None) -> None:
+    """The appointment's time (or the time it had, `start`, before a move) is free now: offered
+    to the coach's waitlist in this transaction (sessions.services.waitlist_offers), never to
+    the traject whose appointment it was."""
+    start = start or appointment.start
+    offer_freed(
+        coach_id=appointment.coach_id,
+        start=start,
+        end=start + (appointment.end - appointment.start),
+        traject_id=appointment.traject_id,
+    )
+
+
 def _refuse_past(appointment: Appointment) -> None:
     if appointment.start <= timezone.now():
         raise ValidationError(
@@ -182,12 +195,7 @@ def appointment_move(
             appointment_notify(locked, "moved", by=by, previous=locked.previous_start)
             # The time it had is free now: offered to the waitlist (after the move, so that an
             # old time the new one overlaps is not offered).
-            offer_freed(
-                coach_id=locked.coach_id,
-                start=locked.previous_start,
-                end=locked.previous_start + (locked.end - locked.start),
-                traject_id=locked.traject_id,
-            )
+            _offer_freed(locked, start=locked.previous_start)
             return locked
     except IntegrityError as error:
         if "appointment_no_overlap" in str(error):
@@ -290,7 +298,7 @@ def appointment_cancel(
 
     The client's side gets the cancellation (with the .ics that takes it out of the calendar),
     and the coach a notice when the client's side cancelled (`by`), through the outbox in this
-    transaction."""
+    transaction; the freed time is offered to the waitlist."""
     appointment = Appointment.objects.select_for_update().get(pk=appointment.pk)
     if appointment.status != Appointment.Status.BOOKED:
         raise ValidationError(_("Alleen een geplande afspraak kan worden geannuleerd."))
@@ -326,12 +334,7 @@ def appointment_cancel(
         ]
     )
     appointment_notify(appointment, "cancelled", by=by)
-    offer_freed(
-        coach_id=appointment.coach_id,
-        start=appointment.start,
-        end=appointment.end,
-        traject_id=appointment.traject_id,
-    )
+    _offer_freed(appointment)
     return appointment
 
 
@@ -365,12 +368,7 @@ def appointments_cancel(
         "traject__client"
     ):
         appointment_notify(appointment, "cancelled")
-        offer_freed(
-            coach_id=appointment.coach_id,
-            start=appointment.start,
-            end=appointment.end,
-            traject_id=appointment.traject_id,
-        )
+        _offer_freed(appointment)
     return cancelled
 
 

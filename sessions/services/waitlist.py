@@ -48,31 +48,35 @@ def why_not_on_the_list(traject: Traject, session_type: SessionType) -> str:
 def request_join(
     *, account: User, traject: Traject, session_type: SessionType, wish: Wish
 ) -> WaitlistRequest:
-    """Put the traject on the list for an earlier time of `session_type`; asking again for the
-    same type changes the request that waits (it keeps its place)."""
+    """Put the traject on the list for an earlier time of `session_type`. Asking again for the
+    same type changes the request that waits: it keeps its place, unless its date had passed
+    (then it goes to the end of the list)."""
     if why := why_not_on_the_list(traject, session_type):
         raise ValidationError(why)
-    if wish.before < timezone.localdate():
+    today = timezone.localdate()
+    if wish.before < today:
         raise ValidationError(_("Kies een datum die nog moet komen."), code="past")
+    fields = {
+        "before": wish.before,
+        "weekdays": sorted(wish.weekdays),
+        "dayparts": wish.dayparts,
+        "modes": wish.modes,
+    }
     with transaction.atomic():
         # The traject locked: two tabs asking at once change one request.
         Traject.objects.select_for_update().filter(pk=traject.pk).first()
-        fields = {
-            "before": wish.before,
-            "weekdays": sorted(wish.weekdays),
-            "dayparts": wish.dayparts,
-            "modes": wish.modes,
-        }
         waiting = WaitlistRequest.objects.filter(
             traject=traject, session_type=session_type, status=WaitlistRequest.Status.WAITING
         ).first()
-        if waiting is not None:
-            WaitlistRequest.objects.filter(pk=waiting.pk).update(**fields)
-            waiting.refresh_from_db()
-            return waiting
-        return WaitlistRequest.objects.create(
-            traject=traject, session_type=session_type, created_by=account, **fields
-        )
+        if waiting is None:
+            return WaitlistRequest.objects.create(
+                traject=traject, session_type=session_type, created_by=account, **fields
+            )
+        if waiting.before < today:
+            fields["created_at"] = timezone.now()
+        WaitlistRequest.objects.filter(pk=waiting.pk).update(**fields)
+        waiting.refresh_from_db()
+        return waiting
 
 
 def _end(request: WaitlistRequest, status: str) -> bool:

@@ -39,7 +39,7 @@ OFFER_KIND = Send.Kind.WAITLIST_OFFER
 
 
 def offer_subject(offer: WaitlistOffer) -> str:
-    return f"waitlist_offer:{offer.pk}"
+    return f"waitlist:offer:{offer.pk}"
 
 
 def waiting_for(coach_id: int, *, since: datetime) -> list[WaitlistRequest]:
@@ -163,9 +163,8 @@ def _offer(
     if not created:
         return None
     client: Client = request.traject.client
-    outbox_send(
-        offer_subject(offer), OFFER_KIND, client=client, context={"start": start.isoformat()}
-    )
+    # No context: the mail is written from the offer as it is when a worker sends it.
+    outbox_send(offer_subject(offer), OFFER_KIND, client=client)
     return offer
 
 
@@ -192,7 +191,7 @@ NO_LONGER_OPEN = gettext_noop(
 def compose_offer_mails(sends: list[Send]) -> dict[int, list[EmailMessage] | str]:
     """The offers' mails of a chunk, with the offers and their people in two queries; an offer
     no longer open is skipped (its time went to someone else, or it expired)."""
-    pks = {int(send.subject.split(":")[1]) for send in sends}
+    pks = {int(send.subject.split(":")[2]) for send in sends}
     offers = {
         offer.pk: offer
         for offer in WaitlistOffer.objects.filter(pk__in=pks)
@@ -202,7 +201,7 @@ def compose_offer_mails(sends: list[Send]) -> dict[int, list[EmailMessage] | str
     now = timezone.now()
     result = {}
     for send in sends:
-        offer = offers.get(int(send.subject.split(":")[1]))
+        offer = offers.get(int(send.subject.split(":")[2]))
         if offer is None or not offer.is_open(now) or not offer.request.is_waiting:
             result[send.pk] = NO_LONGER_OPEN
             continue

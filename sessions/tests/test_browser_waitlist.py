@@ -127,7 +127,8 @@ def test_a_coachee_joins_the_waitlist_a_parent_cancels_and_the_coachee_accepts(
     father.wait_for_url(path_is("/portaal/afspraken/"))
     expect(father.get_by_role("alert")).to_contain_text("Je afspraak is geannuleerd.")
     father_log.assert_stayed_local()
-    offered = [m for m in mailoutbox if m.subject.endswith(f"Er is een eerdere tijd vrij: {when(freed)}")]
+    subject = f"Er is een eerdere tijd vrij: {when(freed)}"
+    offered = [m for m in mailoutbox if m.subject.endswith(subject)]
     assert [m.to for m in offered] == [[coachee.email]]
 
     # --- Eva sees the offer and takes it --------------------------------------------------------

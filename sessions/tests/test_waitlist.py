@@ -249,7 +249,7 @@ class TestAccepting:
         # The booking's confirmation goes out; the taken offer's mail is skipped.
         mail.outbox.clear()
         deliver_all()
-        skipped = Send.objects.get(subject=f"waitlist_offer:{first_offer.pk}")
+        skipped = Send.objects.get(subject=f"waitlist:offer:{first_offer.pk}")
         assert (skipped.status, skipped.error) == (Send.Status.SKIPPED, NO_LONGER_OPEN)
         assert any(second.email in m.to and "staat vast" in m.body for m in mail.outbox)
 
@@ -452,3 +452,21 @@ def test_twenty_accepting_one_offered_time_at_once_one_books_it(coach_a, setting
     assert WaitlistOffer.objects.filter(status="accepted").count() == 1
     assert WaitlistOffer.objects.filter(status="taken").count() == 19
     assert WaitlistRequest.objects.filter(status="waiting").count() == 19
+
+
+@pytest.mark.django_db
+def test_asking_again_after_the_date_passed_is_a_new_place_at_the_end(coach_a, session):
+    first, first_traject = person(coach_a, 1)
+    second, second_traject = person(coach_a, 2)
+    old = wait(first, first_traject, session)
+    WaitlistRequest.objects.filter(pk=old.pk).update(
+        before=timezone.localdate() - timedelta(days=1),
+        created_at=timezone.now() - timedelta(days=40),
+    )
+    wait(second, second_traject, session)
+    again = wait(first, first_traject, session)
+    assert again.pk == old.pk
+    assert list(WaitlistRequest.objects.values_list("traject", flat=True)) == [
+        second_traject.pk,
+        first_traject.pk,
+    ]

@@ -6,7 +6,7 @@ from datetime import timedelta
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
-from django.db.models import Count, Exists, OuterRef
+from django.db.models import Count
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
@@ -17,8 +17,9 @@ from coaching.models import Role
 from coaching.roles import role_required
 from sessions.access import (
     bookable_online,
+    coach_booked_between,
     offer_of_account,
-    offers_of_account,
+    offers_to_show,
     traject_of_account,
     waitlist_of_account,
     waitlist_of_coach,
@@ -26,13 +27,7 @@ from sessions.access import (
     waitlist_request_of_coach,
 )
 from sessions.forms import WaitlistForm
-from sessions.models import (
-    ACTIVE_STATUSES,
-    Appointment,
-    BookingRules,
-    WaitlistOffer,
-    WaitlistRequest,
-)
+from sessions.models import BookingRules, WaitlistOffer, WaitlistRequest
 from sessions.services.booking import free_cancel_until
 from sessions.services.waitlist import (
     offer_accept,
@@ -58,23 +53,17 @@ def portal_waitlist_join(request: HttpRequest, traject: str, session_type: int) 
     rules = BookingRules.loaded_with(traject.client.coach)
     waiting = (
         waitlist_of_account(request.user)
-        .filter(traject=traject, session_type=session_type, status=WaitlistRequest.Status.WAITING)
+        .filter(
+            traject=traject,
+            session_type=session_type,
+            status=WaitlistRequest.Status.WAITING,
+            before__gte=timezone.localdate(),
+        )
         .first()
     )
-    initial = {
-        "before": timezone.localdate() + timedelta(days=14),
-        "modes": session_type.allowed_modes,
-    }
-    if waiting is not None:
-        initial = {
-            "before": waiting.before,
-            "weekdays": waiting.weekdays,
-            "dayparts": waiting.dayparts,
-            "modes": waiting.modes,
-        }
     form = WaitlistForm(
         request.POST if request.method == "POST" else None,
-        initial=initial,
+        initial=_asked(waiting, session_type),
         session_type=session_type,
         max_ahead=rules.max_ahead,
     )
@@ -108,6 +97,21 @@ def portal_waitlist_join(request: HttpRequest, traject: str, session_type: int) 
             "coach": traject.client.coach,
         },
     )
+
+
+def _asked(waiting: WaitlistRequest | None, session_type) -> dict:
+    """What the form starts with: what was asked before, else two weeks and every form."""
+    if waiting is None:
+        return {
+            "before": timezone.localdate() + timedelta(days=14),
+            "modes": session_type.allowed_modes,
+        }
+    return {
+        "before": waiting.before,
+        "weekdays": waiting.weekdays,
+        "dayparts": waiting.dayparts,
+        "modes": waiting.modes,
+    }
 
 
 @require_POST
@@ -145,12 +149,7 @@ def portal_offer(request: HttpRequest, offer: str) -> HttpResponse:
             )
             return redirect("portal_appointments")
     now = timezone.now()
-    filled = (
-        Appointment.objects.for_coach(offer.coach)
-        .active()
-        .overlapping(offer.start, offer.end)
-        .exists()
-    )
+    filled = coach_booked_between(offer.coach, offer.start, offer.end)
     offer.open = offer.is_open(now) and offer.request.is_waiting and not filled
     offer.taken = offer.status == WaitlistOffer.Status.TAKEN or (
         filled and offer.status == WaitlistOffer.Status.OPEN
@@ -169,25 +168,8 @@ def portal_offer(request: HttpRequest, offer: str) -> HttpResponse:
 
 def portal_waitlist(account, now) -> dict:
     """The waitlist on the appointments page: the offers still to answer (and those taken a
-    moment ago, so the people offered them see what happened) and the requests that wait; two
-    queries. An offer whose time the coach has filled since shows as taken."""
-    taken_since = Appointment.objects.filter(
-        coach=OuterRef("coach"),
-        status__in=ACTIVE_STATUSES,
-        start__lt=OuterRef("end"),
-        end__gt=OuterRef("start"),
-    )
-    offers = list(
-        offers_of_account(account)
-        .filter(
-            status__in=(WaitlistOffer.Status.OPEN, WaitlistOffer.Status.TAKEN),
-            expires_at__gt=now,
-            request__status=WaitlistRequest.Status.WAITING,
-        )
-        .annotate(filled=Exists(taken_since))
-        .select_related("coach", "request__session_type", "request__traject__client")
-        .order_by("start")
-    )
+    moment ago, so the people offered them see what happened) and the requests that wait."""
+    offers = offers_to_show(account, now)
     for offer in offers:
         offer.open = offer.status == WaitlistOffer.Status.OPEN and not offer.filled
     waiting = list(
