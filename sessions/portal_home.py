@@ -1,6 +1,7 @@
 """The next appointment on the portal's home, registered with
 coaching.portal: per client the first booked appointment that has not ended, with its place or
-video link, its .ics, and until when it can be moved or cancelled free of charge."""
+video link, its .ics, and until when it can be moved or cancelled free of charge; above it, the
+waitlist's offers of a freed time still to answer."""
 
 from collections.abc import Sequence
 from datetime import datetime
@@ -14,7 +15,7 @@ from coaching.compiled import Compiled
 from coaching.models import Client, User
 from coaching.portal import register_portal_section
 from sessions.access import may_change_online
-from sessions.models import Appointment, BookingRules
+from sessions.models import Appointment, BookingRules, WaitlistOffer, WaitlistRequest
 from sessions.models.appointments import Mode
 from sessions.services.booking import cancel_deadline
 
@@ -97,7 +98,32 @@ def portal_home_appointments(account: User, clients: Sequence[Client]) -> dict[i
     }
 
 
+OFFERS_TEMPLATE = "sessions/includes/portal_home_offers.html"
+
+
+def portal_home_offers(account: User, clients: Sequence[Client]) -> dict[int, dict]:
+    """The waitlist's offers still to answer, per client, at the top of the home (an offer
+    holds for hours only); a client without one gets no section. One query."""
+    now = timezone.now()
+    found: dict[int, list] = {}
+    for offer in (
+        WaitlistOffer.objects.filter(
+            request__traject__client__in=[client.pk for client in clients],
+            request__status=WaitlistRequest.Status.WAITING,
+            status=WaitlistOffer.Status.OPEN,
+            expires_at__gt=now,
+        )
+        .select_related("coach", "request__session_type", "request__traject")
+        .order_by("start")
+    ):
+        found.setdefault(offer.request.traject.client_id, []).append(offer)
+    return {pk: {"offers": offers} for pk, offers in found.items()}
+
+
 def register_portal_home() -> None:
+    register_portal_section(
+        "waitlist_offers", template=OFFERS_TEMPLATE, context=portal_home_offers, order=5
+    )
     register_portal_section(
         "appointment", template=TEMPLATE, context=portal_home_appointments, order=10
     )

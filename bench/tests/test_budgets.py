@@ -75,8 +75,9 @@ BUDGET = {
     # The home shows what comes next (coaching.portal's sections), for the account's clients
     # (with their coaches): + the next appointment (with its coach's booking rules), + the
     # next Backstage meeting with the turns and agreements (one query), + the evaluations
-    # waiting, + the conversations with their unread counts.
-    "cliënt: portaal": 6,
+    # waiting, + the conversations with their unread counts; and (6 December 2026) + the
+    # waitlist's offers still to answer.
+    "cliënt: portaal": 7,
     # The conversation (with its client and coach), the access log's row (one INSERT), the
     # latest messages; + for a parent's account, whether it acts for the client; + marking the
     # coach's new messages read, when there are any.

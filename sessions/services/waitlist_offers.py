@@ -80,9 +80,10 @@ def offer_freed(
         if request.traject.client_id in full:
             continue  # no room for one more online booking: the offer could not be taken
         slot = _slot_for(request, coach, start, end, rules, found)
-        if slot is not None:
-            offers.append(_offer(request, coach, *slot, rules=rules, now=now))
-    return [offer for offer in offers if offer is not None]
+        offer = None if slot is None else _offer(request, coach, *slot, rules=rules, now=now)
+        if offer is not None:
+            offers.append(offer)
+    return offers
 
 
 def _at_the_limit(clients: set[int], now: datetime) -> set[int]:

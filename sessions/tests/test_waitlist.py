@@ -470,3 +470,44 @@ def test_asking_again_after_the_date_passed_is_a_new_place_at_the_end(coach_a, s
         second_traject.pk,
         first_traject.pk,
     ]
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("ending", ["deleted", "stopped"])
+def test_a_backstage_group_that_goes_frees_its_meetings_times_for_the_waitlist(
+    coach_a, session, ending
+):
+    """A deleted or stopped group's meetings to come free the coach's evenings: the first
+    meeting's time is offered to a request that fits it."""
+    from coaching.tests.test_permissions import quick_group
+    from groups.services.groups import group_delete, group_stop
+
+    open_all_week(coach_a)
+    first = future(5, 14)
+    group = quick_group(coach_a, first_start=first)
+    account, traject = person(coach_a, 1)
+    wait(account, traject, session, before=timezone.localdate() + timedelta(days=10))
+    if ending == "deleted":
+        group_delete(group=group, by=coach_a)
+    else:
+        group_stop(group=group, by=coach_a, reason="Te weinig deelnemers")
+    (offer,) = WaitlistOffer.objects.all()
+    assert (offer.start, offer.end) == (first, first + timedelta(hours=1))
+
+
+@pytest.mark.django_db
+def test_an_open_offer_is_on_the_portal_s_home_until_it_is_answered(practice, session, guardian):
+    child = Client.objects.get(guardians__account=guardian)
+    traject = running_traject(practice["coach"], client=child)
+    wait(guardian, traject, session)
+    appointment_cancel(appointment=practice["appointment"], by=practice["coach"])
+    offer = WaitlistOffer.objects.get()
+    http = HttpClient()
+    http.force_login(guardian)
+    home = http.get(reverse("portal_home")).content.decode()
+    assert "Een eerdere tijd is vrijgekomen" in home
+    assert reverse("portal_offer", kwargs={"offer": offer.uuid}) in home
+    http.post(reverse("portal_offer", kwargs={"offer": offer.uuid}), {"action": "decline"})
+    assert (
+        "Een eerdere tijd is vrijgekomen" not in http.get(reverse("portal_home")).content.decode()
+    )
