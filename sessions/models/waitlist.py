@@ -137,7 +137,9 @@ class WaitlistOffer(models.Model):
         WaitlistRequest, on_delete=models.CASCADE, related_name="offers", verbose_name=_("verzoek")
     )
     # The request's coach, kept for the query "offers of this coach's time" (no join).
-    coach = models.ForeignKey(User, on_delete=models.CASCADE, related_name="+")
+    coach = models.ForeignKey(
+        User, on_delete=models.CASCADE, related_name="+", verbose_name=_("coach")
+    )
     start = models.DateTimeField(_("begin"))
     end = models.DateTimeField(_("einde"))
     mode = models.CharField(_("vorm"), max_length=10, choices=Mode)
@@ -145,6 +147,9 @@ class WaitlistOffer(models.Model):
     created_at = models.DateTimeField(_("aangeboden op"), default=timezone.now, editable=False)
     expires_at = models.DateTimeField(_("geldig tot"))
     answered_at = models.DateTimeField(_("beantwoord op"), null=True, blank=True)
+    # How often the time was offered: it is offered again when it comes free again after it
+    # was taken or the offer expired (each time with a mail of its own).
+    round = models.PositiveSmallIntegerField(_("keer aangeboden"), default=1)
     appointment = models.ForeignKey(
         Appointment,
         on_delete=models.SET_NULL,

@@ -24,7 +24,7 @@ from sessions.models import (
 )
 from sessions.models.availability import Rules
 from sessions.notify import appointment_notify
-from sessions.services.waitlist_offers import offer_freed
+from sessions.services.waitlist_offers import offer_freed, offers_taken
 from sessions.slots import free_slots
 from trajects.models import Traject
 from trajects.services.evaluations import interim_after_session
@@ -85,7 +85,10 @@ def appointment_book(
     try:
         with transaction.atomic():
             # Serialises bookings of this coach (PostgreSQL; SQLite already holds the lock).
-            User.objects.select_for_update().filter(pk=coach.pk).first()
+            # FOR NO KEY UPDATE: it does not wait for, nor block, rows that merely refer to the
+            # coach (a waitlist offer written by a cancellation at this moment), so the two
+            # cannot deadlock.
+            User.objects.select_for_update(no_key=True).filter(pk=coach.pk).first()
             if _overlaps(coach, start - buffer, end + buffer):
                 raise SlotTaken
             appointment = Appointment.objects.create(
@@ -100,6 +103,8 @@ def appointment_book(
                 video_link=video_link,
                 location=location,
             )
+            # The waitlist's open offers of this time are gone: their mails are not sent.
+            offers_taken(coach_id=coach.pk, start=start, end=end)
             _booked(appointment, by=by, notify=notify)
             return appointment
     except IntegrityError as error:
@@ -130,15 +135,14 @@ def _booked(appointment: Appointment, *, by: User | None, notify: bool) -> None:
         appointment_notify(appointment, "booked", by=by)
 
 
-def _offer_freed(appointment: Appointment, *, start: datetime | None = None) -> None:
-    """The appointment's time (or the time it had, `start`, before a move) is free now: offered
-    to the coach's waitlist in this transaction (sessions.services.waitlist_offers), never to
-    the traject whose appointment it was."""
-    start = start or appointment.start
+def _offer_freed(appointment: Appointment, *, start=None, end=None) -> None:
+    """The appointment's time (or the time it had before a move, `start` to `end`) is free now:
+    offered to the coach's waitlist in this transaction (sessions.services.waitlist_offers),
+    never to the traject whose appointment it was."""
     offer_freed(
         coach_id=appointment.coach_id,
-        start=start,
-        end=start + (appointment.end - appointment.start),
+        start=start or appointment.start,
+        end=end or appointment.end,
         traject_id=appointment.traject_id,
     )
 
@@ -180,7 +184,7 @@ def appointment_move(
             if _overlaps(locked.coach, start, end, exclude=locked):
                 raise SlotTaken
             # The notices name the old time and the new one.
-            locked.previous_start = locked.start
+            locked.previous_start, previous_end = locked.start, locked.end
             locked.start, locked.end = start, end
             locked.sequence += 1
             locked.save(update_fields=["start", "end", "sequence", "updated_at"])
@@ -195,7 +199,8 @@ def appointment_move(
             appointment_notify(locked, "moved", by=by, previous=locked.previous_start)
             # The time it had is free now: offered to the waitlist (after the move, so that an
             # old time the new one overlaps is not offered).
-            _offer_freed(locked, start=locked.previous_start)
+            offers_taken(coach_id=locked.coach_id, start=start, end=end)
+            _offer_freed(locked, start=locked.previous_start, end=previous_end)
             return locked
     except IntegrityError as error:
         if "appointment_no_overlap" in str(error):
@@ -551,7 +556,7 @@ def portal_book(
     with transaction.atomic():
         # The client's row locked: two bookings at once (two tabs, both parents) are counted
         # one after the other, so they cannot both slip under the limit.
-        Client.objects.select_for_update().filter(pk=traject.client_id).first()
+        Client.objects.select_for_update(no_key=True).filter(pk=traject.client_id).first()
         refusal = online_booking_refusal(traject.client, account=account)
         if refusal:
             raise ValidationError(refusal, code="too_many")

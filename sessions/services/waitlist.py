@@ -18,9 +18,8 @@ from django.utils.translation import gettext_lazy as _lazy
 
 from coaching.dates import readable
 from coaching.models import Client, User
-from sessions.models import Appointment, BookingRules, SessionType, WaitlistOffer, WaitlistRequest
+from sessions.models import Appointment, SessionType, WaitlistOffer, WaitlistRequest
 from sessions.services.booking import SlotTaken, bookable_kinds, portal_book
-from sessions.services.waitlist_offers import offers_taken
 from trajects.models import Traject
 
 
@@ -64,7 +63,7 @@ def request_join(
     }
     with transaction.atomic():
         # The traject locked: two tabs asking at once change one request.
-        Traject.objects.select_for_update().filter(pk=traject.pk).first()
+        Traject.objects.select_for_update(no_key=True).filter(pk=traject.pk).first()
         waiting = WaitlistRequest.objects.filter(
             traject=traject, session_type=session_type, status=WaitlistRequest.Status.WAITING
         ).first()
@@ -118,6 +117,8 @@ def _gone(offer: WaitlistOffer, now: datetime) -> str:
         return _("Dit aanbod heb je afgeslagen.")
     if offer.request.status != WaitlistRequest.Status.WAITING:
         return _("Deze vraag staat niet meer op de wachtlijst.")
+    if offer.coach_id != offer.request.traject.client.coach_id:
+        return _("Dit aanbod geldt niet meer: je hebt nu een andere coach.")
     if now >= offer.expires_at:
         return _("Dit aanbod is verlopen (het gold tot %(until)s). Je blijft op de wachtlijst.") % {
             "until": readable(offer.expires_at, weekday=True, time=True)
@@ -136,10 +137,10 @@ def offer_accept(*, account: User, offer: WaitlistOffer) -> Appointment:
         # Locks in the order online booking takes them (the client, then the coach), the
         # offer last: the one who wins marks the others' offers taken while they wait for the
         # coach, holding no offer (the other order deadlocked twenty people accepting at once).
-        Client.objects.select_for_update().filter(pk=traject.client_id).first()
-        User.objects.select_for_update().filter(pk=offer.coach_id).first()
+        Client.objects.select_for_update(no_key=True).filter(pk=traject.client_id).first()
+        User.objects.select_for_update(no_key=True).filter(pk=offer.coach_id).first()
         offer = (
-            WaitlistOffer.objects.select_for_update()
+            WaitlistOffer.objects.select_for_update(of=("self",))
             .select_related("request__traject__client__coach", "request__session_type")
             .get(pk=offer.pk)
         )
@@ -167,15 +168,9 @@ def offer_accept(*, account: User, offer: WaitlistOffer) -> Appointment:
 
 
 def _accepted(offer: WaitlistOffer, appointment: Appointment) -> None:
+    """The booking marked the others offered this time taken (appointment_book); this one is
+    accepted, and its request ends."""
     now = timezone.now()
-    coach = offer.request.traject.client.coach
-    # The others offered this time (or one it now overlaps, with the pause) find it taken.
-    offers_taken(
-        coach_id=coach.pk,
-        start=appointment.start,
-        end=appointment.end,
-        rules=BookingRules.for_coach(coach),
-    )
     WaitlistOffer.objects.filter(pk=offer.pk).update(
         status=WaitlistOffer.Status.ACCEPTED, answered_at=now, appointment=appointment
     )

@@ -20,7 +20,7 @@ from datetime import datetime, timedelta
 
 from django.conf import settings
 from django.core.mail import EmailMessage
-from django.db.models import Count
+from django.db.models import Count, F
 from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.translation import gettext_noop
@@ -39,7 +39,13 @@ OFFER_KIND = Send.Kind.WAITLIST_OFFER
 
 
 def offer_subject(offer: WaitlistOffer) -> str:
-    return f"waitlist:offer:{offer.pk}"
+    return f"waitlist:offer:{offer.pk}:{offer.round}"
+
+
+def parse_offer_subject(subject: str) -> tuple[int, int]:
+    """(offer pk, round) of `waitlist:offer:<pk>:<round>`."""
+    _waitlist, _offer, pk, round_ = subject.split(":")
+    return int(pk), int(round_)
 
 
 def waiting_for(coach_id: int, *, since: datetime) -> list[WaitlistRequest]:
@@ -144,39 +150,44 @@ def _offer(
     rules: Rules,
     now: datetime,
 ) -> WaitlistOffer | None:
-    """The offer and its e-mail (through the outbox); None when this time was offered to the
-    request before (the unique constraint: a time freed twice is offered once)."""
+    """The offer and its e-mail (through the outbox). A time offered to the request before
+    (one offer per request and time, a unique constraint) is offered again when it was taken
+    by someone else or its offer expired; None when it is open still, or was declined or
+    accepted."""
     expires_at = min(
         now + timedelta(hours=settings.PRAKTIJK_WAITLIST["offer_hours"]),
         start - rules.min_notice,
     )
+    fresh = {"end": end, "mode": mode, "expires_at": expires_at, "created_at": now}
     offer, created = WaitlistOffer.objects.get_or_create(
-        request=request,
-        start=start,
-        defaults={
-            "coach": coach,
-            "end": end,
-            "mode": mode,
-            "expires_at": expires_at,
-            "created_at": now,
-        },
+        request=request, start=start, defaults={"coach": coach, **fresh}
     )
     if not created:
-        return None
+        again = offer.status == WaitlistOffer.Status.TAKEN or (
+            offer.status == WaitlistOffer.Status.OPEN and offer.expires_at <= now
+        )
+        # Counted by its round: two cancellations at once offer it again once.
+        if not again or not WaitlistOffer.objects.filter(pk=offer.pk, round=offer.round).update(
+            status=WaitlistOffer.Status.OPEN, round=F("round") + 1, **fresh
+        ):
+            return None
+        offer.refresh_from_db()
     client: Client = request.traject.client
     # No context: the mail is written from the offer as it is when a worker sends it.
     outbox_send(offer_subject(offer), OFFER_KIND, client=client)
     return offer
 
 
-def offers_taken(*, coach_id: int, start: datetime, end: datetime, rules: Rules) -> int:
-    """The open offers of the coach's time that a booking from `start` to `end` (with the
-    pause around it) has taken: marked so, for the people who were offered it."""
+def offers_taken(*, coach_id: int, start: datetime, end: datetime) -> int:
+    """The open offers of the coach's time that an appointment from `start` to `end` (booked,
+    or moved there, by anyone) has taken: marked so, in its transaction, so that the people
+    offered it see so and their mails are not sent. (A time that still overlaps only the
+    pause around it is found taken when someone tries to accept it.)"""
     return WaitlistOffer.objects.filter(
         coach_id=coach_id,
         status=WaitlistOffer.Status.OPEN,
-        start__lt=end + rules.buffer,
-        end__gt=start - rules.buffer,
+        start__lt=end,
+        end__gt=start,
         expires_at__gt=timezone.now(),
     ).update(status=WaitlistOffer.Status.TAKEN)
 
@@ -192,7 +203,7 @@ NO_LONGER_OPEN = gettext_noop(
 def compose_offer_mails(sends: list[Send]) -> dict[int, list[EmailMessage] | str]:
     """The offers' mails of a chunk, with the offers and their people in two queries; an offer
     no longer open is skipped (its time went to someone else, or it expired)."""
-    pks = {int(send.subject.split(":")[2]) for send in sends}
+    pks = {parse_offer_subject(send.subject)[0] for send in sends}
     offers = {
         offer.pk: offer
         for offer in WaitlistOffer.objects.filter(pk__in=pks)
@@ -202,19 +213,44 @@ def compose_offer_mails(sends: list[Send]) -> dict[int, list[EmailMessage] | str
     now = timezone.now()
     result = {}
     for send in sends:
-        offer = offers.get(int(send.subject.split(":")[2]))
-        if offer is None or not offer.is_open(now) or not offer.request.is_waiting:
+        pk, round_ = parse_offer_subject(send.subject)
+        offer = offers.get(pk)
+        if (
+            offer is None
+            or offer.round != round_  # offered again since: that mail is the one to send
+            or not offer.is_open(now)
+            or not offer.request.is_waiting
+        ):
             result[send.pk] = NO_LONGER_OPEN
             continue
-        client = offer.request.traject.client
         result[send.pk] = [
-            _offer_message(offer, address=address, first_name=name, language=language)
-            for address, name, language in client.mail_recipients()
+            _offer_message(
+                offer, address=address, first_name=name, language=language, for_child=parent
+            )
+            for address, name, language, parent in offer_recipients(offer.request.traject.client)
         ] or NO_RECIPIENT
     return result
 
 
-def _offer_message(offer: WaitlistOffer, *, address: str, first_name: str, language: str):
+def offer_recipients(client: Client) -> list[tuple[str, str, str, bool]]:
+    """(address, first name, language, a parent?) of everyone who can take the offer in the
+    portal: the client's own account, and for a child each parent who may act for them there
+    (the offer's link is the portal's; a parent who only receives reminders could not use it)."""
+    people = []
+    if client.account_id:
+        account = client.account
+        people.append((account.email, client.first_name, account.language, False))
+    if client.is_child:
+        for guardian in client.guardians.all():
+            if guardian.account_id and guardian.may_act_in_portal:
+                account = guardian.account
+                people.append((account.email, guardian.first_name, account.language, True))
+    return people
+
+
+def _offer_message(
+    offer: WaitlistOffer, *, address: str, first_name: str, language: str, for_child: bool
+):
     with translation.override(language):
         when = readable(timezone.localtime(offer.start), weekday=True, long=True, time=True)
         until = readable(timezone.localtime(offer.expires_at), weekday=True, time=True)
@@ -228,6 +264,7 @@ def _offer_message(offer: WaitlistOffer, *, address: str, first_name: str, langu
         language=language,
         context={
             "first_name": first_name,
+            "for_child": for_child,
             "client_first_name": offer.request.traject.client.first_name,
             "coach": offer.coach,
             "when": when,

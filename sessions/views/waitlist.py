@@ -63,7 +63,7 @@ def portal_waitlist_join(request: HttpRequest, traject: str, session_type: int) 
     )
     form = WaitlistForm(
         request.POST if request.method == "POST" else None,
-        initial=_asked(waiting, session_type),
+        initial=_asked(waiting, session_type, rules),
         session_type=session_type,
         max_ahead=rules.max_ahead,
     )
@@ -99,11 +99,12 @@ def portal_waitlist_join(request: HttpRequest, traject: str, session_type: int) 
     )
 
 
-def _asked(waiting: WaitlistRequest | None, session_type) -> dict:
-    """What the form starts with: what was asked before, else two weeks and every form."""
+def _asked(waiting: WaitlistRequest | None, session_type, rules) -> dict:
+    """What the form starts with: what was asked before, else two weeks (or the coach's
+    booking horizon, when that is shorter) and every form."""
     if waiting is None:
         return {
-            "before": timezone.localdate() + timedelta(days=14),
+            "before": timezone.localdate() + min(timedelta(days=14), rules.max_ahead),
             "modes": session_type.allowed_modes,
         }
     return {
@@ -137,6 +138,8 @@ def portal_offer(request: HttpRequest, offer: str) -> HttpResponse:
                 messages.success(
                     request, _("Je hebt deze tijd afgeslagen. Je blijft op de wachtlijst.")
                 )
+            else:
+                messages.info(request, _("Dit aanbod was al beantwoord, geboekt of verlopen."))
             return redirect("portal_appointments")
         if action == "accept":
             try:
