@@ -323,6 +323,8 @@ NOT_AUDITED = {
     "coach_switch": "GET asks first (the client's name only); the switch is logged",
     "evaluation_fill": "shows the questions only; the answers given are logged on submit",
     "portal_book": "the calendar: a time, no dossier or message content",
+    "portal_waitlist_join": "the waitlist: days, parts of the day and a date, no dossier or "
+    "message content",
     "group_member_add": "who is in the group: no contribution's content",
     "client_erase": "the page shows counts only; the erasure itself is logged "
     "(privacy/tests/test_erasure.py)",

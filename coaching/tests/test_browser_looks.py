@@ -34,7 +34,7 @@ def world(request) -> DemoWorld:
 MENUS = {
     "coach": (
         ["Vandaag", "Cliënten", "Agenda", "Groepen", "Facturen", "Meer"],
-        ["Antwoordtijden", "Uitnodigingen"],
+        ["Wachtlijst", "Antwoordtijden", "Uitnodigingen"],
     ),
     "coachee": (
         ["Mijn portaal", "Afspraken", "Berichten", "Backstage", "Evaluaties", "Meer"],
@@ -47,7 +47,7 @@ MENUS = {
     "admin": (["Uitnodigingen", "Facturen", "Status", "Beheer"], []),
     "owner": (
         ["Vandaag", "Cliënten", "Agenda", "Groepen", "Facturen", "Meer"],
-        ["Antwoordtijden", "Uitnodigingen", "Status", "Beheer"],
+        ["Wachtlijst", "Antwoordtijden", "Uitnodigingen", "Status", "Beheer"],
     ),
 }
 

@@ -45,6 +45,7 @@ TEMPLATES: dict[str, list[str]] = {
     Kind.PORTAL_LINKED: ["portal_linked"],
     Kind.QUOTE_REQUEST: ["quote_request_for_coach"],
     Kind.SWITCHED_TO_LIVE: ["switched_to_live"],
+    Kind.WAITLIST_OFFER: ["waitlist_offer"],
 }
 PARTS = ("_subject.txt", "_body.txt", "_body.html")
 EMAILS = Path(settings.BASE_DIR) / "templates" / "emails"

@@ -68,8 +68,8 @@ def appointment_book(
     kennismaking from the website (its own two mails), a group's meetings, the demo.
 
     `buffer`: the pause kept free around other appointments (online bookings keep it; a coach
-    may plan back to back). It is checked under a lock on the coach's row, so two bookings a
-    few minutes apart cannot both slip past each other's pause.
+    may plan back to back), checked under a lock on the coach's row (FOR NO KEY UPDATE: a row
+    that refers to the coach, a waitlist offer, neither waits for it nor blocks it).
 
     Two requests for the same time at the same moment: on PostgreSQL both may pass the check,
     but the exclusion constraint lets only one commit (the other's IntegrityError becomes
@@ -85,9 +85,6 @@ def appointment_book(
     try:
         with transaction.atomic():
             # Serialises bookings of this coach (PostgreSQL; SQLite already holds the lock).
-            # FOR NO KEY UPDATE: it does not wait for, nor block, rows that merely refer to the
-            # coach (a waitlist offer written by a cancellation at this moment), so the two
-            # cannot deadlock.
             User.objects.select_for_update(no_key=True).filter(pk=coach.pk).first()
             if _overlaps(coach, start - buffer, end + buffer):
                 raise SlotTaken
@@ -103,8 +100,6 @@ def appointment_book(
                 video_link=video_link,
                 location=location,
             )
-            # The waitlist's open offers of this time are gone: their mails are not sent.
-            offers_taken(coach_id=coach.pk, start=start, end=end)
             _booked(appointment, by=by, notify=notify)
             return appointment
     except IntegrityError as error:
@@ -114,10 +109,13 @@ def appointment_book(
 
 
 def _booked(appointment: Appointment, *, by: User | None, notify: bool) -> None:
-    """What follows a booking, in its transaction. A traject's kennismaking plans the
-    kennismaking on the traject. With `notify`, the client's side gets a confirmation of an
-    appointment still to come (a past one is only written down), and the coach a notice when
-    the client's side booked it (`by`), both recorded in the outbox (sessions.notify)."""
+    """What follows a booking, in its transaction. The waitlist's offers of the time are
+    taken. A traject's kennismaking plans the kennismaking on the traject. With `notify`, the
+    client's side gets a confirmation of an appointment still to come (a past one is only
+    written down), and the coach a notice when the client's side booked it (`by`), both
+    recorded in the outbox (sessions.notify)."""
+    # The waitlist's open offers of this time are gone: their mails are not sent.
+    offers_taken(coach_id=appointment.coach_id, start=appointment.start, end=appointment.end)
     traject = appointment.traject
     if (
         traject is not None

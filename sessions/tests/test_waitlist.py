@@ -394,7 +394,7 @@ class TestAsking:
         assert http.post(self.url(traject, session), data).status_code == 302
         first = WaitlistRequest.objects.get()
         page = http.get(reverse("portal_appointments")).content.decode()
-        assert "Op de wachtlijst" in page and "maandag, woensdag" in page
+        assert "Van de wachtlijst halen" in page and "maandag, woensdag" in page
         http.post(self.url(traject, session), {**data, "weekdays": [4]})
         again = WaitlistRequest.objects.get()
         assert (again.pk, again.created_at, again.weekdays) == (first.pk, first.created_at, [4])

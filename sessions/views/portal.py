@@ -75,6 +75,12 @@ def portal_appointments(request: HttpRequest) -> HttpResponse:
             "upcoming": [a for a in appointments if a.end >= now and a.is_active],
             "past": [a for a in appointments if a.end < now or not a.is_active][::-1][:20],
             "offers": [(traject, types) for traject, types in offers if types],
+            # A running traject may wait for an earlier time of what it can book.
+            "waitlist_types": [
+                (traject, types)
+                for traject, types in offers
+                if types and traject.status == Traject.Status.LOPEND
+            ],
             "now": now,
             # The waitlist: offers of a freed time, and the requests that wait for one.
             **portal_waitlist(request.user, now),
