@@ -1,8 +1,8 @@
 """Free slots of a coach: working hours and exceptions, minus appointments with their buffers.
 
-Computed with intervals (a few per day), not minute by minute, in five queries whatever
-the range (rules, working hours, exceptions, appointments, busy times of the coach's own
-calendars). Times are built in
+Computed with intervals (a few per day), not minute by minute, in four queries whatever
+the range (rules, working hours, exceptions, and the appointments with the busy times of the
+coach's own calendars in one). Times are built in
 Europe/Amsterdam (so 9:00 stays 9:00 across the daylight-saving changes) and compared in UTC.
 """
 
@@ -125,21 +125,23 @@ def free_slots(
     if not windows:
         return []
     since, until = windows[0][0] - rules.buffer, windows[-1][1] + rules.buffer
-    busy = [
-        (start - rules.buffer, end + rules.buffer)
-        for start, end in Appointment.objects.for_coach(coach)
+    # The appointments, and the busy times of the coach's own calendars (sessions.feeds): busy
+    # there is busy here, with the same pause. One query (UNION ALL), one round trip.
+    appointments = (
+        Appointment.objects.for_coach(coach)
         .active()
         .overlapping(since, until)
+        .order_by()
         .values_list("start", "end")
-    ]
-    # The coach's own calendars (sessions.feeds): busy there is busy here, with the same pause.
-    busy += [
-        (start - rules.buffer, end + rules.buffer)
-        for start, end in ExternalBusy.objects.filter(
-            coach=coach, starts_at__lt=until, ends_at__gt=since
-        )
+    )
+    elsewhere = (
+        ExternalBusy.objects.filter(coach=coach, starts_at__lt=until, ends_at__gt=since)
         .order_by()
         .values_list("starts_at", "ends_at")
+    )
+    busy = [
+        (start - rules.buffer, end + rules.buffer)
+        for start, end in appointments.union(elsewhere, all=True)
     ]
     earliest = now + rules.min_notice
     latest = now + rules.max_ahead

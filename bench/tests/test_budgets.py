@@ -67,11 +67,11 @@ BUDGET = {
     "coach: facturen": 3,
     # The traject (with the client, the coach, the coach's profile and booking rules), the
     # session type, the client's upcoming online bookings (counted against the practice's
-    # limit), the working hours, the exceptions, the appointments; + a kennismaking or intake
-    # to come, in a traject's phase that offers one (not in the benchmark's running traject);
-    # + whether a parent acts for the child (not for the client's own account); and (5 December
-    # 2026) the busy times of the coach's own calendars, however many.
-    "cliënt: vrije tijden (boeken)": 8,
+    # limit), the working hours, the exceptions, the appointments with the busy times of the
+    # coach's own calendars (one UNION ALL, however many); + a kennismaking or intake to come, in
+    # a traject's phase that offers one (not in the benchmark's running traject); + whether a
+    # parent acts for the child (not for the client's own account).
+    "cliënt: vrije tijden (boeken)": 7,
     # The home shows what comes next (coaching.portal's sections), for the account's clients
     # (with their coaches): + the next appointment (with its coach's booking rules), + the
     # next Backstage meeting with the turns and agreements (one query), + the evaluations
