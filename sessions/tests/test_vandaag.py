@@ -9,6 +9,7 @@ from datetime import date, datetime, time, timedelta
 
 import pytest
 from django.utils import timezone
+from django.utils.html import escape
 
 from coaching.tests.factories import ClientFactory
 from groups.services.groups import group_create
@@ -101,7 +102,7 @@ class TestTodaysList:
         appointment_for(client_traject(coach_b, "Andermans"), at(today, 10, 0))
         page = part(vandaag(client, coach_a), "today-heading")
         # By full name: a random last name may hold another's first ("Eva Jansen").
-        eva_name, jan_name = (f"{t.client.first_name} {t.client.last_name}" for t in (eva, jan))
+        eva_name, jan_name = (escape(str(t.client)) for t in (eva, jan))
         assert page.index(eva_name) < page.index("Leidinggevenden Oost") < page.index(jan_name)
         assert "09:00" in page and "15:00" in page and "Kamer 1" in page
         assert "bijeenkomst 1 van 8" in page

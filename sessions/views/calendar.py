@@ -98,7 +98,9 @@ APPOINTMENTS = Compiled(
         .exclude(kind=Appointment.Kind.BACKSTAGE, status=Appointment.Status.CANCELLED)
         .only(*SHOWN, *SHOWN_TOO)
         .annotate(**NAMES)
-        .order_by("start")
+        # Then by id: appointments at the same time keep their lanes from one page to the next
+        # (PostgreSQL returns ties in any order, and a cancellation moves its row).
+        .order_by("start", "pk")
     ),
     coach=models.BigIntegerField(),
     since=models.DateTimeField(),
