@@ -13,12 +13,14 @@ class BillingConfig(AppConfig):
     def ready(self) -> None:
         from billing.items import register_fee_guard
         from billing.mail import register_mail
+        from billing.services.packages import register_packages
         from billing.services.quote_requests import register_quote_requests
         from billing.today import register_today
 
         register_mail()
         register_fee_guard()  # the calendar asks before a fee is waived
         register_quote_requests()
+        register_packages()  # a held session takes a strip of the client's strippenkaart
         register_today()  # Vandaag: drafts of a month that is over
 
     def seed_demo(self, demo: dict) -> None:

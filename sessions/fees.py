@@ -105,6 +105,24 @@ def fee_invoice_notes(
     return [note for note in notes if note]
 
 
+# hook(appointment): what the appointment's outcome (held, missed, cancelled late, a fee waived)
+# means to a higher app, in the caller's transaction. Billing registers one that takes a strip
+# of the client's strippenkaart, or gives it back (billing.services.packages).
+OutcomeHook = Callable[[Appointment], None]
+_outcome_hooks: list[OutcomeHook] = []
+
+
+def register_outcome_hook(hook: OutcomeHook) -> None:
+    if hook not in _outcome_hooks:
+        _outcome_hooks.append(hook)
+
+
+def outcome_changed(appointment: Appointment) -> None:
+    """Tell the registered hooks that what the appointment costs may have changed."""
+    for hook in _outcome_hooks:
+        hook(appointment)
+
+
 def waivable(appointment: Appointment) -> bool:
     """A fee to waive: a late cancellation or a no-show, not waived yet, that costs something."""
     return (
@@ -140,4 +158,5 @@ def appointment_waive_fee(
     appointment.save(
         update_fields=["fee_waived_reason", "fee_waived_by", "fee_waived_at", "updated_at"]
     )
+    outcome_changed(appointment)  # a strip it used comes back
     return appointment, notes

@@ -13,6 +13,7 @@ from django.utils.translation import ngettext
 from coaching.dates import readable
 from coaching.models import Client, Role, User
 from coaching.video import video_room_for
+from sessions.fees import outcome_changed
 from sessions.models import (
     ACTIVE_STATUSES,
     CLIENT_SIDE,
@@ -338,6 +339,8 @@ def appointment_cancel(
     )
     appointment_notify(appointment, "cancelled", by=by)
     _offer_freed(appointment)
+    if late:
+        outcome_changed(appointment)  # a strippenkaart may count a late cancellation
     return appointment
 
 
@@ -430,6 +433,7 @@ def appointment_mark(
         held = sessions.filter(status=Appointment.Status.COMPLETED).count() + 1
         # Every N held sessions an interim evaluation (once per N: the key is unique).
         interim_after_session(appointment.traject, held)
+    outcome_changed(appointment)  # held or missed: a strip of a strippenkaart, or one back
     return appointment
 
 
