@@ -11,6 +11,7 @@ class BillingConfig(AppConfig):
     verbose_name = _("Facturen")
 
     def ready(self) -> None:
+        from billing.card_pages import register_card_pages
         from billing.items import register_fee_guard
         from billing.mail import register_mail
         from billing.services.packages import register_packages
@@ -21,6 +22,7 @@ class BillingConfig(AppConfig):
         register_fee_guard()  # the calendar asks before a fee is waived
         register_quote_requests()
         register_packages()  # a held session takes a strip of the client's strippenkaart
+        register_card_pages()  # the cards on the client's page and the portal's home
         register_today()  # Vandaag: drafts of a month that is over
 
     def seed_demo(self, demo: dict) -> None:

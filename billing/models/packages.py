@@ -156,11 +156,21 @@ class PackagePrice(models.Model):
     def price_incl_vat(self):
         return self.price + self.vat_amount
 
+    def superseded(self) -> PackagePriceQuerySet:
+        """The open-ended earlier price that this new open-ended one ends, the day before it
+        starts (billing.services.packages.package_price_add)."""
+        if self.pk is not None or self.valid_until is not None or not self.valid_from:
+            return PackagePrice.objects.none()
+        return PackagePrice.objects.filter(
+            package_id=self.package_id, valid_until__isnull=True, valid_from__lt=self.valid_from
+        )
+
     def overlapping(self) -> PackagePriceQuerySet:
         others = PackagePrice.objects.filter(package_id=self.package_id).exclude(pk=self.pk)
         if self.valid_until:
             others = others.filter(valid_from__lte=self.valid_until)
-        return others.filter(Q(valid_until__isnull=True) | Q(valid_until__gte=self.valid_from))
+        others = others.filter(Q(valid_until__isnull=True) | Q(valid_until__gte=self.valid_from))
+        return others.exclude(pk__in=self.superseded().values("pk"))
 
     def clean(self) -> None:
         super().clean()
@@ -168,6 +178,16 @@ class PackagePrice(models.Model):
             return
         if self.valid_until and self.valid_until < self.valid_from:
             return  # the check constraint's own message
+        today = timezone.localdate()
+        if self.valid_from < today and self.superseded().exists():
+            raise ValidationError(
+                {
+                    "valid_from": _(
+                        "Een nieuwe prijs gaat op zijn vroegst vandaag in: een verkochte kaart "
+                        "houdt de prijs van toen."
+                    )
+                }
+            )
         clash = self.overlapping().first()
         if clash is not None:
             raise ValidationError(

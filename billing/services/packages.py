@@ -48,7 +48,7 @@ from django.db.models import F
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from billing.models import Claim, Invoice, Package, PackagePurchase, PackageUse
+from billing.models import Claim, Invoice, Package, PackagePrice, PackagePurchase, PackageUse
 from coaching.models import Client, User
 from sessions.models import FEE_STATUSES, Appointment
 
@@ -98,6 +98,19 @@ def package_sell(
     packages_settle(client=client)
     purchase.refresh_from_db(fields=["used"])
     return purchase
+
+
+@transaction.atomic
+def package_price_add(*, price: PackagePrice) -> PackagePrice | None:
+    """Save a new price. When the package's price had no end yet, that one now runs until the
+    day before (first: on PostgreSQL the exclusion constraint would refuse the overlap).
+    Returns the price that was given an end, if any."""
+    earlier = price.superseded().select_for_update().order_by("-valid_from").first()
+    if earlier is not None:
+        earlier.valid_until = price.valid_from - timedelta(days=1)
+        earlier.save(update_fields=["valid_until"])
+    price.save()
+    return earlier
 
 
 def purchase_invoice(purchase: PackagePurchase) -> Invoice | None:
