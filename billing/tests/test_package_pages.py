@@ -14,7 +14,7 @@ from django.utils import timezone
 from billing.models import Invoice, Package, PackagePrice, PackagePurchase
 from billing.services.invoicing import Recipient, invoice_create, invoice_send
 from billing.services.packages import package_sell
-from billing.tests.helpers import delivered, practice_tariffs, traject_of
+from billing.tests.helpers import delivered, traject_of
 from coaching.models import Client
 from sessions.services.booking import appointment_mark
 
