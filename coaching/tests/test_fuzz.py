@@ -356,6 +356,7 @@ def post_specs(fw: dict) -> dict[str, Spec]:
     from billing.forms import (
         InvoiceNewForm,
         LineForm,
+        PackageSellForm,
         PaidForm,
         QuoteForm,
         QuoteRequestCloseForm,
@@ -575,6 +576,8 @@ def post_specs(fw: dict) -> dict[str, Spec]:
         "quote_request": Spec(form_keys(QuoteRequestForm(), website=[""])),
         "quote_request_detail": Spec(form_keys(QuoteForm())),
         "quote_request_close": Spec(form_keys(QuoteRequestCloseForm())),
+        "package_sell": Spec(form_keys(PackageSellForm())),
+        "package_withdraw": Spec(),
         "invitation_accept": Spec(
             form_keys(
                 AcceptInvitationForm(fw["invited"]),
@@ -942,6 +945,7 @@ def form_cases() -> dict[str, tuple[str, object]]:
         InvoiceFilterForm,
         InvoiceNewForm,
         LineForm,
+        PackageSellForm,
         PaidForm,
         QuoteForm,
         QuoteRequestCloseForm,
@@ -1066,6 +1070,7 @@ def form_cases() -> dict[str, tuple[str, object]]:
         "billing.forms.QuoteForm": plain(QuoteForm),
         "billing.forms.QuoteRequestForm": plain(QuoteRequestForm),
         "billing.forms.QuoteRequestCloseForm": plain(QuoteRequestCloseForm),
+        "billing.forms.PackageSellForm": plain(PackageSellForm),
         "privacy.forms.EraseForm": plain(EraseForm),
         "coaching.confirm.ReasonForm": plain(ReasonForm),
     }

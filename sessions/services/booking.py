@@ -339,8 +339,7 @@ def appointment_cancel(
     )
     appointment_notify(appointment, "cancelled", by=by)
     _offer_freed(appointment)
-    if late:
-        outcome_changed(appointment)  # a strippenkaart may count a late cancellation
+    outcome_changed(appointment)  # a strippenkaart may count a late cancellation
     return appointment
 
 
