@@ -143,6 +143,7 @@ def _filled(text: str, coach, client: Client, *, account=None, questionnaires=No
         mode="practice",
         expires_at=timezone.now() + timedelta(hours=12),
     )
+    _strippenkaart(text, coach, client, traject, shift)
     AuditEvent.objects.create(
         actor=coach, actor_role="coach", client=client, action="view", what="dossier"
     )
@@ -154,6 +155,27 @@ def _filled(text: str, coach, client: Client, *, account=None, questionnaires=No
         context={"secret": text},
     )
     return {"party": party, "message": message}
+
+
+def _strippenkaart(text: str, coach, client: Client, traject, shift: timedelta) -> None:
+    """A card sold ten days ago, one strip used by a session held two days ago."""
+    from billing.models import Package, PackagePrice
+    from billing.services.packages import package_sell, packages_settle
+
+    card = Package.objects.create(name=f"Kaart {text}", sessions=5, validity_months=6)
+    PackagePrice.objects.create(package=card, price=400, valid_from=date(2024, 1, 1))
+    package_sell(client=client, package=card, by=coach, on=date.today() - timedelta(days=10))
+    start = timezone.now() - timedelta(days=2) + shift
+    Appointment.objects.create(
+        coach=coach,
+        traject=traject,
+        kind="session",
+        mode="practice",
+        start=start,
+        end=start + timedelta(hours=1),
+        status="completed",
+    )
+    packages_settle(client=client)
 
 
 def _open(response) -> tuple[dict, str, dict]:
