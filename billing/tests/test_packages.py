@@ -19,6 +19,7 @@ from billing.services.invoicing import (
     invoice_send,
 )
 from billing.services.packages import (
+    package_price_add,
     package_sell,
     package_valid_until,
     package_withdraw,
@@ -251,9 +252,39 @@ class TestSaleAndWithdrawal:
 
     def test_two_prices_of_one_card_on_the_same_day_are_refused(self, db):
         card = package()
-        overlapping = PackagePrice(package=card, price=Decimal("1"), valid_from=SOLD)
+        overlapping = PackagePrice(
+            package=card, price=Decimal("1"), valid_from=SOLD, valid_until=SOLD
+        )
         with pytest.raises(ValidationError, match="al een prijs"):
             overlapping.full_clean()
+
+    def test_the_database_refuses_an_overlap_on_postgresql(self, db):
+        from django.db import connection
+
+        if connection.vendor != "postgresql":
+            pytest.skip("the exclusion constraint exists on PostgreSQL; SQLite checks in clean()")
+        card = package()  # its price runs from 2024 without an end
+        with pytest.raises(IntegrityError, match="package_price_no_overlap"), transaction.atomic():
+            PackagePrice.objects.create(package=card, price=Decimal("1"), valid_from=SOLD)
+
+    def test_a_new_price_starts_today_or_later_and_ends_the_open_one(self, db):
+        card = package()
+        backdated = PackagePrice(package=card, price=Decimal("1"), valid_from=SOLD)
+        with pytest.raises(ValidationError, match="op zijn vroegst vandaag"):
+            backdated.full_clean()
+        later = PackagePrice(
+            package=card, price=Decimal("300"), valid_from=TODAY + timedelta(days=1)
+        )
+        later.full_clean()
+        earlier = package_price_add(price=later)
+        assert earlier.valid_until == TODAY and card.price_on(TODAY).price == Decimal("240")
+        assert card.price_on(TODAY + timedelta(days=1)) == later
+
+    def test_a_price_that_applies_is_not_changed_in_place(self, db):
+        price = package().prices.get()
+        price.price = Decimal("1")
+        with pytest.raises(ValidationError, match="blijft zoals hij was"):
+            price.full_clean()
 
     def test_the_database_refuses_more_strips_than_bought(self, eva, coach_a, traject):
         card = package_sell(client=eva, package=package(sessions=1), by=coach_a, on=SOLD)
