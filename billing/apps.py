@@ -26,9 +26,10 @@ class BillingConfig(AppConfig):
         register_today()  # Vandaag: drafts of a month that is over
 
     def seed_demo(self, demo: dict) -> None:
-        """A sent invoice for Eva's sessions of the last weeks, and a request for a quote
-        (called by `seed_demo`)."""
-        from billing.demo import demo_invoice, demo_quote_request
+        """A sent invoice for Eva's sessions of the last weeks, a strippenkaart sold to Eva, and
+        a request for a quote (called by `seed_demo`)."""
+        from billing.demo import demo_invoice, demo_package, demo_quote_request
 
         demo_invoice(**demo)
+        demo_package(**demo)
         demo_quote_request()
