@@ -181,3 +181,19 @@ def test_the_client_page_and_portal_take_the_same_queries_for_1_and_6_cards(
     assert _count(client, coach_page) == coach_small
     client.force_login(coachee)
     assert _count(client, reverse("portal_home")) == portal_small
+
+
+@pytest.mark.django_db
+def test_the_sale_page_takes_the_same_queries_for_1_and_5_cards_on_sale(
+    client, coach_a, eva, card
+):
+    """The session and the coach (the login), the client; the cards on sale with a price
+    today, and those prices (one prefetch): whatever the number of cards."""
+    client.force_login(coach_a)
+    url = reverse("package_sell", args=[eva.uuid])
+    few = _count(client, url)
+    for n in range(4):
+        more = Package.objects.create(name=f"Kaart {n}", sessions=n + 2, validity_months=3)
+        PackagePrice.objects.create(package=more, price=Decimal(100), valid_from=TODAY)
+    assert _count(client, url) == few
+    assert "Kaart 3: 5 sessies" in client.get(url).content.decode()
