@@ -151,14 +151,23 @@ class PackageAdmin(EditableListAdmin):
                 price.save()
         formset.save_m2m()
 
+    def get_queryset(self, request):
+        return super().get_queryset(request).prefetch_related("prices")  # the list's prices
+
     @admin.display(description=_("prijs vandaag (incl. btw)"))
     def price_today(self, package: Package) -> str:
         from django.utils import timezone
 
         from coaching.templatetags.money import money
 
-        price = package.price_on(timezone.localdate())
-        return money(price.price_incl_vat) if price else "—"
+        today = timezone.localdate()
+        valid = [
+            price
+            for price in package.prices.all()
+            if price.valid_from <= today
+            and (price.valid_until is None or today <= price.valid_until)
+        ]
+        return money(max(valid, key=lambda p: p.valid_from).price_incl_vat) if valid else "—"
 
     def has_delete_permission(self, request, obj=None):
         # A card that was sold stays (its sales refer to it); switch it off instead.

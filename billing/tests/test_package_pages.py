@@ -184,9 +184,7 @@ def test_the_client_page_and_portal_take_the_same_queries_for_1_and_6_cards(
 
 
 @pytest.mark.django_db
-def test_the_sale_page_takes_the_same_queries_for_1_and_5_cards_on_sale(
-    client, coach_a, eva, card
-):
+def test_the_sale_page_takes_the_same_queries_for_1_and_5_cards_on_sale(client, coach_a, eva, card):
     """The session and the coach (the login), the client; the cards on sale with a price
     today, and those prices (one prefetch): whatever the number of cards."""
     client.force_login(coach_a)
