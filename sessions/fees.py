@@ -105,10 +105,11 @@ def fee_invoice_notes(
     return [note for note in notes if note]
 
 
-# hook(appointment): what the appointment's outcome (held, missed, cancelled late, a fee waived)
-# means to a higher app, in the caller's transaction. Billing registers one that takes a strip
-# of the client's strippenkaart, or gives it back (billing.services.packages).
-OutcomeHook = Callable[[Appointment], None]
+# hook(appointment) → a sentence for the coach ("" for nothing to say): what the appointment's
+# outcome (held, missed, cancelled late, a fee waived) means to a higher app, in the caller's
+# transaction. Billing registers one that takes a strip of the client's strippenkaart, or gives
+# it back (billing.services.packages).
+OutcomeHook = Callable[[Appointment], str]
 _outcome_hooks: list[OutcomeHook] = []
 
 
@@ -117,10 +118,11 @@ def register_outcome_hook(hook: OutcomeHook) -> None:
         _outcome_hooks.append(hook)
 
 
-def outcome_changed(appointment: Appointment) -> None:
-    """Tell the registered hooks that what the appointment costs may have changed."""
-    for hook in _outcome_hooks:
-        hook(appointment)
+def outcome_changed(appointment: Appointment) -> list[str]:
+    """Tell the registered hooks that what the appointment costs may have changed; what they
+    say to the coach."""
+    notes = [hook(appointment) for hook in _outcome_hooks]
+    return [note for note in notes if note]
 
 
 def waivable(appointment: Appointment) -> bool:
@@ -158,5 +160,5 @@ def appointment_waive_fee(
     appointment.save(
         update_fields=["fee_waived_reason", "fee_waived_by", "fee_waived_at", "updated_at"]
     )
-    outcome_changed(appointment)  # a strip it used comes back
+    notes += outcome_changed(appointment)  # a strip it used comes back
     return appointment, notes

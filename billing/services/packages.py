@@ -47,6 +47,7 @@ from django.db import IntegrityError, transaction
 from django.db.models import F
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from billing.models import Claim, Invoice, Package, PackagePrice, PackagePurchase, PackageUse
 from coaching.models import Client, User
@@ -238,14 +239,29 @@ def _take(purchase: PackagePurchase, appointment: Appointment) -> bool:
     return True
 
 
-def settle_after_outcome(appointment: Appointment) -> None:
+def settle_after_outcome(appointment: Appointment) -> str:
     """The calendar's hook (sessions.fees.outcome_changed): settle the appointment's client, if
-    they ever bought a card (one query when not, the common case)."""
+    they ever bought a card (one query when not, the common case), and say what it meant for
+    this appointment."""
     if appointment.traject_id is None:
-        return
+        return ""
     card = PackagePurchase.objects.filter(client__trajects__pk=appointment.traject_id).first()
-    if card is not None:
-        packages_settle(client=card.client)
+    if card is None:
+        return ""
+    packages_settle(client=card.client)
+    use = PackageUse.objects.filter(appointment=appointment).select_related("purchase").first()
+    if use is not None:
+        return ngettext(
+            "Er gaat een sessie af van de strippenkaart ‘%(name)s’: nog %(left)s over.",
+            "Er gaat een sessie af van de strippenkaart ‘%(name)s’: nog %(left)s over.",
+            use.purchase.left,
+        ) % {"name": use.purchase.name, "left": use.purchase.left}
+    if appointment.status == HELD and appointment.kind == Appointment.Kind.SESSION:
+        return _(
+            "Deze sessie gaat niet van een strippenkaart af (die is op, verlopen of geldt niet "
+            "voor deze soort afspraak): ze wordt tegen het tarief gefactureerd."
+        )
+    return ""
 
 
 def register_packages() -> None:

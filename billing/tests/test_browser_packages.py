@@ -71,6 +71,9 @@ def test_the_coach_sells_a_card_and_the_coachee_sees_what_is_left(
     after.get_by_label("gehouden").check()
     after.get_by_role("button", name="Vastleggen").click()
     page.wait_for_url(re.compile(r".*/coach/afspraken/.*"))
+    expect(
+        page.get_by_text("Er gaat een sessie af van de strippenkaart ‘Vijf sessies’: nog 4 over.")
+    )
     page.goto(f"/coach/clienten/{eva.uuid}/")
     expect(page.get_by_role("region", name="Strippenkaarten")).to_contain_text(
         "1 van 5 gebruikt, 4 over"

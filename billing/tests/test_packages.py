@@ -97,6 +97,15 @@ class TestUsedUpExpiredBeyond:
         with pytest.raises(ValidationError, match="niets"):
             invoice(eva, coach_a, SOLD, SOLD + timedelta(days=30))
 
+    def test_the_coach_is_told_what_marking_did_to_the_card(self, eva, coach_a, traject):
+        package_sell(client=eva, package=package(sessions=1), by=coach_a, on=SOLD)
+        first = held(traject, SOLD + timedelta(days=1))
+        assert first.invoice_notes == [
+            "Er gaat een sessie af van de strippenkaart ‘1 sessies’: nog 0 over."
+        ]
+        beyond = held(traject, SOLD + timedelta(days=2))
+        assert "tegen het tarief gefactureerd" in " ".join(beyond.invoice_notes)
+
     def test_an_expired_remainder_is_shown_and_a_session_after_expiry_is_at_the_tariff(
         self, eva, coach_a, traject
     ):

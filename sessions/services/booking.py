@@ -432,7 +432,7 @@ def appointment_mark(
         held = sessions.filter(status=Appointment.Status.COMPLETED).count() + 1
         # Every N held sessions an interim evaluation (once per N: the key is unique).
         interim_after_session(appointment.traject, held)
-    outcome_changed(appointment)  # held or missed: a strip of a strippenkaart, or one back
+    appointment.invoice_notes += outcome_changed(appointment)  # a strip of a strippenkaart
     return appointment
 
 
