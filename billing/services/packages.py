@@ -125,7 +125,12 @@ def package_withdraw(*, purchase: PackagePurchase) -> None:
     """Undo a sale made by mistake. Refused while it is on a sent invoice (a credit invoice
     corrects that first); on a draft its line goes. Its strips come back: the appointments are
     then invoiced at the tariff, or use another card of the client."""
-    purchase = PackagePurchase.objects.select_for_update().get(pk=purchase.pk)
+    # All the client's cards locked, in the order packages_settle locks them (one card first
+    # and then the others could deadlock with a settle that holds those).
+    locked = _locked_cards(purchase.client_id)
+    purchase = next((card for card in locked if card.pk == purchase.pk), None)
+    if purchase is None:
+        raise ValidationError(_("Deze verkoop is al ingetrokken."))
     claim = Claim.objects.select_related("line").filter(key=purchase.claim_key).first()
     if claim is not None:
         invoice = Invoice.objects.select_for_update().get(pk=claim.line.invoice_id)
@@ -142,6 +147,18 @@ def package_withdraw(*, purchase: PackagePurchase) -> None:
     purchase.uses.all().delete()
     purchase.delete()
     packages_settle(client=client)
+
+
+def _locked_cards(client_id: int) -> list[PackagePurchase]:
+    """The client's cards, locked until the transaction ends, always in the order of their
+    primary keys (so that two transactions that lock them never wait on each other in a
+    circle)."""
+    return list(
+        PackagePurchase.objects.select_for_update()
+        .filter(client_id=client_id)
+        .order_by("pk")
+        .prefetch_related("session_types")
+    )
 
 
 def _local_start(day: date) -> datetime:
@@ -174,12 +191,7 @@ def packages_settle(*, client: Client) -> None:
     """Make the client's strips match their appointments as they are now (see the module's
     docstring). Idempotent: a second call changes nothing."""
     # Locked: two appointments of this client settled at once take strips one after the other.
-    purchases = list(
-        PackagePurchase.objects.select_for_update()
-        .filter(client=client)
-        .order_by("valid_until", "pk")
-        .prefetch_related("session_types")
-    )
+    purchases = sorted(_locked_cards(client.pk), key=lambda p: (p.valid_until, p.pk))
     if not purchases:
         return
     types = {p.pk: {t.pk for t in p.session_types.all()} for p in purchases}
