@@ -199,6 +199,23 @@ class TestWhatCounts:
         counting.refresh_from_db()
         assert counting.used == 0
 
+    def test_a_late_cancellation_on_a_card_that_does_not_count_it_costs_the_fee(
+        self, eva, coach_a, traject
+    ):
+        card = package_sell(client=eva, package=package(), by=coach_a, on=TODAY)
+        soon = delivered(traject, TODAY + timedelta(days=1), status="booked")
+        appointment_cancel(
+            appointment=soon,
+            by=eva.account,
+            cancelled_by="client",
+            now=soon.start - timedelta(hours=2),
+        )
+        card.refresh_from_db()
+        assert card.used == 0
+        day = TODAY + timedelta(days=1)
+        lines = invoice(eva, coach_a, TODAY, day).lines.order_by("day")
+        assert [line.unit_price for line in lines] == [Decimal("240.00"), Decimal("50.00")]
+
     def test_a_no_show_on_a_card_that_does_not_count_it_is_charged_at_the_tariff(
         self, eva, coach_a, traject
     ):
