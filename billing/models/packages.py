@@ -224,13 +224,6 @@ class PurchaseQuerySet(models.QuerySet):
     def for_coach(self, user: User) -> "PurchaseQuerySet":
         return self.filter(client__coach=user)
 
-    def for_account(self, user: User) -> "PurchaseQuerySet":
-        """The purchases of the clients a portal account is or acts for (a parent: a child's)."""
-        return self.filter(Q(client__account=user) | Q(client__guardians__account=user)).distinct()
-
-    def valid_on(self, day: date) -> "PurchaseQuerySet":
-        return self.filter(starts_on__lte=day, valid_until__gte=day)
-
 
 class PackagePurchase(models.Model):
     """One strippenkaart sold to a client, on the terms of the day it was sold."""

@@ -114,12 +114,6 @@ def package_price_add(*, price: PackagePrice) -> PackagePrice | None:
     return earlier
 
 
-def purchase_invoice(purchase: PackagePurchase) -> Invoice | None:
-    """The invoice the sale is on now (a draft or sent; None when on none, or credited)."""
-    claim = Claim.objects.select_related("line__invoice").filter(key=purchase.claim_key).first()
-    return claim.line.invoice if claim else None
-
-
 @transaction.atomic
 def package_withdraw(*, purchase: PackagePurchase) -> None:
     """Undo a sale made by mistake. Refused while it is on a sent invoice (a credit invoice
