@@ -70,11 +70,32 @@ def costs_nothing(appointment: Appointment) -> bool:
     return own is not None and own.price == 0
 
 
+# cover(appointment, status) → "" or what pays the fee instead of an invoice ("een sessie van
+# de strippenkaart ‘6 sessies’"): registered by billing (a card that counts missed sessions).
+FeeCover = Callable[[Appointment, str], str]
+_covers: list[FeeCover] = []
+
+
+def register_fee_cover(cover: FeeCover) -> None:
+    if cover not in _covers:
+        _covers.append(cover)
+
+
+def fee_covered(appointment: Appointment, status: str) -> str:
+    """What pays the fee for `status` instead of an invoice ("" when nothing does)."""
+    if status not in COMPONENT_OF_STATUS or appointment.traject_id is None:
+        return ""
+    return next((text for cover in _covers if (text := cover(appointment, status))), "")
+
+
 def fee_text(appointment: Appointment, status: str) -> str:
     """What the fee for `status` comes to, for a page: "€ 50,00"; "geen kosten" for what costs
-    nothing itself (a free kennismaking); or that the tariff is still to be set."""
+    nothing itself (a free kennismaking); a session of the client's strippenkaart when a card
+    pays it; or that the tariff is still to be set."""
     if status not in COMPONENT_OF_STATUS or costs_nothing(appointment):
         return _("geen kosten")
+    if covered := fee_covered(appointment, status):
+        return covered
     tariff = fee_tariff(appointment, status)
     if tariff is not None:
         return money(tariff.price_incl_vat)

@@ -159,15 +159,19 @@ def _local_start(day: date) -> datetime:
     return datetime.combine(day, time.min, tzinfo=timezone.get_current_timezone())
 
 
-def _counts(appointment: Appointment, purchase: PackagePurchase, types: set[int]) -> bool:
-    """Whether this appointment uses a strip of this card (if one is left)."""
+def _fits(appointment: Appointment, purchase: PackagePurchase, types: set[int]) -> bool:
+    """Whether the card is for this appointment: its day and its type."""
     day = timezone.localdate(appointment.start)
     if not purchase.starts_on <= day <= purchase.valid_until:
         return False
     if types:
-        if appointment.session_type_id not in types:
-            return False
-    elif appointment.kind != Appointment.Kind.SESSION:
+        return appointment.session_type_id in types
+    return appointment.kind == Appointment.Kind.SESSION
+
+
+def _counts(appointment: Appointment, purchase: PackagePurchase, types: set[int]) -> bool:
+    """Whether this appointment uses a strip of this card (if one is left)."""
+    if not _fits(appointment, purchase, types):
         return False
     if appointment.status == HELD:
         return True
@@ -270,10 +274,37 @@ def settle_after_outcome(appointment: Appointment) -> str:
     return ""
 
 
+def strip_for_fee(appointment: Appointment, status: str) -> str:
+    """The calendar's question (sessions.fees.fee_covered): does a card pay the fee of a late
+    cancellation or a no-show of this appointment, instead of an invoice? The card whose strip
+    it has, if that card counts missed sessions; else a card that would give it one."""
+    strip = PackageUse.objects.filter(appointment=appointment).select_related("purchase").first()
+    if strip is not None and strip.purchase.missed_counts:
+        card = strip.purchase
+    else:
+        cards = PackagePurchase.objects.filter(
+            client__trajects__pk=appointment.traject_id,
+            missed_counts=True,
+            used__lt=F("sessions"),
+        ).order_by("valid_until", "pk")
+        card = next(
+            (
+                card
+                for card in cards.prefetch_related("session_types")
+                if _fits(appointment, card, {t.pk for t in card.session_types.all()})
+            ),
+            None,
+        )
+    if card is None:
+        return ""
+    return _("een sessie van de strippenkaart ‘%(name)s’") % {"name": card.name}
+
+
 def register_packages() -> None:
-    from sessions.fees import register_outcome_hook
+    from sessions.fees import register_fee_cover, register_outcome_hook
 
     register_outcome_hook(settle_after_outcome)
+    register_fee_cover(strip_for_fee)
 
 
 def packages_overview(purchases: list[PackagePurchase], today: date | None = None) -> list:

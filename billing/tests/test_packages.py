@@ -8,6 +8,7 @@ from decimal import Decimal
 import pytest
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
+from django.urls import reverse
 from django.utils import timezone
 
 from billing.models import Claim, Invoice, Package, PackagePrice, PackagePurchase, PackageUse
@@ -28,8 +29,8 @@ from billing.services.packages import (
 )
 from billing.tests.helpers import delivered, practice_tariffs, traject_of
 from coaching.models import Client
-from sessions.fees import appointment_waive_fee
-from sessions.models import SessionType
+from sessions.fees import appointment_waive_fee, fee_text
+from sessions.models import Appointment, SessionType
 from sessions.services.booking import appointment_cancel, appointment_mark
 
 TODAY = timezone.localdate()
@@ -198,6 +199,50 @@ class TestWhatCounts:
         appointment_waive_fee(appointment=soon, by=coach_a, reason="Ziek")
         counting.refresh_from_db()
         assert counting.used == 0
+
+    def test_the_coach_is_told_a_missed_session_costs_a_strip_not_the_fee(
+        self, client, eva, coach_a, traject
+    ):
+        soon = delivered(traject, TODAY - timedelta(days=1), status="booked")
+        assert fee_text(soon, "no_show") == "€ 72,60"  # 60 + 21 %: no card yet
+        package_sell(client=eva, package=package(), by=coach_a, on=TODAY - timedelta(days=2))
+        assert fee_text(soon, "no_show") == "€ 72,60"  # the card does not count missed ones
+        package_sell(
+            client=eva,
+            package=package(missed_counts=True),
+            by=coach_a,
+            on=TODAY - timedelta(days=2),
+        )
+        assert fee_text(soon, "no_show") == "een sessie van de strippenkaart ‘3 sessies’"
+        client.force_login(coach_a)
+        page = client.get(reverse("appointment_no_show", args=[soon.uuid])).content.decode()
+        assert "Kosten voor de cliënt: een sessie van de strippenkaart" in page
+        assert "op de volgende factuur" not in page
+        client.post(reverse("appointment_no_show", args=[soon.uuid]))
+        soon.refresh_from_db()
+        assert soon.status == "no_show" and soon.package_use.purchase.missed_counts
+        # Waiving it gives the strip back: the page says what it saves.
+        page = client.get(reverse("appointment_waive_fee", args=[soon.uuid])).content.decode()
+        assert "Dit scheelt de cliënt een sessie van de strippenkaart ‘3 sessies’." in page
+
+    def test_the_cancel_page_says_a_late_cancellation_costs_a_strip(
+        self, client, eva, coach_a, traject
+    ):
+        package_sell(client=eva, package=package(missed_counts=True), by=coach_a, on=TODAY)
+        start = timezone.now() + timedelta(hours=2)
+        soon = Appointment.objects.create(
+            coach=coach_a,
+            traject=traject,
+            kind="session",
+            mode="practice",
+            start=start,
+            end=start + timedelta(hours=1),
+        )
+        client.force_login(coach_a)
+        page = client.get(reverse("appointment_cancel", args=[soon.uuid])).content.decode()
+        if timezone.localdate(start) != TODAY:
+            pytest.skip("the card is sold today; the session in two hours is tomorrow")
+        assert "te laat: dat kost een sessie van de strippenkaart ‘3 sessies’" in page
 
     def test_a_late_cancellation_on_a_card_that_does_not_count_it_costs_the_fee(
         self, eva, coach_a, traject
