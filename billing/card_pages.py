@@ -5,8 +5,10 @@ whatever the number of cards or strips."""
 
 from collections.abc import Sequence
 from datetime import date
+from urllib.parse import urlencode
 
 from django.db.models import Prefetch
+from django.urls import reverse
 from django.utils import timezone
 
 from billing.models import Claim, Package, PackagePurchase, PackageUse
@@ -41,6 +43,26 @@ def _invoices(purchases: list[PackagePurchase]) -> None:
         purchase.invoice = on.get(purchase.claim_key)
 
 
+def _invoice_link(client: Client):
+    """The new-invoice form filled in for a card not invoiced yet: the client (a child: their
+    first parent) and the card's day of sale as the period. No link without someone to bill."""
+    if client.is_child:
+        parent = next(iter(client.guardians.all()), None)
+        key = f"guardian:{parent.uuid}" if parent else None
+    else:
+        key = f"client:{client.uuid}"
+
+    def link(purchase: PackagePurchase) -> str:
+        if key is None or purchase.invoice is not None:
+            return ""
+        day = purchase.starts_on.isoformat()
+        return (
+            reverse("invoice_new") + "?" + urlencode({"recipient": key, "start": day, "end": day})
+        )
+
+    return link
+
+
 def client_section(coach: User, client: Client) -> dict | None:
     """The client's cards, newest first, with what is used, left and lapsed, the sessions that
     used them, and the invoice each is on; and whether a card can be sold (one is on sale)."""
@@ -51,6 +73,9 @@ def client_section(coach: User, client: Client) -> dict | None:
         return None
     if purchases:
         _invoices(purchases)
+        invoice_for = _invoice_link(client)
+        for purchase in purchases:
+            purchase.invoice_now = invoice_for(purchase)
     return {
         "client": client,
         "purchases": packages_overview(purchases, today),

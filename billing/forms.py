@@ -131,6 +131,17 @@ class InvoiceNewForm(_Helper, forms.Form):
     def chosen(self) -> Recipient:
         return self.options[self.cleaned_data["recipient"]]
 
+    def prefill(self, query) -> None:
+        """The choices a link brings along (a strippenkaart's "Nu factureren": the client and
+        today): a recipient among the options and ISO dates; anything else is ignored."""
+        if query.get("recipient") in self.options:
+            self.initial["recipient"] = query["recipient"]
+        for name in ("start", "end"):
+            try:
+                self.initial[name] = date.fromisoformat(query.get(name, ""))
+            except (TypeError, ValueError):
+                continue
+
 
 class PaidForm(_Helper, forms.Form):
     on = forms.DateField(label=_("Betaald op"), widget=DateInput(), initial=timezone.localdate)

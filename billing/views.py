@@ -84,6 +84,8 @@ def invoice_list(request: HttpRequest) -> HttpResponse:
 @role_required(*STAFF)
 def invoice_new(request: HttpRequest) -> HttpResponse:
     form = InvoiceNewForm(request.POST or None, user=request.user)
+    if request.method == "GET":
+        form.prefill(request.GET)  # a link's choices (a strippenkaart: the client, today)
     if request.method == "POST" and form.is_valid():
         try:
             invoice = invoice_create(
@@ -422,8 +424,8 @@ def package_sell_view(request: HttpRequest, client) -> HttpResponse:
                 request,
                 _(
                     "%(name)s is verkocht aan %(client)s, geldig tot en met %(day)s. De kaart "
-                    "staat op de eerstvolgende factuur van %(client)s (Facturen → Nieuwe "
-                    "factuur, met vandaag in de periode)."
+                    "komt op de eerstvolgende factuur met vandaag in de periode; meteen "
+                    "factureren kan met ‘Nu factureren’ bij de kaart."
                 )
                 % {
                     "name": purchase.name,

@@ -60,6 +60,43 @@ class TestSell:
         assert "is verkocht aan" in page
         assert "0 van 5 gebruikt, 5 over" in page and "Nog niet gefactureerd" in page
 
+    def test_nu_factureren_opens_the_new_invoice_for_the_client_and_the_day_of_sale(
+        self, client, coach_a, eva, card
+    ):
+        import html
+        import re
+
+        purchase = sold(eva, coach_a, card)
+        client.force_login(coach_a)
+        page = client.get(reverse("client_detail", args=[eva.uuid])).content.decode()
+        (link,) = re.findall(r'href="(/facturen/nieuw/\?[^"]+)"', page)
+        form = client.get(html.unescape(link)).content.decode()
+        assert f'value="client:{eva.uuid}" selected' in form
+        assert f'value="{TODAY:%Y-%m-%d}"' in form or f'value="{TODAY:%d-%m-%Y}"' in form
+        day = TODAY.isoformat()
+        client.post(
+            reverse("invoice_new"), {"recipient": f"client:{eva.uuid}", "start": day, "end": day}
+        )
+        line = Invoice.objects.get().lines.get()
+        assert (line.unit_price, line.vat) == (Decimal("400.00"), "21")
+        page = client.get(reverse("client_detail", args=[eva.uuid])).content.decode()
+        assert "Op een conceptfactuur" in page and "Nu factureren" not in page
+        assert purchase.claim_key
+
+    def test_a_link_with_nonsense_prefills_nothing(self, client, coach_a, eva, card):
+        from billing.forms import last_month
+
+        client.force_login(coach_a)
+        response = client.get(
+            reverse("invoice_new"), {"recipient": "client:elses", "start": "gisteren", "end": "x"}
+        )
+        page = response.content.decode()
+        assert response.status_code == 200 and '" selected' not in page.replace(
+            'value="" selected', ""
+        )
+        start, end = last_month()  # the form's own period
+        assert f"{start:%Y-%m-%d}" in page or f"{start:%d-%m-%Y}" in page
+
     def test_without_a_choice_the_form_says_so_and_nothing_is_sold(
         self, client, coach_a, eva, card
     ):

@@ -601,6 +601,14 @@ def get_specs(fw: dict) -> dict[str, Spec]:
     return {
         "client_list": Spec({**form_keys(ClientFilterForm()), **page}),
         "invoice_list": Spec({**form_keys(InvoiceFilterForm()), **page}),
+        # A strippenkaart's "Nu factureren": the new-invoice form filled in from the link.
+        "invoice_new": Spec(
+            {
+                "recipient": raw("id", f"guardian:{fw['child'].guardians.get().uuid}"),
+                "start": raw("moment", today),
+                "end": raw("moment", today),
+            }
+        ),
         "invitations": Spec(page),
         "client_log": Spec(page),
         "portal_privacy": Spec(page),
@@ -677,6 +685,7 @@ GET_ROLES = {
 GET_PAGES = [
     "client_list",
     "invoice_list",
+    "invoice_new",
     "invitations",
     "client_log",
     "portal_privacy",
