@@ -32,7 +32,9 @@ from coaching.dates import readable
 from coaching.models import Client, Consent, Guardian, Send, ThirdParty, User
 from groups.models import Attendance, Contribution, GroupEvaluation, Membership
 from sessions.models import Appointment, WaitlistOffer, WaitlistRequest
+from trajects.agreement_pdf import agreement_filename, agreement_pdf, relation_label
 from trajects.models import (
+    AgreementAcceptance,
     Answer,
     DossierEntry,
     DossierEntryVersion,
@@ -148,6 +150,11 @@ SECTIONS = [
         lambda c, a: WaitlistOffer.objects.filter(request__traject__client=c),
         _("Aanbiedingen van de wachtlijst"),
     ),
+    Section(
+        AgreementAcceptance,
+        lambda c, a: AgreementAcceptance.objects.filter(traject__client=c),
+        _("Akkoord op de coachingsovereenkomst"),
+    ),
     Section(Evaluation, lambda c, a: c.evaluations.all(), _("Evaluaties")),
     Section(Answer, lambda c, a: Answer.objects.filter(evaluation__client=c), _("Antwoorden")),
     Section(Membership, lambda c, a: Membership.objects.filter(client=c), _("Backstage-groepen")),
@@ -188,6 +195,7 @@ EXCLUDED = {
     "agenda.BookingRules": "the coach's",
     "agenda.CalendarFeed": "the coach's own calendar address, a key to it",
     "agenda.ExternalBusy": "when the coach is busy in their own calendar",
+    "trajects.AgreementText": "the practice's own texts (the PDF of each acceptance holds them)",
     "billing.Quote": "an organisation's, never a client's",
     "billing.QuoteRequest": "an organisation's request for a quote, never a client's",
     "billing.Claim": "an internal key that stops work being invoiced twice",
@@ -244,6 +252,10 @@ def _value(instance, field):
 
 # Fields whose value is a code or keys: what the readable file shows instead.
 IN_WORDS = {
+    "trajects.AgreementAcceptance": {
+        "relation": lambda acceptance: relation_label(acceptance.relation),
+        "language": lambda acceptance: "English" if acceptance.language == "en" else "Nederlands",
+    },
     "trajects.TrajectEvent": {"step": lambda event: event.label},
     "billing.Invoice": {"supplier": lambda invoice: invoice.supplier_text},
     "agenda.WaitlistRequest": {
@@ -357,6 +369,15 @@ def export_zip(client: Client, account: User | None = None) -> tuple[str, bytes]
                     archive.writestr(attachment_name(message), message.attachment.decrypted())
                 except OSError:  # the file is gone from storage: say so, export the rest
                     missing.append(attachment_name(message))
+        # Each accepted agreement as its PDF: the texts as they were accepted.
+        acceptances = next(
+            s for s in content["sections"] if s["label"] == "trajects.agreementacceptance"
+        )["rows"]
+        for acceptance in acceptances:
+            archive.writestr(
+                f"overeenkomsten/{acceptance.uuid}-{agreement_filename(acceptance)}",
+                agreement_pdf(acceptance),
+            )
         data = {
             "_meta": {
                 "format_version": FORMAT_VERSION,

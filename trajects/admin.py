@@ -1,9 +1,17 @@
 from django.contrib import admin
-from django.db.models import Count, Q
+from django.db.models import Count, Max, Q
 from django.utils.translation import gettext_lazy as _
 
 from coaching.admin_base import ReadOnlyAdmin
-from trajects.models import Answer, Evaluation, Question, Questionnaire, Traject
+from trajects.models import (
+    AgreementAcceptance,
+    AgreementText,
+    Answer,
+    Evaluation,
+    Question,
+    Questionnaire,
+    Traject,
+)
 
 
 @admin.register(Traject)
@@ -22,7 +30,12 @@ class TrajectAdmin(ReadOnlyAdmin):
 class QuestionInline(admin.StackedInline):
     model = Question
     extra = 1
-    fields = [("position", "kind", "required"), ("text", "text_en"), ("choices", "choices_en")]
+    fields = [
+        ("position", "kind", "required"),
+        ("text", "text_en"),
+        ("choices", "choices_en"),
+        "intake_field",
+    ]
 
     # Once answered, a questionnaire's questions stay as they were (the answers mean what was
     # asked): put it out of use and make a new one instead.
@@ -94,4 +107,75 @@ class EvaluationAdmin(ReadOnlyAdmin):
     search_fields = ["client__first_name", "client__last_name"]
     list_select_related = ["questionnaire", "client"]
     fields = ["questionnaire", "client", "traject", "created_at", "expires_at", "completed_at"]
+    readonly_fields = fields
+
+
+@admin.register(AgreementText)
+class AgreementTextAdmin(admin.ModelAdmin):
+    """The coaching agreement and the privacy statement, in versions. Saving a text makes a
+    new version (the one the client's side accepts from then on); an accepted version never
+    changes (its table refuses an UPDATE: trajects migration 0015). A version nobody accepted
+    yet can be deleted."""
+
+    list_display = ["title", "kind", "version", "created_at", "created_by"]
+    list_filter = ["kind"]
+    fields = ["kind", ("title", "title_en"), "body", "body_en"]
+    readonly_fields = ["version", "created_at", "created_by"]
+
+    def get_readonly_fields(self, request, obj=None):
+        return ["kind"] if obj is not None else []
+
+    def save_model(self, request, obj, form, change):
+        """Always a new row, numbered after the newest of its kind: "changing" version 3 saves
+        version 4 with the text as edited, and version 3 stays as it was."""
+        newest = AgreementText.objects.filter(kind=obj.kind).aggregate(Max("version"))
+        obj.pk = None
+        obj._state.adding = True
+        obj.version = (newest["version__max"] or 0) + 1
+        obj.created_by = request.user
+        obj.save()
+
+    def response_change(self, request, obj):
+        self.message_user(
+            request,
+            _(
+                "Opgeslagen als versie %(version)s. Wie eerder akkoord gaf, houdt de versie die "
+                "hij las."
+            )
+            % {"version": obj.version},
+        )
+        return self.response_post_save_change(request, obj)
+
+    def has_delete_permission(self, request, obj=None):
+        if (
+            obj is not None
+            and AgreementAcceptance.objects.filter(Q(terms=obj) | Q(privacy=obj)).exists()
+        ):
+            return False
+        return super().has_delete_permission(request, obj)
+
+
+@admin.register(AgreementAcceptance)
+class AgreementAcceptanceAdmin(ReadOnlyAdmin):
+    """Who accepted which version, when and from where; the PDF is on the coach's traject
+    page and in the client's portal."""
+
+    list_display = ["name", "party", "traject", "accepted_at", "terms", "privacy"]
+    list_filter = ["party", "terms", "privacy"]
+    list_select_related = ["traject__client", "terms", "privacy"]
+    fields = [
+        "traject",
+        "party",
+        "name",
+        "relation",
+        "client_age",
+        "accepted_at",
+        "ip_address",
+        "account",
+        "language",
+        "terms",
+        "terms_sha256",
+        "privacy",
+        "privacy_sha256",
+    ]
     readonly_fields = fields

@@ -1,0 +1,347 @@
+"""The intake prepared online: when the intake is planned, the client (or the parents of a
+child) get the intake questionnaire and the coaching agreement, in the portal and by e-mail.
+
+- `intake_planned(traject, start)` is called by the calendar in the transaction that books (or
+  moves) the traject's intake. It asks the intake questionnaire (an Evaluation of kind
+  "intake", key "traject:<pk>:intake", open until the intake's day) and records one e-mail
+  through the outbox (kind "intake_prep", subject "intake:<pk>"), to the client or to each
+  parent of a child, with their personal links; a child of 12 to 17, who accepts the agreement
+  too, gets a mail of their own ("intake:<pk>:child") at their own address.
+- `preparations(trajects)` says for many trajects at once whether both are done (Vandaag, the
+  traject's page), in three queries.
+- `intake_initial(traject)` fills the intake form's fields from the answers: a starting point
+  that the coach edits.
+"""
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from django.conf import settings
+from django.core.mail import EmailMessage
+from django.db.models import Prefetch
+from django.urls import reverse
+from django.utils import timezone, translation
+from django.utils.dateparse import parse_datetime
+from django.utils.translation import gettext_noop
+
+from coaching.dates import readable
+from coaching.emails import templated_message
+from coaching.models import Guardian, Send
+from coaching.outbox import NO_RECIPIENT, outbox_send, register
+from trajects.agreement import CLIENT, AgreementState, agreement_state, party_link, party_path
+from trajects.models import AgreementAcceptance, Answer, Evaluation, Questionnaire, Traject
+from trajects.services.evaluations import (
+    evaluation_request,
+    last_moment_of,
+    link_for,
+    state_of,
+    token_for,
+)
+
+PREP = "intake_prep"
+NOT_NEEDED = gettext_noop("De intake is niet meer gepland, of alles is al gedaan.")
+
+
+def intake_key(traject: Traject) -> str:
+    return f"traject:{traject.pk}:intake"
+
+
+def intake_planned(traject: Traject, start: datetime) -> Evaluation | None:
+    """The intake of the traject is planned at `start` (booked, or moved there): ask the
+    questionnaire (open until the end of the intake's day; a later intake extends it) and
+    mail the preparation once."""
+    day = timezone.localdate(start)
+    evaluation = evaluation_request(
+        key=intake_key(traject),
+        kind=Questionnaire.Kind.INTAKE,
+        client=traject.client,
+        traject=traject,
+        prompt=False,
+        until=max(day, timezone.localdate() + timedelta(days=1)),
+    )
+    if (
+        evaluation is not None
+        and evaluation.completed_at is None
+        and evaluation.expires_at < last_moment_of(day)
+    ):
+        evaluation.expires_at = last_moment_of(day)
+        evaluation.save(update_fields=["expires_at"])
+    context = {"start": start.isoformat()}
+    outbox_send(f"intake:{traject.pk}", PREP, client=traject.client, context=context)
+    state = agreement_state(traject)
+    client = traject.client
+    if client.is_child and state.party(CLIENT) is not None and client.email:
+        outbox_send(f"intake:{traject.pk}:child", PREP, client=client, context=context)
+    return evaluation
+
+
+# --- What is done -----------------------------------------------------------------------------
+
+
+@dataclass
+class Preparation:
+    """Of one traject: the intake questionnaire (None when none was asked) and the agreement."""
+
+    questionnaire: Evaluation | None
+    agreement: AgreementState
+
+    @property
+    def questionnaire_done(self) -> bool:
+        return self.questionnaire is not None and self.questionnaire.completed_at is not None
+
+    @property
+    def done(self) -> bool:
+        return self.questionnaire_done and self.agreement.done
+
+
+def preparations(trajects: list[Traject]) -> dict[int, Preparation]:
+    """Per traject (with its client loaded): its intake questionnaire and agreement. Three
+    queries whatever their number."""
+    if not trajects:
+        return {}
+    keys = {intake_key(traject): traject.pk for traject in trajects}
+    questionnaires = {
+        keys[evaluation.key]: evaluation
+        for evaluation in Evaluation.objects.filter(key__in=list(keys))
+    }
+    client_ids = {traject.client_id for traject in trajects}
+    guardians: dict[int, list[Guardian]] = {}
+    for guardian in Guardian.objects.filter(client_id__in=client_ids).select_related("account"):
+        guardians.setdefault(guardian.client_id, []).append(guardian)
+    acceptances: dict[int, list[AgreementAcceptance]] = {}
+    for acceptance in AgreementAcceptance.objects.filter(traject__in=trajects).select_related(
+        "terms", "privacy"
+    ):
+        acceptances.setdefault(acceptance.traject_id, []).append(acceptance)
+    return {
+        traject.pk: Preparation(
+            questionnaires.get(traject.pk),
+            agreement_state(
+                traject,
+                guardians=guardians.get(traject.client_id, []),
+                acceptances=acceptances.get(traject.pk, []),
+            ),
+        )
+        for traject in trajects
+    }
+
+
+def preparation(traject: Traject) -> Preparation:
+    return preparations([traject])[traject.pk]
+
+
+def intake_initial(traject: Traject) -> dict[str, str]:
+    """The intake form's fields from the completed intake questionnaire's answers (each field
+    the answers of the questions that fill it, in order, a blank line between). Empty when it
+    was not filled in."""
+    evaluation = (
+        Evaluation.objects.filter(key=intake_key(traject), completed_at__isnull=False)
+        .prefetch_related(Prefetch("answers", queryset=Answer.objects.select_related("question")))
+        .first()
+    )
+    if evaluation is None:
+        return {}
+    fields: dict[str, list[str]] = {}
+    for answer in evaluation.answers.all():
+        field = answer.question.intake_field
+        if field and answer.text.strip():
+            fields.setdefault(field, []).append(answer.text.strip())
+    return {field: "\n\n".join(texts) for field, texts in fields.items()}
+
+
+# --- The e-mail -------------------------------------------------------------------------------
+
+
+def compose_preparations(sends: list[Send]) -> dict[int, list[EmailMessage] | str]:
+    """The preparation mails of a chunk, with the trajects and their people in a few queries;
+    none once the traject left the intake phase or all is done."""
+    wanted = {send.pk: int(send.subject.split(":")[1]) for send in sends}
+    trajects = {
+        traject.pk: traject
+        for traject in Traject.objects.filter(pk__in=set(wanted.values())).select_related(
+            "client__account", "client__coach"
+        )
+    }
+    prepared = preparations(list(trajects.values()))
+    result: dict[int, list[EmailMessage] | str] = {}
+    for send in sends:
+        traject = trajects.get(wanted[send.pk])
+        if traject is None or traject.status != Traject.Status.INTAKE:
+            result[send.pk] = NOT_NEEDED
+            continue
+        prep = prepared[traject.pk]
+        if prep.done:
+            result[send.pk] = NOT_NEEDED
+            continue
+        start = parse_datetime(send.context.get("start", "")) if send.context else None
+        to_child = send.subject.endswith(":child")
+        messages = [
+            _message(traject, prep, person, start)
+            for person in (_child(traject, prep) if to_child else _people(traject, prep))
+        ]
+        result[send.pk] = messages or NO_RECIPIENT
+    return result
+
+
+@dataclass(frozen=True)
+class _Person:
+    address: str
+    first_name: str
+    language: str
+    # The agreement's party this person is ("" when they do not accept).
+    key: str
+    questionnaire: bool
+
+
+def _people(traject: Traject, prep: Preparation) -> list[_Person]:
+    """The client, or the parents of a child who get its mail (Client.mail_recipients), each
+    with the agreement's party they are."""
+    client = traject.client
+    if not client.is_child:
+        address = client.portal_email
+        language = client.account.language if client.account_id else settings.LANGUAGE_CODE
+        return [_Person(address, client.first_name, language, CLIENT, True)] if address else []
+    keys = {party.key for party in prep.agreement.parties}
+    people = []
+    for guardian in prep.agreement.guardians:
+        if not guardian.receives_reminders:
+            continue
+        address = guardian.account.email if guardian.account_id else guardian.email
+        language = guardian.account.language if guardian.account_id else settings.LANGUAGE_CODE
+        if address:
+            key = str(guardian.uuid) if str(guardian.uuid) in keys else ""
+            people.append(_Person(address, guardian.first_name, language, key, True))
+    return people
+
+
+def _child(traject: Traject, prep: Preparation) -> list[_Person]:
+    client = traject.client
+    if not client.email or prep.agreement.party(CLIENT) is None:
+        return []
+    return [_Person(client.email, client.first_name, settings.LANGUAGE_CODE, CLIENT, False)]
+
+
+def _message(traject: Traject, prep: Preparation, person: _Person, start) -> EmailMessage:
+    client = traject.client
+    questionnaire = prep.questionnaire
+    with translation.override(person.language):
+        when = readable(start, long=True) if start else ""
+        rule = prep.agreement.rule_text
+    return templated_message(
+        "intake_prep",
+        to=person.address,
+        language=person.language,
+        context={
+            "first_name": person.first_name,
+            "coach": client.coach,
+            "about_child": client.first_name if client.is_child and person.key != CLIENT else "",
+            "when": when,
+            "questionnaire_url": link_for(questionnaire)
+            if person.questionnaire and questionnaire and state_of(questionnaire) == "open"
+            else "",
+            "agreement_url": party_link(traject, person.key)
+            if person.key and person.key not in prep.agreement.accepted
+            else "",
+            "rule": rule,
+        },
+    )
+
+
+def register_intake_prep() -> None:
+    register(PREP, compose_preparations)
+
+
+# --- What the client's side sees --------------------------------------------------------------
+
+
+@dataclass
+class PartyRow:
+    """One person of the agreement, as the portal shows them."""
+
+    name: str
+    acceptance: AgreementAcceptance | None
+    # Where this account accepts (its own party, or the child it sits with); "" for someone else.
+    accept_url: str = ""
+    pdf_url: str = ""
+    is_child: bool = False
+
+
+def portal_rows(account, trajects: list[Traject]) -> list[dict]:
+    """Per traject (client loaded): the questionnaire (its link while open) and each person of
+    the agreement with what this account can do for them. Three queries for all."""
+    prepared = preparations(trajects)
+    rows = []
+    for traject in trajects:
+        prep = prepared[traject.pk]
+        agreement = prep.agreement
+        client = traject.client
+        parties = []
+        for party in agreement.parties:
+            acceptance = agreement.accepted.get(party.key)
+            row = PartyRow(party.name, acceptance, is_child=party.is_client and client.is_child)
+            if acceptance is not None:
+                row.pdf_url = reverse("portal_agreement_pdf", args=[acceptance.uuid])
+            elif traject.status == Traject.Status.INTAKE and (
+                party.account_id == account.pk or row.is_child
+            ):
+                row.accept_url = party_path(traject, party.key)
+            if acceptance is not None or traject.status == Traject.Status.INTAKE:
+                parties.append(row)
+        questionnaire = prep.questionnaire
+        open_link = ""
+        if questionnaire is not None and state_of(questionnaire) == "open":
+            open_link = reverse(
+                "evaluation_fill", args=[questionnaire.uuid, token_for(questionnaire)]
+            )
+        rows.append(
+            {
+                "traject": traject,
+                "client": client,
+                "preparing": traject.status == Traject.Status.INTAKE,
+                "questionnaire": questionnaire,
+                "questionnaire_url": open_link,
+                "agreement": agreement,
+                "missing": agreement.missing() if traject.status == Traject.Status.INTAKE else [],
+                "parties": parties,
+                "done": prep.done,
+            }
+        )
+    return rows
+
+
+def coach_rows(traject: Traject, prep: Preparation) -> list[dict]:
+    """Each person of the traject's agreement as its coach sees them: accepted (with the PDF)
+    or not yet (with their personal link, to give in person)."""
+    agreement = prep.agreement
+    preparing = traject.status == Traject.Status.INTAKE
+    rows = []
+    for party in agreement.parties:
+        acceptance = agreement.accepted.get(party.key)
+        if acceptance is None and not preparing:
+            continue
+        rows.append(
+            {
+                "name": party.name,
+                "acceptance": acceptance,
+                "pdf_url": reverse("coach_agreement_pdf", args=[acceptance.uuid])
+                if acceptance
+                else "",
+                "link": party_link(traject, party.key) if acceptance is None else "",
+                "email": party.email,
+            }
+        )
+    # Accepted by someone who is no party now (a child grew older, a parent's authority was
+    # changed): still shown, it was accepted.
+    keys = {party.key for party in agreement.parties}
+    for key, acceptance in agreement.accepted.items():
+        if key not in keys:
+            rows.append(
+                {
+                    "name": acceptance.name,
+                    "acceptance": acceptance,
+                    "pdf_url": reverse("coach_agreement_pdf", args=[acceptance.uuid]),
+                    "link": "",
+                    "email": "",
+                }
+            )
+    return rows
