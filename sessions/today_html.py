@@ -90,10 +90,9 @@ def _prep(prep) -> str:
         if prep.agreement.done
         else gettext("overeenkomst nog niet geaccepteerd")
     )
-    badges = [
-        (questionnaire, prep.questionnaire_done),
-        (agreement, prep.agreement.done),
-    ]
+    badges = [(agreement, prep.agreement.done)]
+    if prep.questionnaire is not None:  # none asked: the practice has none in use
+        badges.insert(0, (questionnaire, prep.questionnaire_done))
     spans = " ".join(
         f'<span class="badge {"text-bg-success" if done else "text-bg-warning"}">{_e(text)}</span>'
         for text, done in badges

@@ -112,7 +112,7 @@ def evaluation_by_link(uuid) -> Evaluation:
 def traject_by_agreement_link(uuid, key: str, token: str) -> Traject:
     """A traject reached by a party's personal link to the agreement: a wrong token is a 404,
     like a traject that does not exist."""
-    from trajects.agreement import party_token_ok
+    from trajects.services.agreement import party_token_ok
 
     traject = get_object_or_404(Traject.objects.select_related("client__coach"), uuid=uuid)
     if not party_token_ok(traject, key, token):

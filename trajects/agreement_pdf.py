@@ -20,8 +20,8 @@ from reportlab.platypus import Paragraph, SimpleDocTemplate, Spacer, Table, Tabl
 
 from coaching.dates import readable
 from coaching.models import Guardian
-from trajects.agreement import paragraphs
 from trajects.models import AgreementAcceptance
+from trajects.services.agreement import paragraphs
 
 ACCENT = colors.HexColor("#2f5d62")
 STYLES = getSampleStyleSheet()

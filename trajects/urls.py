@@ -5,12 +5,12 @@ from trajects.views import agreement, clients, dashboard, evaluations, messages,
 urlpatterns = [
     path("portaal/intake/", agreement.portal_intake, name="portal_intake"),
     path(
-        "overeenkomst/<uuid:traject>/<str:key>/<str:link_token>/",
+        "overeenkomst/<uuid:traject>/<str:key>/<str:agreement_token>/",
         agreement.agreement_by_link,
         name="agreement_by_link",
     ),
     path(
-        "overeenkomst/<uuid:traject>/<str:key>/<str:link_token>/pdf/",
+        "overeenkomst/<uuid:traject>/<str:key>/<str:agreement_token>/pdf/",
         agreement.agreement_link_pdf,
         name="agreement_link_pdf",
     ),

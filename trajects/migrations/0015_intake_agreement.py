@@ -56,6 +56,8 @@ class Migration(migrations.Migration):
             name="intake_field",
             field=models.CharField(
                 blank=True,
+                db_default="",
+                default="",
                 choices=[
                     ("help_question", "hulpvraag"),
                     ("life_history", "levensgeschiedenis"),

@@ -91,7 +91,7 @@ class AgreementAcceptanceQuerySet(models.QuerySet):
 
 class AgreementAcceptance(models.Model):
     """One person's acceptance of the agreement for a traject: the client, or a parent with
-    parental authority. Who had to accept follows the client's age (trajects.agreement)."""
+    parental authority. Who had to accept follows the client's age (trajects.services.agreement)."""
 
     class Party(models.TextChoices):
         CLIENT = "client", _("de cliënt")

@@ -102,6 +102,8 @@ class Question(models.Model):
         _("vult in het intakeverslag"),
         max_length=20,
         blank=True,
+        default="",
+        db_default="",
         choices=[
             ("help_question", _("hulpvraag")),
             ("life_history", _("levensgeschiedenis")),

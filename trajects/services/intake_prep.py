@@ -28,8 +28,14 @@ from coaching.dates import readable
 from coaching.emails import templated_message
 from coaching.models import Guardian, Send
 from coaching.outbox import NO_RECIPIENT, outbox_send, register
-from trajects.agreement import CLIENT, AgreementState, agreement_state, party_link, party_path
 from trajects.models import AgreementAcceptance, Answer, Evaluation, Questionnaire, Traject
+from trajects.services.agreement import (
+    CLIENT,
+    AgreementState,
+    agreement_state,
+    party_link,
+    party_path,
+)
 from trajects.services.evaluations import (
     evaluation_request,
     last_moment_of,
@@ -91,7 +97,10 @@ class Preparation:
 
     @property
     def done(self) -> bool:
-        return self.questionnaire_done and self.agreement.done
+        """The agreement accepted, and the questionnaire filled in if one was asked (a practice
+        may have no intake questionnaire in use)."""
+        questionnaire = self.questionnaire is None or self.questionnaire_done
+        return questionnaire and self.agreement.done
 
 
 def preparations(trajects: list[Traject]) -> dict[int, Preparation]:
@@ -301,7 +310,6 @@ def portal_rows(account, trajects: list[Traject]) -> list[dict]:
                 "questionnaire": questionnaire,
                 "questionnaire_url": open_link,
                 "agreement": agreement,
-                "missing": agreement.missing() if traject.status == Traject.Status.INTAKE else [],
                 "parties": parties,
                 "done": prep.done,
             }
@@ -309,39 +317,39 @@ def portal_rows(account, trajects: list[Traject]) -> list[dict]:
     return rows
 
 
-def coach_rows(traject: Traject, prep: Preparation) -> list[dict]:
-    """Each person of the traject's agreement as its coach sees them: accepted (with the PDF)
-    or not yet (with their personal link, to give in person)."""
+def coach_rows(traject: Traject) -> tuple[Preparation | None, list[dict]]:
+    """The traject page's card: in the intake phase the preparation, with each person of the
+    agreement as its coach sees them, accepted (with the PDF) or not yet (with their personal
+    link, to give in person); after it, only the acceptances (one query)."""
+    if traject.status != Traject.Status.INTAKE:
+        accepted = AgreementAcceptance.objects.filter(traject=traject).select_related("terms")
+        return None, [_accepted_row(acceptance) for acceptance in accepted]
+    prep = preparation(traject)
     agreement = prep.agreement
-    preparing = traject.status == Traject.Status.INTAKE
     rows = []
     for party in agreement.parties:
         acceptance = agreement.accepted.get(party.key)
-        if acceptance is None and not preparing:
-            continue
-        rows.append(
-            {
-                "name": party.name,
-                "acceptance": acceptance,
-                "pdf_url": reverse("coach_agreement_pdf", args=[acceptance.uuid])
-                if acceptance
-                else "",
-                "link": party_link(traject, party.key) if acceptance is None else "",
-                "email": party.email,
-            }
-        )
-    # Accepted by someone who is no party now (a child grew older, a parent's authority was
-    # changed): still shown, it was accepted.
-    keys = {party.key for party in agreement.parties}
-    for key, acceptance in agreement.accepted.items():
-        if key not in keys:
+        if acceptance is not None:
+            rows.append(_accepted_row(acceptance))
+        else:
             rows.append(
                 {
-                    "name": acceptance.name,
-                    "acceptance": acceptance,
-                    "pdf_url": reverse("coach_agreement_pdf", args=[acceptance.uuid]),
-                    "link": "",
-                    "email": "",
+                    "name": party.name,
+                    "acceptance": None,
+                    "link": party_link(traject, party.key),
+                    "email": party.email,
                 }
             )
-    return rows
+    # Accepted by someone who is no party now (a parent's authority was changed since): it
+    # was accepted, so it shows.
+    keys = {party.key for party in agreement.parties}
+    rows += [_accepted_row(a) for key, a in agreement.accepted.items() if key not in keys]
+    return prep, rows
+
+
+def _accepted_row(acceptance: AgreementAcceptance) -> dict:
+    return {
+        "name": acceptance.name,
+        "acceptance": acceptance,
+        "pdf_url": reverse("coach_agreement_pdf", args=[acceptance.uuid]),
+    }

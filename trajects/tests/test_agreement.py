@@ -15,18 +15,12 @@ from django.urls import reverse
 from django.utils import timezone
 from pypdf import PdfReader
 
+from audit.models import AuditEvent
 from coaching.models import Client, Guardian, Send
 from coaching.tests.factories import ClientFactory, GuardianFactory
 from sessions.models import Appointment
 from sessions.services.booking import appointment_book
 from trajects.admin import AgreementTextAdmin
-from trajects.agreement import (
-    CLIENT,
-    agreement_accept,
-    agreement_state,
-    current_texts,
-    party_path,
-)
 from trajects.agreement_pdf import agreement_pdf
 from trajects.default_agreement import create_defaults
 from trajects.models import (
@@ -37,6 +31,13 @@ from trajects.models import (
     Question,
     Questionnaire,
     Traject,
+)
+from trajects.services.agreement import (
+    CLIENT,
+    agreement_accept,
+    agreement_state,
+    current_texts,
+    party_path,
 )
 from trajects.services.evaluations import evaluation_submit
 from trajects.services.intake_prep import intake_initial, intake_key, intake_planned, preparation
@@ -96,6 +97,13 @@ def family(coach, age):
     keys = {name: str(guardian.uuid) for name, guardian in people.items()}
     keys["client"] = CLIENT
     return traject, keys
+
+
+def logged() -> list[tuple]:
+    """The audit log: (action, what, client, actor) of each row, oldest first."""
+    return list(
+        AuditEvent.objects.order_by("pk").values_list("action", "what", "client_id", "actor_id")
+    )
 
 
 def accept(traject, key, name="Iemand Naam", **kwargs):
@@ -425,7 +433,9 @@ def test_the_link_page_accepts_without_logging_in_and_then_offers_the_pdf(client
     acceptance = AgreementAcceptance.objects.get()
     assert acceptance.party == "client" and acceptance.account is None
     assert acceptance.ip_address == "127.0.0.1"
+    assert logged() == [("create", "agreement", traject.client_id, None)]
     pdf = client.get(path + "pdf/")
+    assert logged()[-1] == ("export", "agreement", traject.client_id, None)
     assert pdf["Content-Type"] == "application/pdf"
     assert "Noor Jansen (de cliënt)" in pdf_text(pdf.content)
 
@@ -482,6 +492,7 @@ def test_nobody_else_reaches_an_acceptance(client, coach_a, coach_b, coachee, gu
     assert client.get(reverse("coach_agreement_pdf", args=[acceptance.uuid])).status_code == 404
     client.force_login(coach_a)
     assert client.get(reverse("coach_agreement_pdf", args=[acceptance.uuid])).status_code == 200
+    assert logged()[-1] == ("export", "agreement", traject.client_id, coach_a.pk)
 
 
 # --- What the coach sees -----------------------------------------------------------------------
@@ -513,6 +524,7 @@ def test_the_answers_fill_the_intake_form_which_the_coach_edits(client, coach_a,
     client.force_login(coach_a)
     url = reverse("traject_step", args=[traject.uuid, "record_intake"])
     page = client.get(url)
+    assert logged()[-1] == ("view", "intake", traject.client_id, coach_a.pk)
     assert "Ik lig wakker van toetsen.</textarea>" in page.text
     assert "De velden zijn ingevuld met de antwoorden op de intakevragenlijst." in page.text
     assert "de coachingsovereenkomst is nog niet rond" in page.text
@@ -564,3 +576,32 @@ def test_vandaag_says_of_todays_intake_whether_it_was_prepared(client, coach_a, 
     assert "vragenlijst ingevuld" in page.text and "overeenkomst geaccepteerd" in page.text
     assert "nog niet" not in page.text.split("today-prep")[1].split("</div>")[0]
     assert preparation(traject).done
+
+
+def test_without_an_intake_questionnaire_in_use_the_agreement_alone_prepares_it(coach_a):
+    Questionnaire.objects.filter(kind=Questionnaire.Kind.INTAKE).update(active=False)
+    traject = in_intake(coach_a, date_of_birth=born(30))
+    assert intake_planned(traject, timezone.now() + timedelta(days=2)) is None
+    assert not preparation(traject).done
+    accept(traject, CLIENT)
+    assert preparation(traject).done
+
+
+def test_the_mail_is_skipped_once_the_traject_left_its_intake_phase(
+    coach_a, coachee, django_capture_on_commit_callbacks
+):
+    traject = TrajectFactory(client=Client.objects.get(account=coachee))
+    traject.advance("record_kennismaking", by=coach_a, on=START + timedelta(days=1), mode="phone")
+    traject.advance("start_intake", by=coach_a, on=START + timedelta(days=8))
+    traject.refresh_from_db()
+    start = timezone.now() + timedelta(days=2)
+    with transaction.atomic():
+        intake_planned(traject, start)
+        traject.advance("stop", by=coach_a, on=timezone.localdate(), note="toch niet")
+    from coaching import outbox
+
+    (send,) = Send.objects.filter(kind="intake_prep")
+    outbox.deliver([send.pk])
+    send.refresh_from_db()
+    assert send.status == Send.Status.SKIPPED
+    assert not [m for m in mail.outbox if "voorbereiden" in m.subject]

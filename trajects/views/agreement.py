@@ -19,16 +19,16 @@ from trajects.access import (
     preparing_trajects_of_account,
     traject_by_agreement_link,
 )
-from trajects.agreement import (
+from trajects.agreement_pdf import agreement_filename, agreement_pdf, who_accepted
+from trajects.forms import AgreementForm
+from trajects.models import AgreementAcceptance, Traject
+from trajects.services.agreement import (
     agreement_accept,
     agreement_state,
     current_texts,
     may_not_accept,
     shown_texts,
 )
-from trajects.agreement_pdf import agreement_filename, agreement_pdf, who_accepted
-from trajects.forms import AgreementForm
-from trajects.models import AgreementAcceptance, Traject
 from trajects.services.intake_prep import portal_rows
 
 
@@ -39,14 +39,15 @@ def portal_intake(request: HttpRequest) -> HttpResponse:
     return render(request, "trajects/portal_intake.html", {"rows": rows})
 
 
+# Long: one page for each state of accepting (to read and accept, refused, accepted), for all.
 @require_http_methods(["GET", "POST"])
 def agreement_by_link(
-    request: HttpRequest, traject: str, key: str, link_token: str
+    request: HttpRequest, traject: str, key: str, agreement_token: str
 ) -> HttpResponse:
     """A person's own page to read and accept the agreement: the link is the key (no password
     needed), for the client, a parent, or a child of 12 to 15, who has no account. A coach or
     an admin who is logged in reads it but does not accept it for someone."""
-    traject = traject_by_agreement_link(traject, key, link_token)
+    traject = traject_by_agreement_link(traject, key, agreement_token)
     state = agreement_state(traject)
     party = state.party(key)
     acceptance = state.accepted.get(key)
@@ -125,9 +126,9 @@ def _refusal(traject: Traject, state, key: str, party, staff: bool) -> str:
 
 @require_safe
 def agreement_link_pdf(
-    request: HttpRequest, traject: str, key: str, link_token: str
+    request: HttpRequest, traject: str, key: str, agreement_token: str
 ) -> HttpResponse:
-    traject = traject_by_agreement_link(traject, key, link_token)
+    traject = traject_by_agreement_link(traject, key, agreement_token)
     acceptance = agreement_state(traject).accepted.get(key)
     if acceptance is None:
         raise Http404

@@ -102,7 +102,7 @@ def traject_page(
             seen = conversation[-1].pk if conversation else None
             message_form = MessageForm(initial={"seen": seen})
     evaluations, scores = traject_evaluations(traject)
-    prep = preparation(traject)
+    prep, agreement_rows = coach_rows(traject)
     return render(
         request,
         "trajects/traject_detail.html",
@@ -126,7 +126,7 @@ def traject_page(
             "evaluate_every": settings.PRAKTIJK_EVALUATION_EVERY_SESSIONS,
             "prep": prep,
             "preparing": traject.status == Traject.Status.INTAKE,
-            "agreement_rows": coach_rows(traject, prep),
+            "agreement_rows": agreement_rows,
         },
     )
 
@@ -139,6 +139,8 @@ def traject_step(request: HttpRequest, traject: str, step: str) -> HttpResponse:
         raise Http404
     # The intake form starts from the answers to the intake questionnaire (the coach edits).
     initial = intake_initial(traject) if step == "record_intake" else None
+    if initial and request.method == "GET":  # the client's answers: part of the intake
+        record(request, Action.VIEW, What.INTAKE, client=traject.client, obj=traject)
     form = StepForm(request.POST or None, step=step, traject=traject, initial=initial)
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data

@@ -123,7 +123,7 @@ class AgreementState:
         if self.done:
             return []
         found = []
-        if self.rule == "parents" and not self.needed:
+        if self.rule == "parents" and self.no_parent_known:
             found.append(str(NO_PARENT))
         found += [
             _("%(name)s heeft nog geen akkoord gegeven.") % {"name": party.name}
@@ -131,11 +131,19 @@ class AgreementState:
             if party.key not in self.accepted
         ]
         if self.rule == "child_and_parent":
-            if not self.one_of:
+            if self.no_parent_known:
                 found.append(str(NO_PARENT))
             elif not any(party.key in self.accepted for party in self.one_of):
                 found.append(_("Nog geen ouder met ouderlijk gezag heeft akkoord gegeven."))
         return found
+
+    @property
+    def no_parent_known(self) -> bool:
+        """A child for whom no parent with parental authority is recorded: nobody (or only
+        the child) can accept until the coach records it."""
+        return (self.rule == "parents" and not self.needed) or (
+            self.rule == "child_and_parent" and not self.one_of
+        )
 
     def party(self, key: str) -> Party | None:
         return next((party for party in self.parties if party.key == key), None)
