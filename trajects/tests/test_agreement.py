@@ -605,3 +605,12 @@ def test_the_mail_is_skipped_once_the_traject_left_its_intake_phase(
     send.refresh_from_db()
     assert send.status == Send.Status.SKIPPED
     assert not [m for m in mail.outbox if "voorbereiden" in m.subject]
+
+
+def test_the_coach_is_told_when_no_parent_with_authority_is_known(client, coach_a):
+    traject = in_intake(coach_a, date_of_birth=born(9))
+    GuardianFactory(client=traject.client, first_name="Onbekend", has_parental_authority=None)
+    client.force_login(coach_a)
+    page = client.get(reverse("traject_detail", args=[traject.uuid])).text
+    assert "Er is geen ouder met ouderlijk gezag bekend" in page
+    assert "Gezag nog niet vastgelegd:" in page and "Onbekend" in page
