@@ -226,6 +226,8 @@ SKIPPED_FIELDS = {
     },
     # Who opened the data and when is the client's; the addresses they did it from are theirs.
     "audit.AuditEvent": {"ip", "page", "object_id"},
+    # As the log: who accepted and when, not the address or the login they did it from.
+    "trajects.AgreementAcceptance": {"ip_address", "account_email", "guardian_uuid"},
 }
 
 
@@ -369,14 +371,15 @@ def export_zip(client: Client, account: User | None = None) -> tuple[str, bytes]
                     archive.writestr(attachment_name(message), message.attachment.decrypted())
                 except OSError:  # the file is gone from storage: say so, export the rest
                     missing.append(attachment_name(message))
-        # Each accepted agreement as its PDF: the texts as they were accepted.
-        acceptances = next(
-            s for s in content["sections"] if s["label"] == "trajects.agreementacceptance"
-        )["rows"]
-        for acceptance in acceptances:
+        # Each accepted agreement as its PDF: the texts as they were accepted, without where it
+        # was accepted from (the other parent's address is theirs; the coach's PDF has it).
+        acceptances = AgreementAcceptance.objects.filter(traject__client=client).select_related(
+            "traject__client__coach", "terms", "privacy"
+        )
+        for acceptance in acceptances.order_by("pk"):
             archive.writestr(
                 f"overeenkomsten/{acceptance.uuid}-{agreement_filename(acceptance)}",
-                agreement_pdf(acceptance),
+                agreement_pdf(acceptance, trace=False),
             )
         data = {
             "_meta": {

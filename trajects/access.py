@@ -8,7 +8,7 @@ from django.http import Http404
 from django.shortcuts import get_object_or_404
 
 from coaching.compiled import Compiled
-from coaching.models import Client, Role, User
+from coaching.models import Client, Guardian, Role, User
 from coaching.roles import has_role
 from trajects.models import AgreementAcceptance, DossierEntry, Evaluation, Message, Traject
 
@@ -135,11 +135,16 @@ def preparing_trajects_of_account(user: User) -> list[Traject]:
 
 
 def acceptance_of_account(user: User, uuid) -> AgreementAcceptance:
-    """An acceptance of a traject of a client this account is or acts for."""
+    """The account's own acceptance (as the client, or as a parent of a child it acts for):
+    another person's (the other parent's, a teenager's) is theirs."""
+    own = Q(party=AgreementAcceptance.Party.CLIENT, traject__client__account=user) | Q(
+        party=AgreementAcceptance.Party.GUARDIAN,
+        guardian_uuid__in=Guardian.objects.filter(account=user).values("uuid"),
+    )
     return get_object_or_404(
-        AgreementAcceptance.objects.filter(
-            traject__client__in=Client.objects.for_account(user)
-        ).select_related("traject__client__coach", "terms", "privacy"),
+        AgreementAcceptance.objects.filter(traject__client__in=Client.objects.for_account(user))
+        .filter(own)
+        .select_related("traject__client__coach", "terms", "privacy"),
         uuid=uuid,
     )
 

@@ -1,8 +1,10 @@
 from django.contrib import admin
+from django.db import transaction
 from django.db.models import Count, Max, Q
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from coaching.admin_base import ReadOnlyAdmin
+from coaching.admin_base import AuditedAdminMixin, ReadOnlyAdmin
 from trajects.models import (
     AgreementAcceptance,
     AgreementText,
@@ -127,23 +129,38 @@ class AgreementTextAdmin(admin.ModelAdmin):
 
     def save_model(self, request, obj, form, change):
         """Always a new row, numbered after the newest of its kind: "changing" version 3 saves
-        version 4 with the text as edited, and version 3 stays as it was."""
-        newest = AgreementText.objects.filter(kind=obj.kind).aggregate(Max("version"))
-        obj.pk = None
-        obj._state.adding = True
-        obj.version = (newest["version__max"] or 0) + 1
-        obj.created_by = request.user
-        obj.save()
+        version 4 with the text as edited, and version 3 stays as it was. Nothing changed:
+        nothing saved (a new version would send everyone who is reading it back to read it).
+        Two admins saving at once: the newest row's lock puts them one after the other."""
+        if change and form is not None and not form.has_changed():
+            obj._unchanged = True
+            return
+        with transaction.atomic():
+            # Locked, then counted in a statement of its own: one that waited for the other
+            # admin's save sees its version (PostgreSQL's READ COMMITTED).
+            list(
+                AgreementText.objects.select_for_update()
+                .filter(kind=obj.kind)
+                .order_by("-version")
+                .values_list("pk", flat=True)[:1]
+            )
+            newest = AgreementText.objects.filter(kind=obj.kind).aggregate(Max("version"))
+            obj.pk = None
+            obj._state.adding = True
+            obj.version = (newest["version__max"] or 0) + 1
+            obj.created_at = timezone.now()
+            obj.created_by = request.user.get_full_name() or request.user.email
+            obj.save()
 
     def response_change(self, request, obj):
-        self.message_user(
-            request,
-            _(
+        if getattr(obj, "_unchanged", False):
+            message = _("Er is niets veranderd; versie %(version)s blijft.")
+        else:
+            message = _(
                 "Opgeslagen als versie %(version)s. Wie eerder akkoord gaf, houdt de versie die "
                 "hij las."
             )
-            % {"version": obj.version},
-        )
+        self.message_user(request, message % {"version": obj.version})
         return self.response_post_save_change(request, obj)
 
     def has_delete_permission(self, request, obj=None):
@@ -156,9 +173,14 @@ class AgreementTextAdmin(admin.ModelAdmin):
 
 
 @admin.register(AgreementAcceptance)
-class AgreementAcceptanceAdmin(ReadOnlyAdmin):
-    """Who accepted which version, when and from where; the PDF is on the coach's traject
-    page and in the client's portal."""
+class AgreementAcceptanceAdmin(AuditedAdminMixin, ReadOnlyAdmin):
+    """Who accepted which version, when and from where (each opening logged); the PDF is on
+    the coach's traject page and in the client's portal."""
+
+    audit_what = "agreement"
+
+    def audit_client_of(self, obj):
+        return obj.traject.client
 
     list_display = ["name", "party", "traject", "accepted_at", "terms", "privacy"]
     list_filter = ["party", "terms", "privacy"]
@@ -171,7 +193,7 @@ class AgreementAcceptanceAdmin(ReadOnlyAdmin):
         "client_age",
         "accepted_at",
         "ip_address",
-        "account",
+        "account_email",
         "language",
         "terms",
         "terms_sha256",

@@ -69,7 +69,10 @@ def agreement_filename(acceptance: AgreementAcceptance) -> str:
         return f"{slugify(_('overeenkomst'))}-{name}-{day.isoformat()}.pdf"
 
 
-def agreement_pdf(acceptance: AgreementAcceptance) -> bytes:
+def agreement_pdf(acceptance: AgreementAcceptance, *, trace: bool = True) -> bytes:
+    """The PDF; `trace` adds where it was accepted from (the IP address, the account): for the
+    person who accepted and the coach, not in what others download (the other parent, the
+    data export)."""
     with translation.override(acceptance.language):
         traject = acceptance.traject
         client = traject.client
@@ -78,14 +81,12 @@ def agreement_pdf(acceptance: AgreementAcceptance) -> bytes:
             (_("Coach"), str(client.coach)),
             (_("Akkoord gegeven door"), who_accepted(acceptance)),
             (_("Op"), readable(acceptance.accepted_at, long=True)),
-            (_("Vanaf IP-adres"), acceptance.ip_address or _("onbekend")),
-            (
-                _("Ingelogd als"),
-                acceptance.account.email
-                if acceptance.account_id
-                else _("via de persoonlijke link"),
-            ),
         ]
+        if trace:  # where from: for the person themself and the coach, not for others
+            facts += [
+                (_("Vanaf IP-adres"), acceptance.ip_address or _("onbekend")),
+                (_("Ingelogd als"), acceptance.account_email or _("via de persoonlijke link")),
+            ]
         if acceptance.client_age is not None:
             facts.append((_("Leeftijd van de cliënt"), str(acceptance.client_age)))
         flowables = [

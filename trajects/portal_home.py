@@ -78,8 +78,9 @@ def portal_home_evaluations(account: User, clients: Sequence[Client]) -> dict[in
 
 
 def portal_home_intake(account: User, clients: Sequence[Client]) -> dict[int, dict]:
-    """Per client whose intake is to prepare: the questionnaire and the agreement, until both
-    are done. One query when no traject is in its intake phase, four when one is."""
+    """Per client whose intake this account has something to prepare for: the questionnaire
+    (for whom fills it in) and the agreement (for whom accepts it), until done. One query
+    when no traject is in its intake phase, four when one is."""
     trajects = list(
         Traject.objects.filter(
             client__pk__in=[client.pk for client in clients], status=Traject.Status.INTAKE
@@ -87,7 +88,7 @@ def portal_home_intake(account: User, clients: Sequence[Client]) -> dict[int, di
     )
     answers: dict[int, dict] = {}
     for row in portal_rows(account, trajects):
-        if not row["done"]:
+        if row["to_do"]:
             answers.setdefault(row["client"].pk, {"rows": []})["rows"].append(row)
     return answers
 

@@ -34,9 +34,9 @@ BASELINE = {
 }
 # (app, migration, operation index): why it is safe after all.
 REVIEWED: dict[tuple[str, str, int], str] = {
-    ("trajects", "0015_intake_agreement", 10): "append-only triggers on the two tables this "
+    ("trajects", "0015_intake_agreement", 4): "append-only triggers on the two tables this "
     "migration creates: empty, nothing is scanned",
-    ("trajects", "0015_intake_agreement", 11): "the first version of two texts and one "
+    ("trajects", "0015_intake_agreement", 5): "the first version of two texts and one "
     "questionnaire of four questions: the same few rows at any size",
 }
 MIGRATION_SECONDS = 30.0

@@ -16,7 +16,6 @@ from django.utils import timezone
 from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
-from coaching.models import User
 from trajects.models.traject import Traject
 
 
@@ -43,15 +42,9 @@ class AgreementText(models.Model):
     )
     body_en = models.TextField(_("tekst in het Engels"), blank=True)
     created_at = models.DateTimeField(_("vastgesteld op"), default=timezone.now, editable=False)
-    created_by = models.ForeignKey(
-        User,
-        on_delete=models.PROTECT,
-        null=True,
-        blank=True,
-        editable=False,
-        related_name="+",
-        verbose_name=_("door"),
-    )
+    # Who set it, by name: a plain value, so that deleting that admin's account later neither
+    # is refused nor has to change this row.
+    created_by = models.CharField(_("door"), max_length=200, blank=True, editable=False)
 
     objects = AgreementTextQuerySet.as_manager()
 
@@ -113,15 +106,10 @@ class AgreementAcceptance(models.Model):
     client_age = models.PositiveSmallIntegerField(_("leeftijd van de cliënt"), null=True)
     accepted_at = models.DateTimeField(_("akkoord gegeven op"), default=timezone.now)
     ip_address = models.GenericIPAddressField(_("vanaf IP-adres"), null=True, blank=True)
-    # The portal account that was logged in, if any (a personal link needs none).
-    account = models.ForeignKey(
-        User,
-        on_delete=models.PROTECT,
-        null=True,
-        blank=True,
-        related_name="+",
-        verbose_name=_("ingelogd als"),
-    )
+    # The portal account that was logged in (its address then), if any: a personal link needs
+    # none. A plain value: an erasure that deletes the account neither is refused nor has to
+    # change this row.
+    account_email = models.EmailField(_("ingelogd als"), blank=True)
     language = models.CharField(_("taal van de tekst"), max_length=5)
     terms = models.ForeignKey(
         AgreementText,

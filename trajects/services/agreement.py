@@ -42,6 +42,10 @@ NO_TEXTS = gettext_lazy(
     "met je coach."
 )
 
+OTHER_ACCOUNT = gettext_lazy(
+    "Je bent ingelogd als iemand anders dan voor wie deze link is. Log uit, of open de link op "
+    "een eigen apparaat, en geef dan zelf akkoord."
+)
 NO_PARENT = gettext_lazy(
     "Er is geen ouder met ouderlijk gezag bekend: leg bij de ouders vast wie het gezag heeft."
 )
@@ -69,6 +73,8 @@ class Party:
     # The portal account that is this person, if any.
     account_id: int | None = None
     email: str = ""
+    # Whether the intake's preparation mail goes to them (trajects.services.intake_prep).
+    mailed: bool = False
 
     @property
     def is_client(self) -> bool:
@@ -161,6 +167,7 @@ def _client_party(client: Client) -> Party:
         first_name=client.first_name,
         account_id=client.account_id,
         email=client.portal_email,
+        mailed=bool(client.portal_email),
     )
 
 
@@ -173,6 +180,8 @@ def _guardian_party(guardian: Guardian) -> Party:
         guardian=guardian,
         account_id=guardian.account_id,
         email=guardian.account.email if guardian.account_id else guardian.email,
+        mailed=guardian.receives_reminders
+        and bool(guardian.account.email if guardian.account_id else guardian.email),
     )
 
 
@@ -238,13 +247,21 @@ def current_texts() -> tuple[AgreementText, AgreementText]:
     return texts[AgreementText.Kind.TERMS], texts[AgreementText.Kind.PRIVACY]
 
 
-def shown_texts(terms: AgreementText, privacy: AgreementText, language: str | None = None):
-    """The two texts as the reader reads them: [(kind, title, paragraphs)] and the language."""
-    shown, used = [], "nl"
+def reader_language(language: str | None) -> str:
+    """The language an acceptance is read in: "en" or "nl" (each text then shows in it, or in
+    Dutch where it has no English: AgreementText.in_language)."""
+    return "en" if (language or "").startswith("en") else "nl"
+
+
+def shown_texts(terms: AgreementText, privacy: AgreementText, language: str) -> list[dict]:
+    """The two texts as a reader in `language` reads them, each with the language it is in."""
+    shown = []
     for text in (terms, privacy):
         used, title, body = text.in_language(language)
-        shown.append({"text": text, "title": title, "paragraphs": paragraphs(body)})
-    return shown, used
+        shown.append(
+            {"text": text, "title": title, "paragraphs": paragraphs(body), "language": used}
+        )
+    return shown
 
 
 def paragraphs(body: str) -> list[str]:
@@ -269,7 +286,12 @@ def agreement_accept(
     if len(name) < 2:
         raise ValidationError(_("Typ je volledige naam om akkoord te geven."), code="name")
     with transaction.atomic():
-        locked = Traject.objects.select_for_update().select_related("client").get(pk=traject.pk)
+        # The traject's row alone (of=self): the client's row is erasure's to lock first.
+        locked = (
+            Traject.objects.select_for_update(of=("self",))
+            .select_related("client")
+            .get(pk=traject.pk)
+        )
         if locked.is_closed:
             raise ValidationError(_("Dit traject is afgesloten."), code="closed")
         state = agreement_state(locked)
@@ -280,13 +302,19 @@ def agreement_accept(
             raise ValidationError(
                 _("Je hebt al akkoord gegeven voor dit traject."), code="already_accepted"
             )
+        logged_in = account is not None and account.is_authenticated
+        if logged_in and account.pk != party.account_id:
+            # Someone else's account (a parent on a child's link, a partner's login): each
+            # person accepts for themselves, never in another's name.
+            raise ValidationError(OTHER_ACCOUNT, code="other_account")
         terms, privacy = current_texts()
         if versions is not None and versions != (terms.version, privacy.version):
             raise ValidationError(
                 _("De tekst is zojuist vernieuwd. Lees de nieuwe versie en geef dan akkoord."),
                 code="new_version",
             )
-        used, terms_title, terms_body = terms.in_language(language)
+        language = reader_language(language)
+        _used, terms_title, terms_body = terms.in_language(language)
         _used, privacy_title, privacy_body = privacy.in_language(language)
         try:
             with transaction.atomic():
@@ -298,8 +326,8 @@ def agreement_accept(
                     name=name[:200],
                     client_age=state.age,
                     ip_address=ip_address or None,
-                    account=account if account is not None and account.is_authenticated else None,
-                    language=used,
+                    account_email=account.email if logged_in else "",
+                    language=language,
                     terms=terms,
                     terms_sha256=AgreementText.digest(terms_title, terms_body),
                     privacy=privacy,

@@ -14,7 +14,7 @@ child) get the intake questionnaire and the coaching agreement, in the portal an
 """
 
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import datetime
 
 from django.conf import settings
 from django.core.mail import EmailMessage
@@ -63,14 +63,17 @@ def intake_planned(traject: Traject, start: datetime) -> Evaluation | None:
         client=traject.client,
         traject=traject,
         prompt=False,
-        until=max(day, timezone.localdate() + timedelta(days=1)),
+        until=day,
     )
+    # Moved: open until the new day (earlier or later), while not filled in.
+    until = last_moment_of(day)
     if (
         evaluation is not None
         and evaluation.completed_at is None
-        and evaluation.expires_at < last_moment_of(day)
+        and evaluation.expires_at != until
+        and until > evaluation.created_at
     ):
-        evaluation.expires_at = last_moment_of(day)
+        evaluation.expires_at = until
         evaluation.save(update_fields=["expires_at"])
     context = {"start": start.isoformat()}
     outbox_send(f"intake:{traject.pk}", PREP, client=traject.client, context=context)
@@ -200,34 +203,55 @@ class _Person:
     # The agreement's party this person is ("" when they do not accept).
     key: str
     questionnaire: bool
+    has_account: bool
+
+
+def fillers(state: AgreementState) -> list:
+    """Who fills in the intake questionnaire: the client from 16 (a child of 16 or 17 too), and
+    below that the parents with parental authority (never a parent without it)."""
+    if state.rule == "self":
+        return [party for party in state.parties if party.is_client]
+    return [party for party in state.parties if not party.is_client]
 
 
 def _people(traject: Traject, prep: Preparation) -> list[_Person]:
-    """The client, or the parents of a child who get its mail (Client.mail_recipients), each
-    with the agreement's party they are."""
+    """The main mail: an adult client; for a child under 16, each parent with parental
+    authority who gets the child's mail (a child of 16 or 17 gets the child's own mail)."""
     client = traject.client
     if not client.is_child:
         address = client.portal_email
         language = client.account.language if client.account_id else settings.LANGUAGE_CODE
-        return [_Person(address, client.first_name, language, CLIENT, True)] if address else []
-    keys = {party.key for party in prep.agreement.parties}
+        has_account = client.account_id is not None
+        person = _Person(address, client.first_name, language, CLIENT, True, has_account)
+        return [person] if address else []
+    if prep.agreement.rule == "self":
+        return []
     people = []
-    for guardian in prep.agreement.guardians:
-        if not guardian.receives_reminders:
+    for party in fillers(prep.agreement):
+        guardian = party.guardian
+        if not party.mailed:
             continue
-        address = guardian.account.email if guardian.account_id else guardian.email
         language = guardian.account.language if guardian.account_id else settings.LANGUAGE_CODE
-        if address:
-            key = str(guardian.uuid) if str(guardian.uuid) in keys else ""
-            people.append(_Person(address, guardian.first_name, language, key, True))
+        people.append(
+            _Person(
+                party.email,
+                guardian.first_name,
+                language,
+                party.key,
+                True,
+                bool(guardian.account_id),
+            )
+        )
     return people
 
 
 def _child(traject: Traject, prep: Preparation) -> list[_Person]:
+    """A child of 12 to 17 at their own address: the agreement, and from 16 the questionnaire."""
     client = traject.client
     if not client.email or prep.agreement.party(CLIENT) is None:
         return []
-    return [_Person(client.email, client.first_name, settings.LANGUAGE_CODE, CLIENT, False)]
+    fills = prep.agreement.rule == "self"
+    return [_Person(client.email, client.first_name, settings.LANGUAGE_CODE, CLIENT, fills, False)]
 
 
 def _message(traject: Traject, prep: Preparation, person: _Person, start) -> EmailMessage:
@@ -252,6 +276,7 @@ def _message(traject: Traject, prep: Preparation, person: _Person, start) -> Ema
             if person.key and person.key not in prep.agreement.accepted
             else "",
             "rule": rule,
+            "has_account": person.has_account,
         },
     )
 
@@ -269,10 +294,12 @@ class PartyRow:
 
     name: str
     acceptance: AgreementAcceptance | None
-    # Where this account accepts (its own party, or the child it sits with); "" for someone else.
+    # Where this account accepts (its own party); "" for someone else.
     accept_url: str = ""
+    # Its own acceptance's PDF (another person's is theirs).
     pdf_url: str = ""
     is_child: bool = False
+    mailed: bool = False
 
 
 def portal_rows(account, trajects: list[Traject]) -> list[dict]:
@@ -284,21 +311,25 @@ def portal_rows(account, trajects: list[Traject]) -> list[dict]:
         prep = prepared[traject.pk]
         agreement = prep.agreement
         client = traject.client
+        preparing = traject.status == Traject.Status.INTAKE
         parties = []
         for party in agreement.parties:
             acceptance = agreement.accepted.get(party.key)
+            own = party.account_id == account.pk
             row = PartyRow(party.name, acceptance, is_child=party.is_client and client.is_child)
-            if acceptance is not None:
+            row.mailed = party.mailed
+            if acceptance is not None and own:
                 row.pdf_url = reverse("portal_agreement_pdf", args=[acceptance.uuid])
-            elif traject.status == Traject.Status.INTAKE and (
-                party.account_id == account.pk or row.is_child
-            ):
+            elif acceptance is None and own and preparing:
                 row.accept_url = party_path(traject, party.key)
-            if acceptance is not None or traject.status == Traject.Status.INTAKE:
+            if acceptance is not None or preparing:
                 parties.append(row)
+        # The questionnaire for whom fills it in (from 16 the client, below that the parents
+        # with parental authority).
+        fills = any(party.account_id == account.pk for party in fillers(agreement))
         questionnaire = prep.questionnaire
         open_link = ""
-        if questionnaire is not None and state_of(questionnaire) == "open":
+        if fills and questionnaire is not None and state_of(questionnaire) == "open":
             open_link = reverse(
                 "evaluation_fill", args=[questionnaire.uuid, token_for(questionnaire)]
             )
@@ -306,12 +337,15 @@ def portal_rows(account, trajects: list[Traject]) -> list[dict]:
             {
                 "traject": traject,
                 "client": client,
-                "preparing": traject.status == Traject.Status.INTAKE,
+                "preparing": preparing,
                 "questionnaire": questionnaire,
+                "fills": fills,
                 "questionnaire_url": open_link,
                 "agreement": agreement,
                 "parties": parties,
                 "done": prep.done,
+                # Something for this account to do (the home shows only those).
+                "to_do": bool(open_link) or any(party.accept_url for party in parties),
             }
         )
     return rows
@@ -337,7 +371,7 @@ def coach_rows(traject: Traject) -> tuple[Preparation | None, list[dict]]:
                     "name": party.name,
                     "acceptance": None,
                     "link": party_link(traject, party.key),
-                    "email": party.email,
+                    "mailed": party.mailed,
                 }
             )
     # Accepted by someone who is no party now (a parent's authority was changed since): it

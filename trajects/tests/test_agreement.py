@@ -57,8 +57,9 @@ def born(age: int) -> date:
     return today.replace(year=today.year - age) - timedelta(days=182)
 
 
-def in_intake(coach, **client) -> Traject:
-    traject = TrajectFactory(client=ClientFactory(coach=coach, **client))
+def in_intake(coach, client=None, **fields) -> Traject:
+    """A traject in its intake phase, of `client` or a new client with these fields."""
+    traject = TrajectFactory(client=client or ClientFactory(coach=coach, **fields))
     traject.advance("record_kennismaking", by=coach, on=START + timedelta(days=1), mode="phone")
     traject.advance("start_intake", by=coach, on=START + timedelta(days=8))
     traject.refresh_from_db()
@@ -176,13 +177,13 @@ def test_12_to_15_the_child_alone_is_not_enough(coach_a):
 
 
 def test_an_acceptance_keeps_who_when_where_and_the_texts_checksums(coach_a, coachee):
-    traject = in_intake(coach_a, date_of_birth=born(30))
+    traject = in_intake(coach_a, Client.objects.get(account=coachee))
     acceptance = accept(traject, CLIENT, name="  Eva   de  Vries ", account=coachee)
     terms, privacy = current_texts()
     assert acceptance.name == "Eva de Vries"
     assert acceptance.ip_address == "192.0.2.7"
-    assert acceptance.account == coachee
-    assert acceptance.client_age == 30
+    assert acceptance.account_email == coachee.email
+    assert acceptance.client_age == traject.client.age
     assert (acceptance.terms, acceptance.privacy) == (terms, privacy)
     assert acceptance.terms_sha256 == AgreementText.digest(terms.title, terms.body)
     assert acceptance.privacy_sha256 == AgreementText.digest(privacy.title, privacy.body)
@@ -431,7 +432,7 @@ def test_the_link_page_accepts_without_logging_in_and_then_offers_the_pdf(client
     done = client.post(path, {"name": "Noor Jansen", "agree": "on", **versions}, follow=True)
     assert "Dank je wel! Je akkoord is vastgelegd." in done.text
     acceptance = AgreementAcceptance.objects.get()
-    assert acceptance.party == "client" and acceptance.account is None
+    assert acceptance.party == "client" and acceptance.account_email == ""
     assert acceptance.ip_address == "127.0.0.1"
     assert logged() == [("create", "agreement", traject.client_id, None)]
     pdf = client.get(path + "pdf/")
@@ -479,8 +480,9 @@ def test_the_parent_in_the_portal_sees_what_to_do_and_downloads_the_pdf(client, 
     pdf_url = reverse("portal_agreement_pdf", args=[acceptance.uuid])
     assert pdf_url in page.text
     assert client.get(pdf_url)["Content-Type"] == "application/pdf"
-    # Done: the home no longer asks (the questionnaire was never asked: no intake planned).
+    # Done (Lotte is 10: her parents accept): the home no longer asks.
     assert agreement_state(traject).done
+    assert "Intake voorbereiden" not in client.get(reverse("portal_home")).text
 
 
 def test_nobody_else_reaches_an_acceptance(client, coach_a, coach_b, coachee, guardian):
@@ -614,3 +616,123 @@ def test_the_coach_is_told_when_no_parent_with_authority_is_known(client, coach_
     page = client.get(reverse("traject_detail", args=[traject.uuid])).text
     assert "Er is geen ouder met ouderlijk gezag bekend" in page
     assert "Gezag nog niet vastgelegd:" in page and "Onbekend" in page
+
+
+# --- Each person for themselves ----------------------------------------------------------------
+
+
+def test_a_logged_in_account_accepts_only_as_itself(client, coach_a, guardian):
+    """A parent on the child's link, or on the other parent's: refused, nothing stored."""
+    child = Client.objects.get(guardians__account=guardian)
+    child.date_of_birth = born(13)
+    child.save()
+    traject = in_intake(coach_a, child)
+    other = GuardianFactory(client=child, first_name="Moeder", account=None)
+    client.force_login(guardian)
+    terms, privacy = current_texts()
+    form = {"name": "Marco", "agree": "on", "terms_version": 1, "privacy_version": 1}
+    for key in (CLIENT, str(other.uuid)):
+        page = client.post(party_path(traject, key), form)
+        assert "Je bent ingelogd als iemand anders dan voor wie deze link is." in page.text
+    assert not AgreementAcceptance.objects.exists()
+    # His own link: accepted, with his login recorded.
+    own = str(child.guardians.get(account=guardian).uuid)
+    client.post(party_path(traject, own), form)
+    assert AgreementAcceptance.objects.get().account_email == guardian.email
+
+
+def test_a_parent_without_authority_or_of_a_16_year_old_cannot_accept(client, coach_a, guardian):
+    child = Client.objects.get(guardians__account=guardian)
+    mine = child.guardians.get(account=guardian)
+    traject = in_intake(coach_a, child)
+    form = {"name": "Marco", "agree": "on", "terms_version": 1, "privacy_version": 1}
+    client.force_login(guardian)
+    for authority, age, refusal in (
+        (False, 10, "Alleen een ouder met ouderlijk gezag kan akkoord geven."),
+        (None, 13, "Alleen een ouder met ouderlijk gezag kan akkoord geven."),
+        (True, 16, "Vanaf 16 jaar geeft de cliënt zelf akkoord"),
+    ):
+        Guardian.objects.filter(pk=mine.pk).update(has_parental_authority=authority)
+        Client.objects.filter(pk=child.pk).update(date_of_birth=born(age))
+        page = client.get(party_path(traject, str(mine.uuid)))
+        assert refusal in page.text and "Ik ga akkoord" not in page.text
+        client.post(party_path(traject, str(mine.uuid)), form)
+        portal = client.get(reverse("portal_intake")).text
+        assert "Lezen en akkoord geven" not in portal
+        assert "Vragenlijst invullen" not in portal
+    assert not AgreementAcceptance.objects.exists()
+
+
+def test_from_16_the_client_gets_the_questionnaire_and_the_parents_no_mail(
+    coach_a, django_capture_on_commit_callbacks
+):
+    traject, keys = family(coach_a, 16)
+    delivered(django_capture_on_commit_callbacks, lambda: plan_intake(traject, coach_a))
+    (prep,) = [m for m in mail.outbox if "voorbereiden" in m.subject]
+    assert prep.to == ["noor@example.test"]
+    assert "/evaluatie/" in prep.body and party_path(traject, CLIENT) in prep.body
+    assert Send.objects.get(subject=f"intake:{traject.pk}").status == Send.Status.SKIPPED
+
+
+def test_under_16_only_parents_with_authority_get_the_questionnaire(
+    coach_a, django_capture_on_commit_callbacks
+):
+    traject, keys = family(coach_a, 9)
+    Guardian.objects.filter(first_name="Stief").update(email="stief@example.test")
+    delivered(django_capture_on_commit_callbacks, lambda: plan_intake(traject, coach_a))
+    prepared = {m.to[0]: m for m in mail.outbox if "voorbereiden" in m.subject}
+    assert "stief@example.test" not in prepared
+    assert "/evaluatie/" in prepared["vader@example.test"].body
+
+
+def test_a_parent_downloads_their_own_acceptance_not_the_other_parents(client, coach_a, guardian):
+    child = Client.objects.get(guardians__account=guardian)
+    traject = in_intake(coach_a, child)
+    other = GuardianFactory(client=child, first_name="Moeder", account=None)
+    mine = accept(
+        traject, str(child.guardians.get(account=guardian).uuid), account=guardian, name="Marco"
+    )
+    theirs = accept(traject, str(other.uuid), name="Moeder")
+    client.force_login(guardian)
+    assert client.get(reverse("portal_agreement_pdf", args=[mine.uuid])).status_code == 200
+    assert client.get(reverse("portal_agreement_pdf", args=[theirs.uuid])).status_code == 404
+    page = client.get(reverse("portal_intake")).text
+    assert reverse("portal_agreement_pdf", args=[theirs.uuid]) not in page
+    assert "Akkoord gegeven op" in page  # that she accepted shows, her PDF does not
+
+
+def test_the_coachs_pdf_says_where_from_the_export_does_not(coach_a):
+    traject, keys = family(coach_a, 8)
+    acceptance = accept(traject, keys["mother"], name="Moeder Jansen")
+    assert "192.0.2.7" in pdf_text(agreement_pdf(acceptance))
+    assert "192.0.2.7" not in pdf_text(agreement_pdf(acceptance, trace=False))
+
+
+def test_a_client_who_accepted_is_erased_with_the_acceptance(client, coach_a, guardian):
+    """Erasure deletes the trajects with their acceptances, and the parent's account that
+    accepted (append-only rows that point to nothing that is deleted)."""
+    from privacy.erasure import client_erase
+
+    child = Client.objects.get(guardians__account=guardian)
+    traject = in_intake(coach_a, child)
+    accept(traject, str(child.guardians.get().uuid), account=guardian, name="Marco")
+    traject.advance("stop", by=coach_a, on=timezone.localdate(), note="verhuisd")
+    client_erase(client=child, by=coach_a, request=None)
+    assert not AgreementAcceptance.objects.exists()
+    assert not type(guardian).objects.filter(pk=guardian.pk).exists()
+
+
+def test_the_admin_saves_a_version_only_when_the_text_changed(coach_a, admin_user, client):
+    client.force_login(admin_user)
+    terms, _privacy = current_texts()
+    url = reverse("admin:trajects_agreementtext_change", args=[terms.pk])
+    form = {"title": terms.title, "title_en": terms.title_en, "body": terms.body}
+    form["body_en"] = terms.body_en
+    page = client.post(url, form, follow=True)
+    assert "Er is niets veranderd; versie 1 blijft." in page.text
+    assert AgreementText.objects.filter(kind="terms").count() == 1
+    page = client.post(url, {**form, "body": terms.body + "\n\nEen alinea erbij."}, follow=True)
+    assert "Opgeslagen als versie 2." in page.text
+    new = current_texts()[0]
+    assert new.version == 2 and new.created_at > terms.created_at
+    assert new.created_by == admin_user.get_full_name()

@@ -27,6 +27,7 @@ from trajects.services.agreement import (
     agreement_state,
     current_texts,
     may_not_accept,
+    reader_language,
     shown_texts,
 )
 from trajects.services.intake_prep import portal_rows
@@ -52,12 +53,13 @@ def agreement_by_link(
     party = state.party(key)
     acceptance = state.accepted.get(key)
     staff = request.user.is_authenticated and request.user.role != Role.CLIENT
+    page_language = reader_language(get_language())
     try:
         terms, privacy = current_texts()
     except ValidationError as error:
-        texts, language, refusal = [], "nl", error.messages[0]
+        texts, refusal = [], error.messages[0]
     else:
-        texts, language = shown_texts(terms, privacy)
+        texts = shown_texts(terms, privacy, page_language)
         refusal = _refusal(traject, state, key, party, staff)
     form = None
     if acceptance is None and not refusal:
@@ -71,7 +73,7 @@ def agreement_by_link(
                     name=form.cleaned_data["name"],
                     ip_address=client_ip(request),
                     account=request.user,
-                    language=get_language() or "nl",
+                    language=page_language,
                     versions=form.versions(),
                 )
             except ValidationError as error:
@@ -99,8 +101,8 @@ def agreement_by_link(
             "acceptance": acceptance,
             "accepted_by": who_accepted(acceptance) if acceptance else "",
             "texts": texts,
-            # The texts in Dutch on an English page (no English text): said for screen readers.
-            "text_lang": language if texts and language != (get_language() or "nl")[:2] else "",
+            # A text in Dutch on an English page (it has no English): said for screen readers.
+            "page_language": page_language,
             "refusal": refusal,
             "form": form,
             "pdf_url": request.path + "pdf/" if acceptance else "",
