@@ -736,3 +736,14 @@ def test_the_admin_saves_a_version_only_when_the_text_changed(coach_a, admin_use
     new = current_texts()[0]
     assert new.version == 2 and new.created_at > terms.created_at
     assert new.created_by == admin_user.get_full_name()
+
+
+def test_the_intake_questionnaire_is_not_among_the_portals_evaluations(client, coach_a, coachee):
+    traject = in_intake(coach_a, Client.objects.get(account=coachee))
+    intake_planned(traject, timezone.now() + timedelta(days=2))
+    client.force_login(coachee)
+    assert (
+        "Voorbereiding op het intakegesprek" not in client.get(reverse("portal_evaluations")).text
+    )
+    assert "Voorbereiding op het intakegesprek" not in client.get(reverse("portal_home")).text
+    assert "Vragenlijst invullen" in client.get(reverse("portal_intake")).text
