@@ -195,7 +195,6 @@ EXCLUDED = {
     "agenda.BookingRules": "the coach's",
     "agenda.CalendarFeed": "the coach's own calendar address, a key to it",
     "agenda.ExternalBusy": "when the coach is busy in their own calendar",
-    "trajects.AgreementText": "the practice's own texts (the PDF of each acceptance holds them)",
     "billing.Quote": "an organisation's, never a client's",
     "billing.QuoteRequest": "an organisation's request for a quote, never a client's",
     "billing.Claim": "an internal key that stops work being invoiced twice",

@@ -313,30 +313,45 @@ def agreement_accept(
                 _("De tekst is zojuist vernieuwd. Lees de nieuwe versie en geef dan akkoord."),
                 code="new_version",
             )
-        language = reader_language(language)
-        _used, terms_title, terms_body = terms.in_language(language)
-        _used, privacy_title, privacy_body = privacy.in_language(language)
-        try:
-            with transaction.atomic():
-                return AgreementAcceptance.objects.create(
-                    traject=locked,
-                    party=party.party,
-                    guardian_uuid=party.guardian.uuid if party.guardian else None,
-                    relation=party.guardian.relation if party.guardian else "",
-                    name=name[:200],
-                    client_age=state.age,
-                    ip_address=ip_address or None,
-                    account_email=account.email if logged_in else "",
-                    language=language,
-                    terms=terms,
-                    terms_sha256=AgreementText.digest(terms_title, terms_body),
-                    privacy=privacy,
-                    privacy_sha256=AgreementText.digest(privacy_title, privacy_body),
-                )
-        except IntegrityError as error:  # the unique constraints: accepted a moment ago
-            raise ValidationError(
-                _("Je hebt al akkoord gegeven voor dit traject."), code="already_accepted"
-            ) from error
+        return _record(
+            locked,
+            party,
+            state,
+            name=name,
+            ip_address=ip_address,
+            account_email=account.email if logged_in else "",
+            language=reader_language(language),
+            texts=(terms, privacy),
+        )
+
+
+def _record(traject, party, state, *, name, ip_address, account_email, language, texts):
+    """The acceptance's row, with both texts' checksums as the reader saw them; a second one
+    of the same person, a moment ago in another tab, is refused by the database."""
+    terms, privacy = texts
+    _used, terms_title, terms_body = terms.in_language(language)
+    _used, privacy_title, privacy_body = privacy.in_language(language)
+    try:
+        with transaction.atomic():
+            return AgreementAcceptance.objects.create(
+                traject=traject,
+                party=party.party,
+                guardian_uuid=party.guardian.uuid if party.guardian else None,
+                relation=party.guardian.relation if party.guardian else "",
+                name=name[:200],
+                client_age=state.age,
+                ip_address=ip_address or None,
+                account_email=account_email,
+                language=language,
+                terms=terms,
+                terms_sha256=AgreementText.digest(terms_title, terms_body),
+                privacy=privacy,
+                privacy_sha256=AgreementText.digest(privacy_title, privacy_body),
+            )
+    except IntegrityError as error:  # the unique constraints: accepted a moment ago
+        raise ValidationError(
+            _("Je hebt al akkoord gegeven voor dit traject."), code="already_accepted"
+        ) from error
 
 
 def may_not_accept(state: AgreementState, key: str) -> str:
