@@ -137,6 +137,7 @@ class AuditEvent(models.Model):
         CLIENT = "client", _("cliëntgegevens")
         DOSSIER = "dossier", _("traject en dossier")
         INTAKE = "intake", _("intake")
+        AGREEMENT = "agreement", _("coachingsovereenkomst")
         ENTRY = "entry", _("dossieraantekening")
         MESSAGES = "messages", _("berichten")
         ATTACHMENT = "attachment", _("bijlage bij een bericht")

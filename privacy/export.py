@@ -32,7 +32,9 @@ from coaching.dates import readable
 from coaching.models import Client, Consent, Guardian, Send, ThirdParty, User
 from groups.models import Attendance, Contribution, GroupEvaluation, Membership
 from sessions.models import Appointment, WaitlistOffer, WaitlistRequest
+from trajects.agreement_pdf import agreement_filename, agreement_pdf, relation_label
 from trajects.models import (
+    AgreementAcceptance,
     Answer,
     DossierEntry,
     DossierEntryVersion,
@@ -148,6 +150,11 @@ SECTIONS = [
         lambda c, a: WaitlistOffer.objects.filter(request__traject__client=c),
         _("Aanbiedingen van de wachtlijst"),
     ),
+    Section(
+        AgreementAcceptance,
+        lambda c, a: AgreementAcceptance.objects.filter(traject__client=c),
+        _("Akkoord op de coachingsovereenkomst"),
+    ),
     Section(Evaluation, lambda c, a: c.evaluations.all(), _("Evaluaties")),
     Section(Answer, lambda c, a: Answer.objects.filter(evaluation__client=c), _("Antwoorden")),
     Section(Membership, lambda c, a: Membership.objects.filter(client=c), _("Backstage-groepen")),
@@ -228,6 +235,8 @@ SKIPPED_FIELDS = {
     },
     # Who opened the data and when is the client's; the addresses they did it from are theirs.
     "audit.AuditEvent": {"ip", "page", "object_id"},
+    # As the log: who accepted and when, not the address or the login they did it from.
+    "trajects.AgreementAcceptance": {"ip_address", "account_email", "guardian_uuid"},
 }
 
 
@@ -254,6 +263,10 @@ def _value(instance, field):
 
 # Fields whose value is a code or keys: what the readable file shows instead.
 IN_WORDS = {
+    "trajects.AgreementAcceptance": {
+        "relation": lambda acceptance: relation_label(acceptance.relation),
+        "language": lambda acceptance: "English" if acceptance.language == "en" else "Nederlands",
+    },
     "trajects.TrajectEvent": {"step": lambda event: event.label},
     "billing.Invoice": {"supplier": lambda invoice: invoice.supplier_text},
     "agenda.WaitlistRequest": {
@@ -367,6 +380,16 @@ def export_zip(client: Client, account: User | None = None) -> tuple[str, bytes]
                     archive.writestr(attachment_name(message), message.attachment.decrypted())
                 except OSError:  # the file is gone from storage: say so, export the rest
                     missing.append(attachment_name(message))
+        # Each accepted agreement as its PDF: the texts as they were accepted, without where it
+        # was accepted from (the other parent's address is theirs; the coach's PDF has it).
+        acceptances = AgreementAcceptance.objects.filter(traject__client=client).select_related(
+            "traject__client__coach", "terms", "privacy"
+        )
+        for acceptance in acceptances.order_by("pk"):
+            archive.writestr(
+                f"overeenkomsten/{acceptance.uuid}-{agreement_filename(acceptance)}",
+                agreement_pdf(acceptance, trace=False),
+            )
         data = {
             "_meta": {
                 "format_version": FORMAT_VERSION,

@@ -1,5 +1,6 @@
 """Demo calendar: the practice's session types, working hours, and appointments."""
 
+from contextlib import suppress
 from datetime import time, timedelta
 
 from django.utils import timezone
@@ -33,7 +34,7 @@ TYPES = [
 ]
 
 
-def demo_calendar(*, anna: User, bram: User, eva, lotte, **others) -> None:
+def demo_calendar(*, anna: User, bram: User, eva, lotte, mila=None, **others) -> None:
     types = _session_types()
     for coach in (anna, bram):
         _working_hours(coach)
@@ -43,6 +44,8 @@ def demo_calendar(*, anna: User, bram: User, eva, lotte, **others) -> None:
     _appointments(anna, eva, lotte, types)
     if eva.trajects.exists():
         _reminded(anna, eva, types)
+    if mila is not None:
+        _intake(anna, mila, types)
 
 
 def _session_types() -> dict[str, SessionType]:
@@ -110,6 +113,31 @@ def _reminded(anna: User, eva, types: dict[str, SessionType]) -> None:
     if reminded := _session(anna, eva.trajects.first(), soon, types["session"], mode="video"):
         Appointment.objects.filter(pk=reminded.pk).update(
             updated_at=timezone.now() - timedelta(days=7)
+        )
+
+
+def _intake(anna: User, mila, types: dict[str, SessionType]) -> None:
+    """Mila's intake in two days: her mother gets the preparation mail (the intake
+    questionnaire and the coaching agreement, trajects.services.intake_prep); Mila, 14, accepts
+    too, from the link on Anna's traject page."""
+    traject = mila.trajects.filter(status="intake").first()
+    if traject is None:
+        return
+    day = timezone.localdate() + timedelta(days=2)
+    while day.weekday() >= 5:
+        day += timedelta(days=1)
+    start = timezone.datetime.combine(day, time(11), tzinfo=timezone.get_current_timezone())
+    with suppress(SlotTaken):  # the Backstage demo may have put a meeting there
+        appointment_book(
+            coach=anna,
+            start=start,
+            end=start + timedelta(minutes=90),
+            kind="intake",
+            mode="practice",
+            by=anna,
+            traject=traject,
+            session_type=types["intake"],
+            notify=True,
         )
 
 

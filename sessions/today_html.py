@@ -63,6 +63,9 @@ def _row(a: Appointment, next_url: str) -> str:
         names = a.details.get("contributors")
         text = f"{gettext('Inbreng:')} {', '.join(names)}" if names else gettext("Nog geen inbreng")
         contributors = f'<div class="small today-contributors">{_e(text)}</div>\n'
+    prep = getattr(a, "prep", None)
+    if prep is not None and not a.is_cancelled_row:
+        contributors += _prep(prep)
     actions = "" if a.is_cancelled_row else _actions(a, client, next_url)
     return (
         f'<li class="list-group-item today-item{state}" id="today-{a.uuid}">\n'
@@ -73,6 +76,28 @@ def _row(a: Appointment, next_url: str) -> str:
         f'· <span class="today-status">{status}</span>\n</div>\n{contributors}</div>\n'
         f"{actions}</li>\n"
     )
+
+
+def _prep(prep) -> str:
+    """An intake's preparation by the client's side (trajects.services.intake_prep)."""
+    questionnaire = (
+        gettext("vragenlijst ingevuld")
+        if prep.questionnaire_done
+        else gettext("vragenlijst nog niet ingevuld")
+    )
+    agreement = (
+        gettext("overeenkomst geaccepteerd")
+        if prep.agreement.done
+        else gettext("overeenkomst nog niet geaccepteerd")
+    )
+    badges = [(agreement, prep.agreement.done)]
+    if prep.questionnaire is not None:  # none asked: the practice has none in use
+        badges.insert(0, (questionnaire, prep.questionnaire_done))
+    spans = " ".join(
+        f'<span class="badge {"text-bg-success" if done else "text-bg-warning"}">{_e(text)}</span>'
+        for text, done in badges
+    )
+    return f'<div class="small today-prep">{spans}</div>\n'
 
 
 def _actions(a: Appointment, client: str, next_url: str) -> str:

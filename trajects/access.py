@@ -8,9 +8,9 @@ from django.http import Http404
 from django.shortcuts import get_object_or_404
 
 from coaching.compiled import Compiled
-from coaching.models import Client, Role, User
+from coaching.models import Client, Guardian, Role, User
 from coaching.roles import has_role
-from trajects.models import DossierEntry, Evaluation, Message, Traject
+from trajects.models import AgreementAcceptance, DossierEntry, Evaluation, Message, Traject
 
 
 def traject_of_coach(user: User, uuid) -> Traject:
@@ -103,4 +103,56 @@ def evaluation_by_link(uuid) -> Evaluation:
     says why a link no longer works)."""
     return get_object_or_404(
         Evaluation.objects.select_related("questionnaire", "client__coach"), uuid=uuid
+    )
+
+
+# --- The intake's preparation and the coaching agreement --------------------------------------
+
+
+def traject_by_agreement_link(uuid, key: str, token: str) -> Traject:
+    """A traject reached by a party's personal link to the agreement: a wrong token is a 404,
+    like a traject that does not exist."""
+    from trajects.services.agreement import party_token_ok
+
+    traject = get_object_or_404(Traject.objects.select_related("client__coach"), uuid=uuid)
+    if not party_token_ok(traject, key, token):
+        raise Http404
+    return traject
+
+
+def preparing_trajects_of_account(user: User) -> list[Traject]:
+    """The trajects of the clients this account is or acts for that are in their intake phase
+    or have an accepted agreement (its PDF stays downloadable), newest first."""
+    return list(
+        Traject.objects.filter(client__in=Client.objects.for_account(user))
+        .filter(
+            Q(status=Traject.Status.INTAKE)
+            | Exists(AgreementAcceptance.objects.filter(traject=OuterRef("pk")))
+        )
+        .select_related("client__coach")
+        .order_by("-registered_on", "-pk")
+    )
+
+
+def acceptance_of_account(user: User, uuid) -> AgreementAcceptance:
+    """The account's own acceptance (as the client, or as a parent of a child it acts for):
+    another person's (the other parent's, a teenager's) is theirs."""
+    own = Q(party=AgreementAcceptance.Party.CLIENT, traject__client__account=user) | Q(
+        party=AgreementAcceptance.Party.GUARDIAN,
+        guardian_uuid__in=Guardian.objects.filter(account=user).values("uuid"),
+    )
+    return get_object_or_404(
+        AgreementAcceptance.objects.filter(traject__client__in=Client.objects.for_account(user))
+        .filter(own)
+        .select_related("traject__client__coach", "terms", "privacy"),
+        uuid=uuid,
+    )
+
+
+def acceptance_of_coach(user: User, uuid) -> AgreementAcceptance:
+    return get_object_or_404(
+        AgreementAcceptance.objects.filter(traject__coach=user).select_related(
+            "traject__client__coach", "terms", "privacy"
+        ),
+        uuid=uuid,
     )

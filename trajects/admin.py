@@ -1,9 +1,19 @@
 from django.contrib import admin
-from django.db.models import Count, Q
+from django.db import transaction
+from django.db.models import Count, Max, Q
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from coaching.admin_base import ReadOnlyAdmin
-from trajects.models import Answer, Evaluation, Question, Questionnaire, Traject
+from coaching.admin_base import AuditedAdminMixin, ReadOnlyAdmin
+from trajects.models import (
+    AgreementAcceptance,
+    AgreementText,
+    Answer,
+    Evaluation,
+    Question,
+    Questionnaire,
+    Traject,
+)
 
 
 @admin.register(Traject)
@@ -22,7 +32,12 @@ class TrajectAdmin(ReadOnlyAdmin):
 class QuestionInline(admin.StackedInline):
     model = Question
     extra = 1
-    fields = [("position", "kind", "required"), ("text", "text_en"), ("choices", "choices_en")]
+    fields = [
+        ("position", "kind", "required"),
+        ("text", "text_en"),
+        ("choices", "choices_en"),
+        "intake_field",
+    ]
 
     # Once answered, a questionnaire's questions stay as they were (the answers mean what was
     # asked): put it out of use and make a new one instead.
@@ -94,4 +109,95 @@ class EvaluationAdmin(ReadOnlyAdmin):
     search_fields = ["client__first_name", "client__last_name"]
     list_select_related = ["questionnaire", "client"]
     fields = ["questionnaire", "client", "traject", "created_at", "expires_at", "completed_at"]
+    readonly_fields = fields
+
+
+@admin.register(AgreementText)
+class AgreementTextAdmin(admin.ModelAdmin):
+    """The coaching agreement and the privacy statement, in versions. Saving a text makes a
+    new version (the one the client's side accepts from then on); an accepted version never
+    changes (its table refuses an UPDATE: trajects migration 0015). A version nobody accepted
+    yet can be deleted."""
+
+    list_display = ["title", "kind", "version", "created_at", "created_by"]
+    list_filter = ["kind"]
+    fields = ["kind", ("title", "title_en"), "body", "body_en"]
+    readonly_fields = ["version", "created_at", "created_by"]
+
+    def get_readonly_fields(self, request, obj=None):
+        return ["kind"] if obj is not None else []
+
+    def save_model(self, request, obj, form, change):
+        """Always a new row, numbered after the newest of its kind: "changing" version 3 saves
+        version 4 with the text as edited, and version 3 stays as it was. Nothing changed:
+        nothing saved (a new version would send everyone who is reading it back to read it).
+        Two admins saving at once: the newest row's lock puts them one after the other."""
+        if change and form is not None and not form.has_changed():
+            obj._unchanged = True
+            return
+        with transaction.atomic():
+            # Locked, then counted in a statement of its own: one that waited for the other
+            # admin's save sees its version (PostgreSQL's READ COMMITTED).
+            list(
+                AgreementText.objects.select_for_update()
+                .filter(kind=obj.kind)
+                .order_by("-version")
+                .values_list("pk", flat=True)[:1]
+            )
+            newest = AgreementText.objects.filter(kind=obj.kind).aggregate(Max("version"))
+            obj.pk = None
+            obj._state.adding = True
+            obj.version = (newest["version__max"] or 0) + 1
+            obj.created_at = timezone.now()
+            obj.created_by = request.user.get_full_name() or request.user.email
+            obj.save()
+
+    def response_change(self, request, obj):
+        if getattr(obj, "_unchanged", False):
+            message = _("Er is niets veranderd; versie %(version)s blijft.")
+        else:
+            message = _(
+                "Opgeslagen als versie %(version)s. Wie eerder akkoord gaf, houdt de versie die "
+                "hij las."
+            )
+        self.message_user(request, message % {"version": obj.version})
+        return self.response_post_save_change(request, obj)
+
+    def has_delete_permission(self, request, obj=None):
+        if (
+            obj is not None
+            and AgreementAcceptance.objects.filter(Q(terms=obj) | Q(privacy=obj)).exists()
+        ):
+            return False
+        return super().has_delete_permission(request, obj)
+
+
+@admin.register(AgreementAcceptance)
+class AgreementAcceptanceAdmin(AuditedAdminMixin, ReadOnlyAdmin):
+    """Who accepted which version, when and from where (each opening logged); the PDF is on
+    the coach's traject page and in the client's portal."""
+
+    audit_what = "agreement"
+
+    def audit_client_of(self, obj):
+        return obj.traject.client
+
+    list_display = ["name", "party", "traject", "accepted_at", "terms", "privacy"]
+    list_filter = ["party", "terms", "privacy"]
+    list_select_related = ["traject__client", "terms", "privacy"]
+    fields = [
+        "traject",
+        "party",
+        "name",
+        "relation",
+        "client_age",
+        "accepted_at",
+        "ip_address",
+        "account_email",
+        "language",
+        "terms",
+        "terms_sha256",
+        "privacy",
+        "privacy_sha256",
+    ]
     readonly_fields = fields

@@ -267,3 +267,34 @@ class EvaluationForm(HelperMixin, forms.Form):
 
     def answers(self) -> dict[int, object]:
         return {q.pk: self.cleaned_data.get(f"q{q.pk}") for q in self.questions}
+
+
+class AgreementForm(HelperMixin, forms.Form):
+    """Accepting the coaching agreement: the person's name, typed, and a box ticked. The
+    versions the page showed come back, so a text renewed meanwhile is not accepted unread."""
+
+    name = forms.CharField(
+        label=_("Je volledige naam"),
+        max_length=200,
+        help_text=_("Zo onderteken je de overeenkomst."),
+        widget=forms.TextInput(attrs={"autocomplete": "name"}),
+    )
+    agree = forms.BooleanField(
+        label=_("Ik heb de coachingsovereenkomst en de privacyverklaring gelezen en ga akkoord."),
+        error_messages={"required": _("Vink aan dat je akkoord gaat.")},
+    )
+    terms_version = forms.IntegerField(widget=forms.HiddenInput, min_value=1)
+    privacy_version = forms.IntegerField(widget=forms.HiddenInput, min_value=1)
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self._helper()
+
+    def clean_name(self) -> str:
+        name = " ".join(self.cleaned_data["name"].split())
+        if len(name) < 2:
+            raise forms.ValidationError(_("Typ je volledige naam."), code="short")
+        return name
+
+    def versions(self) -> tuple[int, int]:
+        return self.cleaned_data["terms_version"], self.cleaned_data["privacy_version"]

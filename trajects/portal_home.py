@@ -13,9 +13,11 @@ from django.utils import timezone
 from coaching.compiled import Compiled
 from coaching.models import Client, User
 from coaching.portal import register_portal_section
-from trajects.models import Evaluation, Message, Traject
+from trajects.models import Evaluation, Message, Questionnaire, Traject
 from trajects.services.evaluations import token_for
+from trajects.services.intake_prep import portal_rows
 
+INTAKE_TEMPLATE = "trajects/includes/portal_home_intake.html"
 EVALUATIONS_TEMPLATE = "trajects/includes/portal_home_evaluations.html"
 MESSAGES_TEMPLATE = "trajects/includes/portal_home_messages.html"
 # The home names the first few; the rest are one click away (Evaluaties).
@@ -28,6 +30,8 @@ WAITING_EVALUATIONS = Compiled(
         Evaluation.objects.filter(
             client__pk__in=at.clients, completed_at__isnull=True, expires_at__gt=at.now
         )
+        # The intake questionnaire is in the intake's own section.
+        .exclude(questionnaire__kind=Questionnaire.Kind.INTAKE)
         .select_related("questionnaire")
         # By the column: "client" would order by the client's name, with a join.
         .order_by("client_id", "expires_at", "pk")
@@ -73,6 +77,22 @@ def portal_home_evaluations(account: User, clients: Sequence[Client]) -> dict[in
     return answers
 
 
+def portal_home_intake(account: User, clients: Sequence[Client]) -> dict[int, dict]:
+    """Per client whose intake this account has something to prepare for: the questionnaire
+    (for whom fills it in) and the agreement (for whom accepts it), until done. One query
+    when no traject is in its intake phase, four when one is."""
+    trajects = list(
+        Traject.objects.filter(
+            client__pk__in=[client.pk for client in clients], status=Traject.Status.INTAKE
+        ).select_related("client__coach")
+    )
+    answers: dict[int, dict] = {}
+    for row in portal_rows(account, trajects):
+        if row["to_do"]:
+            answers.setdefault(row["client"].pk, {"rows": []})["rows"].append(row)
+    return answers
+
+
 def portal_home_messages(account: User, clients: Sequence[Client]) -> dict[int, dict]:
     """Per client in e-mail coaching: the coach's messages not read yet (Message.read_at,
     set when the client's side opens the conversation). A conversation that ended shows only
@@ -97,6 +117,7 @@ def portal_home_messages(account: User, clients: Sequence[Client]) -> dict[int, 
 
 
 def register_portal_home() -> None:
+    register_portal_section("intake", template=INTAKE_TEMPLATE, context=portal_home_intake, order=2)
     register_portal_section(
         "evaluations", template=EVALUATIONS_TEMPLATE, context=portal_home_evaluations, order=30
     )

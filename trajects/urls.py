@@ -1,8 +1,29 @@
 from django.urls import path
 
-from trajects.views import clients, dashboard, evaluations, messages, trajects
+from trajects.views import agreement, clients, dashboard, evaluations, messages, trajects
 
 urlpatterns = [
+    path("portaal/intake/", agreement.portal_intake, name="portal_intake"),
+    path(
+        "overeenkomst/<uuid:traject>/<str:key>/<str:agreement_token>/",
+        agreement.agreement_by_link,
+        name="agreement_by_link",
+    ),
+    path(
+        "overeenkomst/<uuid:traject>/<str:key>/<str:agreement_token>/pdf/",
+        agreement.agreement_link_pdf,
+        name="agreement_link_pdf",
+    ),
+    path(
+        "portaal/overeenkomst/<uuid:acceptance>/",
+        agreement.portal_agreement_pdf,
+        name="portal_agreement_pdf",
+    ),
+    path(
+        "coach/overeenkomst/<uuid:acceptance>/",
+        agreement.coach_agreement_pdf,
+        name="coach_agreement_pdf",
+    ),
     path(
         "evaluatie/<uuid:evaluation>/<str:link_token>/",
         evaluations.evaluation_fill,

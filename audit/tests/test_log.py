@@ -315,7 +315,13 @@ NOT_AUDITED = {
     "portal_consent_withdraw": "GET asks first (the party's name only); the withdrawal is logged",
     "guardian_invite_portal": "POST only (logged when an account is linked)",
     "traject_new": "an empty form",
-    "traject_step": "a form with the step's date and note, no dossier text",
+    "traject_step": "a form with the step's date and note, no dossier text (Intake vastleggen "
+    "prefilled with the intake questionnaire's answers is logged as a view of the intake: "
+    "trajects/tests/test_agreement.py)",
+    "agreement_by_link": "the practice's texts and who accepts, no dossier content; the "
+    "acceptance is logged (trajects/tests/test_agreement.py)",
+    "agreement_link_pdf": "logged as a download (trajects/tests/test_agreement.py: the personal "
+    "link's token is not one of this table's things)",
     "entry_new": "an empty form",
     "portal_conversation_live": "POST only (logged)",
     "portal_conversation_close": "POST only (logged)",

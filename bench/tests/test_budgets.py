@@ -45,10 +45,12 @@ BUDGET = {
     # The traject (with its client, and whether it has messages), the access log's row (one
     # INSERT), the intake's versions, the evaluations (the traject's and the client's scores
     # over time in one; + the answers, when one of the traject's was completed), the steps,
-    # the entries with their versions (one query), who opened the dossier.
-    "coach: traject met dossier": 8,
+    # the entries with their versions (one query), who opened the dossier, and (6 December
+    # 2026) the coaching agreement's acceptances (in the intake phase its preparation: the
+    # intake questionnaire and the parents, two more).
+    "coach: traject met dossier": 9,
     # As the traject, + the latest messages (+ how many earlier ones, when there are more).
-    "coach: e-mailgesprek": 9,
+    "coach: e-mailgesprek": 10,
     # The time grid: the appointments (with their client's name or their meeting's number and
     # group, as values), the exceptions (days off), the working hours, and (5 December 2026)
     # the busy times of the coach's own calendars (sessions.feeds), however many.
@@ -78,9 +80,10 @@ BUDGET = {
     # (with their coaches): + the next appointment (with its coach's booking rules), + the
     # next Backstage meeting with the turns and agreements (one query), + the evaluations
     # waiting, + the conversations with their unread counts; and (6 December 2026) + the
-    # waitlist's offers still to answer, + the strippenkaarten (+ their strips, when there
-    # are any).
-    "cliënt: portaal": 8,
+    # waitlist's offers still to answer, + the trajects in their intake phase (their
+    # questionnaire, parents and acceptances three more, when there is one), + the
+    # strippenkaarten (+ their strips, when there are any).
+    "cliënt: portaal": 9,
     # The conversation (with its client and coach), the access log's row (one INSERT), the
     # latest messages; + for a parent's account, whether it acts for the client; + marking the
     # coach's new messages read, when there are any.

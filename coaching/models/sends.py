@@ -38,6 +38,7 @@ class Send(models.Model):
         CONSENT_WITHDRAWN = "consent_withdrawn", _("toestemming ingetrokken")
         EMAIL_CONFIRMATION = "email_confirmation", _("bevestiging van een e-mailadres")
         EVALUATION_PROMPT = "evaluation_prompt", _("vraag om een evaluatie")
+        INTAKE_PREP = "intake_prep", _("intake voorbereiden: vragenlijst en overeenkomst")
         INVITATION = "invitation", _("uitnodiging")
         INVOICE = "invoice", _("factuur")
         KENNISMAKING_FOR_COACH = "kennismaking_for_coach", _("kennismaking: aanvraag voor de coach")

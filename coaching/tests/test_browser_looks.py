@@ -38,11 +38,11 @@ MENUS = {
     ),
     "coachee": (
         ["Mijn portaal", "Afspraken", "Berichten", "Backstage", "Evaluaties", "Meer"],
-        ["Toestemmingen", "Facturen", "Mijn gegevens"],
+        ["Intake en overeenkomst", "Toestemmingen", "Facturen", "Mijn gegevens"],
     ),
     "guardian": (
         ["Mijn portaal", "Afspraken", "Berichten", "Backstage", "Evaluaties", "Meer"],
-        ["Toestemmingen", "Facturen", "Mijn gegevens"],
+        ["Intake en overeenkomst", "Toestemmingen", "Facturen", "Mijn gegevens"],
     ),
     "admin": (["Uitnodigingen", "Facturen", "Status", "Beheer"], []),
     "owner": (

@@ -388,6 +388,7 @@ def post_specs(fw: dict) -> dict[str, Spec]:
         WorkingHoursForm,
     )
     from trajects.forms import (
+        AgreementForm,
         CorrectionForm,
         EntryForm,
         EvaluationForm,
@@ -554,6 +555,7 @@ def post_specs(fw: dict) -> dict[str, Spec]:
         ),
         "coach_switch": Spec(),
         "evaluation_fill": Spec(form_keys(EvaluationForm(questions=fw["questions"]))),
+        "agreement_by_link": Spec(form_keys(AgreementForm())),
         # The parent of the child with delivered sessions (the admin's choices include it).
         "invoice_new": Spec(
             form_keys(
@@ -1030,6 +1032,7 @@ def form_cases() -> dict[str, tuple[str, object]]:
         "trajects.forms.ClientFilterForm": plain(trajects_forms.ClientFilterForm),
         "trajects.forms.TrajectForm": plain(trajects_forms.TrajectForm),
         "trajects.forms.IntakeForm": plain(trajects_forms.IntakeForm),
+        "trajects.forms.AgreementForm": plain(trajects_forms.AgreementForm),
         "trajects.forms.EntryForm": lambda fw, **bind: trajects_forms.EntryForm(
             **bind, traject=fw["traject"]
         ),

@@ -182,8 +182,19 @@ def test_every_other_url_sends_them_to_the_setup(client, role):
         "turn": "00000000-0000-0000-0000-000000000000",
         "evaluation": "00000000-0000-0000-0000-000000000000",
         "link_token": "x",
+        "key": "client",
+        "agreement_token": "x",
         **dict.fromkeys(
-            ["invoice", "line", "quote", "quote_request", "purchase", "waitlist_request", "offer"],
+            [
+                "invoice",
+                "line",
+                "quote",
+                "quote_request",
+                "purchase",
+                "waitlist_request",
+                "offer",
+                "acceptance",
+            ],
             "00000000-0000-0000-0000-000000000000",
         ),
     }

@@ -36,6 +36,10 @@ BASELINE = {
 REVIEWED: dict[tuple[str, str, int], str] = {
     ("billing", "0007_session_packages", 13): "adds the exclusion constraint of the prices of a "
     "strippenkaart (PostgreSQL) to their table, made empty in the same migration",
+    ("trajects", "0015_intake_agreement", 4): "append-only triggers on the two tables this "
+    "migration creates: empty, nothing is scanned",
+    ("trajects", "0015_intake_agreement", 5): "the first version of two texts and one "
+    "questionnaire of four questions: the same few rows at any size",
 }
 MIGRATION_SECONDS = 30.0
 LOCK_SECONDS = 1.0

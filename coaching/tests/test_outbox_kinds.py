@@ -46,6 +46,7 @@ TEMPLATES: dict[str, list[str]] = {
     Kind.QUOTE_REQUEST: ["quote_request_for_coach"],
     Kind.SWITCHED_TO_LIVE: ["switched_to_live"],
     Kind.WAITLIST_OFFER: ["waitlist_offer"],
+    Kind.INTAKE_PREP: ["intake_prep"],
 }
 PARTS = ("_subject.txt", "_body.txt", "_body.html")
 EMAILS = Path(settings.BASE_DIR) / "templates" / "emails"

@@ -133,6 +133,12 @@ GET = {
     "portal_offer": row(LOGIN, NOT_FOUND, OK, DENIED, DENIED, DENIED),
     "coach_waitlist": row(LOGIN, DENIED, DENIED, OK, OK, DENIED),
     "coach_waitlist_remove": everyone(METHOD),
+    # The intake's preparation: the guardian accepted the agreement for his child's traject.
+    "portal_intake": row(LOGIN, OK, OK, DENIED, DENIED, DENIED),
+    "agreement_by_link": everyone(OK),  # the token in the URL is the key; staff only read
+    "agreement_link_pdf": everyone(OK),
+    "portal_agreement_pdf": row(LOGIN, NOT_FOUND, OK, DENIED, DENIED, DENIED),
+    "coach_agreement_pdf": row(LOGIN, DENIED, DENIED, OK, NOT_FOUND, DENIED),
     # Backstage: coach A's group, with the coachee as a participant.
     "group_list": row(LOGIN, DENIED, DENIED, OK, OK, DENIED),
     "group_new": row(LOGIN, DENIED, DENIED, OK, OK, DENIED),
@@ -245,6 +251,12 @@ POST = {
     "portal_offer": row(LOGIN, NOT_FOUND, OK, DENIED, DENIED, DENIED),
     "coach_waitlist": everyone(METHOD),
     "coach_waitlist_remove": row(LOGIN, DENIED, DENIED, REDIRECT, NOT_FOUND, DENIED),
+    "portal_intake": everyone(METHOD),
+    # Accepted already: back to the page, nothing stored (a second acceptance is refused).
+    "agreement_by_link": everyone(REDIRECT),
+    "agreement_link_pdf": everyone(METHOD),
+    "portal_agreement_pdf": everyone(METHOD),
+    "coach_agreement_pdf": everyone(METHOD),
     "group_new": row(LOGIN, DENIED, DENIED, OK, OK, DENIED),
     "group_member_add": row(LOGIN, DENIED, DENIED, REDIRECT, NOT_FOUND, DENIED),
     "group_rota_accept": row(LOGIN, DENIED, DENIED, REDIRECT, NOT_FOUND, DENIED),
@@ -550,6 +562,15 @@ def build_world() -> dict:
     )
     freed = start + timedelta(days=2)
     (offer,) = offer_freed(coach_id=coach_a.pk, start=freed, end=freed + timedelta(hours=1))
+    from trajects.default_agreement import create_defaults
+    from trajects.models import AgreementText, Question, Questionnaire
+    from trajects.services.agreement import agreement_accept, party_token
+
+    create_defaults(AgreementText, Questionnaire, Question)
+    party = str(child.guardians.get().uuid)
+    acceptance = agreement_accept(
+        traject=traject, key=party, name="Ouder", ip_address=None, account=guardian, language="nl"
+    )
     return {
         "users": {
             "anonymous": None,
@@ -585,6 +606,9 @@ def build_world() -> dict:
             "purchase": purchase.uuid,
             "waitlist_request": waiting.uuid,
             "offer": offer.uuid,
+            "key": party,
+            "agreement_token": party_token(traject, party),
+            "acceptance": acceptance.uuid,
         },
         # As stored: encrypted (coaching.crypto), so the download decrypts it.
         "attachment": (
@@ -714,6 +738,9 @@ ADMIN_REFUSES_EVERYONE = {
     "admin:trajects_evaluation_add",  # evaluations are asked for by the prompts only
     "admin:trajects_evaluation_delete",
     "admin:trajects_questionnaire_delete",  # the world's questionnaire was used: it is kept
+    "admin:trajects_agreementtext_delete",  # the world's texts were accepted: they are kept
+    "admin:trajects_agreementacceptance_add",  # accepted by the client's side only
+    "admin:trajects_agreementacceptance_delete",
     "admin:coaching_tariff_delete",  # a tariff that applied is given an end, not deleted
     "admin:billing_invoice_add",  # invoices are made, sent and credited on the invoice pages
     "admin:billing_invoice_delete",
@@ -785,7 +812,7 @@ def _sweepable():
     from billing.models import Invoice, InvoiceLine, PackagePurchase, Quote, QuoteRequest
     from coaching.models import Consent, Guardian
     from groups.models import BackstageGroup, Contribution, Meeting
-    from trajects.models import DossierEntry, Message, Traject
+    from trajects.models import AgreementAcceptance, DossierEntry, Message, Traject
 
     return {
         "client": Client,
@@ -806,6 +833,7 @@ def _sweepable():
         "invitation": Invitation,
         "waitlist_request": WaitlistRequest,
         "offer": WaitlistOffer,
+        "acceptance": AgreementAcceptance,
     }
 
 
@@ -822,7 +850,7 @@ def test_id_sweep_every_object_of_others_is_out_of_reach(client, world, role):
     requests, successes = 0, []
     for name, params in all_url_patterns():
         swept = [param for param in params if param in sweepable]
-        if not swept or name.startswith("admin:") or "token" in params or "link_token" in params:
+        if not swept or name.startswith("admin:") or any("token" in p for p in params):
             continue
         # One parameter at a time (a meeting's turn: the meeting, then the turn); the others
         # are the world's.

@@ -16,6 +16,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
+from pypdf import PdfReader
 
 from audit.models import AuditEvent
 from coaching.models import Client, Send
@@ -25,6 +26,9 @@ from groups.models import Attendance, Contribution, GroupEvaluation, Membership
 from groups.services.members import member_add
 from privacy.export import EXCLUDED, SECTIONS
 from sessions.models import Appointment, SessionType, WaitlistOffer, WaitlistRequest
+from trajects.default_agreement import create_defaults
+from trajects.models import AgreementAcceptance, AgreementText, Question, Questionnaire
+from trajects.services.agreement import current_texts
 from trajects.services.email_coaching import message_write
 from trajects.services.evaluations import evaluation_request, evaluation_submit
 from trajects.tests.factories import (
@@ -144,6 +148,18 @@ def _filled(text: str, coach, client: Client, *, account=None, questionnaires=No
         expires_at=timezone.now() + timedelta(hours=12),
     )
     _strippenkaart(text, coach, client, traject, shift)
+    create_defaults(AgreementText, Questionnaire, Question)
+    terms, privacy = current_texts()
+    AgreementAcceptance.objects.create(
+        traject=traject,
+        party="client",
+        name=f"Akkoord {text}",
+        language="nl",
+        terms=terms,
+        terms_sha256="a" * 64,
+        privacy=privacy,
+        privacy_sha256="b" * 64,
+    )
     AuditEvent.objects.create(
         actor=coach, actor_role="coach", client=client, action="view", what="dossier"
     )
@@ -222,10 +238,19 @@ class TestTheExport:
             "Inbreng KIND-GEHEIM",
             "School KIND-GEHEIM",
             "Kamer KIND-GEHEIM",
+            "Akkoord KIND-GEHEIM",
         ):
             assert text in json.dumps(data, ensure_ascii=False), text
             assert text in html, text
         message = filled["message"]
+        # The accepted agreement as its PDF, with the texts as they were accepted.
+        (acceptance,) = data["trajects.agreementacceptance"]
+        agreement = files.pop(
+            f"overeenkomsten/{acceptance['uuid']}-overeenkomst-akkoord-kind-geheim-"
+            f"{timezone.localdate().isoformat()}.pdf"
+        )
+        text = "".join(page.extract_text() for page in PdfReader(io.BytesIO(agreement)).pages)
+        assert "Akkoord KIND-GEHEIM (de cliënt)" in text
         assert files == {
             f"bijlagen/{message.uuid}-verslag.pdf": b"%PDF-1.7 KIND-GEHEIM",
         }
@@ -396,7 +421,8 @@ class TestAParentsExport:
         assert response.status_code == 200
         data, html, files = _open(response)
         assert data["_meta"]["missing_attachments"] == [f"bijlagen/{message.uuid}-verslag.pdf"]
-        assert files == {} and "niet meer gevonden" in html
+        assert not [name for name in files if name.startswith("bijlagen/")]
+        assert "niet meer gevonden" in html
 
 
 class TestWhoMayDownload:

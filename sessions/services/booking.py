@@ -29,6 +29,7 @@ from sessions.services.waitlist_offers import offer_freed, offers_taken
 from sessions.slots import free_slots
 from trajects.models import Traject
 from trajects.services.evaluations import interim_after_session
+from trajects.services.intake_prep import intake_planned
 
 SLOT_TAKEN = _("Dit tijdstip is net bezet. Kies een ander moment.")
 
@@ -130,8 +131,22 @@ def _booked(appointment: Appointment, *, by: User | None, notify: bool) -> None:
             planned_at=appointment.start,
             mode=_kennismaking_mode(appointment.mode),
         )
+    _intake_planned(appointment)
     if notify and appointment.start > timezone.now():
         appointment_notify(appointment, "booked", by=by)
+
+
+def _intake_planned(appointment: Appointment) -> None:
+    """An intake to come, of a traject in its intake phase: the client's side prepares it
+    online (the intake questionnaire and the coaching agreement, trajects.services.intake_prep)."""
+    traject = appointment.traject
+    if (
+        traject is not None
+        and appointment.kind == Appointment.Kind.INTAKE
+        and traject.status == Traject.Status.INTAKE
+        and appointment.start > timezone.now()
+    ):
+        intake_planned(traject, appointment.start)
 
 
 def _offer_freed(appointment: Appointment, *, start=None, end=None) -> None:
@@ -195,6 +210,7 @@ def appointment_move(
             ):
                 # The traject follows its kennismaking (the dashboard asks after it).
                 Traject.objects.filter(pk=traject.pk).update(kennismaking_planned_at=start)
+            _intake_planned(locked)
             appointment_notify(locked, "moved", by=by, previous=locked.previous_start)
             # The time it had is free now: offered to the waitlist (after the move, so that an
             # old time the new one overlaps is not offered).

@@ -30,6 +30,7 @@ class Questionnaire(models.Model):
         INTERIM = "interim", _("tussentijdse evaluatie")
         FINAL = "final", _("eindevaluatie")
         BACKSTAGE = "backstage", _("Backstage-evaluatie (na bijeenkomst 4 en 8)")
+        INTAKE = "intake", _("intakevragenlijst (vóór het intakegesprek)")
 
     kind = models.CharField(_("soort"), max_length=10, choices=Kind)
     name = models.CharField(_("naam"), max_length=200)
@@ -95,6 +96,22 @@ class Question(models.Model):
         help_text=_("In dezelfde volgorde, één per regel."),
     )
     required = models.BooleanField(_("verplicht"), default=True)
+    # In an intake questionnaire: the field of the intake form that the answer fills in, as a
+    # starting point the coach edits (trajects.services.intake_prep.intake_initial).
+    intake_field = models.CharField(
+        _("vult in het intakeverslag"),
+        max_length=20,
+        blank=True,
+        default="",
+        db_default="",
+        choices=[
+            ("help_question", _("hulpvraag")),
+            ("life_history", _("levensgeschiedenis")),
+            ("steps_taken", _("reeds genomen stappen")),
+            ("goals", _("doelen")),
+        ],
+        help_text=_("Alleen bij een intakevragenlijst: waar het antwoord terechtkomt."),
+    )
 
     class Meta:
         verbose_name = _("vraag")
@@ -126,6 +143,18 @@ class Question(models.Model):
                 )
         elif self.choices.strip() or self.choices_en.strip():
             raise ValidationError({"choices": _("Alleen een meerkeuzevraag heeft keuzes.")})
+        if self.intake_field and self.kind != self.Kind.OPEN:
+            raise ValidationError(
+                {"intake_field": _("Alleen een open vraag vult het intakeverslag in.")}
+            )
+        if (
+            self.intake_field
+            and self.questionnaire_id
+            and self.questionnaire.kind != Questionnaire.Kind.INTAKE
+        ):
+            raise ValidationError(
+                {"intake_field": _("Alleen een intakevragenlijst vult het intakeverslag in.")}
+            )
 
 
 def _lines(text: str) -> list[str]:

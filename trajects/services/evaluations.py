@@ -44,11 +44,18 @@ EXPIRED = _(
 
 
 def evaluation_request(
-    *, key: str, kind: str, client: Client, traject: Traject | None = None, prompt: bool = True
+    *,
+    key: str,
+    kind: str,
+    client: Client,
+    traject: Traject | None = None,
+    prompt: bool = True,
+    until=None,
 ) -> Evaluation | None:
     """The evaluation for `key`, made now if it does not exist yet, with the questionnaire of
     this kind that is in use (None when the practice has none in use). When made now, the
-    prompt is recorded in the outbox and sent once the transaction commits."""
+    prompt is recorded in the outbox and sent once the transaction commits. `until`: the last
+    day to fill it in (default PRAKTIJK_EVALUATION_VALID_DAYS from today)."""
     existing = Evaluation.objects.filter(key=key).first()
     if existing is not None:
         return existing
@@ -57,7 +64,9 @@ def evaluation_request(
         log.info("evaluations: no questionnaire of kind %s in use; %s not asked", kind, key)
         return None
     now = timezone.now()
-    last_day = timezone.localdate(now) + timedelta(days=settings.PRAKTIJK_EVALUATION_VALID_DAYS)
+    last_day = until or (
+        timezone.localdate(now) + timedelta(days=settings.PRAKTIJK_EVALUATION_VALID_DAYS)
+    )
     try:
         with transaction.atomic():
             evaluation = Evaluation.objects.create(

@@ -17,7 +17,7 @@ from coaching.tests.factories import ClientFactory
 from sessions.models import Appointment
 from sessions.services.booking import appointment_book, appointment_mark
 from sessions.tests.factories import appointment_for
-from trajects.models import Answer, Evaluation, Question, Questionnaire, Traject
+from trajects.models import Answer, Evaluation, IntakeVersion, Question, Questionnaire, Traject
 from trajects.prompts import BEDENKTIJD_OVER, find_bedenktijd_over, prompt_moment
 from trajects.services.evaluations import (
     evaluation_request,
@@ -84,7 +84,12 @@ class TestAsked:
         for kind in Questionnaire.Kind.values:
             questionnaire = Questionnaire.objects.get(kind=kind, active=True)
             questions = list(questionnaire.questions.all())
-            assert {q.kind for q in questions} == set(Question.Kind.values)
+            # The intake's are open questions, each filling a field of the intake form.
+            if kind == Questionnaire.Kind.INTAKE:
+                assert {q.kind for q in questions} == {Question.Kind.OPEN}
+                assert {q.intake_field for q in questions} == set(IntakeVersion.TEXT_FIELDS)
+            else:
+                assert {q.kind for q in questions} == set(Question.Kind.values)
             assert all(q.text and q.text_en for q in questions) and questionnaire.name_en
 
     def test_an_interim_evaluation_every_n_held_sessions_each_once(

@@ -112,8 +112,8 @@ class TestQueryCounts:
         # the user (with what the floor loads with them), the traject with its client and
         # whether it has e-mail messages, the view logged, intake versions, the traject's
         # evaluations with the client's scores over time, steps, entries with their versions
-        # (one query), who opened it
-        assert queries(client, url) == small <= 8
+        # (one query), who opened it, the coaching agreement's acceptances
+        assert queries(client, url) == small <= 9
 
 
 @pytest.mark.django_db

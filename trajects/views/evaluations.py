@@ -13,7 +13,7 @@ from coaching.models import Role
 from coaching.roles import role_required
 from trajects.access import evaluation_by_link
 from trajects.forms import EvaluationForm
-from trajects.models import Evaluation
+from trajects.models import Evaluation, Questionnaire
 from trajects.services.evaluations import evaluation_submit, link_for, state_of, token_ok
 
 
@@ -59,7 +59,10 @@ def evaluation_fill(request: HttpRequest, evaluation: str, link_token: str) -> H
 @role_required(Role.CLIENT)
 def portal_evaluations(request: HttpRequest) -> HttpResponse:
     evaluations = list(
-        Evaluation.objects.for_account(request.user).select_related("questionnaire", "client")
+        Evaluation.objects.for_account(request.user)
+        # The intake questionnaire is on Intake en overeenkomst, for whom fills it in.
+        .exclude(questionnaire__kind=Questionnaire.Kind.INTAKE)
+        .select_related("questionnaire", "client")
     )
     for evaluation in evaluations:
         evaluation.state = state_of(evaluation)

@@ -39,6 +39,7 @@ from trajects.services.dossier import (
 )
 from trajects.services.email_coaching import conversation_messages
 from trajects.services.evaluations import chart, traject_evaluations
+from trajects.services.intake_prep import coach_rows, intake_initial, preparation
 from trajects.timeline_html import timeline_html
 
 # The steps that end a traject: their page is a confirmation that says what goes with them.
@@ -101,6 +102,7 @@ def traject_page(
             seen = conversation[-1].pk if conversation else None
             message_form = MessageForm(initial={"seen": seen})
     evaluations, scores = traject_evaluations(traject)
+    prep, agreement_rows = coach_rows(traject)
     return render(
         request,
         "trajects/traject_detail.html",
@@ -122,6 +124,9 @@ def traject_page(
             "evaluations": evaluations,
             "chart": chart(scores),
             "evaluate_every": settings.PRAKTIJK_EVALUATION_EVERY_SESSIONS,
+            "prep": prep,
+            "preparing": traject.status == Traject.Status.INTAKE,
+            "agreement_rows": agreement_rows,
         },
     )
 
@@ -132,7 +137,11 @@ def traject_step(request: HttpRequest, traject: str, step: str) -> HttpResponse:
     traject = traject_of_coach(request.user, traject)
     if step not in Traject.STEPS:
         raise Http404
-    form = StepForm(request.POST or None, step=step, traject=traject)
+    # The intake form starts from the answers to the intake questionnaire (the coach edits).
+    initial = intake_initial(traject) if step == "record_intake" else None
+    if initial and request.method == "GET":  # the client's answers: part of the intake
+        record(request, Action.VIEW, What.INTAKE, client=traject.client, obj=traject)
+    form = StepForm(request.POST or None, step=step, traject=traject, initial=initial)
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         try:
@@ -169,9 +178,29 @@ def traject_step(request: HttpRequest, traject: str, step: str) -> HttpResponse:
             danger=step == "stop",
         )
     back = _traject_url(traject)
-    return render(
-        request, "coaching/form_page.html", {"title": title, "forms": [form], "back": back}
-    )
+    page = {"title": title, "forms": [form], "back": back}
+    if step == "record_intake":
+        page["intro"] = _intake_intro(traject, prefilled=bool(initial))
+    return render(request, "coaching/form_page.html", page)
+
+
+def _intake_intro(traject: Traject, *, prefilled: bool) -> str:
+    """What the intake's form says first: where its text comes from, and what is still missing
+    of the preparation."""
+    parts = []
+    if prefilled:
+        parts.append(
+            _(
+                "De velden zijn ingevuld met de antwoorden op de intakevragenlijst. Pas ze aan "
+                "naar wat jullie in het gesprek bespraken."
+            )
+        )
+    missing = preparation(traject).agreement.missing()
+    if missing:
+        parts.append(
+            _("Let op: de coachingsovereenkomst is nog niet rond.") + " " + " ".join(missing)
+        )
+    return " ".join(parts)
 
 
 @require_http_methods(["GET", "POST"])
