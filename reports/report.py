@@ -1,0 +1,102 @@
+"""The report: every section's figures per month of the period (a month without rows reads 0),
+the period's total, and its chart; and a section as CSV."""
+
+import csv
+import io
+from dataclasses import dataclass
+from datetime import date
+from decimal import Decimal
+
+from django.utils import formats
+from django.utils.translation import gettext as _
+
+from reports import charts
+from reports.sections import SECTIONS, Row, Scope, Section
+
+
+@dataclass
+class SectionReport:
+    section: Section
+    rows: list[tuple[date, Row]]
+    total: Row
+    chart: dict
+
+    @property
+    def key(self) -> str:
+        return self.section.key
+
+    @property
+    def cells(self) -> list[dict]:
+        """The table's rows with each cell's value and kind, in the columns' order."""
+        return [
+            {"month": month, "values": [(row[c.key], c.kind) for c in self.columns]}
+            for month, row in self.rows
+        ]
+
+    @property
+    def total_cells(self) -> list[tuple]:
+        return [(self.total[c.key], c.kind) for c in self.columns]
+
+    @property
+    def columns(self) -> tuple:
+        return self.section.shown_columns
+
+
+def _empty(section: Section) -> Row:
+    zero = {"money": Decimal("0.00"), "hours": 0.0, "days": 0}
+    return {c.key: zero.get(c.kind, 0) for c in section.columns if not c.derived}
+
+
+def section_report(section: Section, scope: Scope) -> SectionReport:
+    found = section.figures(scope)  # the section's one query
+    rows = []
+    total = _empty(section)
+    for month in scope.period.months:
+        row = {**_empty(section), **found.get(month, {})}
+        for key in total:
+            total[key] += row.get(key) or 0
+        rows.append((month, {**row, **section.derive(row)}))
+    total = {**total, **section.derive(total)}
+    return SectionReport(section, rows, total, charts.chart(section, rows))
+
+
+def report(scope: Scope, keys: list[str] | None = None) -> list[SectionReport]:
+    return [
+        section_report(section, scope)
+        for section in SECTIONS
+        if keys is None or section.key in keys
+    ]
+
+
+def section_by_key(key: str) -> Section | None:
+    return next((section for section in SECTIONS if section.key == key), None)
+
+
+def csv_value(value, kind: str) -> str:
+    """As a Dutch Excel reads it: a decimal comma, no thousands separator; nothing for a figure
+    that has no value (an average of no messages)."""
+    if value is None:
+        return ""
+    if kind == "money":
+        return f"{value:.2f}".replace(".", ",")
+    if isinstance(value, float):
+        return f"{value:.1f}".replace(".", ",")
+    return str(value)
+
+
+def as_csv(result: SectionReport) -> str:
+    """UTF-8 with a byte order mark (so Excel reads the accents), `;` between fields and a
+    decimal comma: what Excel with Dutch settings opens without an import wizard."""
+    out = io.StringIO()
+    out.write("\ufeff")
+    writer = csv.writer(out, delimiter=";", lineterminator="\r\n")
+    columns = result.columns
+    writer.writerow([_("Maand"), *[str(column.label) for column in columns]])
+    for month, row in result.rows:
+        writer.writerow([f"{month:%Y-%m}", *[csv_value(row[c.key], c.kind) for c in columns]])
+    writer.writerow([_("Totaal"), *[csv_value(result.total[c.key], c.kind) for c in columns]])
+    return out.getvalue()
+
+
+def month_label(month: date) -> str:
+    return formats.date_format(month, "F Y")
