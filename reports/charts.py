@@ -12,8 +12,9 @@ from decimal import Decimal
 
 from django.utils import formats
 
-WIDTH, HEIGHT = 480, 240
-LEFT, RIGHT, TOP, BOTTOM = 52, 10, 14, 30
+# Narrow enough that the labels stay readable when a phone shrinks the chart to its width.
+WIDTH, HEIGHT = 400, 220
+LEFT, RIGHT, TOP, BOTTOM = 50, 8, 28, 28
 # Blue, red, green, purple, brown: each 4.5:1 or more on white.
 COLOURS = ("#0b5ed7", "#b02a37", "#146c43", "#6f42c1", "#8a5a00")
 # Solid, diagonal stripes, dots, horizontal stripes, cross-hatch (white over the colour).
@@ -92,7 +93,7 @@ def chart(section, rows: list[tuple[date, dict]]) -> dict:
     labels = [
         {
             "x": _f(LEFT + band * (index + 0.5)),
-            "text": formats.date_format(month, "M")
+            "text": formats.date_format(month, "b")
             + (f" {month:%y}" if month.month == 1 or index == 0 else ""),
         }
         for index, month in enumerate(months)
@@ -115,7 +116,7 @@ def chart(section, rows: list[tuple[date, dict]]) -> dict:
         "right": WIDTH - RIGHT,
         "top": TOP,
         "bottom": HEIGHT - BOTTOM,
-        "label_y": HEIGHT - 10,
+        "label_y": HEIGHT - 8,
         "tick_x": LEFT - 6,
         "axis": spec.axis,
         "series": series,
