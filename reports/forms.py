@@ -18,10 +18,13 @@ MONTH = re.compile(r"(\d{4})-(\d{2})")
 
 
 class MonthInput(forms.TextInput):
-    input_type = "month"  # a month picker where the browser has one, text ("2026-03") elsewhere
+    """A month picker where the browser has one; elsewhere text, as "2026-03" (HTML allows no
+    placeholder on a month field: a wrong one is answered with an example)."""
+
+    input_type = "month"
 
     def __init__(self):
-        super().__init__(attrs={"class": "form-control", "placeholder": "jjjj-mm", "size": 8})
+        super().__init__(attrs={"class": "form-control"})
 
 
 def parse_month(text: str) -> date | None:
@@ -60,6 +63,15 @@ class ReportFilterForm(forms.Form):
             )
         else:
             del self.fields["coach"]
+
+    def _post_clean(self) -> None:
+        """A field with an error says so to a screen reader, and points to its message."""
+        super()._post_clean()
+        for name in self.errors:
+            if name in self.fields:
+                attrs = self.fields[name].widget.attrs
+                attrs["class"] = f"{attrs.get('class', '')} is-invalid".strip()
+                attrs["aria-describedby"] = f"id_{name}_error"
 
     def _month(self, name: str) -> date | None:
         text = self.cleaned_data.get(name) or ""

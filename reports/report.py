@@ -10,6 +10,7 @@ from decimal import Decimal
 from django.utils import formats
 from django.utils.translation import gettext as _
 
+from coaching.templatetags.money import money
 from reports import charts
 from reports.sections import SECTIONS, Row, Scope, Section
 
@@ -26,16 +27,17 @@ class SectionReport:
         return self.section.key
 
     @property
-    def cells(self) -> list[dict]:
-        """The table's rows with each cell's value and kind, in the columns' order."""
+    def table(self) -> list[tuple[str, list[str]]]:
+        """The table's rows as the page writes them: the month, and each figure in Dutch
+        (formatted here, not cell by cell in the template: six tables of a dozen months)."""
         return [
-            {"month": month, "values": [(row[c.key], c.kind) for c in self.columns]}
+            (month_label(month), [shown(row[c.key], c.kind) for c in self.columns])
             for month, row in self.rows
         ]
 
     @property
-    def total_cells(self) -> list[tuple]:
-        return [(self.total[c.key], c.kind) for c in self.columns]
+    def total_row(self) -> list[str]:
+        return [shown(self.total[c.key], c.kind) for c in self.columns]
 
     @property
     def columns(self) -> tuple:
@@ -100,3 +102,15 @@ def as_csv(result: SectionReport) -> str:
 
 def month_label(month: date) -> str:
     return formats.date_format(month, "F Y")
+
+
+def shown(value, kind: str) -> str:
+    """A figure in the page's language: an amount as money, an average or share with one
+    decimal, a dash for a figure that has no value (an average of nothing)."""
+    if value is None:
+        return "—"
+    if kind == "money":
+        return money(value)
+    if isinstance(value, float):
+        return formats.number_format(value, decimal_pos=1, use_l10n=True)
+    return str(value)
