@@ -9,10 +9,12 @@ marker, so the chart does not rely on colour alone; the table under it has the s
 import math
 from datetime import date
 from decimal import Decimal
+from functools import lru_cache
 
 from django.utils import formats
 from django.utils.html import format_html
 from django.utils.safestring import mark_safe
+from django.utils.translation import get_language
 
 # Narrow enough that the labels stay readable when a phone shrinks the chart to its width.
 WIDTH, HEIGHT = 400, 220
@@ -76,7 +78,7 @@ def chart(section, rows: list[tuple[date, dict]]) -> dict:
     series = [
         {
             "key": key,
-            "label": section.column(key).label,
+            "label": str(section.column(key).label),  # translated once, not per shape
             "colour": COLOURS[index % len(COLOURS)],
             "texture": TEXTURES[index % len(TEXTURES)],
             "marker": MARKERS[index % len(MARKERS)],
@@ -295,7 +297,17 @@ def _bar(entry, month, value, x, y, width, height) -> dict:
 
 def _title(entry: dict, month: date, value: float) -> str:
     """A shape's tooltip: what, when, how many."""
-    return f"{entry['label']}, {formats.date_format(month, 'F Y')}: {_number(value)}"
+    return f"{entry['label']}, {month_name(month)}: {_number(value)}"
+
+
+def month_name(month: date) -> str:
+    """ "maart 2026": the same dozen months are named on every shape and row of the page."""
+    return _month_name(month, get_language())
+
+
+@lru_cache(maxsize=1024)
+def _month_name(month: date, language: str) -> str:
+    return formats.date_format(month, "F Y")
 
 
 def _diamond(x: float, y: float) -> str:

@@ -23,7 +23,6 @@ from django.db.models import (
     Q,
     QuerySet,
     Sum,
-    Value,
 )
 from django.db.models.functions import TruncMonth
 from django.utils import timezone
@@ -210,38 +209,50 @@ CLIENTS = Section(
 
 
 def traject_figures(scope: Scope) -> dict[date, Row]:
-    """Four counts by four different dates, in one query (UNION ALL of four aggregates): the
-    trajects registered, whose intake was held, completed and stopped in each month, with the
-    summed length (registration to closing) of the closed ones."""
+    """The trajects registered, whose intake was held, completed and stopped in each month, with
+    the summed length (registration to closing) of the closed ones: four counts by four dates.
+
+    One scan of the trajects with any of the dates in the period, grouped by the months of all
+    three dates and the status: the rows are the combinations that occur (a few hundred at
+    most), not the trajects, and Python adds each to the months it counts in. (A UNION of four
+    aggregates read the table four times, and PostgreSQL started parallel workers for it.)"""
     length = ExpressionWrapper(F("closed_on") - F("registered_on"), output_field=DurationField())
-    trajects = _of_coach(Traject.objects.all(), "coach", scope)
     first, end = scope.period.first, scope.period.end
-    status = Traject.Status
-
-    def counted(what: str, day: str, **where):
-        return (
-            trajects.filter(**{f"{day}__gte": first, f"{day}__lt": end}, **where)
-            .annotate(what=Value(what), month=TruncMonth(day))
-            .values("what", "month")
-            .annotate(n=Count("pk"), length=Sum(length))
-            .order_by()
+    closing = {Traject.Status.AFGEROND: "completed", Traject.Status.GESTOPT: "stopped"}
+    rows = (
+        _of_coach(Traject.objects.all(), "coach", scope)
+        .filter(
+            Q(registered_on__gte=first, registered_on__lt=end)
+            | Q(intake_on__gte=first, intake_on__lt=end)
+            | Q(closed_on__gte=first, closed_on__lt=end)
         )
-
-    parts = [
-        counted("registered", "registered_on"),
-        counted("intake", "intake_on"),
-        counted("completed", "closed_on", status=status.AFGEROND),
-        counted("stopped", "closed_on", status=status.GESTOPT),
-    ]
+        .annotate(
+            registered=TruncMonth("registered_on"),
+            intake=TruncMonth("intake_on"),
+            closed=TruncMonth("closed_on"),
+        )
+        .values("registered", "intake", "closed", "status")
+        .annotate(n=Count("pk"), length=Sum(length))
+        .order_by()
+    )
     found: dict[date, Row] = {}
-    for row in parts[0].union(*parts[1:], all=True).order_by("month"):
-        month = found.setdefault(
-            month_of(row["month"]),
-            {"registered": 0, "intake": 0, "completed": 0, "stopped": 0, "length": 0},
-        )
-        month[row["what"]] = row["n"]
-        if row["what"] in ("completed", "stopped"):
-            month["length"] += _days(row["length"])
+
+    def add(value, key: str, n: int, days: int = 0) -> None:
+        if value is None:
+            return
+        month = month_of(value)
+        if first <= month < end:
+            counts = found.setdefault(
+                month, {"registered": 0, "intake": 0, "completed": 0, "stopped": 0, "length": 0}
+            )
+            counts[key] += n
+            counts["length"] += days
+
+    for row in rows:
+        add(row["registered"], "registered", row["n"])
+        add(row["intake"], "intake", row["n"])
+        if row["status"] in closing:
+            add(row["closed"], closing[row["status"]], row["n"], _days(row["length"]))
     return found
 
 
