@@ -6,9 +6,10 @@ import io
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
+from html import escape
 
 from django.utils import formats
-from django.utils.html import format_html_join
+from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
 
 from coaching.templatetags.money import money
@@ -40,13 +41,13 @@ class SectionReport:
     def body_html(self) -> str:
         """The table's rows as HTML, written here rather than cell by cell in the template (six
         tables of a dozen months and up to six figures: the template took 10 ms for them)."""
-        return format_html_join(
-            "",
-            '<tr><th scope="row">{}</th>{}</tr>',
-            (
-                (month, format_html_join("", '<td class="text-end">{}</td>', ((c,) for c in cells)))
+        return mark_safe(  # noqa: S308 - every text escaped
+            "".join(
+                f'<tr><th scope="row">{escape(month)}</th>'
+                + "".join(f'<td class="text-end">{escape(cell)}</td>' for cell in cells)
+                + "</tr>"
                 for month, cells in self.table
-            ),
+            )
         )
 
     @property
