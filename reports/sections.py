@@ -3,17 +3,26 @@ month (ONE query, whatever the practice's size), the columns of its table (and C
 chart draws them, and the figures computed from the sums (averages, shares) for each month and
 for the whole period alike.
 
-A section is added by writing its `figures` function and appending a `Section` to SECTIONS
-(package use, from billing's session packages, goes after "facturen")."""
+Each query is compiled once per process (coaching.compiled: the practice's and a coach's
+variant), with the period, the coach and the moment as parameters, and the page sends the six
+together (on PostgreSQL in one round trip, each a prepared statement).
+
+A section is added by writing its `query` (and, where its rows need more than one per month,
+its `collect`) and appending a `Section` to SECTIONS (package use, from billing's session
+packages, goes after "facturen")."""
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from decimal import Decimal
+from types import SimpleNamespace
 
 from django.conf import settings
 from django.db.models import (
+    BigIntegerField,
     Count,
+    DateField,
+    DateTimeField,
     DecimalField,
     DurationField,
     Exists,
@@ -29,6 +38,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from billing.models import Invoice, InvoiceLine
+from coaching.compiled import Compiled
 from coaching.models import Client, Send, User
 from groups.models import Meeting
 from reports.periods import LOCAL, Period, month_of
@@ -49,6 +59,31 @@ class Scope:
     @property
     def today(self) -> date:
         return timezone.localdate(self.now, LOCAL)
+
+    def values(self) -> dict:
+        """The compiled queries' parameters (PARAMS)."""
+        return {
+            "coach": self.coach.pk if self.coach else 0,
+            "start_at": self.period.start_at,
+            "end_at": self.period.end_at,
+            "first": self.period.first,
+            "end": self.period.end,
+            "now": self.now,
+            "today": self.today,
+        }
+
+
+# What every section's query may use: the coach (for a coach's report), the period as moments
+# (for times) and as days (for dates), and now.
+PARAMS = {
+    "coach": BigIntegerField(),
+    "start_at": DateTimeField(),
+    "end_at": DateTimeField(),
+    "first": DateField(),
+    "end": DateField(),
+    "now": DateTimeField(),
+    "today": DateField(),
+}
 
 
 @dataclass(frozen=True)
@@ -72,6 +107,15 @@ class Chart:
     reference_label: str = ""
 
 
+def _by_month(rows: list[dict], scope: "Scope") -> dict[date, Row]:
+    """One row per month (its key "month"), as most sections' queries give them."""
+    found: dict[date, Row] = {}
+    for row in rows:
+        month = month_of(row.pop("month"))
+        found[month] = row
+    return found
+
+
 @dataclass(frozen=True)
 class Section:
     key: str
@@ -79,10 +123,32 @@ class Section:
     explanation: str  # the exact definition, shown under the title
     columns: tuple[Column, ...]
     chart: Chart
-    figures: Callable[[Scope], dict[date, Row]]
+    # The aggregate, built from PARAMS; `mine`: a coach's report (filter on PARAMS' coach).
+    query: Callable[[SimpleNamespace, bool], QuerySet]
+    # The figures per month from the query's rows.
+    collect: Callable[[list[dict], Scope], dict[date, Row]] = _by_month
     derive: Callable[[Row], Row] = lambda row: {}
     # Settings named in the explanation, filled in when it is shown (in the reader's language).
     explanation_args: Callable[[], dict] = dict
+    compiled: dict = field(init=False, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        object.__setattr__(
+            self,
+            "compiled",
+            {
+                mine: Compiled(lambda p, mine=mine: self.query(p, mine), **PARAMS)
+                for mine in (False, True)
+            },
+        )
+
+    def call(self, scope: Scope) -> tuple[Compiled, dict]:
+        """The compiled query and its values for the scope (for coaching.compiled.together)."""
+        return self.compiled[scope.coach is not None], scope.values()
+
+    def figures(self, scope: Scope) -> dict[date, Row]:
+        compiled, values = self.call(scope)
+        return self.collect(compiled.all(**values), scope)
 
     def explain(self) -> str:
         return str(self.explanation) % self.explanation_args()
@@ -95,16 +161,8 @@ class Section:
         return next(column for column in self.columns if column.key == key)
 
 
-def _of_coach(queryset: QuerySet, lookup: str, scope: Scope) -> QuerySet:
-    return queryset.filter(**{lookup: scope.coach}) if scope.coach else queryset
-
-
-def _by_month(rows) -> dict[date, Row]:
-    found: dict[date, Row] = {}
-    for row in rows:
-        month = month_of(row.pop("month"))
-        found[month] = row
-    return found
+def _of_coach(queryset: QuerySet, lookup: str, p: SimpleNamespace, mine: bool) -> QuerySet:
+    return queryset.filter(**{lookup: p.coach}) if mine else queryset
 
 
 def _share(part, whole) -> float | None:
@@ -114,16 +172,16 @@ def _share(part, whole) -> float | None:
 # --- Sessions ----------------------------------------------------------------------------------
 
 
-def session_figures(scope: Scope) -> dict[date, Row]:
+def session_query(p: SimpleNamespace, mine: bool) -> QuerySet:
     """Individual appointments by the month of their start (Backstage meetings are the groups'
     section). Only the client's side cancels late (the database holds it: a coach or the
     practice cancelling an hour before is a plain, free cancellation)."""
     status, by = Appointment.Status, Appointment.CancelledBy
     late = Q(status=status.CANCELLED_LATE)
-    rows = (
-        _of_coach(Appointment.objects.all(), "coach", scope)
+    return (
+        _of_coach(Appointment.objects.all(), "coach", p, mine)
         .exclude(kind=Appointment.Kind.BACKSTAGE)
-        .filter(start__gte=scope.period.start_at, start__lt=scope.period.end_at)
+        .filter(start__gte=p.start_at, start__lt=p.end_at)
         .annotate(month=TruncMonth("start", tzinfo=LOCAL))
         .values("month")
         .annotate(
@@ -138,7 +196,6 @@ def session_figures(scope: Scope) -> dict[date, Row]:
         )
         .order_by("month")
     )
-    return _by_month(rows)
 
 
 SESSIONS = Section(
@@ -161,14 +218,14 @@ SESSIONS = Section(
         ("held", "no_show", "late_client", "late_parent", "by_practice"),
         _("afspraken"),
     ),
-    figures=session_figures,
+    query=session_query,
 )
 
 
 # --- New clients -------------------------------------------------------------------------------
 
 
-def client_figures(scope: Scope) -> dict[date, Row]:
+def client_query(p: SimpleNamespace, mine: bool) -> QuerySet:
     """New clients by the month they were registered. From the website: the public kennismaking
     form registered them, which always queues the prospect's confirmation (an outbox row of kind
     KENNISMAKING_RECEIVED naming the client, never deleted); every other client was added by a
@@ -176,15 +233,14 @@ def client_figures(scope: Scope) -> dict[date, Row]:
     from_website = Exists(
         Send.objects.filter(client=OuterRef("pk"), kind=Send.Kind.KENNISMAKING_RECEIVED)
     )
-    rows = (
-        _of_coach(Client.objects.all(), "coach", scope)
-        .filter(created_at__gte=scope.period.start_at, created_at__lt=scope.period.end_at)
+    return (
+        _of_coach(Client.objects.all(), "coach", p, mine)
+        .filter(created_at__gte=p.start_at, created_at__lt=p.end_at)
         .annotate(month=TruncMonth("created_at", tzinfo=LOCAL))
         .values("month")
         .annotate(new=Count("pk"), website=Count("pk", filter=from_website))
         .order_by("month")
     )
-    return _by_month(rows)
 
 
 CLIENTS = Section(
@@ -200,7 +256,7 @@ CLIENTS = Section(
         Column("by_coach", _("Door de coach ingevoerd"), derived=True),
     ),
     chart=Chart("stacked", ("website", "by_coach"), _("cliënten")),
-    figures=client_figures,
+    query=client_query,
     derive=lambda row: {"by_coach": row["new"] - row["website"]},
 )
 
@@ -208,7 +264,7 @@ CLIENTS = Section(
 # --- Trajects ----------------------------------------------------------------------------------
 
 
-def traject_figures(scope: Scope) -> dict[date, Row]:
+def traject_query(p: SimpleNamespace, mine: bool) -> QuerySet:
     """The trajects registered, whose intake was held, completed and stopped in each month, with
     the summed length (registration to closing) of the closed ones: four counts by four dates.
 
@@ -217,14 +273,12 @@ def traject_figures(scope: Scope) -> dict[date, Row]:
     most), not the trajects, and Python adds each to the months it counts in. (A UNION of four
     aggregates read the table four times, and PostgreSQL started parallel workers for it.)"""
     length = ExpressionWrapper(F("closed_on") - F("registered_on"), output_field=DurationField())
-    first, end = scope.period.first, scope.period.end
-    closing = {Traject.Status.AFGEROND: "completed", Traject.Status.GESTOPT: "stopped"}
-    rows = (
-        _of_coach(Traject.objects.all(), "coach", scope)
+    return (
+        _of_coach(Traject.objects.all(), "coach", p, mine)
         .filter(
-            Q(registered_on__gte=first, registered_on__lt=end)
-            | Q(intake_on__gte=first, intake_on__lt=end)
-            | Q(closed_on__gte=first, closed_on__lt=end)
+            Q(registered_on__gte=p.first, registered_on__lt=p.end)
+            | Q(intake_on__gte=p.first, intake_on__lt=p.end)
+            | Q(closed_on__gte=p.first, closed_on__lt=p.end)
         )
         .annotate(
             registered=TruncMonth("registered_on"),
@@ -235,6 +289,12 @@ def traject_figures(scope: Scope) -> dict[date, Row]:
         .annotate(n=Count("pk"), length=Sum(length))
         .order_by()
     )
+
+
+def traject_collect(rows: list[dict], scope: Scope) -> dict[date, Row]:
+    """Each combination of months adds its trajects to the months (in the period) it counts in."""
+    first, end = scope.period.first, scope.period.end
+    closing = {Traject.Status.AFGEROND: "completed", Traject.Status.GESTOPT: "stopped"}
     found: dict[date, Row] = {}
 
     def add(value, key: str, n: int, days: int = 0) -> None:
@@ -283,7 +343,8 @@ TRAJECTS = Section(
         Column("average_days", _("Gemiddelde duur (dagen)"), kind="days", derived=True),
     ),
     chart=Chart("grouped", ("registered", "completed", "stopped"), _("trajecten")),
-    figures=traject_figures,
+    query=traject_query,
+    collect=traject_collect,
     derive=lambda row: {
         "average_days": round(row["length"] / closed, 1)
         if (closed := row["completed"] + row["stopped"])
@@ -295,30 +356,32 @@ TRAJECTS = Section(
 # --- E-mail coaching ---------------------------------------------------------------------------
 
 
-def message_figures(scope: Scope) -> dict[date, Row]:
+def message_query(p: SimpleNamespace, mine: bool) -> QuerySet:
     """The coachee's messages by the month they were written: answered, within the deadline
     (the answer no later than the message's own deadline, PRAKTIJK_EMAIL_ANSWER_HOURS after
     it), and the summed time to the answer."""
     waited = ExpressionWrapper(F("answered_at") - F("created_at"), output_field=DurationField())
     answered = Q(answered_at__isnull=False)
-    rows = (
-        _of_coach(Message.objects.from_client(), "traject__coach", scope)
-        .filter(created_at__gte=scope.period.start_at, created_at__lt=scope.period.end_at)
+    return (
+        _of_coach(Message.objects.from_client(), "traject__coach", p, mine)
+        .filter(created_at__gte=p.start_at, created_at__lt=p.end_at)
         .annotate(month=TruncMonth("created_at", tzinfo=LOCAL))
         .values("month")
         .annotate(
             received=Count("pk"),
             answered=Count("pk", filter=answered),
             in_time=Count("pk", filter=Q(answered_at__lte=F("due_at"))),
-            open_late=Count("pk", filter=Q(answered_at__isnull=True, due_at__lt=scope.now)),
+            open_late=Count("pk", filter=Q(answered_at__isnull=True, due_at__lt=p.now)),
             waited=Sum(waited, filter=answered),
         )
         .order_by("month")
     )
-    found = _by_month(rows)
+
+
+def message_collect(rows: list[dict], scope: Scope) -> dict[date, Row]:
+    found = _by_month(rows, scope)
     for row in found.values():
-        waited_for = row["waited"]
-        row["waited"] = _hours(waited_for)
+        row["waited"] = _hours(row["waited"])
     return found
 
 
@@ -355,7 +418,8 @@ MESSAGES = Section(
         reference=settings.PRAKTIJK_EMAIL_ANSWER_HOURS,
         reference_label=_("termijn"),
     ),
-    figures=message_figures,
+    query=message_query,
+    collect=message_collect,
     derive=lambda row: {
         "in_time_share": _share(row["in_time"], row["answered"]),
         "average_hours": round(row["waited"] / row["answered"], 1) if row["answered"] else None,
@@ -366,15 +430,12 @@ MESSAGES = Section(
 # --- Backstage ---------------------------------------------------------------------------------
 
 
-def group_figures(scope: Scope) -> dict[date, Row]:
+def group_query(p: SimpleNamespace, mine: bool) -> QuerySet:
     """Backstage meetings by the month of their appointment (not cancelled), with the presence
     list the coach recorded: who was on it (the group's participants then) and who was there."""
-    rows = (
-        _of_coach(Meeting.objects.all(), "group__coach", scope)
-        .filter(
-            appointment__start__gte=scope.period.start_at,
-            appointment__start__lt=scope.period.end_at,
-        )
+    return (
+        _of_coach(Meeting.objects.all(), "group__coach", p, mine)
+        .filter(appointment__start__gte=p.start_at, appointment__start__lt=p.end_at)
         .exclude(appointment__status__in=CANCELLED_STATUSES)
         .annotate(month=TruncMonth("appointment__start", tzinfo=LOCAL))
         .values("month")
@@ -386,7 +447,6 @@ def group_figures(scope: Scope) -> dict[date, Row]:
         )
         .order_by("month")
     )
-    return _by_month(rows)
 
 
 def _group_derived(row: Row) -> Row:
@@ -416,7 +476,7 @@ GROUPS = Section(
         Column("attendance_share", _("Opkomst (%)"), kind="percent", derived=True),
     ),
     chart=Chart("line", ("fill", "attendance_share"), _("procent")),
-    figures=group_figures,
+    query=group_query,
     derive=_group_derived,
 )
 
@@ -426,7 +486,7 @@ GROUPS = Section(
 AMOUNT = DecimalField(max_digits=14, decimal_places=2)
 
 
-def invoice_figures(scope: Scope) -> dict[date, Row]:
+def invoice_query(p: SimpleNamespace, mine: bool) -> QuerySet:
     """Invoices (not drafts) by the month of their invoice date, incl. VAT, summed from their
     lines; a credit invoice's lines are negative, so it lowers the month it was made in. Of
     what a month invoiced: what is paid now, and what is overdue now (sent, past its due date,
@@ -437,12 +497,12 @@ def invoice_figures(scope: Scope) -> dict[date, Row]:
         invoice__status=status.SENT,
         invoice__credit_for__isnull=True,
         invoice__credit_invoice__isnull=True,
-        invoice__due_on__lt=scope.today,
+        invoice__due_on__lt=p.today,
     )
-    rows = (
-        _of_coach(InvoiceLine.objects.all(), "invoice__coach", scope)
+    return (
+        _of_coach(InvoiceLine.objects.all(), "invoice__coach", p, mine)
         .exclude(invoice__status=status.DRAFT)
-        .filter(invoice__issued_on__gte=scope.period.first, invoice__issued_on__lt=scope.period.end)
+        .filter(invoice__issued_on__gte=p.first, invoice__issued_on__lt=p.end)
         .annotate(month=TruncMonth("invoice__issued_on"))
         .values("month")
         .annotate(
@@ -452,7 +512,10 @@ def invoice_figures(scope: Scope) -> dict[date, Row]:
         )
         .order_by("month")
     )
-    found = _by_month(rows)
+
+
+def invoice_collect(rows: list[dict], scope: Scope) -> dict[date, Row]:
+    found = _by_month(rows, scope)
     cent = Decimal("0.01")
     for row in found.values():
         for key in ("invoiced", "paid", "overdue"):
@@ -474,7 +537,8 @@ INVOICES = Section(
         Column("overdue", _("Te laat, onbetaald"), kind="money"),
     ),
     chart=Chart("grouped", ("invoiced", "paid", "overdue"), _("euro")),
-    figures=invoice_figures,
+    query=invoice_query,
+    collect=invoice_collect,
 )
 
 
