@@ -37,11 +37,15 @@ def report(request: HttpRequest) -> HttpResponse:
     query = {"van": f"{period.first:%Y-%m}", "tot": f"{period.last:%Y-%m}"}
     if practice and coach is not None:
         query["coach"] = str(coach.uuid)
+    # The fields show the period the report covers, also when it was the default.
+    shown = ReportFilterForm(
+        initial={**query, "coach": coach if practice else None}, practice=practice
+    )
     return render(
         request,
         "reports/report.html",
         {
-            "form": form,
+            "form": shown,
             "practice": practice,
             "coach": coach,
             "period": period,

@@ -240,3 +240,13 @@ def test_the_same_queries_for_a_small_and_a_larger_practice(client, world):
     assert large == {"admin": 8, "coach": 7, "csv": 2}, large
     assert large["admin"] == large["coach"] + 1
     assert large["admin"] - large["csv"] == 6  # the other five sections, and the coaches' list
+
+
+def test_the_fields_show_the_period_the_report_covers(client, world):
+    """Opened without a period, the fields say which twelve months the report shows."""
+    page = opened(client, world["admin"]).content.decode()
+    this_month = timezone.localdate().replace(day=1)
+    assert f'value="{month_shift(this_month, -11):%Y-%m}"' in page
+    assert f'value="{this_month:%Y-%m}"' in page
+    page = opened(client, world["admin"], coach=world["bert"].uuid).content.decode()
+    assert f'<option value="{world["bert"].uuid}" selected>' in page
