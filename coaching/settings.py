@@ -84,6 +84,8 @@ INSTALLED_APPS = [
     "audit",
     # The client's rights: download all data, erasure; reads every app's models.
     "privacy",
+    # The monthly figures for the owner (admin) and each coach; reads every app's models.
+    "reports",
     # The benchmarks' practices (manage.py seed_bench) and their tests.
     "bench",
     "django.contrib.admin",

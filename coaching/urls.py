@@ -38,6 +38,8 @@ urlpatterns = [
     path("", include("billing.urls")),
     # A client's data as a whole: download, the log of who opened it, erasure (privacy app).
     path("", include("privacy.urls")),
+    # The monthly report for the practice's admin and each coach (reports app).
+    path("", include("reports.urls")),
     path("uitnodigingen/", invitations.invitations, name="invitations"),
     path(
         "uitnodigingen/client/",

@@ -15,7 +15,8 @@ from django.utils import timezone
 
 from bench import plans
 from bench.seed import seed
-from coaching.tests.factories import give_totp
+from coaching.models import User
+from coaching.tests.factories import AdminFactory, give_totp
 from groups.models import BackstageGroup, Meeting
 from sessions.models import SessionType
 from trajects.models import Traject
@@ -88,6 +89,11 @@ BUDGET = {
     # latest messages; + for a parent's account, whether it acts for the client; + marking the
     # coach's new messages read, when there are any.
     "cliënt: berichten (inbox)": 4,
+    # (6 December 2026) The monthly report, the last twelve months: the session (as on every
+    # page), one aggregate per section (sessions, new clients, trajects, e-mail answers,
+    # Backstage, invoices); the admin's adds the coaches for the filter.
+    "coach: rapportage": 7,
+    "beheer: rapportage (praktijk)": 8,
 }
 
 
@@ -118,6 +124,12 @@ def pages(made: dict) -> dict[str, tuple]:
         .order_by("appointment__start")
         .first()
     ) or Meeting.objects.filter(group=group).order_by("-number").first()
+    # The practice's admin (the benchmark's practice has none): reads the whole practice.
+    admin = User.objects.filter(email="bench-admin@praktijk.test").first() or AdminFactory(
+        email="bench-admin@praktijk.test"
+    )
+    if not Authenticator.objects.filter(user=admin).exists():
+        give_totp(admin)
     return {
         "coach: Vandaag": (coach, "/coach/"),
         "coach: cliënten": (coach, "/coach/clienten/"),
@@ -139,6 +151,8 @@ def pages(made: dict) -> dict[str, tuple]:
             email.client.account,
             f"/portaal/berichten/{email.uuid}/",
         ),
+        "coach: rapportage": (coach, "/rapportage/"),
+        "beheer: rapportage (praktijk)": (admin, "/rapportage/"),
     }
 
 

@@ -34,7 +34,7 @@ def world(request) -> DemoWorld:
 MENUS = {
     "coach": (
         ["Vandaag", "Cliënten", "Agenda", "Groepen", "Facturen", "Meer"],
-        ["Wachtlijst", "Antwoordtijden", "Uitnodigingen"],
+        ["Wachtlijst", "Antwoordtijden", "Rapportage", "Uitnodigingen"],
     ),
     "coachee": (
         ["Mijn portaal", "Afspraken", "Berichten", "Backstage", "Evaluaties", "Meer"],
@@ -44,10 +44,10 @@ MENUS = {
         ["Mijn portaal", "Afspraken", "Berichten", "Backstage", "Evaluaties", "Meer"],
         ["Intake en overeenkomst", "Toestemmingen", "Facturen", "Mijn gegevens"],
     ),
-    "admin": (["Uitnodigingen", "Facturen", "Status", "Beheer"], []),
+    "admin": (["Uitnodigingen", "Facturen", "Rapportage", "Status", "Beheer"], []),
     "owner": (
         ["Vandaag", "Cliënten", "Agenda", "Groepen", "Facturen", "Meer"],
-        ["Wachtlijst", "Antwoordtijden", "Uitnodigingen", "Status", "Beheer"],
+        ["Wachtlijst", "Antwoordtijden", "Rapportage", "Uitnodigingen", "Status", "Beheer"],
     ),
 }
 

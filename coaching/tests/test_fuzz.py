@@ -594,6 +594,7 @@ def get_specs(fw: dict) -> dict[str, Spec]:
     """The GET pages that read their query string, and what they read."""
     from billing.forms import InvoiceFilterForm
     from groups.forms import MemberSearchForm
+    from reports.forms import ReportFilterForm
     from trajects.forms import ClientFilterForm, EntryForm
 
     today = timezone.localdate()
@@ -640,6 +641,19 @@ def get_specs(fw: dict) -> dict[str, Spec]:
         "portal_conversation": Spec(
             {"alle": raw("text", "", "1")}, url=st.just({"traject": email})
         ),
+        # The period and (for the admin) the coach; a table as CSV.
+        "report": Spec(
+            {
+                **form_keys(
+                    ReportFilterForm(practice=True),
+                    van=["2026-01", "2025-12", ""],
+                    tot=["2026-06", "2026-01", ""],
+                    coach=[fw["users"]["coach_a"].uuid, fw["users"]["coach_b"].uuid, ""],
+                ),
+                "format": raw("choice", "csv", "html"),
+                "section": raw("choice", "sessies", "facturen", "pakketten"),
+            }
+        ),
     }
 
 
@@ -683,6 +697,7 @@ GET_ROLES = {
     "invitations": ["coach_a", "admin"],
     "invoice_list": ["coach_a", "admin"],
     "kennismaking": ["anonymous"],
+    "report": ["coach_a", "admin"],  # the coach field is the admin's only
 }
 GET_PAGES = [
     "client_list",
@@ -699,6 +714,7 @@ GET_PAGES = [
     "entry_new",
     "kennismaking",
     "portal_conversation",
+    "report",
 ]
 GET_CASES = [(name, role) for name in GET_PAGES for role in GET_ROLES.get(name, ["coach_a"])]
 
@@ -928,7 +944,16 @@ def test_get_query_fuzz(fw, _stats, name, role, data):
 
 # --- Every form class, bound to fuzzed data ------------------------------------------------------
 
-PROJECT_APPS = ["coaching", "trajects", "groups", "sessions", "billing", "privacy", "audit"]
+PROJECT_APPS = [
+    "coaching",
+    "trajects",
+    "groups",
+    "sessions",
+    "billing",
+    "privacy",
+    "audit",
+    "reports",
+]
 
 
 def project_form_classes() -> set[str]:
@@ -967,6 +992,7 @@ def form_cases() -> dict[str, tuple[str, object]]:
     from coaching.confirm import ReasonForm
     from groups import forms as groups_forms
     from privacy.forms import EraseForm
+    from reports.forms import ReportFilterForm
     from sessions import admin as sessions_admin
     from sessions import forms as sessions_forms
     from trajects import forms as trajects_forms
@@ -1085,6 +1111,12 @@ def form_cases() -> dict[str, tuple[str, object]]:
         "billing.forms.PackageSellForm": plain(PackageSellForm),
         "privacy.forms.EraseForm": plain(EraseForm),
         "coaching.confirm.ReasonForm": plain(ReasonForm),
+        "reports.forms.ReportFilterForm[admin]": lambda fw, **bind: ReportFilterForm(
+            **bind, practice=True
+        ),
+        "reports.forms.ReportFilterForm[coach]": lambda fw, **bind: ReportFilterForm(
+            **bind, practice=False
+        ),
     }
     for step in Traject.STEPS:
         cases[f"trajects.forms.StepForm[{step}]"] = lambda fw, step=step, **bind: (

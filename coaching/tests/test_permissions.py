@@ -171,6 +171,8 @@ GET = {
     "coach_switch": row(LOGIN, DENIED, DENIED, REDIRECT, NOT_FOUND, DENIED),
     "message_attachment": row(NOT_FOUND, OK, NOT_FOUND, OK, NOT_FOUND, NOT_FOUND),
     "message_statistics": row(LOGIN, DENIED, DENIED, OK, OK, DENIED),
+    # The monthly report: the admin's of the practice, each coach's of their own work.
+    "report": row(LOGIN, DENIED, DENIED, OK, OK, OK),
     # Evaluations: the personal link is the key (of the child's interim evaluation here).
     "evaluation_fill": everyone(OK),
     "portal_evaluations": row(LOGIN, OK, OK, DENIED, DENIED, DENIED),
@@ -208,6 +210,7 @@ POST = {
     "invitation_create_staff": row(LOGIN, DENIED, DENIED, DENIED, DENIED, OK),
     "invitation_resend": row(LOGIN, DENIED, DENIED, REDIRECT, NOT_FOUND, REDIRECT),
     "admin_status_ping": row(LOGIN, DENIED, DENIED, DENIED, DENIED, REDIRECT),
+    "report": everyone(METHOD),
     "readyz": everyone(METHOD),
     "metrics": everyone(METHOD),
     # Mijn profiel: the coach's own, saved (an empty phone and room are valid).
