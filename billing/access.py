@@ -4,7 +4,7 @@ is a 404, never a 403 that would confirm it exists (STYLE.md 4)."""
 
 from django.shortcuts import get_object_or_404
 
-from billing.models import Invoice, InvoiceLine, Quote, QuoteRequest
+from billing.models import Invoice, InvoiceLine, PackagePurchase, Quote, QuoteRequest
 from coaching.models import User
 
 
@@ -42,4 +42,11 @@ def quote_request_of_staff(user: User, uuid) -> QuoteRequest:
     """A request the coach answers (the admin's: any); another coach's is a 404."""
     return get_object_or_404(
         QuoteRequest.objects.for_staff(user).with_state().select_related("coach"), uuid=uuid
+    )
+
+
+def purchase_of_coach(user: User, uuid) -> PackagePurchase:
+    """A strippenkaart sold to one of the coach's own clients; another's is a 404."""
+    return get_object_or_404(
+        PackagePurchase.objects.for_coach(user).select_related("client"), uuid=uuid
     )

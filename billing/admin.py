@@ -1,8 +1,18 @@
 from django.contrib import admin
 from django.utils.translation import gettext_lazy as _
 
-from billing.models import Invoice, InvoiceLine, Quote, QuoteRequest
-from coaching.admin_base import ReadOnlyAdmin, TabularInline
+from billing.models import (
+    Invoice,
+    InvoiceLine,
+    Package,
+    PackagePrice,
+    PackagePurchase,
+    PackageUse,
+    Quote,
+    QuoteRequest,
+)
+from billing.services.packages import package_price_add
+from coaching.admin_base import EditableListAdmin, ReadOnlyAdmin, TabularInline
 from coaching.admin_phrases import shown_fields
 
 
@@ -87,3 +97,121 @@ class QuoteRequestAdmin(ReadOnlyAdmin):
 
     def has_delete_permission(self, request, obj=None):
         return admin.ModelAdmin.has_delete_permission(self, request, obj)
+
+
+class PackagePriceInline(TabularInline):
+    """The card's prices, each from a date, like the tariffs: a price that applies already is
+    not changed (a sold card keeps the price of its day); it gets an end date, and a new price
+    starts the day after."""
+
+    model = PackagePrice
+    fields = ["price", "vat", "valid_from", "valid_until"]
+    extra = 1
+
+    def has_delete_permission(self, request, obj=None):
+        return True
+
+
+@admin.register(Package)
+class PackageAdmin(EditableListAdmin):
+    """The strippenkaarten a coach can sell: how many sessions, how long valid, what counts, and
+    their prices from a date. A sold card keeps the terms of its day of sale."""
+
+    list_display = ["name", "sessions", "validity_months", "missed_counts", "price_today", "active"]
+    list_filter = ["active", "missed_counts"]
+    list_editable = ["active"]
+    search_fields = ["name", "name_en"]
+    filter_horizontal = ["session_types"]
+    fieldsets = [
+        (None, {"fields": ["name", "name_en", "active", "order"]}),
+        (
+            _("Wat de kaart geeft"),
+            {
+                "fields": ["sessions", "validity_months", "session_types", "missed_counts"],
+                "description": _(
+                    "Een verkochte kaart houdt de voorwaarden van de dag van verkoop; een "
+                    "wijziging hier geldt voor kaarten die daarna worden verkocht."
+                ),
+            },
+        ),
+    ]
+    inlines = [PackagePriceInline]
+
+    def save_formset(self, request, form, formset, change):
+        if formset.model is not PackagePrice:
+            return super().save_formset(request, form, formset, change)
+        prices = formset.save(commit=False)
+        for gone in formset.deleted_objects:
+            gone.delete()
+        # Changed prices first (an end date), then the new ones (which end an open price).
+        for price in sorted(prices, key=lambda p: p.pk is None):
+            if price.pk is None:
+                package_price_add(price=price)
+            else:
+                price.save()
+        formset.save_m2m()
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).prefetch_related("prices")  # the list's prices
+
+    @admin.display(description=_("prijs vandaag (incl. btw)"))
+    def price_today(self, package: Package) -> str:
+        from django.utils import timezone
+
+        from coaching.templatetags.money import money
+
+        today = timezone.localdate()
+        valid = [
+            price
+            for price in package.prices.all()
+            if price.valid_from <= today
+            and (price.valid_until is None or today <= price.valid_until)
+        ]
+        return money(max(valid, key=lambda p: p.valid_from).price_incl_vat) if valid else "—"
+
+    def has_delete_permission(self, request, obj=None):
+        # A card that was sold stays (its sales refer to it); switch it off instead.
+        if obj is not None and obj.purchases.exists():
+            return False
+        return super().has_delete_permission(request, obj)
+
+
+class PackageUseInline(TabularInline):
+    model = PackageUse
+    fields = ["appointment", "created_at"]
+    readonly_fields = fields
+    extra = 0
+    can_delete = False
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(PackagePurchase)
+class PackagePurchaseAdmin(ReadOnlyAdmin):
+    """The cards sold, to read: the coach sells one on the client's page, and withdraws a sale
+    made by mistake there; a held session uses a strip by itself."""
+
+    list_display = ["name", "client", "starts_on", "valid_until", "sessions", "used", "sold_by"]
+    list_filter = ["package", "sold_by"]
+    search_fields = ["name", "client__first_name", "client__last_name"]
+    list_select_related = ["client", "sold_by"]
+    date_hierarchy = "starts_on"
+    fields = readonly_fields = [
+        "client",
+        "package",
+        "name",
+        "sessions",
+        "used",
+        "price",
+        "vat",
+        "starts_on",
+        "valid_until",
+        "missed_counts",
+        "sold_by",
+        "created_at",
+    ]
+    inlines = [PackageUseInline]

@@ -5,11 +5,11 @@ from crispy_forms.helper import FormHelper
 from django import forms
 from django.conf import settings
 from django.core.validators import MaxValueValidator, MinValueValidator
-from django.db.models import Q
+from django.db.models import Prefetch, Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from billing.models import LINE_LIMITS, Invoice, QuoteRequest
+from billing.models import LINE_LIMITS, Invoice, Package, PackagePrice, QuoteRequest
 from billing.services.invoicing import Recipient
 from coaching.forms import DateInput
 from coaching.models import Client, Tariff, User, Vat
@@ -130,6 +130,17 @@ class InvoiceNewForm(_Helper, forms.Form):
     @property
     def chosen(self) -> Recipient:
         return self.options[self.cleaned_data["recipient"]]
+
+    def prefill(self, query) -> None:
+        """The choices a link brings along (a strippenkaart's "Nu factureren": the client and
+        today): a recipient among the options and ISO dates; anything else is ignored."""
+        if query.get("recipient") in self.options:
+            self.initial["recipient"] = query["recipient"]
+        for name in ("start", "end"):
+            try:
+                self.initial[name] = date.fromisoformat(query.get(name, ""))
+            except (TypeError, ValueError):
+                continue
 
 
 class PaidForm(_Helper, forms.Form):
@@ -294,3 +305,47 @@ class QuoteRequestCloseForm(_Helper, forms.Form):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self._helper()
+
+
+class PackageChoiceField(forms.ModelChoiceField):
+    def label_from_instance(self, package: Package) -> str:
+        from coaching.templatetags.money import money
+
+        price = package.prices_today[0]
+        return _(
+            "%(name)s: %(sessions)s sessies, %(months)s maanden geldig, %(price)s incl. btw"
+        ) % {
+            "name": package.label,
+            "sessions": package.sessions,
+            "months": package.validity_months,
+            "price": money(price.price_incl_vat),
+        }
+
+
+class PackageSellForm(_Helper, forms.Form):
+    """The coach chooses the card to sell; each shows its price valid today."""
+
+    package = PackageChoiceField(
+        label=_("Strippenkaart"),
+        queryset=Package.objects.none(),
+        empty_label=None,
+        widget=forms.RadioSelect,
+    )
+
+    def __init__(self, *args, today: date | None = None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self._helper()
+        today = today or timezone.localdate()
+        # Only the cards on sale with a price today, each with that price (one query more).
+        self.fields["package"].queryset = (
+            Package.objects.on_sale()
+            .filter(prices__in=PackagePrice.objects.valid_on(today))
+            .distinct()
+            .prefetch_related(
+                Prefetch(
+                    "prices",
+                    queryset=PackagePrice.objects.valid_on(today).order_by("-valid_from"),
+                    to_attr="prices_today",
+                )
+            )
+        )

@@ -14,7 +14,7 @@ from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 
-from billing.models import Claim, Invoice
+from billing.models import Claim, Invoice, PackagePurchase
 from coaching.models import (
     Client,
     Component,
@@ -43,6 +43,16 @@ class Item:
     wanted: str = ""
     # A price other than the tariff's (a group with another number of meetings: pro rata).
     price: Decimal | None = None
+    # The VAT of an item priced without a tariff (a strippenkaart: as fixed at its sale).
+    vat: str | None = None
+
+    @property
+    def priced(self) -> bool:
+        return self.tariff is not None or (self.price is not None and self.vat is not None)
+
+    @property
+    def vat_rate(self) -> str:
+        return self.vat if self.vat is not None else self.tariff.vat
 
     @property
     def unit_price(self) -> Decimal:
@@ -63,7 +73,8 @@ def _appointment_items(
     client: Client, since: datetime, until: datetime, book: list[Tariff]
 ) -> list[Item]:
     # Held; or a late cancellation by the client's own side, or a no-show, whose fee was not
-    # waived: a cancellation by the coach or the practice is never charged.
+    # waived: a cancellation by the coach or the practice is never charged. One that used a
+    # strip of a strippenkaart was paid for with the card (billing.services.packages).
     appointments = (
         Appointment.objects.chargeable()
         .filter(
@@ -71,6 +82,7 @@ def _appointment_items(
             kind__in=list(COMPONENT_OF_KIND),
             start__gte=since,
             start__lt=until,
+            package_use__isnull=True,
         )
         .order_by("start")
     )
@@ -326,6 +338,32 @@ def _membership_items(
     return items
 
 
+def _package_items(client: Client, start: date, end: date) -> list[Item]:
+    """A strippenkaart sold in the period: once, on its day of sale, at the price and VAT fixed
+    then."""
+    items = []
+    for purchase in PackagePurchase.objects.filter(
+        client=client, starts_on__gte=start, starts_on__lte=end
+    ).order_by("starts_on", "pk"):
+        items.append(
+            Item(
+                key=purchase.claim_key,
+                day=purchase.starts_on,
+                description=_("Strippenkaart: %(name)s, %(count)s sessies, geldig t/m %(day)s")
+                % {
+                    "name": purchase.name,
+                    "count": purchase.sessions,
+                    "day": date_format(purchase.valid_until, "j F Y"),
+                },
+                quantity=Decimal(1),
+                tariff=None,
+                price=purchase.price,
+                vat=purchase.vat,
+            )
+        )
+    return items
+
+
 def client_items(client: Client, start: date, end: date) -> list[Item]:
     since, until = _local_bounds(start, end)
     book = tariffs_between(start, end)
@@ -333,6 +371,7 @@ def client_items(client: Client, start: date, end: date) -> list[Item]:
         _appointment_items(client, since, until, book)
         + _email_items(client, since, until, book)
         + _membership_items(client, since, until, book)
+        + _package_items(client, start, end)
     )
     return unclaimed(sorted(items, key=lambda item: item.day))
 

@@ -37,6 +37,16 @@ urlpatterns = [
         views.quote_request_thanks,
         name="quote_request_thanks",
     ),
+    path(
+        "coach/clienten/<uuid:client>/strippenkaart/",
+        views.package_sell_view,
+        name="package_sell",
+    ),
+    path(
+        "coach/strippenkaarten/<uuid:purchase>/intrekken/",
+        views.package_withdraw_view,
+        name="package_withdraw",
+    ),
     path("portaal/facturen/", views.portal_invoices, name="portal_invoices"),
     path(
         "portaal/facturen/<uuid:invoice>/pdf/", views.portal_invoice_pdf, name="portal_invoice_pdf"

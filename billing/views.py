@@ -14,6 +14,7 @@ from billing.access import (
     invoice_line_of_staff,
     invoice_of_account,
     invoice_of_staff,
+    purchase_of_coach,
     quote_of_staff,
     quote_request_of_staff,
 )
@@ -21,6 +22,7 @@ from billing.forms import (
     InvoiceFilterForm,
     InvoiceNewForm,
     LineForm,
+    PackageSellForm,
     PaidForm,
     QuoteForm,
     QuoteRequestCloseForm,
@@ -39,11 +41,14 @@ from billing.services.invoicing import (
     invoice_send,
     quote_create,
 )
+from billing.services.packages import package_sell, package_withdraw
 from billing.services.quote_requests import (
     backstage_coach,
     quote_request_close,
     quote_request_submit,
 )
+from coaching.access import client_of_coach
+from coaching.dates import readable
 from coaching.models import Role, Send
 from coaching.public_forms import TOO_MANY_REQUESTS, filled_in_by_a_robot, over_the_limit
 from coaching.roles import role_required
@@ -79,6 +84,8 @@ def invoice_list(request: HttpRequest) -> HttpResponse:
 @role_required(*STAFF)
 def invoice_new(request: HttpRequest) -> HttpResponse:
     form = InvoiceNewForm(request.POST or None, user=request.user)
+    if request.method == "GET":
+        form.prefill(request.GET)  # a link's choices (a strippenkaart: the client, today)
     if request.method == "POST" and form.is_valid():
         try:
             invoice = invoice_create(
@@ -395,3 +402,56 @@ def quote_request_close_view(request: HttpRequest, quote_request) -> HttpRespons
     else:
         messages.success(request, _("De aanvraag is afgesloten zonder offerte."))
     return redirect("quote_request_detail", quote_request.uuid)
+
+
+# --- Strippenkaarten: the coach sells one on the client's page --------------------------------
+
+
+@require_http_methods(["GET", "POST"])
+@role_required(Role.COACH)
+def package_sell_view(request: HttpRequest, client) -> HttpResponse:
+    client = client_of_coach(request.user, client)
+    form = PackageSellForm(request.POST if request.method == "POST" else None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            purchase = package_sell(
+                client=client, package=form.cleaned_data["package"], by=request.user
+            )
+        except ValidationError as error:
+            form.add_error(None, error)
+        else:
+            messages.success(
+                request,
+                _(
+                    "%(name)s is verkocht aan %(client)s, geldig tot en met %(day)s. De kaart "
+                    "komt op de eerstvolgende factuur met vandaag in de periode; meteen "
+                    "factureren kan met ‘Nu factureren’ bij de kaart."
+                )
+                % {
+                    "name": purchase.name,
+                    "client": client,
+                    "day": readable(purchase.valid_until, year=True),
+                },
+            )
+            return redirect("client_detail", client=client.uuid)
+    return render(request, "billing/package_sell.html", {"client": client, "form": form})
+
+
+@require_POST
+@role_required(Role.COACH)
+def package_withdraw_view(request: HttpRequest, purchase) -> HttpResponse:
+    purchase = purchase_of_coach(request.user, purchase)
+    try:
+        package_withdraw(purchase=purchase)
+    except ValidationError as error:
+        messages.error(request, " ".join(error.messages))
+    else:
+        messages.success(
+            request,
+            _(
+                "De verkoop van %(name)s is ingetrokken. Sessies die de kaart gebruikten, worden "
+                "tegen het tarief gefactureerd (of gaan van een andere kaart af)."
+            )
+            % {"name": purchase.name},
+        )
+    return redirect("client_detail", client=purchase.client.uuid)

@@ -31,7 +31,7 @@ from django.utils.translation import gettext as _
 from audit import partitions
 from audit.log import Action, What, record
 from audit.models import AuditEvent
-from billing.models import Invoice
+from billing.models import Invoice, PackagePurchase, PackageUse
 from coaching.models import Client, Consent, Guardian, Send, ThirdParty, User
 from groups.models import Contribution, Membership
 from privacy.models import INVOICE_YEARS, RetentionPeriod
@@ -226,6 +226,9 @@ def _remove_rows(client: Client, done: Erased, appointments, evaluations, messag
     delete("contributions", Contribution.objects.filter(membership__client=client))
     delete("memberships", Membership.objects.filter(client=client))
     delete("evaluations", Evaluation.objects.filter(client=client))
+    # The strippenkaarten and their strips: an invoice that billed a card keeps its own line.
+    delete("package_uses", PackageUse.objects.filter(purchase__client=client))
+    delete("package_purchases", PackagePurchase.objects.filter(client=client))
     delete("appointments", Appointment.objects.filter(pk__in=appointments))
     delete("trajects", Traject.objects.filter(client=client))  # with the whole dossier
     delete("consents", Consent.objects.filter(client=client))

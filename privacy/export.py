@@ -27,7 +27,7 @@ from django.utils.text import capfirst, slugify
 from django.utils.translation import gettext_lazy as _
 
 from audit.models import AuditEvent
-from billing.models import Invoice, InvoiceLine
+from billing.models import Invoice, InvoiceLine, PackagePurchase, PackageUse
 from coaching.dates import readable
 from coaching.models import Client, Consent, Guardian, Send, ThirdParty, User
 from groups.models import Attendance, Contribution, GroupEvaluation, Membership
@@ -176,6 +176,16 @@ SECTIONS = [
     # A draft is the coach's work in progress, not yet an invoice.
     Section(Invoice, _invoices, _("Facturen")),
     Section(InvoiceLine, _invoice_lines, _("Factuurregels")),
+    Section(
+        PackagePurchase,
+        lambda c, a: PackagePurchase.objects.filter(client=c),
+        _("Strippenkaarten"),
+    ),
+    Section(
+        PackageUse,
+        lambda c, a: PackageUse.objects.filter(purchase__client=c),
+        _("Gebruikte strippen"),
+    ),
     # What was done with the client's data (not the accounts' logins: a parent's are theirs).
     Section(Send, _mails, _("Verzonden e-mails")),
     Section(AuditEvent, lambda c, a: AuditEvent.objects.filter(client=c), _("Logboek")),

@@ -70,11 +70,32 @@ def costs_nothing(appointment: Appointment) -> bool:
     return own is not None and own.price == 0
 
 
+# cover(appointment, status) → "" or what pays the fee instead of an invoice ("een sessie van
+# de strippenkaart ‘6 sessies’"): registered by billing (a card that counts missed sessions).
+FeeCover = Callable[[Appointment, str], str]
+_covers: list[FeeCover] = []
+
+
+def register_fee_cover(cover: FeeCover) -> None:
+    if cover not in _covers:
+        _covers.append(cover)
+
+
+def fee_covered(appointment: Appointment, status: str) -> str:
+    """What pays the fee for `status` instead of an invoice ("" when nothing does)."""
+    if status not in COMPONENT_OF_STATUS or appointment.traject_id is None:
+        return ""
+    return next((text for cover in _covers if (text := cover(appointment, status))), "")
+
+
 def fee_text(appointment: Appointment, status: str) -> str:
     """What the fee for `status` comes to, for a page: "€ 50,00"; "geen kosten" for what costs
-    nothing itself (a free kennismaking); or that the tariff is still to be set."""
+    nothing itself (a free kennismaking); a session of the client's strippenkaart when a card
+    pays it; or that the tariff is still to be set."""
     if status not in COMPONENT_OF_STATUS or costs_nothing(appointment):
         return _("geen kosten")
+    if covered := fee_covered(appointment, status):
+        return covered
     tariff = fee_tariff(appointment, status)
     if tariff is not None:
         return money(tariff.price_incl_vat)
@@ -102,6 +123,26 @@ def fee_invoice_notes(
     `change`: not a waiver but another outcome (held ↔ no-show) of an appointment whose line
     may be on an invoice; the same rule, in its own words."""
     notes = [guard(appointment, release=release, change=change) for guard in _guards]
+    return [note for note in notes if note]
+
+
+# hook(appointment) → a sentence for the coach ("" for nothing to say): what the appointment's
+# outcome (held, missed, cancelled late, a fee waived) means to a higher app, in the caller's
+# transaction. Billing registers one that takes a strip of the client's strippenkaart, or gives
+# it back (billing.services.packages).
+OutcomeHook = Callable[[Appointment], str]
+_outcome_hooks: list[OutcomeHook] = []
+
+
+def register_outcome_hook(hook: OutcomeHook) -> None:
+    if hook not in _outcome_hooks:
+        _outcome_hooks.append(hook)
+
+
+def outcome_changed(appointment: Appointment) -> list[str]:
+    """Tell the registered hooks that what the appointment costs may have changed; what they
+    say to the coach."""
+    notes = [hook(appointment) for hook in _outcome_hooks]
     return [note for note in notes if note]
 
 
@@ -140,4 +181,5 @@ def appointment_waive_fee(
     appointment.save(
         update_fields=["fee_waived_reason", "fee_waived_by", "fee_waived_at", "updated_at"]
     )
+    notes += outcome_changed(appointment)  # a strip it used comes back
     return appointment, notes

@@ -344,6 +344,7 @@ NOT_AUDITED = {
     "meeting_attendance": "who was there: no contribution's content",
     "turn_assign": "who has a turn: no contribution's content",
     "turn_release": "frees a turn (what was noted at it goes with it) and shows nothing",
+    "package_sell": "the strippenkaarten on sale and their prices; the client's name only",
 }
 
 

@@ -39,8 +39,10 @@ BUDGET = {
     "coach: cliënten": 4,
     # The client (with employer and portal account), the access log's row, the third parties
     # (+ their consents, when there are any), the latest e-mails about the client (the
-    # outbox's rows that name them), the guardians, the trajects.
-    "coach: cliënt": 7,
+    # outbox's rows that name them), the guardians, the trajects; and (6 December 2026) the
+    # client's strippenkaarten (+ their strips and the invoices they are on, when there are
+    # any) and whether a card is on sale (billing.card_pages).
+    "coach: cliënt": 9,
     # The traject (with its client, and whether it has messages), the access log's row (one
     # INSERT), the intake's versions, the evaluations (the traject's and the client's scores
     # over time in one; + the answers, when one of the traject's was completed), the steps,
@@ -80,8 +82,9 @@ BUDGET = {
     # next Backstage meeting with the turns and agreements (one query), + the evaluations
     # waiting, + the conversations with their unread counts; and (6 December 2026) + the
     # waitlist's offers still to answer, + the trajects in their intake phase (their
-    # questionnaire, parents and acceptances three more, when there is one).
-    "cliënt: portaal": 8,
+    # questionnaire, parents and acceptances three more, when there is one), + the
+    # strippenkaarten (+ their strips, when there are any).
+    "cliënt: portaal": 9,
     # The conversation (with its client and coach), the access log's row (one INSERT), the
     # latest messages; + for a parent's account, whether it acts for the client; + marking the
     # coach's new messages read, when there are any.

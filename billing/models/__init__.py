@@ -21,6 +21,15 @@ from billing.models.invoices import (
     InvoiceLine,
     InvoiceQuerySet,
 )
+from billing.models.packages import (
+    Package,
+    PackagePrice,
+    PackagePriceQuerySet,
+    PackagePurchase,
+    PackageQuerySet,
+    PackageUse,
+    PurchaseQuerySet,
+)
 from billing.models.quotes import Quote, QuoteQuerySet, QuoteRequest, QuoteRequestQuerySet
 
 __all__ = [
@@ -31,6 +40,13 @@ __all__ = [
     "InvoiceCounter",
     "InvoiceLine",
     "InvoiceQuerySet",
+    "Package",
+    "PackagePrice",
+    "PackagePriceQuerySet",
+    "PackagePurchase",
+    "PackageQuerySet",
+    "PackageUse",
+    "PurchaseQuerySet",
     "Quote",
     "QuoteQuerySet",
     "QuoteRequest",

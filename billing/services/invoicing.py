@@ -23,6 +23,7 @@ from billing.models import (
     Quote,
     QuoteRequest,
 )
+from billing.services.packages import packages_settle
 from coaching.models import Client, Guardian, Organisation, Tariff, Unit, User, Vat
 from coaching.outbox import outbox_add
 from coaching.services.clients import organisation_for_name
@@ -84,6 +85,9 @@ def invoice_create(*, recipient: Recipient, by: User, start: date, end: date) ->
     if end < start:
         raise ValidationError(_("De periode eindigt vóór het begin."))
     name, address, email, language = recipient.address()
+    if recipient.client is not None and recipient.kind != Invoice.Recipient.ORGANISATION:
+        # The strips as the appointments are now: what used one is not invoiced at the tariff.
+        packages_settle(client=recipient.client)
     with translation.override(language):  # the lines are written in the addressee's language
         items = _items(recipient, start, end)
     if not items:
@@ -91,7 +95,7 @@ def invoice_create(*, recipient: Recipient, by: User, start: date, end: date) ->
             _("Er is in deze periode niets (meer) te factureren voor %(who)s.")
             % {"who": name.splitlines()[0]}
         )
-    missing = sorted({item.wanted for item in items if item.tariff is None})
+    missing = sorted({item.wanted for item in items if not item.priced})
     if missing:
         raise ValidationError(
             _(
@@ -122,7 +126,7 @@ def invoice_create(*, recipient: Recipient, by: User, start: date, end: date) ->
                 description=item.description,
                 quantity=item.quantity,
                 unit_price=item.unit_price,
-                vat=item.tariff.vat,
+                vat=item.vat_rate,
                 tariff=item.tariff,
             ).price()
             for item in items

@@ -90,3 +90,50 @@ def test_the_same_work_invoiced_at_the_same_moment_lands_on_one_invoice(coach_a,
     assert all(r.startswith("refused") for r in results if r != "made"), results
     assert Invoice.objects.count() == 1
     assert InvoiceLine.objects.count() == 3
+
+
+@pytest.mark.django_db(transaction=True)
+def test_two_sessions_marked_held_at_once_take_the_last_strip_once(coach_a, coachee):
+    """Two sessions of one client, in two trajects (so the traject's lock does not already
+    put them in a row), marked held at the same moment with one strip left: one takes it, the
+    other is invoiced at the tariff; the card never gives more than it has. A few rounds, each
+    with a card of one strip sold that day."""
+    from datetime import timedelta
+    from decimal import Decimal
+
+    from django.utils import timezone
+
+    from billing.models import Package, PackagePrice, PackageUse
+    from billing.services.packages import package_sell
+    from sessions.services.booking import appointment_mark
+
+    practice_tariffs()
+    eva = Client.objects.get(account=coachee)
+    first_day = timezone.localdate() - timedelta(days=10)
+    package = Package.objects.create(name="Eén", sessions=1, validity_months=6)
+    PackagePrice.objects.create(package=package, price=Decimal(75), valid_from=first_day)
+    first, second = traject_of(eva, coach_a), traject_of(eva, coach_a)
+    for n in range(4):
+        day = first_day + timedelta(days=n)
+        card = package_sell(client=eva, package=package, by=coach_a, on=day)
+        both = [
+            delivered(first, day, status="booked", hour=10),
+            delivered(second, day, status="booked", hour=12),
+        ]
+        results = run_at_once(
+            2,
+            lambda i, both=both: appointment_mark(appointment=both[i], status="completed").status,
+        )
+        assert results == ["completed", "completed"], results
+        card.refresh_from_db()
+        assert card.used == 1 == PackageUse.objects.filter(purchase=card).count()
+        assert PackageUse.objects.filter(appointment__in=both).count() == 1
+    # The four sessions beyond the cards are invoiced at the tariff, the cards at their price.
+    invoice = invoice_create(
+        recipient=Recipient("client", client=eva),
+        by=coach_a,
+        start=first_day,
+        end=first_day + timedelta(days=3),
+    )
+    prices = sorted(invoice.lines.values_list("unit_price", flat=True))
+    assert prices == [Decimal("75.00")] * 4 + [Decimal("80.00")] * 4

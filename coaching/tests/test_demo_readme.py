@@ -276,6 +276,17 @@ def sent_invoice(seen: Seen, name: str) -> None:
     assert invoice.number in portal
 
 
+@claim(r"a strippenkaart sold to (?P<name>\w+)")
+def strippenkaart_sold(seen: Seen, name: str) -> None:
+    """A card sold to the client: on the coach's page of the client, and on their portal."""
+    from billing.models import PackagePurchase
+
+    client = Client.objects.get(coach=seen.user, first_name=name)
+    card = PackagePurchase.objects.get(client=client)
+    assert card.name in seen.page("client_detail", client.uuid)
+    assert "sessies over" in as_user(client.account.email).page("portal_home")
+
+
 @claim(r"a request for a quote from the website on \*Vandaag\*")
 def quote_request_on_vandaag(seen: Seen) -> None:
     from billing.models import QuoteRequest

@@ -356,6 +356,7 @@ def post_specs(fw: dict) -> dict[str, Spec]:
     from billing.forms import (
         InvoiceNewForm,
         LineForm,
+        PackageSellForm,
         PaidForm,
         QuoteForm,
         QuoteRequestCloseForm,
@@ -577,6 +578,8 @@ def post_specs(fw: dict) -> dict[str, Spec]:
         "quote_request": Spec(form_keys(QuoteRequestForm(), website=[""])),
         "quote_request_detail": Spec(form_keys(QuoteForm())),
         "quote_request_close": Spec(form_keys(QuoteRequestCloseForm())),
+        "package_sell": Spec(form_keys(PackageSellForm())),
+        "package_withdraw": Spec(),
         "invitation_accept": Spec(
             form_keys(
                 AcceptInvitationForm(fw["invited"]),
@@ -601,6 +604,14 @@ def get_specs(fw: dict) -> dict[str, Spec]:
     return {
         "client_list": Spec({**form_keys(ClientFilterForm()), **page}),
         "invoice_list": Spec({**form_keys(InvoiceFilterForm()), **page}),
+        # A strippenkaart's "Nu factureren": the new-invoice form filled in from the link.
+        "invoice_new": Spec(
+            {
+                "recipient": raw("id", f"guardian:{fw['child'].guardians.get().uuid}"),
+                "start": raw("moment", today),
+                "end": raw("moment", today),
+            }
+        ),
         "invitations": Spec(page),
         "client_log": Spec(page),
         "portal_privacy": Spec(page),
@@ -691,6 +702,7 @@ GET_ROLES = {
 GET_PAGES = [
     "client_list",
     "invoice_list",
+    "invoice_new",
     "invitations",
     "client_log",
     "portal_privacy",
@@ -969,6 +981,7 @@ def form_cases() -> dict[str, tuple[str, object]]:
         InvoiceFilterForm,
         InvoiceNewForm,
         LineForm,
+        PackageSellForm,
         PaidForm,
         QuoteForm,
         QuoteRequestCloseForm,
@@ -1095,6 +1108,7 @@ def form_cases() -> dict[str, tuple[str, object]]:
         "billing.forms.QuoteForm": plain(QuoteForm),
         "billing.forms.QuoteRequestForm": plain(QuoteRequestForm),
         "billing.forms.QuoteRequestCloseForm": plain(QuoteRequestCloseForm),
+        "billing.forms.PackageSellForm": plain(PackageSellForm),
         "privacy.forms.EraseForm": plain(EraseForm),
         "coaching.confirm.ReasonForm": plain(ReasonForm),
         "reports.forms.ReportFilterForm[admin]": lambda fw, **bind: ReportFilterForm(

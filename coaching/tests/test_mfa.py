@@ -190,6 +190,7 @@ def test_every_other_url_sends_them_to_the_setup(client, role):
                 "line",
                 "quote",
                 "quote_request",
+                "purchase",
                 "waitlist_request",
                 "offer",
                 "acceptance",

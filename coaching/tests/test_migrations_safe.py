@@ -34,6 +34,8 @@ BASELINE = {
 }
 # (app, migration, operation index): why it is safe after all.
 REVIEWED: dict[tuple[str, str, int], str] = {
+    ("billing", "0007_session_packages", 13): "adds the exclusion constraint of the prices of a "
+    "strippenkaart (PostgreSQL) to their table, made empty in the same migration",
     ("trajects", "0015_intake_agreement", 4): "append-only triggers on the two tables this "
     "migration creates: empty, nothing is scanned",
     ("trajects", "0015_intake_agreement", 5): "the first version of two texts and one "

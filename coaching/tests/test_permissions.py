@@ -198,6 +198,9 @@ GET = {
     "quote_request_close": everyone(METHOD),
     "portal_invoices": row(LOGIN, OK, OK, DENIED, DENIED, DENIED),
     "portal_invoice_pdf": row(LOGIN, NOT_FOUND, OK, DENIED, DENIED, DENIED),
+    # Strippenkaarten: coach A sells one on her client's page, and withdraws a sale.
+    "package_sell": row(LOGIN, DENIED, DENIED, OK, NOT_FOUND, DENIED),
+    "package_withdraw": everyone(METHOD),
 }
 POST = {
     "set_language": everyone(REDIRECT),
@@ -295,6 +298,10 @@ POST = {
     "quote_request": everyone(OK),
     "quote_request_detail": row(LOGIN, DENIED, DENIED, OK, NOT_FOUND, OK),
     "quote_request_close": row(LOGIN, DENIED, DENIED, REDIRECT, NOT_FOUND, REDIRECT),
+    # Posted empty: the form again (200), nothing sold; the world's card is on no invoice, so
+    # withdrawing it works.
+    "package_sell": row(LOGIN, DENIED, DENIED, OK, NOT_FOUND, DENIED),
+    "package_withdraw": row(LOGIN, DENIED, DENIED, REDIRECT, NOT_FOUND, DENIED),
 }
 
 # Where coachee A reaches what is hers (her conversation's attachment, her e-mail coaching, her
@@ -456,6 +463,18 @@ def billing_world(coach, child):
     return invoice, quote, quote_request
 
 
+def package_world(coach, child):
+    """A strippenkaart sold to the child, on no invoice yet."""
+    from decimal import Decimal
+
+    from billing.models import Package, PackagePrice
+    from billing.services.packages import package_sell
+
+    package = Package.objects.create(name="Vijf sessies", sessions=5, validity_months=6)
+    PackagePrice.objects.create(package=package, price=Decimal(400), valid_from=date(2024, 1, 1))
+    return package_sell(client=child, package=package, by=coach)
+
+
 def build_world() -> dict:
     """Every persona and one object of every kind that a URL takes."""
     from trajects.default_questionnaires import create_defaults
@@ -515,6 +534,7 @@ def build_world() -> dict:
         key="permissions", kind="interim", client=child, traject=traject, prompt=False
     )
     invoice, quote, quote_request = billing_world(coach_a, child)
+    purchase = package_world(coach_a, child)
     start = timezone.now() + timedelta(days=5)
     appointment = Appointment.objects.create(
         coach=coach_a,
@@ -586,6 +606,7 @@ def build_world() -> dict:
             "line": invoice.lines.get().uuid,
             "quote": quote.uuid,
             "quote_request": quote_request.uuid,
+            "purchase": purchase.uuid,
             "waitlist_request": waiting.uuid,
             "offer": offer.uuid,
             "key": party,
@@ -729,6 +750,9 @@ ADMIN_REFUSES_EVERYONE = {
     "admin:billing_quote_add",
     "admin:billing_quote_delete",
     "admin:billing_quoterequest_add",  # requests come from the website only
+    "admin:billing_packagepurchase_add",  # a card is sold on the client's page
+    "admin:billing_packagepurchase_delete",  # and withdrawn there
+    "admin:billing_package_delete",  # the world's card was sold: it is switched off instead
     "admin:audit_auditevent_add",  # the audit log is written by the application only
     "admin:audit_auditevent_delete",
     "admin:privacy_retentionperiod_add",  # one period per kind: changed, never added
@@ -788,7 +812,7 @@ def test_the_next_test_finds_it_as_it_was(world):
 
 def _sweepable():
     """The object behind each URL parameter, for the id sweep (tokens are keys, not ids)."""
-    from billing.models import Invoice, InvoiceLine, Quote, QuoteRequest
+    from billing.models import Invoice, InvoiceLine, PackagePurchase, Quote, QuoteRequest
     from coaching.models import Consent, Guardian
     from groups.models import BackstageGroup, Contribution, Meeting
     from trajects.models import AgreementAcceptance, DossierEntry, Message, Traject
@@ -808,6 +832,7 @@ def _sweepable():
         "line": InvoiceLine,
         "quote": Quote,
         "quote_request": QuoteRequest,
+        "purchase": PackagePurchase,
         "invitation": Invitation,
         "waitlist_request": WaitlistRequest,
         "offer": WaitlistOffer,

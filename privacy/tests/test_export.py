@@ -147,6 +147,7 @@ def _filled(text: str, coach, client: Client, *, account=None, questionnaires=No
         mode="practice",
         expires_at=timezone.now() + timedelta(hours=12),
     )
+    _strippenkaart(text, coach, client, traject, shift)
     create_defaults(AgreementText, Questionnaire, Question)
     terms, privacy = current_texts()
     AgreementAcceptance.objects.create(
@@ -170,6 +171,33 @@ def _filled(text: str, coach, client: Client, *, account=None, questionnaires=No
         context={"secret": text},
     )
     return {"party": party, "message": message}
+
+
+def _strippenkaart(text: str, coach, client: Client, traject, shift: timedelta) -> None:
+    """A card sold ten days ago, one strip used by a session cancelled late three days ago (a
+    cancelled appointment holds no time: the erasure tests move every appointment to one
+    moment, where two that hold the coach's time would overlap)."""
+    from billing.models import Package, PackagePrice
+    from billing.services.packages import package_sell, packages_settle
+
+    card = Package.objects.create(
+        name=f"Kaart {text}", sessions=5, validity_months=6, missed_counts=True
+    )
+    PackagePrice.objects.create(package=card, price=400, valid_from=date(2024, 1, 1))
+    package_sell(client=client, package=card, by=coach, on=date.today() - timedelta(days=10))
+    start = timezone.now() - timedelta(days=3) + shift
+    Appointment.objects.create(
+        coach=coach,
+        traject=traject,
+        kind="session",
+        mode="practice",
+        start=start,
+        end=start + timedelta(hours=1),
+        status="cancelled_late",
+        cancelled_by="client",
+    )
+    packages_settle(client=client)
+    assert card.purchases.get().used == 1
 
 
 def _open(response) -> tuple[dict, str, dict]:

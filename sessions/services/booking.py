@@ -13,6 +13,7 @@ from django.utils.translation import ngettext
 from coaching.dates import readable
 from coaching.models import Client, Role, User
 from coaching.video import video_room_for
+from sessions.fees import outcome_changed
 from sessions.models import (
     ACTIVE_STATUSES,
     CLIENT_SIDE,
@@ -354,6 +355,7 @@ def appointment_cancel(
     )
     appointment_notify(appointment, "cancelled", by=by)
     _offer_freed(appointment)
+    outcome_changed(appointment)  # a strippenkaart may count a late cancellation
     return appointment
 
 
@@ -446,6 +448,7 @@ def appointment_mark(
         held = sessions.filter(status=Appointment.Status.COMPLETED).count() + 1
         # Every N held sessions an interim evaluation (once per N: the key is unique).
         interim_after_session(appointment.traject, held)
+    appointment.invoice_notes += outcome_changed(appointment)  # a strip of a strippenkaart
     return appointment
 
 

@@ -36,6 +36,7 @@ from sessions.access import (
 from sessions.fees import (
     appointment_waive_fee,
     costs_nothing,
+    fee_covered,
     fee_invoice_notes,
     fee_text,
     waivable,
@@ -267,6 +268,12 @@ def _cancel_cost(appointment: Appointment, deadline, *, late: bool) -> str:
         return ""
     if late and costs_nothing(appointment):
         return _free_anyway()
+    if late and (covered := fee_covered(appointment, Appointment.Status.CANCELLED_LATE)):
+        return _(
+            "Kosteloos afzeggen kon tot %(until)s. Zegt de cliënt of een ouder nu af, dan is dat "
+            "te laat: dat kost %(fee)s (je kunt het daarna nog kwijtschelden). Zeg jij of de "
+            "praktijk af, dan zijn er geen kosten voor de cliënt."
+        ) % {"until": until, "fee": covered}
     if late:
         return _(
             "Kosteloos afzeggen kon tot %(until)s. Zegt de cliënt of een ouder nu af, dan is dat "
@@ -406,6 +413,11 @@ def appointment_no_show_view(request: HttpRequest, appointment: Appointment) -> 
         consequences.append(_("%(client)s krijgt hier geen e-mail over.") % {"client": client})
     if client is not None and costs_nothing(appointment):
         cost = _free_anyway()
+    elif client is not None and (covered := fee_covered(appointment, Appointment.Status.NO_SHOW)):
+        cost = _(
+            "Kosten voor de cliënt: %(fee)s. Was er een goede reden, dan kun je het daarna "
+            "kwijtschelden."
+        ) % {"fee": covered}
     elif client is not None:
         cost = _(
             "Kosten voor de cliënt: %(fee)s (het tarief voor niet verschijnen), op de volgende "

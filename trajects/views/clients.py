@@ -20,6 +20,7 @@ from coaching.access import (
     consent_of_coach,
     guardian_of_coach,
 )
+from coaching.client_page import client_sections
 from coaching.confirm import confirmation_page
 from coaching.forms import ClientForm, ConsentForm, GuardianForm, ThirdPartyForm
 from coaching.models import Client, Consent, Role, ThirdParty
@@ -118,6 +119,8 @@ def client_detail(request: HttpRequest, client: str) -> HttpResponse:
                 ).order_by("-created_at", "-pk")[:10]
             ),
             "today": timezone.localdate(),
+            # What the apps above add (billing: the strippenkaarten), coaching.client_page.
+            "sections": client_sections(request.user, client),
         },
     )
 
