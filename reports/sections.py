@@ -8,8 +8,7 @@ variant), with the period, the coach and the moment as parameters, and the page 
 together (on PostgreSQL in one round trip, each a prepared statement).
 
 A section is added by writing its `query` (and, where its rows need more than one per month,
-its `collect`) and appending a `Section` to SECTIONS (package use, from billing's session
-packages, goes after "facturen")."""
+its `collect`) and appending a `Section` to SECTIONS."""
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -32,12 +31,13 @@ from django.db.models import (
     Q,
     QuerySet,
     Sum,
+    Value,
 )
 from django.db.models.functions import TruncMonth
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from billing.models import Invoice, InvoiceLine
+from billing.models import Invoice, InvoiceLine, PackagePurchase, PackageUse
 from coaching.compiled import Compiled
 from coaching.models import Client, Send, User
 from groups.models import Meeting
@@ -542,5 +542,80 @@ INVOICES = Section(
 )
 
 
-# The page's order. Package use (billing's session packages) goes after INVOICES.
-SECTIONS: tuple[Section, ...] = (SESSIONS, CLIENTS, TRAJECTS, MESSAGES, GROUPS, INVOICES)
+# --- Session packages --------------------------------------------------------------------------
+
+
+def package_query(p: SimpleNamespace, mine: bool) -> QuerySet:
+    """Session packages (strippenkaarten) in three counts by three dates, as one UNION ALL of
+    three aggregates (kind, month, n): cards sold by their sale day; sessions that used a card
+    by the month of their appointment; and, of cards that expired in the month (before
+    today), the sessions left unused."""
+    to_month = {"output_field": DateField()}
+    sold = (
+        _of_coach(PackagePurchase.objects.all(), "client__coach", p, mine)
+        .filter(starts_on__gte=p.first, starts_on__lt=p.end)
+        .annotate(month=TruncMonth("starts_on", **to_month), kind=Value("sold"))
+        .values("kind", "month")
+        .annotate(n=Count("pk"))
+        .order_by()
+    )
+    used = (
+        _of_coach(PackageUse.objects.all(), "appointment__coach", p, mine)
+        .filter(appointment__start__gte=p.start_at, appointment__start__lt=p.end_at)
+        .annotate(
+            month=TruncMonth("appointment__start", tzinfo=LOCAL, **to_month),
+            kind=Value("used"),
+        )
+        .values("kind", "month")
+        .annotate(n=Count("pk"))
+        .order_by()
+    )
+    lapsed = (
+        _of_coach(PackagePurchase.objects.all(), "client__coach", p, mine)
+        .filter(valid_until__gte=p.first, valid_until__lt=p.end)
+        .filter(valid_until__lt=p.today, used__lt=F("sessions"))
+        .annotate(month=TruncMonth("valid_until", **to_month), kind=Value("lapsed"))
+        .values("kind", "month")
+        .annotate(n=Sum(F("sessions") - F("used")))
+        .order_by()
+    )
+    return sold.union(used, lapsed, all=True).order_by()
+
+
+def package_collect(rows: list[dict], scope: Scope) -> dict[date, Row]:
+    found: dict[date, Row] = {}
+    for row in rows:
+        counts = found.setdefault(month_of(row["month"]), {"sold": 0, "used": 0, "lapsed": 0})
+        counts[row["kind"]] += row["n"] or 0
+    return found
+
+
+PACKAGES = Section(
+    key="strippenkaarten",
+    title=_("Strippenkaarten"),
+    explanation=_(
+        "Verkocht: kaarten naar de dag van verkoop. Gebruikt: sessies die van een kaart afgingen, "
+        "naar de maand van de afspraak. Vervallen: de sessies die over waren op kaarten die in "
+        "die maand verliepen (alleen wat al verlopen is)."
+    ),
+    columns=(
+        Column("sold", _("Kaarten verkocht")),
+        Column("used", _("Sessies van een kaart")),
+        Column("lapsed", _("Sessies vervallen")),
+    ),
+    chart=Chart("grouped", ("sold", "used", "lapsed"), _("aantal")),
+    query=package_query,
+    collect=package_collect,
+)
+
+
+# The page's order.
+SECTIONS: tuple[Section, ...] = (
+    SESSIONS,
+    CLIENTS,
+    TRAJECTS,
+    MESSAGES,
+    GROUPS,
+    INVOICES,
+    PACKAGES,
+)

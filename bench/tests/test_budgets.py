@@ -91,9 +91,9 @@ BUDGET = {
     "cliënt: berichten (inbox)": 4,
     # (6 December 2026) The monthly report, the last twelve months: the session (as on every
     # page), one aggregate per section (sessions, new clients, trajects, e-mail answers,
-    # Backstage, invoices); the admin's adds the coaches for the filter.
-    "coach: rapportage": 7,
-    "beheer: rapportage (praktijk)": 8,
+    # Backstage, invoices, session packages); the admin's adds the coaches for the filter.
+    "coach: rapportage": 8,
+    "beheer: rapportage (praktijk)": 9,
 }
 
 

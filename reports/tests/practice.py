@@ -9,7 +9,7 @@ from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 from zoneinfo import ZoneInfo
 
-from billing.models import Invoice, InvoiceLine
+from billing.models import Invoice, InvoiceLine, Package, PackagePurchase, PackageUse
 from coaching.models import Client, Send
 from coaching.tests.factories import AdminFactory, ClientFactory, CoachFactory
 from groups.models import Attendance, BackstageGroup, Meeting, Membership
@@ -247,4 +247,40 @@ def build() -> dict:  # Long: the whole hand-counted practice, section by sectio
         amount=Decimal(999),
         vat_amount=Decimal(0),
     )
+    # Session packages. Anna's old client: a card of 6 sold on 3 March, valid until 30 April,
+    # 2 strips used (the sessions held on 10 March and 9 April): 4 lapse in April; and a card
+    # of 2 sold in January, valid until 31 March, 1 strip used (the session of 28 February):
+    # 1 lapses in March. Bert's old client: a card of 3 sold on 5 April, valid until October.
+    card = Package.objects.create(name="Zes sessies", sessions=6, validity_months=2)
+
+    def sold(client, coach, on, until, sessions, used, *starts):
+        purchase = PackagePurchase.objects.create(
+            client=client,
+            package=card,
+            name=card.name,
+            sessions=sessions,
+            used=used,
+            price=Decimal("420"),
+            vat="exempt",
+            starts_on=on,
+            valid_until=until,
+            missed_counts=False,
+            sold_by=coach,
+        )
+        for start in starts:
+            appointment = Appointment.objects.get(coach=coach, start=start)
+            PackageUse.objects.create(purchase=purchase, appointment=appointment)
+
+    sold(
+        old_a,
+        anna,
+        date(2026, 3, 3),
+        date(2026, 4, 30),
+        6,
+        2,
+        local(2026, 3, 10),
+        local(2026, 4, 9),
+    )
+    sold(old_a, anna, date(2026, 1, 10), date(2026, 3, 31), 2, 1, local(2026, 2, 28, 23, 0))
+    sold(old_b, bert, date(2026, 4, 5), date(2026, 10, 4), 3, 0)
     return {"anna": anna, "bert": bert, "admin": admin}
