@@ -3,8 +3,6 @@
 The document is written in the addressee's language; amounts in that language's format."""
 
 from decimal import Decimal
-from io import BytesIO
-from xml.sax.saxutils import escape
 
 from django.conf import settings
 from django.utils import translation
@@ -13,14 +11,14 @@ from django.utils.translation import gettext as _
 from django.utils.translation import pgettext
 from reportlab.lib import colors
 from reportlab.lib.enums import TA_RIGHT
-from reportlab.lib.pagesizes import A4
 from reportlab.lib.styles import ParagraphStyle, getSampleStyleSheet
 from reportlab.lib.units import mm
-from reportlab.platypus import Paragraph, SimpleDocTemplate, Spacer, Table, TableStyle
+from reportlab.platypus import Paragraph, Spacer, Table, TableStyle
 
 from billing.models import Invoice, InvoiceLine, Quote
 from coaching.dates import readable
 from coaching.models import Vat
+from coaching.pdf import build, paragraph
 from coaching.templatetags.money import money
 
 ACCENT = colors.HexColor("#2f5d62")
@@ -48,7 +46,7 @@ def quantity(value: Decimal) -> str:
 
 
 def _p(text: str, style=BODY) -> Paragraph:
-    return Paragraph(escape(text).replace("\n", "<br/>"), style)
+    return paragraph(text, style)
 
 
 def _practice_block(details: dict) -> list:
@@ -140,19 +138,7 @@ def _totals_table(vat_totals: list[dict], excl: Decimal, vat: Decimal) -> Table:
 
 
 def _build(flowables: list, title: str) -> bytes:
-    buffer = BytesIO()
-    document = SimpleDocTemplate(
-        buffer,
-        pagesize=A4,
-        leftMargin=18 * mm,
-        rightMargin=18 * mm,
-        topMargin=16 * mm,
-        bottomMargin=16 * mm,
-        title=title,
-        author=settings.PRAKTIJK_NAME,
-    )
-    document.build(flowables)
-    return buffer.getvalue()
+    return build(flowables, title, side_mm=18, top_mm=16)
 
 
 def invoice_filename(invoice: Invoice) -> str:

@@ -5,21 +5,18 @@ trajects.models.agreement), with their checksums. In the language the texts were
 The document is `invariant` (ReportLab: no creation time or random id in it), so the same
 acceptance always gives the same bytes, whenever it is downloaded."""
 
-from io import BytesIO
-from xml.sax.saxutils import escape
-
 from django.conf import settings
 from django.utils import timezone, translation
 from django.utils.text import slugify
 from django.utils.translation import gettext as _
 from reportlab.lib import colors
-from reportlab.lib.pagesizes import A4
 from reportlab.lib.styles import ParagraphStyle, getSampleStyleSheet
 from reportlab.lib.units import mm
-from reportlab.platypus import Paragraph, SimpleDocTemplate, Spacer, Table, TableStyle
+from reportlab.platypus import Paragraph, Spacer, Table, TableStyle
 
 from coaching.dates import readable
 from coaching.models import Guardian
+from coaching.pdf import build, paragraph
 from trajects.models import AgreementAcceptance
 from trajects.services.agreement import paragraphs
 
@@ -40,7 +37,7 @@ HEAD = ParagraphStyle(
 
 
 def _p(text: str, style=BODY) -> Paragraph:
-    return Paragraph(escape(text).replace("\n", "<br/>"), style)
+    return paragraph(text, style)
 
 
 def relation_label(relation: str) -> str:
@@ -103,8 +100,8 @@ def agreement_pdf(acceptance: AgreementAcceptance, *, trace: bool = True) -> byt
             _used, title, body = text.in_language(acceptance.language)
             flowables += [Spacer(1, 7 * mm), _p(f"{title} ({_('versie')} {text.version})", HEAD)]
             flowables += [Spacer(1, 2 * mm)]
-            for paragraph in paragraphs(body):
-                flowables += [_p(paragraph), Spacer(1, 2 * mm)]
+            for part in paragraphs(body):
+                flowables += [_p(part), Spacer(1, 2 * mm)]
             flowables.append(
                 _p(
                     _("Controlegetal (SHA-256) van deze tekst: %(digest)s") % {"digest": digest},
@@ -131,17 +128,4 @@ def _facts_table(facts: list[tuple[str, str]]) -> Table:
 
 
 def _build(flowables: list, title: str) -> bytes:
-    buffer = BytesIO()
-    document = SimpleDocTemplate(
-        buffer,
-        pagesize=A4,
-        leftMargin=20 * mm,
-        rightMargin=20 * mm,
-        topMargin=18 * mm,
-        bottomMargin=18 * mm,
-        title=title,
-        author=settings.PRAKTIJK_NAME,
-        invariant=1,
-    )
-    document.build(flowables)
-    return buffer.getvalue()
+    return build(flowables, title, side_mm=20, top_mm=18, invariant=True)
