@@ -2,7 +2,7 @@
 truncated."""
 
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from django.conf import settings
@@ -22,6 +22,12 @@ def month_of(value: date | datetime) -> date:
     if isinstance(value, datetime):
         value = timezone.localtime(value, LOCAL).date()
     return value.replace(day=1)
+
+
+def next_midnight(day: date) -> datetime:
+    """The local start of the day after `day`: when a figure counted against `day` changes."""
+    after = day + timedelta(days=1)
+    return datetime(after.year, after.month, after.day, tzinfo=LOCAL)
 
 
 @dataclass(frozen=True)

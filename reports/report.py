@@ -5,16 +5,14 @@ import csv
 import io
 from dataclasses import dataclass
 from datetime import date
-from decimal import Decimal
 from html import escape
 
 from django.utils import formats
 from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
 
-from coaching.compiled import together
 from coaching.templatetags.money import money
-from reports import charts
+from reports import charts, stored
 from reports.charts import month_name
 from reports.sections import SECTIONS, Row, Scope, Section
 
@@ -60,17 +58,11 @@ class SectionReport:
         return self.section.shown_columns
 
 
-def _empty(section: Section) -> Row:
-    zero = {"money": Decimal("0.00"), "hours": 0.0, "days": 0}
-    return {c.key: zero.get(c.kind, 0) for c in section.columns if not c.derived}
-
-
-def section_report(section: Section, scope: Scope) -> SectionReport:
-    found = section.figures(scope)  # the section's one query
+def section_report(section: Section, scope: Scope, found: dict[date, Row]) -> SectionReport:
     rows = []
-    total = _empty(section)
+    total = stored.empty(section)
     for month in scope.period.months:
-        row = {**_empty(section), **found.get(month, {})}
+        row = found[month]
         for key in total:
             total[key] += row.get(key) or 0
         rows.append((month, {**row, **section.derive(row)}))
@@ -79,11 +71,11 @@ def section_report(section: Section, scope: Scope) -> SectionReport:
 
 
 def report(scope: Scope, keys: list[str] | None = None) -> list[SectionReport]:
-    """The sections' reports; their queries go to the database together (one round trip on
-    PostgreSQL), each still one aggregate."""
+    """The sections' reports, from their stored months (reports.stored: those a write touched
+    since are counted again, each section's in one aggregate)."""
     sections = [section for section in SECTIONS if keys is None or section.key in keys]
-    with together(section.call(scope) for section in sections):
-        return [section_report(section, scope) for section in sections]
+    found = stored.figures(scope, sections)
+    return [section_report(section, scope, found[section.key]) for section in sections]
 
 
 def section_by_key(key: str) -> Section | None:

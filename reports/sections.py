@@ -27,6 +27,7 @@ from django.db.models import (
     Exists,
     ExpressionWrapper,
     F,
+    Min,
     OuterRef,
     Q,
     QuerySet,
@@ -41,7 +42,7 @@ from billing.models import Invoice, InvoiceLine, PackagePurchase, PackageUse
 from coaching.compiled import Compiled
 from coaching.models import Client, Send, User
 from groups.models import Meeting
-from reports.periods import LOCAL, Period, month_of
+from reports.periods import LOCAL, Period, month_of, month_shift, next_midnight
 from sessions.models import Appointment
 from sessions.models.appointments import CANCELLED_STATUSES
 from trajects.models import Message, Traject
@@ -107,6 +108,12 @@ class Chart:
     reference_label: str = ""
 
 
+def _stated(month: date, row: Row, scope: "Scope") -> datetime | None:
+    """When a month's stored figures change by the clock alone: the moment its query found (its
+    row's "_until", taken out of the figures), or never."""
+    return row.pop("_until", None)
+
+
 def _by_month(rows: list[dict], scope: "Scope") -> dict[date, Row]:
     """One row per month (its key "month"), as most sections' queries give them."""
     found: dict[date, Row] = {}
@@ -128,6 +135,8 @@ class Section:
     # The figures per month from the query's rows.
     collect: Callable[[list[dict], Scope], dict[date, Row]] = _by_month
     derive: Callable[[Row], Row] = lambda row: {}
+    # When a month's summed figures change without a write (reports.stored keeps them till then).
+    until: Callable[[date, Row, "Scope"], datetime | None] = _stated
     # Settings named in the explanation, filled in when it is shown (in the reader's language).
     explanation_args: Callable[[], dict] = dict
     compiled: dict = field(init=False, repr=False, compare=False)
@@ -373,6 +382,8 @@ def message_query(p: SimpleNamespace, mine: bool) -> QuerySet:
             in_time=Count("pk", filter=Q(answered_at__lte=F("due_at"))),
             open_late=Count("pk", filter=Q(answered_at__isnull=True, due_at__lt=p.now)),
             waited=Sum(waited, filter=answered),
+            # The next deadline to pass: then "late, still open" grows by the clock alone.
+            next_late=Min("due_at", filter=Q(answered_at__isnull=True, due_at__gte=p.now)),
         )
         .order_by("month")
     )
@@ -382,6 +393,7 @@ def message_collect(rows: list[dict], scope: Scope) -> dict[date, Row]:
     found = _by_month(rows, scope)
     for row in found.values():
         row["waited"] = _hours(row["waited"])
+        row["_until"] = row.pop("next_late")
     return found
 
 
@@ -493,12 +505,12 @@ def invoice_query(p: SimpleNamespace, mine: bool) -> QuerySet:
     neither a credit invoice nor credited)."""
     total = ExpressionWrapper(F("amount") + F("vat_amount"), output_field=AMOUNT)
     status = Invoice.Status
-    overdue = Q(
+    unpaid = Q(
         invoice__status=status.SENT,
         invoice__credit_for__isnull=True,
         invoice__credit_invoice__isnull=True,
-        invoice__due_on__lt=p.today,
     )
+    overdue = unpaid & Q(invoice__due_on__lt=p.today)
     return (
         _of_coach(InvoiceLine.objects.all(), "invoice__coach", p, mine)
         .exclude(invoice__status=status.DRAFT)
@@ -509,6 +521,8 @@ def invoice_query(p: SimpleNamespace, mine: bool) -> QuerySet:
             invoiced=Sum(total),
             paid=Sum(total, filter=Q(invoice__status=status.PAID)),
             overdue=Sum(total, filter=overdue),
+            # The next due date to pass: the day after it, that invoice is overdue.
+            next_due=Min("invoice__due_on", filter=unpaid & Q(invoice__due_on__gte=p.today)),
         )
         .order_by("month")
     )
@@ -520,6 +534,8 @@ def invoice_collect(rows: list[dict], scope: Scope) -> dict[date, Row]:
     for row in found.values():
         for key in ("invoiced", "paid", "overdue"):
             row[key] = Decimal(row[key] or 0).quantize(cent)
+        due = row.pop("next_due")
+        row["_until"] = next_midnight(due) if due else None
     return found
 
 
@@ -590,6 +606,11 @@ def package_collect(rows: list[dict], scope: Scope) -> dict[date, Row]:
     return found
 
 
+def _open_month(month: date, row: Row, scope: Scope) -> datetime | None:
+    """Cards lapse by the day: a month that has not ended changes at midnight."""
+    return next_midnight(scope.today) if month_shift(month, 1) > scope.today else None
+
+
 PACKAGES = Section(
     key="strippenkaarten",
     title=_("Strippenkaarten"),
@@ -606,6 +627,7 @@ PACKAGES = Section(
     chart=Chart("grouped", ("sold", "used", "lapsed"), _("aantal")),
     query=package_query,
     collect=package_collect,
+    until=_open_month,
 )
 
 
