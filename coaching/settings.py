@@ -560,6 +560,12 @@ CELERY_BEAT_SCHEDULE = {
         if PRAKTIJK_BACKUP_DIR
         else {}
     ),
+    "report-months": {
+        "task": "reports.tasks.count_months",
+        # The report's months a day's writes touched, counted at night (reports.stored).
+        "schedule": crontab(hour=4, minute=15),
+        "options": {"expires": 3600},
+    },
     "calendar-feeds": {
         "task": "sessions.tasks.refresh_calendar_feeds",
         # The busy times of the coaches' own calendars (sessions.feeds).

@@ -9,15 +9,18 @@ from decimal import Decimal
 
 import pytest
 from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from django.utils import timezone
 
 from billing.models import Invoice, PackagePurchase, PackageUse
 from coaching.models import Client, Send
 from groups.models import Attendance, BackstageGroup, Meeting
 from reports import stored, triggers
 from reports.models import MonthFigures, Touched
-from reports.periods import Period
+from reports.periods import Period, month_shift
 from reports.report import report
-from reports.sections import Scope
+from reports.sections import SECTIONS, Scope
+from reports.tasks import count_months
 from reports.tests import practice
 from reports.tests.practice import local
 from sessions.models import Appointment
@@ -349,3 +352,16 @@ def test_a_second_report_waits_for_the_first_to_store_its_count(world):
         second.join(30)
     assert not [o for o in outcomes if isinstance(o, Exception)], outcomes
     assert everything(world) == afresh(world)
+
+
+# --- At night ----------------------------------------------------------------------------------
+
+
+def test_the_nightly_task_counts_the_last_twelve_months_of_everyone(world):
+    assert count_months.delay().get() == 3  # the practice, Anna and Bert
+    assert MonthFigures.objects.count() == 3 * 7 * 12
+    this_month = timezone.localdate().replace(day=1)
+    period = Period(month_shift(this_month, -11), this_month)
+    with CaptureQueriesContext(connection) as queries:
+        stored.figures(Scope(period=period, coach=world["anna"]), list(SECTIONS))
+    assert not [q for q in queries if "GROUP BY" in q["sql"]], "nothing counted again"
