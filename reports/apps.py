@@ -9,3 +9,11 @@ class ReportsConfig(AppConfig):
 
     name = "reports"
     verbose_name = _("Rapportage")
+
+    def ready(self) -> None:
+        from django.db.models.signals import post_migrate, pre_migrate
+
+        from reports import triggers
+
+        pre_migrate.connect(triggers.before_migrate, sender=self)
+        post_migrate.connect(triggers.after_migrate, sender=self)

@@ -20,6 +20,9 @@ class MonthFigures(models.Model):
     coach = models.BigIntegerField(_("coach"))
     month = models.DateField(_("maand"))
     section = models.CharField(_("onderdeel"), max_length=40)
+    # What counted them: the section's columns and code (reports.stored.version). A release that
+    # changes either counts the months again instead of showing what the old code counted.
+    version = models.CharField(_("versie"), max_length=16)
     # The section's summed figures of the month (before the derived ones are computed from them).
     figures = models.JSONField(_("cijfers"), encoder=DjangoJSONEncoder)
     # The data's "now" they were counted at, and the moment they change by the clock alone

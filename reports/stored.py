@@ -14,6 +14,9 @@ write lock its IMMEDIATE transactions take), so that figures counted before a wr
 stored after that write's mark was applied: the mark is applied either before they are counted
 (and they include the write) or by the next report (and they are counted again)."""
 
+import functools
+import hashlib
+import inspect
 import zlib
 from datetime import date, timedelta
 from decimal import Decimal
@@ -30,8 +33,11 @@ from reports.triggers import SOURCES
 LOCK = zlib.crc32(b"reports.stored")
 
 
-def figures(scope: Scope, sections: list[Section]) -> dict[str, dict[date, Row]]:
-    """Each section's summed figures for every month of the scope's period."""
+def figures(
+    scope: Scope, sections: list[Section], *, afresh: bool = False
+) -> dict[str, dict[date, Row]]:
+    """Each section's summed figures for every month of the scope's period; `afresh`: every
+    month counted again (the nightly task), whatever is stored."""
     coach = scope.coach.pk if scope.coach is not None else PRACTICE
     months = scope.period.months
     with transaction.atomic():
@@ -39,7 +45,7 @@ def figures(scope: Scope, sections: list[Section]) -> dict[str, dict[date, Row]]
             with connection.cursor() as cursor:
                 cursor.execute("SELECT pg_advisory_xact_lock(%s)", [LOCK])
         apply_touched()
-        held = _held(scope, coach, sections)
+        held = {} if afresh else _held(scope, coach, sections)
         missing = {
             section: [month for month in months if (section.key, month) not in held]
             for section in sections
@@ -60,21 +66,28 @@ def apply_touched() -> int:
         marks = cursor.fetchall()
     if not marks:
         return 0
-    # (section, month or None: every month) -> the coaches (None: every coach).
-    stale: dict[tuple[str, date | None], set[int | None]] = {}
+    # section -> coach (None: every coach; PRACTICE: the practice) -> months (None: every one).
+    stale: dict[str, dict[int | None, set[date | None]]] = {}
     for coach, day, source in marks:
-        for month in _months_of(day):
-            for section in SOURCES[source].sections:
-                stale.setdefault((section, month), set()).update({coach, PRACTICE})
-    condition = Q()
-    for (section, month), coaches in stale.items():
-        where = Q(section=section)
-        if month is not None:
-            where &= Q(month=month)
-        if None not in coaches:
-            where &= Q(coach__in=sorted(coaches))
-        condition |= where
-    MonthFigures.objects.filter(condition).delete()
+        months = _months_of(day)
+        for section in SOURCES[source].sections:
+            by_coach = stale.setdefault(section, {})
+            for who in (coach, PRACTICE):
+                by_coach.setdefault(who, set()).update(months)
+    # One DELETE per section, a condition per coach (not per month: SQLite refuses an
+    # expression of a thousand terms, and a bulk import of years of history marks every month).
+    for section, by_coach in stale.items():
+        rows = MonthFigures.objects.filter(section=section)
+        if None in by_coach.get(None, ()):  # every month of every coach
+            rows.delete()
+            continue
+        condition = Q()
+        for coach, months in by_coach.items():
+            where = Q(pk__isnull=False) if coach is None else Q(coach=coach)
+            if None not in months:
+                where &= Q(month__in=sorted(months))
+            condition |= where
+        rows.filter(condition).delete()
     return len(marks)
 
 
@@ -98,9 +111,21 @@ def _held(scope: Scope, coach: int, sections: list[Section]) -> dict[tuple[str, 
     ).exclude(fresh_until__lte=scope.now)
     by_key = {section.key: section for section in sections}
     return {
-        (section, month): _loaded(by_key[section], figures)
-        for section, month, figures in rows.values_list("section", "month", "figures")
+        (key, month): _loaded(by_key[key], figures)
+        for key, month, figures, counted_by in rows.values_list(
+            "section", "month", "figures", "version"
+        )
+        if counted_by == version(by_key[key])
     }
+
+
+@functools.cache
+def version(section: Section) -> str:
+    """A fingerprint of what counts a section's months: its columns and the code of its query,
+    its collect and its clock."""
+    code = [inspect.getsource(f) for f in (section.query, section.collect, section.until)]
+    columns = [(column.key, column.kind, column.derived) for column in section.columns]
+    return hashlib.sha256(repr((columns, code)).encode()).hexdigest()[:16]
 
 
 def _count(scope: Scope, coach: int, missing: dict[Section, list[date]]) -> dict:
@@ -122,6 +147,7 @@ def _count(scope: Scope, coach: int, missing: dict[Section, list[date]]) -> dict
                     MonthFigures(
                         coach=coach,
                         section=section.key,
+                        version=version(section),
                         month=month,
                         figures=row,
                         counted_at=scope.now,
@@ -132,7 +158,7 @@ def _count(scope: Scope, coach: int, missing: dict[Section, list[date]]) -> dict
         stored,
         update_conflicts=True,
         unique_fields=["coach", "section", "month"],
-        update_fields=["figures", "counted_at", "fresh_until"],
+        update_fields=["figures", "version", "counted_at", "fresh_until"],
     )
     return counted
 

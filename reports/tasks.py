@@ -13,13 +13,15 @@ log = logging.getLogger(__name__)
 
 @shared_task(soft_time_limit=1800, time_limit=1900)
 def count_months() -> int:
-    """Nightly: the last twelve months of the practice and of every coach, counted where a write
-    touched them or the clock moved them on (reports.stored), so that the day's first report
-    reads stored months. Returns how many reports were brought up to date."""
+    """Nightly: the last twelve months of the practice and of every coach counted afresh and
+    stored (reports.stored), so that the day's first report reads stored months, and so that a
+    month is never wrong for longer than a night, whatever a mark could have missed (two
+    transactions that move a client to another coach and write to them at the same moment).
+    Returns how many reports were counted."""
     this_month = timezone.localdate().replace(day=1)
     period = Period(month_shift(this_month, -11), this_month)
     coaches = [None, *User.objects.filter(role=Role.COACH).order_by("pk")]
     for coach in coaches:
-        stored.figures(Scope(period=period, coach=coach), list(SECTIONS))
-    log.info("Reports: the last twelve months of %d coach(es) and the practice", len(coaches) - 1)
+        stored.figures(Scope(period=period, coach=coach), list(SECTIONS), afresh=True)
+    log.info("Reports: twelve months of %d coach(es) and the practice counted", len(coaches) - 1)
     return len(coaches)

@@ -11,10 +11,16 @@ A day is the UTC date of a moment (the reader takes it as the local months aroun
 as it is. A day that is null by the data (an intake not yet held, a draft's invoice date) marks
 nothing: such a row is in no month.
 
-A change of SOURCES needs a migration that calls `drop` with the old SOURCES and `install` with
-the new ones (migration reports 0001 installs these)."""
+They are dropped before every migration run and installed again after it (`before_migrate`,
+`after_migrate`): PostgreSQL refuses to change the type of a column a trigger reads, and SQLite
+drops a table's triggers when it rebuilds the table (and cannot rename the rebuilt table while
+another table's trigger names it). So a change of SOURCES takes effect at the next migration
+run; the stored months are counted afresh after each run (what was written meanwhile left no
+marks)."""
 
 from dataclasses import dataclass
+
+from django.db import connections
 
 
 @dataclass(frozen=True)
@@ -33,6 +39,8 @@ class Source:
     reassigned: str = ""  # a column whose change marks every month of the old and the new coach
     # A condition on the row for inserts and deletes (the outbox: only the kennismaking's mail).
     only: str = ""
+    # Another coach whose months the row's days are in, where there is one (null: none).
+    also: tuple[str, ...] = ()
 
 
 def _via(table: str, column: str, key: str) -> str:
@@ -55,6 +63,11 @@ SOURCES: dict[str, Source] = {
         "{row}.coach_id",
         (Day("{row}.start"),),
         ("coach_id", "start", "status", "kind", "cancelled_by"),
+        # A Backstage meeting counts for its group's coach, who need not be the appointment's.
+        also=(
+            "(SELECT g.coach_id FROM groups_meeting m JOIN groups_backstagegroup g "
+            "ON g.id = m.group_id WHERE m.appointment_id = {row}.id)",
+        ),
     ),
     "client": Source(
         "coaching_client",
@@ -151,11 +164,18 @@ def _day(vendor: str, day: Day, row: str) -> str:
 
 def _marks(vendor: str, key: str, source: Source, row: str) -> list[str]:
     coach = source.coach.format(row=row)
-    return [
-        f"INSERT INTO reports_touched (coach, day, source) "
-        f"SELECT {coach}, {value}, '{key}' WHERE {value} IS NOT NULL"
-        for value in (_day(vendor, day, row) for day in source.days)
-    ]
+    found = []
+    for value in (_day(vendor, day, row) for day in source.days):
+        found.append(
+            f"INSERT INTO reports_touched (coach, day, source) "
+            f"SELECT {coach}, {value}, '{key}' WHERE {value} IS NOT NULL"
+        )
+        found.extend(
+            f"INSERT INTO reports_touched (coach, day, source) "
+            f"SELECT {other}, {value}, '{key}' WHERE {value} IS NOT NULL AND {other} IS NOT NULL"
+            for other in (also.format(row=row) for also in source.also)
+        )
+    return found
 
 
 def _every_month(key: str, source: Source) -> list[str]:
@@ -196,40 +216,67 @@ def triggers(vendor: str, key: str, source: Source) -> list[tuple[str, str, str,
     return found
 
 
-def install(schema_editor, sources: dict[str, Source]) -> None:
-    vendor = schema_editor.connection.vendor
-    for key, source in sources.items():
-        for name, event, condition, statements in triggers(vendor, key, source):
-            trigger = f"reports_{source.table}_{name}"
-            when = f" WHEN ({condition})" if condition else ""
-            if vendor == "postgresql":
-                body = "; ".join(statements)
-                schema_editor.execute(
-                    f"CREATE OR REPLACE FUNCTION {trigger}() RETURNS trigger LANGUAGE plpgsql "
-                    f"AS $$ BEGIN {body}; RETURN NULL; END $$"
-                )
-                schema_editor.execute(
-                    f"CREATE TRIGGER {trigger} AFTER {event} ON {source.table} "
-                    f"FOR EACH ROW{when} EXECUTE FUNCTION {trigger}()"
-                )
-            else:
-                body = "".join(f"{statement}; " for statement in statements)
-                schema_editor.execute(
-                    f"CREATE TRIGGER {trigger} AFTER {event} ON {source.table} "
-                    f"FOR EACH ROW{when} BEGIN {body}END"
-                )
+def install(connection, sources: dict[str, Source]) -> None:
+    """Create the triggers (replacing those there)."""
+    vendor = connection.vendor
+    with connection.cursor() as cursor:
+        for key, source in sources.items():
+            for name, event, condition, statements in triggers(vendor, key, source):
+                trigger = f"reports_{source.table}_{name}"
+                when = f" WHEN ({condition})" if condition else ""
+                if vendor == "postgresql":
+                    body = "; ".join(statements)
+                    cursor.execute(
+                        f"CREATE OR REPLACE FUNCTION {trigger}() RETURNS trigger "
+                        f"LANGUAGE plpgsql AS $$ BEGIN {body}; RETURN NULL; END $$"
+                    )
+                    cursor.execute(f"DROP TRIGGER IF EXISTS {trigger} ON {source.table}")
+                    cursor.execute(
+                        f"CREATE TRIGGER {trigger} AFTER {event} ON {source.table} "
+                        f"FOR EACH ROW{when} EXECUTE FUNCTION {trigger}()"
+                    )
+                else:
+                    body = "".join(f"{statement}; " for statement in statements)
+                    cursor.execute(f"DROP TRIGGER IF EXISTS {trigger}")
+                    cursor.execute(
+                        f"CREATE TRIGGER {trigger} AFTER {event} ON {source.table} "
+                        f"FOR EACH ROW{when} BEGIN {body}END"
+                    )
 
 
-def drop(schema_editor, sources: dict[str, Source]) -> None:
-    vendor = schema_editor.connection.vendor
-    for key, source in sources.items():
-        for name, *_rest in triggers(vendor, key, source):
-            trigger = f"reports_{source.table}_{name}"
-            if vendor == "postgresql":
-                schema_editor.execute(f"DROP TRIGGER IF EXISTS {trigger} ON {source.table}")
-                schema_editor.execute(f"DROP FUNCTION IF EXISTS {trigger}()")
-            else:
-                schema_editor.execute(f"DROP TRIGGER IF EXISTS {trigger}")
+def drop(connection, sources: dict[str, Source]) -> None:
+    vendor = connection.vendor
+    with connection.cursor() as cursor:
+        for key, source in sources.items():
+            for name, *_rest in triggers(vendor, key, source):
+                trigger = f"reports_{source.table}_{name}"
+                if vendor == "postgresql":
+                    cursor.execute(f"DROP TRIGGER IF EXISTS {trigger} ON {source.table}")
+                    cursor.execute(f"DROP FUNCTION IF EXISTS {trigger}()")
+                else:
+                    cursor.execute(f"DROP TRIGGER IF EXISTS {trigger}")
+
+
+def _ours(connection, plan) -> bool:
+    """A migration to run, and the report's tables there."""
+    return bool(plan) and "reports_touched" in connection.introspection.table_names()
+
+
+def before_migrate(sender, using, plan=None, **kwargs) -> None:
+    """pre_migrate: no triggers while migrations change the tables."""
+    connection = connections[using]
+    if _ours(connection, plan):
+        drop(connection, SOURCES)
+
+
+def after_migrate(sender, using, plan=None, **kwargs) -> None:
+    """post_migrate: the triggers (as SOURCES has them now), and every stored month counted
+    afresh: what the migrations, and the pages while they ran, wrote left no marks."""
+    connection = connections[using]
+    if _ours(connection, plan):
+        install(connection, SOURCES)
+        with connection.cursor() as cursor:
+            cursor.execute("DELETE FROM reports_monthfigures")
 
 
 def installed(connection) -> set[tuple[str, str]]:

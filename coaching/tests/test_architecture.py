@@ -111,3 +111,17 @@ def test_no_module_is_named_like_a_model_module(app):
         str(path.relative_to(ROOT)) for path in (ROOT / app).glob("*.py") if path.stem in names
     )
     assert clashing == []
+
+
+def test_every_folder_of_tests_is_collected():
+    """`make test` runs pytest without paths: a folder of tests missing from pytest.ini's
+    testpaths is never run, in CI or anywhere (the report's tests went unrun for a day)."""
+    ini = (ROOT / "pytest.ini").read_text()
+    collected = re.search(r"^testpaths\s*=\s*(.+)$", ini, re.M)[1].split()
+    folders = {
+        str(path.parent.relative_to(ROOT))
+        for path in ROOT.glob("*/tests/__init__.py")
+        if not path.parts[-3].startswith(".")
+    }
+    folders = {folder.removesuffix("/tests") for folder in folders} - {"bench"} | {"bench/tests"}
+    assert folders - set(collected) == set()

@@ -1,5 +1,5 @@
-"""The report's figures kept per month, and the triggers on the tables it counts that mark what a
-write touched (reports/triggers.py)."""
+"""The report's figures kept per month, and the marks that the triggers on the tables it counts
+leave (reports/triggers.py: installed after every migration run, by its post_migrate handler)."""
 
 import django.core.serializers.json
 from django.db import migrations, models
@@ -7,12 +7,8 @@ from django.db import migrations, models
 from reports import triggers
 
 
-def install(apps, schema_editor):
-    triggers.install(schema_editor, triggers.SOURCES)
-
-
 def drop(apps, schema_editor):
-    triggers.drop(schema_editor, triggers.SOURCES)
+    triggers.drop(schema_editor.connection, triggers.SOURCES)
 
 
 class Migration(migrations.Migration):
@@ -34,6 +30,7 @@ class Migration(migrations.Migration):
                 ("coach", models.BigIntegerField(verbose_name="coach")),
                 ("month", models.DateField(verbose_name="maand")),
                 ("section", models.CharField(max_length=40, verbose_name="onderdeel")),
+                ("version", models.CharField(max_length=16, verbose_name="versie")),
                 ("figures", models.JSONField(encoder=django.core.serializers.json.DjangoJSONEncoder, verbose_name="cijfers")),
                 ("counted_at", models.DateTimeField(verbose_name="geteld op")),
                 ("fresh_until", models.DateTimeField(blank=True, null=True, verbose_name="geldig tot")),
@@ -54,5 +51,5 @@ class Migration(migrations.Migration):
             model_name="monthfigures",
             constraint=models.UniqueConstraint(fields=("coach", "section", "month"), name="reports_monthfigures_once"),
         ),
-        migrations.RunPython(install, drop),
+        migrations.RunPython(migrations.RunPython.noop, drop),
     ]

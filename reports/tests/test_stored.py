@@ -2,6 +2,7 @@
 the report counts, through whatever path (a queryset's update(), a delete, a bulk insert), after
 the clock passes a deadline, and with a write or a second report in the middle of a count."""
 
+import copy
 import threading
 from contextlib import contextmanager
 from datetime import date, timedelta
@@ -109,6 +110,15 @@ def _strip_used(w):
     PackagePurchase.objects.filter(pk=purchase.pk).update(used=1)
 
 
+def _meeting_of_a_moved_group_cancelled(w):
+    """A meeting counts for its group's coach, not for its appointment's."""
+    BackstageGroup.objects.update(coach=w["bert"])
+    everything(w)  # Bert's months stored with the group in them
+    Appointment.objects.filter(kind=Appointment.Kind.BACKSTAGE, status=S.COMPLETED).update(
+        status=S.CANCELLED, cancelled_by="coach"
+    )
+
+
 # Each write changes what the report counts, by a path that no save() signal would see.
 WRITES = {
     "a no-show marked held": lambda w: Appointment.objects.filter(status=S.NO_SHOW).update(
@@ -139,6 +149,7 @@ WRITES = {
         kind=Appointment.Kind.BACKSTAGE, status=S.BOOKED
     ).update(status=S.CANCELLED, cancelled_by="coach"),
     "a group given to the other coach": lambda w: BackstageGroup.objects.update(coach=w["bert"]),
+    "a meeting of a group given to the other coach cancelled": _meeting_of_a_moved_group_cancelled,
     "an invoice paid": lambda w: Invoice.objects.filter(sequence=3).update(
         status=Invoice.Status.PAID, paid_on=date(2026, 5, 1)
     ),
@@ -206,6 +217,34 @@ def test_a_mark_names_the_coach_and_the_local_month(world):
     assert len(left) == 3 * 7 * 2 - len(counted_again)
 
 
+def test_years_of_history_at_once(world):
+    """A bulk import of twenty years of sessions for both coaches marks 480 months: one report
+    applies them all (SQLite refuses a condition of a thousand terms)."""
+    everything(world)
+    Appointment.objects.bulk_create(
+        Appointment(
+            coach=world[name],
+            kind=Appointment.Kind.SESSION,
+            mode="practice",
+            start=local(2000 + n // 12, n % 12 + 1, 15, 8 + index),
+            end=local(2000 + n // 12, n % 12 + 1, 15, 9 + index),
+            status=S.COMPLETED,
+        )
+        for n in range(240)
+        for index, name in enumerate(("anna", "bert"))
+    )
+    assert Touched.objects.count() == 480
+    assert everything(world) == afresh(world)
+
+
+def test_months_counted_by_other_code_are_counted_again(world):
+    """A release that changes a section's columns or query: what the old code stored (here a
+    figure of a column that is gone) is counted again, not shown."""
+    everything(world)
+    MonthFigures.objects.filter(section="sessies").update(version="oud", figures={"gone": 1})
+    assert everything(world) == afresh(world)
+
+
 def test_an_update_the_report_does_not_read_marks_nothing(world):
     Touched.objects.all().delete()
     Appointment.objects.filter(coach=world["anna"]).update(location="Elders")
@@ -264,6 +303,28 @@ def test_every_table_the_report_counts_has_its_triggers():
     }
     assert len(expected) == 35
     assert triggers.installed(connection) == expected
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_migration_that_rebuilds_a_counted_table(world):
+    """PostgreSQL refuses to change a column a trigger reads; SQLite rebuilds the table, and
+    cannot rename the rebuilt table while another table's trigger names it: the triggers are
+    dropped before migrations run and installed again after (reports.triggers), and the stored
+    months counted afresh."""
+    everything(world)
+    field = Traject._meta.get_field("status")
+    wider = copy.deepcopy(field)
+    wider.max_length = field.max_length + 1
+    plan = [("a migration", False)]
+    triggers.before_migrate(sender=None, using="default", plan=plan)
+    with connection.schema_editor() as editor:
+        editor.alter_field(Traject, field, wider)
+        editor.alter_field(Traject, wider, field)
+    triggers.after_migrate(sender=None, using="default", plan=plan)
+    assert not MonthFigures.objects.exists()
+    test_every_table_the_report_counts_has_its_triggers()
+    Traject.objects.filter(registered_on=date(2026, 3, 20)).update(registered_on=date(2026, 3, 19))
+    assert Touched.objects.exists()
 
 
 # --- At the same moment ------------------------------------------------------------------------
