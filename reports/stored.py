@@ -27,7 +27,7 @@ from django.db.models import Q
 from coaching.compiled import together
 from reports.models import PRACTICE, MonthFigures
 from reports.periods import Period
-from reports.sections import Row, Scope, Section
+from reports.sections import SECTIONS, Row, Scope, Section
 from reports.triggers import SOURCES
 
 LOCK = zlib.crc32(b"reports.stored")
@@ -119,10 +119,15 @@ def _held(scope: Scope, coach: int, sections: list[Section]) -> dict[tuple[str, 
     }
 
 
-@functools.cache
 def version(section: Section) -> str:
     """A fingerprint of what counts a section's months: its columns and the code of its query,
-    its collect and its clock."""
+    its collect and its clock (once per process)."""
+    return _version(section.key)
+
+
+@functools.cache
+def _version(key: str) -> str:
+    section = next(section for section in SECTIONS if section.key == key)
     code = [inspect.getsource(f) for f in (section.query, section.collect, section.until)]
     columns = [(column.key, column.kind, column.derived) for column in section.columns]
     return hashlib.sha256(repr((columns, code)).encode()).hexdigest()[:16]
