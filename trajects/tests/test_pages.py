@@ -487,8 +487,9 @@ class TestReviewedRules:
         assert type(coach_a).objects.filter(pk=coach_a.pk).exists()
 
     def test_an_unknown_filter_keeps_the_search(self, client, coach_a):
-        ClientFactory(coach=coach_a, first_name="Noor")
-        ClientFactory(coach=coach_a, first_name="Piet")
+        # Last names of their own: a random one ("Noordam") would match the search too.
+        ClientFactory(coach=coach_a, first_name="Noor", last_name="Bakker")
+        ClientFactory(coach=coach_a, first_name="Piet", last_name="Jansen")
         client.force_login(coach_a)
         page = client.get("/coach/clienten/?q=noor&status=onzin").context["page"]
         assert [c.first_name for c in page.object_list] == ["Noor"]
