@@ -100,6 +100,15 @@ class User(AbstractBaseUser, PermissionsMixin):
         verbose_name = _("account")
         verbose_name_plural = _("accounts")
         ordering = ["last_name", "first_name"]
+        indexes = [
+            # The practice's coaches by name (the report's coach filter, the booking page's
+            # choice): a few dozen rows among the client accounts, read without scanning those.
+            models.Index(
+                fields=["first_name", "last_name", "id"],
+                condition=Q(role=Role.COACH),
+                name="user_coaches_by_name",
+            ),
+        ]
         constraints = [
             models.UniqueConstraint(
                 Lower("email"),
@@ -129,7 +138,12 @@ class User(AbstractBaseUser, PermissionsMixin):
         ]
 
     def __str__(self) -> str:
-        return self.get_full_name() or self.email
+        return self.name_of(self.first_name, self.last_name, self.email)
+
+    @staticmethod
+    def name_of(first_name: str, last_name: str, email: str) -> str:
+        """How an account is named, from its fields read as values (a list of many)."""
+        return f"{first_name} {last_name}".strip() or email
 
     def clean(self) -> None:
         super().clean()

@@ -259,3 +259,23 @@ def test_the_fields_show_the_period_the_report_covers(client, world):
     assert f'value="{this_month:%Y-%m}"' in page
     page = opened(client, world["admin"], coach=world["bert"].uuid).content.decode()
     assert f'<option value="{world["bert"].uuid}" selected>' in page
+
+
+def test_the_coach_filter_lists_every_coach_by_name_and_no_one_else(client, world):
+    """Read as values (reports.forms.CoachChoices): a name is escaped, a coach without one is
+    named by their address, a coach who left is still there, and no client or admin is."""
+    from coaching.tests.factories import CoachFactory
+
+    odd = CoachFactory(first_name="Zoë & <Co>", last_name="van 't Hof")
+    nameless = CoachFactory(first_name="", last_name="", email="zonder.naam@praktijk.test")
+    gone = CoachFactory(first_name="Greta", last_name="Vertrokken", is_active=False)
+    page = opened(client, world["admin"]).content.decode()
+    select = page[page.index('id="id_coach"') :]
+    select = select[: select.index("</select>")]
+    assert '<option value="" selected>alle coaches</option>' in select
+    assert f'<option value="{odd.uuid}">Zoë &amp; &lt;Co&gt; van &#x27;t Hof</option>' in select
+    assert f'<option value="{nameless.uuid}">zonder.naam@praktijk.test</option>' in select
+    assert f'<option value="{gone.uuid}">Greta Vertrokken</option>' in select
+    coaches = type(odd).objects.filter(role="coach")
+    assert select.count("<option ") == coaches.count() + 1
+    assert str(world["admin"].uuid) not in select
