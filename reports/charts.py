@@ -42,6 +42,8 @@ def nice_step(top: float, intervals: int = 4) -> float:
 
 def _number(value: float) -> str:
     decimals = 0 if float(value).is_integer() else 1
+    if not decimals and -1000 < value < 1000:
+        return str(int(value))  # no separator in any language: most of a chart's figures
     return formats.number_format(value, decimal_pos=decimals, use_l10n=True, force_grouping=True)
 
 
@@ -97,7 +99,7 @@ def chart(section, rows: list[tuple[date, dict]]) -> dict:
     labels = [
         {
             "x": _f(LEFT + band * (index + 0.5)),
-            "text": formats.date_format(month, "b")
+            "text": _short_month(month, get_language())
             + (f" {month:%y}" if month.month == 1 or index == 0 else ""),
         }
         for index, month in enumerate(months)
@@ -131,6 +133,8 @@ def chart(section, rows: list[tuple[date, dict]]) -> dict:
         "kind": spec.kind,
     }
     drawn["drawing"] = drawing(drawn)
+    drawn["patterns"] = patterns(series)
+    drawn["legend"] = legend(drawn)
     return drawn
 
 
@@ -169,6 +173,67 @@ def drawing(chart: dict) -> str:
         for label in chart["labels"]
     )
     return mark_safe("".join(parts))  # noqa: S308 - numbers and constants; texts escaped
+
+
+# The white over a series' colour that tells it apart without colour (TEXTURES).
+TEXTURE_MARKS = {
+    "stripes": '<path d="M0,6 L6,0" stroke="#fff" stroke-width="1.5"/>',
+    "dots": '<circle cx="3" cy="3" r="1.2" fill="#fff"/>',
+    "lines": '<path d="M0,3 L6,3" stroke="#fff" stroke-width="1.5"/>',
+    "cross": '<path d="M0,6 L6,0 M0,0 L6,6" stroke="#fff" stroke-width="1"/>',
+}
+MARKER_SHAPES = {
+    "circle": '<circle cx="12" cy="7" r="4" fill="{}"/>',
+    "square": '<rect x="8" y="3" width="8" height="8" fill="{}"/>',
+    "diamond": '<polygon points="12,2 17,7 12,12 7,7" fill="{}"/>',
+}
+
+
+def patterns(series: list[dict]) -> str:
+    """The SVG patterns of the textured series, for the chart's `<defs>`."""
+    return mark_safe(  # noqa: S308 - constants and this module's ids and colours
+        "".join(
+            f'<pattern id="{entry["id"]}" width="6" height="6" patternUnits="userSpaceOnUse">'
+            f'<rect width="6" height="6" fill="{entry["colour"]}"/>'
+            f"{TEXTURE_MARKS[entry['texture']]}</pattern>"
+            for entry in series
+            if entry["texture"] != "solid"
+        )
+    )
+
+
+def legend(chart: dict) -> str:
+    """The legend's items: each series' swatch (its colour and texture, or its line and
+    marker) and name, and the reference line's, written here as the drawing is."""
+    line = chart["kind"] == "line"
+    swatch = (
+        '<svg viewBox="0 0 24 14" class="report-swatch report-swatch-line" aria-hidden="true"'
+        ' focusable="false">'
+        if line
+        else '<svg viewBox="0 0 14 14" class="report-swatch" aria-hidden="true" focusable="false">'
+    )
+    items = []
+    for entry in chart["series"]:
+        if line:
+            dashed = ' stroke-dasharray="6 3"' if entry["dashed"] else ""
+            shape = (
+                f'<line x1="0" x2="24" y1="7" y2="7" stroke="{entry["colour"]}"'
+                f' stroke-width="2"{dashed}/>'
+                + MARKER_SHAPES[entry["marker"]].format(entry["colour"])
+            )
+        else:
+            shape = f'<rect width="14" height="14" fill="{entry["fill"]}"/>'
+        items.append(
+            f'<li class="list-inline-item">{swatch}{shape}</svg> {escape(entry["label"])}</li>'
+        )
+    if reference := chart["reference"]:
+        items.append(
+            '\n<li class="list-inline-item"><svg viewBox="0 0 24 14" class="report-swatch'
+            ' report-swatch-line" aria-hidden="true" focusable="false"><line x1="0" x2="24"'
+            f' y1="7" y2="7" stroke="{DARK}" stroke-width="1" stroke-dasharray="2 3"/></svg>'
+            f" {escape(reference['text'])} {escape(chart['axis'])}</li>"
+        )
+    return mark_safe("".join(items))  # noqa: S308 - constants and colours; texts escaped
 
 
 def _shape(shape: dict) -> str:
@@ -260,6 +325,12 @@ def month_name(month: date) -> str:
 @lru_cache(maxsize=1024)
 def _month_name(month: date, language: str) -> str:
     return formats.date_format(month, "F Y")
+
+
+@lru_cache(maxsize=1024)
+def _short_month(month: date, language: str) -> str:
+    """ "mrt": a chart's label of a month."""
+    return formats.date_format(month, "b")
 
 
 def _diamond(x: float, y: float) -> str:
