@@ -43,7 +43,8 @@ def nice_step(top: float, intervals: int = 4) -> float:
 def _number(value: float) -> str:
     decimals = 0 if float(value).is_integer() else 1
     if not decimals and -1000 < value < 1000:
-        return str(int(value))  # no separator in any language: most of a chart's figures
+        # No separator in any language: most of a chart's figures (and -0.0 reads "0").
+        return str(int(value))
     return formats.number_format(value, decimal_pos=decimals, use_l10n=True, force_grouping=True)
 
 

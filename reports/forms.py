@@ -34,7 +34,8 @@ class MonthInput(forms.TextInput):
 
 class CoachChoices(ModelChoiceIterator):
     """The coaches as (uuid, name), read as values rather than as accounts: the admin's filter
-    lists every coach who ever worked at the practice, on every report."""
+    lists every coach who ever worked at the practice, on every report. For CoachField only:
+    the value is the uuid (its `to_field_name`), the name is the account's `str()`."""
 
     def __iter__(self):
         if self.field.empty_label is not None:

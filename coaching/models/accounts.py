@@ -101,8 +101,8 @@ class User(AbstractBaseUser, PermissionsMixin):
         verbose_name_plural = _("accounts")
         ordering = ["last_name", "first_name"]
         indexes = [
-            # The practice's coaches by name (the report's coach filter, the booking page's
-            # choice): a few dozen rows among the client accounts, read without scanning those.
+            # The practice's coaches, in the order of the report's coach filter: a few dozen
+            # rows among thousands of client accounts, found without scanning those.
             models.Index(
                 fields=["first_name", "last_name", "id"],
                 condition=Q(role=Role.COACH),
