@@ -1,4 +1,4 @@
-"""The geometry of a section's chart, drawn by the template as SVG: no script (the CSP allows
+"""A section's chart as SVG, written here and placed by the template: no script (the CSP allows
 none inline) and no style attribute, only SVG's own presentation attributes.
 
 Coordinates are strings with a decimal point: the template would write a float in the page's
