@@ -110,9 +110,9 @@ def settle() -> None:
     """After a seed: the report's marks applied (reports.stored), and on PostgreSQL: VACUUM
     ANALYZE, which autovacuum does in a database in use (statistics for the planner, which
     otherwise plans for the empty tables it saw before, and the visibility map), then a
-    CHECKPOINT: the gigabytes the seed left in memory to be written
-    are written now, not by the checkpointer while the pages are timed (where the role may not
-    ask for one, the checkpointer's own schedule stays). Outside a transaction only."""
+    CHECKPOINT: the gigabytes the seed left in memory to be written are written now, not by
+    the checkpointer while the pages are timed (where the role may not ask for one, the
+    checkpointer's own schedule stays). Outside a transaction only."""
     # The report's marks of every seeded row (reports.triggers) applied first, as the first
     # report after an import does; then vacuumed with the rest, as autovacuum would.
     from reports.stored import apply_touched

@@ -142,7 +142,8 @@ class User(AbstractBaseUser, PermissionsMixin):
 
     @staticmethod
     def name_of(first_name: str, last_name: str, email: str) -> str:
-        """How an account is named, from its fields read as values (a list of many)."""
+        """How an account is named (its full name, else its address), also from its fields
+        read as values: the report's list of coaches."""
         return f"{first_name} {last_name}".strip() or email
 
     def clean(self) -> None:
@@ -154,7 +155,7 @@ class User(AbstractBaseUser, PermissionsMixin):
             raise ValidationError({"is_staff": CLIENT_NEVER_STAFF})
 
     def get_full_name(self) -> str:
-        return f"{self.first_name} {self.last_name}".strip()
+        return self.name_of(self.first_name, self.last_name, "")
 
     def get_short_name(self) -> str:
         return self.first_name or self.email
